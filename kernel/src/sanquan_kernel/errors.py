@@ -1,0 +1,173 @@
+"""RFC 9457 problem details: domain errors, and the handlers that render every error as one.
+
+Services raise the classes below from anywhere (service or repository layer); the handlers installed by
+``install_problem_handlers`` turn them, FastAPI's validation errors and anything unexpected into
+``application/problem+json``. Stack traces never leave the process.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("sanquan.errors")
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    412: "Precondition Failed",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    428: "Precondition Required",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+def problem_body(status: int, detail: str | None = None, *, title: str | None = None,
+                 type_: str = "about:blank", **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": type_, "title": title or _TITLES.get(status, "Error"), "status": status}
+    if detail is not None:
+        body["detail"] = detail
+    body.update(extra)
+    return body
+
+
+def problem_response(status: int, detail: str | None = None, *, headers: dict[str, str] | None = None,
+                     **extra: Any) -> JSONResponse:
+    return JSONResponse(problem_body(status, detail, **extra), status_code=status,
+                        media_type=PROBLEM_JSON, headers=headers)
+
+
+class ProblemError(Exception):
+    """An error that answers with a problem document. Subclasses fix the status."""
+
+    status = 500
+    type_ = "about:blank"
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
+        super().__init__(detail or self.__class__.__name__)
+        self.detail = detail
+        self.headers = headers
+        self.extra = extra
+
+
+class BadRequest(ProblemError):
+    status = 400
+
+
+class Unauthorized(ProblemError):
+    status = 401
+
+    def __init__(self, detail: str | None = "Invalid or missing access token", **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        super().__init__(detail, **kw)
+
+
+class Forbidden(ProblemError):
+    status = 403
+
+
+class NotFound(ProblemError):
+    status = 404
+
+    def __init__(self, detail: str | None = "Not found", **kw: Any) -> None:
+        super().__init__(detail, **kw)
+
+
+class Conflict(ProblemError):
+    status = 409
+
+
+class PreconditionFailed(ProblemError):
+    status = 412
+
+
+class PreconditionRequired(ProblemError):
+    status = 428
+
+
+class PayloadTooLarge(ProblemError):
+    status = 413
+
+
+class UnsupportedMediaType(ProblemError):
+    status = 415
+
+
+class Unprocessable(ProblemError):
+    """422 raised by domain code, with field errors in the same shape as request validation."""
+
+    status = 422
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **kw: Any) -> None:
+        if errors is not None:
+            kw["errors"] = errors
+        super().__init__(detail, **kw)
+
+
+class TooManyRequests(ProblemError):
+    status = 429
+
+
+class ServiceUnavailable(ProblemError):
+    status = 503
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        out.append({"loc": [str(p) if not isinstance(p, int) else p for p in err.get("loc", ())],
+                    "msg": str(err.get("msg", "invalid")), "type": str(err.get("type", "value_error"))})
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(_: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(exc.status, exc.detail, headers=exc.headers, type_=exc.type_, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(422, "The request is malformed", errors=_validation_errors(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem_response(503, "The database is unavailable; try again shortly",
+                                headers={"Retry-After": "2"})
+
+    @app.exception_handler(DBAPIError)
+    async def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return problem_response(503, "The database connection was lost; try again shortly",
+                                    headers={"Retry-After": "2"})
+        log.exception("database error on %s %s", request.method, request.url.path)
+        return problem_response(500, "An unexpected error occurred")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Logged with the request id; the caller learns nothing about internals.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(500, "An unexpected error occurred")

@@ -1,0 +1,48 @@
+"""``/healthz`` (the process is alive) and ``/readyz`` (database reachable, migrations at head)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, text
+
+from sanquan_kernel.errors import problem_response
+
+
+def alembic_heads(alembic_ini: Path) -> set[str]:
+    cfg = Config(str(alembic_ini))
+    cfg.set_main_option("script_location", str(alembic_ini.parent / "migrations"))
+    return set(ScriptDirectory.from_config(cfg).get_heads())
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def health_router(engine_of: str = "engine") -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    def readyz(request: Request) -> JSONResponse:
+        k = request.app.state.kernel
+        try:
+            current = current_revisions(getattr(k, engine_of))
+        except Exception:  # noqa: BLE001 - report, don't raise
+            return problem_response(503, "The database is not reachable")
+        if k.alembic_heads and current != k.alembic_heads:
+            return problem_response(503, "Migrations are not at head", current=sorted(current),
+                                    head=sorted(k.alembic_heads))
+        return JSONResponse({"status": "ready", "revision": sorted(current)})
+
+    return router

@@ -1,0 +1,128 @@
+"""Pure-ASGI middleware shared by every process: request ids, access log and metrics, body-size limit."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sanquan_kernel.errors import problem_body
+from sanquan_kernel.logging import request_id_var
+from sanquan_kernel.metrics import REQUEST_COUNT, REQUEST_LATENCY
+
+_RID_OK = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+access_log = logging.getLogger("sanquan.access")
+
+
+def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str:
+    for k, v in headers:
+        if k == b"x-request-id":
+            rid = v.decode("latin-1")
+            if _RID_OK.match(rid):
+                return rid
+            break
+    return uuid.uuid4().hex
+
+
+class RequestContextMiddleware:
+    """Adds ``X-Request-ID`` (the caller's if well-formed), logs one access line and records metrics."""
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = incoming_request_id(scope["headers"])
+        token = request_id_var.set(rid)
+        scope.setdefault("state", {})["request_id"] = rid
+        start = time.perf_counter()
+        status = 500
+
+        async def _send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                headers.append((b"x-request-id", rid.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, _send)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            REQUEST_COUNT.labels(self.service, scope["method"], template, str(status)).inc()
+            REQUEST_LATENCY.labels(self.service, scope["method"], template).observe(elapsed)
+            if template not in ("/healthz", "/readyz", "/metrics"):
+                access_log.info("%s %s %s", scope["method"], scope["path"], status,
+                                extra={"method": scope["method"], "path": scope["path"], "status": status,
+                                       "duration_ms": round(elapsed * 1000, 2)})
+            request_id_var.reset(token)
+
+
+class BodySizeLimitMiddleware:
+    """413 for bodies over the limit: by Content-Length up front, and while streaming for chunked bodies."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for k, v in scope["headers"]:
+            if k == b"content-length":
+                try:
+                    too_big = int(v) > self.max_bytes
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    await _send_413(send, self.max_bytes)
+                    return
+        received = 0
+        started = False
+
+        async def _send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        async def _receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, _receive, _send)
+        except _TooLarge:
+            if not started:
+                await _send_413(send, self.max_bytes)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    import json
+
+    body = json.dumps(problem_body(413, f"The request body is larger than {limit} bytes")).encode()
+    headers: list[Any] = [(b"content-type", b"application/problem+json"),
+                          (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,98 @@
+"""The org directory: each service's read-only copy of the gateway's organisation tree.
+
+Small (a province: ~200 universities, a few thousand departments) and rarely changed, so it lives in memory,
+loaded from the gateway's internal endpoint at start and refreshed by a conditional request (ETag) every few
+seconds, or at once on a miss (rate-limited).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Org:
+    id: int
+    parent_id: int | None
+    level: str  # province | university | department
+    university_id: int | None
+    name: str
+    code: str | None = None
+    type: str | None = None
+    path: str = ""
+    active: bool = True
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Org:
+        return cls(id=int(d["id"]), parent_id=d.get("parent_id"), level=d["level"],
+                   university_id=d.get("university_id"), name=d["name"], code=d.get("code"),
+                   type=d.get("type"), path=d.get("path", ""), active=bool(d.get("active", True)))
+
+
+class OrgDirectory:
+    def __init__(self, orgs: Iterable[Org] = (), *, etag: str | None = None,
+                 refresher: Callable[[], None] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._by_id: dict[int, Org] = {}
+        self._children: dict[int | None, list[Org]] = {}
+        self.etag = etag
+        self.loaded = False
+        self._refresher = refresher
+        self._last_miss_refresh = 0.0
+        if orgs:
+            self.replace(orgs, etag)
+
+    def replace(self, orgs: Iterable[Org], etag: str | None = None) -> None:
+        by_id = {o.id: o for o in orgs}
+        children: dict[int | None, list[Org]] = {}
+        for o in sorted(by_id.values(), key=lambda o: (o.name, o.id)):
+            children.setdefault(o.parent_id, []).append(o)
+        with self._lock:
+            self._by_id, self._children, self.etag, self.loaded = by_id, children, etag, True
+
+    def set_refresher(self, refresher: Callable[[], None]) -> None:
+        self._refresher = refresher
+
+    def get(self, org_id: int | None) -> Org | None:
+        if org_id is None:
+            return None
+        org = self._by_id.get(org_id)
+        if org is None and self._refresher is not None and time.monotonic() - self._last_miss_refresh > 1.0:
+            self._last_miss_refresh = time.monotonic()
+            try:
+                self._refresher()
+            except Exception:  # noqa: BLE001 - a miss stays a miss when the gateway is away
+                return None
+            org = self._by_id.get(org_id)
+        return org
+
+    def name(self, org_id: int | None) -> str:
+        org = self.get(org_id)
+        return org.name if org else ""
+
+    def all(self) -> list[Org]:
+        return list(self._by_id.values())
+
+    def province(self) -> Org | None:
+        return next((o for o in self._by_id.values() if o.level == "province"), None)
+
+    def universities(self, *, active_only: bool = False) -> list[Org]:
+        return [o for o in self._children_of_level("university") if o.active or not active_only]
+
+    def departments_of(self, university_id: int) -> list[Org]:
+        return [o for o in self._children.get(university_id, []) if o.level == "department"]
+
+    def is_department_of(self, department_id: int | None, university_id: int | None) -> bool:
+        org = self.get(department_id)
+        return org is not None and org.level == "department" and org.university_id == university_id
+
+    def is_university(self, org_id: int | None) -> bool:
+        org = self.get(org_id)
+        return org is not None and org.level == "university"
+
+    def _children_of_level(self, level: str) -> list[Org]:
+        return sorted((o for o in self._by_id.values() if o.level == level), key=lambda o: (o.code or "", o.id))

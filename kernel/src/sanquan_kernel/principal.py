@@ -1,0 +1,172 @@
+"""Who is calling, and what they may see.
+
+``Principal`` is built from verified token claims. ``scope_for`` is the one function that turns a principal into
+a ``Scope`` (A1–A3); a ``Scope`` cannot be built anywhere else. Repositories turn a ``Scope`` into SQLAlchemy
+expressions for their own tables with ``Scope.where``; anything unknown is ``false()`` (default deny).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, true
+
+
+class Role(enum.StrEnum):
+    PROVINCE_ADMIN = "province_admin"
+    EXPERT = "expert"
+    UNIVERSITY_ADMIN = "university_admin"
+    DEPARTMENT_MANAGER = "department_manager"
+    STAFF = "staff"
+    INTEGRATION = "integration"
+    SERVICE = "service"
+
+
+#: Rank for "nobody creates an account above their own level".
+ROLE_LEVEL: dict[Role, int] = {
+    Role.PROVINCE_ADMIN: 3, Role.EXPERT: 1, Role.UNIVERSITY_ADMIN: 2, Role.DEPARTMENT_MANAGER: 1,
+    Role.STAFF: 0, Role.INTEGRATION: 0, Role.SERVICE: 4,
+}
+
+PERSON_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.EXPERT, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER,
+                          Role.STAFF})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller, as the access token describes it."""
+
+    subject: str
+    role: Role
+    org_id: int | None
+    university_id: int | None
+    department_id: int | None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    token_id: str = ""
+    issued_at: int = 0
+    expires_at: int = 0
+    username: str | None = None
+
+    @classmethod
+    def from_claims(cls, claims: Mapping[str, Any]) -> Principal:
+        def _int(v: Any) -> int | None:
+            return int(v) if v is not None else None
+
+        scope = claims.get("scope") or ""
+        return cls(subject=str(claims["sub"]), role=Role(claims["role"]), org_id=_int(claims.get("org_id")),
+                   university_id=_int(claims.get("university_id")),
+                   department_id=_int(claims.get("department_id")),
+                   scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(scope),
+                   token_id=str(claims.get("jti", "")), issued_at=int(claims.get("iat", 0)),
+                   expires_at=int(claims.get("exp", 0)), username=claims.get("preferred_username"))
+
+    @property
+    def user_id(self) -> int | None:
+        """The account id for people; None for integration and service clients."""
+        return int(self.subject) if self.role in PERSON_ROLES and self.subject.isdigit() else None
+
+    @property
+    def client_id(self) -> str | None:
+        return self.subject.removeprefix("client:") if self.subject.startswith("client:") else None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    def is_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+class ScopeKind(enum.Enum):
+    ALL = "all"
+    UNIVERSITY = "university"
+    DEPARTMENT = "department"
+    SELF = "self"
+    ASSIGNED = "assigned"
+    NONE = "none"
+
+
+_TOKEN = object()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What part of the province a principal can see. Build it only with ``scope_for``."""
+
+    kind: ScopeKind
+    university_id: int | None = None
+    department_id: int | None = None
+    user_id: int | None = None
+    _guard: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self._guard is not _TOKEN:
+            raise TypeError("Scope is produced by scope_for() only")
+
+    # -- helpers for repositories -------------------------------------------------------------
+    def where(self, *, university: ColumnElement[Any] | Any | None = None,
+              department: ColumnElement[Any] | Any | None = None,
+              owner: ColumnElement[Any] | Any | None = None,
+              assigned: ColumnElement[Any] | None = None) -> ColumnElement[bool]:
+        """A ``where`` clause for a table with these columns; a column the table lacks is passed as None.
+
+        - ALL: everything. UNIVERSITY: ``university == u``. DEPARTMENT: ``department == d`` (and the university).
+        - SELF: ``owner == user_id`` (the account id stored on the row). ASSIGNED: the ``assigned`` expression the
+          caller built for the expert (e.g. an EXISTS on assignments). A level the table cannot express is denied.
+        """
+        k = self.kind
+        if k is ScopeKind.ALL:
+            return true()
+        if k is ScopeKind.UNIVERSITY and university is not None:
+            return university == self.university_id  # type: ignore[no-any-return]
+        if k is ScopeKind.DEPARTMENT and department is not None:
+            cond = department == self.department_id
+            if university is not None:
+                cond = cond & (university == self.university_id)
+            return cond  # type: ignore[no-any-return]
+        if k is ScopeKind.SELF and owner is not None:
+            return owner == self.user_id  # type: ignore[no-any-return]
+        if k is ScopeKind.ASSIGNED and assigned is not None:
+            return assigned
+        return false()
+
+    def covers_org(self, university_id: int | None, department_id: int | None = None) -> bool:
+        """Whether an object of this university/department is visible at the org level (no SELF/ASSIGNED)."""
+        k = self.kind
+        if k is ScopeKind.ALL:
+            return True
+        if k is ScopeKind.UNIVERSITY:
+            return university_id is not None and university_id == self.university_id
+        if k is ScopeKind.DEPARTMENT:
+            return (department_id is not None and department_id == self.department_id
+                    and university_id == self.university_id)
+        return False
+
+    @property
+    def is_all(self) -> bool:
+        return self.kind is ScopeKind.ALL
+
+
+def _make(kind: ScopeKind, **kw: Any) -> Scope:
+    return Scope(kind, _guard=_TOKEN, **kw)
+
+
+def scope_for(p: Principal) -> Scope:
+    """A1–A3: province sees all; a university user their university; a department manager their department;
+    a staff member their own records; an expert what is assigned to them; an integration client its university;
+    a service client everything (endpoints still check its narrow scopes). Anything else sees nothing."""
+    match p.role:
+        case Role.PROVINCE_ADMIN | Role.SERVICE:
+            return _make(ScopeKind.ALL)
+        case Role.UNIVERSITY_ADMIN | Role.INTEGRATION if p.university_id is not None:
+            return _make(ScopeKind.UNIVERSITY, university_id=p.university_id)
+        case Role.DEPARTMENT_MANAGER if p.university_id is not None and p.department_id is not None:
+            return _make(ScopeKind.DEPARTMENT, university_id=p.university_id, department_id=p.department_id)
+        case Role.STAFF if p.user_id is not None:
+            return _make(ScopeKind.SELF, university_id=p.university_id, department_id=p.department_id,
+                         user_id=p.user_id)
+        case Role.EXPERT if p.user_id is not None:
+            return _make(ScopeKind.ASSIGNED, university_id=p.university_id, user_id=p.user_id)
+    return _make(ScopeKind.NONE)

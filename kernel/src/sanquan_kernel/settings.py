@@ -1,0 +1,69 @@
+"""Settings: pydantic-settings with an env prefix per service (``GATEWAY_``, ``PLANS_``, ...).
+
+Shared, unprefixed variables (``DATA_DIR``, ``ENVIRONMENT``) are read as fallbacks so that one ``.env`` can
+configure the embedded run. Placeholder secrets are refused outside development and test.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "admin", "demo", "please-change", ""}
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("DATA_DIR", "var")).resolve()
+
+
+class KernelSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    environment: Literal["development", "test", "production"] = os.environ.get(  # type: ignore[assignment]
+        "ENVIRONMENT", "development")
+    log_level: str = os.environ.get("LOG_LEVEL", "INFO")
+    database_url: str = ""
+    #: Where the gateway is reachable from this process (JWKS, internal org directory, revocations).
+    gateway_url: str = os.environ.get("GATEWAY_INTERNAL_URL", "http://127.0.0.1:8000")
+    jwt_issuer: str = os.environ.get("JWT_ISSUER", "sanquan-gateway")
+    jwt_audience: str = os.environ.get("JWT_AUDIENCE", "sanquan-api")
+    #: How often the org directory and the revocation list are refreshed (seconds).
+    sync_interval: float = 2.0
+    #: The largest request body accepted (bytes).
+    max_body_bytes: int = int(os.environ.get("MAX_BODY_BYTES", str(64 * 1024 * 1024)))
+    db_pool_size: int = 10
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    def check_secret(self, name: str, value: str | None) -> None:
+        if self.is_production and (value is None or value.strip().lower() in PLACEHOLDERS or len(value) < 12):
+            raise ValueError(f"{name} must be set to a real secret in production")
+
+    @model_validator(mode="after")
+    def _db_default(self) -> KernelSettings:
+        if not self.database_url:
+            name = type(self).__name__.removesuffix("Settings").lower() or "service"
+            self.database_url = f"sqlite:///{data_dir() / (name + '.db')}"
+        return self
+
+
+class ServiceSettings(KernelSettings):
+    """A domain service: it authenticates to the gateway as its own ``service`` client."""
+
+    service_name: str = "service"
+    service_client_secret: str | None = None
+
+    def resolved_client_secret(self) -> str:
+        """The service client's secret: from the environment, else the file the embedded run shares."""
+        if self.service_client_secret:
+            self.check_secret("SERVICE_CLIENT_SECRET", self.service_client_secret)
+            return self.service_client_secret
+        from sanquan_kernel.secrets import service_secret
+
+        return service_secret(self.service_name)

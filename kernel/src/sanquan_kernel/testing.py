@@ -1,0 +1,156 @@
+"""Test helpers for every service: a signing key, tokens for any role, an authenticator that trusts that key,
+and a small org tree with two universities so that every test can use a record of another tenant.
+
+Not imported by production code.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from sanquan_kernel.auth import Authenticator, KeySet
+from sanquan_kernel.orgdir import Org, OrgDirectory
+from sanquan_kernel.revocation import RevocationList
+from sanquan_kernel.tokens import SigningKey, issue_access_token
+
+ISSUER = "sanquan-gateway"
+AUDIENCE = "sanquan-api"
+
+# The sample province: 1 is the province; 10 and 20 are universities; 11, 12 departments of 10; 21 of 20.
+PROVINCE, UNI_A, UNI_B = 1, 10, 20
+DEPT_A1, DEPT_A2, DEPT_B1 = 11, 12, 21
+
+
+@lru_cache(maxsize=1)
+def test_key() -> SigningKey:
+    return SigningKey.generate()
+
+
+def make_authenticator(revocations: RevocationList | None = None) -> Authenticator:
+    return Authenticator(KeySet([test_key().public_jwk]), revocations or RevocationList(),
+                         issuer=ISSUER, audience=AUDIENCE)
+
+
+def sample_orgdir() -> OrgDirectory:
+    return OrgDirectory([
+        Org(PROVINCE, None, "province", None, "河南省教育厅", "HA", None, "/1/"),
+        Org(UNI_A, PROVINCE, "university", UNI_A, "甲大学", "4141010001", "undergraduate", "/1/10/"),
+        Org(DEPT_A1, UNI_A, "department", UNI_A, "饮食服务中心", None, None, "/1/10/11/"),
+        Org(DEPT_A2, UNI_A, "department", UNI_A, "学生公寓管理中心", None, None, "/1/10/12/"),
+        Org(UNI_B, PROVINCE, "university", UNI_B, "乙学院", "4141010002", "higher_vocational", "/1/20/"),
+        Org(DEPT_B1, UNI_B, "department", UNI_B, "物业中心", None, None, "/1/20/21/"),
+    ])
+
+
+def token(role: str, *, sub: str | int = 1, org_id: int | None = None, university_id: int | None = None,
+          department_id: int | None = None, scope: str = "", ttl: int = 900, **extra: Any) -> str:
+    claims = {"role": role, "org_id": org_id, "university_id": university_id, "department_id": department_id,
+              "scope": scope, **extra}
+    tok, _ = issue_access_token(test_key(), issuer=ISSUER, audience=AUDIENCE, subject=str(sub),
+                                ttl_seconds=ttl, claims=claims)
+    return tok
+
+
+def auth(tok: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tok}"}
+
+
+# Ready-made principals of the sample province (user ids are arbitrary but distinct).
+def province_admin() -> dict[str, str]:
+    return auth(token("province_admin", sub=100, org_id=PROVINCE))
+
+
+def university_admin(uni: int = UNI_A) -> dict[str, str]:
+    return auth(token("university_admin", sub=200 + uni, org_id=uni, university_id=uni))
+
+
+def department_manager(dept: int = DEPT_A1, uni: int = UNI_A) -> dict[str, str]:
+    return auth(token("department_manager", sub=300 + dept, org_id=dept, university_id=uni, department_id=dept))
+
+
+def staff(user_id: int = 400, dept: int = DEPT_A1, uni: int = UNI_A) -> dict[str, str]:
+    return auth(token("staff", sub=user_id, org_id=dept, university_id=uni, department_id=dept))
+
+
+def expert(user_id: int = 500, uni: int | None = UNI_A) -> dict[str, str]:
+    return auth(token("expert", sub=user_id, org_id=uni or PROVINCE, university_id=uni))
+
+
+def integration(uni: int = UNI_A, scope: str = "training:read training:write", client: str = "campus-a"
+                ) -> dict[str, str]:
+    return auth(token("integration", sub=f"client:{client}", org_id=uni, university_id=uni, scope=scope))
+
+
+def service(name: str = "evaluation", scope: str = "plans:indicators training:indicators") -> dict[str, str]:
+    return auth(token("service", sub=f"client:svc-{name}", scope=scope))
+
+
+# -- databases for tests -------------------------------------------------------------------------------------
+def postgres_admin_url() -> str:
+    import os
+
+    return os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def postgres_required() -> bool:
+    import os
+
+    return os.environ.get("CI", "").lower() in ("1", "true") or os.environ.get("REQUIRE_POSTGRES") == "1"
+
+
+def postgres_available() -> bool:
+    from sqlalchemy import create_engine, text
+
+    try:
+        eng = create_engine(postgres_admin_url(), connect_args={"connect_timeout": 2})
+        with eng.connect() as c:
+            c.execute(text("SELECT 1"))
+        eng.dispose()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def create_postgres_database(name: str) -> str:
+    """Create (or re-create) database ``name`` on the test server and return its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_database_url(backend: str, name: str, tmp_dir: Any) -> str:
+    """A fresh, empty database of ``backend`` ("sqlite" or "postgresql"), or pytest.skip/fail for PostgreSQL."""
+    import pytest
+
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_dir}/{name}.db"
+    if not postgres_available():
+        if postgres_required():
+            pytest.fail("PostgreSQL is required (CI) but not reachable at " + postgres_admin_url())
+        pytest.skip("PostgreSQL not reachable")
+    import os
+
+    return create_postgres_database(f"{name}_{os.getpid()}")
+
+
+def clear_tables(engine: Any, metadata: Any) -> None:
+    """Delete every row of every table (children first), for a clean slate between tests."""
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())

@@ -1,0 +1,21 @@
+"""create_app(): the evaluation service's FastAPI application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from sanquan_kernel.app import create_service_app
+from evaluation.config import Settings
+from evaluation.models import load_all_models
+
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
+    settings = settings or Settings()
+    load_all_models()
+    return create_service_app(settings=settings, title="Evaluation service", routers=[], alembic_ini=ALEMBIC_INI,
+                              api_prefix="/api/evaluation", **overrides)

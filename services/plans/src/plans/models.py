@@ -1,0 +1,18 @@
+"""The plans service's declarative base and its audit trail; domain packages add their own models."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+from sanquan_kernel.audit import AuditMixin
+from sanquan_kernel.db import new_metadata
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class AuditEntry(AuditMixin, Base):
+    __tablename__ = "audit_entry"
+
+
+def load_all_models() -> None:
+    """Import every domain package's models so that Base.metadata is complete (Alembic, tests)."""

@@ -1,0 +1,41 @@
+"""Fixtures: the plans app on a fresh, migrated database — SQLite and PostgreSQL — with tokens from the
+kernel's test key and the sample org tree (two universities, so every test can use another tenant's record)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
+
+from sanquan_kernel import testing as kt
+from sanquan_kernel.migrate import migrate
+from plans.config import Settings
+from plans.main import ALEMBIC_INI, create_app
+from plans.models import Base
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = kt.test_database_url(request.param, "test_plans", tmp_path_factory.mktemp("db"))
+    migrate(ALEMBIC_INI, url)
+    yield url
+    if request.param == "postgresql":
+        kt.drop_postgres_database(str(make_url(url).database))
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[FastAPI]:
+    application = create_app(Settings(database_url=database_url, environment="test"),
+                             authenticator=kt.make_authenticator(), orgdir=kt.sample_orgdir(), start_sync=False)
+    yield application
+    kt.clear_tables(application.state.kernel.engine, Base.metadata)
+    application.state.kernel.engine.dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c

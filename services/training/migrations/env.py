@@ -1,0 +1,5 @@
+from training.config import Settings
+from training.models import Base
+from sanquan_kernel.migrate import run_env
+
+run_env(Base.metadata, Settings().database_url)

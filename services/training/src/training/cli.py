@@ -1,0 +1,32 @@
+"""``python -m training.cli migrate|serve``: the same entrypoints for the native run and the container."""
+
+from __future__ import annotations
+
+import argparse
+
+from sanquan_kernel.migrate import migrate
+from training.config import Settings
+from training.main import ALEMBIC_INI
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="sanquan-training")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("migrate", help="upgrade the database to head")
+    serve = sub.add_parser("serve", help="migrate, then serve")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--no-migrate", action="store_true")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if args.cmd == "migrate" or (args.cmd == "serve" and not args.no_migrate):
+        migrate(ALEMBIC_INI, settings.database_url)
+    if args.cmd == "serve":
+        import uvicorn
+
+        uvicorn.run("training.main:create_app", factory=True, host=args.host, port=args.port or settings.port,
+                    log_config=None, access_log=False, proxy_headers=False)
+
+
+if __name__ == "__main__":
+    main()
