@@ -45,5 +45,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # Access lines come from our own middleware, with the request id.
     logging.getLogger("uvicorn.access").disabled = True

@@ -62,7 +62,9 @@ class RequestContextMiddleware:
             template = getattr(route, "path", None) or "unmatched"
             REQUEST_COUNT.labels(self.service, scope["method"], template, str(status)).inc()
             REQUEST_LATENCY.labels(self.service, scope["method"], template).observe(elapsed)
-            if template not in ("/healthz", "/readyz", "/metrics"):
+            quiet = template in ("/healthz", "/readyz", "/metrics") or (status == 304 and
+                                                                          scope["path"].startswith("/internal/"))
+            if not quiet:
                 access_log.info("%s %s %s", scope["method"], scope["path"], status,
                                 extra={"method": scope["method"], "path": scope["path"], "status": status,
                                        "duration_ms": round(elapsed * 1000, 2)})

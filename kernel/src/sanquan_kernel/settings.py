@@ -23,6 +23,7 @@ def data_dir() -> Path:
 class KernelSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", env_file=None)
 
+    service_name: str = "service"
     environment: Literal["development", "test", "production"] = os.environ.get(  # type: ignore[assignment]
         "ENVIRONMENT", "development")
     log_level: str = os.environ.get("LOG_LEVEL", "INFO")
@@ -48,15 +49,13 @@ class KernelSettings(BaseSettings):
     @model_validator(mode="after")
     def _db_default(self) -> KernelSettings:
         if not self.database_url:
-            name = type(self).__name__.removesuffix("Settings").lower() or "service"
-            self.database_url = f"sqlite:///{data_dir() / (name + '.db')}"
+            self.database_url = f"sqlite:///{data_dir() / (self.service_name + '.db')}"
         return self
 
 
 class ServiceSettings(KernelSettings):
     """A domain service: it authenticates to the gateway as its own ``service`` client."""
 
-    service_name: str = "service"
     service_client_secret: str | None = None
 
     def resolved_client_secret(self) -> str:

@@ -1,5 +1,6 @@
 from evaluation.config import Settings
-from evaluation.models import Base
+from evaluation.models import Base, load_all_models
 from sanquan_kernel.migrate import run_env
 
+load_all_models()
 run_env(Base.metadata, Settings().database_url)

@@ -1,5 +1,6 @@
 from plans.config import Settings
-from plans.models import Base
+from plans.models import Base, load_all_models
 from sanquan_kernel.migrate import run_env
 
+load_all_models()
 run_env(Base.metadata, Settings().database_url)

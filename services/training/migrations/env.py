@@ -1,5 +1,6 @@
 from training.config import Settings
-from training.models import Base
+from training.models import Base, load_all_models
 from sanquan_kernel.migrate import run_env
 
+load_all_models()
 run_env(Base.metadata, Settings().database_url)

@@ -1,9 +1,12 @@
 """The training service's declarative base and its audit trail; domain packages add their own models."""
 
+from sqlalchemy import JSON
 from sqlalchemy.orm import DeclarativeBase
 
 from sanquan_kernel.audit import AuditMixin
 from sanquan_kernel.db import new_metadata
+
+JSON_TYPE = JSON
 
 
 class Base(DeclarativeBase):
@@ -16,3 +19,8 @@ class AuditEntry(AuditMixin, Base):
 
 def load_all_models() -> None:
     """Import every domain package's models so that Base.metadata is complete (Alembic, tests)."""
+    import training.compliance.models
+    import training.courses.models
+    import training.records.models
+    import training.self_reports.models
+    import training.staff.models  # noqa: F401

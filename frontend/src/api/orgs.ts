@@ -1,0 +1,21 @@
+import { http } from './http'
+import type { Org, OrgLevel, OrgNode, Page, UniversityType } from './types'
+
+export interface OrgQuery {
+  level?: OrgLevel
+  parent_id?: number
+  q?: string
+  active?: boolean
+  limit?: number
+  offset?: number
+}
+
+export const orgsApi = {
+  list: (q: OrgQuery = {}) => http.get<Page<Org>>('/api/orgs', { ...q }),
+  tree: () => http.get<OrgNode[] | OrgNode>('/api/orgs/tree'),
+  get: (id: number) => http.get<Org>(`/api/orgs/${id}`),
+  create: (body: { name: string; code: string; level: OrgLevel; parent_id: number | null; type?: UniversityType | null }) =>
+    http.post<Org>('/api/orgs', body),
+  update: (id: number, version: number, body: Partial<Pick<Org, 'name' | 'code' | 'type' | 'active'>>) =>
+    http.patch<Org>(`/api/orgs/${id}`, body, { ifMatch: version }),
+}

@@ -1,0 +1,79 @@
+/**
+ * The access token lives in this module's memory only (never localStorage or a readable cookie); the refresh
+ * token is an HttpOnly cookie scoped to /api/auth/web that JS never sees. `refreshAccessToken` is single-flight:
+ * concurrent callers share one POST /api/auth/web/refresh.
+ */
+export interface TokenResponse {
+  access_token: string
+  token_type: string
+  expires_in: number
+}
+
+let accessToken: string | null = null
+let expiresAt = 0
+let inflight: Promise<boolean> | null = null
+const listeners = new Set<(token: string | null) => void>()
+
+/** Refresh this many ms before the access token expires. */
+export const REFRESH_MARGIN_MS = 60_000
+
+export function getAccessToken(): string | null {
+  return accessToken
+}
+
+export function tokenExpiresAt(): number {
+  return expiresAt
+}
+
+export function setToken(t: TokenResponse | null, now: number = Date.now()): void {
+  accessToken = t ? t.access_token : null
+  expiresAt = t ? now + t.expires_in * 1000 : 0
+  listeners.forEach((fn) => fn(accessToken))
+}
+
+export function onTokenChange(fn: (token: string | null) => void): () => void {
+  listeners.add(fn)
+  return () => listeners.delete(fn)
+}
+
+export function tokenNeedsRefresh(now: number = Date.now()): boolean {
+  return accessToken !== null && expiresAt - now < REFRESH_MARGIN_MS
+}
+
+export function newRequestId(): string {
+  const c = globalThis.crypto
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID()
+  const bytes = new Uint8Array(16)
+  if (c && typeof c.getRandomValues === 'function') c.getRandomValues(bytes)
+  else for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256)
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+async function doRefresh(): Promise<boolean> {
+  try {
+    const res = await fetch('/api/auth/web/refresh', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'X-Requested-With': 'XMLHttpRequest', 'X-Request-ID': newRequestId(), Accept: 'application/json' },
+    })
+    if (!res.ok) {
+      setToken(null)
+      return false
+    }
+    setToken((await res.json()) as TokenResponse)
+    return true
+  } catch {
+    // Network failure: keep whatever token we have; the next request will tell.
+    return false
+  }
+}
+
+/** One refresh at a time; everyone who asks while it runs gets the same answer. */
+export function refreshAccessToken(): Promise<boolean> {
+  if (!inflight) {
+    inflight = doRefresh().finally(() => {
+      inflight = null
+    })
+  }
+  return inflight
+}

@@ -1,0 +1,78 @@
+import { createI18n } from 'vue-i18n'
+import elEn from 'element-plus/es/locale/lang/en'
+import elZhCn from 'element-plus/es/locale/lang/zh-cn'
+import en from './locales/en'
+import zhCN from './locales/zh-CN'
+
+export type AppLocale = 'zh-CN' | 'en'
+export const LOCALES: AppLocale[] = ['zh-CN', 'en']
+export const LOCALE_KEY = 'sq.locale'
+
+/** Element Plus's own strings, merged with the app's under `el` (and given to ElConfigProvider). */
+export const elementLocales = { 'zh-CN': elZhCn, en: elEn } as const
+
+export type MessageSchema = typeof zhCN
+
+function initialLocale(): AppLocale {
+  try {
+    const saved = globalThis.localStorage?.getItem(LOCALE_KEY)
+    if (saved === 'en' || saved === 'zh-CN') return saved
+  } catch {
+    /* storage unavailable */
+  }
+  return 'zh-CN'
+}
+
+const datetimeFormats = {
+  'zh-CN': {
+    date: { year: 'numeric', month: '2-digit', day: '2-digit', timeZone: 'UTC' },
+    month: { year: 'numeric', month: 'short', timeZone: 'UTC' },
+    datetime: { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false },
+  },
+  en: {
+    date: { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' },
+    month: { year: 'numeric', month: 'short', timeZone: 'UTC' },
+    datetime: { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false },
+  },
+} as const
+
+const numberFormats = {
+  'zh-CN': {
+    decimal: { maximumFractionDigits: 2, minimumFractionDigits: 0 },
+    integer: { maximumFractionDigits: 0 },
+    percent: { style: 'percent', maximumFractionDigits: 1 },
+    currency: { style: 'currency', currency: 'CNY', maximumFractionDigits: 2 },
+  },
+  en: {
+    decimal: { maximumFractionDigits: 2, minimumFractionDigits: 0 },
+    integer: { maximumFractionDigits: 0 },
+    percent: { style: 'percent', maximumFractionDigits: 1 },
+    currency: { style: 'currency', currency: 'CNY', maximumFractionDigits: 2 },
+  },
+} as const
+
+export const i18n = createI18n({
+  legacy: false,
+  locale: initialLocale(),
+  fallbackLocale: 'en',
+  messages: {
+    'zh-CN': { ...zhCN, el: elZhCn.el },
+    en: { ...en, el: elEn.el },
+  },
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  datetimeFormats: datetimeFormats as any,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  numberFormats: numberFormats as any,
+  missingWarn: false,
+  fallbackWarn: false,
+})
+
+export function setLocale(locale: AppLocale): void {
+  i18n.global.locale.value = locale
+  document.documentElement.lang = locale
+  try {
+    localStorage.setItem(LOCALE_KEY, locale)
+  } catch {
+    /* ignore */
+  }
+}

@@ -1,0 +1,39 @@
+import { i18n } from '@/i18n'
+
+const g = i18n.global
+
+/** `YYYY-MM-DD` (a date, no zone) or an ISO time, formatted for the current locale. */
+export function fmtDate(value: string | null | undefined): string {
+  if (!value) return '—'
+  const d = new Date(value.length === 10 ? `${value}T00:00:00Z` : value)
+  return Number.isNaN(d.getTime()) ? value : g.d(d, 'date')
+}
+
+export function fmtDateTime(value: string | null | undefined): string {
+  if (!value) return '—'
+  const d = new Date(value)
+  return Number.isNaN(d.getTime()) ? value : g.d(d, 'datetime')
+}
+
+export function fmtNum(value: number | string | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '—'
+  const n = typeof value === 'string' ? Number(value) : value
+  return Number.isFinite(n) ? g.n(n, 'decimal') : String(value)
+}
+
+/** A rate 0..1 as a percentage. */
+export function fmtPct(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—'
+  return g.n(value, 'percent')
+}
+
+export function fmtMoney(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—'
+  return g.n(Number(value), 'currency')
+}
+
+/** Today as `YYYY-MM-DD` in local time. */
+export function today(): string {
+  const d = new Date()
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+}

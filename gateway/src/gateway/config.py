@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import os
+
+from pydantic_settings import SettingsConfigDict
+
+from sanquan_kernel.settings import KernelSettings
+
+
+class Settings(KernelSettings):
+    """Environment variables prefixed ``GATEWAY_`` (and a few documented unprefixed ones)."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+    service_name: str = "gateway"
+    port: int = int(os.environ.get("GATEWAY_PORT", "8000"))
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 14 * 24 * 3600
+    #: A PEM private key (or a file holding one); else generated into DATA_DIR/keys on first start.
+    signing_key: str | None = None
+    signing_key_file: str | None = None
+    plans_url: str = "http://127.0.0.1:8001"
+    training_url: str = "http://127.0.0.1:8002"
+    evaluation_url: str = "http://127.0.0.1:8003"
+    upstream_connect_timeout: float = 2.0
+    upstream_read_timeout: float = 120.0
+    #: Login throttling (per account and per client address), across replicas through the database.
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 30
+    login_window_seconds: int = 900
+    cors_origins: str = ""
+    cookie_secure: bool = False
+    #: Trust X-Real-IP from the reverse proxy in front (compose: nginx). Off when the gateway faces clients.
+    trust_proxy_headers: bool = False
+    spa_dir: str = os.environ.get("SPA_DIR", "frontend/dist")
+    admin_username: str | None = os.environ.get("ADMIN_USERNAME")
+    admin_password: str | None = os.environ.get("ADMIN_PASSWORD")
+    revocation_poll_seconds: float = 1.0
+
+    def upstreams(self) -> dict[str, str]:
+        return {"plans": self.plans_url, "training": self.training_url, "evaluation": self.evaluation_url}

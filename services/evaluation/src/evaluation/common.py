@@ -1,0 +1,48 @@
+"""What every domain package of the service shares: role dependencies, the audit helper, the org directory."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from evaluation.models import AuditEntry
+from sanquan_kernel.audit import record_audit
+from sanquan_kernel.auth import require_roles
+from sanquan_kernel.orgdir import OrgDirectory
+from sanquan_kernel.principal import Principal, Role
+
+ProvinceAdmin = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN))]
+UniversityAdmin = Annotated[Principal, Depends(require_roles(Role.UNIVERSITY_ADMIN))]
+Expert = Annotated[Principal, Depends(require_roles(Role.EXPERT))]
+#: people who may see campaigns, nominations in their scope and published results
+Person = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.EXPERT, Role.UNIVERSITY_ADMIN,
+                                                    Role.DEPARTMENT_MANAGER, Role.STAFF))]
+
+
+def _orgdir(request: Request) -> OrgDirectory:
+    orgdir: OrgDirectory = request.app.state.kernel.orgdir
+    return orgdir
+
+
+OrgDir = Annotated[OrgDirectory, Depends(_orgdir)]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj: Any, *fields: str) -> dict[str, Any]:
+    """The audited view of a row: the named fields, JSON-ready."""
+    return {f: _jsonable(getattr(obj, f)) for f in fields}
+
+
+def audit(session: Session, principal: Principal | None, action: str, entity: str, entity_id: Any, *,
+          university_id: int | None = None, before: dict[str, Any] | None = None,
+          after: dict[str, Any] | None = None) -> None:
+    record_audit(session, AuditEntry, principal, action, entity, entity_id, university_id=university_id,
+                 before=before, after=after)

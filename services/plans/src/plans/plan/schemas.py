@@ -1,0 +1,176 @@
+"""Request and response bodies of plans, submissions, review and change requests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from plans.common import PlanStatus
+
+
+class PlanCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=2000, le=2100)
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = Field(default="", max_length=50_000)
+    in_annual_work_plan: bool = Field(default=False, description="P1: the plan is part of the annual work plan")
+    rules_text: str = Field(default="", max_length=200_000, description="P2: 具体实施细则")
+    systems_text: str = Field(default="", max_length=200_000, description="P2: 具体制度")
+    submission_due_on: date | None = Field(default=None, description="The day the plan is due at the province")
+
+
+class PlanUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    summary: str | None = Field(default=None, max_length=50_000)
+    in_annual_work_plan: bool | None = None
+    rules_text: str | None = Field(default=None, max_length=200_000)
+    systems_text: str | None = Field(default=None, max_length=200_000)
+    submission_due_on: date | None = None
+
+
+class PlanOut(BaseModel):
+    id: int
+    university_id: int
+    university_name: str
+    year: int
+    title: str
+    summary: str
+    in_annual_work_plan: bool
+    rules_text: str
+    systems_text: str
+    status: PlanStatus
+    submission_due_on: date | None
+    first_submitted_at: datetime | None
+    submitted_at: datetime | None
+    approved_at: datetime | None
+    returned_at: datetime | None
+    approved_on_time: bool = Field(description="Approved, and first submitted on or before the due date")
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    plan_id: int
+    seq: int
+    submitted_at: datetime
+    submitted_by: str
+    outcome: Literal["pending", "returned", "approved"]
+    decided_at: datetime | None
+    decided_by: str | None
+
+
+class SubmissionDetail(SubmissionOut):
+    snapshot: dict[str, Any] = Field(description="The plan, its tasks and their milestones as submitted")
+
+
+class TaskComment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: int
+    body: str = Field(min_length=1, max_length=10_000)
+
+
+class ApproveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str = Field(default="", max_length=10_000)
+
+
+class ReturnBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str = Field(min_length=1, max_length=10_000, description="The overall comment")
+    task_comments: list[TaskComment] = Field(default_factory=list, max_length=500)
+
+
+class CommentOut(BaseModel):
+    id: int
+    submission_id: int
+    task_id: int | None
+    body: str
+    author: str
+    created_at: datetime
+
+
+Scalar = str | int | float | bool | None
+
+
+class FieldChange(BaseModel):
+    field: str
+    old: Scalar
+    new: Scalar
+
+
+class ItemRef(BaseModel):
+    id: int
+    title: str
+
+
+class MilestoneChange(BaseModel):
+    id: int
+    title: str
+    changes: list[FieldChange]
+
+
+class TaskChange(BaseModel):
+    id: int
+    title: str
+    changes: list[FieldChange]
+    milestones_added: list[ItemRef]
+    milestones_removed: list[ItemRef]
+    milestones_changed: list[MilestoneChange]
+
+
+class PlanDiff(BaseModel):
+    plan_id: int
+    from_seq: int | None = Field(description="The previous submission; null for the first")
+    to_seq: int
+    plan_changes: list[FieldChange]
+    tasks_added: list[ItemRef]
+    tasks_removed: list[ItemRef]
+    tasks_changed: list[TaskChange]
+
+
+ChangeKind = Literal["update_task", "add_task", "update_milestone"]
+
+
+class ChangeRequestCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ChangeKind
+    task_id: int | None = Field(default=None, description="For update_task and update_milestone")
+    milestone_id: int | None = Field(default=None, description="For update_milestone")
+    changes: dict[str, Any] = Field(description="update_task: TaskUpdate fields; update_milestone: MilestoneUpdate "
+                                                "fields; add_task: a TaskCreate body")
+    reason: str = Field(min_length=1, max_length=10_000)
+
+
+class ChangeDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str = Field(default="", max_length=10_000)
+
+
+class ChangeRequestOut(BaseModel):
+    id: int
+    plan_id: int
+    university_id: int
+    kind: ChangeKind
+    task_id: int | None
+    milestone_id: int | None
+    changes: dict[str, Any]
+    reason: str
+    status: Literal["pending", "approved", "rejected"]
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_comment: str | None
+    version: int

@@ -1,0 +1,65 @@
+"""Exports of the ledger and of each report as XLSX (Chinese column headers, as administrators file them) or CSV.
+
+Cells that a spreadsheet would run as a formula (starting with ``= + - @``, or a tab or carriage return) are
+prefixed with a quote, so an exported name like ``=HYPERLINK(...)`` stays text.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Response
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ExportFormat(enum.StrEnum):
+    XLSX = "xlsx"
+    CSV = "csv"
+
+
+def safe_cell(value: Any) -> Any:
+    """Numbers and dates stay typed; text that a spreadsheet would evaluate is neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float | date):
+        return value
+    s = str(value)
+    return "'" + s if s.startswith(FORMULA_PREFIXES) else s
+
+
+def table_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: ExportFormat, filename: str,
+                   *, sheet: str = "Sheet1") -> Response:
+    if fmt is ExportFormat.CSV:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(headers)
+        for row in rows:
+            w.writerow([safe_cell(v) for v in row])
+        body = ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV with Chinese correctly
+        media = "text/csv; charset=utf-8"
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(sheet[:31])
+        ws.append(list(headers))
+        for row in rows:
+            ws.append([safe_cell(v) for v in row])
+        out = io.BytesIO()
+        wb.save(out)
+        body = out.getvalue()
+        media = XLSX_MEDIA
+    name = f"{filename}.{fmt.value}"
+    return Response(content=body, media_type=media, headers={
+        "Content-Disposition": f"attachment; filename=\"{fmt.value}-export.{fmt.value}\"; "
+                               f"filename*=UTF-8''{quote(name)}"})

@@ -1,0 +1,322 @@
+"""Bulk import of ledger records from ``.csv`` and ``.xlsx`` as office users produce them (CONTRACT.md).
+
+Two phases: the whole file is read and validated first, streaming row by row and collecting every error with its
+row, column and reason; only a file without errors is stored, in the caller's transaction, with one multi-row
+insert (``COPY`` on PostgreSQL) and one bulk update of the yearly totals. All or nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from sanquan_kernel.db import is_sqlite, utcnow
+from training.domain import ORGANIZER_ALIASES, THEME_ALIASES, THEMES, Source, q2
+from training.records import repository
+
+COLUMNS = ("employee_no", "title", "taken_on", "hours", "days", "themes", "organizer_level", "external_id")
+REQUIRED = ("employee_no", "title", "taken_on", "hours", "days", "themes", "organizer_level")
+#: Header names office users write, mapped to the contract's columns (the template uses the contract's names).
+HEADER_ALIASES: dict[str, str] = {
+    **{c: c for c in COLUMNS},
+    "工号": "employee_no", "职工号": "employee_no", "员工编号": "employee_no",
+    "培训名称": "title", "培训内容": "title", "标题": "title", "名称": "title",
+    "培训日期": "taken_on", "日期": "taken_on",
+    "学时": "hours", "培训学时": "hours",
+    "天数": "days", "培训天数": "days",
+    "主题": "themes", "培训主题": "themes",
+    "组织层级": "organizer_level", "主办层级": "organizer_level", "组织者": "organizer_level",
+    "外部编号": "external_id", "记录编号": "external_id",
+}
+MAX_ERRORS = 1000
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("9999")
+
+
+class ImportFileError(Exception):
+    """The file cannot be read at all (not a CSV/XLSX, no header row)."""
+
+
+@dataclass
+class Outcome:
+    total: int = 0
+    skipped: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_rows: set[int] = field(default_factory=set)
+    #: Validated rows ready to store: (staff_id, department_id, title, taken_on, hours, days, themes, level, ext)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def error(self, row: int, column: str, message: str) -> None:
+        self.error_rows.add(row)
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append({"row": row, "column": column, "message": message})
+
+    @property
+    def rejected(self) -> int:
+        return len(self.error_rows)
+
+    @property
+    def accepted(self) -> int:
+        return 0 if self.errors else len(self.rows)
+
+
+# -- reading -----------------------------------------------------------------------------------------------------
+def _decode(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError("The CSV file is neither UTF-8 nor GB18030 text")
+
+
+def _csv_rows(content: bytes) -> Iterator[list[Any]]:
+    text_ = _decode(content)
+    sample = text_[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") and "," not in sample.split("\n", 1)[0] else ","
+    yield from csv.reader(io.StringIO(text_, newline=""), delimiter=delimiter)
+
+
+def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the caller's file problem
+        raise ImportFileError("The file is not a readable .xlsx workbook") from exc
+    try:
+        ws = wb.worksheets[0]
+        for row in ws.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        wb.close()
+
+
+def read_table(filename: str, content: bytes) -> Iterator[list[Any]]:
+    name = filename.lower()
+    if name.endswith(".xlsx") or content[:2] == b"PK":
+        return _xlsx_rows(content)
+    if name.endswith((".csv", ".txt")) or not name:
+        return _csv_rows(content)
+    raise ImportFileError("Upload a .csv or .xlsx file")
+
+
+# -- validating --------------------------------------------------------------------------------------------------
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    s = _cell(value)
+    for sep in ("-", "/", "."):
+        parts = s.split(sep)
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            try:
+                return date(int(parts[0]), int(parts[1]), int(parts[2]))
+            except ValueError:
+                return None
+    if len(s) == 8 and s.isdigit():
+        try:
+            return date(int(s[:4]), int(s[4:6]), int(s[6:]))
+        except ValueError:
+            return None
+    return None
+
+
+def _amount(value: Any) -> Decimal | None:
+    s = _cell(value) or "0"
+    try:
+        d = Decimal(s) if not isinstance(value, float) else Decimal(repr(value))
+    except InvalidOperation:
+        return None
+    if not d.is_finite():
+        return None
+    return d
+
+
+def _themes(value: Any) -> tuple[str | None, str]:
+    """'law;safety' (also with '；', ',', '、') → ('law,safety', '') or (None, reason)."""
+    raw = _cell(value)
+    for sep in ("；", "、", ",", "，", "|"):
+        raw = raw.replace(sep, ";")
+    codes = set()
+    for part in raw.split(";"):
+        p = part.strip()
+        if not p:
+            continue
+        code = THEME_ALIASES.get(p) or THEME_ALIASES.get(p.lower())
+        if code is None:
+            return None, f"unknown theme '{p}' (use {', '.join(THEMES)})"
+        codes.add(code)
+    if not codes:
+        return None, "at least one theme is required"
+    return ",".join(t for t in THEMES if t in codes), ""
+
+
+def validate(table: Iterator[list[Any]], staff_by_no: dict[str, tuple[int, int]], today: date,
+             progress: Callable[[int], None] | None = None) -> Outcome:
+    """Read every row and check it; collect every error. ``staff_by_no`` holds only the staff the caller may
+    write for, so a person of another department or university is simply unknown."""
+    out = Outcome()
+    header = next(table, None)
+    if header is None:
+        raise ImportFileError("The file is empty: the first row must be the header")
+    index: dict[str, int] = {}
+    for i, h in enumerate(header):
+        key = HEADER_ALIASES.get(_cell(h).lower()) or HEADER_ALIASES.get(_cell(h))
+        if key and key not in index:
+            index[key] = i
+    missing = [c for c in REQUIRED if c not in index]
+    for c in missing:
+        out.error(0, c, "missing column")
+    if missing:
+        return out
+    i_no, i_title, i_on, i_h, i_d, i_th, i_lvl = (index[c] for c in REQUIRED)
+    i_ext = index.get("external_id")
+    width = max(index.values()) + 1
+    seen_ext: dict[str, int] = {}
+    n = 0
+    for cells in table:
+        if not any(c not in (None, "") for c in cells):
+            continue  # blank lines are not rows
+        n += 1
+        if len(cells) < width:
+            cells = [*cells, *([None] * (width - len(cells)))]
+        bad = False
+        no = _cell(cells[i_no])
+        staff = staff_by_no.get(no)
+        if not no:
+            out.error(n, "employee_no", "required")
+            bad = True
+        elif staff is None:
+            out.error(n, "employee_no", f"no staff member with employee number '{no}' in your scope")
+            bad = True
+        title = _cell(cells[i_title])
+        if not title or len(title) > 200:
+            out.error(n, "title", "required, at most 200 characters")
+            bad = True
+        taken_on = _date(cells[i_on])
+        if taken_on is None:
+            out.error(n, "taken_on", "not a date (YYYY-MM-DD)")
+            bad = True
+        elif taken_on > today:
+            out.error(n, "taken_on", "must not be in the future")
+            bad = True
+        hours, days = _amount(cells[i_h]), _amount(cells[i_d])
+        for col, val in (("hours", hours), ("days", days)):
+            if val is None:
+                out.error(n, col, "not a number")
+                bad = True
+            elif val < 0 or val > MAX_AMOUNT or val != val.quantize(CENT):
+                out.error(n, col, "must be between 0 and 9999 with at most two decimals")
+                bad = True
+        if hours is not None and days is not None and hours == 0 and days == 0:
+            out.error(n, "hours", "hours and days cannot both be 0")
+            bad = True
+        themes, reason = _themes(cells[i_th])
+        if themes is None:
+            out.error(n, "themes", reason)
+            bad = True
+        level_raw = _cell(cells[i_lvl])
+        level = ORGANIZER_ALIASES.get(level_raw) or ORGANIZER_ALIASES.get(level_raw.lower())
+        if level is None:
+            out.error(n, "organizer_level", "one of province, university, department, external")
+            bad = True
+        ext = _cell(cells[i_ext]) if i_ext is not None else ""
+        if len(ext) > 100:
+            out.error(n, "external_id", "at most 100 characters")
+            bad = True
+        elif ext:
+            first = seen_ext.get(ext)
+            if first is not None:
+                out.error(n, "external_id", f"repeats row {first}")
+                bad = True
+            else:
+                seen_ext[ext] = n
+        if not bad:
+            assert staff is not None and taken_on is not None and hours is not None and days is not None
+            out.rows.append((staff[0], staff[1], title, taken_on, q2(hours), q2(days), themes, level, ext or None))
+        if progress is not None and n % 5000 == 0:
+            progress(n)
+    out.total = n
+    return out
+
+
+def lock_university(session: Session, university_id: int) -> None:
+    """Imports into one university run one at a time (PostgreSQL; SQLite writers are serialised anyway), so the
+    check for stored external ids below cannot race with another import of the same file."""
+    if not is_sqlite(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('training-import'), :u)"), {"u": university_id})
+
+
+def drop_stored(session: Session, university_id: int, out: Outcome) -> None:
+    """Rows whose external id an earlier import stored are skipped, so uploading a file twice is harmless."""
+    ext_ids = [r[8] for r in out.rows if r[8]]
+    if not ext_ids:
+        return
+    stored = repository.existing_external_ids(session, university_id, Source.IMPORT.value, ext_ids)
+    if stored:
+        before = len(out.rows)
+        out.rows = [r for r in out.rows if r[8] not in stored]
+        out.skipped = before - len(out.rows)
+
+
+# -- storing -----------------------------------------------------------------------------------------------------
+STORE_COLUMNS = ("staff_id", "university_id", "department_id", "title", "taken_on", "year", "hours", "days",
+                 "themes", "organizer_level", "external_id", "source", "created_at", "created_by", "version")
+
+
+def store(session: Session, university_id: int, out: Outcome, actor: str) -> int:
+    """Store the validated rows and their totals in the caller's transaction; answers the number stored."""
+    now = utcnow()
+    source = Source.IMPORT.value
+    data = [(sid, university_id, dept, title, on, on.year, h, d, th, lvl, ext, source, now, actor, 1)
+            for sid, dept, title, on, h, d, th, lvl, ext in out.rows]
+    if not data:
+        return 0
+    if is_sqlite(session):
+        session.execute(repository.RECORD_TABLE.insert(), [dict(zip(STORE_COLUMNS, row, strict=True))
+                                                          for row in data])
+    else:
+        # COPY: the physical bound for PostgreSQL; the unique constraint still guards external ids.
+        raw = session.connection().connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy(f"COPY training_record ({', '.join(STORE_COLUMNS)}) FROM STDIN") as cp:
+            for row in data:
+                cp.write_row(row)
+    deltas: dict[tuple[int, int], repository.Delta] = {}
+    for sid, _dept, _title, on, h, d, th, _lvl, _ext in out.rows:
+        repository.add_delta(deltas, sid, on.year, repository.record_delta(h, d, th))
+    repository.apply_totals(session, deltas)
+    return len(data)
+
+
+def estimate_rows(filename: str, content: bytes) -> int:
+    """A cheap row count for a progress bar (CSV: lines; XLSX: the sheet's declared dimension)."""
+    if filename.lower().endswith(".xlsx") or content[:2] == b"PK":
+        try:
+            from openpyxl import load_workbook
+
+            wb = load_workbook(io.BytesIO(content), read_only=True)
+            rows = int(wb.worksheets[0].max_row or 1) - 1
+            wb.close()
+            return max(rows, 0)
+        except Exception:  # noqa: BLE001 - an estimate only; the import itself reports the real problem
+            return 0
+    return max(content.count(b"\n") - 1 + (0 if content.endswith(b"\n") else 1), 0)

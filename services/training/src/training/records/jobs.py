@@ -1,0 +1,82 @@
+"""Imports as background jobs for the SPA's progress bar: ``202`` with the job's URL, which the SPA polls.
+
+The ``import_job`` table is the queue; a worker thread in the service claims queued jobs one at a time (a claim
+is an UPDATE guarded by the status, so two workers never run the same job) and runs the same import as the
+synchronous endpoint. Progress while a job runs is kept in memory (the import's own transaction holds the write
+lock on SQLite, so it cannot also write progress rows); the stored row has the final figures.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from sanquan_kernel.db import utcnow
+from sanquan_kernel.principal import Principal, Role, scope_for
+from training.records import service
+from training.records.models import ImportJob
+
+log = logging.getLogger("training.import_jobs")
+
+
+class ImportWorker:
+    def __init__(self, factory: sessionmaker[Session], *, idle_seconds: float = 5.0) -> None:
+        self.factory = factory
+        self.idle_seconds = idle_seconds
+        self.progress: dict[int, int] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        """Start the worker thread unless it is running; it stops by itself when the queue stays empty."""
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="import-worker", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        idle_since = time.monotonic()
+        while time.monotonic() - idle_since < self.idle_seconds:
+            job_id = self._claim()
+            if job_id is None:
+                time.sleep(0.1)
+                continue
+            self._process(job_id)
+            idle_since = time.monotonic()
+
+    def _claim(self) -> int | None:
+        with self.factory() as s, s.begin():
+            job_id = s.scalar(select(ImportJob.id).where(ImportJob.status == "queued").order_by(ImportJob.id)
+                              .limit(1))
+            if job_id is None:
+                return None
+            claimed = s.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "queued")
+                                .values(status="running", updated_at=utcnow()))
+            return job_id if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+
+    def _process(self, job_id: int) -> None:
+        def progress(n: int) -> None:
+            self.progress[job_id] = n
+
+        try:
+            with self.factory() as s, s.begin():
+                job = s.get(ImportJob, job_id)
+                assert job is not None
+                principal = Principal(subject=job.created_by, role=Role(job.actor_role), org_id=None,
+                                      university_id=job.university_id, department_id=job.department_id)
+                result = service.import_file(s, principal, scope_for(principal), job.university_id, job.filename,
+                                             job.content or b"", dry_run=job.dry_run, progress=progress)
+            outcome: dict[str, Any] = {"status": "done", "result": result.model_dump(), "total": result.total,
+                                       "processed": result.total, "content": None}
+        except Exception as exc:  # noqa: BLE001 - a failed job records why, and the worker goes on
+            log.exception("import job %s failed", job_id)
+            detail = getattr(exc, "detail", None) or "The import failed unexpectedly"
+            outcome = {"status": "failed", "error": str(detail)[:500], "content": None}
+        with self.factory() as s, s.begin():
+            s.execute(update(ImportJob).where(ImportJob.id == job_id).values(updated_at=utcnow(), **outcome))
+        self.progress.pop(job_id, None)

@@ -1,0 +1,156 @@
+"""Every query on the ledger and on the per-staff yearly totals. Records are seen through their staff member's
+current place in the register (so a move takes the whole ledger along) and the record's own university."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Table, func, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from sanquan_kernel.db import is_sqlite
+from sanquan_kernel.pagination import PageParams, paginate
+from sanquan_kernel.principal import Scope
+from training.domain import themes_from_db
+from training.records.models import TOTAL_COLUMNS, StaffYearTotal, TrainingRecord
+from training.staff.models import Staff
+
+RECORD_TABLE: Table = TrainingRecord.__table__  # type: ignore[assignment]
+TOTAL_TABLE: Table = StaffYearTotal.__table__  # type: ignore[assignment]
+
+
+def visible(scope: Scope) -> ColumnElement[bool]:
+    """For a statement joined to Staff on the record's staff member."""
+    return scope.where(university=TrainingRecord.university_id, department=Staff.department_id,
+                       owner=Staff.account_id)
+
+
+def _scoped() -> Select[tuple[TrainingRecord]]:
+    return select(TrainingRecord).join(Staff, Staff.id == TrainingRecord.staff_id)
+
+
+def get(session: Session, scope: Scope, record_id: int, *, include_deleted: bool = False) -> TrainingRecord | None:
+    stmt = _scoped().where(TrainingRecord.id == record_id, visible(scope))
+    if not include_deleted:
+        stmt = stmt.where(TrainingRecord.deleted_at.is_(None))
+    return session.scalar(stmt)
+
+
+def theme_filter(theme: str) -> ColumnElement[bool]:
+    # Themes are stored as "a,b,c"; wrapping both sides in commas makes the match exact.
+    return (literal(",") + TrainingRecord.themes + literal(",")).like(f"%,{theme},%")
+
+
+def _filtered(scope: Scope, *, staff_id: int | None, year: int | None, theme: str | None,
+              department_id: int | None = None) -> Select[tuple[TrainingRecord]]:
+    stmt = _scoped().where(visible(scope), TrainingRecord.deleted_at.is_(None))
+    if staff_id is not None:
+        stmt = stmt.where(TrainingRecord.staff_id == staff_id)
+    if year is not None:
+        stmt = stmt.where(TrainingRecord.year == year)
+    if theme is not None:
+        stmt = stmt.where(theme_filter(theme))
+    if department_id is not None:
+        stmt = stmt.where(Staff.department_id == department_id)
+    return stmt.order_by(TrainingRecord.taken_on.desc(), TrainingRecord.id.desc())
+
+
+def list_page(session: Session, scope: Scope, page: PageParams, **filters: Any) -> tuple[list[TrainingRecord], int]:
+    return paginate(session, _filtered(scope, **filters), page)
+
+
+def list_all(session: Session, scope: Scope, *, limit: int, **filters: Any) -> list[TrainingRecord]:
+    return list(session.scalars(_filtered(scope, **filters).limit(limit)))
+
+
+def staff_names(session: Session, staff_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """staff id → (employee_no, name) for ids already known to be visible."""
+    ids = sorted(set(staff_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(Staff.id, Staff.employee_no, Staff.name).where(Staff.id.in_(ids)))
+    return {sid: (no, name) for sid, no, name in rows}
+
+
+def _insert(session: Session, table: Table) -> Any:
+    return sqlite_insert(table) if is_sqlite(session) else pg_insert(table)
+
+
+def insert_idempotent(session: Session, values: Mapping[str, Any]) -> int | None:
+    """Insert one record; when its (university, source, external_id) is stored already, store nothing and answer
+    None. The unique constraint decides, so two racing posts cannot both insert: the loser waits for the
+    winner's commit and then does nothing."""
+    stmt = (_insert(session, RECORD_TABLE).values(**values)
+            .on_conflict_do_nothing(index_elements=["university_id", "source", "external_id"])
+            .returning(RECORD_TABLE.c.id))
+    return session.scalar(stmt)
+
+
+def find_by_external_id(session: Session, university_id: int, source: str, external_id: str) -> TrainingRecord | None:
+    return session.scalar(select(TrainingRecord).where(TrainingRecord.university_id == university_id,
+                                                       TrainingRecord.source == source,
+                                                       TrainingRecord.external_id == external_id))
+
+
+def existing_external_ids(session: Session, university_id: int, source: str, external_ids: Sequence[str]
+                          ) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(external_ids), 5000):
+        chunk = external_ids[i:i + 5000]
+        found.update(session.scalars(select(TrainingRecord.external_id).where(
+            TrainingRecord.university_id == university_id, TrainingRecord.source == source,
+            TrainingRecord.external_id.in_(chunk))))
+    return found
+
+
+# -- per-staff yearly totals ----------------------------------------------------------------------------------
+Delta = dict[str, Any]
+
+
+def record_delta(hours: Decimal, days: Decimal, themes: str, sign: int = 1) -> Delta:
+    """What one record adds to (sign 1) or takes from (sign -1) its staff member's year."""
+    d: Delta = dict.fromkeys(TOTAL_COLUMNS, 0)
+    h, dy = hours * sign, days * sign
+    d["hours"], d["days"], d["records"] = h, dy, sign
+    for t in themes_from_db(themes):
+        d[f"{t}_hours"], d[f"{t}_days"], d[f"{t}_count"] = h, dy, sign
+    return d
+
+
+def add_delta(acc: dict[tuple[int, int], Delta], staff_id: int, year: int, delta: Delta) -> None:
+    cur = acc.get((staff_id, year))
+    if cur is None:
+        acc[(staff_id, year)] = dict(delta)
+    else:
+        for k, v in delta.items():
+            cur[k] += v
+
+
+def apply_totals(session: Session, deltas: Mapping[tuple[int, int], Delta]) -> None:
+    """Add the deltas to staff_year_total in one multi-row upsert (inserting rows that do not exist yet)."""
+    if not deltas:
+        return
+    rows = [{"staff_id": sid, "year": year, **d} for (sid, year), d in sorted(deltas.items())]
+    ins = _insert(session, TOTAL_TABLE)
+    stmt = ins.on_conflict_do_update(index_elements=["staff_id", "year"],
+                                     set_={c: TOTAL_TABLE.c[c] + ins.excluded[c] for c in TOTAL_COLUMNS})
+    for i in range(0, len(rows), 2000):
+        session.execute(stmt, rows[i:i + 2000])
+
+
+def get_total(session: Session, staff_id: int, year: int) -> StaffYearTotal | None:
+    return session.get(StaffYearTotal, (staff_id, year))
+
+
+def recompute_totals(session: Session, staff_id: int, year: int) -> dict[str, Decimal | int]:
+    """The same figures aggregated from the raw records (tests and checks compare the two)."""
+    t = TrainingRecord
+    row = session.execute(select(func.coalesce(func.sum(t.hours), 0), func.coalesce(func.sum(t.days), 0),
+                                 func.count(t.id))
+                          .where(t.staff_id == staff_id, t.year == year, t.deleted_at.is_(None))).one()
+    return {"hours": Decimal(str(row[0])), "days": Decimal(str(row[1])), "records": int(row[2])}
+

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from training.domain import OrganizerLevel, Theme
+
+Amount = Annotated[Decimal, Field(ge=0, le=9999, max_digits=6, decimal_places=2)]
+
+
+class RecordFields(BaseModel):
+    """What a record says (T3); hours and days are two measures of the same training (T1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)
+    taken_on: date
+    hours: Amount
+    days: Amount
+    themes: list[Theme] = Field(min_length=1, max_length=6)
+    organizer_level: OrganizerLevel
+    evidence: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _some_training(self) -> RecordFields:
+        if self.hours == 0 and self.days == 0:
+            raise ValueError("hours and days cannot both be 0")
+        return self
+
+
+class RecordCreate(RecordFields):
+    """CONTRACT.md: ``{"staff_id" | "employee_no", "title", "taken_on", "hours", "days", "themes",
+    "organizer_level", "external_id"}``."""
+
+    staff_id: int | None = None
+    employee_no: str | None = Field(default=None, min_length=1, max_length=64)
+    university_id: int | None = Field(default=None, description="Province admins naming a staff member by "
+                                                                 "employee number add the university.")
+    external_id: str | None = Field(default=None, min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _one_person(self) -> RecordCreate:
+        if (self.staff_id is None) == (self.employee_no is None):
+            raise ValueError("give either staff_id or employee_no")
+        return self
+
+
+class RecordCorrection(BaseModel):
+    """A correction of a stored record (kept in the audit trail with before and after)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    taken_on: date | None = None
+    hours: Amount | None = None
+    days: Amount | None = None
+    themes: list[Theme] | None = Field(default=None, min_length=1, max_length=6)
+    organizer_level: OrganizerLevel | None = None
+    evidence: str | None = Field(default=None, max_length=500)
+
+
+class RecordOut(BaseModel):
+    id: int
+    staff_id: int
+    employee_no: str | None = None
+    staff_name: str | None = None
+    university_id: int
+    department_id: int
+    title: str
+    taken_on: date
+    year: int
+    hours: float
+    days: float
+    themes: list[str]
+    organizer_level: str
+    course_id: int | None
+    evidence: str | None
+    source: str
+    external_id: str | None
+    created_at: datetime
+    created_by: str
+    deleted_at: datetime | None = None
+    version: int
+
+
+class ImportError_(BaseModel):
+    row: int = Field(description="1 is the first data row; 0 is the header")
+    column: str
+    message: str
+
+
+class ImportResult(BaseModel):
+    total: int
+    accepted: int
+    rejected: int
+    skipped: int = Field(0, description="Rows whose external_id was stored by an earlier import (not stored again)")
+    dry_run: bool = False
+    errors: list[ImportError_]
+
+
+class ImportJobOut(BaseModel):
+    id: int
+    status: str
+    dry_run: bool
+    filename: str
+    total: int
+    processed: int
+    progress: float = Field(description="0..1")
+    result: ImportResult | None
+    error: str | None
+    url: str
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,221 @@
+"""The ledger (T1, T3): records entered by people, pushed by campus systems, made by courses and approved
+self-reports; every change updates the staff member's yearly totals in the same transaction and is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from sanquan_kernel.audit import record_audit
+from sanquan_kernel.db import utcnow
+from sanquan_kernel.errors import NotFound, Unprocessable
+from sanquan_kernel.etag import check_if_match
+from sanquan_kernel.metrics import BUSINESS_EVENTS
+from sanquan_kernel.principal import Principal, Role, Scope
+from training.deps import today
+from training.domain import Source, q2, themes_from_db, themes_to_db
+from training.models import AuditEntry
+from training.records import importer, repository
+from training.records.models import TrainingRecord
+from training.records.schemas import ImportError_, ImportResult, RecordCorrection, RecordCreate, RecordOut
+from training.staff import repository as staff_repository
+from training.staff.models import Staff
+from training.staff.service import target_university
+
+
+def to_out(record: TrainingRecord, names: dict[int, tuple[str, str]] | None = None) -> RecordOut:
+    no, name = (names or {}).get(record.staff_id, (None, None))
+    return RecordOut(id=record.id, staff_id=record.staff_id, employee_no=no, staff_name=name,
+                     university_id=record.university_id, department_id=record.department_id, title=record.title,
+                     taken_on=record.taken_on, year=record.year, hours=float(q2(record.hours)),
+                     days=float(q2(record.days)), themes=themes_from_db(record.themes),
+                     organizer_level=record.organizer_level, course_id=record.course_id, evidence=record.evidence,
+                     source=record.source, external_id=record.external_id, created_at=record.created_at,
+                     created_by=record.created_by, deleted_at=record.deleted_at, version=record.version)
+
+
+def outs(session: Session, records: Sequence[TrainingRecord]) -> list[RecordOut]:
+    names = repository.staff_names(session, (r.staff_id for r in records))
+    return [to_out(r, names) for r in records]
+
+
+def snapshot(record: TrainingRecord) -> dict[str, Any]:
+    return {"staff_id": record.staff_id, "title": record.title, "taken_on": record.taken_on.isoformat(),
+            "hours": str(q2(record.hours)), "days": str(q2(record.days)), "themes": record.themes,
+            "organizer_level": record.organizer_level, "evidence": record.evidence, "source": record.source,
+            "external_id": record.external_id}
+
+
+def check_taken_on(taken_on: date, loc: list[str | int] | None = None) -> None:
+    """T1: training counts for the calendar year it was taken in, and cannot be dated in the future."""
+    if taken_on > today():
+        raise Unprocessable("taken_on is in the future",
+                            errors=[{"loc": loc or ["body", "taken_on"], "msg": "must not be in the future"}])
+
+
+def source_of(principal: Principal) -> str:
+    """T3: where a record came from — an integration client's own id, otherwise entered by hand."""
+    if principal.role is Role.INTEGRATION and principal.client_id:
+        return principal.client_id
+    return Source.MANUAL.value
+
+
+@dataclass
+class NewRecord:
+    staff: Staff
+    title: str
+    taken_on: date
+    hours: Decimal
+    days: Decimal
+    themes: str
+    organizer_level: str
+    source: str
+    created_by: str
+    external_id: str | None = None
+    evidence: str | None = None
+    course_id: int | None = None
+    client_id: str | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {"staff_id": self.staff.id, "university_id": self.staff.university_id,
+                "department_id": self.staff.department_id, "title": self.title, "taken_on": self.taken_on,
+                "year": self.taken_on.year, "hours": q2(self.hours), "days": q2(self.days), "themes": self.themes,
+                "organizer_level": self.organizer_level, "course_id": self.course_id, "evidence": self.evidence,
+                "source": self.source, "client_id": self.client_id, "external_id": self.external_id,
+                "created_at": utcnow(), "created_by": self.created_by, "version": 1}
+
+
+def store(session: Session, new: NewRecord) -> tuple[TrainingRecord, bool]:
+    """Store one record and add it to the totals; an external id stored before answers the stored record."""
+    record_id = repository.insert_idempotent(session, new.values())
+    if record_id is None:
+        assert new.external_id is not None
+        existing = repository.find_by_external_id(session, new.staff.university_id, new.source, new.external_id)
+        assert existing is not None
+        return existing, False
+    repository.apply_totals(session, {(new.staff.id, new.taken_on.year):
+                                      repository.record_delta(q2(new.hours), q2(new.days), new.themes)})
+    record = session.get(TrainingRecord, record_id)
+    assert record is not None
+    return record, True
+
+
+def resolve_staff(session: Session, principal: Principal, scope: Scope, body: RecordCreate) -> Staff:
+    staff: Staff | None
+    if body.staff_id is not None:
+        staff = staff_repository.get(session, scope, body.staff_id)
+        loc = "staff_id"
+    else:
+        assert body.employee_no is not None
+        university_id = target_university(principal, body.university_id)
+        staff = staff_repository.get_by_employee_no(session, scope, university_id, body.employee_no.strip())
+        loc = "employee_no"
+    if staff is None:
+        raise Unprocessable("No such staff member", errors=[{"loc": ["body", loc], "msg": "unknown staff member"}])
+    return staff
+
+
+def create(session: Session, principal: Principal, scope: Scope, body: RecordCreate) -> tuple[TrainingRecord, bool]:
+    """CONTRACT.md records: 201 with the new record; the same external_id again from the same source answers
+    200 with the stored record and stores nothing (also when the two posts race)."""
+    staff = resolve_staff(session, principal, scope, body)
+    check_taken_on(body.taken_on)
+    new = NewRecord(staff=staff, title=body.title.strip(), taken_on=body.taken_on, hours=body.hours, days=body.days,
+                    themes=themes_to_db(body.themes), organizer_level=body.organizer_level.value,
+                    source=source_of(principal), created_by=principal.subject, external_id=body.external_id,
+                    evidence=body.evidence, client_id=principal.client_id)
+    record, created = store(session, new)
+    if created:
+        record_audit(session, AuditEntry, principal, "record.create", "training_record", record.id,
+                     university_id=record.university_id, after=snapshot(record))
+    return record, created
+
+
+def get_or_404(session: Session, scope: Scope, record_id: int) -> TrainingRecord:
+    record = repository.get(session, scope, record_id)
+    if record is None:
+        raise NotFound("Record not found")
+    return record
+
+
+def delete(session: Session, request: Request, principal: Principal, scope: Scope, record_id: int) -> None:
+    """A deleted record stops counting at once (T1) and stays in the audit trail with what it said."""
+    record = get_or_404(session, scope, record_id)
+    check_if_match(request, record.version)
+    record.deleted_at = utcnow()
+    record.deleted_by = principal.subject
+    record.version += 1
+    repository.apply_totals(session, {(record.staff_id, record.year):
+                                      repository.record_delta(q2(record.hours), q2(record.days), record.themes, -1)})
+    record_audit(session, AuditEntry, principal, "record.delete", "training_record", record.id,
+                 university_id=record.university_id, before=snapshot(record))
+
+
+def correct(session: Session, request: Request, principal: Principal, scope: Scope, record_id: int,
+            body: RecordCorrection) -> TrainingRecord:
+    """A correction moves the record's figures out of the old year's totals and into the new ones."""
+    record = get_or_404(session, scope, record_id)
+    check_if_match(request, record.version)
+    changes = body.model_dump(exclude_unset=True)
+    if not changes:
+        return record
+    before = snapshot(record)
+    new_hours = q2(changes.get("hours", record.hours))
+    new_days = q2(changes.get("days", record.days))
+    if new_hours == 0 and new_days == 0:
+        raise Unprocessable("hours and days cannot both be 0", errors=[{"loc": ["body"], "msg": "both 0"}])
+    if "taken_on" in changes:
+        check_taken_on(changes["taken_on"])
+    deltas: dict[tuple[int, int], repository.Delta] = {}
+    repository.add_delta(deltas, record.staff_id, record.year,
+                         repository.record_delta(q2(record.hours), q2(record.days), record.themes, -1))
+    if "title" in changes:
+        record.title = changes["title"].strip()
+    if "taken_on" in changes:
+        record.taken_on = changes["taken_on"]
+        record.year = record.taken_on.year
+    if "themes" in changes:
+        record.themes = themes_to_db(changes["themes"])
+    if "organizer_level" in changes:
+        record.organizer_level = str(changes["organizer_level"])
+    if "evidence" in changes:
+        record.evidence = changes["evidence"]
+    record.hours, record.days = new_hours, new_days
+    repository.add_delta(deltas, record.staff_id, record.year,
+                         repository.record_delta(new_hours, new_days, record.themes))
+    repository.apply_totals(session, deltas)
+    record.version += 1
+    record_audit(session, AuditEntry, principal, "record.correct", "training_record", record.id,
+                 university_id=record.university_id, before=before, after=snapshot(record))
+    session.flush()
+    return record
+
+
+# -- imports -------------------------------------------------------------------------------------------------------
+def import_file(session: Session, principal: Principal, scope: Scope, university_id: int, filename: str,
+                content: bytes, *, dry_run: bool, progress: Callable[[int], None] | None = None) -> ImportResult:
+    """CONTRACT.md import: validate every row first; when any is wrong store nothing and list them all."""
+    staff_by_no = staff_repository.lookup_employee_numbers(session, scope, university_id)
+    try:
+        outcome = importer.validate(importer.read_table(filename, content), staff_by_no, today(), progress)
+    except importer.ImportFileError as exc:
+        raise Unprocessable(str(exc), errors=[{"loc": ["body", "file"], "msg": str(exc)}]) from None
+    if not outcome.errors:
+        importer.lock_university(session, university_id)
+        importer.drop_stored(session, university_id, outcome)
+    if not outcome.errors and not dry_run:
+        stored = importer.store(session, university_id, outcome, principal.subject)
+        if stored:
+            record_audit(session, AuditEntry, principal, "record.import", "training_record", f"import:{filename}"[:64],
+                         university_id=university_id,
+                         after={"filename": filename, "stored": stored, "skipped": outcome.skipped})
+        BUSINESS_EVENTS.labels("training", "records_imported").inc(stored)
+    return ImportResult(total=outcome.total, accepted=outcome.accepted, rejected=outcome.rejected,
+                        skipped=outcome.skipped, dry_run=dry_run,
+                        errors=[ImportError_(**e) for e in outcome.errors])

@@ -1,0 +1,75 @@
+"""Every query on the staff register, each filtered through the caller's ``Scope``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from sanquan_kernel.pagination import PageParams, paginate
+from sanquan_kernel.principal import Scope
+from training.staff.models import Staff
+
+
+def visible(scope: Scope) -> ColumnElement[bool]:
+    """The staff rows a scope sees: province all, a university its own, a manager their department (the person's
+    current one), a staff member their own entry (by account id)."""
+    return scope.where(university=Staff.university_id, department=Staff.department_id, owner=Staff.account_id)
+
+
+def active_in_year(year: int) -> ColumnElement[bool]:
+    """T1 counts a person in a year when the row is active and the dates they joined and left overlap it."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    return and_(Staff.active.is_(True),
+                or_(Staff.joined_on.is_(None), Staff.joined_on <= end),
+                or_(Staff.left_on.is_(None), Staff.left_on >= start))
+
+
+def get(session: Session, scope: Scope, staff_id: int) -> Staff | None:
+    return session.scalar(select(Staff).where(Staff.id == staff_id, visible(scope)))
+
+
+def get_by_employee_no(session: Session, scope: Scope, university_id: int, employee_no: str) -> Staff | None:
+    return session.scalar(select(Staff).where(Staff.university_id == university_id,
+                                              Staff.employee_no == employee_no, visible(scope)))
+
+
+def get_for_account(session: Session, scope: Scope, account_id: int) -> Staff | None:
+    return session.scalar(select(Staff).where(Staff.account_id == account_id, visible(scope))
+                          .order_by(Staff.active.desc(), Staff.id))
+
+
+def lookup_employee_numbers(session: Session, scope: Scope, university_id: int) -> dict[str, tuple[int, int]]:
+    """employee_no → (staff id, department id) for a whole university as the scope sees it (imports)."""
+    rows = session.execute(select(Staff.employee_no, Staff.id, Staff.department_id)
+                           .where(Staff.university_id == university_id, visible(scope)))
+    return {no: (sid, dept) for no, sid, dept in rows}
+
+
+def list_page(session: Session, scope: Scope, page: PageParams, *, department_id: int | None = None,
+              q: str | None = None, active: bool | None = None) -> tuple[list[Staff], int]:
+    stmt: Select[tuple[Staff]] = select(Staff).where(visible(scope))
+    if department_id is not None:
+        stmt = stmt.where(Staff.department_id == department_id)
+    if active is not None:
+        stmt = stmt.where(Staff.active.is_(active))
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(Staff.name.like(like), Staff.employee_no.like(like)))
+    return paginate(session, stmt.order_by(Staff.university_id, Staff.employee_no, Staff.id), page)
+
+
+def find_in_university(session: Session, university_id: int, employee_no: str) -> Staff | None:
+    """Unscoped: only for the upsert, after the caller's right to write in ``university_id`` was checked."""
+    return session.scalar(select(Staff).where(Staff.university_id == university_id,
+                                              Staff.employee_no == employee_no))
+
+
+def snapshot(staff: Staff) -> dict[str, Any]:
+    return {"employee_no": staff.employee_no, "name": staff.name, "department_id": staff.department_id,
+            "position": staff.position, "employment_type": staff.employment_type, "active": staff.active,
+            "account_id": staff.account_id,
+            "joined_on": staff.joined_on.isoformat() if staff.joined_on else None,
+            "left_on": staff.left_on.isoformat() if staff.left_on else None}
