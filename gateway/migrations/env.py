@@ -1,5 +1,5 @@
-from gateway.config import Settings
-from gateway.models import Base, load_all_models
+from sanquan_gateway.config import Settings
+from sanquan_gateway.models import Base, load_all_models
 from sanquan_kernel.migrate import run_env
 
 load_all_models()

@@ -1,18 +1,24 @@
 import { download, http } from './http'
 import type {
+  AtRiskReport,
+  AttendanceResult,
   Compliance,
   Course,
+  CourseCreate,
   Enrolment,
   GroupBy,
+  ImportJob,
   ImportResult,
   Ledger,
   Page,
   RecordCreate,
+  RecordFields,
   Rule,
   SelfReport,
   SelfReportStatus,
   Staff,
   StaffUpsert,
+  ThemeReport,
   TrainingIndicators,
   TrainingRecord,
 } from './types'
@@ -23,7 +29,15 @@ export interface StaffQuery {
   department_id?: number
   q?: string
   active?: boolean
-  university_id?: number
+  limit?: number
+  offset?: number
+}
+
+export interface RecordQuery {
+  staff_id?: number
+  year?: number
+  theme?: string
+  department_id?: number
   limit?: number
   offset?: number
 }
@@ -32,53 +46,59 @@ export const trainingApi = {
   // staff register
   listStaff: (q: StaffQuery = {}) => http.get<Page<Staff>>(`${B}/staff`, { ...q }),
   getStaff: (id: number) => http.get<Staff>(`${B}/staff/${id}`),
-  myStaff: () => http.get<Staff>(`${B}/staff/me`),
   upsertStaff: (employeeNo: string, body: StaffUpsert) =>
     http.put<Staff>(`${B}/staff/by-employee-no/${encodeURIComponent(employeeNo)}`, body),
   ledger: (id: number, year: number) => http.get<Ledger>(`${B}/staff/${id}/ledger`, { year }),
-  myLedger: (year: number) => http.get<Ledger>(`${B}/me/ledger`, { year }),
+  exportLedger: (id: number, year: number) => download(`${B}/staff/${id}/ledger/export`, { year, format: 'xlsx' }, `ledger-${id}-${year}.xlsx`),
 
   // records
-  listRecords: (q: { staff_id?: number; year?: number; theme?: string; limit?: number; offset?: number } = {}) =>
-    http.get<Page<TrainingRecord>>(`${B}/records`, { ...q }),
+  listRecords: (q: RecordQuery = {}) => http.get<Page<TrainingRecord>>(`${B}/records`, { ...q }),
   createRecord: (body: RecordCreate) => http.post<TrainingRecord>(`${B}/records`, body),
   deleteRecord: (id: number) => http.delete(`${B}/records/${id}`),
+  exportRecords: (q: Omit<RecordQuery, 'limit' | 'offset'>) => download(`${B}/records/export`, { ...q, format: 'xlsx' }, 'training-records.xlsx'),
   importRecords: (file: File, dryRun: boolean) => {
     const form = new FormData()
     form.append('file', file)
     return http.upload<ImportResult>(`${B}/records/import`, form, { dry_run: dryRun })
   },
-  downloadTemplate: (format: 'xlsx' | 'csv') =>
-    download(`${B}/records/import-template`, { format }, `training-import-template.${format}`),
+  /** the same import as a background job (202); poll `getImportJob` for progress */
+  startImportJob: (file: File, dryRun: boolean) => {
+    const form = new FormData()
+    form.append('file', file)
+    return http.upload<ImportJob>(`${B}/records/import-jobs`, form, { dry_run: dryRun })
+  },
+  getImportJob: (id: number) => http.get<ImportJob>(`${B}/records/import-jobs/${id}`),
+  downloadTemplate: (format: 'xlsx' | 'csv') => download(`${B}/records/import-template`, { format }, `training-import-template.${format}`),
 
-  // rules and compliance
+  // rules, compliance and reports
   getRule: (year: number) => http.get<Rule>(`${B}/rules/${year}`),
-  putRule: (year: number, body: { min_hours: number; min_days: number }) => http.put<Rule>(`${B}/rules/${year}`, body),
-  compliance: (year: number, group_by: GroupBy, org_id?: number) =>
-    http.get<Compliance>(`${B}/compliance`, { year, group_by, org_id }),
-  exportCompliance: (year: number, group_by: GroupBy, org_id?: number) =>
+  putRule: (year: number, body: { min_hours: number; min_days: number }, version?: number) =>
+    http.put<Rule>(`${B}/rules/${year}`, body, version !== undefined ? { ifMatch: version } : {}),
+  compliance: (year: number, group_by: GroupBy, org_id?: number | null, limit?: number, offset?: number) =>
+    http.get<Compliance>(`${B}/compliance`, { year, group_by, org_id, limit, offset }),
+  exportCompliance: (year: number, group_by: GroupBy, org_id?: number | null) =>
     download(`${B}/compliance/export`, { year, group_by, org_id, format: 'xlsx' }, `compliance-${year}.xlsx`),
-  exportRecords: (q: { year?: number; staff_id?: number }) =>
-    download(`${B}/records/export`, { ...q, format: 'xlsx' }, `training-records.xlsx`),
-  exportStaff: (q: StaffQuery = {}) => download(`${B}/staff/export`, { ...q, format: 'xlsx' }, 'staff.xlsx'),
+  atRisk: (year: number, org_id?: number | null, limit = 50, offset = 0) =>
+    http.get<AtRiskReport>(`${B}/reports/at-risk`, { year, org_id, limit, offset }),
+  exportAtRisk: (year: number, org_id?: number | null) =>
+    download(`${B}/reports/at-risk/export`, { year, org_id, format: 'xlsx' }, `at-risk-${year}.xlsx`),
+  themes: (year: number, org_id?: number | null) => http.get<ThemeReport>(`${B}/reports/themes`, { year, org_id }),
+  exportThemes: (year: number, org_id?: number | null) =>
+    download(`${B}/reports/themes/export`, { year, org_id, format: 'xlsx' }, `themes-${year}.xlsx`),
   indicators: (year: number) => http.get<TrainingIndicators>(`${B}/indicators`, { year }),
 
   // courses and attendance
   listCourses: (q: { year?: number; limit?: number; offset?: number } = {}) => http.get<Page<Course>>(`${B}/courses`, { ...q }),
-  createCourse: (body: Omit<Course, 'id' | 'version' | 'organizer_org_id'>) => http.post<Course>(`${B}/courses`, body),
-  enrolments: (courseId: number) => http.get<Page<Enrolment>>(`${B}/courses/${courseId}/enrolments`, { limit: 500 }),
-  enrol: (courseId: number, staffIds: number[]) =>
-    http.post<Page<Enrolment> | Enrolment[]>(`${B}/courses/${courseId}/enrolments`, { staff_ids: staffIds }),
+  createCourse: (body: CourseCreate) => http.post<Course>(`${B}/courses`, body),
+  enrolments: (courseId: number) => http.get<Enrolment[]>(`${B}/courses/${courseId}/enrolments`),
+  enrol: (courseId: number, staffIds: number[]) => http.post<Enrolment[]>(`${B}/courses/${courseId}/enrolments`, { staff_ids: staffIds }),
   attendance: (courseId: number, staffIds: number[]) =>
-    http.post<unknown>(`${B}/courses/${courseId}/attendance`, { staff_ids: staffIds }),
+    http.post<AttendanceResult>(`${B}/courses/${courseId}/attendance`, { staff_ids: staffIds }),
 
   // self-reported training
-  listSelfReports: (q: { status?: SelfReportStatus; limit?: number; offset?: number } = {}) =>
+  listSelfReports: (q: { status?: SelfReportStatus; staff_id?: number; limit?: number; offset?: number } = {}) =>
     http.get<Page<SelfReport>>(`${B}/self-reports`, { ...q }),
-  createSelfReport: (body: Omit<SelfReport, 'id' | 'staff_id' | 'status' | 'reason' | 'submitted_at' | 'version'>) =>
-    http.post<SelfReport>(`${B}/self-reports`, body),
-  decideSelfReport: (id: number, approve: boolean, reason?: string, version?: number) =>
-    http.post<SelfReport>(`${B}/self-reports/${id}/${approve ? 'approve' : 'reject'}`, { reason: reason || null }, {
-      ifMatch: version,
-    }),
+  createSelfReport: (body: RecordFields) => http.post<SelfReport>(`${B}/self-reports`, body),
+  approveSelfReport: (id: number) => http.post<SelfReport>(`${B}/self-reports/${id}/approve`),
+  rejectSelfReport: (id: number, reason: string) => http.post<SelfReport>(`${B}/self-reports/${id}/reject`, { reason }),
 }

@@ -105,102 +105,192 @@ export type EmploymentType = (typeof EMPLOYMENT_TYPES)[number]
 
 export interface Staff {
   id: number
+  university_id: number
+  department_id: number
+  department_name: string
   employee_no: string
   name: string
-  university_id: number
-  department_id: number | null
   position: string | null
   employment_type: EmploymentType
+  account_id: number | null
   active: boolean
-  account_id?: number | string | null
-  version?: number
+  joined_on: string | null
+  left_on: string | null
+  version: number
+  created_at: string
+  updated_at: string
 }
 
 export interface StaffUpsert {
   name: string
-  department_id: number | null
+  department_id: number
   position: string | null
   employment_type: EmploymentType
   active: boolean
   university_id?: number
+  joined_on?: string | null
+  left_on?: string | null
+  account_id?: number | null
 }
 
 export interface TrainingRecord {
   id: number
   staff_id: number
-  employee_no?: string
-  staff_name?: string
+  employee_no: string | null
+  staff_name: string | null
+  university_id: number
+  department_id: number
   title: string
   taken_on: string
+  year: number
   hours: number
   days: number
   themes: Theme[]
   organizer_level: OrganizerLevel
+  course_id: number | null
+  evidence: string | null
   source: string
-  external_id?: string | null
+  external_id: string | null
+  created_at: string
+  created_by: string
+  version: number
 }
 
-export interface RecordCreate {
-  staff_id?: number
-  employee_no?: string
+export interface RecordFields {
   title: string
   taken_on: string
   hours: number
   days: number
   themes: Theme[]
   organizer_level: OrganizerLevel
+  evidence?: string | null
+}
+
+export interface RecordCreate extends RecordFields {
+  staff_id?: number
+  employee_no?: string
   external_id?: string
+}
+
+export interface ImportRowError {
+  row: number
+  column: string | null
+  message: string
 }
 
 export interface ImportResult {
   total: number
   accepted: number
   rejected: number
-  errors: { row: number; column: string | null; message: string }[]
+  skipped?: number
+  dry_run?: boolean
+  errors: ImportRowError[]
 }
 
-export interface Rule {
-  year: number
+export interface ImportJob {
+  id: number
+  status: 'queued' | 'running' | 'done' | 'failed' | string
+  dry_run: boolean
+  filename: string
+  total: number
+  processed: number
+  progress: number
+  result: ImportResult | null
+  error: string | null
+  url: string
+}
+
+export interface RuleBrief {
   min_hours: number
   min_days: number
+}
+
+export interface Rule extends RuleBrief {
+  year: number
+  is_default?: boolean
+  version?: number
+  updated_at?: string | null
+}
+
+export interface ThemeTotals {
+  hours: number
+  days: number
+  count?: number
 }
 
 export interface Ledger {
   staff: Staff
   year: number
+  rule?: RuleBrief
   hours: number
   days: number
   compliant: boolean
-  by_theme: Partial<Record<Theme, { hours: number; days: number }>>
+  by_theme: Partial<Record<string, ThemeTotals>>
   records: TrainingRecord[]
 }
 
 export type GroupBy = 'university' | 'department' | 'staff'
 
 export interface ComplianceRow {
-  org_id?: number
-  staff_id?: number
+  org_id: number | null
+  staff_id: number | null
+  employee_no: string | null
+  department_id: number | null
   name: string
-  staff_total?: number
+  staff_total: number
   compliant: number | boolean
-  rate?: number
+  rate: number
   hours: number
   days: number
-  employee_no?: string
-  department_id?: number | null
-  law_hours?: number
 }
 
 export interface Compliance {
   year: number
-  rule: { min_hours: number; min_days: number }
+  group_by?: GroupBy
+  org_id?: number | null
+  rule: RuleBrief
   rows: ComplianceRow[]
-  totals: { staff_total?: number; compliant?: number; rate?: number; hours?: number; days?: number }
+  totals: { staff_total: number; compliant: number; rate: number; hours: number; days: number }
+  rows_total?: number
+}
+
+export interface AtRiskRow {
+  staff_id: number
+  employee_no: string
+  name: string
+  university_id: number
+  department_id: number
+  department_name: string
+  hours: number
+  days: number
+  hours_needed: number
+  days_needed: number
+  months_remaining: number
+  hours_per_month: number
+  days_per_month: number
+}
+
+export interface AtRiskReport {
+  year: number
+  org_id: number | null
+  rule: RuleBrief
+  months_remaining: number
+  items: AtRiskRow[]
+  total: number
+  limit: number
+  offset: number
+}
+
+export interface ThemeReport {
+  year: number
+  org_id: number | null
+  staff_total: number
+  items: { theme: string; label: string; covered: number; coverage: number; hours: number; days: number }[]
 }
 
 export interface TrainingIndicators {
   year: number
-  rule: { min_hours: number; min_days: number }
+  rule: RuleBrief
   items: {
     university_id: number
     staff_total: number
@@ -216,7 +306,8 @@ export interface Course {
   id: number
   title: string
   organizer_level: OrganizerLevel
-  organizer_org_id?: number
+  organizer_org_id: number
+  organizer_name: string
   university_id: number | null
   department_id: number | null
   themes: Theme[]
@@ -225,17 +316,36 @@ export interface Course {
   hours: number
   days: number
   capacity: number | null
-  version?: number
+  enrolled: number
+  created_at: string
+  version: number
+}
+
+export interface CourseCreate {
+  title: string
+  themes: Theme[]
+  starts_on: string
+  ends_on: string
+  hours: number
+  days: number
+  capacity: number | null
 }
 
 export interface Enrolment {
   id: number
   course_id: number
   staff_id: number
-  staff_name?: string
-  employee_no?: string
+  employee_no: string | null
+  staff_name: string | null
   attended: boolean
   record_id: number | null
+  enrolled_at: string
+}
+
+export interface AttendanceResult {
+  attended: number
+  records_created: number
+  items: Enrolment[]
 }
 
 export type SelfReportStatus = 'pending' | 'approved' | 'rejected'
@@ -243,7 +353,10 @@ export type SelfReportStatus = 'pending' | 'approved' | 'rejected'
 export interface SelfReport {
   id: number
   staff_id: number
-  staff_name?: string
+  employee_no: string | null
+  staff_name: string | null
+  university_id: number
+  department_id: number
   title: string
   taken_on: string
   hours: number
@@ -254,8 +367,10 @@ export interface SelfReport {
   status: SelfReportStatus
   reason: string | null
   submitted_at: string
-  decided_at?: string | null
-  version?: number
+  decided_by: string | null
+  decided_at: string | null
+  record_id: number | null
+  version: number
 }
 
 // ---- plans (shape from the brief's cross-service agreement) ----

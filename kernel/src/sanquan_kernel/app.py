@@ -48,8 +48,9 @@ class KernelState:
 class GatewaySync:
     """Keeps the org directory and revocation list fresh with conditional requests to the gateway."""
 
-    def __init__(self, client: ServiceClient, orgdir: OrgDirectory, revocations: RevocationList,
-                 interval: float) -> None:
+    def __init__(
+        self, client: ServiceClient, orgdir: OrgDirectory, revocations: RevocationList, interval: float
+    ) -> None:
         self.client = client
         self.orgdir = orgdir
         self.revocations = revocations
@@ -97,26 +98,42 @@ class GatewaySync:
         self._stop.set()
 
 
-def create_service_app(*, settings: ServiceSettings, title: str, routers: Iterable[APIRouter],
-                       alembic_ini: Path, api_prefix: str, description: str = "",
-                       authenticator: Authenticator | None = None, orgdir: OrgDirectory | None = None,
-                       service_client: ServiceClient | None = None, start_sync: bool = True,
-                       version: str = "0.1.0") -> FastAPI:
+def create_service_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    routers: Iterable[APIRouter],
+    alembic_ini: Path,
+    api_prefix: str,
+    description: str = "",
+    authenticator: Authenticator | None = None,
+    orgdir: OrgDirectory | None = None,
+    service_client: ServiceClient | None = None,
+    start_sync: bool = True,
+    version: str = "0.1.0",
+) -> FastAPI:
     """Build a domain service. Tests pass ``authenticator`` and ``orgdir`` and ``start_sync=False``."""
     configure_logging(settings.service_name, settings.log_level)
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     revocations = authenticator.revocations if authenticator else RevocationList()
     if authenticator is None:
         keys = KeySet.from_url(f"{settings.gateway_url.rstrip('/')}/.well-known/jwks.json")
-        authenticator = Authenticator(keys, revocations, issuer=settings.jwt_issuer,
-                                      audience=settings.jwt_audience)
+        authenticator = Authenticator(keys, revocations, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
     orgdir = orgdir or OrgDirectory()
     if service_client is None and start_sync:
-        service_client = ServiceClient(settings.gateway_url, f"svc-{settings.service_name}",
-                                       settings.resolved_client_secret())
-    state = KernelState(settings=settings, engine=engine, sessionmaker=make_sessionmaker(engine),
-                        authenticator=authenticator, orgdir=orgdir, revocations=revocations,
-                        service_client=service_client, alembic_heads=alembic_heads(alembic_ini))
+        service_client = ServiceClient(
+            settings.gateway_url, f"svc-{settings.service_name}", settings.resolved_client_secret()
+        )
+    state = KernelState(
+        settings=settings,
+        engine=engine,
+        sessionmaker=make_sessionmaker(engine),
+        authenticator=authenticator,
+        orgdir=orgdir,
+        revocations=revocations,
+        service_client=service_client,
+        alembic_heads=alembic_heads(alembic_ini),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -130,8 +147,15 @@ def create_service_app(*, settings: ServiceSettings, title: str, routers: Iterab
             sync.stop()
         engine.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
-                  openapi_url=f"{api_prefix}/openapi.json", docs_url=f"{api_prefix}/docs", redoc_url=None)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        openapi_url=f"{api_prefix}/openapi.json",
+        docs_url=f"{api_prefix}/docs",
+        redoc_url=None,
+    )
     app.state.kernel = state
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

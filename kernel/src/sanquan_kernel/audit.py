@@ -31,10 +31,28 @@ class AuditMixin:
     request_id: Mapped[str | None] = mapped_column(String(128))
 
 
-def record_audit(session: Session, model: type[Any], principal: Principal | None, action: str, entity: str,
-                 entity_id: Any, *, university_id: int | None = None, before: dict[str, Any] | None = None,
-                 after: dict[str, Any] | None = None) -> None:
-    session.add(model(actor=principal.subject if principal else "system",
-                      actor_role=str(principal.role) if principal else "system", action=action,
-                      entity=entity, entity_id=str(entity_id), university_id=university_id,
-                      before=before, after=after, request_id=request_id_var.get()))
+def record_audit(
+    session: Session,
+    model: type[Any],
+    principal: Principal | None,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    *,
+    university_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        model(
+            actor=principal.subject if principal else "system",
+            actor_role=str(principal.role) if principal else "system",
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            university_id=university_id,
+            before=before,
+            after=after,
+            request_id=request_id_var.get(),
+        )
+    )

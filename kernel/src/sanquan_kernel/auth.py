@@ -29,8 +29,9 @@ log = logging.getLogger("sanquan.auth")
 class KeySet:
     """Public keys by ``kid``. ``fetch`` (optional) returns a JWKS document; called on a miss, rate-limited."""
 
-    def __init__(self, keys: list[Mapping[str, Any]] | None = None,
-                 fetch: Callable[[], Mapping[str, Any]] | None = None) -> None:
+    def __init__(
+        self, keys: list[Mapping[str, Any]] | None = None, fetch: Callable[[], Mapping[str, Any]] | None = None
+    ) -> None:
         self._keys: dict[str, Mapping[str, Any]] = {}
         self._fetch = fetch
         self._last_fetch = 0.0
@@ -49,7 +50,7 @@ class KeySet:
         return cls(fetch=_fetch)
 
     def load(self, jwks: Mapping[str, Any]) -> None:
-        keys = {}
+        keys: dict[str, Mapping[str, Any]] = {}
         for k in jwks.get("keys", []):
             # Only RSA public signing keys are ever accepted as verification keys.
             if k.get("kty") == "RSA" and "d" not in k and k.get("kid") and k.get("use", "sig") == "sig":
@@ -77,8 +78,9 @@ class KeySet:
 
 
 class Authenticator:
-    def __init__(self, keys: KeySet, revocations: RevocationList, *, issuer: str, audience: str,
-                 cache_size: int = 10_000) -> None:
+    def __init__(
+        self, keys: KeySet, revocations: RevocationList, *, issuer: str, audience: str, cache_size: int = 10_000
+    ) -> None:
         self.keys = keys
         self.revocations = revocations
         self.issuer = issuer
@@ -110,8 +112,9 @@ class Authenticator:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def _current_principal(request: Request,
-                       creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+def _current_principal(
+    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
     if creds is None or creds.scheme.lower() != "bearer":
         raise Unauthorized("An access token is required")
     authenticator: Authenticator = request.app.state.kernel.authenticator
@@ -142,8 +145,9 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     return _check
 
 
-def require_scope(scope: str, *, for_roles: frozenset[Role] = frozenset({Role.INTEGRATION, Role.SERVICE})
-                  ) -> Callable[[Principal], Principal]:
+def require_scope(
+    scope: str, *, for_roles: frozenset[Role] = frozenset({Role.INTEGRATION, Role.SERVICE})
+) -> Callable[[Principal], Principal]:
     """A dependency: clients (integration, service) must hold ``scope``; people are judged by role instead."""
 
     def _check(principal: CurrentPrincipal) -> Principal:

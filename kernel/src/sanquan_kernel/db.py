@@ -77,8 +77,15 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         return engine
     if u.drivername in ("postgresql", "postgres"):
         u = u.set(drivername="postgresql+psycopg")
-    return create_engine(u, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size,
-                         pool_timeout=10, pool_recycle=1800)
+    return create_engine(
+        u,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=10,
+        pool_recycle=1800,
+    )
 
 
 def is_sqlite(engine_or_session: Engine | Session) -> bool:

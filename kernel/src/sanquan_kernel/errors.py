@@ -39,8 +39,9 @@ _TITLES = {
 }
 
 
-def problem_body(status: int, detail: str | None = None, *, title: str | None = None,
-                 type_: str = "about:blank", **extra: Any) -> dict[str, Any]:
+def problem_body(
+    status: int, detail: str | None = None, *, title: str | None = None, type_: str = "about:blank", **extra: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {"type": type_, "title": title or _TITLES.get(status, "Error"), "status": status}
     if detail is not None:
         body["detail"] = detail
@@ -48,10 +49,12 @@ def problem_body(status: int, detail: str | None = None, *, title: str | None = 
     return body
 
 
-def problem_response(status: int, detail: str | None = None, *, headers: dict[str, str] | None = None,
-                     **extra: Any) -> JSONResponse:
-    return JSONResponse(problem_body(status, detail, **extra), status_code=status,
-                        media_type=PROBLEM_JSON, headers=headers)
+def problem_response(
+    status: int, detail: str | None = None, *, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    return JSONResponse(
+        problem_body(status, detail, **extra), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
 
 
 class ProblemError(Exception):
@@ -60,8 +63,7 @@ class ProblemError(Exception):
     status = 500
     type_ = "about:blank"
 
-    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None,
-                 **extra: Any) -> None:
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(detail or self.__class__.__name__)
         self.detail = detail
         self.headers = headers
@@ -133,8 +135,13 @@ class ServiceUnavailable(ProblemError):
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
-        out.append({"loc": [str(p) if not isinstance(p, int) else p for p in err.get("loc", ())],
-                    "msg": str(err.get("msg", "invalid")), "type": str(err.get("type", "value_error"))})
+        out.append(
+            {
+                "loc": [str(p) if not isinstance(p, int) else p for p in err.get("loc", ())],
+                "msg": str(err.get("msg", "invalid")),
+                "type": str(err.get("type", "value_error")),
+            }
+        )
     return out
 
 
@@ -155,14 +162,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
-        return problem_response(503, "The database is unavailable; try again shortly",
-                                headers={"Retry-After": "2"})
+        return problem_response(503, "The database is unavailable; try again shortly", headers={"Retry-After": "2"})
 
     @app.exception_handler(DBAPIError)
     async def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated:
-            return problem_response(503, "The database connection was lost; try again shortly",
-                                    headers={"Retry-After": "2"})
+            return problem_response(
+                503, "The database connection was lost; try again shortly", headers={"Retry-After": "2"}
+            )
         log.exception("database error on %s %s", request.method, request.url.path)
         return problem_response(500, "An unexpected error occurred")
 

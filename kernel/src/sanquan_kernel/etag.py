@@ -26,5 +26,6 @@ def check_if_match(request: Request, current_version: int) -> None:
         return
     wanted = {c.removeprefix("W/").strip('"') for c in candidates}
     if str(current_version) not in wanted:
-        raise PreconditionFailed("The resource was changed by someone else; reload it and try again",
-                                 current_version=current_version)
+        raise PreconditionFailed(
+            "The resource was changed by someone else; reload it and try again", current_version=current_version
+        )

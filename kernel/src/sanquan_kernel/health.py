@@ -41,8 +41,9 @@ def health_router(engine_of: str = "engine") -> APIRouter:
         except Exception:  # noqa: BLE001 - report, don't raise
             return problem_response(503, "The database is not reachable")
         if k.alembic_heads and current != k.alembic_heads:
-            return problem_response(503, "Migrations are not at head", current=sorted(current),
-                                    head=sorted(k.alembic_heads))
+            return problem_response(
+                503, "Migrations are not at head", current=sorted(current), head=sorted(k.alembic_heads)
+            )
         return JSONResponse({"status": "ready", "revision": sorted(current)})
 
     return router

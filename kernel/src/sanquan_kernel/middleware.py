@@ -62,12 +62,22 @@ class RequestContextMiddleware:
             template = getattr(route, "path", None) or "unmatched"
             REQUEST_COUNT.labels(self.service, scope["method"], template, str(status)).inc()
             REQUEST_LATENCY.labels(self.service, scope["method"], template).observe(elapsed)
-            quiet = template in ("/healthz", "/readyz", "/metrics") or (status == 304 and
-                                                                          scope["path"].startswith("/internal/"))
+            quiet = template in ("/healthz", "/readyz", "/metrics") or (
+                status == 304 and scope["path"].startswith("/internal/")
+            )
             if not quiet:
-                access_log.info("%s %s %s", scope["method"], scope["path"], status,
-                                extra={"method": scope["method"], "path": scope["path"], "status": status,
-                                       "duration_ms": round(elapsed * 1000, 2)})
+                access_log.info(
+                    "%s %s %s",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    },
+                )
             request_id_var.reset(token)
 
 
@@ -124,7 +134,10 @@ async def _send_413(send: Send, limit: int) -> None:
     import json
 
     body = json.dumps(problem_body(413, f"The request body is larger than {limit} bytes")).encode()
-    headers: list[Any] = [(b"content-type", b"application/problem+json"),
-                          (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+    headers: list[Any] = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})

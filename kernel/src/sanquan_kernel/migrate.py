@@ -52,8 +52,7 @@ def run_env(target_metadata: MetaData, default_url: str) -> None:
     """The body of every tree's ``migrations/env.py``."""
     cfg = context.config
     conn: Connection | None = cfg.attributes.get("connection")
-    kw: dict[str, Any] = {"target_metadata": target_metadata, "compare_type": True,
-                          "render_as_batch": True}
+    kw: dict[str, Any] = {"target_metadata": target_metadata, "compare_type": True, "render_as_batch": True}
     if conn is not None:
         context.configure(connection=conn, **kw)
         with context.begin_transaction():

@@ -28,14 +28,23 @@ class Org:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Org:
-        return cls(id=int(d["id"]), parent_id=d.get("parent_id"), level=d["level"],
-                   university_id=d.get("university_id"), name=d["name"], code=d.get("code"),
-                   type=d.get("type"), path=d.get("path", ""), active=bool(d.get("active", True)))
+        return cls(
+            id=int(d["id"]),
+            parent_id=d.get("parent_id"),
+            level=d["level"],
+            university_id=d.get("university_id"),
+            name=d["name"],
+            code=d.get("code"),
+            type=d.get("type"),
+            path=d.get("path", ""),
+            active=bool(d.get("active", True)),
+        )
 
 
 class OrgDirectory:
-    def __init__(self, orgs: Iterable[Org] = (), *, etag: str | None = None,
-                 refresher: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, orgs: Iterable[Org] = (), *, etag: str | None = None, refresher: Callable[[], None] | None = None
+    ) -> None:
         self._lock = threading.Lock()
         self._by_id: dict[int, Org] = {}
         self._children: dict[int | None, list[Org]] = {}

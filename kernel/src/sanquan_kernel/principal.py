@@ -27,12 +27,16 @@ class Role(enum.StrEnum):
 
 #: Rank for "nobody creates an account above their own level".
 ROLE_LEVEL: dict[Role, int] = {
-    Role.PROVINCE_ADMIN: 3, Role.EXPERT: 1, Role.UNIVERSITY_ADMIN: 2, Role.DEPARTMENT_MANAGER: 1,
-    Role.STAFF: 0, Role.INTEGRATION: 0, Role.SERVICE: 4,
+    Role.PROVINCE_ADMIN: 3,
+    Role.EXPERT: 1,
+    Role.UNIVERSITY_ADMIN: 2,
+    Role.DEPARTMENT_MANAGER: 1,
+    Role.STAFF: 0,
+    Role.INTEGRATION: 0,
+    Role.SERVICE: 4,
 }
 
-PERSON_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.EXPERT, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER,
-                          Role.STAFF})
+PERSON_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.EXPERT, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER, Role.STAFF})
 
 
 @dataclass(frozen=True)
@@ -56,12 +60,18 @@ class Principal:
             return int(v) if v is not None else None
 
         scope = claims.get("scope") or ""
-        return cls(subject=str(claims["sub"]), role=Role(claims["role"]), org_id=_int(claims.get("org_id")),
-                   university_id=_int(claims.get("university_id")),
-                   department_id=_int(claims.get("department_id")),
-                   scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(scope),
-                   token_id=str(claims.get("jti", "")), issued_at=int(claims.get("iat", 0)),
-                   expires_at=int(claims.get("exp", 0)), username=claims.get("preferred_username"))
+        return cls(
+            subject=str(claims["sub"]),
+            role=Role(claims["role"]),
+            org_id=_int(claims.get("org_id")),
+            university_id=_int(claims.get("university_id")),
+            department_id=_int(claims.get("department_id")),
+            scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(scope),
+            token_id=str(claims.get("jti", "")),
+            issued_at=int(claims.get("iat", 0)),
+            expires_at=int(claims.get("exp", 0)),
+            username=claims.get("preferred_username"),
+        )
 
     @property
     def user_id(self) -> int | None:
@@ -106,10 +116,14 @@ class Scope:
             raise TypeError("Scope is produced by scope_for() only")
 
     # -- helpers for repositories -------------------------------------------------------------
-    def where(self, *, university: ColumnElement[Any] | Any | None = None,
-              department: ColumnElement[Any] | Any | None = None,
-              owner: ColumnElement[Any] | Any | None = None,
-              assigned: ColumnElement[Any] | None = None) -> ColumnElement[bool]:
+    def where(
+        self,
+        *,
+        university: ColumnElement[Any] | Any | None = None,
+        department: ColumnElement[Any] | Any | None = None,
+        owner: ColumnElement[Any] | Any | None = None,
+        assigned: ColumnElement[Any] | None = None,
+    ) -> ColumnElement[bool]:
         """A ``where`` clause for a table with these columns; a column the table lacks is passed as None.
 
         - ALL: everything. UNIVERSITY: ``university == u``. DEPARTMENT: ``department == d`` (and the university).
@@ -120,14 +134,14 @@ class Scope:
         if k is ScopeKind.ALL:
             return true()
         if k is ScopeKind.UNIVERSITY and university is not None:
-            return university == self.university_id  # type: ignore[no-any-return]
+            return university == self.university_id
         if k is ScopeKind.DEPARTMENT and department is not None:
             cond = department == self.department_id
             if university is not None:
                 cond = cond & (university == self.university_id)
-            return cond  # type: ignore[no-any-return]
+            return cond
         if k is ScopeKind.SELF and owner is not None:
-            return owner == self.user_id  # type: ignore[no-any-return]
+            return owner == self.user_id
         if k is ScopeKind.ASSIGNED and assigned is not None:
             return assigned
         return false()
@@ -140,8 +154,11 @@ class Scope:
         if k is ScopeKind.UNIVERSITY:
             return university_id is not None and university_id == self.university_id
         if k is ScopeKind.DEPARTMENT:
-            return (department_id is not None and department_id == self.department_id
-                    and university_id == self.university_id)
+            return (
+                department_id is not None
+                and department_id == self.department_id
+                and university_id == self.university_id
+            )
         return False
 
     @property
@@ -165,8 +182,9 @@ def scope_for(p: Principal) -> Scope:
         case Role.DEPARTMENT_MANAGER if p.university_id is not None and p.department_id is not None:
             return _make(ScopeKind.DEPARTMENT, university_id=p.university_id, department_id=p.department_id)
         case Role.STAFF if p.user_id is not None:
-            return _make(ScopeKind.SELF, university_id=p.university_id, department_id=p.department_id,
-                         user_id=p.user_id)
+            return _make(
+                ScopeKind.SELF, university_id=p.university_id, department_id=p.department_id, user_id=p.user_id
+            )
         case Role.EXPERT if p.user_id is not None:
             return _make(ScopeKind.ASSIGNED, university_id=p.university_id, user_id=p.user_id)
     return _make(ScopeKind.NONE)

@@ -42,5 +42,8 @@ def service_secret(service: str) -> str:
     env = os.environ.get(f"{service.upper()}_SERVICE_CLIENT_SECRET")
     if env:
         return env
-    return read_or_create(secrets_dir() / f"service-{service}.secret",
-                          _secrets.token_urlsafe(32).encode()).decode().strip()
+    return (
+        read_or_create(secrets_dir() / f"service-{service}.secret", _secrets.token_urlsafe(32).encode())
+        .decode()
+        .strip()
+    )

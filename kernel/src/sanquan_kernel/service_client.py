@@ -26,9 +26,14 @@ class ServiceClient:
     def token(self, *, force: bool = False) -> str:
         with self._lock:
             if force or self._token is None or time.time() > self._expires - 60:
-                r = self.http.post(f"{self.gateway_url}/api/auth/token",
-                                   data={"grant_type": "client_credentials", "client_id": self.client_id,
-                                         "client_secret": self._secret})
+                r = self.http.post(
+                    f"{self.gateway_url}/api/auth/token",
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_id": self.client_id,
+                        "client_secret": self._secret,
+                    },
+                )
                 r.raise_for_status()
                 body = r.json()
                 self._token = body["access_token"]

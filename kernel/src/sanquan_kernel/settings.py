@@ -25,7 +25,8 @@ class KernelSettings(BaseSettings):
 
     service_name: str = "service"
     environment: Literal["development", "test", "production"] = os.environ.get(  # type: ignore[assignment]
-        "ENVIRONMENT", "development")
+        "ENVIRONMENT", "development"
+    )
     log_level: str = os.environ.get("LOG_LEVEL", "INFO")
     database_url: str = ""
     #: Where the gateway is reachable from this process (JWKS, internal org directory, revocations).

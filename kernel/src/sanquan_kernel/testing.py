@@ -28,27 +28,46 @@ def test_key() -> SigningKey:
 
 
 def make_authenticator(revocations: RevocationList | None = None) -> Authenticator:
-    return Authenticator(KeySet([test_key().public_jwk]), revocations or RevocationList(),
-                         issuer=ISSUER, audience=AUDIENCE)
+    return Authenticator(
+        KeySet([test_key().public_jwk]), revocations or RevocationList(), issuer=ISSUER, audience=AUDIENCE
+    )
 
 
 def sample_orgdir() -> OrgDirectory:
-    return OrgDirectory([
-        Org(PROVINCE, None, "province", None, "河南省教育厅", "HA", None, "/1/"),
-        Org(UNI_A, PROVINCE, "university", UNI_A, "甲大学", "4141010001", "undergraduate", "/1/10/"),
-        Org(DEPT_A1, UNI_A, "department", UNI_A, "饮食服务中心", None, None, "/1/10/11/"),
-        Org(DEPT_A2, UNI_A, "department", UNI_A, "学生公寓管理中心", None, None, "/1/10/12/"),
-        Org(UNI_B, PROVINCE, "university", UNI_B, "乙学院", "4141010002", "higher_vocational", "/1/20/"),
-        Org(DEPT_B1, UNI_B, "department", UNI_B, "物业中心", None, None, "/1/20/21/"),
-    ])
+    return OrgDirectory(
+        [
+            Org(PROVINCE, None, "province", None, "河南省教育厅", "HA", None, "/1/"),
+            Org(UNI_A, PROVINCE, "university", UNI_A, "甲大学", "4141010001", "undergraduate", "/1/10/"),
+            Org(DEPT_A1, UNI_A, "department", UNI_A, "饮食服务中心", None, None, "/1/10/11/"),
+            Org(DEPT_A2, UNI_A, "department", UNI_A, "学生公寓管理中心", None, None, "/1/10/12/"),
+            Org(UNI_B, PROVINCE, "university", UNI_B, "乙学院", "4141010002", "higher_vocational", "/1/20/"),
+            Org(DEPT_B1, UNI_B, "department", UNI_B, "物业中心", None, None, "/1/20/21/"),
+        ]
+    )
 
 
-def token(role: str, *, sub: str | int = 1, org_id: int | None = None, university_id: int | None = None,
-          department_id: int | None = None, scope: str = "", ttl: int = 900, **extra: Any) -> str:
-    claims = {"role": role, "org_id": org_id, "university_id": university_id, "department_id": department_id,
-              "scope": scope, **extra}
-    tok, _ = issue_access_token(test_key(), issuer=ISSUER, audience=AUDIENCE, subject=str(sub),
-                                ttl_seconds=ttl, claims=claims)
+def token(
+    role: str,
+    *,
+    sub: str | int = 1,
+    org_id: int | None = None,
+    university_id: int | None = None,
+    department_id: int | None = None,
+    scope: str = "",
+    ttl: int = 900,
+    **extra: Any,
+) -> str:
+    claims = {
+        "role": role,
+        "org_id": org_id,
+        "university_id": university_id,
+        "department_id": department_id,
+        "scope": scope,
+        **extra,
+    }
+    tok, _ = issue_access_token(
+        test_key(), issuer=ISSUER, audience=AUDIENCE, subject=str(sub), ttl_seconds=ttl, claims=claims
+    )
     return tok
 
 
@@ -77,8 +96,9 @@ def expert(user_id: int = 500, uni: int | None = UNI_A) -> dict[str, str]:
     return auth(token("expert", sub=user_id, org_id=uni or PROVINCE, university_id=uni))
 
 
-def integration(uni: int = UNI_A, scope: str = "training:read training:write", client: str = "campus-a"
-                ) -> dict[str, str]:
+def integration(
+    uni: int = UNI_A, scope: str = "training:read training:write", client: str = "campus-a"
+) -> dict[str, str]:
     return auth(token("integration", sub=f"client:{client}", org_id=uni, university_id=uni, scope=scope))
 
 

@@ -56,36 +56,59 @@ class SigningKey:
             raise TokenError("signing key must be at least 2048 bits")
         numbers = key.public_key().public_numbers()
         e, n = _b64u_uint(numbers.e), _b64u_uint(numbers.n)
-        thumb = _b64u(hashlib.sha256(json.dumps({"e": e, "kty": "RSA", "n": n},
-                                                separators=(",", ":"), sort_keys=True).encode()).digest())
+        thumb = _b64u(
+            hashlib.sha256(
+                json.dumps({"e": e, "kty": "RSA", "n": n}, separators=(",", ":"), sort_keys=True).encode()
+            ).digest()
+        )
         public = {"kty": "RSA", "use": "sig", "alg": ALGORITHM, "kid": thumb, "n": n, "e": e}
         return cls(kid=thumb, private_pem=pem, public_jwk=public)
 
     @classmethod
     def generate(cls) -> SigningKey:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         return cls.from_pem(pem)
 
 
-def issue_access_token(key: SigningKey, *, issuer: str, audience: str, subject: str, ttl_seconds: int,
-                       claims: Mapping[str, Any], now: float | None = None) -> tuple[str, dict[str, Any]]:
+def issue_access_token(
+    key: SigningKey,
+    *,
+    issuer: str,
+    audience: str,
+    subject: str,
+    ttl_seconds: int,
+    claims: Mapping[str, Any],
+    now: float | None = None,
+) -> tuple[str, dict[str, Any]]:
     """Sign an access token; returns the compact JWT and its claims."""
     iat = int(now if now is not None else time.time())
     payload: dict[str, Any] = dict(claims)
-    payload.update({"iss": issuer, "aud": audience, "sub": subject, "iat": iat, "nbf": iat,
-                    "exp": iat + ttl_seconds, "jti": uuid.uuid4().hex})
-    token = jwt.encode(payload, key.private_pem.decode(), algorithm=ALGORITHM,
-                       headers={"kid": key.kid, "typ": TOKEN_TYPE})
+    payload.update(
+        {
+            "iss": issuer,
+            "aud": audience,
+            "sub": subject,
+            "iat": iat,
+            "nbf": iat,
+            "exp": iat + ttl_seconds,
+            "jti": uuid.uuid4().hex,
+        }
+    )
+    token = jwt.encode(
+        payload, key.private_pem.decode(), algorithm=ALGORITHM, headers={"kid": key.kid, "typ": TOKEN_TYPE}
+    )
     return token, payload
 
 
 KeyLookup = Callable[[str], "Mapping[str, Any] | None"]
 
 
-def verify_access_token(token: str, lookup_key: KeyLookup, *, issuer: str, audience: str,
-                        leeway: int = 5) -> dict[str, Any]:
+def verify_access_token(
+    token: str, lookup_key: KeyLookup, *, issuer: str, audience: str, leeway: int = 5
+) -> dict[str, Any]:
     """Verify a compact JWT and return its claims, or raise ``TokenError``.
 
     ``lookup_key(kid)`` returns the public JWK for a key id (refreshing its cache on a miss), or None.
@@ -114,11 +137,27 @@ def verify_access_token(token: str, lookup_key: KeyLookup, *, issuer: str, audie
     try:
         rsa_key = jwk.construct(dict(public), algorithm=ALGORITHM)
         claims: dict[str, Any] = jwt.decode(
-            token, rsa_key, algorithms=[ALGORITHM], audience=audience, issuer=issuer,
-            options={"require_exp": True, "require_iat": True, "require_iss": True, "require_aud": True,
-                     "require_sub": True, "require_jti": True, "verify_exp": True, "verify_iat": True,
-                     "verify_nbf": True, "verify_aud": True, "verify_iss": True, "verify_sub": True,
-                     "verify_jti": True, "leeway": leeway},
+            token,
+            rsa_key,
+            algorithms=[ALGORITHM],
+            audience=audience,
+            issuer=issuer,
+            options={
+                "require_exp": True,
+                "require_iat": True,
+                "require_iss": True,
+                "require_aud": True,
+                "require_sub": True,
+                "require_jti": True,
+                "verify_exp": True,
+                "verify_iat": True,
+                "verify_nbf": True,
+                "verify_aud": True,
+                "verify_iss": True,
+                "verify_sub": True,
+                "verify_jti": True,
+                "leeway": leeway,
+            },
         )
     except JOSEError as exc:
         raise TokenError(f"rejected: {exc}") from exc

@@ -17,5 +17,12 @@ ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     settings = settings or Settings()
     load_all_models()
-    return create_service_app(settings=settings, title="Evaluation service", routers=[], alembic_ini=ALEMBIC_INI,
+    from evaluation.assessment.router import router as assessment
+    from evaluation.campaigns.router import router as campaigns
+    from evaluation.nominations.router import router as nominations
+    from evaluation.results.router import router as results
+    from evaluation.review.router import router as review
+
+    routers = [campaigns, nominations, review, results, assessment]
+    return create_service_app(settings=settings, title="Evaluation service", routers=routers, alembic_ini=ALEMBIC_INI,
                               api_prefix="/api/evaluation", **overrides)

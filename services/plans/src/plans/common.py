@@ -100,6 +100,17 @@ def _reader(principal: Principal = Depends(_reader_roles), _: Principal = Depend
 
 
 PlanReader = Depends(_reader)
+#: The review record (submissions, snapshots, diffs, comments, change requests) covers the whole plan, so it is
+#: for the province and the university, not for one department.
+_review_roles = require_roles(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.INTEGRATION)
+
+
+def _review_reader(principal: Principal = Depends(_review_roles),
+                   _: Principal = Depends(_reader_scope)) -> Principal:
+    return principal
+
+
+ReviewReader = Depends(_review_reader)
 
 
 def plan_visible(scope: Scope, university_col: ColumnElement[Any] | Any) -> ColumnElement[bool]:

@@ -24,8 +24,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.cmd == "serve":
         import uvicorn
 
-        uvicorn.run("training.main:create_app", factory=True, host=args.host, port=args.port or settings.port,
-                    log_config=None, access_log=False, proxy_headers=False)
+        uvicorn.run(
+            "training.main:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port or settings.port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+        )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,9 @@ def safe_cell(value: Any) -> Any:
     return "'" + s if s.startswith(FORMULA_PREFIXES) else s
 
 
-def table_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: ExportFormat, filename: str,
-                   *, sheet: str = "Sheet1") -> Response:
+def table_response(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: ExportFormat, filename: str, *, sheet: str = "Sheet1"
+) -> Response:
     if fmt is ExportFormat.CSV:
         buf = io.StringIO()
         w = csv.writer(buf)
@@ -60,6 +61,11 @@ def table_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: E
         body = out.getvalue()
         media = XLSX_MEDIA
     name = f"{filename}.{fmt.value}"
-    return Response(content=body, media_type=media, headers={
-        "Content-Disposition": f"attachment; filename=\"{fmt.value}-export.{fmt.value}\"; "
-                               f"filename*=UTF-8''{quote(name)}"})
+    return Response(
+        content=body,
+        media_type=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="{fmt.value}-export.{fmt.value}"; '
+            f"filename*=UTF-8''{quote(name)}"
+        },
+    )

@@ -17,5 +17,19 @@ ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     settings = settings or Settings()
     load_all_models()
-    return create_service_app(settings=settings, title="Training service", routers=[], alembic_ini=ALEMBIC_INI,
-                              api_prefix="/api/training", **overrides)
+    from training.compliance.router import router as compliance_router
+    from training.courses.router import router as courses_router
+    from training.records.router import router as records_router
+    from training.self_reports.router import router as self_reports_router
+    from training.staff.router import router as staff_router
+
+    return create_service_app(
+        settings=settings,
+        title="Training service",
+        description="Staff-training ledgers (T1–T4): staff register, records, imports, "
+        "courses, self-reports, compliance roll-ups and exports.",
+        routers=[staff_router, records_router, compliance_router, self_reports_router, courses_router],
+        alembic_ini=ALEMBIC_INI,
+        api_prefix="/api/training",
+        **overrides,
+    )

@@ -22,6 +22,7 @@ from evaluation.nominations import repository as repo
 from evaluation.nominations.models import Nomination
 from evaluation.nominations.schemas import FileMeta, NominationIn, NominationOut, NominationUpdate
 from evaluation.sources import NotInSource, SourceUnavailable, get_json
+from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Role, Scope, ScopeKind
@@ -193,8 +194,6 @@ def _transition(session: Session, principal: Principal, campaign_id: int, n: Nom
     before = n.status
     n.status = to
     if to == "submitted":
-        from sanquan_kernel.db import utcnow
-
         n.submitted_at = utcnow()
     n.version += 1
     audit(session, principal, f"nomination.{to}", "nomination", n.id, university_id=n.university_id,

@@ -27,14 +27,26 @@ REQUIRED = ("employee_no", "title", "taken_on", "hours", "days", "themes", "orga
 #: Header names office users write, mapped to the contract's columns (the template uses the contract's names).
 HEADER_ALIASES: dict[str, str] = {
     **{c: c for c in COLUMNS},
-    "工号": "employee_no", "职工号": "employee_no", "员工编号": "employee_no",
-    "培训名称": "title", "培训内容": "title", "标题": "title", "名称": "title",
-    "培训日期": "taken_on", "日期": "taken_on",
-    "学时": "hours", "培训学时": "hours",
-    "天数": "days", "培训天数": "days",
-    "主题": "themes", "培训主题": "themes",
-    "组织层级": "organizer_level", "主办层级": "organizer_level", "组织者": "organizer_level",
-    "外部编号": "external_id", "记录编号": "external_id",
+    "工号": "employee_no",
+    "职工号": "employee_no",
+    "员工编号": "employee_no",
+    "培训名称": "title",
+    "培训内容": "title",
+    "标题": "title",
+    "名称": "title",
+    "培训日期": "taken_on",
+    "日期": "taken_on",
+    "学时": "hours",
+    "培训学时": "hours",
+    "天数": "days",
+    "培训天数": "days",
+    "主题": "themes",
+    "培训主题": "themes",
+    "组织层级": "organizer_level",
+    "主办层级": "organizer_level",
+    "组织者": "organizer_level",
+    "外部编号": "external_id",
+    "记录编号": "external_id",
 }
 MAX_ERRORS = 1000
 CENT = Decimal("0.01")
@@ -90,7 +102,7 @@ def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
 
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the caller's file problem
+    except Exception as exc:
         raise ImportFileError("The file is not a readable .xlsx workbook") from exc
     try:
         ws = wb.worksheets[0]
@@ -169,8 +181,12 @@ def _themes(value: Any) -> tuple[str | None, str]:
     return ",".join(t for t in THEMES if t in codes), ""
 
 
-def validate(table: Iterator[list[Any]], staff_by_no: dict[str, tuple[int, int]], today: date,
-             progress: Callable[[int], None] | None = None) -> Outcome:
+def validate(
+    table: Iterator[list[Any]],
+    staff_by_no: dict[str, tuple[int, int]],
+    today: date,
+    progress: Callable[[int], None] | None = None,
+) -> Outcome:
     """Read every row and check it; collect every error. ``staff_by_no`` holds only the staff the caller may
     write for, so a person of another department or university is simply unknown."""
     out = Outcome()
@@ -278,21 +294,37 @@ def drop_stored(session: Session, university_id: int, out: Outcome) -> None:
 
 
 # -- storing -----------------------------------------------------------------------------------------------------
-STORE_COLUMNS = ("staff_id", "university_id", "department_id", "title", "taken_on", "year", "hours", "days",
-                 "themes", "organizer_level", "external_id", "source", "created_at", "created_by", "version")
+STORE_COLUMNS = (
+    "staff_id",
+    "university_id",
+    "department_id",
+    "title",
+    "taken_on",
+    "year",
+    "hours",
+    "days",
+    "themes",
+    "organizer_level",
+    "external_id",
+    "source",
+    "created_at",
+    "created_by",
+    "version",
+)
 
 
 def store(session: Session, university_id: int, out: Outcome, actor: str) -> int:
     """Store the validated rows and their totals in the caller's transaction; answers the number stored."""
     now = utcnow()
     source = Source.IMPORT.value
-    data = [(sid, university_id, dept, title, on, on.year, h, d, th, lvl, ext, source, now, actor, 1)
-            for sid, dept, title, on, h, d, th, lvl, ext in out.rows]
+    data = [
+        (sid, university_id, dept, title, on, on.year, h, d, th, lvl, ext, source, now, actor, 1)
+        for sid, dept, title, on, h, d, th, lvl, ext in out.rows
+    ]
     if not data:
         return 0
     if is_sqlite(session):
-        session.execute(repository.RECORD_TABLE.insert(), [dict(zip(STORE_COLUMNS, row, strict=True))
-                                                          for row in data])
+        session.execute(repository.RECORD_TABLE.insert(), [dict(zip(STORE_COLUMNS, row, strict=True)) for row in data])
     else:
         # COPY: the physical bound for PostgreSQL; the unique constraint still guards external ids.
         raw = session.connection().connection.driver_connection

@@ -51,12 +51,14 @@ class ImportWorker:
 
     def _claim(self) -> int | None:
         with self.factory() as s, s.begin():
-            job_id = s.scalar(select(ImportJob.id).where(ImportJob.status == "queued").order_by(ImportJob.id)
-                              .limit(1))
+            job_id = s.scalar(select(ImportJob.id).where(ImportJob.status == "queued").order_by(ImportJob.id).limit(1))
             if job_id is None:
                 return None
-            claimed = s.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "queued")
-                                .values(status="running", updated_at=utcnow()))
+            claimed = s.execute(
+                update(ImportJob)
+                .where(ImportJob.id == job_id, ImportJob.status == "queued")
+                .values(status="running", updated_at=utcnow())
+            )
             return job_id if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
 
     def _process(self, job_id: int) -> None:
@@ -67,13 +69,31 @@ class ImportWorker:
             with self.factory() as s, s.begin():
                 job = s.get(ImportJob, job_id)
                 assert job is not None
-                principal = Principal(subject=job.created_by, role=Role(job.actor_role), org_id=None,
-                                      university_id=job.university_id, department_id=job.department_id)
-                result = service.import_file(s, principal, scope_for(principal), job.university_id, job.filename,
-                                             job.content or b"", dry_run=job.dry_run, progress=progress)
-            outcome: dict[str, Any] = {"status": "done", "result": result.model_dump(), "total": result.total,
-                                       "processed": result.total, "content": None}
-        except Exception as exc:  # noqa: BLE001 - a failed job records why, and the worker goes on
+                principal = Principal(
+                    subject=job.created_by,
+                    role=Role(job.actor_role),
+                    org_id=None,
+                    university_id=job.university_id,
+                    department_id=job.department_id,
+                )
+                result = service.import_file(
+                    s,
+                    principal,
+                    scope_for(principal),
+                    job.university_id,
+                    job.filename,
+                    job.content or b"",
+                    dry_run=job.dry_run,
+                    progress=progress,
+                )
+            outcome: dict[str, Any] = {
+                "status": "done",
+                "result": result.model_dump(),
+                "total": result.total,
+                "processed": result.total,
+                "content": None,
+            }
+        except Exception as exc:
             log.exception("import job %s failed", job_id)
             detail = getattr(exc, "detail", None) or "The import failed unexpectedly"
             outcome = {"status": "failed", "error": str(detail)[:500], "content": None}

@@ -49,7 +49,6 @@ class TrainingRecord(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
-
 class StaffYearTotal(Base):
     """One row per staff member and year with records: kept in the same transaction as every record change."""
 
@@ -81,8 +80,12 @@ class StaffYearTotal(Base):
 
 
 #: Every additive column of StaffYearTotal, for bulk upserts.
-TOTAL_COLUMNS: tuple[str, ...] = ("hours", "days", "records",
-                                  *(f"{t}_{m}" for t in THEMES for m in ("hours", "days", "count")))
+TOTAL_COLUMNS: tuple[str, ...] = (
+    "hours",
+    "days",
+    "records",
+    *(f"{t}_{m}" for t in THEMES for m in ("hours", "days", "count")),
+)
 
 
 class ImportJob(Base):

@@ -25,8 +25,7 @@ TOTAL_TABLE: Table = StaffYearTotal.__table__  # type: ignore[assignment]
 
 def visible(scope: Scope) -> ColumnElement[bool]:
     """For a statement joined to Staff on the record's staff member."""
-    return scope.where(university=TrainingRecord.university_id, department=Staff.department_id,
-                       owner=Staff.account_id)
+    return scope.where(university=TrainingRecord.university_id, department=Staff.department_id, owner=Staff.account_id)
 
 
 def _scoped() -> Select[tuple[TrainingRecord]]:
@@ -45,8 +44,9 @@ def theme_filter(theme: str) -> ColumnElement[bool]:
     return (literal(",") + TrainingRecord.themes + literal(",")).like(f"%,{theme},%")
 
 
-def _filtered(scope: Scope, *, staff_id: int | None, year: int | None, theme: str | None,
-              department_id: int | None = None) -> Select[tuple[TrainingRecord]]:
+def _filtered(
+    scope: Scope, *, staff_id: int | None, year: int | None, theme: str | None, department_id: int | None = None
+) -> Select[tuple[TrainingRecord]]:
     stmt = _scoped().where(visible(scope), TrainingRecord.deleted_at.is_(None))
     if staff_id is not None:
         stmt = stmt.where(TrainingRecord.staff_id == staff_id)
@@ -84,26 +84,39 @@ def insert_idempotent(session: Session, values: Mapping[str, Any]) -> int | None
     """Insert one record; when its (university, source, external_id) is stored already, store nothing and answer
     None. The unique constraint decides, so two racing posts cannot both insert: the loser waits for the
     winner's commit and then does nothing."""
-    stmt = (_insert(session, RECORD_TABLE).values(**values)
-            .on_conflict_do_nothing(index_elements=["university_id", "source", "external_id"])
-            .returning(RECORD_TABLE.c.id))
-    return session.scalar(stmt)
+    stmt = (
+        _insert(session, RECORD_TABLE)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["university_id", "source", "external_id"])
+        .returning(RECORD_TABLE.c.id)
+    )
+    record_id: int | None = session.scalar(stmt)
+    return record_id
 
 
 def find_by_external_id(session: Session, university_id: int, source: str, external_id: str) -> TrainingRecord | None:
-    return session.scalar(select(TrainingRecord).where(TrainingRecord.university_id == university_id,
-                                                       TrainingRecord.source == source,
-                                                       TrainingRecord.external_id == external_id))
+    return session.scalar(
+        select(TrainingRecord).where(
+            TrainingRecord.university_id == university_id,
+            TrainingRecord.source == source,
+            TrainingRecord.external_id == external_id,
+        )
+    )
 
 
-def existing_external_ids(session: Session, university_id: int, source: str, external_ids: Sequence[str]
-                          ) -> set[str]:
+def existing_external_ids(session: Session, university_id: int, source: str, external_ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for i in range(0, len(external_ids), 5000):
-        chunk = external_ids[i:i + 5000]
-        found.update(session.scalars(select(TrainingRecord.external_id).where(
-            TrainingRecord.university_id == university_id, TrainingRecord.source == source,
-            TrainingRecord.external_id.in_(chunk))))
+        chunk = external_ids[i : i + 5000]
+        found.update(
+            session.scalars(
+                select(TrainingRecord.external_id).where(
+                    TrainingRecord.university_id == university_id,
+                    TrainingRecord.source == source,
+                    TrainingRecord.external_id.in_(chunk),
+                )
+            )
+        )
     return found
 
 
@@ -136,10 +149,11 @@ def apply_totals(session: Session, deltas: Mapping[tuple[int, int], Delta]) -> N
         return
     rows = [{"staff_id": sid, "year": year, **d} for (sid, year), d in sorted(deltas.items())]
     ins = _insert(session, TOTAL_TABLE)
-    stmt = ins.on_conflict_do_update(index_elements=["staff_id", "year"],
-                                     set_={c: TOTAL_TABLE.c[c] + ins.excluded[c] for c in TOTAL_COLUMNS})
+    stmt = ins.on_conflict_do_update(
+        index_elements=["staff_id", "year"], set_={c: TOTAL_TABLE.c[c] + ins.excluded[c] for c in TOTAL_COLUMNS}
+    )
     for i in range(0, len(rows), 2000):
-        session.execute(stmt, rows[i:i + 2000])
+        session.execute(stmt, rows[i : i + 2000])
 
 
 def get_total(session: Session, staff_id: int, year: int) -> StaffYearTotal | None:
@@ -149,8 +163,9 @@ def get_total(session: Session, staff_id: int, year: int) -> StaffYearTotal | No
 def recompute_totals(session: Session, staff_id: int, year: int) -> dict[str, Decimal | int]:
     """The same figures aggregated from the raw records (tests and checks compare the two)."""
     t = TrainingRecord
-    row = session.execute(select(func.coalesce(func.sum(t.hours), 0), func.coalesce(func.sum(t.days), 0),
-                                 func.count(t.id))
-                          .where(t.staff_id == staff_id, t.year == year, t.deleted_at.is_(None))).one()
+    row = session.execute(
+        select(func.coalesce(func.sum(t.hours), 0), func.coalesce(func.sum(t.days), 0), func.count(t.id)).where(
+            t.staff_id == staff_id, t.year == year, t.deleted_at.is_(None)
+        )
+    ).one()
     return {"hours": Decimal(str(row[0])), "days": Decimal(str(row[1])), "records": int(row[2])}
-

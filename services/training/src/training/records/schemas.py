@@ -37,8 +37,9 @@ class RecordCreate(RecordFields):
 
     staff_id: int | None = None
     employee_no: str | None = Field(default=None, min_length=1, max_length=64)
-    university_id: int | None = Field(default=None, description="Province admins naming a staff member by "
-                                                                 "employee number add the university.")
+    university_id: int | None = Field(
+        default=None, description="Province admins naming a staff member by employee number add the university."
+    )
     external_id: str | None = Field(default=None, min_length=1, max_length=100)
 
     @model_validator(mode="after")
@@ -86,7 +87,7 @@ class RecordOut(BaseModel):
     version: int
 
 
-class ImportError_(BaseModel):
+class ImportRowError(BaseModel):
     row: int = Field(description="1 is the first data row; 0 is the header")
     column: str
     message: str
@@ -98,7 +99,7 @@ class ImportResult(BaseModel):
     rejected: int
     skipped: int = Field(0, description="Rows whose external_id was stored by an earlier import (not stored again)")
     dry_run: bool = False
-    errors: list[ImportError_]
+    errors: list[ImportRowError]
 
 
 class ImportJobOut(BaseModel):

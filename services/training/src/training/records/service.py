@@ -23,7 +23,7 @@ from training.domain import Source, q2, themes_from_db, themes_to_db
 from training.models import AuditEntry
 from training.records import importer, repository
 from training.records.models import TrainingRecord
-from training.records.schemas import ImportError_, ImportResult, RecordCorrection, RecordCreate, RecordOut
+from training.records.schemas import ImportResult, ImportRowError, RecordCorrection, RecordCreate, RecordOut
 from training.staff import repository as staff_repository
 from training.staff.models import Staff
 from training.staff.service import target_university
@@ -31,13 +31,29 @@ from training.staff.service import target_university
 
 def to_out(record: TrainingRecord, names: dict[int, tuple[str, str]] | None = None) -> RecordOut:
     no, name = (names or {}).get(record.staff_id, (None, None))
-    return RecordOut(id=record.id, staff_id=record.staff_id, employee_no=no, staff_name=name,
-                     university_id=record.university_id, department_id=record.department_id, title=record.title,
-                     taken_on=record.taken_on, year=record.year, hours=float(q2(record.hours)),
-                     days=float(q2(record.days)), themes=themes_from_db(record.themes),
-                     organizer_level=record.organizer_level, course_id=record.course_id, evidence=record.evidence,
-                     source=record.source, external_id=record.external_id, created_at=record.created_at,
-                     created_by=record.created_by, deleted_at=record.deleted_at, version=record.version)
+    return RecordOut(
+        id=record.id,
+        staff_id=record.staff_id,
+        employee_no=no,
+        staff_name=name,
+        university_id=record.university_id,
+        department_id=record.department_id,
+        title=record.title,
+        taken_on=record.taken_on,
+        year=record.year,
+        hours=float(q2(record.hours)),
+        days=float(q2(record.days)),
+        themes=themes_from_db(record.themes),
+        organizer_level=record.organizer_level,
+        course_id=record.course_id,
+        evidence=record.evidence,
+        source=record.source,
+        external_id=record.external_id,
+        created_at=record.created_at,
+        created_by=record.created_by,
+        deleted_at=record.deleted_at,
+        version=record.version,
+    )
 
 
 def outs(session: Session, records: Sequence[TrainingRecord]) -> list[RecordOut]:
@@ -46,17 +62,27 @@ def outs(session: Session, records: Sequence[TrainingRecord]) -> list[RecordOut]
 
 
 def snapshot(record: TrainingRecord) -> dict[str, Any]:
-    return {"staff_id": record.staff_id, "title": record.title, "taken_on": record.taken_on.isoformat(),
-            "hours": str(q2(record.hours)), "days": str(q2(record.days)), "themes": record.themes,
-            "organizer_level": record.organizer_level, "evidence": record.evidence, "source": record.source,
-            "external_id": record.external_id}
+    return {
+        "staff_id": record.staff_id,
+        "title": record.title,
+        "taken_on": record.taken_on.isoformat(),
+        "hours": str(q2(record.hours)),
+        "days": str(q2(record.days)),
+        "themes": record.themes,
+        "organizer_level": record.organizer_level,
+        "evidence": record.evidence,
+        "source": record.source,
+        "external_id": record.external_id,
+    }
 
 
 def check_taken_on(taken_on: date, loc: list[str | int] | None = None) -> None:
     """T1: training counts for the calendar year it was taken in, and cannot be dated in the future."""
     if taken_on > today():
-        raise Unprocessable("taken_on is in the future",
-                            errors=[{"loc": loc or ["body", "taken_on"], "msg": "must not be in the future"}])
+        raise Unprocessable(
+            "taken_on is in the future",
+            errors=[{"loc": loc or ["body", "taken_on"], "msg": "must not be in the future"}],
+        )
 
 
 def source_of(principal: Principal) -> str:
@@ -83,12 +109,26 @@ class NewRecord:
     client_id: str | None = None
 
     def values(self) -> dict[str, Any]:
-        return {"staff_id": self.staff.id, "university_id": self.staff.university_id,
-                "department_id": self.staff.department_id, "title": self.title, "taken_on": self.taken_on,
-                "year": self.taken_on.year, "hours": q2(self.hours), "days": q2(self.days), "themes": self.themes,
-                "organizer_level": self.organizer_level, "course_id": self.course_id, "evidence": self.evidence,
-                "source": self.source, "client_id": self.client_id, "external_id": self.external_id,
-                "created_at": utcnow(), "created_by": self.created_by, "version": 1}
+        return {
+            "staff_id": self.staff.id,
+            "university_id": self.staff.university_id,
+            "department_id": self.staff.department_id,
+            "title": self.title,
+            "taken_on": self.taken_on,
+            "year": self.taken_on.year,
+            "hours": q2(self.hours),
+            "days": q2(self.days),
+            "themes": self.themes,
+            "organizer_level": self.organizer_level,
+            "course_id": self.course_id,
+            "evidence": self.evidence,
+            "source": self.source,
+            "client_id": self.client_id,
+            "external_id": self.external_id,
+            "created_at": utcnow(),
+            "created_by": self.created_by,
+            "version": 1,
+        }
 
 
 def store(session: Session, new: NewRecord) -> tuple[TrainingRecord, bool]:
@@ -99,8 +139,9 @@ def store(session: Session, new: NewRecord) -> tuple[TrainingRecord, bool]:
         existing = repository.find_by_external_id(session, new.staff.university_id, new.source, new.external_id)
         assert existing is not None
         return existing, False
-    repository.apply_totals(session, {(new.staff.id, new.taken_on.year):
-                                      repository.record_delta(q2(new.hours), q2(new.days), new.themes)})
+    repository.apply_totals(
+        session, {(new.staff.id, new.taken_on.year): repository.record_delta(q2(new.hours), q2(new.days), new.themes)}
+    )
     record = session.get(TrainingRecord, record_id)
     assert record is not None
     return record, True
@@ -126,14 +167,32 @@ def create(session: Session, principal: Principal, scope: Scope, body: RecordCre
     200 with the stored record and stores nothing (also when the two posts race)."""
     staff = resolve_staff(session, principal, scope, body)
     check_taken_on(body.taken_on)
-    new = NewRecord(staff=staff, title=body.title.strip(), taken_on=body.taken_on, hours=body.hours, days=body.days,
-                    themes=themes_to_db(body.themes), organizer_level=body.organizer_level.value,
-                    source=source_of(principal), created_by=principal.subject, external_id=body.external_id,
-                    evidence=body.evidence, client_id=principal.client_id)
+    new = NewRecord(
+        staff=staff,
+        title=body.title.strip(),
+        taken_on=body.taken_on,
+        hours=body.hours,
+        days=body.days,
+        themes=themes_to_db(body.themes),
+        organizer_level=body.organizer_level.value,
+        source=source_of(principal),
+        created_by=principal.subject,
+        external_id=body.external_id,
+        evidence=body.evidence,
+        client_id=principal.client_id,
+    )
     record, created = store(session, new)
     if created:
-        record_audit(session, AuditEntry, principal, "record.create", "training_record", record.id,
-                     university_id=record.university_id, after=snapshot(record))
+        record_audit(
+            session,
+            AuditEntry,
+            principal,
+            "record.create",
+            "training_record",
+            record.id,
+            university_id=record.university_id,
+            after=snapshot(record),
+        )
     return record, created
 
 
@@ -151,14 +210,25 @@ def delete(session: Session, request: Request, principal: Principal, scope: Scop
     record.deleted_at = utcnow()
     record.deleted_by = principal.subject
     record.version += 1
-    repository.apply_totals(session, {(record.staff_id, record.year):
-                                      repository.record_delta(q2(record.hours), q2(record.days), record.themes, -1)})
-    record_audit(session, AuditEntry, principal, "record.delete", "training_record", record.id,
-                 university_id=record.university_id, before=snapshot(record))
+    repository.apply_totals(
+        session,
+        {(record.staff_id, record.year): repository.record_delta(q2(record.hours), q2(record.days), record.themes, -1)},
+    )
+    record_audit(
+        session,
+        AuditEntry,
+        principal,
+        "record.delete",
+        "training_record",
+        record.id,
+        university_id=record.university_id,
+        before=snapshot(record),
+    )
 
 
-def correct(session: Session, request: Request, principal: Principal, scope: Scope, record_id: int,
-            body: RecordCorrection) -> TrainingRecord:
+def correct(
+    session: Session, request: Request, principal: Principal, scope: Scope, record_id: int, body: RecordCorrection
+) -> TrainingRecord:
     """A correction moves the record's figures out of the old year's totals and into the new ones."""
     record = get_or_404(session, scope, record_id)
     check_if_match(request, record.version)
@@ -173,8 +243,12 @@ def correct(session: Session, request: Request, principal: Principal, scope: Sco
     if "taken_on" in changes:
         check_taken_on(changes["taken_on"])
     deltas: dict[tuple[int, int], repository.Delta] = {}
-    repository.add_delta(deltas, record.staff_id, record.year,
-                         repository.record_delta(q2(record.hours), q2(record.days), record.themes, -1))
+    repository.add_delta(
+        deltas,
+        record.staff_id,
+        record.year,
+        repository.record_delta(q2(record.hours), q2(record.days), record.themes, -1),
+    )
     if "title" in changes:
         record.title = changes["title"].strip()
     if "taken_on" in changes:
@@ -187,19 +261,38 @@ def correct(session: Session, request: Request, principal: Principal, scope: Sco
     if "evidence" in changes:
         record.evidence = changes["evidence"]
     record.hours, record.days = new_hours, new_days
-    repository.add_delta(deltas, record.staff_id, record.year,
-                         repository.record_delta(new_hours, new_days, record.themes))
+    repository.add_delta(
+        deltas, record.staff_id, record.year, repository.record_delta(new_hours, new_days, record.themes)
+    )
     repository.apply_totals(session, deltas)
     record.version += 1
-    record_audit(session, AuditEntry, principal, "record.correct", "training_record", record.id,
-                 university_id=record.university_id, before=before, after=snapshot(record))
+    record_audit(
+        session,
+        AuditEntry,
+        principal,
+        "record.correct",
+        "training_record",
+        record.id,
+        university_id=record.university_id,
+        before=before,
+        after=snapshot(record),
+    )
     session.flush()
     return record
 
 
 # -- imports -------------------------------------------------------------------------------------------------------
-def import_file(session: Session, principal: Principal, scope: Scope, university_id: int, filename: str,
-                content: bytes, *, dry_run: bool, progress: Callable[[int], None] | None = None) -> ImportResult:
+def import_file(
+    session: Session,
+    principal: Principal,
+    scope: Scope,
+    university_id: int,
+    filename: str,
+    content: bytes,
+    *,
+    dry_run: bool,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
     """CONTRACT.md import: validate every row first; when any is wrong store nothing and list them all."""
     staff_by_no = staff_repository.lookup_employee_numbers(session, scope, university_id)
     try:
@@ -212,10 +305,22 @@ def import_file(session: Session, principal: Principal, scope: Scope, university
     if not outcome.errors and not dry_run:
         stored = importer.store(session, university_id, outcome, principal.subject)
         if stored:
-            record_audit(session, AuditEntry, principal, "record.import", "training_record", f"import:{filename}"[:64],
-                         university_id=university_id,
-                         after={"filename": filename, "stored": stored, "skipped": outcome.skipped})
+            record_audit(
+                session,
+                AuditEntry,
+                principal,
+                "record.import",
+                "training_record",
+                f"import:{filename}"[:64],
+                university_id=university_id,
+                after={"filename": filename, "stored": stored, "skipped": outcome.skipped},
+            )
         BUSINESS_EVENTS.labels("training", "records_imported").inc(stored)
-    return ImportResult(total=outcome.total, accepted=outcome.accepted, rejected=outcome.rejected,
-                        skipped=outcome.skipped, dry_run=dry_run,
-                        errors=[ImportError_(**e) for e in outcome.errors])
+    return ImportResult(
+        total=outcome.total,
+        accepted=outcome.accepted,
+        rejected=outcome.rejected,
+        skipped=outcome.skipped,
+        dry_run=dry_run,
+        errors=[ImportRowError(**e) for e in outcome.errors],
+    )

@@ -22,9 +22,11 @@ def visible(scope: Scope) -> ColumnElement[bool]:
 def active_in_year(year: int) -> ColumnElement[bool]:
     """T1 counts a person in a year when the row is active and the dates they joined and left overlap it."""
     start, end = date(year, 1, 1), date(year, 12, 31)
-    return and_(Staff.active.is_(True),
-                or_(Staff.joined_on.is_(None), Staff.joined_on <= end),
-                or_(Staff.left_on.is_(None), Staff.left_on >= start))
+    return and_(
+        Staff.active.is_(True),
+        or_(Staff.joined_on.is_(None), Staff.joined_on <= end),
+        or_(Staff.left_on.is_(None), Staff.left_on >= start),
+    )
 
 
 def get(session: Session, scope: Scope, staff_id: int) -> Staff | None:
@@ -32,24 +34,36 @@ def get(session: Session, scope: Scope, staff_id: int) -> Staff | None:
 
 
 def get_by_employee_no(session: Session, scope: Scope, university_id: int, employee_no: str) -> Staff | None:
-    return session.scalar(select(Staff).where(Staff.university_id == university_id,
-                                              Staff.employee_no == employee_no, visible(scope)))
+    return session.scalar(
+        select(Staff).where(Staff.university_id == university_id, Staff.employee_no == employee_no, visible(scope))
+    )
 
 
 def get_for_account(session: Session, scope: Scope, account_id: int) -> Staff | None:
-    return session.scalar(select(Staff).where(Staff.account_id == account_id, visible(scope))
-                          .order_by(Staff.active.desc(), Staff.id))
+    return session.scalar(
+        select(Staff).where(Staff.account_id == account_id, visible(scope)).order_by(Staff.active.desc(), Staff.id)
+    )
 
 
 def lookup_employee_numbers(session: Session, scope: Scope, university_id: int) -> dict[str, tuple[int, int]]:
     """employee_no → (staff id, department id) for a whole university as the scope sees it (imports)."""
-    rows = session.execute(select(Staff.employee_no, Staff.id, Staff.department_id)
-                           .where(Staff.university_id == university_id, visible(scope)))
+    rows = session.execute(
+        select(Staff.employee_no, Staff.id, Staff.department_id).where(
+            Staff.university_id == university_id, visible(scope)
+        )
+    )
     return {no: (sid, dept) for no, sid, dept in rows}
 
 
-def list_page(session: Session, scope: Scope, page: PageParams, *, department_id: int | None = None,
-              q: str | None = None, active: bool | None = None) -> tuple[list[Staff], int]:
+def list_page(
+    session: Session,
+    scope: Scope,
+    page: PageParams,
+    *,
+    department_id: int | None = None,
+    q: str | None = None,
+    active: bool | None = None,
+) -> tuple[list[Staff], int]:
     stmt: Select[tuple[Staff]] = select(Staff).where(visible(scope))
     if department_id is not None:
         stmt = stmt.where(Staff.department_id == department_id)
@@ -63,13 +77,18 @@ def list_page(session: Session, scope: Scope, page: PageParams, *, department_id
 
 def find_in_university(session: Session, university_id: int, employee_no: str) -> Staff | None:
     """Unscoped: only for the upsert, after the caller's right to write in ``university_id`` was checked."""
-    return session.scalar(select(Staff).where(Staff.university_id == university_id,
-                                              Staff.employee_no == employee_no))
+    return session.scalar(select(Staff).where(Staff.university_id == university_id, Staff.employee_no == employee_no))
 
 
 def snapshot(staff: Staff) -> dict[str, Any]:
-    return {"employee_no": staff.employee_no, "name": staff.name, "department_id": staff.department_id,
-            "position": staff.position, "employment_type": staff.employment_type, "active": staff.active,
-            "account_id": staff.account_id,
-            "joined_on": staff.joined_on.isoformat() if staff.joined_on else None,
-            "left_on": staff.left_on.isoformat() if staff.left_on else None}
+    return {
+        "employee_no": staff.employee_no,
+        "name": staff.name,
+        "department_id": staff.department_id,
+        "position": staff.position,
+        "employment_type": staff.employment_type,
+        "active": staff.active,
+        "account_id": staff.account_id,
+        "joined_on": staff.joined_on.isoformat() if staff.joined_on else None,
+        "left_on": staff.left_on.isoformat() if staff.left_on else None,
+    }

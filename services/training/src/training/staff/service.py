@@ -27,13 +27,17 @@ def target_university(principal: Principal, requested: int | None) -> int:
     """The university a write lands in: the caller's own; a province admin names it."""
     if principal.role is Role.PROVINCE_ADMIN:
         if requested is None:
-            raise Unprocessable("A province admin names the university",
-                                errors=[{"loc": ["body", "university_id"], "msg": "required for province admins"}])
+            raise Unprocessable(
+                "A province admin names the university",
+                errors=[{"loc": ["body", "university_id"], "msg": "required for province admins"}],
+            )
         return requested
     assert principal.university_id is not None
     if requested is not None and requested != principal.university_id:
-        raise Unprocessable("You can only write in your own university",
-                            errors=[{"loc": ["body", "university_id"], "msg": "not your university"}])
+        raise Unprocessable(
+            "You can only write in your own university",
+            errors=[{"loc": ["body", "university_id"], "msg": "not your university"}],
+        )
     return principal.university_id
 
 
@@ -55,18 +59,23 @@ def _apply(staff: Staff, body: StaffUpsert) -> None:
             setattr(staff, optional, getattr(body, optional))
 
 
-def upsert(session: Session, request: Request, principal: Principal, orgdir: OrgDirectory, employee_no: str,
-           body: StaffUpsert) -> tuple[Staff, bool]:
+def upsert(
+    session: Session, request: Request, principal: Principal, orgdir: OrgDirectory, employee_no: str, body: StaffUpsert
+) -> tuple[Staff, bool]:
     """Create or replace the staff member with ``employee_no`` in the caller's university. A concurrent create of
     the same number meets the unique constraint and turns into a replace."""
     university_id = target_university(principal, body.university_id)
     if not orgdir.is_department_of(body.department_id, university_id):
-        raise Unprocessable("The department is not a department of the university",
-                            errors=[{"loc": ["body", "department_id"], "msg": "unknown department"}])
+        raise Unprocessable(
+            "The department is not a department of the university",
+            errors=[{"loc": ["body", "department_id"], "msg": "unknown department"}],
+        )
     employee_no = employee_no.strip()
     if not employee_no or len(employee_no) > 64:
-        raise Unprocessable("The employee number is empty or too long",
-                            errors=[{"loc": ["path", "employee_no"], "msg": "1 to 64 characters"}])
+        raise Unprocessable(
+            "The employee number is empty or too long",
+            errors=[{"loc": ["path", "employee_no"], "msg": "1 to 64 characters"}],
+        )
     existing = repository.find_in_university(session, university_id, employee_no)
     if existing is None:
         staff = Staff(university_id=university_id, employee_no=employee_no, version=1)
@@ -79,8 +88,16 @@ def upsert(session: Session, request: Request, principal: Principal, orgdir: Org
             if existing is None:
                 raise
         else:
-            record_audit(session, AuditEntry, principal, "staff.create", "staff", staff.id,
-                         university_id=university_id, after=repository.snapshot(staff))
+            record_audit(
+                session,
+                AuditEntry,
+                principal,
+                "staff.create",
+                "staff",
+                staff.id,
+                university_id=university_id,
+                after=repository.snapshot(staff),
+            )
             return staff, True
     check_if_match(request, existing.version)
     before = repository.snapshot(existing)
@@ -91,7 +108,16 @@ def upsert(session: Session, request: Request, principal: Principal, orgdir: Org
         # A move keeps the ledger whole: records keep the department they were made in (history) and reports
         # attribute the person's whole year to their current department (docs/decisions-training.md).
         action = "staff.move" if before["department_id"] != after["department_id"] else "staff.update"
-        record_audit(session, AuditEntry, principal, action, "staff", existing.id,
-                     university_id=university_id, before=before, after=after)
+        record_audit(
+            session,
+            AuditEntry,
+            principal,
+            action,
+            "staff",
+            existing.id,
+            university_id=university_id,
+            before=before,
+            after=after,
+        )
     session.flush()
     return existing, False

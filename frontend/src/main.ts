@@ -1,0 +1,15 @@
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import App from './App.vue'
+import { i18n } from './i18n'
+import { router } from './router'
+import { vPerm } from './directives/perm'
+import 'element-plus/theme-chalk/base.css'
+import './styles/main.css'
+
+const app = createApp(App)
+app.use(createPinia())
+app.use(i18n)
+app.use(router)
+app.directive('perm', vPerm)
+app.mount('#app')

@@ -1,0 +1,101 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import type { Role } from '@/api/types'
+import { useAuthStore } from '@/stores/auth'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** i18n key of the page title */
+    title?: string
+    /** roles that may open the page; absent = any signed-in person */
+    roles?: Role[]
+    /** any of these permission codes */
+    perm?: string | string[]
+    public?: boolean
+  }
+}
+
+const A: Role[] = ['province_admin']
+const U: Role[] = ['university_admin']
+const D: Role[] = ['department_manager']
+const PU: Role[] = ['province_admin', 'university_admin']
+const UD: Role[] = ['university_admin', 'department_manager']
+const PUD: Role[] = ['province_admin', 'university_admin', 'department_manager']
+
+export const appRoutes: RouteRecordRaw[] = [
+  { path: 'dashboard', name: 'dashboard', component: () => import('@/views/province/DashboardView.vue'), meta: { title: 'menu.dashboard', roles: A } },
+  { path: 'universities', name: 'universities', component: () => import('@/views/orgs/UniversitiesView.vue'), meta: { title: 'menu.universities', roles: A } },
+  { path: 'departments', name: 'departments', component: () => import('@/views/orgs/DepartmentsView.vue'), meta: { title: 'menu.departments', roles: U } },
+  { path: 'accounts', name: 'accounts', component: () => import('@/views/admin/AccountsView.vue'), meta: { title: 'menu.accounts', roles: PU } },
+  { path: 'clients', name: 'clients', component: () => import('@/views/admin/ClientsView.vue'), meta: { title: 'menu.clients', roles: PU } },
+  { path: 'audit', name: 'audit', component: () => import('@/views/admin/AuditView.vue'), meta: { title: 'menu.audit', roles: PU } },
+
+  { path: 'training/rule', name: 'training-rule', component: () => import('@/views/training/RuleView.vue'), meta: { title: 'menu.trainingRule', roles: A } },
+  { path: 'training/compliance', name: 'training-compliance', component: () => import('@/views/training/ComplianceView.vue'), meta: { title: 'menu.compliance', roles: PUD } },
+  { path: 'training/staff', name: 'training-staff', component: () => import('@/views/training/StaffView.vue'), meta: { title: 'menu.staff', roles: UD } },
+  { path: 'training/staff/:id/ledger', name: 'training-ledger', component: () => import('@/views/training/LedgerView.vue'), meta: { title: 'menu.ledger', roles: PUD } },
+  { path: 'training/records', name: 'training-records', component: () => import('@/views/training/RecordsView.vue'), meta: { title: 'menu.records', roles: UD } },
+  { path: 'training/import', name: 'training-import', component: () => import('@/views/training/ImportView.vue'), meta: { title: 'menu.import', roles: U } },
+  { path: 'training/courses', name: 'training-courses', component: () => import('@/views/training/CoursesView.vue'), meta: { title: 'menu.courses', roles: PUD } },
+  { path: 'training/approvals', name: 'training-approvals', component: () => import('@/views/training/SelfReportsView.vue'), meta: { title: 'menu.approvals', roles: UD } },
+  { path: 'my/ledger', name: 'my-ledger', component: () => import('@/views/training/MyLedgerView.vue'), meta: { title: 'menu.myLedger', roles: ['staff'] } },
+
+  { path: 'plans/mine', name: 'plan-editor', component: () => import('@/views/plans/PlanEditorView.vue'), meta: { title: 'menu.myPlan', roles: U } },
+  { path: 'plans/review', name: 'plan-review-list', component: () => import('@/views/plans/PlanReviewListView.vue'), meta: { title: 'menu.planReview', roles: A } },
+  { path: 'plans/review/:id', name: 'plan-review', component: () => import('@/views/plans/PlanReviewView.vue'), meta: { title: 'menu.planReview', roles: A } },
+  { path: 'plans/progress', name: 'plan-progress', component: () => import('@/views/plans/ProgressView.vue'), meta: { title: 'menu.progress', roles: PUD } },
+
+  { path: 'evaluation/campaigns', name: 'campaigns', component: () => import('@/views/evaluation/CampaignsView.vue'), meta: { title: 'menu.campaigns', roles: PU } },
+  { path: 'evaluation/campaigns/:id', name: 'campaign', component: () => import('@/views/evaluation/CampaignView.vue'), meta: { title: 'menu.campaigns', roles: PU } },
+  { path: 'evaluation/reviews', name: 'expert-reviews', component: () => import('@/views/evaluation/ExpertReviewsView.vue'), meta: { title: 'menu.reviews', roles: ['expert'] } },
+  { path: 'evaluation/assessment', name: 'assessment', component: () => import('@/views/evaluation/AssessmentView.vue'), meta: { title: 'menu.assessment', roles: PU } },
+
+  { path: 'profile', name: 'profile', component: () => import('@/views/ProfileView.vue'), meta: { title: 'menu.profile' } },
+  { path: 'forbidden', name: 'forbidden', component: () => import('@/views/ForbiddenView.vue'), meta: { title: 'errors.forbiddenTitle' } },
+]
+
+/** Where each role lands after signing in. */
+export function homeFor(role: Role | null): string {
+  switch (role) {
+    case 'province_admin':
+      return '/dashboard'
+    case 'university_admin':
+      return '/training/compliance'
+    case 'department_manager':
+      return '/training/staff'
+    case 'staff':
+      return '/my/ledger'
+    case 'expert':
+      return '/evaluation/reviews'
+    default:
+      return '/profile'
+  }
+}
+
+const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { public: true, title: 'login.title' } },
+  {
+    path: '/',
+    component: () => import('@/layouts/AppLayout.vue'),
+    children: [{ path: '', name: 'home', redirect: () => homeFor(useAuthStore().role) }, ...appRoutes],
+  },
+  { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue'), meta: { public: true, title: 'errors.notFoundTitle' } },
+]
+
+export const router = createRouter({
+  history: createWebHistory(import.meta.env.BASE_URL),
+  routes,
+  scrollBehavior: () => ({ top: 0 }),
+})
+
+router.beforeEach(async (to) => {
+  const auth = useAuthStore()
+  if (!auth.ready) await auth.restore()
+  if (to.meta.public) {
+    if (to.name === 'login' && auth.signedIn) return homeFor(auth.role)
+    return true
+  }
+  if (!auth.signedIn) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  if (to.meta.roles && !auth.hasRole(...to.meta.roles)) return { name: 'forbidden' }
+  if (to.meta.perm && !auth.can(to.meta.perm)) return { name: 'forbidden' }
+  return true
+})

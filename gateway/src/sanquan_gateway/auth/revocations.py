@@ -1,0 +1,101 @@
+"""The deny list in the gateway's database, and the poller that keeps every process's copy fresh."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from sanquan_gateway.auth.models import RefreshToken, Revocation
+from sanquan_kernel.db import utcnow
+from sanquan_kernel.revocation import RevocationList
+
+log = logging.getLogger("gateway.revocations")
+
+
+def revoke_subject(session: Session, subject: str, access_ttl: int) -> None:
+    """Every access token of ``subject`` issued until now stops working (a disabled account)."""
+    session.add(
+        Revocation(
+            subject=subject, revoked_before=int(time.time()), expires_at=utcnow() + timedelta(seconds=access_ttl + 60)
+        )
+    )
+
+
+def clear_subject(session: Session, subject: str) -> None:
+    """A re-enabled account: new tokens work again (old ones have expired or stay refused by their age)."""
+    session.execute(delete(Revocation).where(Revocation.subject == subject))
+
+
+def revoke_jti(session: Session, jti: str, expires_at_epoch: int) -> None:
+    from datetime import UTC, datetime
+
+    session.add(Revocation(jti=jti, expires_at=datetime.fromtimestamp(expires_at_epoch + 60, UTC)))
+
+
+def revoke_refresh_tokens_of_user(session: Session, user_id: int) -> None:
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def active_entries(session: Session) -> list[dict[str, Any]]:
+    rows = session.scalars(select(Revocation).where(Revocation.expires_at > utcnow()).order_by(Revocation.id))
+    return [
+        {"subject": r.subject, "jti": r.jti, "revoked_before": r.revoked_before, "expires_at": r.expires_at.isoformat()}
+        for r in rows
+    ]
+
+
+def entries_etag(entries: list[dict[str, Any]]) -> str:
+    digest = hashlib.sha256(repr([(e["subject"], e["jti"], e["revoked_before"]) for e in entries]).encode())
+    return f'"{digest.hexdigest()[:32]}"'
+
+
+def purge_expired(session: Session) -> None:
+    session.execute(delete(Revocation).where(Revocation.expires_at <= utcnow()))
+
+
+class RevocationPoller:
+    """The gateway's own in-memory copy, refreshed from the database (so every replica agrees within a second)."""
+
+    def __init__(self, factory: sessionmaker[Session], revocations: RevocationList, interval: float) -> None:
+        self.factory = factory
+        self.revocations = revocations
+        self.interval = interval
+        self._stop = threading.Event()
+
+    def refresh(self) -> None:
+        with self.factory() as session:
+            entries = active_entries(session)
+        self.revocations.replace(entries, entries_etag(entries))
+
+    def start(self) -> None:
+        try:
+            self.refresh()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("revocation refresh failed: %s", exc)
+        threading.Thread(target=self._run, name="revocations", daemon=True).start()
+
+    def _run(self) -> None:
+        last_purge = 0.0
+        while not self._stop.wait(self.interval):
+            try:
+                self.refresh()
+                if time.monotonic() - last_purge > 300:
+                    with self.factory.begin() as session:
+                        purge_expired(session)
+                    last_purge = time.monotonic()
+            except Exception as exc:  # noqa: BLE001
+                log.warning("revocation refresh failed: %s", exc)
+
+    def stop(self) -> None:
+        self._stop.set()

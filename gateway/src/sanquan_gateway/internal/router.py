@@ -1,0 +1,61 @@
+"""Endpoints for the platform's own services (role ``service``, scope ``internal:read``): the org directory and the
+revocation list, with ETags so that the services' frequent polls cost almost nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
+
+from sanquan_gateway.auth.revocations import active_entries, entries_etag
+from sanquan_gateway.orgs.models import Organisation
+from sanquan_kernel.auth import require_roles, require_scope
+from sanquan_kernel.db import SessionDep
+from sanquan_kernel.principal import Role
+
+router = APIRouter(
+    prefix="/internal",
+    tags=["internal"],
+    include_in_schema=False,
+    dependencies=[Depends(require_roles(Role.SERVICE)), Depends(require_scope("internal:read"))],
+)
+
+
+def _not_modified(request: Request, etag: str) -> bool:
+    return request.headers.get("if-none-match") == etag
+
+
+@router.get("/orgs")
+def orgs(request: Request, session: SessionDep) -> Response:
+    count, last = session.execute(select(func.count(Organisation.id), func.max(Organisation.updated_at))).one()
+    versions = session.scalar(select(func.sum(Organisation.version))) or 0
+    etag = '"' + hashlib.sha256(f"{count}:{last}:{versions}".encode()).hexdigest()[:32] + '"'
+    if _not_modified(request, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    items: list[dict[str, Any]] = [
+        {
+            "id": o.id,
+            "parent_id": o.parent_id,
+            "level": o.level,
+            "university_id": o.university_id,
+            "name": o.name,
+            "code": o.code,
+            "type": o.type,
+            "path": o.path,
+            "active": o.active,
+        }
+        for o in session.scalars(select(Organisation).order_by(Organisation.id))
+    ]
+    return JSONResponse({"items": items}, headers={"ETag": etag})
+
+
+@router.get("/revocations")
+def revocations(request: Request, session: SessionDep) -> Response:
+    entries = active_entries(session)
+    etag = entries_etag(entries)
+    if _not_modified(request, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return JSONResponse({"items": entries}, headers={"ETag": etag})

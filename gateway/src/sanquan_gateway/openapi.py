@@ -1,0 +1,109 @@
+"""One OpenAPI document for the whole platform: the gateway's own paths merged with each service's.
+
+Service documents are fetched through the proxy's connection pool and cached briefly; a service that is down is
+listed under ``x-unavailable-services`` instead of failing the whole document. Component names that two documents
+define differently are prefixed with the service name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import time
+from typing import Any
+
+import aiohttp
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from sanquan_gateway.proxy import Proxy
+
+CACHE_SECONDS = 30.0
+
+
+def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str) and v.startswith("#/components/schemas/"):
+                name = v.rsplit("/", 1)[1]
+                out[k] = "#/components/schemas/" + renames.get(name, name)
+            else:
+                out[k] = _rename_refs(v, renames)
+        return out
+    if isinstance(node, list):
+        return [_rename_refs(v, renames) for v in node]
+    return node
+
+
+def merge(base: dict[str, Any], docs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    schemas: dict[str, Any] = merged.setdefault("components", {}).setdefault("schemas", {})
+    for service, doc in docs.items():
+        theirs: dict[str, Any] = doc.get("components", {}).get("schemas", {})
+        renames = {
+            name: f"{service}__{name}"
+            for name, schema in theirs.items()
+            if name in schemas and json.dumps(schemas[name], sort_keys=True) != json.dumps(schema, sort_keys=True)
+        }
+        for name, schema in theirs.items():
+            schemas[renames.get(name, name)] = _rename_refs(schema, renames)
+        for path, item in doc.get("paths", {}).items():
+            merged.setdefault("paths", {})[path] = _rename_refs(item, renames)
+        for tag in doc.get("tags", []) or []:
+            merged.setdefault("tags", []).append(tag)
+        for name, scheme in doc.get("components", {}).get("securitySchemes", {}).items():
+            merged["components"].setdefault("securitySchemes", {}).setdefault(name, scheme)
+    return merged
+
+
+class CombinedOpenAPI:
+    def __init__(self, app: FastAPI, proxy: Proxy) -> None:
+        self.app = app
+        self.proxy = proxy
+        self._cache: tuple[float, dict[str, Any]] | None = None
+
+    async def _fetch(self, prefix: str) -> dict[str, Any] | None:
+        assert self.proxy.session is not None
+        url = f"{self.proxy.upstreams[prefix]}{prefix}/openapi.json"
+        try:
+            async with self.proxy.session.get(url, timeout=aiohttp.ClientTimeout(total=5)) as r:
+                if r.status != 200:
+                    return None
+                doc: dict[str, Any] = json.loads(await r.read())
+                return doc
+        except (aiohttp.ClientError, TimeoutError, ValueError):
+            return None
+
+    async def document(self) -> dict[str, Any]:
+        if self._cache and time.monotonic() - self._cache[0] < CACHE_SECONDS:
+            return self._cache[1]
+        prefixes = list(self.proxy.upstreams)
+        fetched = await asyncio.gather(*(self._fetch(p) for p in prefixes))
+        docs = {p[5:]: d for p, d in zip(prefixes, fetched, strict=True) if d is not None}
+        base = self.app.openapi()
+        doc = merge(base, docs)
+        doc["info"] = {
+            "title": "Three-All Education logistics platform API",
+            "version": base["info"]["version"],
+            "description": "Gateway (identity, organisations, tokens) and the plans, training and "
+            "evaluation services. See CONTRACT.md for the stable public part.",
+        }
+        missing = [p[5:] for p, d in zip(prefixes, fetched, strict=True) if d is None]
+        if missing:
+            doc["x-unavailable-services"] = missing
+        else:
+            self._cache = (time.monotonic(), doc)
+        return doc
+
+    def install(self) -> None:
+        @self.app.get("/api/openapi.json", include_in_schema=False)
+        async def openapi_json() -> JSONResponse:
+            return JSONResponse(await self.document())
+
+        @self.app.get("/api/docs", include_in_schema=False)
+        async def docs() -> HTMLResponse:
+            from fastapi.openapi.docs import get_swagger_ui_html
+
+            return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Platform API")

@@ -1,0 +1,259 @@
+"""The reverse proxy: ``/api/plans/*``, ``/api/training/*``, ``/api/evaluation/*`` to the services.
+
+A pure ASGI app on a shared aiohttp connection pool (httpx's pool is the bottleneck under concurrency; see
+docs/decisions.md). The gateway authenticates the bearer token itself (cached verification), strips hop-by-hop
+and identity headers, forwards the token unchanged with the request id, streams both bodies, and answers
+problem+json 502/503/504 when a service fails, is down or times out — never a hang.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+from prometheus_client import Counter, Histogram
+from starlette.types import Receive, Scope, Send
+
+from sanquan_kernel.auth import Authenticator
+from sanquan_kernel.errors import ProblemError, Unauthorized, problem_body
+from sanquan_kernel.logging import request_id_var
+
+log = logging.getLogger("gateway.proxy")
+
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+        b"content-length",
+    }
+)
+#: Identity and forwarding headers a client might forge; the services never trust them, and we drop them anyway.
+IDENTITY = frozenset(
+    {
+        b"x-user-id",
+        b"x-user",
+        b"x-user-role",
+        b"x-role",
+        b"x-org-id",
+        b"x-university-id",
+        b"x-department-id",
+        b"x-principal",
+        b"x-remote-user",
+        b"remote-user",
+        b"x-forwarded-user",
+        b"x-auth-user",
+        b"x-auth-request-user",
+        b"x-scopes",
+        b"x-forwarded-for",
+        b"x-forwarded-host",
+        b"x-forwarded-proto",
+        b"x-real-ip",
+        b"forwarded",
+        b"x-request-id",
+    }
+)
+RESPONSE_DROP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"transfer-encoding",
+        b"server",
+        b"date",
+        b"x-request-id",
+        b"proxy-authenticate",
+        b"trailer",
+        b"upgrade",
+    }
+)
+#: Paths under a service prefix that need no token (the public API description).
+PUBLIC_SUFFIXES = ("/openapi.json",)
+SMALL_BODY = 256 * 1024
+
+UPSTREAM_FAILURES = Counter("gateway_upstream_failures_total", "Upstream failures", ["upstream", "kind"])
+UPSTREAM_LATENCY = Histogram(
+    "gateway_upstream_duration_seconds",
+    "Upstream latency",
+    ["upstream"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+
+class _Route:
+    """What the access-log middleware reads for the route label."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
+class Proxy:
+    def __init__(
+        self, upstreams: dict[str, str], authenticator: Authenticator, *, connect_timeout: float, read_timeout: float
+    ) -> None:
+        self.upstreams = {f"/api/{name}": url.rstrip("/") for name, url in upstreams.items()}
+        self.routes = {prefix: _Route(prefix + "/*") for prefix in self.upstreams}
+        self.authenticator = authenticator
+        self.timeout = aiohttp.ClientTimeout(
+            total=None, connect=connect_timeout, sock_connect=connect_timeout, sock_read=read_timeout
+        )
+        self.session: aiohttp.ClientSession | None = None
+
+    def match(self, path: str) -> str | None:
+        for prefix in self.upstreams:
+            if path == prefix or path.startswith(prefix + "/"):
+                return prefix
+        return None
+
+    async def start(self) -> None:
+        connector = aiohttp.TCPConnector(
+            limit=512, limit_per_host=256, ttl_dns_cache=300, keepalive_timeout=30, enable_cleanup_closed=True
+        )
+        self.session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,
+            timeout=self.timeout,
+            skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"),
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+
+    async def stop(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+    async def _authenticate(self, headers: list[tuple[bytes, bytes]]) -> None:
+        for k, v in headers:
+            if k == b"authorization":
+                value = v.decode("latin-1")
+                if value[:7].lower() == "bearer ":
+                    self.authenticator.authenticate(value[7:].strip())
+                    return
+                break
+        raise Unauthorized("An access token is required")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, prefix: str) -> None:
+        scope["route"] = self.routes[prefix]
+        path: str = scope["path"]
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        if not path.endswith(PUBLIC_SUFFIXES):
+            try:
+                await self._authenticate(headers)
+            except ProblemError as exc:
+                await _problem(send, exc.status, exc.detail, exc.headers)
+                return
+        upstream = self.upstreams[prefix]
+        url = upstream + (scope.get("raw_path") or path.encode()).decode("latin-1")
+        if scope.get("query_string"):
+            url += "?" + scope["query_string"].decode("latin-1")
+        out_headers: dict[str, str] = {}
+        content_length: int | None = None
+        for k, v in headers:
+            if k == b"content-length":
+                try:
+                    content_length = int(v)
+                except ValueError:
+                    await _problem(send, 400, "Invalid Content-Length")
+                    return
+            if k in HOP_BY_HOP or k in IDENTITY:
+                continue
+            name = k.decode("latin-1")
+            out_headers[name] = (
+                (out_headers[name] + ", " + v.decode("latin-1")) if name in out_headers else v.decode("latin-1")
+            )
+        rid = request_id_var.get() or ""
+        out_headers["x-request-id"] = rid
+        client = scope.get("client")
+        if client:
+            out_headers["x-forwarded-for"] = client[0]
+        out_headers["x-forwarded-proto"] = scope.get("scheme", "http")
+        body: bytes | AsyncIterator[bytes]
+        if content_length is not None and content_length <= SMALL_BODY:
+            body = await _read_all(receive)
+        elif content_length is None and scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS"):
+            body = b""
+        else:
+            body = _stream(receive)
+            if content_length is not None:
+                out_headers["content-length"] = str(content_length)
+        assert self.session is not None
+        started = time.perf_counter()
+        try:
+            async with self.session.request(
+                scope["method"], url, headers=out_headers, data=body, allow_redirects=False, compress=None
+            ) as resp:
+                resp_headers = [(k.lower(), v) for k, v in resp.raw_headers if k.lower() not in RESPONSE_DROP]
+                await send({"type": "http.response.start", "status": resp.status, "headers": resp_headers})
+                async for chunk in resp.content.iter_any():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except _ClientGone:
+            return
+        except (aiohttp.ClientConnectorError, ConnectionRefusedError) as exc:
+            log.warning("upstream %s unavailable: %s", prefix, exc, extra={"upstream": prefix})
+            UPSTREAM_FAILURES.labels(prefix, "unavailable").inc()
+            await _problem_if_possible(
+                send, 503, f"The {prefix[5:]} service is unavailable; try again shortly", {"Retry-After": "5"}
+            )
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            log.warning("upstream %s timed out: %s", prefix, exc, extra={"upstream": prefix})
+            UPSTREAM_FAILURES.labels(prefix, "timeout").inc()
+            await _problem_if_possible(send, 504, f"The {prefix[5:]} service did not answer in time")
+        except aiohttp.ClientError as exc:
+            log.warning("upstream %s failed: %s", prefix, exc, extra={"upstream": prefix})
+            UPSTREAM_FAILURES.labels(prefix, "error").inc()
+            await _problem_if_possible(send, 502, f"The {prefix[5:]} service failed to answer")
+        finally:
+            UPSTREAM_LATENCY.labels(prefix).observe(time.perf_counter() - started)
+
+
+class _ClientGone(Exception):
+    pass
+
+
+async def _read_all(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientGone()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _stream(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientGone()
+        chunk = message.get("body", b"")
+        if chunk:
+            yield chunk
+        if not message.get("more_body", False):
+            return
+
+
+async def _problem(send: Send, status: int, detail: str | None, headers: dict[str, str] | None = None) -> None:
+    body = json.dumps(problem_body(status, detail)).encode()
+    hdrs: list[Any] = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+    for k, v in (headers or {}).items():
+        hdrs.append((k.lower().encode(), v.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": hdrs})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _problem_if_possible(send: Send, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+    # When the response had already started (the upstream died mid-body) the connection is closed instead.
+    with contextlib.suppress(RuntimeError):
+        await _problem(send, status, detail, headers)

@@ -1,0 +1,152 @@
+"""Gateway fixtures: the real gateway app on a fresh, migrated database (SQLite and PostgreSQL), a small province
+(two universities with departments, an account of every role, a disabled account, an integration client) and
+tokens minted with the gateway's own key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
+
+from sanquan_gateway.accounts.models import Client, User
+from sanquan_gateway.auth.passwords import hash_password
+from sanquan_gateway.bootstrap import bootstrap
+from sanquan_gateway.config import Settings
+from sanquan_gateway.main import ALEMBIC_INI, create_app
+from sanquan_gateway.models import Base
+from sanquan_gateway.orgs.models import Organisation
+from sanquan_kernel import testing as kt
+from sanquan_kernel.migrate import migrate
+
+PASSWORD = "Passw0rd-test"
+_HASH = hash_password(PASSWORD)  # one argon2 hash for every test account: hashing per test would be slow
+CLIENT_SECRET = "integration-secret-0123456789"
+_CLIENT_HASH = hash_password(CLIENT_SECRET)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = kt.test_database_url(request.param, "test_gateway", tmp_path_factory.mktemp("db"))
+    migrate(ALEMBIC_INI, url)
+    yield url
+    if request.param == "postgresql":
+        kt.drop_postgres_database(str(make_url(url).database))
+
+
+@dataclass
+class World:
+    client: TestClient
+    app: Any
+    ids: dict[str, int] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    integration_client_id: str = ""
+
+    def token(self, name: str) -> str:
+        issuer = self.app.state.kernel.extras["issuer"]
+        return str(issuer.access_for_user(self.users[name])[0])
+
+    def auth(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(name)}"}
+
+
+def _settings(database_url: str, **overrides: Any) -> Settings:
+    base: dict[str, Any] = {
+        "database_url": database_url,
+        "environment": "test",
+        "plans_url": "http://127.0.0.1:9",
+        "training_url": "http://127.0.0.1:9",
+        "evaluation_url": "http://127.0.0.1:9",
+        "login_max_failures_per_account": 3,
+        "login_max_failures_per_address": 50,
+        "revocation_poll_seconds": 0.2,
+        "spa_dir": "/nonexistent",
+    }
+    base.update(overrides)
+    return Settings(**base)
+
+
+def seed(factory: Any) -> tuple[dict[str, int], dict[str, User], str]:
+    with factory.begin() as s:
+        province = s.query(Organisation).filter_by(level="province").one()
+
+        def org(
+            name: str, level: str, parent: Organisation, code: str | None = None, type_: str | None = None
+        ) -> Organisation:
+            o = Organisation(name=name, level=level, parent_id=parent.id, code=code, type=type_)
+            s.add(o)
+            s.flush()
+            o.path = f"{parent.path}{o.id}/"
+            o.university_id = o.id if level == "university" else parent.university_id
+            return o
+
+        uni_a = org("甲大学", "university", province, "4141010001", "undergraduate")
+        uni_b = org("乙学院", "university", province, "4141010002", "higher_vocational")
+        a1, a2 = org("饮食服务中心", "department", uni_a), org("学生公寓管理中心", "department", uni_a)
+        b1 = org("物业中心", "department", uni_b)
+        ids = {"province": province.id, "uni_a": uni_a.id, "uni_b": uni_b.id, "a1": a1.id, "a2": a2.id, "b1": b1.id}
+
+        def user(name: str, role: str, o: Organisation, active: bool = True) -> User:
+            u = User(
+                username=name,
+                display_name=name,
+                password_hash=_HASH,
+                role=role,
+                org_id=o.id,
+                university_id=o.university_id,
+                department_id=o.id if o.level == "department" else None,
+                active=active,
+            )
+            s.add(u)
+            return u
+
+        users = {
+            "province_admin": user("padmin", "province_admin", province),
+            "expert": user("expert_a", "expert", uni_a),
+            "uni_a_admin": user("ua_admin", "university_admin", uni_a),
+            "uni_b_admin": user("ub_admin", "university_admin", uni_b),
+            "mgr_a1": user("mgr_a1", "department_manager", a1),
+            "mgr_a2": user("mgr_a2", "department_manager", a2),
+            "staff_a1": user("staff_a1", "staff", a1),
+            "staff_b1": user("staff_b1", "staff", b1),
+            "disabled": user("gone_a1", "staff", a1, active=False),
+        }
+        s.add(
+            Client(
+                client_id="c-campus-a",
+                name="Campus A HR",
+                secret_hash=_CLIENT_HASH,
+                role="integration",
+                org_id=uni_a.id,
+                university_id=uni_a.id,
+                scopes="training:read training:write",
+            )
+        )
+        s.flush()
+        for u in users.values():
+            s.expunge(u)
+    return ids, users, "c-campus-a"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+def world(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings_overrides: dict[str, Any]
+) -> Iterator[World]:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    app = create_app(_settings(database_url, **settings_overrides))
+    factory = app.state.kernel.sessionmaker
+    bootstrap(factory, None, None)
+    ids, users, client_id = seed(factory)
+    with TestClient(app) as client:
+        yield World(client=client, app=app, ids=ids, users=users, integration_client_id=client_id)
+    kt.clear_tables(app.state.kernel.engine, Base.metadata)
+    app.state.kernel.engine.dispose()

@@ -1,0 +1,131 @@
+"""Report queries: the staff register (who counts in a year, in the caller's scope) left-joined to the per-staff
+yearly totals. Reports never scan raw records (T4); the rule is applied at read time, so changing a rule needs
+no recomputation and a rule of one year never touches another."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from sanquan_kernel.principal import Scope
+from training.compliance.models import TrainingRule
+from training.domain import HALF_CENT, THEMES
+from training.records.models import StaffYearTotal
+from training.staff import repository as staff_repository
+from training.staff.models import Staff
+
+
+@dataclass(frozen=True)
+class OrgFilter:
+    """Narrow a report to one university or one department (drill-down); None is the whole visible province."""
+
+    university_id: int | None = None
+    department_id: int | None = None
+
+    def where(self) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = []
+        if self.university_id is not None:
+            conds.append(Staff.university_id == self.university_id)
+        if self.department_id is not None:
+            conds.append(Staff.department_id == self.department_id)
+        return conds
+
+
+def get_rule(session: Session, year: int) -> TrainingRule | None:
+    return session.get(TrainingRule, year)
+
+
+def _hours() -> ColumnElement[Any]:
+    return func.coalesce(StaffYearTotal.hours, 0)
+
+
+def _days() -> ColumnElement[Any]:
+    return func.coalesce(StaffYearTotal.days, 0)
+
+
+def compliant_expr(min_hours: Decimal, min_days: Decimal) -> ColumnElement[bool]:
+    """T1: hours reach the minimum OR days reach theirs (see HALF_CENT for the tolerance)."""
+    return (_hours() >= min_hours - HALF_CENT) | (_days() >= min_days - HALF_CENT)
+
+
+def _base(stmt: Select[Any], scope: Scope, year: int, org: OrgFilter) -> Select[Any]:
+    return (
+        stmt.select_from(Staff)
+        .outerjoin(StaffYearTotal, and_(StaffYearTotal.staff_id == Staff.id, StaffYearTotal.year == year))
+        .where(staff_repository.visible(scope), staff_repository.active_in_year(year), *org.where())
+    )
+
+
+def aggregate(
+    session: Session, scope: Scope, year: int, org: OrgFilter, min_hours: Decimal, min_days: Decimal, group: str | None
+) -> list[dict[str, Any]]:
+    """Staff total, compliant, hours, days (and law coverage) per university or department, or overall."""
+    cols: list[Any] = [
+        func.count(Staff.id).label("staff_total"),
+        func.sum(case((compliant_expr(min_hours, min_days), 1), else_=0)).label("compliant"),
+        func.sum(_hours()).label("hours"),
+        func.sum(_days()).label("days"),
+        func.sum(case((func.coalesce(StaffYearTotal.law_count, 0) > 0, 1), else_=0)).label("law_covered"),
+    ]
+    key = {"university": Staff.university_id, "department": Staff.department_id}.get(group or "")
+    stmt = _base(select(*([key.label("org_id")] if key is not None else []), *cols), scope, year, org)
+    if key is not None:
+        stmt = stmt.group_by(key)
+    return [dict(r._mapping) for r in session.execute(stmt)]
+
+
+def staff_rows(
+    session: Session,
+    scope: Scope,
+    year: int,
+    org: OrgFilter,
+    min_hours: Decimal,
+    min_days: Decimal,
+    *,
+    only_at_risk: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """One row per staff member counted in the year (drill-down to the person), and how many there are."""
+    compliant = compliant_expr(min_hours, min_days)
+    stmt = _base(
+        select(
+            Staff.id.label("staff_id"),
+            Staff.employee_no,
+            Staff.name,
+            Staff.university_id,
+            Staff.department_id,
+            _hours().label("hours"),
+            _days().label("days"),
+            case((compliant, True), else_=False).label("compliant"),
+        ),
+        scope,
+        year,
+        org,
+    )
+    if only_at_risk:
+        stmt = stmt.where(~compliant)
+        stmt = stmt.order_by(_hours(), _days(), Staff.university_id, Staff.employee_no)
+    else:
+        stmt = stmt.order_by(Staff.university_id, Staff.department_id, Staff.employee_no)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    return [dict(r._mapping) for r in session.execute(stmt)], total
+
+
+def theme_coverage(session: Session, scope: Scope, year: int, org: OrgFilter) -> dict[str, Any]:
+    """T2: per theme, how many counted staff have at least one record of it, and its hours and days."""
+    cols: list[Any] = [func.count(Staff.id).label("staff_total")]
+    for t in THEMES:
+        count, hours, days = (getattr(StaffYearTotal, f"{t}_{m}") for m in ("count", "hours", "days"))
+        cols += [
+            func.sum(case((func.coalesce(count, 0) > 0, 1), else_=0)).label(f"{t}_covered"),
+            func.sum(func.coalesce(hours, 0)).label(f"{t}_hours"),
+            func.sum(func.coalesce(days, 0)).label(f"{t}_days"),
+        ]
+    return dict(session.execute(_base(select(*cols), scope, year, org)).one()._mapping)

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from training.domain import Theme
+from training.records.schemas import Amount
+
+
+class CourseCreate(BaseModel):
+    """The organiser is the caller's own level: the province, their university or their department."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)
+    themes: list[Theme] = Field(min_length=1, max_length=6)
+    starts_on: date
+    ends_on: date
+    hours: Amount
+    days: Amount
+    capacity: int | None = Field(default=None, ge=1, le=100_000)
+
+    @model_validator(mode="after")
+    def _valid(self) -> CourseCreate:
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on is before starts_on")
+        if self.hours == 0 and self.days == 0:
+            raise ValueError("hours and days cannot both be 0")
+        return self
+
+
+class CourseOut(BaseModel):
+    id: int
+    title: str
+    organizer_level: str
+    organizer_org_id: int
+    organizer_name: str
+    university_id: int | None
+    department_id: int | None
+    themes: list[str]
+    starts_on: date
+    ends_on: date
+    hours: float
+    days: float
+    capacity: int | None
+    enrolled: int
+    created_at: datetime
+    version: int
+
+
+class StaffIds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    staff_ids: list[int] = Field(min_length=1, max_length=5000)
+
+
+class EnrolmentOut(BaseModel):
+    id: int
+    course_id: int
+    staff_id: int
+    employee_no: str | None = None
+    staff_name: str | None = None
+    attended: bool
+    record_id: int | None
+    enrolled_at: datetime
+
+
+class AttendanceResult(BaseModel):
+    attended: int = Field(description="Enrolments marked attended by this call")
+    records_created: int
+    items: list[EnrolmentOut]

@@ -1,0 +1,270 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from sqlalchemy import select
+
+from sanquan_kernel.auth import CurrentScope
+from sanquan_kernel.db import SessionDep
+from sanquan_kernel.errors import NotFound, PayloadTooLarge
+from sanquan_kernel.etag import set_etag
+from sanquan_kernel.pagination import Page, PageDep
+from sanquan_kernel.principal import Role
+from training.deps import Reader, RecordWriter
+from training.domain import THEME_LABELS, Theme
+from training.exports import ExportFormat, table_response
+from training.records import importer, repository, service
+from training.records.jobs import ImportWorker
+from training.records.models import ImportJob
+from training.records.schemas import ImportJobOut, ImportResult, RecordCorrection, RecordCreate, RecordOut
+from training.staff.service import target_university
+
+router = APIRouter(prefix="/records", tags=["records"])
+
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+EXPORT_LIMIT = 200_000
+LEDGER_HEADERS = [
+    "记录编号",
+    "工号",
+    "姓名",
+    "培训名称",
+    "培训日期",
+    "年度",
+    "学时",
+    "天数",
+    "培训主题",
+    "组织层级",
+    "来源",
+    "外部编号",
+    "佐证材料",
+]
+
+
+def _themes_zh(codes: list[str]) -> str:
+    return "；".join(THEME_LABELS[c] for c in codes)
+
+
+@router.post(
+    "",
+    response_model=RecordOut,
+    status_code=201,
+    responses={200: {"model": RecordOut, "description": "The record stored earlier with this external_id"}},
+)
+def create_record(
+    body: RecordCreate, response: Response, session: SessionDep, principal: RecordWriter, scope: CurrentScope
+) -> RecordOut:
+    record, created = service.create(session, principal, scope, body)
+    response.status_code = 201 if created else 200
+    set_etag(response, record.version)
+    return service.outs(session, [record])[0]
+
+
+@router.get("", response_model=Page[RecordOut])
+def list_records(
+    session: SessionDep,
+    _: Reader,
+    scope: CurrentScope,
+    page: PageDep,
+    staff_id: int | None = None,
+    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    theme: Theme | None = None,
+    department_id: int | None = None,
+) -> Page[RecordOut]:
+    items, total = repository.list_page(
+        session,
+        scope,
+        page,
+        staff_id=staff_id,
+        year=year,
+        theme=theme.value if theme else None,
+        department_id=department_id,
+    )
+    return Page(items=service.outs(session, items), total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get(
+    "/export", response_class=Response, responses={200: {"content": {"text/csv": {}, "application/octet-stream": {}}}}
+)
+def export_records(
+    session: SessionDep,
+    _: Reader,
+    scope: CurrentScope,
+    format: ExportFormat = ExportFormat.XLSX,
+    staff_id: int | None = None,
+    year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+    theme: Theme | None = None,
+    department_id: int | None = None,
+) -> Response:
+    """The ledger as a spreadsheet (培训台账), with the same filters and scope as the list."""
+    records = repository.list_all(
+        session,
+        scope,
+        limit=EXPORT_LIMIT,
+        staff_id=staff_id,
+        year=year,
+        theme=theme.value if theme else None,
+        department_id=department_id,
+    )
+    rows = [
+        [
+            r.id,
+            r.employee_no,
+            r.staff_name,
+            r.title,
+            r.taken_on,
+            r.year,
+            r.hours,
+            r.days,
+            _themes_zh(r.themes),
+            r.organizer_level,
+            r.source,
+            r.external_id,
+            r.evidence,
+        ]
+        for r in service.outs(session, records)
+    ]
+    return table_response(LEDGER_HEADERS, rows, format, f"培训台账-{year or '全部'}", sheet="培训台账")
+
+
+@router.get(
+    "/import-template",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}, "application/octet-stream": {}}}},
+)
+def import_template(_: Reader, format: ExportFormat = ExportFormat.XLSX) -> Response:
+    """An empty file with the header row the import expects (themes separated by ';')."""
+    return table_response(list(importer.COLUMNS), [], format, "training-import-template", sheet="records")
+
+
+async def _read_upload(file: UploadFile) -> tuple[str, bytes]:
+    content = await file.read(MAX_IMPORT_BYTES + 1)
+    if len(content) > MAX_IMPORT_BYTES:
+        raise PayloadTooLarge("The file is larger than 50 MB")
+    return file.filename or "", content
+
+
+@router.post("/import", response_model=ImportResult)
+async def import_records(
+    session: SessionDep,
+    principal: RecordWriter,
+    scope: CurrentScope,
+    file: Annotated[UploadFile, File(description=".csv or .xlsx")],
+    dry_run: bool = False,
+    university_id: int | None = None,
+) -> ImportResult:
+    """All or nothing: when any row is wrong nothing is stored and every wrong row is listed."""
+    filename, content = await _read_upload(file)
+    target = target_university(principal, university_id)
+    return service.import_file(session, principal, scope, target, filename, content, dry_run=dry_run)
+
+
+def _job_out(job: ImportJob, worker: ImportWorker | None) -> ImportJobOut:
+    processed = job.processed
+    if job.status == "running" and worker is not None:
+        processed = worker.progress.get(job.id, processed)
+    progress = 1.0 if job.status in ("done", "failed") else (min(processed / job.total, 0.99) if job.total else 0.0)
+    return ImportJobOut(
+        id=job.id,
+        status=job.status,
+        dry_run=job.dry_run,
+        filename=job.filename,
+        total=job.total,
+        processed=processed,
+        progress=round(progress, 4),
+        result=ImportResult.model_validate(job.result) if job.result else None,
+        error=job.error,
+        url=f"/api/training/records/import-jobs/{job.id}",
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+    )
+
+
+def _worker(request: Request) -> ImportWorker:
+    extras = request.app.state.kernel.extras
+    if "import_worker" not in extras:
+        extras["import_worker"] = ImportWorker(request.app.state.kernel.sessionmaker)
+    worker: ImportWorker = extras["import_worker"]
+    return worker
+
+
+@router.post("/import-jobs", response_model=ImportJobOut, status_code=202)
+async def create_import_job(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: RecordWriter,
+    file: Annotated[UploadFile, File(description=".csv or .xlsx")],
+    dry_run: bool = False,
+    university_id: int | None = None,
+) -> ImportJobOut:
+    """The same import as a background job: 202 with the job's URL; poll it for progress and the result."""
+    filename, content = await _read_upload(file)
+    target = target_university(principal, university_id)
+    job = ImportJob(
+        status="queued",
+        university_id=target,
+        department_id=principal.department_id if principal.role is Role.DEPARTMENT_MANAGER else None,
+        created_by=principal.subject,
+        actor_role=principal.role.value,
+        dry_run=dry_run,
+        filename=filename[:255],
+        content=content,
+        total=importer.estimate_rows(filename, content),
+        processed=0,
+    )
+    session.add(job)
+    session.flush()
+    out = _job_out(job, None)
+    response.headers["Location"] = out.url
+    session.commit()  # the worker must see the job
+    _worker(request).wake()
+    return out
+
+
+@router.get("/import-jobs/{job_id}", response_model=ImportJobOut)
+def get_import_job(
+    job_id: int, request: Request, session: SessionDep, principal: RecordWriter, scope: CurrentScope
+) -> ImportJobOut:
+    job = session.scalar(
+        select(ImportJob).where(
+            ImportJob.id == job_id,
+            ImportJob.created_by == principal.subject,
+            scope.where(university=ImportJob.university_id, department=ImportJob.department_id),
+        )
+    )
+    if job is None:
+        raise NotFound("Import job not found")
+    return _job_out(job, request.app.state.kernel.extras.get("import_worker"))
+
+
+@router.get("/{record_id}", response_model=RecordOut)
+def get_record(record_id: int, response: Response, session: SessionDep, _: Reader, scope: CurrentScope) -> RecordOut:
+    record = service.get_or_404(session, scope, record_id)
+    set_etag(response, record.version)
+    return service.outs(session, [record])[0]
+
+
+@router.patch("/{record_id}", response_model=RecordOut)
+def correct_record(
+    record_id: int,
+    body: RecordCorrection,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: RecordWriter,
+    scope: CurrentScope,
+) -> RecordOut:
+    """Correct a record (If-Match); the before and after are kept in the audit trail."""
+    record = service.correct(session, request, principal, scope, record_id, body)
+    set_etag(response, record.version)
+    return service.outs(session, [record])[0]
+
+
+@router.delete("/{record_id}", status_code=204, response_class=Response)
+def delete_record(
+    record_id: int, request: Request, session: SessionDep, principal: RecordWriter, scope: CurrentScope
+) -> Response:
+    """The record stops counting at once; the audit trail keeps what it said, who deleted it and when."""
+    service.delete(session, request, principal, scope, record_id)
+    return Response(status_code=204)
