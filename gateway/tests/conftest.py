@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
 from sanquan_gateway.accounts.models import Client, User
+from sanquan_gateway.auth import passwords
 from sanquan_gateway.auth.passwords import hash_password
 from sanquan_gateway.bootstrap import bootstrap
 from sanquan_gateway.config import Settings
@@ -23,6 +24,8 @@ from sanquan_gateway.orgs.models import Organisation
 from sanquan_kernel import testing as kt
 from sanquan_kernel.migrate import migrate
 
+# argon2id with a cheap profile: the tests check behaviour, not the cost of hashing.
+passwords.configure_hasher(time_cost=1, memory_cost=1024)
 PASSWORD = "Passw0rd-test"
 _HASH = hash_password(PASSWORD)  # one argon2 hash for every test account: hashing per test would be slow
 CLIENT_SECRET = "integration-secret-0123456789"
@@ -113,6 +116,7 @@ def seed(factory: Any) -> tuple[dict[str, int], dict[str, User], str]:
             "mgr_a2": user("mgr_a2", "department_manager", a2),
             "staff_a1": user("staff_a1", "staff", a1),
             "staff_b1": user("staff_b1", "staff", b1),
+            "victim_a1": user("victim_a1", "staff", a1),
             "disabled": user("gone_a1", "staff", a1, active=False),
         }
         s.add(
@@ -137,11 +141,17 @@ def settings_overrides() -> dict[str, Any]:
     return {}
 
 
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One DATA_DIR (signing key, service secrets) for the session: generating an RSA key per test is slow."""
+    return tmp_path_factory.mktemp("data")
+
+
 @pytest.fixture
 def world(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings_overrides: dict[str, Any]
+    database_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch, settings_overrides: dict[str, Any]
 ) -> Iterator[World]:
-    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
     app = create_app(_settings(database_url, **settings_overrides))
     factory = app.state.kernel.sessionmaker
     bootstrap(factory, None, None)

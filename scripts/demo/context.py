@@ -44,13 +44,16 @@ class DemoContext:
     def client_for(self, username: str) -> httpx.Client:
         """An ``httpx.Client`` on the gateway, signed in as ``username`` (password grant)."""
         if username not in self._clients:
-            r = httpx.post(f"{self.base_url}/api/auth/token",
-                           data={"grant_type": "password", "username": username, "password": self.password},
-                           timeout=30)
+            r = httpx.post(
+                f"{self.base_url}/api/auth/token",
+                data={"grant_type": "password", "username": username, "password": self.password},
+                timeout=30,
+            )
             r.raise_for_status()
             token = r.json()["access_token"]
-            self._clients[username] = httpx.Client(base_url=self.base_url, timeout=60,
-                                                   headers={"Authorization": f"Bearer {token}"})
+            self._clients[username] = httpx.Client(
+                base_url=self.base_url, timeout=60, headers={"Authorization": f"Bearer {token}"}
+            )
         return self._clients[username]
 
     def close(self) -> None:

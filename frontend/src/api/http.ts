@@ -23,7 +23,7 @@ const LOC_PREFIXES = new Set(['body', 'query', 'path', 'header', 'form'])
 /** `["body","items",0,"title"]` → `items.0.title`; the form field a 422 error belongs to. */
 export function fieldOf(loc: (string | number)[]): string {
   const parts = [...loc]
-  if (parts.length > 1 && typeof parts[0] === 'string' && LOC_PREFIXES.has(parts[0])) parts.shift()
+  if (typeof parts[0] === 'string' && LOC_PREFIXES.has(parts[0])) parts.shift()
   return parts.join('.')
 }
 

@@ -16,7 +16,6 @@ declare module 'vue-router' {
 
 const A: Role[] = ['province_admin']
 const U: Role[] = ['university_admin']
-const D: Role[] = ['department_manager']
 const PU: Role[] = ['province_admin', 'university_admin']
 const UD: Role[] = ['university_admin', 'department_manager']
 const PUD: Role[] = ['province_admin', 'university_admin', 'department_manager']

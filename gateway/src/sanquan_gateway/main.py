@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
         alembic_heads=alembic_heads(ALEMBIC_INI),
     )
     poller = RevocationPoller(factory, revocations, settings.revocation_poll_seconds)
+    poller.install()
     state.extras.update(issuer=TokenIssuer(key, settings), revocation_poller=poller)
     proxy = Proxy(
         settings.upstreams(),

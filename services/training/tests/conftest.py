@@ -3,6 +3,7 @@ kernel's test key and the sample org tree (two universities, so every test can u
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +16,14 @@ from sanquan_kernel.migrate import migrate
 from training.config import Settings
 from training.main import ALEMBIC_INI, create_app
 from training.models import Base
+
+_signed = functools.lru_cache(maxsize=None)(kt.token)
+
+
+@pytest.fixture(autouse=True)
+def _reuse_signed_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signing a test token costs ~50 ms; the same claims give the same token within this suite."""
+    monkeypatch.setattr(kt, "token", _signed)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -51,28 +60,62 @@ class Api:
     def __init__(self, client: TestClient) -> None:
         self.client = client
 
-    def staff(self, employee_no: str, *, dept: int = kt.DEPT_A1, uni: int = kt.UNI_A, name: str | None = None,
-              headers: dict[str, str] | None = None, **extra: object) -> dict:
-        body = {"name": name or f"职工{employee_no}", "department_id": dept, "position": "厨师",
-                "employment_type": "contract", "active": True, **extra}
-        r = self.client.put(f"/api/training/staff/by-employee-no/{employee_no}", json=body,
-                            headers=headers or kt.university_admin(uni))
+    def staff(
+        self,
+        employee_no: str,
+        *,
+        dept: int = kt.DEPT_A1,
+        uni: int = kt.UNI_A,
+        name: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: object,
+    ) -> dict:
+        body = {
+            "name": name or f"职工{employee_no}",
+            "department_id": dept,
+            "position": "厨师",
+            "employment_type": "contract",
+            "active": True,
+            **extra,
+        }
+        r = self.client.put(
+            f"/api/training/staff/by-employee-no/{employee_no}", json=body, headers=headers or kt.university_admin(uni)
+        )
         assert r.status_code in (200, 201), r.text
         return r.json()
 
-    def record(self, staff_id: int, hours: float = 8, days: float = 1, *, taken_on: str = "2025-05-01",
-               themes: list[str] | None = None, headers: dict[str, str] | None = None, uni: int = kt.UNI_A,
-               expect: int | None = 201, **extra: object) -> dict:
-        body = {"staff_id": staff_id, "title": "安全教育培训", "taken_on": taken_on, "hours": hours, "days": days,
-                "themes": ["safety"] if themes is None else themes, "organizer_level": "university", **extra}
+    def record(
+        self,
+        staff_id: int,
+        hours: float = 8,
+        days: float = 1,
+        *,
+        taken_on: str = "2025-05-01",
+        themes: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        uni: int = kt.UNI_A,
+        expect: int | None = 201,
+        **extra: object,
+    ) -> dict:
+        body = {
+            "staff_id": staff_id,
+            "title": "安全教育培训",
+            "taken_on": taken_on,
+            "hours": hours,
+            "days": days,
+            "themes": ["safety"] if themes is None else themes,
+            "organizer_level": "university",
+            **extra,
+        }
         r = self.client.post("/api/training/records", json=body, headers=headers or kt.university_admin(uni))
         if expect is not None:
             assert r.status_code == expect, r.text
         return r.json()
 
     def ledger(self, staff_id: int, year: int = 2025, headers: dict[str, str] | None = None) -> dict:
-        r = self.client.get(f"/api/training/staff/{staff_id}/ledger", params={"year": year},
-                            headers=headers or kt.province_admin())
+        r = self.client.get(
+            f"/api/training/staff/{staff_id}/ledger", params={"year": year}, headers=headers or kt.province_admin()
+        )
         assert r.status_code == 200, r.text
         return r.json()
 

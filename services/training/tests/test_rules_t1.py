@@ -59,8 +59,14 @@ def test_a_changed_rule_for_a_later_year_does_not_change_an_earlier_year(client:
 
 def test_the_default_rule_is_ninety_hours_or_twelve_days(client: TestClient) -> None:
     r = client.get("/api/training/rules/2030", headers=kt.university_admin())
-    assert r.json() == {"year": 2030, "min_hours": 90.0, "min_days": 12.0, "is_default": True, "version": 0,
-                        "updated_at": None}
+    assert r.json() == {
+        "year": 2030,
+        "min_hours": 90.0,
+        "min_days": 12.0,
+        "is_default": True,
+        "version": 0,
+        "updated_at": None,
+    }
 
 
 def test_only_a_province_admin_sets_the_rule(client: TestClient) -> None:
@@ -75,21 +81,29 @@ def test_a_stale_if_match_on_a_rule_is_refused(client: TestClient) -> None:
     first = client.put("/api/training/rules/2025", json={"min_hours": 80, "min_days": 10}, headers=h)
     etag = first.headers["etag"]
     client.put("/api/training/rules/2025", json={"min_hours": 85, "min_days": 10}, headers=h)
-    r = client.put("/api/training/rules/2025", json={"min_hours": 70, "min_days": 10},
-                   headers={**h, "If-Match": etag})
+    r = client.put("/api/training/rules/2025", json={"min_hours": 70, "min_days": 10}, headers={**h, "If-Match": etag})
     assert r.status_code == 412
 
 
 def test_pending_and_rejected_self_reports_count_for_nothing(client: TestClient, api) -> None:
     s = api.staff("T007", account_id=400)
     me = kt.staff(400)
-    body = {"title": "校外消防培训", "taken_on": "2025-03-01", "hours": 90, "days": 12, "themes": ["safety"],
-            "organizer_level": "external"}
+    body = {
+        "title": "校外消防培训",
+        "taken_on": "2025-03-01",
+        "hours": 90,
+        "days": 12,
+        "themes": ["safety"],
+        "organizer_level": "external",
+    }
     pending = client.post("/api/training/self-reports", json=body, headers=me)
     assert pending.status_code == 201, pending.text
     rejected = client.post("/api/training/self-reports", json=body, headers=me).json()
-    r = client.post(f"/api/training/self-reports/{rejected['id']}/reject", json={"reason": "无证明材料"},
-                    headers=kt.department_manager())
+    r = client.post(
+        f"/api/training/self-reports/{rejected['id']}/reject",
+        json={"reason": "无证明材料"},
+        headers=kt.department_manager(),
+    )
     assert r.status_code == 200 and r.json()["status"] == "rejected"
     led = api.ledger(s["id"])
     assert (led["hours"], led["days"], led["compliant"], led["records"]) == (0.0, 0.0, False, [])
@@ -97,8 +111,14 @@ def test_pending_and_rejected_self_reports_count_for_nothing(client: TestClient,
 
 def test_an_approved_self_report_counts(client: TestClient, api) -> None:
     s = api.staff("T008", account_id=401)
-    body = {"title": "校外培训", "taken_on": "2025-03-01", "hours": 90, "days": 0, "themes": ["law"],
-            "organizer_level": "external"}
+    body = {
+        "title": "校外培训",
+        "taken_on": "2025-03-01",
+        "hours": 90,
+        "days": 0,
+        "themes": ["law"],
+        "organizer_level": "external",
+    }
     rep = client.post("/api/training/self-reports", json=body, headers=kt.staff(401)).json()
     r = client.post(f"/api/training/self-reports/{rep['id']}/approve", headers=kt.department_manager())
     assert r.status_code == 200, r.text

@@ -12,6 +12,13 @@ _hasher = PasswordHash((Argon2Hasher(),))
 _DUMMY_HASH = _hasher.hash("not-a-real-password-0")
 
 
+def configure_hasher(*, time_cost: int, memory_cost: int) -> None:
+    """Tune argon2id (tests use a cheap profile; production keeps the library's defaults)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHash((Argon2Hasher(time_cost=time_cost, memory_cost=memory_cost),))
+    _DUMMY_HASH = _hasher.hash("not-a-real-password-0")
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

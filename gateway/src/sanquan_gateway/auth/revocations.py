@@ -6,10 +6,10 @@ import hashlib
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sanquan_gateway.auth.models import RefreshToken, Revocation
@@ -17,10 +17,13 @@ from sanquan_kernel.db import utcnow
 from sanquan_kernel.revocation import RevocationList
 
 log = logging.getLogger("gateway.revocations")
+#: Set on a session that changed the deny list, so that this process reloads it right after the commit.
+CHANGED = "revocations_changed"
 
 
 def revoke_subject(session: Session, subject: str, access_ttl: int) -> None:
     """Every access token of ``subject`` issued until now stops working (a disabled account)."""
+    session.info[CHANGED] = True
     session.add(
         Revocation(
             subject=subject, revoked_before=int(time.time()), expires_at=utcnow() + timedelta(seconds=access_ttl + 60)
@@ -30,12 +33,12 @@ def revoke_subject(session: Session, subject: str, access_ttl: int) -> None:
 
 def clear_subject(session: Session, subject: str) -> None:
     """A re-enabled account: new tokens work again (old ones have expired or stay refused by their age)."""
+    session.info[CHANGED] = True
     session.execute(delete(Revocation).where(Revocation.subject == subject))
 
 
 def revoke_jti(session: Session, jti: str, expires_at_epoch: int) -> None:
-    from datetime import UTC, datetime
-
+    session.info[CHANGED] = True
     session.add(Revocation(jti=jti, expires_at=datetime.fromtimestamp(expires_at_epoch + 60, UTC)))
 
 
@@ -77,6 +80,19 @@ class RevocationPoller:
         with self.factory() as session:
             entries = active_entries(session)
         self.revocations.replace(entries, entries_etag(entries))
+
+    def install(self) -> None:
+        """Reload this process's copy right after any commit that changed the deny list (other replicas within
+        ``interval``)."""
+
+        def _after_commit(session: Session) -> None:
+            if session.info.pop(CHANGED, False):
+                try:
+                    self.refresh()
+                except Exception as exc:  # noqa: BLE001
+                    log.warning("revocation refresh failed: %s", exc)
+
+        event.listen(self.factory, "after_commit", _after_commit)
 
     def start(self) -> None:
         try:

@@ -286,7 +286,6 @@ async def logout(request: Request, principal: CurrentPrincipal) -> Response:
             audit(session, request, actor=principal.subject, action="logout", university_id=principal.university_id)
 
     await run_in_threadpool(_do)
-    request.app.state.kernel.extras["revocation_poller"].refresh()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from sanquan_kernel.migrate import migrate
 from evaluation.config import Settings
 from evaluation.main import ALEMBIC_INI
+from sanquan_kernel.migrate import migrate
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,8 +24,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.cmd == "serve":
         import uvicorn
 
-        uvicorn.run("evaluation.main:create_app", factory=True, host=args.host, port=args.port or settings.port,
-                    log_config=None, access_log=False, proxy_headers=False)
+        uvicorn.run(
+            "evaluation.main:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port or settings.port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+        )
 
 
 if __name__ == "__main__":

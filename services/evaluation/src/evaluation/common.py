@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -18,8 +19,12 @@ ProvinceAdmin = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN))
 UniversityAdmin = Annotated[Principal, Depends(require_roles(Role.UNIVERSITY_ADMIN))]
 Expert = Annotated[Principal, Depends(require_roles(Role.EXPERT))]
 #: people who may see campaigns, nominations in their scope and published results
-Person = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.EXPERT, Role.UNIVERSITY_ADMIN,
-                                                    Role.DEPARTMENT_MANAGER, Role.STAFF))]
+Person = Annotated[
+    Principal,
+    Depends(
+        require_roles(Role.PROVINCE_ADMIN, Role.EXPERT, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER, Role.STAFF)
+    ),
+]
 
 
 def _orgdir(request: Request) -> OrgDirectory:
@@ -41,8 +46,33 @@ def snapshot(obj: Any, *fields: str) -> dict[str, Any]:
     return {f: _jsonable(getattr(obj, f)) for f in fields}
 
 
-def audit(session: Session, principal: Principal | None, action: str, entity: str, entity_id: Any, *,
-          university_id: int | None = None, before: dict[str, Any] | None = None,
-          after: dict[str, Any] | None = None) -> None:
-    record_audit(session, AuditEntry, principal, action, entity, entity_id, university_id=university_id,
-                 before=before, after=after)
+def audit(
+    session: Session,
+    principal: Principal | None,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    *,
+    university_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    record_audit(
+        session,
+        AuditEntry,
+        principal,
+        action,
+        entity,
+        entity_id,
+        university_id=university_id,
+        before=before,
+        after=after,
+    )
+
+
+#: Phase windows and publicity periods are the province's calendar days.
+PROVINCE_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> date:
+    return datetime.now(PROVINCE_TZ).date()

@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from sanquan_kernel.app import create_service_app
 from evaluation.config import Settings
 from evaluation.models import load_all_models
+from sanquan_kernel.app import create_service_app
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
@@ -24,5 +24,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     from evaluation.review.router import router as review
 
     routers = [campaigns, nominations, review, results, assessment]
-    return create_service_app(settings=settings, title="Evaluation service", routers=routers, alembic_ini=ALEMBIC_INI,
-                              api_prefix="/api/evaluation", **overrides)
+    return create_service_app(
+        settings=settings,
+        title="Evaluation service",
+        routers=routers,
+        alembic_ini=ALEMBIC_INI,
+        api_prefix="/api/evaluation",
+        **overrides,
+    )

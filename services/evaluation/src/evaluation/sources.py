@@ -24,8 +24,9 @@ class NotInSource(Exception):
     """The source answered 404."""
 
 
-def get_json(client: ServiceClient | None, source: str, url: str, *, params: dict[str, Any] | None = None,
-             timeout: float = 5.0) -> dict[str, Any]:
+def get_json(
+    client: ServiceClient | None, source: str, url: str, *, params: dict[str, Any] | None = None, timeout: float = 5.0
+) -> dict[str, Any]:
     if client is None:
         raise SourceUnavailable(source, "the evaluation service has no service credentials configured")
     try:

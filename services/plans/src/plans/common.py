@@ -90,8 +90,9 @@ def _reporter(principal: Principal = Depends(_reporter_roles), _: Principal = De
 
 ProgressReporter = Depends(_reporter)
 #: Reading: everyone with an org scope; campus systems need ``plans:read``; staff and experts are refused.
-_reader_roles = require_roles(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER,
-                              Role.INTEGRATION, Role.SERVICE)
+_reader_roles = require_roles(
+    Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER, Role.INTEGRATION, Role.SERVICE
+)
 _reader_scope = require_scope("plans:read")
 
 
@@ -105,8 +106,7 @@ PlanReader = Depends(_reader)
 _review_roles = require_roles(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.INTEGRATION)
 
 
-def _review_reader(principal: Principal = Depends(_review_roles),
-                   _: Principal = Depends(_reader_scope)) -> Principal:
+def _review_reader(principal: Principal = Depends(_review_roles), _: Principal = Depends(_reader_scope)) -> Principal:
     return principal
 
 
@@ -117,7 +117,7 @@ def plan_visible(scope: Scope, university_col: ColumnElement[Any] | Any) -> Colu
     """Plan-level rows (plans, funding, work-study, submissions): a department manager reads the plan of their
     university (read-only); every other level is the kernel's university rule."""
     if scope.kind is ScopeKind.DEPARTMENT:
-        return university_col == scope.university_id  # type: ignore[no-any-return]
+        return university_col == scope.university_id
     return scope.where(university=university_col)
 
 
@@ -139,13 +139,30 @@ def orgdir_of(request: Request) -> OrgDirectory:
     return directory
 
 
-def audit(session: Session, principal: Principal | None, action: str, entity: str, entity_id: Any, *,
-          university_id: int | None, before: dict[str, Any] | None = None,
-          after: dict[str, Any] | None = None) -> None:
+def audit(
+    session: Session,
+    principal: Principal | None,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    *,
+    university_id: int | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
     from plans.models import AuditEntry
 
-    record_audit(session, AuditEntry, principal, action, entity, entity_id, university_id=university_id,
-                 before=_jsonable(before), after=_jsonable(after))
+    record_audit(
+        session,
+        AuditEntry,
+        principal,
+        action,
+        entity,
+        entity_id,
+        university_id=university_id,
+        before=_jsonable(before),
+        after=_jsonable(after),
+    )
 
 
 def _jsonable(d: dict[str, Any] | None) -> dict[str, Any] | None:

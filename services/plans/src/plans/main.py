@@ -7,15 +7,36 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from sanquan_kernel.app import create_service_app
 from plans.config import Settings
 from plans.models import load_all_models
+from sanquan_kernel.app import create_service_app
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+
+DESCRIPTION = """Implementation plans (P1–P6): one plan per university per year, its tasks with milestones and
+responsible people, responsibility letters, review by the province, progress, funding and work-study posts.
+
+Campus systems use an integration client with `plans:read` (and `plans:write` to edit their university's plan).
+Every mutable resource answers an `ETag`; send it back in `If-Match` (a stale one answers 412)."""
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     settings = settings or Settings()
     load_all_models()
-    return create_service_app(settings=settings, title="Plans service", routers=[], alembic_ini=ALEMBIC_INI,
-                              api_prefix="/api/plans", **overrides)
+    from plans.letters.router import router as letters_router
+    from plans.plan.router import router as plan_router
+    from plans.reports.router import router as reports_router
+    from plans.resources.router import router as resources_router
+    from plans.tasks.router import router as tasks_router
+
+    # The reports router first: its fixed paths (/overview, /indicators) must not be shadowed.
+    routers = [reports_router, plan_router, tasks_router, letters_router, resources_router]
+    return create_service_app(
+        settings=settings,
+        title="Plans service",
+        description=DESCRIPTION,
+        routers=routers,
+        alembic_ini=ALEMBIC_INI,
+        api_prefix="/api/plans",
+        **overrides,
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +13,10 @@ from fastapi import FastAPI
 from sanquan_kernel.app import create_service_app
 from training.config import Settings
 from training.models import load_all_models
+from training.records.jobs import ImportWorker
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+log = logging.getLogger("training.main")
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
@@ -23,13 +28,30 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     from training.self_reports.router import router as self_reports_router
     from training.staff.router import router as staff_router
 
-    return create_service_app(
+    app = create_service_app(
         settings=settings,
         title="Training service",
-        description="Staff-training ledgers (T1–T4): staff register, records, imports, "
-        "courses, self-reports, compliance roll-ups and exports.",
+        description="Staff-training ledgers (T1–T4): staff register, records, imports, courses, self-reports, "
+        "compliance roll-ups and exports.",
         routers=[staff_router, records_router, compliance_router, self_reports_router, courses_router],
         alembic_ini=ALEMBIC_INI,
         api_prefix="/api/training",
         **overrides,
     )
+    # The import-job worker lives with the app: it resumes queued jobs at start and stops with the app.
+    worker = ImportWorker(app.state.kernel.sessionmaker)
+    app.state.kernel.extras["import_worker"] = worker
+    kernel_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
+        async with kernel_lifespan(a) as state:
+            try:
+                worker.resume()
+            except Exception:  # noqa: BLE001 - a database not migrated yet must not stop the start
+                log.warning("could not look for queued import jobs at start")
+            yield state
+            worker.stop()
+
+    app.router.lifespan_context = lifespan
+    return app

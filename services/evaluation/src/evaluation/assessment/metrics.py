@@ -44,23 +44,51 @@ class Metric:
     description: str
 
 
-METRICS: dict[str, Metric] = {m.code: m for m in (
-    Metric("plan_approved_in_work_plan", "plans", _plan_approved,
-           "1 when the plan is approved and in the annual work plan (P1, P4)"),
-    Metric("milestone_on_time_rate", "plans", lambda i: _num(i, "milestone_on_time_rate"),
-           "share of due milestones done on time (P2)"),
-    Metric("work_study_ratio", "plans", lambda i: _num(i, "work_study_ratio"),
-           "work-study posts / all posts (P6, at least 10%)"),
-    Metric("special_fund_spent_rate", "plans", _special_fund, "special fund set up and share spent (P5)"),
-    Metric("training_compliance_rate", "training", lambda i: _num(i, "compliance_rate"),
-           "share of staff with 90 hours or 12 days (T1)"),
-    Metric("law_coverage", "training", lambda i: _num(i, "law_coverage"),
-           "share of staff trained on rule of law (T2)"),
-    Metric("awards_won", "evaluation", lambda i: _num(i, "awards_won"),
-           "awards and model posts won in final campaigns of the year (E2)"),
-    Metric("self_reported", "self_reported", lambda i: _num(i, "value"),
-           "a value the university reports with evidence, counted once the province verifies it"),
-)}
+METRICS: dict[str, Metric] = {
+    m.code: m
+    for m in (
+        Metric(
+            "plan_approved_in_work_plan",
+            "plans",
+            _plan_approved,
+            "1 when the plan is approved and in the annual work plan (P1, P4)",
+        ),
+        Metric(
+            "milestone_on_time_rate",
+            "plans",
+            lambda i: _num(i, "milestone_on_time_rate"),
+            "share of due milestones done on time (P2)",
+        ),
+        Metric(
+            "work_study_ratio",
+            "plans",
+            lambda i: _num(i, "work_study_ratio"),
+            "work-study posts / all posts (P6, at least 10%)",
+        ),
+        Metric("special_fund_spent_rate", "plans", _special_fund, "special fund set up and share spent (P5)"),
+        Metric(
+            "training_compliance_rate",
+            "training",
+            lambda i: _num(i, "compliance_rate"),
+            "share of staff with 90 hours or 12 days (T1)",
+        ),
+        Metric(
+            "law_coverage", "training", lambda i: _num(i, "law_coverage"), "share of staff trained on rule of law (T2)"
+        ),
+        Metric(
+            "awards_won",
+            "evaluation",
+            lambda i: _num(i, "awards_won"),
+            "awards and model posts won in final campaigns of the year (E2)",
+        ),
+        Metric(
+            "self_reported",
+            "self_reported",
+            lambda i: _num(i, "value"),
+            "a value the university reports with evidence, counted once the province verifies it",
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -74,11 +102,11 @@ class DefaultIndicator:
 
 #: E3: the seed's indicators, weights summing to 100.
 DEFAULT_FRAMEWORK = (
-    DefaultIndicator("plan_approved", "Plan approved and in the annual work plan", "plan_approved_in_work_plan",
-                     1.0, 15),
+    DefaultIndicator(
+        "plan_approved", "Plan approved and in the annual work plan", "plan_approved_in_work_plan", 1.0, 15
+    ),
     DefaultIndicator("milestones_on_time", "Milestones completed on time", "milestone_on_time_rate", 0.9, 15),
-    DefaultIndicator("training_compliance", "Staff-training compliance rate (T1)", "training_compliance_rate",
-                     1.0, 20),
+    DefaultIndicator("training_compliance", "Staff-training compliance rate (T1)", "training_compliance_rate", 1.0, 20),
     DefaultIndicator("law_coverage", "Rule-of-law training coverage (T2)", "law_coverage", 1.0, 10),
     DefaultIndicator("work_study", "Work-study posts at least 10% (P6)", "work_study_ratio", 0.10, 10),
     DefaultIndicator("special_fund", "Special fund set up and spent (P5)", "special_fund_spent_rate", 0.9, 15),

@@ -47,16 +47,20 @@ def list_stmt(scope: Scope, *, year: int | None, type_code: str | None, phase: s
 
 def phases(session: Session, campaign_ids: Sequence[int]) -> dict[int, list[CampaignPhaseDate]]:
     out: dict[int, list[CampaignPhaseDate]] = {i: [] for i in campaign_ids}
-    for p in session.scalars(select(CampaignPhaseDate).where(CampaignPhaseDate.campaign_id.in_(campaign_ids))
-                             .order_by(CampaignPhaseDate.starts_on, CampaignPhaseDate.id)):
+    for p in session.scalars(
+        select(CampaignPhaseDate)
+        .where(CampaignPhaseDate.campaign_id.in_(campaign_ids))
+        .order_by(CampaignPhaseDate.starts_on, CampaignPhaseDate.id)
+    ):
         out[p.campaign_id].append(p)
     return out
 
 
 def categories(session: Session, campaign_ids: Sequence[int]) -> dict[int, list[CampaignCategory]]:
     out: dict[int, list[CampaignCategory]] = {i: [] for i in campaign_ids}
-    for c in session.scalars(select(CampaignCategory).where(CampaignCategory.campaign_id.in_(campaign_ids))
-                             .order_by(CampaignCategory.id)):
+    for c in session.scalars(
+        select(CampaignCategory).where(CampaignCategory.campaign_id.in_(campaign_ids)).order_by(CampaignCategory.id)
+    ):
         out[c.campaign_id].append(c)
     return out
 
@@ -72,8 +76,11 @@ def replace_categories(session: Session, campaign_id: int, rows: list[CampaignCa
 
 
 def criteria(session: Session, campaign_id: int) -> list[RubricCriterion]:
-    return list(session.scalars(select(RubricCriterion).where(RubricCriterion.campaign_id == campaign_id)
-                                .order_by(RubricCriterion.position)))
+    return list(
+        session.scalars(
+            select(RubricCriterion).where(RubricCriterion.campaign_id == campaign_id).order_by(RubricCriterion.position)
+        )
+    )
 
 
 def replace_criteria(session: Session, campaign_id: int, rows: list[RubricCriterion]) -> None:

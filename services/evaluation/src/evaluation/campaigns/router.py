@@ -50,16 +50,21 @@ def add_campaign_type(body: CampaignTypeIn, session: SessionDep, principal: Prov
 
 
 @router.get("/campaigns", response_model=Page[CampaignOut])
-def list_campaigns(session: SessionDep, scope: CurrentScope, _: Person, page: PageDep,
-                   year: int | None = None, type: str | None = None,
-                   phase: Annotated[Phase | None, Query()] = None) -> Page[CampaignOut]:
+def list_campaigns(
+    session: SessionDep,
+    scope: CurrentScope,
+    _: Person,
+    page: PageDep,
+    year: int | None = None,
+    type: str | None = None,
+    phase: Annotated[Phase | None, Query()] = None,
+) -> Page[CampaignOut]:
     items, total = paginate(session, repo.list_stmt(scope, year=year, type_code=type, phase=phase), page)
     return Page(items=service.to_out(session, items), total=total, limit=page.limit, offset=page.offset)
 
 
 @router.post("/campaigns", response_model=CampaignOut, status_code=201)
-def create_campaign(body: CampaignIn, session: SessionDep, principal: ProvinceAdmin,
-                    response: Response) -> CampaignOut:
+def create_campaign(body: CampaignIn, session: SessionDep, principal: ProvinceAdmin, response: Response) -> CampaignOut:
     return _one(session, service.create(session, principal, body), response)
 
 
@@ -69,15 +74,27 @@ def get_campaign(campaign: CampaignDep, session: SessionDep, response: Response)
 
 
 @router.patch("/campaigns/{campaign_id}", response_model=CampaignOut)
-def update_campaign(body: CampaignSettings, campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin,
-                    request: Request, response: Response) -> CampaignOut:
+def update_campaign(
+    body: CampaignSettings,
+    campaign: CampaignDep,
+    session: SessionDep,
+    principal: ProvinceAdmin,
+    request: Request,
+    response: Response,
+) -> CampaignOut:
     check_if_match(request, campaign.version)
     return _one(session, service.update(session, principal, campaign, body), response)
 
 
 @router.post("/campaigns/{campaign_id}/advance", response_model=CampaignOut)
-def advance_campaign(body: AdvanceIn, campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin,
-                     request: Request, response: Response) -> CampaignOut:
+def advance_campaign(
+    body: AdvanceIn,
+    campaign: CampaignDep,
+    session: SessionDep,
+    principal: ProvinceAdmin,
+    request: Request,
+    response: Response,
+) -> CampaignOut:
     """Move the campaign to its next phase (nomination, preselection, review, decision), after that phase's guard."""
     check_if_match(request, campaign.version)
     return _one(session, service.advance(session, principal, campaign, body.to), response)
@@ -89,7 +106,8 @@ def get_rubric(campaign: CampaignDep, session: SessionDep) -> RubricOut:
 
 
 @router.put("/campaigns/{campaign_id}/rubric", response_model=RubricOut)
-def put_rubric(body: RubricIn, campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin,
-               request: Request) -> RubricOut:
+def put_rubric(
+    body: RubricIn, campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin, request: Request
+) -> RubricOut:
     check_if_match(request, campaign.version)
     return service.replace_rubric(session, principal, campaign, body)

@@ -8,6 +8,7 @@ submitted nomination has a complete score sheet) → publicity (``results.servic
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date
 
@@ -45,16 +46,30 @@ class BuiltinType:
 
 
 #: E1, E2: the seed's campaign types. The province adds more through ``campaign_type``.
-BUILTIN_TYPES = {t.code: t for t in (
-    BuiltinType("pilot", "Pilot university selection", "university"),
-    BuiltinType("excellent_case", "Excellent cases", "case"),
-    BuiltinType("outstanding_person", "Outstanding logistics people", "person"),
-    BuiltinType("service_model_post", "Service-education model posts", "post"),
-    BuiltinType("management_model_post", "Management-education model posts", "post"),
-)}
+BUILTIN_TYPES = {
+    t.code: t
+    for t in (
+        BuiltinType("pilot", "Pilot university selection", "university"),
+        BuiltinType("excellent_case", "Excellent cases", "case"),
+        BuiltinType("outstanding_person", "Outstanding logistics people", "person"),
+        BuiltinType("service_model_post", "Service-education model posts", "post"),
+        BuiltinType("management_model_post", "Management-education model posts", "post"),
+    )
+}
 
-AUDIT_FIELDS = ("type_code", "year", "title", "phase", "quota_per_university", "awards_count", "aggregation",
-                "experts_per_nomination", "blind", "disagreement_threshold", "pilot_years")
+AUDIT_FIELDS = (
+    "type_code",
+    "year",
+    "title",
+    "phase",
+    "quota_per_university",
+    "awards_count",
+    "aggregation",
+    "experts_per_nomination",
+    "blind",
+    "disagreement_threshold",
+    "pilot_years",
+)
 
 
 def phase_index(phase: str) -> int:
@@ -64,8 +79,10 @@ def phase_index(phase: str) -> int:
 def require_phase(campaign: Campaign, *phases: str, action: str) -> None:
     """409 when ``action`` is not allowed in the campaign's current phase."""
     if campaign.phase not in phases:
-        raise Conflict(f"{action} is not allowed in the {campaign.phase} phase (allowed: {', '.join(phases)})",
-                       phase=campaign.phase)
+        raise Conflict(
+            f"{action} is not allowed in the {campaign.phase} phase (allowed: {', '.join(phases)})",
+            phase=campaign.phase,
+        )
 
 
 def phase_date(session: Session, campaign: Campaign, phase: str) -> CampaignPhaseDate | None:
@@ -81,10 +98,14 @@ def require_open_window(session: Session, campaign: Campaign, phase: str, today:
 
 # -- types ------------------------------------------------------------------------------------------------------
 def list_types(session: Session) -> list[CampaignTypeOut]:
-    out = [CampaignTypeOut(code=t.code, name=t.name, subject_kind=t.subject_kind, builtin=True)  # type: ignore[arg-type]
-           for t in BUILTIN_TYPES.values()]
-    out += [CampaignTypeOut(code=t.code, name=t.name, subject_kind=t.subject_kind, builtin=False)  # type: ignore[arg-type]
-            for t in repo.custom_types(session)]
+    out = [
+        CampaignTypeOut(code=t.code, name=t.name, subject_kind=t.subject_kind, builtin=True)
+        for t in BUILTIN_TYPES.values()
+    ]
+    out += [
+        CampaignTypeOut(code=t.code, name=t.name, subject_kind=t.subject_kind, builtin=False)
+        for t in repo.custom_types(session)
+    ]
     return out
 
 
@@ -112,16 +133,32 @@ def to_out(session: Session, campaigns: list[Campaign]) -> list[CampaignOut]:
     for c in campaigns:
         if c.type_code not in kinds:
             kinds[c.type_code] = subject_kind_of(session, c.type_code) or "case"
-        out.append(CampaignOut(
-            id=c.id, type=c.type_code, subject_kind=kinds[c.type_code], year=c.year,  # type: ignore[arg-type]
-            title=c.title, description=c.description, phase=c.phase,  # type: ignore[arg-type]
-            quota_per_university=c.quota_per_university, awards_count=c.awards_count,
-            aggregation=c.aggregation, experts_per_nomination=c.experts_per_nomination,  # type: ignore[arg-type]
-            blind=c.blind, disagreement_threshold=c.disagreement_threshold, pilot_years=c.pilot_years,
-            phases=[PhaseDates.model_validate(p) for p in phases[c.id]],
-            categories=[CategoryIn.model_validate(x) for x in cats[c.id]],
-            publicity_starts_on=c.publicity_starts_on, publicity_ends_on=c.publicity_ends_on,
-            published_at=c.published_at, finalized_at=c.finalized_at, created_at=c.created_at, version=c.version))
+        out.append(
+            CampaignOut(
+                id=c.id,
+                type=c.type_code,
+                subject_kind=kinds[c.type_code],
+                year=c.year,
+                title=c.title,
+                description=c.description,
+                phase=c.phase,
+                quota_per_university=c.quota_per_university,
+                awards_count=c.awards_count,
+                aggregation=c.aggregation,
+                experts_per_nomination=c.experts_per_nomination,
+                blind=c.blind,
+                disagreement_threshold=c.disagreement_threshold,
+                pilot_years=c.pilot_years,
+                phases=[PhaseDates.model_validate(p) for p in phases[c.id]],
+                categories=[CategoryIn.model_validate(x) for x in cats[c.id]],
+                publicity_starts_on=c.publicity_starts_on,
+                publicity_ends_on=c.publicity_ends_on,
+                published_at=c.published_at,
+                finalized_at=c.finalized_at,
+                created_at=c.created_at,
+                version=c.version,
+            )
+        )
     return out
 
 
@@ -132,7 +169,7 @@ def _check_settings(body: CampaignSettings, type_code: str) -> None:
         if len(set(names)) != len(names):
             errors.append({"loc": ["body", "phases"], "msg": "a phase is listed twice"})
         ordered = sorted(body.phases, key=lambda p: PHASES.index(p.phase))
-        for a, b in zip(ordered, ordered[1:], strict=False):
+        for a, b in itertools.pairwise(ordered):
             if b.starts_on < a.starts_on:
                 errors.append({"loc": ["body", "phases"], "msg": f"{b.phase} starts before {a.phase}"})
     if body.categories is not None:
@@ -147,13 +184,23 @@ def _check_settings(body: CampaignSettings, type_code: str) -> None:
 
 def _apply_children(session: Session, campaign: Campaign, body: CampaignSettings) -> None:
     if body.phases is not None:
-        repo.replace_phases(session, campaign.id, [
-            CampaignPhaseDate(campaign_id=campaign.id, phase=p.phase, starts_on=p.starts_on, ends_on=p.ends_on)
-            for p in body.phases])
+        repo.replace_phases(
+            session,
+            campaign.id,
+            [
+                CampaignPhaseDate(campaign_id=campaign.id, phase=p.phase, starts_on=p.starts_on, ends_on=p.ends_on)
+                for p in body.phases
+            ],
+        )
     if body.categories is not None:
-        repo.replace_categories(session, campaign.id, [
-            CampaignCategory(campaign_id=campaign.id, code=c.code, name=c.name, quota=c.quota)
-            for c in body.categories])
+        repo.replace_categories(
+            session,
+            campaign.id,
+            [
+                CampaignCategory(campaign_id=campaign.id, code=c.code, name=c.name, quota=c.quota)
+                for c in body.categories
+            ],
+        )
 
 
 def create(session: Session, principal: Principal, body: CampaignIn) -> Campaign:
@@ -161,11 +208,21 @@ def create(session: Session, principal: Principal, body: CampaignIn) -> Campaign
     if kind is None:
         raise Unprocessable("Unknown campaign type", errors=[{"loc": ["body", "type"], "msg": "unknown type"}])
     _check_settings(body, body.type)
-    campaign = Campaign(type_code=body.type, year=body.year, title=body.title, description=body.description or "",
-                        quota_per_university=body.quota_per_university, awards_count=body.awards_count,
-                        aggregation=body.aggregation, experts_per_nomination=body.experts_per_nomination,
-                        blind=body.blind, disagreement_threshold=body.disagreement_threshold,
-                        pilot_years=body.pilot_years, phase="draft", version=1)
+    campaign = Campaign(
+        type_code=body.type,
+        year=body.year,
+        title=body.title,
+        description=body.description or "",
+        quota_per_university=body.quota_per_university,
+        awards_count=body.awards_count,
+        aggregation=body.aggregation,
+        experts_per_nomination=body.experts_per_nomination,
+        blind=body.blind,
+        disagreement_threshold=body.disagreement_threshold,
+        pilot_years=body.pilot_years,
+        phase="draft",
+        version=1,
+    )
     session.add(campaign)
     session.flush()
     _apply_children(session, campaign, body)
@@ -177,15 +234,31 @@ def update(session: Session, principal: Principal, campaign: Campaign, body: Cam
     require_phase(campaign, *EDITABLE_PHASES, action="Changing the campaign's settings")
     _check_settings(body, campaign.type_code)
     before = snapshot(campaign, *AUDIT_FIELDS)
-    for name in ("title", "description", "quota_per_university", "awards_count", "aggregation",
-                 "experts_per_nomination", "blind", "disagreement_threshold", "pilot_years"):
+    for name in (
+        "title",
+        "description",
+        "quota_per_university",
+        "awards_count",
+        "aggregation",
+        "experts_per_nomination",
+        "blind",
+        "disagreement_threshold",
+        "pilot_years",
+    ):
         value = getattr(body, name)
         if value is not None:
             setattr(campaign, name, value)
     _apply_children(session, campaign, body)
     campaign.version += 1
-    audit(session, principal, "campaign.update", "campaign", campaign.id, before=before,
-          after=snapshot(campaign, *AUDIT_FIELDS))
+    audit(
+        session,
+        principal,
+        "campaign.update",
+        "campaign",
+        campaign.id,
+        before=before,
+        after=snapshot(campaign, *AUDIT_FIELDS),
+    )
     return campaign
 
 
@@ -195,14 +268,16 @@ def advance(session: Session, principal: Principal, campaign: Campaign, to: str)
     if phase_index(to) != current + 1:
         raise Conflict(f"A campaign in the {campaign.phase} phase cannot move to {to}", phase=campaign.phase)
     if to in ("publicity", "final"):
-        raise Conflict(f"Use the {'publish' if to == 'publicity' else 'finalize'} action to enter {to}",
-                       phase=campaign.phase)
+        raise Conflict(
+            f"Use the {'publish' if to == 'publicity' else 'finalize'} action to enter {to}", phase=campaign.phase
+        )
     _guard(session, campaign, to)
     before = campaign.phase
     campaign.phase = to
     campaign.version += 1
-    audit(session, principal, "campaign.advance", "campaign", campaign.id, before={"phase": before},
-          after={"phase": to})
+    audit(
+        session, principal, "campaign.advance", "campaign", campaign.id, before={"phase": before}, after={"phase": to}
+    )
     return campaign
 
 
@@ -213,46 +288,87 @@ def _guard(session: Session, campaign: Campaign, to: str) -> None:
     if to == "nomination" and not repo.criteria(session, campaign.id):
         raise Conflict("The campaign has no rubric yet", phase=campaign.phase)
     if to == "review":
-        submitted = session.scalar(select(func.count()).select_from(Nomination).where(
-            Nomination.campaign_id == campaign.id, Nomination.status == "submitted")) or 0
+        submitted = (
+            session.scalar(
+                select(func.count())
+                .select_from(Nomination)
+                .where(Nomination.campaign_id == campaign.id, Nomination.status == "submitted")
+            )
+            or 0
+        )
         if submitted == 0:
             raise Conflict("No nomination has been submitted", phase=campaign.phase)
     if to == "decision":
-        scored = select(Assignment.nomination_id).where(Assignment.campaign_id == campaign.id,
-                                                        Assignment.complete.is_(True))
-        unscored = session.scalar(select(func.count()).select_from(Nomination).where(
-            Nomination.campaign_id == campaign.id, Nomination.status == "submitted",
-            Nomination.id.not_in(scored))) or 0
+        scored = select(Assignment.nomination_id).where(
+            Assignment.campaign_id == campaign.id, Assignment.complete.is_(True)
+        )
+        unscored = (
+            session.scalar(
+                select(func.count())
+                .select_from(Nomination)
+                .where(
+                    Nomination.campaign_id == campaign.id,
+                    Nomination.status == "submitted",
+                    Nomination.id.not_in(scored),
+                )
+            )
+            or 0
+        )
         if unscored:
-            raise Conflict(f"{unscored} submitted nomination(s) have no complete score sheet yet",
-                           phase=campaign.phase)
+            raise Conflict(f"{unscored} submitted nomination(s) have no complete score sheet yet", phase=campaign.phase)
 
 
 # -- rubric -----------------------------------------------------------------------------------------------------
 def rubric(session: Session, campaign: Campaign) -> RubricOut:
-    return RubricOut(campaign_id=campaign.id,
-                     criteria=[CriterionOut.model_validate(c) for c in repo.criteria(session, campaign.id)])
+    return RubricOut(
+        campaign_id=campaign.id, criteria=[CriterionOut.model_validate(c) for c in repo.criteria(session, campaign.id)]
+    )
 
 
 def replace_rubric(session: Session, principal: Principal, campaign: Campaign, body: RubricIn) -> RubricOut:
     require_phase(campaign, *EDITABLE_PHASES, action="Changing the rubric")
     codes = [c.code for c in body.criteria]
-    errors = [{"loc": ["body", "criteria", i, "code"], "msg": "duplicate code"}
-              for i, c in enumerate(codes) if codes.index(c) != i]
+    errors = [
+        {"loc": ["body", "criteria", i, "code"], "msg": "duplicate code"}
+        for i, c in enumerate(codes)
+        if codes.index(c) != i
+    ]
     for i, c in enumerate(body.criteria):
-        errors += [{"loc": ["body", "criteria", i, "levels", j], "msg": "a level is above max_score"}
-                   for j, lv in enumerate(c.levels) if lv.score > c.max_score]
+        errors += [
+            {"loc": ["body", "criteria", i, "levels", j], "msg": "a level is above max_score"}
+            for j, lv in enumerate(c.levels)
+            if lv.score > c.max_score
+        ]
     if errors:
         raise Unprocessable("The rubric is invalid", errors=errors)
     before = rubric(session, campaign).model_dump(mode="json")
-    repo.replace_criteria(session, campaign.id, [
-        RubricCriterion(campaign_id=campaign.id, position=i, code=c.code, name=c.name, weight=c.weight,
-                        max_score=c.max_score, levels=[lv.model_dump() for lv in c.levels])
-        for i, c in enumerate(body.criteria)])
+    repo.replace_criteria(
+        session,
+        campaign.id,
+        [
+            RubricCriterion(
+                campaign_id=campaign.id,
+                position=i,
+                code=c.code,
+                name=c.name,
+                weight=c.weight,
+                max_score=c.max_score,
+                levels=[lv.model_dump() for lv in c.levels],
+            )
+            for i, c in enumerate(body.criteria)
+        ],
+    )
     campaign.version += 1
     after = rubric(session, campaign)
-    audit(session, principal, "campaign.rubric", "campaign", campaign.id, before=before,
-          after=after.model_dump(mode="json"))
+    audit(
+        session,
+        principal,
+        "campaign.rubric",
+        "campaign",
+        campaign.id,
+        before=before,
+        after=after.model_dump(mode="json"),
+    )
     return after
 
 

@@ -2,14 +2,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
 from evaluation.campaigns.router import CampaignDep
 from evaluation.campaigns.service import load as load_campaign
-from evaluation.common import OrgDir, Person
+from evaluation.common import OrgDir, Person, today
 from evaluation.nominations import repository as repo
 from evaluation.nominations import service
 from evaluation.nominations.models import Nomination
@@ -29,65 +28,129 @@ def _nomination(nomination_id: int, session: SessionDep, scope: CurrentScope, _:
 NominationDep = Annotated[Nomination, Depends(_nomination)]
 
 
-def _one(request: Request, session: SessionDep, scope: CurrentScope, n: Nomination, orgdir: OrgDir,
-         response: Response) -> NominationOut:
+def _one(
+    request: Request, session: SessionDep, scope: CurrentScope, n: Nomination, orgdir: OrgDir, response: Response
+) -> NominationOut:
     campaign = load_campaign(session, scope, n.campaign_id)
     set_etag(response, n.version)
     return service.to_out(n, orgdir, blind=service.is_blind_for(campaign, scope))
 
 
 @router.get("/campaigns/{campaign_id}/nominations", response_model=Page[NominationOut])
-def list_nominations(campaign: CampaignDep, session: SessionDep, scope: CurrentScope, orgdir: OrgDir,
-                     page: PageDep, status: NominationStatus | None = None, q: str | None = None,
-                     university_id: int | None = None, department_id: int | None = None) -> Page[NominationOut]:
+def list_nominations(
+    campaign: CampaignDep,
+    session: SessionDep,
+    scope: CurrentScope,
+    orgdir: OrgDir,
+    page: PageDep,
+    status: NominationStatus | None = None,
+    q: str | None = None,
+    university_id: int | None = None,
+    department_id: int | None = None,
+) -> Page[NominationOut]:
     """The nominations the caller may see: all (province), their university's or department's, or those assigned
     to them (experts; never one of their own university). ``q`` searches titles, names and texts."""
     blind = service.is_blind_for(campaign, scope)
-    stmt = repo.list_stmt(scope, campaign.id, status=status, q=q, university_id=None if blind else university_id,
-                          department_id=None if blind else department_id, blind=campaign.blind)
+    stmt = repo.list_stmt(
+        scope,
+        campaign.id,
+        status=status,
+        q=q,
+        university_id=None if blind else university_id,
+        department_id=None if blind else department_id,
+        blind=campaign.blind,
+    )
     items, total = paginate(session, stmt, page)
-    return Page(items=[service.to_out(n, orgdir, blind=blind) for n in items], total=total, limit=page.limit,
-                offset=page.offset)
+    return Page(
+        items=[service.to_out(n, orgdir, blind=blind) for n in items], total=total, limit=page.limit, offset=page.offset
+    )
 
 
-@router.get("/campaigns/{campaign_id}/nominations/export", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}, "description": "The visible nominations as CSV"}})
-def export_nominations(campaign: CampaignDep, session: SessionDep, scope: CurrentScope, orgdir: OrgDir,
-                       status: NominationStatus | None = None, q: str | None = None) -> Response:
+@router.get(
+    "/campaigns/{campaign_id}/nominations/export",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The visible nominations as CSV"}},
+)
+def export_nominations(
+    campaign: CampaignDep,
+    session: SessionDep,
+    scope: CurrentScope,
+    orgdir: OrgDir,
+    status: NominationStatus | None = None,
+    q: str | None = None,
+) -> Response:
     """The same rows as the list, as CSV (UTF-8 with BOM for spreadsheet programs)."""
     blind = service.is_blind_for(campaign, scope)
     rows = session.scalars(repo.list_stmt(scope, campaign.id, status=status, q=q, blind=campaign.blind))
     buf = io.StringIO()
-    cols = ["id", "status", "subject_kind", "university_id", "university_name", "department_name", "subject_name",
-            "category", "title", "submitted_at"]
+    cols = [
+        "id",
+        "status",
+        "subject_kind",
+        "university_id",
+        "university_name",
+        "department_name",
+        "subject_name",
+        "category",
+        "title",
+        "submitted_at",
+    ]
     w = csv.writer(buf)
     w.writerow(cols)
     for n in rows:
         out = service.to_out(n, orgdir, blind=blind).model_dump(mode="json")
         w.writerow(["" if out[c] is None else out[c] for c in cols])
-    return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="nominations-{campaign.id}.csv"'})
+    return Response(
+        "\ufeff" + buf.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="nominations-{campaign.id}.csv"'},
+    )
 
 
 @router.post("/campaigns/{campaign_id}/nominations", response_model=NominationOut, status_code=201)
-def create_nomination(body: NominationIn, campaign: CampaignDep, session: SessionDep, principal: CurrentPrincipal,
-                      scope: CurrentScope, orgdir: OrgDir, request: Request, response: Response) -> NominationOut:
+def create_nomination(
+    body: NominationIn,
+    campaign: CampaignDep,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    scope: CurrentScope,
+    orgdir: OrgDir,
+    request: Request,
+    response: Response,
+) -> NominationOut:
     k = request.app.state.kernel
-    n = service.create(session, principal, campaign, body, orgdir, client=k.service_client,
-                       training_url=k.settings.training_url, timeout=k.settings.source_timeout, today=date.today())
+    n = service.create(
+        session,
+        principal,
+        campaign,
+        body,
+        orgdir,
+        client=k.service_client,
+        training_url=k.settings.training_url,
+        timeout=k.settings.source_timeout,
+        today=today(),
+    )
     return _one(request, session, scope, n, orgdir, response)
 
 
 @router.get("/nominations/{nomination_id}", response_model=NominationOut)
-def get_nomination(n: NominationDep, request: Request, session: SessionDep, scope: CurrentScope, orgdir: OrgDir,
-                   response: Response) -> NominationOut:
+def get_nomination(
+    n: NominationDep, request: Request, session: SessionDep, scope: CurrentScope, orgdir: OrgDir, response: Response
+) -> NominationOut:
     return _one(request, session, scope, n, orgdir, response)
 
 
 @router.patch("/nominations/{nomination_id}", response_model=NominationOut)
-def update_nomination(body: NominationUpdate, n: NominationDep, request: Request, session: SessionDep,
-                      principal: CurrentPrincipal, scope: CurrentScope, orgdir: OrgDir,
-                      response: Response) -> NominationOut:
+def update_nomination(
+    body: NominationUpdate,
+    n: NominationDep,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    scope: CurrentScope,
+    orgdir: OrgDir,
+    response: Response,
+) -> NominationOut:
     check_if_match(request, n.version)
     campaign = load_campaign(session, scope, n.campaign_id)
     service.update(session, principal, campaign, n, body)
@@ -95,24 +158,45 @@ def update_nomination(body: NominationUpdate, n: NominationDep, request: Request
 
 
 @router.post("/nominations/{nomination_id}/preselect", response_model=NominationOut)
-def preselect_nomination(n: NominationDep, request: Request, session: SessionDep, principal: CurrentPrincipal,
-                         scope: CurrentScope, orgdir: OrgDir, response: Response) -> NominationOut:
+def preselect_nomination(
+    n: NominationDep,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    scope: CurrentScope,
+    orgdir: OrgDir,
+    response: Response,
+) -> NominationOut:
     check_if_match(request, n.version)
     service.preselect(session, principal, n)
     return _one(request, session, scope, n, orgdir, response)
 
 
 @router.post("/nominations/{nomination_id}/submit", response_model=NominationOut)
-def submit_nomination(n: NominationDep, request: Request, session: SessionDep, principal: CurrentPrincipal,
-                      scope: CurrentScope, orgdir: OrgDir, response: Response) -> NominationOut:
+def submit_nomination(
+    n: NominationDep,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    scope: CurrentScope,
+    orgdir: OrgDir,
+    response: Response,
+) -> NominationOut:
     check_if_match(request, n.version)
     service.submit(session, principal, n)
     return _one(request, session, scope, n, orgdir, response)
 
 
 @router.post("/nominations/{nomination_id}/withdraw", response_model=NominationOut)
-def withdraw_nomination(n: NominationDep, request: Request, session: SessionDep, principal: CurrentPrincipal,
-                        scope: CurrentScope, orgdir: OrgDir, response: Response) -> NominationOut:
+def withdraw_nomination(
+    n: NominationDep,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    scope: CurrentScope,
+    orgdir: OrgDir,
+    response: Response,
+) -> NominationOut:
     check_if_match(request, n.version)
     service.withdraw(session, principal, n)
     return _one(request, session, scope, n, orgdir, response)

@@ -28,11 +28,26 @@ from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Role, Scope, ScopeKind
 from sanquan_kernel.service_client import ServiceClient
 
-AUDIT_FIELDS = ("campaign_id", "university_id", "department_id", "subject_kind", "staff_id", "category", "title",
-                "status")
+AUDIT_FIELDS = (
+    "campaign_id",
+    "university_id",
+    "department_id",
+    "subject_kind",
+    "staff_id",
+    "category",
+    "title",
+    "status",
+)
 #: fields an expert of a blind campaign never sees
-BLIND_HIDDEN = ("university_id", "university_name", "department_id", "department_name", "staff_id",
-                "subject_name", "proposed_by")
+BLIND_HIDDEN = (
+    "university_id",
+    "university_name",
+    "department_id",
+    "department_name",
+    "staff_id",
+    "subject_name",
+    "proposed_by",
+)
 
 
 def load(session: Session, scope: Scope, nomination_id: int) -> Nomination:
@@ -44,12 +59,27 @@ def load(session: Session, scope: Scope, nomination_id: int) -> Nomination:
 
 def to_out(n: Nomination, orgdir: OrgDirectory, *, blind: bool) -> NominationOut:
     out = NominationOut(
-        id=n.id, campaign_id=n.campaign_id, subject_kind=n.subject_kind, status=n.status,  # type: ignore[arg-type]
-        blind=blind, university_id=n.university_id, university_name=orgdir.name(n.university_id) or None,
-        department_id=n.department_id, department_name=orgdir.name(n.department_id) or None, staff_id=n.staff_id,
-        subject_name=n.subject_name, category=n.category, title=n.title, text=n.text,
-        materials_text=n.materials_text, files=[FileMeta.model_validate(f) for f in n.files or []],
-        proposed_by=n.proposed_by, created_at=n.created_at, submitted_at=n.submitted_at, version=n.version)
+        id=n.id,
+        campaign_id=n.campaign_id,
+        subject_kind=n.subject_kind,
+        status=n.status,
+        blind=blind,
+        university_id=n.university_id,
+        university_name=orgdir.name(n.university_id) or None,
+        department_id=n.department_id,
+        department_name=orgdir.name(n.department_id) or None,
+        staff_id=n.staff_id,
+        subject_name=n.subject_name,
+        category=n.category,
+        title=n.title,
+        text=n.text,
+        materials_text=n.materials_text,
+        files=[FileMeta.model_validate(f) for f in n.files or []],
+        proposed_by=n.proposed_by,
+        created_at=n.created_at,
+        submitted_at=n.submitted_at,
+        version=n.version,
+    )
     if blind:
         out = out.model_copy(update=dict.fromkeys(BLIND_HIDDEN))
         if n.subject_kind in ("person", "university"):
@@ -64,14 +94,16 @@ def is_blind_for(campaign: Campaign, scope: Scope) -> bool:
 def _check_category(session: Session, campaign: Campaign, category: str | None) -> None:
     codes = {c.code for c in campaign_repo.categories(session, [campaign.id])[campaign.id]}
     if category is None and codes:
-        raise Unprocessable("This campaign has categories; name one",
-                            errors=[{"loc": ["body", "category"], "msg": "required"}])
+        raise Unprocessable(
+            "This campaign has categories; name one", errors=[{"loc": ["body", "category"], "msg": "required"}]
+        )
     if category is not None and category not in codes:
         raise Unprocessable("Unknown category", errors=[{"loc": ["body", "category"], "msg": "unknown category"}])
 
 
-def _staff_name(client: ServiceClient | None, training_url: str, staff_id: int, university_id: int,
-                timeout: float) -> str | None:
+def _staff_name(
+    client: ServiceClient | None, training_url: str, staff_id: int, university_id: int, timeout: float
+) -> str | None:
     """The nominated person must be in the training register of the nominating university.
 
     Without service credentials (a test or an isolated run) the check cannot be made and the name stays empty.
@@ -79,21 +111,34 @@ def _staff_name(client: ServiceClient | None, training_url: str, staff_id: int, 
     if client is None:
         return None
     try:
-        staff = get_json(client, "training", f"{training_url.rstrip('/')}/api/training/staff/{staff_id}",
-                         timeout=timeout)
+        staff = get_json(
+            client, "training", f"{training_url.rstrip('/')}/api/training/staff/{staff_id}", timeout=timeout
+        )
     except NotInSource:
         staff = {}
     except SourceUnavailable as exc:
         raise ServiceUnavailable(f"The staff register cannot be checked now: {exc.reason}") from None
     if staff.get("university_id") != university_id:
-        raise Unprocessable("No such person in your university's staff register",
-                            errors=[{"loc": ["body", "staff_id"], "msg": "not in the staff register"}])
+        raise Unprocessable(
+            "No such person in your university's staff register",
+            errors=[{"loc": ["body", "staff_id"], "msg": "not in the staff register"}],
+        )
     name = staff.get("name")
     return str(name) if name else None
 
 
-def create(session: Session, principal: Principal, campaign: Campaign, body: NominationIn, orgdir: OrgDirectory,
-           *, client: ServiceClient | None, training_url: str, timeout: float, today: date) -> Nomination:
+def create(
+    session: Session,
+    principal: Principal,
+    campaign: Campaign,
+    body: NominationIn,
+    orgdir: OrgDirectory,
+    *,
+    client: ServiceClient | None,
+    training_url: str,
+    timeout: float,
+    today: date,
+) -> Nomination:
     if principal.role not in (Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER) or principal.university_id is None:
         raise Forbidden("Only university admins and department managers nominate")
     require_phase(campaign, "nomination", action="Nominating")
@@ -106,8 +151,10 @@ def create(session: Session, principal: Principal, campaign: Campaign, body: Nom
             raise Forbidden("Only the university itself applies to be a pilot")
         department_id = principal.department_id
     elif department_id is not None and not orgdir.is_department_of(department_id, university_id):
-        raise Unprocessable("Not a department of your university",
-                            errors=[{"loc": ["body", "department_id"], "msg": "not a department of yours"}])
+        raise Unprocessable(
+            "Not a department of your university",
+            errors=[{"loc": ["body", "department_id"], "msg": "not a department of yours"}],
+        )
     _check_category(session, campaign, body.category)
     errors = []
     if kind == "person" and body.staff_id is None:
@@ -125,14 +172,32 @@ def create(session: Session, principal: Principal, campaign: Campaign, body: Nom
     elif kind == "university":
         subject_name = orgdir.name(university_id) or None
     nomination = Nomination(
-        campaign_id=campaign.id, university_id=university_id, department_id=department_id, subject_kind=kind,
-        staff_id=body.staff_id, subject_name=subject_name, category=body.category, title=body.title, text=body.text,
-        materials_text=body.materials_text, files=[f.model_dump() for f in body.files], status="proposed",
-        proposed_by=principal.subject, version=1)
+        campaign_id=campaign.id,
+        university_id=university_id,
+        department_id=department_id,
+        subject_kind=kind,
+        staff_id=body.staff_id,
+        subject_name=subject_name,
+        category=body.category,
+        title=body.title,
+        text=body.text,
+        materials_text=body.materials_text,
+        files=[f.model_dump() for f in body.files],
+        status="proposed",
+        proposed_by=principal.subject,
+        version=1,
+    )
     session.add(nomination)
     session.flush()
-    audit(session, principal, "nomination.create", "nomination", nomination.id, university_id=university_id,
-          after=snapshot(nomination, *AUDIT_FIELDS))
+    audit(
+        session,
+        principal,
+        "nomination.create",
+        "nomination",
+        nomination.id,
+        university_id=university_id,
+        after=snapshot(nomination, *AUDIT_FIELDS),
+    )
     return nomination
 
 
@@ -144,8 +209,9 @@ def _may_edit(principal: Principal, n: Nomination) -> None:
     raise Forbidden("Your role may not change this nomination")
 
 
-def update(session: Session, principal: Principal, campaign: Campaign, n: Nomination,
-           body: NominationUpdate) -> Nomination:
+def update(
+    session: Session, principal: Principal, campaign: Campaign, n: Nomination, body: NominationUpdate
+) -> Nomination:
     _may_edit(principal, n)
     require_phase(campaign, "nomination", "preselection", action="Changing a nomination")
     if n.status not in ("proposed", "preselected"):
@@ -162,15 +228,25 @@ def update(session: Session, principal: Principal, campaign: Campaign, n: Nomina
     if body.files is not None:
         n.files = [f.model_dump() for f in body.files]
     n.version += 1
-    audit(session, principal, "nomination.update", "nomination", n.id, university_id=n.university_id,
-          before=before, after=snapshot(n, *AUDIT_FIELDS))
+    audit(
+        session,
+        principal,
+        "nomination.update",
+        "nomination",
+        n.id,
+        university_id=n.university_id,
+        before=before,
+        after=snapshot(n, *AUDIT_FIELDS),
+    )
     return n
 
 
 def _check_quota(session: Session, campaign: Campaign, n: Nomination, category: str | None) -> None:
     used = repo.count_in_quota(session, campaign.id, n.university_id, exclude_id=n.id)
     if used + 1 > campaign.quota_per_university:
-        raise Conflict(f"The university's quota of {campaign.quota_per_university} is used up", quota=campaign.quota_per_university)
+        raise Conflict(
+            f"The university's quota of {campaign.quota_per_university} is used up", quota=campaign.quota_per_university
+        )
     cat = next((c for c in campaign_repo.categories(session, [campaign.id])[campaign.id] if c.code == category), None)
     if cat is not None and cat.quota is not None:
         used = repo.count_in_quota(session, campaign.id, n.university_id, exclude_id=n.id, category=category)
@@ -184,8 +260,11 @@ def _transition(session: Session, principal: Principal, campaign_id: int, n: Nom
     # Lock the campaign row: quota counting and the phase check must see a stable state.
     campaign = campaign_repo.get_for_update(session, campaign_id)
     assert campaign is not None
-    allowed_from = {"preselected": ("proposed",), "submitted": ("proposed", "preselected"),
-                    "withdrawn": ("proposed", "preselected", "submitted")}[to]
+    allowed_from = {
+        "preselected": ("proposed",),
+        "submitted": ("proposed", "preselected"),
+        "withdrawn": ("proposed", "preselected", "submitted"),
+    }[to]
     require_phase(campaign, "nomination", "preselection", action=f"Moving a nomination to {to}")
     if n.status not in allowed_from:
         raise Conflict(f"A {n.status} nomination cannot become {to}")
@@ -196,8 +275,16 @@ def _transition(session: Session, principal: Principal, campaign_id: int, n: Nom
     if to == "submitted":
         n.submitted_at = utcnow()
     n.version += 1
-    audit(session, principal, f"nomination.{to}", "nomination", n.id, university_id=n.university_id,
-          before={"status": before}, after={"status": to})
+    audit(
+        session,
+        principal,
+        f"nomination.{to}",
+        "nomination",
+        n.id,
+        university_id=n.university_id,
+        before={"status": before},
+        after={"status": to},
+    )
     return n
 
 

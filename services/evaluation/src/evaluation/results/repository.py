@@ -11,8 +11,11 @@ from sanquan_kernel.principal import Scope
 
 
 def submitted_nominations(session: Session, campaign_id: int) -> list[Nomination]:
-    return list(session.scalars(select(Nomination).where(Nomination.campaign_id == campaign_id,
-                                                         Nomination.status == "submitted")))
+    return list(
+        session.scalars(
+            select(Nomination).where(Nomination.campaign_id == campaign_id, Nomination.status == "submitted")
+        )
+    )
 
 
 def entries(session: Session, campaign_id: int, *, scope: Scope | None = None) -> list[ResultEntry]:
@@ -20,9 +23,12 @@ def entries(session: Session, campaign_id: int, *, scope: Scope | None = None) -
     public once published, and the caller's own university's or department's entries."""
     stmt = select(ResultEntry).where(ResultEntry.campaign_id == campaign_id)
     if scope is not None and not scope.is_all:
-        stmt = stmt.where(or_(ResultEntry.awarded.is_(True),
-                              scope.where(university=ResultEntry.university_id,
-                                          department=ResultEntry.department_id)))
+        stmt = stmt.where(
+            or_(
+                ResultEntry.awarded.is_(True),
+                scope.where(university=ResultEntry.university_id, department=ResultEntry.department_id),
+            )
+        )
     return list(session.scalars(stmt.order_by(ResultEntry.rank == 0, ResultEntry.rank, ResultEntry.nomination_id)))
 
 
@@ -33,25 +39,38 @@ def replace_entries(session: Session, campaign_id: int, rows: list[ResultEntry])
 
 
 def awarded_entry(session: Session, campaign_id: int, nomination_id: int) -> ResultEntry | None:
-    return session.scalar(select(ResultEntry).where(ResultEntry.campaign_id == campaign_id,
-                                                    ResultEntry.nomination_id == nomination_id,
-                                                    ResultEntry.awarded.is_(True)))
+    return session.scalar(
+        select(ResultEntry).where(
+            ResultEntry.campaign_id == campaign_id,
+            ResultEntry.nomination_id == nomination_id,
+            ResultEntry.awarded.is_(True),
+        )
+    )
 
 
 def objections_stmt(scope: Scope, campaign_id: int) -> Select[tuple[Objection]]:
-    return (select(Objection).where(Objection.campaign_id == campaign_id,
-                                    scope.where(university=Objection.university_id))
-            .order_by(Objection.id))
+    return (
+        select(Objection)
+        .where(Objection.campaign_id == campaign_id, scope.where(university=Objection.university_id))
+        .order_by(Objection.id)
+    )
 
 
 def objection(session: Session, scope: Scope, objection_id: int) -> Objection | None:
-    return session.scalar(select(Objection).where(Objection.id == objection_id,
-                                                  scope.where(university=Objection.university_id)))
+    return session.scalar(
+        select(Objection).where(Objection.id == objection_id, scope.where(university=Objection.university_id))
+    )
 
 
 def open_objections(session: Session, campaign_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Objection).where(
-        Objection.campaign_id == campaign_id, Objection.status == "open")) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Objection)
+            .where(Objection.campaign_id == campaign_id, Objection.status == "open")
+        )
+        or 0
+    )
 
 
 def pilots_stmt(year: int | None, university_id: int | None) -> Select[tuple[PilotUniversity]]:
@@ -64,6 +83,9 @@ def pilots_stmt(year: int | None, university_id: int | None) -> Select[tuple[Pil
 
 
 def existing_pilots(session: Session, university_ids: list[int], years: list[int]) -> set[tuple[int, int]]:
-    rows = session.execute(select(PilotUniversity.university_id, PilotUniversity.year).where(
-        PilotUniversity.university_id.in_(university_ids), PilotUniversity.year.in_(years)))
+    rows = session.execute(
+        select(PilotUniversity.university_id, PilotUniversity.year).where(
+            PilotUniversity.university_id.in_(university_ids), PilotUniversity.year.in_(years)
+        )
+    )
     return {(u, y) for u, y in rows}

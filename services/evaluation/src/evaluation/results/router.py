@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Request, Response
 
 from evaluation.campaigns import service as campaigns
 from evaluation.campaigns.router import CampaignDep
 from evaluation.campaigns.schemas import Aggregation, CampaignOut
-from evaluation.common import OrgDir, Person, ProvinceAdmin, UniversityAdmin
+from evaluation.common import OrgDir, Person, ProvinceAdmin, UniversityAdmin, today
 from evaluation.results import repository as repo
 from evaluation.results import service
 from evaluation.results.schemas import (
@@ -30,8 +28,9 @@ router = APIRouter(tags=["results"])
 
 
 @router.get("/campaigns/{campaign_id}/ranking", response_model=RankingOut)
-def get_ranking(campaign: CampaignDep, session: SessionDep, _: ProvinceAdmin, orgdir: OrgDir,
-                method: Aggregation | None = None) -> RankingOut:
+def get_ranking(
+    campaign: CampaignDep, session: SessionDep, _: ProvinceAdmin, orgdir: OrgDir, method: Aggregation | None = None
+) -> RankingOut:
     """The live ranking of submitted nominations (province only), by the campaign's method or ``method``."""
     if campaigns.phase_index(campaign.phase) < campaigns.phase_index("review"):
         raise Conflict("Nothing is ranked before the review phase")
@@ -39,15 +38,27 @@ def get_ranking(campaign: CampaignDep, session: SessionDep, _: ProvinceAdmin, or
 
 
 @router.post("/campaigns/{campaign_id}/decision", response_model=ResultsOut)
-def decide(body: DecisionIn, campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin,
-           orgdir: OrgDir, request: Request) -> ResultsOut:
+def decide(
+    body: DecisionIn,
+    campaign: CampaignDep,
+    session: SessionDep,
+    principal: ProvinceAdmin,
+    orgdir: OrgDir,
+    request: Request,
+) -> ResultsOut:
     check_if_match(request, campaign.version)
     return service.decide(session, principal, campaign, body, orgdir)
 
 
 @router.post("/campaigns/{campaign_id}/publish", response_model=CampaignOut)
-def publish(body: PublishIn, campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin,
-            request: Request, response: Response) -> CampaignOut:
+def publish(
+    body: PublishIn,
+    campaign: CampaignDep,
+    session: SessionDep,
+    principal: ProvinceAdmin,
+    request: Request,
+    response: Response,
+) -> CampaignOut:
     """Publish the decision for its publicity period (公示); objections are accepted during the period."""
     check_if_match(request, campaign.version)
     service.publish(session, principal, campaign, body)
@@ -56,10 +67,11 @@ def publish(body: PublishIn, campaign: CampaignDep, session: SessionDep, princip
 
 
 @router.post("/campaigns/{campaign_id}/finalize", response_model=CampaignOut)
-def finalize(campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin, request: Request,
-             response: Response) -> CampaignOut:
+def finalize(
+    campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin, request: Request, response: Response
+) -> CampaignOut:
     check_if_match(request, campaign.version)
-    service.finalize(session, principal, campaign, date.today())
+    service.finalize(session, principal, campaign, today())
     set_etag(response, campaign.version)
     return campaigns.to_out(session, [campaign])[0]
 
@@ -72,23 +84,32 @@ def get_results(campaign: CampaignDep, session: SessionDep, scope: CurrentScope,
 
 
 @router.post("/campaigns/{campaign_id}/objections", response_model=ObjectionOut, status_code=201)
-def lodge_objection(body: ObjectionIn, campaign: CampaignDep, session: SessionDep,
-                    principal: UniversityAdmin) -> ObjectionOut:
-    return ObjectionOut.model_validate(service.lodge_objection(session, principal, campaign, body, date.today()))
+def lodge_objection(
+    body: ObjectionIn, campaign: CampaignDep, session: SessionDep, principal: UniversityAdmin
+) -> ObjectionOut:
+    return ObjectionOut.model_validate(service.lodge_objection(session, principal, campaign, body, today()))
 
 
 @router.get("/campaigns/{campaign_id}/objections", response_model=Page[ObjectionOut])
-def list_objections(campaign: CampaignDep, session: SessionDep, scope: CurrentScope, _: Person,
-                    page: PageDep) -> Page[ObjectionOut]:
+def list_objections(
+    campaign: CampaignDep, session: SessionDep, scope: CurrentScope, _: Person, page: PageDep
+) -> Page[ObjectionOut]:
     """Every objection (province) or the caller's university's own."""
     items, total = paginate(session, repo.objections_stmt(scope, campaign.id), page)
-    return Page(items=[ObjectionOut.model_validate(o) for o in items], total=total, limit=page.limit,
-                offset=page.offset)
+    return Page(
+        items=[ObjectionOut.model_validate(o) for o in items], total=total, limit=page.limit, offset=page.offset
+    )
 
 
 @router.post("/objections/{objection_id}/answer", response_model=ObjectionOut)
-def answer_objection(objection_id: int, body: AnswerIn, session: SessionDep, scope: CurrentScope,
-                     principal: ProvinceAdmin, request: Request) -> ObjectionOut:
+def answer_objection(
+    objection_id: int,
+    body: AnswerIn,
+    session: SessionDep,
+    scope: CurrentScope,
+    principal: ProvinceAdmin,
+    request: Request,
+) -> ObjectionOut:
     o = repo.objection(session, scope, objection_id)
     if o is None:
         raise NotFound("No such objection")
@@ -97,10 +118,23 @@ def answer_objection(objection_id: int, body: AnswerIn, session: SessionDep, sco
 
 
 @router.get("/pilots", response_model=Page[PilotOut])
-def list_pilots(session: SessionDep, _: Person, orgdir: OrgDir, page: PageDep, year: int | None = None,
-                university_id: int | None = None) -> Page[PilotOut]:
+def list_pilots(
+    session: SessionDep,
+    _: Person,
+    orgdir: OrgDir,
+    page: PageDep,
+    year: int | None = None,
+    university_id: int | None = None,
+) -> Page[PilotOut]:
     """E1: pilot universities by year (public)."""
     items, total = paginate(session, repo.pilots_stmt(year, university_id), page)
-    out = [PilotOut(university_id=p.university_id, university_name=orgdir.name(p.university_id) or None,
-                    year=p.year, campaign_id=p.campaign_id) for p in items]
+    out = [
+        PilotOut(
+            university_id=p.university_id,
+            university_name=orgdir.name(p.university_id) or None,
+            year=p.year,
+            campaign_id=p.campaign_id,
+        )
+        for p in items
+    ]
     return Page(items=out, total=total, limit=page.limit, offset=page.offset)

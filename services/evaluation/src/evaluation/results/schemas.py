@@ -35,7 +35,8 @@ class RankingOut(BaseModel):
 
 class DecisionIn(BaseModel):
     awarded_nomination_ids: list[int] | None = Field(
-        default=None, description="the nominations to award; default: the best `awards_count` of the ranking")
+        default=None, description="the nominations to award; default: the best `awards_count` of the ranking"
+    )
 
 
 class PublishIn(BaseModel):

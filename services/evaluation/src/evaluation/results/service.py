@@ -47,23 +47,39 @@ def _r(x: float | None) -> float | None:
 def ranking(session: Session, campaign: Campaign, orgdir: OrgDirectory, method: str | None = None) -> RankingOut:
     method = method or campaign.aggregation
     noms = {n.id: n for n in repo.submitted_nominations(session, campaign.id)}
-    aggs = aggregate(review_repo.complete_totals(session, campaign.id), campaign.disagreement_threshold)
+    aggs = aggregate(
+        [t for t in review_repo.complete_totals(session, campaign.id) if t[0] in noms], campaign.disagreement_threshold
+    )
     items = []
     for position, nom_id, a in rank(aggs, noms, method):
         n = noms[nom_id]
-        items.append(RankingItem(
-            rank=position, nomination_id=n.id, title=n.title, university_id=n.university_id,
-            university_name=orgdir.name(n.university_id) or None, department_id=n.department_id,
-            subject_name=n.subject_name, category=n.category, expert_count=a.expert_count if a else 0,
-            score=_r(a.value(method)) if a else None, mean=_r(a.mean) if a else None,
-            trimmed_mean=_r(a.trimmed_mean) if a else None, zscore=_r(a.zscore) if a else None,
-            spread=_r(a.spread) if a else None, disagreement=a.disagreement if a else False))
-    return RankingOut(campaign_id=campaign.id, method=method, disagreement_threshold=campaign.disagreement_threshold,
-                      items=items)  # type: ignore[arg-type]
+        items.append(
+            RankingItem(
+                rank=position,
+                nomination_id=n.id,
+                title=n.title,
+                university_id=n.university_id,
+                university_name=orgdir.name(n.university_id) or None,
+                department_id=n.department_id,
+                subject_name=n.subject_name,
+                category=n.category,
+                expert_count=a.expert_count if a else 0,
+                score=_r(a.value(method)) if a else None,
+                mean=_r(a.mean) if a else None,
+                trimmed_mean=_r(a.trimmed_mean) if a else None,
+                zscore=_r(a.zscore) if a else None,
+                spread=_r(a.spread) if a else None,
+                disagreement=a.disagreement if a else False,
+            )
+        )
+    return RankingOut(
+        campaign_id=campaign.id, method=method, disagreement_threshold=campaign.disagreement_threshold, items=items
+    )
 
 
-def decide(session: Session, principal: Principal, campaign: Campaign, body: DecisionIn,
-           orgdir: OrgDirectory) -> ResultsOut:
+def decide(
+    session: Session, principal: Principal, campaign: Campaign, body: DecisionIn, orgdir: OrgDirectory
+) -> ResultsOut:
     require_phase(campaign, "decision", action="Deciding")
     ranked = ranking(session, campaign, orgdir)
     if body.awarded_nomination_ids is None:
@@ -73,18 +89,41 @@ def decide(session: Session, principal: Principal, campaign: Campaign, body: Dec
         awarded = set(body.awarded_nomination_ids)
         unknown = awarded - {i.nomination_id for i in ranked.items}
         if unknown:
-            raise Unprocessable("Only submitted nominations of this campaign can be awarded",
-                                errors=[{"loc": ["body", "awarded_nomination_ids"],
-                                         "msg": f"not submitted here: {sorted(unknown)}"}])
-    repo.replace_entries(session, campaign.id, [
-        ResultEntry(campaign_id=campaign.id, nomination_id=i.nomination_id, university_id=i.university_id,
-                    department_id=i.department_id, rank=i.rank, score=i.score, mean=i.mean,
-                    trimmed_mean=i.trimmed_mean, zscore=i.zscore, expert_count=i.expert_count, spread=i.spread,
-                    disagreement=i.disagreement, awarded=i.nomination_id in awarded)
-        for i in ranked.items])
+            raise Unprocessable(
+                "Only submitted nominations of this campaign can be awarded",
+                errors=[{"loc": ["body", "awarded_nomination_ids"], "msg": f"not submitted here: {sorted(unknown)}"}],
+            )
+    repo.replace_entries(
+        session,
+        campaign.id,
+        [
+            ResultEntry(
+                campaign_id=campaign.id,
+                nomination_id=i.nomination_id,
+                university_id=i.university_id,
+                department_id=i.department_id,
+                rank=i.rank,
+                score=i.score,
+                mean=i.mean,
+                trimmed_mean=i.trimmed_mean,
+                zscore=i.zscore,
+                expert_count=i.expert_count,
+                spread=i.spread,
+                disagreement=i.disagreement,
+                awarded=i.nomination_id in awarded,
+            )
+            for i in ranked.items
+        ],
+    )
     campaign.version += 1
-    audit(session, principal, "campaign.decide", "campaign", campaign.id,
-          after={"method": campaign.aggregation, "awarded": sorted(awarded)})
+    audit(
+        session,
+        principal,
+        "campaign.decide",
+        "campaign",
+        campaign.id,
+        after={"method": campaign.aggregation, "awarded": sorted(awarded)},
+    )
     return results(session, None, campaign, orgdir)
 
 
@@ -96,9 +135,19 @@ def publish(session: Session, principal: Principal, campaign: Campaign, body: Pu
     campaign.publicity_starts_on, campaign.publicity_ends_on = body.publicity_starts_on, body.publicity_ends_on
     campaign.published_at = utcnow()
     campaign.version += 1
-    audit(session, principal, "campaign.publish", "campaign", campaign.id, before={"phase": "decision"},
-          after={"phase": "publicity", "publicity_starts_on": body.publicity_starts_on.isoformat(),
-                 "publicity_ends_on": body.publicity_ends_on.isoformat()})
+    audit(
+        session,
+        principal,
+        "campaign.publish",
+        "campaign",
+        campaign.id,
+        before={"phase": "decision"},
+        after={
+            "phase": "publicity",
+            "publicity_starts_on": body.publicity_starts_on.isoformat(),
+            "publicity_ends_on": body.publicity_ends_on.isoformat(),
+        },
+    )
     return campaign
 
 
@@ -113,22 +162,42 @@ def results(session: Session, scope: Scope | None, campaign: Campaign, orgdir: O
         raise NotFound("Nothing has been decided yet")
     noms = {n.id: n for n in repo.submitted_nominations(session, campaign.id)}
     items = [_entry_item(e, noms.get(e.nomination_id), orgdir) for e in entries]
-    return ResultsOut(campaign_id=campaign.id, phase=campaign.phase, method=campaign.aggregation,  # type: ignore[arg-type]
-                      published_at=campaign.published_at, publicity_starts_on=campaign.publicity_starts_on,
-                      publicity_ends_on=campaign.publicity_ends_on, final=campaign.phase == "final", items=items)
+    return ResultsOut(
+        campaign_id=campaign.id,
+        phase=campaign.phase,
+        method=campaign.aggregation,
+        published_at=campaign.published_at,
+        publicity_starts_on=campaign.publicity_starts_on,
+        publicity_ends_on=campaign.publicity_ends_on,
+        final=campaign.phase == "final",
+        items=items,
+    )
 
 
 def _entry_item(e: ResultEntry, n: Nomination | None, orgdir: OrgDirectory) -> RankingItem:
-    return RankingItem(rank=e.rank, nomination_id=e.nomination_id, title=n.title if n else "",
-                       university_id=e.university_id, university_name=orgdir.name(e.university_id) or None,
-                       department_id=e.department_id, subject_name=n.subject_name if n else None,
-                       category=n.category if n else None, expert_count=e.expert_count, score=e.score, mean=e.mean,
-                       trimmed_mean=e.trimmed_mean, zscore=e.zscore, spread=e.spread, disagreement=e.disagreement,
-                       awarded=e.awarded)
+    return RankingItem(
+        rank=e.rank,
+        nomination_id=e.nomination_id,
+        title=n.title if n else "",
+        university_id=e.university_id,
+        university_name=orgdir.name(e.university_id) or None,
+        department_id=e.department_id,
+        subject_name=n.subject_name if n else None,
+        category=n.category if n else None,
+        expert_count=e.expert_count,
+        score=e.score,
+        mean=e.mean,
+        trimmed_mean=e.trimmed_mean,
+        zscore=e.zscore,
+        spread=e.spread,
+        disagreement=e.disagreement,
+        awarded=e.awarded,
+    )
 
 
-def lodge_objection(session: Session, principal: Principal, campaign: Campaign, body: ObjectionIn,
-                    today: date) -> Objection:
+def lodge_objection(
+    session: Session, principal: Principal, campaign: Campaign, body: ObjectionIn, today: date
+) -> Objection:
     require_phase(campaign, "publicity", action="Lodging an objection")
     assert campaign.publicity_starts_on is not None and campaign.publicity_ends_on is not None
     if not campaign.publicity_starts_on <= today <= campaign.publicity_ends_on:
@@ -136,12 +205,26 @@ def lodge_objection(session: Session, principal: Principal, campaign: Campaign, 
     if repo.awarded_entry(session, campaign.id, body.nomination_id) is None:
         raise NotFound("No such published result")
     assert principal.university_id is not None
-    o = Objection(campaign_id=campaign.id, nomination_id=body.nomination_id, university_id=principal.university_id,
-                  text=body.text, lodged_by=principal.subject, status="open", version=1)
+    o = Objection(
+        campaign_id=campaign.id,
+        nomination_id=body.nomination_id,
+        university_id=principal.university_id,
+        text=body.text,
+        lodged_by=principal.subject,
+        status="open",
+        version=1,
+    )
     session.add(o)
     session.flush()
-    audit(session, principal, "objection.lodge", "objection", o.id, university_id=o.university_id,
-          after={"nomination_id": o.nomination_id, "text": o.text})
+    audit(
+        session,
+        principal,
+        "objection.lodge",
+        "objection",
+        o.id,
+        university_id=o.university_id,
+        after={"nomination_id": o.nomination_id, "text": o.text},
+    )
     return o
 
 
@@ -150,8 +233,16 @@ def answer_objection(session: Session, principal: Principal, o: Objection, answe
         raise Conflict("The objection has been answered already")
     o.status, o.answer, o.answered_by, o.answered_at = "answered", answer, principal.subject, utcnow()
     o.version += 1
-    audit(session, principal, "objection.answer", "objection", o.id, university_id=o.university_id,
-          before={"status": "open"}, after={"status": "answered", "answer": answer})
+    audit(
+        session,
+        principal,
+        "objection.answer",
+        "objection",
+        o.id,
+        university_id=o.university_id,
+        before={"status": "open"},
+        after={"status": "answered", "answer": answer},
+    )
     return o
 
 
@@ -176,6 +267,13 @@ def finalize(session: Session, principal: Principal, campaign: Campaign, today: 
                 if (u, y) not in have:
                     session.add(PilotUniversity(university_id=u, year=y, campaign_id=campaign.id))
                     pilots.append((u, y))
-    audit(session, principal, "campaign.finalize", "campaign", campaign.id, before={"phase": "publicity"},
-          after={"phase": "final", "pilots": pilots})
+    audit(
+        session,
+        principal,
+        "campaign.finalize",
+        "campaign",
+        campaign.id,
+        before={"phase": "publicity"},
+        after={"phase": "final", "pilots": pilots},
+    )
     return campaign

@@ -73,14 +73,21 @@ def aggregate(sheets: Iterable[tuple[int, int, float]], threshold: float) -> dic
         totals = [t for _, t in pairs]
         zs = [(t - stats[e][0]) / stats[e][1] if stats[e][1] > 1e-9 else 0.0 for e, t in pairs]
         spread = max(totals) - min(totals)
-        out[nom] = Aggregate(nomination_id=nom, expert_count=len(totals), mean=sum(totals) / len(totals),
-                             trimmed_mean=trimmed_mean(totals), zscore=sum(zs) / len(zs), spread=spread,
-                             disagreement=len(totals) > 1 and spread > threshold)
+        out[nom] = Aggregate(
+            nomination_id=nom,
+            expert_count=len(totals),
+            mean=sum(totals) / len(totals),
+            trimmed_mean=trimmed_mean(totals),
+            zscore=sum(zs) / len(zs),
+            spread=spread,
+            disagreement=len(totals) > 1 and spread > threshold,
+        )
     return out
 
 
-def rank(aggregates: Mapping[int, Aggregate], nomination_ids: Iterable[int], method: str
-         ) -> list[tuple[int, int, Aggregate | None]]:
+def rank(
+    aggregates: Mapping[int, Aggregate], nomination_ids: Iterable[int], method: str
+) -> list[tuple[int, int, Aggregate | None]]:
     """(rank, nomination_id, aggregate) best first; ties share a rank; unscored nominations come last unranked
     (rank 0)."""
     scored = sorted((a for n, a in aggregates.items()), key=lambda a: (-a.value(method), -a.mean, a.nomination_id))

@@ -28,10 +28,15 @@ class Plan:
     load: dict[int, int] = field(default_factory=dict)
 
 
-def plan_assignments(nominations: Iterable[tuple[int, int]], experts: Iterable[PanelExpert], per_nomination: int,
-                     *, existing: Iterable[tuple[int, int]] = (),
-                     conflicts: Iterable[tuple[int, int]] = (),
-                     university_conflicts: Iterable[tuple[int, int]] = ()) -> Plan:
+def plan_assignments(
+    nominations: Iterable[tuple[int, int]],
+    experts: Iterable[PanelExpert],
+    per_nomination: int,
+    *,
+    existing: Iterable[tuple[int, int]] = (),
+    conflicts: Iterable[tuple[int, int]] = (),
+    university_conflicts: Iterable[tuple[int, int]] = (),
+) -> Plan:
     """``nominations``: (nomination_id, university_id); ``existing``/``conflicts``: (nomination_id, expert_id);
     ``university_conflicts``: (expert_id, university_id) declared by experts."""
     panel = sorted(experts, key=lambda e: e.expert_id)
@@ -49,9 +54,11 @@ def plan_assignments(nominations: Iterable[tuple[int, int]], experts: Iterable[P
         need = per_nomination - have[nom]
         if need <= 0:
             continue
-        eligible = [e.expert_id for e in panel
-                    if e.university_id != uni and (nom, e.expert_id) not in blocked
-                    and (e.expert_id, uni) not in blocked_uni]
+        eligible = [
+            e.expert_id
+            for e in panel
+            if e.university_id != uni and (nom, e.expert_id) not in blocked and (e.expert_id, uni) not in blocked_uni
+        ]
         work.append((len(eligible) - need, nom, need, eligible))
     work.sort(key=lambda w: (w[0], w[1]))
     plan = Plan()

@@ -12,29 +12,39 @@ from sanquan_kernel.principal import Scope
 
 
 def panel(session: Session, campaign_id: int) -> list[CampaignExpert]:
-    return list(session.scalars(select(CampaignExpert).where(CampaignExpert.campaign_id == campaign_id)
-                                .order_by(CampaignExpert.expert_id)))
+    return list(
+        session.scalars(
+            select(CampaignExpert).where(CampaignExpert.campaign_id == campaign_id).order_by(CampaignExpert.expert_id)
+        )
+    )
 
 
 def panel_member(session: Session, campaign_id: int, expert_id: int) -> CampaignExpert | None:
-    return session.scalar(select(CampaignExpert).where(CampaignExpert.campaign_id == campaign_id,
-                                                       CampaignExpert.expert_id == expert_id))
+    return session.scalar(
+        select(CampaignExpert).where(CampaignExpert.campaign_id == campaign_id, CampaignExpert.expert_id == expert_id)
+    )
 
 
 def loads(session: Session, campaign_id: int) -> dict[int, tuple[int, int]]:
     """expert id → (assigned, completed)."""
-    rows = session.execute(select(Assignment.expert_id, func.count(),
-                                  func.sum(case((Assignment.complete.is_(True), 1), else_=0)))
-                           .where(Assignment.campaign_id == campaign_id).group_by(Assignment.expert_id))
+    rows = session.execute(
+        select(Assignment.expert_id, func.count(), func.sum(case((Assignment.complete.is_(True), 1), else_=0)))
+        .where(Assignment.campaign_id == campaign_id)
+        .group_by(Assignment.expert_id)
+    )
     return {e: (int(n), int(c or 0)) for e, n, c in rows}
 
 
-def assignments_stmt(scope: Scope, campaign_id: int | None, *, nomination_id: int | None = None,
-                     expert_id: int | None = None) -> Select[tuple[Assignment]]:
+def assignments_stmt(
+    scope: Scope, campaign_id: int | None, *, nomination_id: int | None = None, expert_id: int | None = None
+) -> Select[tuple[Assignment]]:
     """Assignments the caller may see: all (province) or an expert's own (never of their own university);
     universities never learn who reviews them."""
-    stmt = select(Assignment).join(Nomination, Nomination.id == Assignment.nomination_id).where(
-        nomination_visibility(scope), scope.where(assigned=Assignment.expert_id == scope.user_id))
+    stmt = (
+        select(Assignment)
+        .join(Nomination, Nomination.id == Assignment.nomination_id)
+        .where(nomination_visibility(scope), scope.where(assigned=Assignment.expert_id == scope.user_id))
+    )
     if campaign_id is not None:
         stmt = stmt.where(Assignment.campaign_id == campaign_id)
     if nomination_id is not None:
@@ -45,13 +55,18 @@ def assignments_stmt(scope: Scope, campaign_id: int | None, *, nomination_id: in
 
 
 def assignment(session: Session, nomination_id: int, expert_id: int) -> Assignment | None:
-    return session.scalar(select(Assignment).where(Assignment.nomination_id == nomination_id,
-                                                   Assignment.expert_id == expert_id))
+    return session.scalar(
+        select(Assignment).where(Assignment.nomination_id == nomination_id, Assignment.expert_id == expert_id)
+    )
 
 
 def existing_pairs(session: Session, campaign_id: int) -> list[tuple[int, int]]:
-    return [(n, e) for n, e in session.execute(select(Assignment.nomination_id, Assignment.expert_id)
-                                               .where(Assignment.campaign_id == campaign_id))]
+    return [
+        (n, e)
+        for n, e in session.execute(
+            select(Assignment.nomination_id, Assignment.expert_id).where(Assignment.campaign_id == campaign_id)
+        )
+    ]
 
 
 def conflicts(session: Session, campaign_id: int) -> list[DeclaredConflict]:
@@ -60,32 +75,54 @@ def conflicts(session: Session, campaign_id: int) -> list[DeclaredConflict]:
 
 def conflicts_stmt(scope: Scope, campaign_id: int) -> Select[tuple[DeclaredConflict]]:
     stmt = select(DeclaredConflict).where(DeclaredConflict.campaign_id == campaign_id)
-    return stmt.where(scope.where(assigned=DeclaredConflict.expert_id == scope.user_id)).order_by(
-        DeclaredConflict.id)
+    return stmt.where(scope.where(assigned=DeclaredConflict.expert_id == scope.user_id)).order_by(DeclaredConflict.id)
 
 
 def has_conflict(session: Session, campaign_id: int, expert_id: int, nomination: Nomination) -> bool:
-    return session.scalar(select(func.count()).select_from(DeclaredConflict).where(
-        DeclaredConflict.campaign_id == campaign_id, DeclaredConflict.expert_id == expert_id,
-        (DeclaredConflict.nomination_id == nomination.id)
-        | (DeclaredConflict.university_id == nomination.university_id))) != 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(DeclaredConflict)
+            .where(
+                DeclaredConflict.campaign_id == campaign_id,
+                DeclaredConflict.expert_id == expert_id,
+                (DeclaredConflict.nomination_id == nomination.id)
+                | (DeclaredConflict.university_id == nomination.university_id),
+            )
+        )
+        != 0
+    )
 
 
 def submitted(session: Session, campaign_id: int) -> list[tuple[int, int]]:
-    return [(i, u) for i, u in session.execute(
-        select(Nomination.id, Nomination.university_id).where(Nomination.campaign_id == campaign_id,
-                                                              Nomination.status == "submitted"))]
+    return [
+        (i, u)
+        for i, u in session.execute(
+            select(Nomination.id, Nomination.university_id).where(
+                Nomination.campaign_id == campaign_id, Nomination.status == "submitted"
+            )
+        )
+    ]
 
 
 def scores(session: Session, assignment_id: int) -> list[Score]:
     return list(session.scalars(select(Score).where(Score.assignment_id == assignment_id)))
 
 
-def assignments_of_expert_for_university(session: Session, campaign_id: int, expert_id: int,
-                                         university_id: int) -> list[Assignment]:
-    return list(session.scalars(select(Assignment).join(Nomination, Nomination.id == Assignment.nomination_id)
-                                .where(Assignment.campaign_id == campaign_id, Assignment.expert_id == expert_id,
-                                       Nomination.university_id == university_id)))
+def assignments_of_expert_for_university(
+    session: Session, campaign_id: int, expert_id: int, university_id: int
+) -> list[Assignment]:
+    return list(
+        session.scalars(
+            select(Assignment)
+            .join(Nomination, Nomination.id == Assignment.nomination_id)
+            .where(
+                Assignment.campaign_id == campaign_id,
+                Assignment.expert_id == expert_id,
+                Nomination.university_id == university_id,
+            )
+        )
+    )
 
 
 def delete_assignment(session: Session, a: Assignment) -> None:
@@ -94,11 +131,13 @@ def delete_assignment(session: Session, a: Assignment) -> None:
 
 
 def complete_totals(session: Session, campaign_id: int) -> list[tuple[int, int, float]]:
-    """(nomination_id, expert_id, total) of every complete sheet of submitted nominations."""
-    rows = session.execute(select(Assignment.nomination_id, Assignment.expert_id, Assignment.total)
-                           .join(Nomination, and_(Nomination.id == Assignment.nomination_id,
-                                                  Nomination.status == "submitted"))
-                           .where(Assignment.campaign_id == campaign_id, Assignment.complete.is_(True)))
+    """(nomination_id, expert_id, total) of every complete sheet of the campaign. Callers keep the submitted
+    nominations' sheets (a plain indexed read: no join for the planner to get wrong on fresh statistics)."""
+    rows = session.execute(
+        select(Assignment.nomination_id, Assignment.expert_id, Assignment.total).where(
+            Assignment.campaign_id == campaign_id, Assignment.complete.is_(True)
+        )
+    )
     return [(n, e, float(t)) for n, e, t in rows]
 
 

@@ -35,8 +35,9 @@ def get_panel(campaign: CampaignDep, session: SessionDep, _: ProvinceAdmin) -> P
 
 
 @router.put("/campaigns/{campaign_id}/experts", response_model=PanelOut)
-def put_panel(body: PanelIn, campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin,
-              orgdir: OrgDir) -> PanelOut:
+def put_panel(
+    body: PanelIn, campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin, orgdir: OrgDir
+) -> PanelOut:
     """Name the campaign's experts (account id and own university, or null for province-level experts)."""
     return service.set_panel(session, principal, campaign, body, orgdir)
 
@@ -49,8 +50,9 @@ def auto_assign(campaign: CampaignDep, session: SessionDep, principal: ProvinceA
 
 
 @router.post("/campaigns/{campaign_id}/assignments", response_model=AssignmentOut, status_code=201)
-def assign(body: AssignIn, campaign: CampaignDep, session: SessionDep, scope: CurrentScope,
-           principal: ProvinceAdmin) -> AssignmentOut:
+def assign(
+    body: AssignIn, campaign: CampaignDep, session: SessionDep, scope: CurrentScope, principal: ProvinceAdmin
+) -> AssignmentOut:
     nomination = nominations.load(session, scope, body.nomination_id)
     if nomination.campaign_id != campaign.id:
         raise NotFound("No such nomination in this campaign")
@@ -58,13 +60,22 @@ def assign(body: AssignIn, campaign: CampaignDep, session: SessionDep, scope: Cu
 
 
 @router.get("/campaigns/{campaign_id}/assignments", response_model=Page[AssignmentOut])
-def list_assignments(campaign: CampaignDep, session: SessionDep, scope: CurrentScope, _: Person, page: PageDep,
-                     expert_id: int | None = None, nomination_id: int | None = None) -> Page[AssignmentOut]:
+def list_assignments(
+    campaign: CampaignDep,
+    session: SessionDep,
+    scope: CurrentScope,
+    _: Person,
+    page: PageDep,
+    expert_id: int | None = None,
+    nomination_id: int | None = None,
+) -> Page[AssignmentOut]:
     """All assignments (province) or the caller's own (experts); other roles see none."""
-    items, total = paginate(session, repo.assignments_stmt(scope, campaign.id, nomination_id=nomination_id,
-                                                           expert_id=expert_id), page)
-    return Page(items=[AssignmentOut.model_validate(a) for a in items], total=total, limit=page.limit,
-                offset=page.offset)
+    items, total = paginate(
+        session, repo.assignments_stmt(scope, campaign.id, nomination_id=nomination_id, expert_id=expert_id), page
+    )
+    return Page(
+        items=[AssignmentOut.model_validate(a) for a in items], total=total, limit=page.limit, offset=page.offset
+    )
 
 
 @router.delete("/assignments/{assignment_id}", status_code=204, response_class=Response)
@@ -77,8 +88,9 @@ def unassign(assignment_id: int, session: SessionDep, scope: CurrentScope, princ
 
 
 @router.post("/campaigns/{campaign_id}/conflicts", response_model=ConflictOut, status_code=201)
-def declare_conflict(body: ConflictIn, campaign: CampaignDep, session: SessionDep, scope: CurrentScope,
-                     principal: Expert) -> ConflictOut:
+def declare_conflict(
+    body: ConflictIn, campaign: CampaignDep, session: SessionDep, scope: CurrentScope, principal: Expert
+) -> ConflictOut:
     """An expert declares a conflict of interest with an assigned nomination or with a whole university."""
     nomination = None
     if body.nomination_id is not None:
@@ -89,23 +101,25 @@ def declare_conflict(body: ConflictIn, campaign: CampaignDep, session: SessionDe
 
 
 @router.get("/campaigns/{campaign_id}/conflicts", response_model=Page[ConflictOut])
-def list_conflicts(campaign: CampaignDep, session: SessionDep, scope: CurrentScope, _: Person,
-                   page: PageDep) -> Page[ConflictOut]:
+def list_conflicts(
+    campaign: CampaignDep, session: SessionDep, scope: CurrentScope, _: Person, page: PageDep
+) -> Page[ConflictOut]:
     """All declared conflicts (province) or the caller's own (experts)."""
     items, total = paginate(session, repo.conflicts_stmt(scope, campaign.id), page)
-    return Page(items=[ConflictOut.model_validate(c) for c in items], total=total, limit=page.limit,
-                offset=page.offset)
+    return Page(items=[ConflictOut.model_validate(c) for c in items], total=total, limit=page.limit, offset=page.offset)
 
 
 @router.put("/nominations/{nomination_id}/scores", response_model=ScoreSheetOut)
-def save_scores(body: ScoresIn, n: NominationDep, session: SessionDep, scope: CurrentScope,
-                principal: CurrentPrincipal) -> ScoreSheetOut:
+def save_scores(
+    body: ScoresIn, n: NominationDep, session: SessionDep, scope: CurrentScope, principal: CurrentPrincipal
+) -> ScoreSheetOut:
     """An assigned expert scores (or revises) criteria during the review phase; each change is audited."""
     return service.save_scores(session, principal, load_campaign(session, scope, n.campaign_id), n, body)
 
 
 @router.get("/nominations/{nomination_id}/scores", response_model=list[ScoreSheetOut])
-def get_scores(n: NominationDep, session: SessionDep, scope: CurrentScope,
-               principal: CurrentPrincipal) -> list[ScoreSheetOut]:
+def get_scores(
+    n: NominationDep, session: SessionDep, scope: CurrentScope, principal: CurrentPrincipal
+) -> list[ScoreSheetOut]:
     """Score sheets: every expert's (province) or only the caller's own (experts)."""
     return service.sheets(session, principal, load_campaign(session, scope, n.campaign_id), n)

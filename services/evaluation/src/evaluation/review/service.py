@@ -26,9 +26,9 @@ from evaluation.review.schemas import (
     AutoAssignOut,
     ConflictIn,
     ConflictOut,
+    PanelExpertOut,
     PanelIn,
     PanelOut,
-    PanelExpertOut,
     ScoreOut,
     ScoreSheetOut,
     ScoresIn,
@@ -44,21 +44,36 @@ ASSIGNING_PHASES = ("preselection", "review")
 # -- panel ------------------------------------------------------------------------------------------------------
 def panel(session: Session, campaign: Campaign) -> PanelOut:
     loads = repo.loads(session, campaign.id)
-    return PanelOut(campaign_id=campaign.id, experts=[
-        PanelExpertOut(expert_id=e.expert_id, university_id=e.university_id, name=e.name,
-                       load=loads.get(e.expert_id, (0, 0))[0], completed=loads.get(e.expert_id, (0, 0))[1])
-        for e in repo.panel(session, campaign.id)])
+    return PanelOut(
+        campaign_id=campaign.id,
+        experts=[
+            PanelExpertOut(
+                expert_id=e.expert_id,
+                university_id=e.university_id,
+                name=e.name,
+                load=loads.get(e.expert_id, (0, 0))[0],
+                completed=loads.get(e.expert_id, (0, 0))[1],
+            )
+            for e in repo.panel(session, campaign.id)
+        ],
+    )
 
 
-def set_panel(session: Session, principal: Principal, campaign: Campaign, body: PanelIn,
-              orgdir: OrgDirectory) -> PanelOut:
+def set_panel(
+    session: Session, principal: Principal, campaign: Campaign, body: PanelIn, orgdir: OrgDirectory
+) -> PanelOut:
     require_phase(campaign, "draft", "nomination", "preselection", "review", action="Changing the expert panel")
-    errors = [{"loc": ["body", "experts", i, "university_id"], "msg": "not a university"}
-              for i, e in enumerate(body.experts) if e.university_id is not None
-              and not orgdir.is_university(e.university_id)]
+    errors = [
+        {"loc": ["body", "experts", i, "university_id"], "msg": "not a university"}
+        for i, e in enumerate(body.experts)
+        if e.university_id is not None and not orgdir.is_university(e.university_id)
+    ]
     ids = [e.expert_id for e in body.experts]
-    errors += [{"loc": ["body", "experts", i, "expert_id"], "msg": "listed twice"}
-               for i, x in enumerate(ids) if ids.index(x) != i]
+    errors += [
+        {"loc": ["body", "experts", i, "expert_id"], "msg": "listed twice"}
+        for i, x in enumerate(ids)
+        if ids.index(x) != i
+    ]
     if errors:
         raise Unprocessable("The panel is invalid", errors=errors)
     current = {e.expert_id: e for e in repo.panel(session, campaign.id)}
@@ -66,23 +81,31 @@ def set_panel(session: Session, principal: Principal, campaign: Campaign, body: 
     removed = [x for x in current if x not in set(ids)]
     busy = [x for x in removed if loads.get(x, (0, 0))[0]]
     if busy:
-        raise Conflict("Experts with assignments cannot leave the panel; remove their assignments first",
-                       experts=busy)
+        raise Conflict("Experts with assignments cannot leave the panel; remove their assignments first", experts=busy)
     for x in removed:
         session.delete(current[x])
     for e in body.experts:
         row = current.get(e.expert_id)
         if row is None:
-            session.add(CampaignExpert(campaign_id=campaign.id, expert_id=e.expert_id,
-                                       university_id=e.university_id, name=e.name))
+            session.add(
+                CampaignExpert(
+                    campaign_id=campaign.id, expert_id=e.expert_id, university_id=e.university_id, name=e.name
+                )
+            )
         elif row.university_id != e.university_id and loads.get(e.expert_id, (0, 0))[0]:
-            raise Conflict("An expert's university cannot change while they have assignments",
-                           experts=[e.expert_id])
+            raise Conflict("An expert's university cannot change while they have assignments", experts=[e.expert_id])
         else:
             row.university_id, row.name = e.university_id, e.name
     session.flush()
-    audit(session, principal, "campaign.panel", "campaign", campaign.id,
-          before={"experts": sorted(current)}, after={"experts": sorted(ids)})
+    audit(
+        session,
+        principal,
+        "campaign.panel",
+        "campaign",
+        campaign.id,
+        before={"experts": sorted(current)},
+        after={"experts": sorted(ids)},
+    )
     return panel(session, campaign)
 
 
@@ -95,28 +118,48 @@ def auto_assign(session: Session, principal: Principal, campaign: Campaign) -> A
     declared = repo.conflicts(session, campaign.id)
     existing = repo.existing_pairs(session, campaign.id)
     plan = plan_assignments(
-        repo.submitted(session, campaign.id), experts, campaign.experts_per_nomination, existing=existing,
+        repo.submitted(session, campaign.id),
+        experts,
+        campaign.experts_per_nomination,
+        existing=existing,
         conflicts=[(c.nomination_id, c.expert_id) for c in declared if c.nomination_id is not None],
-        university_conflicts=[(c.expert_id, c.university_id) for c in declared if c.university_id is not None])
+        university_conflicts=[(c.expert_id, c.university_id) for c in declared if c.university_id is not None],
+    )
     if plan.pairs:
-        session.execute(insert(Assignment), [
-            {"campaign_id": campaign.id, "nomination_id": n, "expert_id": e, "method": "auto", "complete": False}
-            for n, e in plan.pairs])
-    audit(session, principal, "assignment.auto", "campaign", campaign.id,
-          after={"created": len(plan.pairs), "pairs": plan.pairs, "short": plan.short})
+        session.execute(
+            insert(Assignment),
+            [
+                {"campaign_id": campaign.id, "nomination_id": n, "expert_id": e, "method": "auto", "complete": False}
+                for n, e in plan.pairs
+            ],
+        )
+    audit(
+        session,
+        principal,
+        "assignment.auto",
+        "campaign",
+        campaign.id,
+        after={"created": len(plan.pairs), "pairs": plan.pairs, "short": plan.short},
+    )
     loads = list(plan.load.values()) or [0]
-    return AutoAssignOut(created=len(plan.pairs), assignments_total=len(existing) + len(plan.pairs),
-                         short=[ShortNomination(nomination_id=n, missing=m) for n, m in sorted(plan.short.items())],
-                         load_min=min(loads), load_max=max(loads))
+    return AutoAssignOut(
+        created=len(plan.pairs),
+        assignments_total=len(existing) + len(plan.pairs),
+        short=[ShortNomination(nomination_id=n, missing=m) for n, m in sorted(plan.short.items())],
+        load_min=min(loads),
+        load_max=max(loads),
+    )
 
 
-def assign(session: Session, principal: Principal, campaign: Campaign, nomination: Nomination,
-           expert_id: int) -> Assignment:
+def assign(
+    session: Session, principal: Principal, campaign: Campaign, nomination: Nomination, expert_id: int
+) -> Assignment:
     require_phase(campaign, *ASSIGNING_PHASES, action="Assigning experts")
     member = repo.panel_member(session, campaign.id, expert_id)
     if member is None:
-        raise Unprocessable("Not an expert of this campaign's panel",
-                            errors=[{"loc": ["body", "expert_id"], "msg": "not on the panel"}])
+        raise Unprocessable(
+            "Not an expert of this campaign's panel", errors=[{"loc": ["body", "expert_id"], "msg": "not on the panel"}]
+        )
     if nomination.status != "submitted":
         raise Conflict(f"A {nomination.status} nomination is not reviewed")
     if member.university_id is not None and member.university_id == nomination.university_id:
@@ -125,46 +168,77 @@ def assign(session: Session, principal: Principal, campaign: Campaign, nominatio
         raise Conflict("Conflict of interest: the expert declared a conflict with this nomination")
     if repo.assignment(session, nomination.id, expert_id) is not None:
         raise Conflict("The expert is already assigned to this nomination")
-    a = Assignment(campaign_id=campaign.id, nomination_id=nomination.id, expert_id=expert_id, method="manual",
-                   complete=False)
+    a = Assignment(
+        campaign_id=campaign.id, nomination_id=nomination.id, expert_id=expert_id, method="manual", complete=False
+    )
     session.add(a)
     session.flush()
-    audit(session, principal, "assignment.create", "assignment", a.id, university_id=nomination.university_id,
-          after={"nomination_id": nomination.id, "expert_id": expert_id})
+    audit(
+        session,
+        principal,
+        "assignment.create",
+        "assignment",
+        a.id,
+        university_id=nomination.university_id,
+        after={"nomination_id": nomination.id, "expert_id": expert_id},
+    )
     return a
 
 
 def unassign(session: Session, principal: Principal, campaign: Campaign, a: Assignment) -> None:
     require_phase(campaign, *ASSIGNING_PHASES, action="Removing an assignment")
     sheet = [{"criterion_id": s.criterion_id, "score": s.score} for s in repo.scores(session, a.id)]
-    audit(session, principal, "assignment.delete", "assignment", a.id,
-          before={"nomination_id": a.nomination_id, "expert_id": a.expert_id, "scores": sheet})
+    audit(
+        session,
+        principal,
+        "assignment.delete",
+        "assignment",
+        a.id,
+        before={"nomination_id": a.nomination_id, "expert_id": a.expert_id, "scores": sheet},
+    )
     repo.delete_assignment(session, a)
 
 
-def declare_conflict(session: Session, principal: Principal, campaign: Campaign, body: ConflictIn,
-                     nomination: Nomination | None) -> ConflictOut:
+def declare_conflict(
+    session: Session, principal: Principal, campaign: Campaign, body: ConflictIn, nomination: Nomination | None
+) -> ConflictOut:
     """An expert declares a conflict; assignments it touches are removed (with their scores, audited)."""
     assert principal.user_id is not None
     require_phase(campaign, "nomination", "preselection", "review", action="Declaring a conflict")
     if repo.panel_member(session, campaign.id, principal.user_id) is None:
         raise NotFound("You are not on this campaign's panel")
-    c = DeclaredConflict(campaign_id=campaign.id, expert_id=principal.user_id, nomination_id=body.nomination_id,
-                         university_id=body.university_id, reason=body.reason)
+    c = DeclaredConflict(
+        campaign_id=campaign.id,
+        expert_id=principal.user_id,
+        nomination_id=body.nomination_id,
+        university_id=body.university_id,
+        reason=body.reason,
+    )
     session.add(c)
     session.flush()
     if nomination is not None:
         touched = [a for a in [repo.assignment(session, nomination.id, principal.user_id)] if a is not None]
     else:
         assert body.university_id is not None
-        touched = repo.assignments_of_expert_for_university(session, campaign.id, principal.user_id,
-                                                            body.university_id)
+        touched = repo.assignments_of_expert_for_university(session, campaign.id, principal.user_id, body.university_id)
     for a in touched:
-        audit(session, principal, "assignment.delete", "assignment", a.id,
-              before={"nomination_id": a.nomination_id, "expert_id": a.expert_id, "reason": "declared conflict"})
+        audit(
+            session,
+            principal,
+            "assignment.delete",
+            "assignment",
+            a.id,
+            before={"nomination_id": a.nomination_id, "expert_id": a.expert_id, "reason": "declared conflict"},
+        )
         repo.delete_assignment(session, a)
-    audit(session, principal, "conflict.declare", "declared_conflict", c.id,
-          after={"nomination_id": c.nomination_id, "university_id": c.university_id, "reason": c.reason})
+    audit(
+        session,
+        principal,
+        "conflict.declare",
+        "declared_conflict",
+        c.id,
+        after={"nomination_id": c.nomination_id, "university_id": c.university_id, "reason": c.reason},
+    )
     out = ConflictOut.model_validate(c)
     out.assignments_removed = len(touched)
     return out
@@ -177,15 +251,26 @@ def _sheet(session: Session, campaign_id: int, a: Assignment) -> ScoreSheetOut:
     items = []
     for c in criteria:
         s = by_criterion.get(c.id)
-        items.append(ScoreOut(criterion_id=c.id, code=c.code, name=c.name, weight=c.weight, max_score=c.max_score,
-                              score=s.score if s else None, comment=s.comment if s else "",
-                              updated_at=s.updated_at if s else None))
-    return ScoreSheetOut(nomination_id=a.nomination_id, expert_id=a.expert_id, items=items,
-                         total=a.total, complete=a.complete)
+        items.append(
+            ScoreOut(
+                criterion_id=c.id,
+                code=c.code,
+                name=c.name,
+                weight=c.weight,
+                max_score=c.max_score,
+                score=s.score if s else None,
+                comment=s.comment if s else "",
+                updated_at=s.updated_at if s else None,
+            )
+        )
+    return ScoreSheetOut(
+        nomination_id=a.nomination_id, expert_id=a.expert_id, items=items, total=a.total, complete=a.complete
+    )
 
 
-def save_scores(session: Session, principal: Principal, campaign: Campaign, nomination: Nomination,
-                body: ScoresIn) -> ScoreSheetOut:
+def save_scores(
+    session: Session, principal: Principal, campaign: Campaign, nomination: Nomination, body: ScoresIn
+) -> ScoreSheetOut:
     if principal.role is not Role.EXPERT or principal.user_id is None:
         raise Forbidden("Only experts score")
     require_phase(campaign, "review", action="Scoring")
@@ -207,9 +292,16 @@ def save_scores(session: Session, principal: Principal, campaign: Campaign, nomi
         s = current.get(item.criterion_id)
         before = {"score": s.score, "comment": s.comment} if s else None
         if s is None:
-            s = Score(assignment_id=a.id, campaign_id=campaign.id, nomination_id=nomination.id,
-                      expert_id=principal.user_id, criterion_id=item.criterion_id, score=item.score,
-                      comment=item.comment, version=1)
+            s = Score(
+                assignment_id=a.id,
+                campaign_id=campaign.id,
+                nomination_id=nomination.id,
+                expert_id=principal.user_id,
+                criterion_id=item.criterion_id,
+                score=item.score,
+                comment=item.comment,
+                version=1,
+            )
             session.add(s)
             current[item.criterion_id] = s
         elif (s.score, s.comment) == (item.score, item.comment):
@@ -217,21 +309,31 @@ def save_scores(session: Session, principal: Principal, campaign: Campaign, nomi
         else:
             s.score, s.comment, s.version = item.score, item.comment, s.version + 1
         session.flush()
-        audit(session, principal, "score.create" if before is None else "score.update", "score", s.id,
-              before=before, after={"nomination_id": nomination.id, "criterion_id": item.criterion_id,
-                                    "score": item.score, "comment": item.comment})
-    total = sheet_total({k: v.score for k, v in current.items()},
-                        [Criterion(c.id, c.weight, c.max_score) for c in criteria.values()])
+        audit(
+            session,
+            principal,
+            "score.create" if before is None else "score.update",
+            "score",
+            s.id,
+            before=before,
+            after={
+                "nomination_id": nomination.id,
+                "criterion_id": item.criterion_id,
+                "score": item.score,
+                "comment": item.comment,
+            },
+        )
+    total = sheet_total(
+        {k: v.score for k, v in current.items()}, [Criterion(c.id, c.weight, c.max_score) for c in criteria.values()]
+    )
     a.total, a.complete = total, total is not None
     return _sheet(session, campaign.id, a)
 
 
-def sheets(session: Session, principal: Principal, campaign: Campaign, nomination: Nomination
-           ) -> list[ScoreSheetOut]:
+def sheets(session: Session, principal: Principal, campaign: Campaign, nomination: Nomination) -> list[ScoreSheetOut]:
     """The province sees every sheet of a nomination; an expert only their own; nobody else any."""
     if principal.role is Role.PROVINCE_ADMIN:
-        stmt_assignments = list(session.scalars(
-            repo.assignments_stmt_for_nomination(nomination.id)))
+        stmt_assignments = list(session.scalars(repo.assignments_stmt_for_nomination(nomination.id)))
         return [_sheet(session, campaign.id, a) for a in stmt_assignments]
     if principal.role is Role.EXPERT and principal.user_id is not None:
         a = repo.assignment(session, nomination.id, principal.user_id)

@@ -14,9 +14,15 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 CATEGORY_ZH = {
-    "service": "服务育人", "management": "管理育人", "environment": "环境育人", "culture": "文化育人",
-    "collaboration": "协同育人", "organisation": "组织领导", "publicity": "宣传发动",
-    "funding_incentive": "保障力度", "accountability": "责任落实",
+    "service": "服务育人",
+    "management": "管理育人",
+    "environment": "环境育人",
+    "culture": "文化育人",
+    "collaboration": "协同育人",
+    "organisation": "组织领导",
+    "publicity": "宣传发动",
+    "funding_incentive": "保障力度",
+    "accountability": "责任落实",
 }
 
 
@@ -27,9 +33,18 @@ def _font(doc: Any) -> None:
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
 
 
-def render_letter(*, university_name: str, plan_year: int, plan_title: str, holder: str, version: int,
-                  content_hash: str, content: dict[str, Any], department_names: dict[int, str],
-                  signature: tuple[str, str] | None) -> bytes:
+def render_letter(
+    *,
+    university_name: str,
+    plan_year: int,
+    plan_title: str,
+    holder: str,
+    version: int,
+    content_hash: str,
+    content: dict[str, Any],
+    department_names: dict[int, str],
+    signature: tuple[str, str] | None,
+) -> bytes:
     """``holder`` names the department or person; ``signature`` is (who, when) when this version is signed."""
     doc = Document()
     _font(doc)
@@ -38,13 +53,16 @@ def render_letter(*, university_name: str, plan_year: int, plan_title: str, hold
     doc.add_paragraph(f"实施方案：{plan_title}（{plan_year}年度）")
     doc.add_paragraph(f"责任单位／责任人：{holder}")
     doc.add_paragraph(f"版本：第{version}版　内容摘要（SHA-256）：{content_hash[:16]}")
-    doc.add_paragraph("为落实高校后勤“三全育人”实施方案，明确任务责任书、实施路线图、完成时间表和主要责任人，"
-                      "责任单位（责任人）承诺按下列任务、里程碑和完成时间组织实施，并按时报告进展。")
+    doc.add_paragraph(
+        "为落实高校后勤“三全育人”实施方案，明确任务责任书、实施路线图、完成时间表和主要责任人，"
+        "责任单位（责任人）承诺按下列任务、里程碑和完成时间组织实施，并按时报告进展。"
+    )
     tasks = content.get("tasks", [])
     table = doc.add_table(rows=1, cols=6)
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, ("序号", "类别", "任务", "预期成果", "起止时间", "主要责任人"),
-                          strict=True):
+    for cell, text in zip(
+        table.rows[0].cells, ("序号", "类别", "任务", "预期成果", "起止时间", "主要责任人"), strict=True
+    ):
         cell.text = text
     for i, t in enumerate(tasks, start=1):
         row = table.add_row().cells

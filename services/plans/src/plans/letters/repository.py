@@ -24,8 +24,9 @@ def get_letter(session: Session, scope: Scope, principal: Principal, letter_id: 
     return session.scalar(select(L).where(L.id == letter_id, letter_visible(scope, principal)))
 
 
-def list_stmt(scope: Scope, principal: Principal, *, plan_id: int | None, status: str | None
-              ) -> Select[tuple[ResponsibilityLetter]]:
+def list_stmt(
+    scope: Scope, principal: Principal, *, plan_id: int | None, status: str | None
+) -> Select[tuple[ResponsibilityLetter]]:
     stmt = select(L).where(letter_visible(scope, principal))
     if plan_id is not None:
         stmt = stmt.where(L.plan_id == plan_id)
@@ -39,23 +40,36 @@ def letters_of_plan(session: Session, plan_id: int) -> list[ResponsibilityLetter
     return list(session.scalars(select(L).where(L.plan_id == plan_id)))
 
 
-def find(session: Session, plan_id: int, target: str, department_id: int, responsible_user_id: int
-         ) -> ResponsibilityLetter | None:
-    return session.scalar(select(L).where(L.plan_id == plan_id, L.target == target,
-                                          L.department_id == department_id,
-                                          L.responsible_user_id == responsible_user_id))
+def find(
+    session: Session, plan_id: int, target: str, department_id: int, responsible_user_id: int
+) -> ResponsibilityLetter | None:
+    return session.scalar(
+        select(L).where(
+            L.plan_id == plan_id,
+            L.target == target,
+            L.department_id == department_id,
+            L.responsible_user_id == responsible_user_id,
+        )
+    )
 
 
 def versions(session: Session, letter_id: int) -> list[LetterVersion]:
-    return list(session.scalars(select(LetterVersion).where(LetterVersion.letter_id == letter_id)
-                                .order_by(LetterVersion.version)))
+    return list(
+        session.scalars(
+            select(LetterVersion).where(LetterVersion.letter_id == letter_id).order_by(LetterVersion.version)
+        )
+    )
 
 
 def version(session: Session, letter_id: int, number: int) -> LetterVersion | None:
-    return session.scalar(select(LetterVersion).where(LetterVersion.letter_id == letter_id,
-                                                      LetterVersion.version == number))
+    return session.scalar(
+        select(LetterVersion).where(LetterVersion.letter_id == letter_id, LetterVersion.version == number)
+    )
 
 
 def signatures(session: Session, letter_id: int) -> list[LetterSignature]:
-    return list(session.scalars(select(LetterSignature).where(LetterSignature.letter_id == letter_id)
-                                .order_by(LetterSignature.id)))
+    return list(
+        session.scalars(
+            select(LetterSignature).where(LetterSignature.letter_id == letter_id).order_by(LetterSignature.id)
+        )
+    )

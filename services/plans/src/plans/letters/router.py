@@ -29,8 +29,9 @@ LetterReader = Depends(require_scope("plans:read"))
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def load_letter(letter_id: int, session: SessionDep, scope: CurrentScope,
-                principal: CurrentPrincipal) -> ResponsibilityLetter:
+def load_letter(
+    letter_id: int, session: SessionDep, scope: CurrentScope, principal: CurrentPrincipal
+) -> ResponsibilityLetter:
     letter = repo.get_letter(session, scope, principal, letter_id)
     if letter is None:
         raise NotFound("No such letter")
@@ -40,41 +41,65 @@ def load_letter(letter_id: int, session: SessionDep, scope: CurrentScope,
 LetterDep = Annotated[ResponsibilityLetter, Depends(load_letter)]
 
 
-def _detail(response: Response, session: SessionDep, letter: ResponsibilityLetter,
-            orgs: OrgDirectory) -> LetterDetail:
+def _detail(response: Response, session: SessionDep, letter: ResponsibilityLetter, orgs: OrgDirectory) -> LetterDetail:
     set_etag(response, letter.version)
     return service.letter_detail(session, letter, orgs)
 
 
-@router.post("/plans/{plan_id}/letters", response_model=LetterDetail, status_code=201, dependencies=[PlanEditor],
-             summary="Generate the letter of a department or a responsible person (200 when it exists)")
-def create_letter(plan: PlanDep, body: LetterCreate, session: SessionDep, principal: CurrentPrincipal,
-                  response: Response, orgs: Orgs) -> LetterDetail:
+@router.post(
+    "/plans/{plan_id}/letters",
+    response_model=LetterDetail,
+    status_code=201,
+    dependencies=[PlanEditor],
+    summary="Generate the letter of a department or a responsible person (200 when it exists)",
+)
+def create_letter(
+    plan: PlanDep, body: LetterCreate, session: SessionDep, principal: CurrentPrincipal, response: Response, orgs: Orgs
+) -> LetterDetail:
     letter, created = service.create_letter(session, principal, plan, body, orgs)
     response.status_code = 201 if created else 200
     return _detail(response, session, letter, orgs)
 
 
-@router.get("/letters", response_model=Page[LetterOut], dependencies=[LetterReader],
-            summary="Responsibility letters the caller can see")
-def list_letters(session: SessionDep, scope: CurrentScope, principal: CurrentPrincipal, page: PageDep,
-                 orgs: Orgs, plan_id: int | None = None, status: LetterStatus | None = None) -> Page[LetterOut]:
+@router.get(
+    "/letters",
+    response_model=Page[LetterOut],
+    dependencies=[LetterReader],
+    summary="Responsibility letters the caller can see",
+)
+def list_letters(
+    session: SessionDep,
+    scope: CurrentScope,
+    principal: CurrentPrincipal,
+    page: PageDep,
+    orgs: Orgs,
+    plan_id: int | None = None,
+    status: LetterStatus | None = None,
+) -> Page[LetterOut]:
     items, total = paginate(session, repo.list_stmt(scope, principal, plan_id=plan_id, status=status), page)
-    return Page(items=[service.letter_out(x, orgs) for x in items], total=total, limit=page.limit,
-                offset=page.offset)
+    return Page(items=[service.letter_out(x, orgs) for x in items], total=total, limit=page.limit, offset=page.offset)
 
 
-@router.get("/letters/{letter_id}", response_model=LetterDetail, dependencies=[LetterReader],
-            summary="A letter with its versions and signatures")
+@router.get(
+    "/letters/{letter_id}",
+    response_model=LetterDetail,
+    dependencies=[LetterReader],
+    summary="A letter with its versions and signatures",
+)
 def get_letter(letter: LetterDep, session: SessionDep, response: Response, orgs: Orgs) -> LetterDetail:
     return _detail(response, session, letter, orgs)
 
 
-@router.get("/letters/{letter_id}/document", dependencies=[LetterReader], response_class=Response,
-            responses={200: {"content": {DOCX: {}}, "description": "The letter as a DOCX document in Chinese"}},
-            summary="Download a version of the letter (default: the current one) as DOCX")
-def download_letter(letter: LetterDep, session: SessionDep, orgs: Orgs,
-                    version: Annotated[int | None, Query(ge=1)] = None) -> Response:
+@router.get(
+    "/letters/{letter_id}/document",
+    dependencies=[LetterReader],
+    response_class=Response,
+    responses={200: {"content": {DOCX: {}}, "description": "The letter as a DOCX document in Chinese"}},
+    summary="Download a version of the letter (default: the current one) as DOCX",
+)
+def download_letter(
+    letter: LetterDep, session: SessionDep, orgs: Orgs, version: Annotated[int | None, Query(ge=1)] = None
+) -> Response:
     number = version or letter.current_version
     v = repo.version(session, letter.id, number)
     if v is None:
@@ -84,20 +109,36 @@ def download_letter(letter: LetterDep, session: SessionDep, orgs: Orgs,
     sig = next((s for s in repo.signatures(session, letter.id) if s.version == number), None)
     holder = orgs.name(letter.department_id) if letter.target == "department" else letter.responsible_name
     dept_ids = {t["department_id"] for t in v.content.get("tasks", [])}
-    data = render_letter(university_name=orgs.name(plan.university_id), plan_year=plan.year, plan_title=plan.title,
-                         holder=holder, version=number, content_hash=v.content_hash, content=v.content,
-                         department_names={d: orgs.name(d) for d in dept_ids},
-                         signature=(sig.signer_name or sig.signed_by, str(local_date(sig.signed_at)))
-                         if sig else None)
+    data = render_letter(
+        university_name=orgs.name(plan.university_id),
+        plan_year=plan.year,
+        plan_title=plan.title,
+        holder=holder,
+        version=number,
+        content_hash=v.content_hash,
+        content=v.content,
+        department_names={d: orgs.name(d) for d in dept_ids},
+        signature=(sig.signer_name or sig.signed_by, str(local_date(sig.signed_at))) if sig else None,
+    )
     filename = f"任务责任书-{plan.year}-{letter.id}-v{number}.docx"
-    return Response(data, media_type=DOCX, headers={
-        "Content-Disposition": f"attachment; filename=\"letter-{letter.id}-v{number}.docx\"; "
-                               f"filename*=UTF-8''{quote(filename)}"})
+    return Response(
+        data,
+        media_type=DOCX,
+        headers={
+            "Content-Disposition": f'attachment; filename="letter-{letter.id}-v{number}.docx"; '
+            f"filename*=UTF-8''{quote(filename)}"
+        },
+    )
 
 
-@router.post("/letters/{letter_id}/sign", response_model=LetterDetail, dependencies=[LetterReader],
-             summary="Sign (acknowledge) the current version of the letter — the responsible person only")
-def sign_letter(letter: LetterDep, body: SignBody, session: SessionDep, principal: CurrentPrincipal,
-                response: Response, orgs: Orgs) -> LetterDetail:
+@router.post(
+    "/letters/{letter_id}/sign",
+    response_model=LetterDetail,
+    dependencies=[LetterReader],
+    summary="Sign (acknowledge) the current version of the letter — the responsible person only",
+)
+def sign_letter(
+    letter: LetterDep, body: SignBody, session: SessionDep, principal: CurrentPrincipal, response: Response, orgs: Orgs
+) -> LetterDetail:
     service.sign(session, principal, letter, body.version, principal.username or principal.subject)
     return _detail(response, session, letter, orgs)

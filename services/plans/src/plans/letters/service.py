@@ -33,18 +33,32 @@ def _iso(d: date | None) -> str | None:
 
 
 def _content(tasks: list[Task], milestones: dict[int, list[Milestone]]) -> dict[str, Any]:
-    return {"tasks": [{
-        "id": t.id, "category": t.category, "title": t.title, "description": t.description,
-        "department_id": t.department_id, "responsible_user_id": t.responsible_user_id,
-        "responsible_name": t.responsible_name, "start_on": _iso(t.start_on), "due_on": _iso(t.due_on),
-        "expected_outputs": t.expected_outputs,
-        "milestones": [{"seq": m.seq, "title": m.title, "due_on": _iso(m.due_on)} for m in milestones.get(t.id, [])],
-    } for t in tasks]}
+    return {
+        "tasks": [
+            {
+                "id": t.id,
+                "category": t.category,
+                "title": t.title,
+                "description": t.description,
+                "department_id": t.department_id,
+                "responsible_user_id": t.responsible_user_id,
+                "responsible_name": t.responsible_name,
+                "start_on": _iso(t.start_on),
+                "due_on": _iso(t.due_on),
+                "expected_outputs": t.expected_outputs,
+                "milestones": [
+                    {"seq": m.seq, "title": m.title, "due_on": _iso(m.due_on)} for m in milestones.get(t.id, [])
+                ],
+            }
+            for t in tasks
+        ]
+    }
 
 
 def content_hash(content: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False,
-                                     separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
 def _covers(letter: ResponsibilityLetter, t: Task) -> bool:
@@ -57,15 +71,20 @@ def _plan_content(session: Session, plan_id: int) -> tuple[list[Task], dict[int,
     tasks = list(session.scalars(select(Task).where(Task.plan_id == plan_id).order_by(Task.sort_order, Task.id)))
     ms: dict[int, list[Milestone]] = defaultdict(list)
     if tasks:
-        for m in session.scalars(select(Milestone).join(Task, Task.id == Milestone.task_id)
-                                 .where(Task.plan_id == plan_id).order_by(Milestone.seq, Milestone.id)):
+        for m in session.scalars(
+            select(Milestone)
+            .join(Task, Task.id == Milestone.task_id)
+            .where(Task.plan_id == plan_id)
+            .order_by(Milestone.seq, Milestone.id)
+        ):
             ms[m.task_id].append(m)
     return tasks, ms
 
 
 def _new_version(session: Session, letter: ResponsibilityLetter, content: dict[str, Any], digest: str) -> None:
-    session.add(LetterVersion(letter_id=letter.id, version=letter.current_version, content_hash=digest,
-                              content=content))
+    session.add(
+        LetterVersion(letter_id=letter.id, version=letter.current_version, content_hash=digest, content=content)
+    )
 
 
 def refresh_letters(session: Session, plan_id: int) -> None:
@@ -88,14 +107,17 @@ def refresh_letters(session: Session, plan_id: int) -> None:
     session.flush()
 
 
-def create_letter(session: Session, principal: Principal, plan: Plan, body: LetterCreate,
-                  orgdir: OrgDirectory) -> tuple[ResponsibilityLetter, bool]:
+def create_letter(
+    session: Session, principal: Principal, plan: Plan, body: LetterCreate, orgdir: OrgDirectory
+) -> tuple[ResponsibilityLetter, bool]:
     """Generate the letter of a department or person (or answer the existing one: one letter per target)."""
     department_id = (body.department_id or 0) if body.target == "department" else 0
     user_id = (body.responsible_user_id or 0) if body.target == "person" else 0
     if body.target == "department" and not orgdir.is_department_of(department_id, plan.university_id):
-        raise Unprocessable("The department is not a department of the plan's university",
-                            errors=[{"loc": ["body", "department_id"], "msg": "not a department of the university"}])
+        raise Unprocessable(
+            "The department is not a department of the plan's university",
+            errors=[{"loc": ["body", "department_id"], "msg": "not a department of the university"}],
+        )
     existing = repo.find(session, plan.id, body.target, department_id, user_id)
     if existing is not None:
         return existing, False
@@ -103,19 +125,35 @@ def create_letter(session: Session, principal: Principal, plan: Plan, body: Lett
     probe = ResponsibilityLetter(target=body.target, department_id=department_id, responsible_user_id=user_id)
     covered = [t for t in tasks if _covers(probe, t)]
     if not covered:
-        raise Unprocessable("No task of the plan is assigned to this department or person",
-                            errors=[{"loc": ["body", body.target], "msg": "no tasks"}])
+        raise Unprocessable(
+            "No task of the plan is assigned to this department or person",
+            errors=[{"loc": ["body", body.target], "msg": "no tasks"}],
+        )
     content = _content(covered, ms)
     digest = content_hash(content)
-    letter = ResponsibilityLetter(plan_id=plan.id, university_id=plan.university_id, target=body.target,
-                                  department_id=department_id, responsible_user_id=user_id,
-                                  responsible_name=covered[0].responsible_name if body.target == "person" else "",
-                                  current_version=1, content_hash=digest, status="unsigned")
+    letter = ResponsibilityLetter(
+        plan_id=plan.id,
+        university_id=plan.university_id,
+        target=body.target,
+        department_id=department_id,
+        responsible_user_id=user_id,
+        responsible_name=covered[0].responsible_name if body.target == "person" else "",
+        current_version=1,
+        content_hash=digest,
+        status="unsigned",
+    )
     session.add(letter)
     session.flush()
     _new_version(session, letter, content, digest)
-    audit(session, principal, "letter.create", "letter", letter.id, university_id=plan.university_id,
-          after={"target": body.target, "department_id": department_id, "responsible_user_id": user_id})
+    audit(
+        session,
+        principal,
+        "letter.create",
+        "letter",
+        letter.id,
+        university_id=plan.university_id,
+        after={"target": body.target, "department_id": department_id, "responsible_user_id": user_id},
+    )
     return letter, True
 
 
@@ -124,45 +162,82 @@ def may_sign(principal: Principal, letter: ResponsibilityLetter) -> bool:
     that department."""
     if letter.target == "person":
         return principal.user_id is not None and principal.user_id == letter.responsible_user_id
-    return (principal.role is Role.DEPARTMENT_MANAGER and principal.department_id == letter.department_id
-            and principal.university_id == letter.university_id)
+    return (
+        principal.role is Role.DEPARTMENT_MANAGER
+        and principal.department_id == letter.department_id
+        and principal.university_id == letter.university_id
+    )
 
 
-def sign(session: Session, principal: Principal, letter: ResponsibilityLetter, version: int,
-         signer_name: str) -> None:
+def sign(session: Session, principal: Principal, letter: ResponsibilityLetter, version: int, signer_name: str) -> None:
     if not may_sign(principal, letter):
         raise Forbidden("Only the responsible person signs this letter")
     if version != letter.current_version:
         raise Conflict(f"Version {version} is not the current version ({letter.current_version}) of the letter")
     if letter.signed_version == version:
         return
-    session.add(LetterSignature(letter_id=letter.id, version=version, content_hash=letter.content_hash,
-                                signed_by=principal.subject, signer_name=signer_name))
+    session.add(
+        LetterSignature(
+            letter_id=letter.id,
+            version=version,
+            content_hash=letter.content_hash,
+            signed_by=principal.subject,
+            signer_name=signer_name,
+        )
+    )
     letter.signed_version = version
     letter.status = "signed"
     letter.version += 1
     session.flush()
-    audit(session, principal, "letter.sign", "letter", letter.id, university_id=letter.university_id,
-          after={"version": version, "content_hash": letter.content_hash})
+    audit(
+        session,
+        principal,
+        "letter.sign",
+        "letter",
+        letter.id,
+        university_id=letter.university_id,
+        after={"version": version, "content_hash": letter.content_hash},
+    )
 
 
 def letter_out(letter: ResponsibilityLetter, orgdir: OrgDirectory) -> LetterOut:
-    return LetterOut(id=letter.id, plan_id=letter.plan_id, university_id=letter.university_id,
-                     target=letter.target,  # type: ignore[arg-type]
-                     department_id=letter.department_id or None,
-                     department_name=orgdir.name(letter.department_id) if letter.department_id else "",
-                     responsible_user_id=letter.responsible_user_id or None,
-                     responsible_name=letter.responsible_name, current_version=letter.current_version,
-                     content_hash=letter.content_hash, status=letter.status,  # type: ignore[arg-type]
-                     signed_version=letter.signed_version, version=letter.version)
+    return LetterOut(
+        id=letter.id,
+        plan_id=letter.plan_id,
+        university_id=letter.university_id,
+        target=letter.target,
+        department_id=letter.department_id or None,
+        department_name=orgdir.name(letter.department_id) if letter.department_id else "",
+        responsible_user_id=letter.responsible_user_id or None,
+        responsible_name=letter.responsible_name,
+        current_version=letter.current_version,
+        content_hash=letter.content_hash,
+        status=letter.status,
+        signed_version=letter.signed_version,
+        version=letter.version,
+    )
 
 
 def letter_detail(session: Session, letter: ResponsibilityLetter, orgdir: OrgDirectory) -> LetterDetail:
     return LetterDetail(
         **letter_out(letter, orgdir).model_dump(),
-        versions=[LetterVersionOut(version=v.version, content_hash=v.content_hash, created_at=v.created_at,
-                                   task_count=len(v.content.get("tasks", [])))
-                  for v in repo.versions(session, letter.id)],
-        signatures=[SignatureOut(version=s.version, content_hash=s.content_hash, signed_by=s.signed_by,
-                                 signer_name=s.signer_name, signed_at=s.signed_at)
-                    for s in repo.signatures(session, letter.id)])
+        versions=[
+            LetterVersionOut(
+                version=v.version,
+                content_hash=v.content_hash,
+                created_at=v.created_at,
+                task_count=len(v.content.get("tasks", [])),
+            )
+            for v in repo.versions(session, letter.id)
+        ],
+        signatures=[
+            SignatureOut(
+                version=s.version,
+                content_hash=s.content_hash,
+                signed_by=s.signed_by,
+                signer_name=s.signer_name,
+                signed_at=s.signed_at,
+            )
+            for s in repo.signatures(session, letter.id)
+        ],
+    )

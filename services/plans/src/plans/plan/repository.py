@@ -22,8 +22,9 @@ def find_plan(session: Session, university_id: int, year: int) -> Plan | None:
     return session.scalar(select(Plan).where(Plan.university_id == university_id, Plan.year == year))
 
 
-def list_plans_stmt(scope: Scope, *, year: int | None, university_id: int | None,
-                    status: str | None) -> Select[tuple[Plan]]:
+def list_plans_stmt(
+    scope: Scope, *, year: int | None, university_id: int | None, status: str | None
+) -> Select[tuple[Plan]]:
     stmt = select(Plan).where(plan_visible(scope, Plan.university_id))
     if year is not None:
         stmt = stmt.where(Plan.year == year)
@@ -35,38 +36,49 @@ def list_plans_stmt(scope: Scope, *, year: int | None, university_id: int | None
 
 
 def submissions(session: Session, plan_id: int) -> list[PlanSubmission]:
-    return list(session.scalars(select(PlanSubmission).where(PlanSubmission.plan_id == plan_id)
-                                .order_by(PlanSubmission.seq)))
+    return list(
+        session.scalars(select(PlanSubmission).where(PlanSubmission.plan_id == plan_id).order_by(PlanSubmission.seq))
+    )
 
 
 def submission(session: Session, plan_id: int, seq: int) -> PlanSubmission | None:
-    return session.scalar(select(PlanSubmission).where(PlanSubmission.plan_id == plan_id,
-                                                       PlanSubmission.seq == seq))
+    return session.scalar(select(PlanSubmission).where(PlanSubmission.plan_id == plan_id, PlanSubmission.seq == seq))
 
 
 def latest_submission(session: Session, plan_id: int) -> PlanSubmission | None:
-    return session.scalar(select(PlanSubmission).where(PlanSubmission.plan_id == plan_id)
-                          .order_by(PlanSubmission.seq.desc()).limit(1))
+    return session.scalar(
+        select(PlanSubmission).where(PlanSubmission.plan_id == plan_id).order_by(PlanSubmission.seq.desc()).limit(1)
+    )
 
 
 def next_submission_seq(session: Session, plan_id: int) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(PlanSubmission.seq), 0))
-                              .where(PlanSubmission.plan_id == plan_id)) or 0) + 1
+    return (
+        int(
+            session.scalar(
+                select(func.coalesce(func.max(PlanSubmission.seq), 0)).where(PlanSubmission.plan_id == plan_id)
+            )
+            or 0
+        )
+        + 1
+    )
 
 
 def comments(session: Session, plan_id: int) -> list[ReviewComment]:
-    return list(session.scalars(select(ReviewComment).where(ReviewComment.plan_id == plan_id)
-                                .order_by(ReviewComment.id)))
+    return list(
+        session.scalars(select(ReviewComment).where(ReviewComment.plan_id == plan_id).order_by(ReviewComment.id))
+    )
 
 
 def change_requests_stmt(scope: Scope, plan_id: int, status: str | None) -> Select[tuple[ChangeRequest]]:
-    stmt = select(ChangeRequest).where(ChangeRequest.plan_id == plan_id,
-                                       plan_visible(scope, ChangeRequest.university_id))
+    stmt = select(ChangeRequest).where(
+        ChangeRequest.plan_id == plan_id, plan_visible(scope, ChangeRequest.university_id)
+    )
     if status is not None:
         stmt = stmt.where(ChangeRequest.status == status)
     return stmt.order_by(ChangeRequest.id.desc())
 
 
 def get_change_request(session: Session, scope: Scope, cr_id: int) -> ChangeRequest | None:
-    return session.scalar(select(ChangeRequest).where(ChangeRequest.id == cr_id,
-                                                      plan_visible(scope, ChangeRequest.university_id)))
+    return session.scalar(
+        select(ChangeRequest).where(ChangeRequest.id == cr_id, plan_visible(scope, ChangeRequest.university_id))
+    )

@@ -52,18 +52,32 @@ def _answer(response: Response, plan: Plan, orgs: OrgDirectory) -> PlanOut:
 
 
 @router.get("/plans", response_model=Page[PlanOut], dependencies=[PlanReader], summary="List plans")
-def list_plans(session: SessionDep, scope: CurrentScope, page: PageDep, orgs: Orgs,
-               year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-               university_id: int | None = None, status: PlanStatus | None = None) -> Page[PlanOut]:
-    items, total = paginate(session, repo.list_plans_stmt(scope, year=year, university_id=university_id,
-                                                          status=status.value if status else None), page)
-    return Page(items=[service.plan_out(p, orgs) for p in items], total=total, limit=page.limit,
-                offset=page.offset)
+def list_plans(
+    session: SessionDep,
+    scope: CurrentScope,
+    page: PageDep,
+    orgs: Orgs,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    university_id: int | None = None,
+    status: PlanStatus | None = None,
+) -> Page[PlanOut]:
+    items, total = paginate(
+        session,
+        repo.list_plans_stmt(scope, year=year, university_id=university_id, status=status.value if status else None),
+        page,
+    )
+    return Page(items=[service.plan_out(p, orgs) for p in items], total=total, limit=page.limit, offset=page.offset)
 
 
 @router.post("/plans", response_model=PlanOut, status_code=201, summary="Create the university's plan for a year")
-def create_plan(body: PlanCreate, session: SessionDep, principal: CurrentPrincipal, response: Response,
-                orgs: Orgs, _: object = PlanEditor) -> PlanOut:
+def create_plan(
+    body: PlanCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    orgs: Orgs,
+    _: object = PlanEditor,
+) -> PlanOut:
     plan = service.create_plan(session, principal, own_university(principal), body)
     return _answer(response, plan, orgs)
 
@@ -73,49 +87,117 @@ def get_plan(plan: PlanDep, response: Response, orgs: Orgs) -> PlanOut:
     return _answer(response, plan, orgs)
 
 
-@router.patch("/plans/{plan_id}", response_model=PlanOut, dependencies=[PlanEditor],
-              summary="Edit a draft or returned plan (If-Match)")
-def update_plan(plan: PlanDep, body: PlanUpdate, request: Request, session: SessionDep,
-                principal: CurrentPrincipal, response: Response, orgs: Orgs) -> PlanOut:
+@router.patch(
+    "/plans/{plan_id}",
+    response_model=PlanOut,
+    dependencies=[PlanEditor],
+    summary="Edit a draft or returned plan (If-Match)",
+)
+def update_plan(
+    plan: PlanDep,
+    body: PlanUpdate,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    orgs: Orgs,
+) -> PlanOut:
     service.update_plan(session, request, principal, plan, body)
     return _answer(response, plan, orgs)
 
 
-@router.post("/plans/{plan_id}/submit", response_model=PlanOut, dependencies=[PlanEditor],
-             summary="Submit the plan to the province (stores a snapshot)")
-def submit_plan(plan: PlanDep, request: Request, session: SessionDep, principal: CurrentPrincipal,
-                scope: CurrentScope, response: Response, orgs: Orgs) -> PlanOut:
+@router.delete(
+    "/plans/{plan_id}",
+    status_code=204,
+    response_class=Response,
+    dependencies=[PlanEditor],
+    summary="Delete a draft that was never submitted (If-Match)",
+)
+def delete_plan(plan: PlanDep, request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    service.delete_plan(session, request, principal, plan)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/plans/{plan_id}/submit",
+    response_model=PlanOut,
+    dependencies=[PlanEditor],
+    summary="Submit the plan to the province (stores a snapshot)",
+)
+def submit_plan(
+    plan: PlanDep,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    scope: CurrentScope,
+    response: Response,
+    orgs: Orgs,
+) -> PlanOut:
     service.submit(session, request, principal, scope, plan)
     return _answer(response, plan, orgs)
 
 
-@router.post("/plans/{plan_id}/approve", response_model=PlanOut, dependencies=[ProvinceOnly],
-             summary="Approve the submitted plan (province)")
-def approve_plan(plan: PlanDep, request: Request, session: SessionDep, principal: CurrentPrincipal,
-                 response: Response, orgs: Orgs, body: ApproveBody | None = None) -> PlanOut:
+@router.post(
+    "/plans/{plan_id}/approve",
+    response_model=PlanOut,
+    dependencies=[ProvinceOnly],
+    summary="Approve the submitted plan (province)",
+)
+def approve_plan(
+    plan: PlanDep,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    orgs: Orgs,
+    body: ApproveBody | None = None,
+) -> PlanOut:
     service.approve(session, request, principal, plan, body.comment if body else "")
     return _answer(response, plan, orgs)
 
 
-@router.post("/plans/{plan_id}/return", response_model=PlanOut, dependencies=[ProvinceOnly],
-             summary="Return the submitted plan with comments, overall and per task (province)")
-def return_plan(plan: PlanDep, body: ReturnBody, request: Request, session: SessionDep,
-                principal: CurrentPrincipal, response: Response, orgs: Orgs) -> PlanOut:
+@router.post(
+    "/plans/{plan_id}/return",
+    response_model=PlanOut,
+    dependencies=[ProvinceOnly],
+    summary="Return the submitted plan with comments, overall and per task (province)",
+)
+def return_plan(
+    plan: PlanDep,
+    body: ReturnBody,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    orgs: Orgs,
+) -> PlanOut:
     service.return_plan(session, request, principal, plan, body)
     return _answer(response, plan, orgs)
 
 
-@router.get("/plans/{plan_id}/submissions", response_model=Page[SubmissionOut], dependencies=[ReviewReader],
-            summary="The plan's submissions, oldest first")
+@router.get(
+    "/plans/{plan_id}/submissions",
+    response_model=Page[SubmissionOut],
+    dependencies=[ReviewReader],
+    summary="The plan's submissions, oldest first",
+)
 def list_submissions(plan: PlanDep, session: SessionDep, page: PageDep) -> Page[SubmissionOut]:
     subs = repo.submissions(session, plan.id)
-    window = subs[page.offset: page.offset + page.limit]
-    return Page(items=[SubmissionOut.model_validate(s, from_attributes=True) for s in window], total=len(subs),
-                limit=page.limit, offset=page.offset)
+    window = subs[page.offset : page.offset + page.limit]
+    return Page(
+        items=[SubmissionOut.model_validate(s, from_attributes=True) for s in window],
+        total=len(subs),
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
-@router.get("/plans/{plan_id}/submissions/{seq}", response_model=SubmissionDetail, dependencies=[ReviewReader],
-            summary="One submission with its snapshot")
+@router.get(
+    "/plans/{plan_id}/submissions/{seq}",
+    response_model=SubmissionDetail,
+    dependencies=[ReviewReader],
+    summary="One submission with its snapshot",
+)
 def get_submission(plan: PlanDep, seq: int, session: SessionDep) -> SubmissionDetail:
     sub = repo.submission(session, plan.id, seq)
     if sub is None:
@@ -123,19 +205,31 @@ def get_submission(plan: PlanDep, seq: int, session: SessionDep) -> SubmissionDe
     return SubmissionDetail.model_validate(sub, from_attributes=True)
 
 
-@router.get("/plans/{plan_id}/diff", response_model=PlanDiff, dependencies=[ReviewReader],
-            summary="What changed between a submission (default: the latest) and the one before it")
+@router.get(
+    "/plans/{plan_id}/diff",
+    response_model=PlanDiff,
+    dependencies=[ReviewReader],
+    summary="What changed between a submission (default: the latest) and the one before it",
+)
 def get_diff(plan: PlanDep, session: SessionDep, seq: Annotated[int | None, Query(ge=1)] = None) -> PlanDiff:
     return service.diff(session, plan, seq)
 
 
-@router.get("/plans/{plan_id}/comments", response_model=Page[CommentOut], dependencies=[ReviewReader],
-            summary="The province's review comments, overall (task_id null) and per task")
+@router.get(
+    "/plans/{plan_id}/comments",
+    response_model=Page[CommentOut],
+    dependencies=[ReviewReader],
+    summary="The province's review comments, overall (task_id null) and per task",
+)
 def list_comments(plan: PlanDep, session: SessionDep, page: PageDep) -> Page[CommentOut]:
     comments = repo.comments(session, plan.id)
-    window = comments[page.offset: page.offset + page.limit]
-    return Page(items=[CommentOut.model_validate(c, from_attributes=True) for c in window], total=len(comments),
-                limit=page.limit, offset=page.offset)
+    window = comments[page.offset : page.offset + page.limit]
+    return Page(
+        items=[CommentOut.model_validate(c, from_attributes=True) for c in window],
+        total=len(comments),
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 # -- change requests -----------------------------------------------------------------------------------
@@ -154,42 +248,83 @@ def _cr_answer(response: Response, cr: ChangeRequest) -> ChangeRequestOut:
     return ChangeRequestOut.model_validate(cr, from_attributes=True)
 
 
-@router.post("/plans/{plan_id}/change-requests", response_model=ChangeRequestOut, status_code=201,
-             dependencies=[PlanEditor], summary="Ask the province to change an approved plan")
-def create_change_request(plan: PlanDep, body: ChangeRequestCreate, session: SessionDep,
-                          principal: CurrentPrincipal, scope: CurrentScope, response: Response,
-                          orgs: Orgs) -> ChangeRequestOut:
+@router.post(
+    "/plans/{plan_id}/change-requests",
+    response_model=ChangeRequestOut,
+    status_code=201,
+    dependencies=[PlanEditor],
+    summary="Ask the province to change an approved plan",
+)
+def create_change_request(
+    plan: PlanDep,
+    body: ChangeRequestCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    scope: CurrentScope,
+    response: Response,
+    orgs: Orgs,
+) -> ChangeRequestOut:
     return _cr_answer(response, service.request_change(session, principal, scope, plan, body, orgs))
 
 
-@router.get("/plans/{plan_id}/change-requests", response_model=Page[ChangeRequestOut], dependencies=[ReviewReader],
-            summary="The plan's change requests, newest first")
-def list_change_requests(plan: PlanDep, session: SessionDep, scope: CurrentScope, page: PageDep,
-                         status: str | None = None) -> Page[ChangeRequestOut]:
+@router.get(
+    "/plans/{plan_id}/change-requests",
+    response_model=Page[ChangeRequestOut],
+    dependencies=[ReviewReader],
+    summary="The plan's change requests, newest first",
+)
+def list_change_requests(
+    plan: PlanDep, session: SessionDep, scope: CurrentScope, page: PageDep, status: str | None = None
+) -> Page[ChangeRequestOut]:
     items, total = paginate(session, repo.change_requests_stmt(scope, plan.id, status), page)
-    return Page(items=[ChangeRequestOut.model_validate(c, from_attributes=True) for c in items], total=total,
-                limit=page.limit, offset=page.offset)
+    return Page(
+        items=[ChangeRequestOut.model_validate(c, from_attributes=True) for c in items],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
-@router.get("/change-requests/{cr_id}", response_model=ChangeRequestOut, dependencies=[ReviewReader],
-            summary="A change request")
+@router.get(
+    "/change-requests/{cr_id}", response_model=ChangeRequestOut, dependencies=[ReviewReader], summary="A change request"
+)
 def get_change_request(cr: ChangeRequestDep, response: Response) -> ChangeRequestOut:
     return _cr_answer(response, cr)
 
 
-@router.post("/change-requests/{cr_id}/approve", response_model=ChangeRequestOut, dependencies=[ProvinceOnly],
-             summary="Approve a change request and apply it (province)")
-def approve_change_request(cr: ChangeRequestDep, request: Request, session: SessionDep,
-                           principal: CurrentPrincipal, response: Response, orgs: Orgs,
-                           body: ChangeDecision | None = None) -> ChangeRequestOut:
+@router.post(
+    "/change-requests/{cr_id}/approve",
+    response_model=ChangeRequestOut,
+    dependencies=[ProvinceOnly],
+    summary="Approve a change request and apply it (province)",
+)
+def approve_change_request(
+    cr: ChangeRequestDep,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    orgs: Orgs,
+    body: ChangeDecision | None = None,
+) -> ChangeRequestOut:
     service.decide_change(session, request, principal, cr, True, body.comment if body else "", orgs)
     return _cr_answer(response, cr)
 
 
-@router.post("/change-requests/{cr_id}/reject", response_model=ChangeRequestOut, dependencies=[ProvinceOnly],
-             summary="Reject a change request (province)")
-def reject_change_request(cr: ChangeRequestDep, request: Request, session: SessionDep,
-                          principal: CurrentPrincipal, response: Response, orgs: Orgs,
-                          body: ChangeDecision | None = None) -> ChangeRequestOut:
+@router.post(
+    "/change-requests/{cr_id}/reject",
+    response_model=ChangeRequestOut,
+    dependencies=[ProvinceOnly],
+    summary="Reject a change request (province)",
+)
+def reject_change_request(
+    cr: ChangeRequestDep,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    orgs: Orgs,
+    body: ChangeDecision | None = None,
+) -> ChangeRequestOut:
     service.decide_change(session, request, principal, cr, False, body.comment if body else "", orgs)
     return _cr_answer(response, cr)

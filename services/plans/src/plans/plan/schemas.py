@@ -147,8 +147,10 @@ class ChangeRequestCreate(BaseModel):
     kind: ChangeKind
     task_id: int | None = Field(default=None, description="For update_task and update_milestone")
     milestone_id: int | None = Field(default=None, description="For update_milestone")
-    changes: dict[str, Any] = Field(description="update_task: TaskUpdate fields; update_milestone: MilestoneUpdate "
-                                                "fields; add_task: a TaskCreate body")
+    changes: dict[str, Any] = Field(
+        description="update_task: TaskUpdate fields; update_milestone: MilestoneUpdate "
+        "fields; add_task: a TaskCreate body"
+    )
     reason: str = Field(min_length=1, max_length=10_000)
 
 

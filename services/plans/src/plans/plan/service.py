@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from fastapi import Request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,15 +35,25 @@ from plans.tasks import repository as task_repo
 from plans.tasks import service as task_service
 from plans.tasks.models import Milestone, Task
 from plans.tasks.schemas import MilestoneUpdate, TaskCreate, TaskUpdate
+from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
 from sanquan_kernel.etag import check_if_match
-from sanquan_kernel.db import utcnow
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Scope
 
 PLAN_FIELDS = ("title", "summary", "in_annual_work_plan", "rules_text", "systems_text", "submission_due_on")
-SNAPSHOT_TASK_FIELDS = ("category", "title", "description", "department_id", "responsible_user_id",
-                        "responsible_name", "start_on", "due_on", "expected_outputs", "sort_order")
+SNAPSHOT_TASK_FIELDS = (
+    "category",
+    "title",
+    "description",
+    "department_id",
+    "responsible_user_id",
+    "responsible_name",
+    "start_on",
+    "due_on",
+    "expected_outputs",
+    "sort_order",
+)
 SNAPSHOT_MILESTONE_FIELDS = ("seq", "title", "due_on")
 
 
@@ -58,14 +68,27 @@ def approved_on_time(plan: Plan) -> bool:
 
 
 def plan_out(plan: Plan, orgdir: OrgDirectory) -> PlanOut:
-    return PlanOut(id=plan.id, university_id=plan.university_id, university_name=orgdir.name(plan.university_id),
-                   year=plan.year, title=plan.title, summary=plan.summary,
-                   in_annual_work_plan=plan.in_annual_work_plan, rules_text=plan.rules_text,
-                   systems_text=plan.systems_text, status=PlanStatus(plan.status),
-                   submission_due_on=plan.submission_due_on, first_submitted_at=plan.first_submitted_at,
-                   submitted_at=plan.submitted_at, approved_at=plan.approved_at, returned_at=plan.returned_at,
-                   approved_on_time=approved_on_time(plan), created_at=plan.created_at, updated_at=plan.updated_at,
-                   version=plan.version)
+    return PlanOut(
+        id=plan.id,
+        university_id=plan.university_id,
+        university_name=orgdir.name(plan.university_id),
+        year=plan.year,
+        title=plan.title,
+        summary=plan.summary,
+        in_annual_work_plan=plan.in_annual_work_plan,
+        rules_text=plan.rules_text,
+        systems_text=plan.systems_text,
+        status=PlanStatus(plan.status),
+        submission_due_on=plan.submission_due_on,
+        first_submitted_at=plan.first_submitted_at,
+        submitted_at=plan.submitted_at,
+        approved_at=plan.approved_at,
+        returned_at=plan.returned_at,
+        approved_on_time=approved_on_time(plan),
+        created_at=plan.created_at,
+        updated_at=plan.updated_at,
+        version=plan.version,
+    )
 
 
 def _fields(plan: Plan) -> dict[str, Any]:
@@ -75,8 +98,9 @@ def _fields(plan: Plan) -> dict[str, Any]:
 def create_plan(session: Session, principal: Principal, university_id: int, body: PlanCreate) -> Plan:
     if repo.find_plan(session, university_id, body.year) is not None:
         raise Conflict(f"The university already has a plan for {body.year}")  # P1
-    plan = Plan(university_id=university_id, created_by=principal.subject, status=PlanStatus.DRAFT.value,
-                **body.model_dump())
+    plan = Plan(
+        university_id=university_id, created_by=principal.subject, status=PlanStatus.DRAFT.value, **body.model_dump()
+    )
     session.add(plan)
     try:
         with session.begin_nested():
@@ -98,8 +122,26 @@ def update_plan(session: Session, request: Request, principal: Principal, plan: 
         setattr(plan, k, v)
     plan.version += 1
     session.flush()
-    audit(session, principal, "plan.update", "plan", plan.id, university_id=plan.university_id, before=before,
-          after=_fields(plan))
+    audit(
+        session,
+        principal,
+        "plan.update",
+        "plan",
+        plan.id,
+        university_id=plan.university_id,
+        before=before,
+        after=_fields(plan),
+    )
+
+
+def delete_plan(session: Session, request: Request, principal: Principal, plan: Plan) -> None:
+    """A plan that was never submitted may be withdrawn; once submitted, its record stays."""
+    check_if_match(request, plan.version)
+    if plan.status != PlanStatus.DRAFT or plan.first_submitted_at is not None:
+        raise Conflict("Only a draft that was never submitted can be deleted")
+    audit(session, principal, "plan.delete", "plan", plan.id, university_id=plan.university_id, before=_fields(plan))
+    session.delete(plan)
+    session.flush()
 
 
 # -- snapshot and diff ---------------------------------------------------------------------------------
@@ -112,10 +154,16 @@ def snapshot(session: Session, scope: Scope, plan: Plan) -> dict[str, Any]:
     ms = task_repo.milestones_of(session, [t.id for t in tasks])
     return {
         "plan": {f: _value(getattr(plan, f)) for f in ("id", "university_id", "year", *PLAN_FIELDS)},
-        "tasks": [{"id": t.id, **{f: _value(getattr(t, f)) for f in SNAPSHOT_TASK_FIELDS},
-                   "milestones": [{"id": m.id, **{f: _value(getattr(m, f)) for f in SNAPSHOT_MILESTONE_FIELDS}}
-                                  for m in ms[t.id]]}
-                  for t in tasks],
+        "tasks": [
+            {
+                "id": t.id,
+                **{f: _value(getattr(t, f)) for f in SNAPSHOT_TASK_FIELDS},
+                "milestones": [
+                    {"id": m.id, **{f: _value(getattr(m, f)) for f in SNAPSHOT_MILESTONE_FIELDS}} for m in ms[t.id]
+                ],
+            }
+            for t in tasks
+        ],
     }
 
 
@@ -123,8 +171,9 @@ def _field_changes(old: dict[str, Any], new: dict[str, Any], fields: tuple[str, 
     return [FieldChange(field=f, old=old.get(f), new=new.get(f)) for f in fields if old.get(f) != new.get(f)]
 
 
-def diff_snapshots(plan_id: int, old: dict[str, Any] | None, new: dict[str, Any], from_seq: int | None,
-                   to_seq: int) -> PlanDiff:
+def diff_snapshots(
+    plan_id: int, old: dict[str, Any] | None, new: dict[str, Any], from_seq: int | None, to_seq: int
+) -> PlanDiff:
     """Tasks and milestones are matched by id: added, removed, or changed field by field."""
     old = old or {"plan": {}, "tasks": []}
     old_tasks = {t["id"]: t for t in old["tasks"]}
@@ -137,20 +186,28 @@ def diff_snapshots(plan_id: int, old: dict[str, Any] | None, new: dict[str, Any]
         om = {m["id"]: m for m in ot["milestones"]}
         nm = {m["id"]: m for m in nt["milestones"]}
         tc = TaskChange(
-            id=tid, title=nt["title"], changes=_field_changes(ot, nt, SNAPSHOT_TASK_FIELDS),
+            id=tid,
+            title=nt["title"],
+            changes=_field_changes(ot, nt, SNAPSHOT_TASK_FIELDS),
             milestones_added=[ItemRef(id=i, title=m["title"]) for i, m in nm.items() if i not in om],
             milestones_removed=[ItemRef(id=i, title=m["title"]) for i, m in om.items() if i not in nm],
-            milestones_changed=[MilestoneChange(id=i, title=m["title"],
-                                                changes=_field_changes(om[i], m, SNAPSHOT_MILESTONE_FIELDS))
-                                for i, m in nm.items() if i in om and om[i] != m])
+            milestones_changed=[
+                MilestoneChange(id=i, title=m["title"], changes=_field_changes(om[i], m, SNAPSHOT_MILESTONE_FIELDS))
+                for i, m in nm.items()
+                if i in om and om[i] != m
+            ],
+        )
         if tc.changes or tc.milestones_added or tc.milestones_removed or tc.milestones_changed:
             changed.append(tc)
-    return PlanDiff(plan_id=plan_id, from_seq=from_seq, to_seq=to_seq,
-                    plan_changes=_field_changes(old["plan"], new["plan"], PLAN_FIELDS) if old["plan"] else [],
-                    tasks_added=[ItemRef(id=i, title=t["title"]) for i, t in new_tasks.items() if i not in old_tasks],
-                    tasks_removed=[ItemRef(id=i, title=t["title"]) for i, t in old_tasks.items()
-                                   if i not in new_tasks],
-                    tasks_changed=changed)
+    return PlanDiff(
+        plan_id=plan_id,
+        from_seq=from_seq,
+        to_seq=to_seq,
+        plan_changes=_field_changes(old["plan"], new["plan"], PLAN_FIELDS) if old["plan"] else [],
+        tasks_added=[ItemRef(id=i, title=t["title"]) for i, t in new_tasks.items() if i not in old_tasks],
+        tasks_removed=[ItemRef(id=i, title=t["title"]) for i, t in old_tasks.items() if i not in new_tasks],
+        tasks_changed=changed,
+    )
 
 
 def diff(session: Session, plan: Plan, seq: int | None) -> PlanDiff:
@@ -158,8 +215,13 @@ def diff(session: Session, plan: Plan, seq: int | None) -> PlanDiff:
     if target is None:
         raise NotFound("No such submission")
     previous = repo.submission(session, plan.id, target.seq - 1) if target.seq > 1 else None
-    return diff_snapshots(plan.id, previous.snapshot if previous else None, target.snapshot,
-                          previous.seq if previous else None, target.seq)
+    return diff_snapshots(
+        plan.id,
+        previous.snapshot if previous else None,
+        target.snapshot,
+        previous.seq if previous else None,
+        target.seq,
+    )
 
 
 # -- review --------------------------------------------------------------------------------------------
@@ -170,17 +232,20 @@ def submit(session: Session, request: Request, principal: Principal, scope: Scop
     snap = snapshot(session, scope, plan)
     if not snap["tasks"]:
         raise Conflict("A plan needs at least one task before it is submitted")  # P2
-    sub = PlanSubmission(plan_id=plan.id, university_id=plan.university_id,
-                         seq=repo.next_submission_seq(session, plan.id), submitted_by=principal.subject,
-                         snapshot=snap)
+    sub = PlanSubmission(
+        plan_id=plan.id,
+        university_id=plan.university_id,
+        seq=repo.next_submission_seq(session, plan.id),
+        submitted_by=principal.subject,
+        snapshot=snap,
+    )
     session.add(sub)
     session.flush()
     plan.status = PlanStatus.SUBMITTED.value
     plan.submitted_at = sub.submitted_at
     plan.first_submitted_at = plan.first_submitted_at or sub.submitted_at
     plan.version += 1
-    audit(session, principal, "plan.submit", "plan", plan.id, university_id=plan.university_id,
-          after={"seq": sub.seq})
+    audit(session, principal, "plan.submit", "plan", plan.id, university_id=plan.university_id, after={"seq": sub.seq})
     return sub
 
 
@@ -197,13 +262,20 @@ def approve(session: Session, request: Request, principal: Principal, plan: Plan
     sub = _pending_submission(session, plan)
     sub.outcome, sub.decided_at, sub.decided_by = "approved", utcnow(), principal.subject
     if comment:
-        session.add(ReviewComment(plan_id=plan.id, submission_id=sub.id, university_id=plan.university_id,
-                                  task_id=None, body=comment, author=principal.subject))
+        session.add(
+            ReviewComment(
+                plan_id=plan.id,
+                submission_id=sub.id,
+                university_id=plan.university_id,
+                task_id=None,
+                body=comment,
+                author=principal.subject,
+            )
+        )
     plan.status, plan.approved_at = PlanStatus.APPROVED.value, sub.decided_at
     plan.version += 1
     session.flush()
-    audit(session, principal, "plan.approve", "plan", plan.id, university_id=plan.university_id,
-          after={"seq": sub.seq})
+    audit(session, principal, "plan.approve", "plan", plan.id, university_id=plan.university_id, after={"seq": sub.seq})
 
 
 def return_plan(session: Session, request: Request, principal: Principal, plan: Plan, body: ReturnBody) -> None:
@@ -212,44 +284,72 @@ def return_plan(session: Session, request: Request, principal: Principal, plan: 
     task_ids = {t["id"] for t in sub.snapshot["tasks"]}
     wrong = [i for i, c in enumerate(body.task_comments) if c.task_id not in task_ids]
     if wrong:
-        raise Unprocessable("A comment names a task that is not in the submission",
-                            errors=[{"loc": ["body", "task_comments", i, "task_id"], "msg": "not in the submission"}
-                                    for i in wrong])
+        raise Unprocessable(
+            "A comment names a task that is not in the submission",
+            errors=[{"loc": ["body", "task_comments", i, "task_id"], "msg": "not in the submission"} for i in wrong],
+        )
     sub.outcome, sub.decided_at, sub.decided_by = "returned", utcnow(), principal.subject
-    session.add(ReviewComment(plan_id=plan.id, submission_id=sub.id, university_id=plan.university_id,
-                              task_id=None, body=body.comment, author=principal.subject))
+    session.add(
+        ReviewComment(
+            plan_id=plan.id,
+            submission_id=sub.id,
+            university_id=plan.university_id,
+            task_id=None,
+            body=body.comment,
+            author=principal.subject,
+        )
+    )
     for c in body.task_comments:
-        session.add(ReviewComment(plan_id=plan.id, submission_id=sub.id, university_id=plan.university_id,
-                                  task_id=c.task_id, body=c.body, author=principal.subject))
+        session.add(
+            ReviewComment(
+                plan_id=plan.id,
+                submission_id=sub.id,
+                university_id=plan.university_id,
+                task_id=c.task_id,
+                body=c.body,
+                author=principal.subject,
+            )
+        )
     plan.status, plan.returned_at = PlanStatus.RETURNED.value, sub.decided_at
     plan.version += 1
     session.flush()
-    audit(session, principal, "plan.return", "plan", plan.id, university_id=plan.university_id,
-          after={"seq": sub.seq, "task_comments": len(body.task_comments)})
+    audit(
+        session,
+        principal,
+        "plan.return",
+        "plan",
+        plan.id,
+        university_id=plan.university_id,
+        after={"seq": sub.seq, "task_comments": len(body.task_comments)},
+    )
 
 
 # -- change requests after approval --------------------------------------------------------------------
 def _validated_changes(body: ChangeRequestCreate) -> dict[str, Any]:
-    model: type[TaskUpdate] | type[MilestoneUpdate] | type[TaskCreate] = {
-        "update_task": TaskUpdate, "update_milestone": MilestoneUpdate, "add_task": TaskCreate}[body.kind]
+    models: dict[str, type[BaseModel]] = {
+        "update_task": TaskUpdate,
+        "update_milestone": MilestoneUpdate,
+        "add_task": TaskCreate,
+    }
+    model = models[body.kind]
     try:
         parsed = model.model_validate(body.changes)
     except ValidationError as exc:
-        raise Unprocessable("The changes are not valid", errors=[
-            {"loc": ["body", "changes", *[str(p) for p in e["loc"]]], "msg": e["msg"]} for e in exc.errors()
-        ]) from None
-    changes = parsed.model_dump(mode="json", exclude_unset=body.kind != "add_task")
+        raise Unprocessable(
+            "The changes are not valid",
+            errors=[{"loc": ["body", "changes", *[str(p) for p in e["loc"]]], "msg": e["msg"]} for e in exc.errors()],
+        ) from None
+    changes: dict[str, Any] = parsed.model_dump(mode="json", exclude_unset=body.kind != "add_task")
     if not changes:
-        raise Unprocessable("The change request changes nothing", errors=[{"loc": ["body", "changes"],
-                                                                           "msg": "empty"}])
+        raise Unprocessable("The change request changes nothing", errors=[{"loc": ["body", "changes"], "msg": "empty"}])
     return changes
 
 
-def request_change(session: Session, principal: Principal, scope: Scope, plan: Plan, body: ChangeRequestCreate,
-                   orgdir: OrgDirectory) -> ChangeRequest:
+def request_change(
+    session: Session, principal: Principal, scope: Scope, plan: Plan, body: ChangeRequestCreate, orgdir: OrgDirectory
+) -> ChangeRequest:
     if plan.status != PlanStatus.APPROVED:
-        raise Conflict("Change requests are for approved plans; edit the plan directly while it is a draft or "
-                       "returned")
+        raise Conflict("Change requests are for approved plans; edit the plan directly while it is a draft or returned")
     changes = _validated_changes(body)
     task: Task | None = None
     if body.kind in ("update_task", "update_milestone"):
@@ -263,18 +363,39 @@ def request_change(session: Session, principal: Principal, scope: Scope, plan: P
     dept = changes.get("department_id")
     if dept is not None:
         task_service.check_department(orgdir, dept, plan.university_id)
-    cr = ChangeRequest(plan_id=plan.id, university_id=plan.university_id, kind=body.kind, task_id=body.task_id,
-                       milestone_id=body.milestone_id if body.kind == "update_milestone" else None,
-                       changes=changes, reason=body.reason, requested_by=principal.subject)
+    cr = ChangeRequest(
+        plan_id=plan.id,
+        university_id=plan.university_id,
+        kind=body.kind,
+        task_id=body.task_id,
+        milestone_id=body.milestone_id if body.kind == "update_milestone" else None,
+        changes=changes,
+        reason=body.reason,
+        requested_by=principal.subject,
+    )
     session.add(cr)
     session.flush()
-    audit(session, principal, "change_request.create", "change_request", cr.id, university_id=plan.university_id,
-          after={"kind": body.kind, "task_id": body.task_id, "changes": changes})
+    audit(
+        session,
+        principal,
+        "change_request.create",
+        "change_request",
+        cr.id,
+        university_id=plan.university_id,
+        after={"kind": body.kind, "task_id": body.task_id, "changes": changes},
+    )
     return cr
 
 
-def decide_change(session: Session, request: Request, principal: Principal, cr: ChangeRequest,
-                  approve_it: bool, comment: str, orgdir: OrgDirectory) -> None:
+def decide_change(
+    session: Session,
+    request: Request,
+    principal: Principal,
+    cr: ChangeRequest,
+    approve_it: bool,
+    comment: str,
+    orgdir: OrgDirectory,
+) -> None:
     """P4: the province approves (the change is applied now, in the same transaction) or rejects."""
     check_if_match(request, cr.version)
     if cr.status != "pending":
@@ -294,9 +415,9 @@ def decide_change(session: Session, request: Request, principal: Principal, cr: 
             m = session.get(Milestone, cr.milestone_id)
             if m is None:
                 raise Conflict("The milestone no longer exists")
-            task_service.apply_milestone_update(session, principal, m,
-                                                MilestoneUpdate.model_validate(cr.changes)
-                                                .model_dump(exclude_unset=True))
+            task_service.apply_milestone_update(
+                session, principal, m, MilestoneUpdate.model_validate(cr.changes).model_dump(exclude_unset=True)
+            )
             from plans.letters.service import refresh_letters
 
             refresh_letters(session, plan.id)
@@ -304,5 +425,12 @@ def decide_change(session: Session, request: Request, principal: Principal, cr: 
     cr.decided_by, cr.decided_at, cr.decision_comment = principal.subject, utcnow(), comment
     cr.version += 1
     session.flush()
-    audit(session, principal, f"change_request.{cr.status}", "change_request", cr.id,
-          university_id=cr.university_id, after={"comment": comment})
+    audit(
+        session,
+        principal,
+        f"change_request.{cr.status}",
+        "change_request",
+        cr.id,
+        university_id=cr.university_id,
+        after={"comment": comment},
+    )

@@ -8,15 +8,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy.orm import Session, load_only
 
 from plans.common import FundingKind, WorkStatus, plan_visible
 from plans.letters.models import ResponsibilityLetter
 from plans.plan.models import Plan
 from plans.resources.models import FundingLine, WorkStudyPosts
 from plans.tasks.models import Milestone, Task
-from plans.tasks.repository import milestone_overdue, task_overdue, task_visible
+from plans.tasks.repository import milestone_overdue, milestone_visible, task_overdue, task_visible
 from sanquan_kernel.principal import Scope
 
 DONE = WorkStatus.DONE.value
@@ -56,49 +56,92 @@ class YearFigures:
 
 
 def _uni_filter(col: Any, university_id: int | None) -> ColumnElement[bool]:
-    return col == university_id if university_id is not None else and_(True)  # type: ignore[no-any-return]
+    return col == university_id if university_id is not None else true()
 
 
-def year_figures(session: Session, scope: Scope, year: int, as_of: date, *,
-                 university_id: int | None = None) -> YearFigures:
+#: What the figures need of a plan (its texts can be long and are not read here).
+_PLAN_FIGURES = (
+    Plan.id,
+    Plan.university_id,
+    Plan.status,
+    Plan.submission_due_on,
+    Plan.first_submitted_at,
+    Plan.in_annual_work_plan,
+)
+
+
+def year_figures(
+    session: Session, scope: Scope, year: int, as_of: date, *, university_id: int | None = None
+) -> YearFigures:
     """Five grouped queries, whatever the number of universities."""
     out = YearFigures()
-    for plan in session.scalars(select(Plan).where(Plan.year == year, plan_visible(scope, Plan.university_id),
-                                                   _uni_filter(Plan.university_id, university_id))):
+    for plan in session.scalars(
+        select(Plan)
+        .options(load_only(*_PLAN_FIGURES))
+        .where(
+            Plan.year == year, plan_visible(scope, Plan.university_id), _uni_filter(Plan.university_id, university_id)
+        )
+    ):
         out.plans[plan.university_id] = plan
 
     task_rows = session.execute(
-        select(Task.university_id, Task.category, func.count(),
-               func.count().filter(Task.status == DONE), func.count().filter(task_overdue(as_of)))
+        select(
+            Task.university_id,
+            Task.category,
+            func.count(),
+            func.count().filter(Task.status == DONE),
+            func.count().filter(task_overdue(as_of)),
+        )
         .join(Plan, Plan.id == Task.plan_id)
         .where(Plan.year == year, task_visible(scope), _uni_filter(Task.university_id, university_id))
-        .group_by(Task.university_id, Task.category))
+        .group_by(Task.university_id, Task.category)
+    )
     for uni, cat, total, done, overdue in task_rows:
         out.tasks.setdefault(uni, {})[cat] = Counts(int(total), int(done), int(overdue))
 
     ms_rows = session.execute(
-        select(Milestone.university_id, func.count(), func.count().filter(Milestone.status == DONE),
-               func.count().filter(milestone_overdue(as_of)),
-               func.count().filter(or_(Milestone.due_on <= as_of, Milestone.status == DONE)),
-               func.count().filter(and_(Milestone.status == DONE, Milestone.completed_on <= Milestone.due_on)))
-        .join(Task, Task.id == Milestone.task_id).join(Plan, Plan.id == Task.plan_id)
-        .where(Plan.year == year, task_visible(scope), _uni_filter(Milestone.university_id, university_id))
-        .group_by(Milestone.university_id))
+        select(
+            Milestone.university_id,
+            func.count(),
+            func.count().filter(Milestone.status == DONE),
+            func.count().filter(milestone_overdue(as_of)),
+            func.count().filter(or_(Milestone.due_on <= as_of, Milestone.status == DONE)),
+            func.count().filter(and_(Milestone.status == DONE, Milestone.completed_on <= Milestone.due_on)),
+        )
+        .where(
+            Milestone.plan_id.in_(select(Plan.id).where(Plan.year == year)),
+            milestone_visible(scope),
+            _uni_filter(Milestone.university_id, university_id),
+        )
+        .group_by(Milestone.university_id)
+    )
     for uni, total, done, overdue, due, on_time in ms_rows:
         out.milestones[uni] = MilestoneCounts(int(total), int(done), int(overdue), int(due), int(on_time))
 
-    for ws in session.scalars(select(WorkStudyPosts).where(
-            WorkStudyPosts.year == year, plan_visible(scope, WorkStudyPosts.university_id),
-            _uni_filter(WorkStudyPosts.university_id, university_id))):
+    for ws in session.scalars(
+        select(WorkStudyPosts).where(
+            WorkStudyPosts.year == year,
+            plan_visible(scope, WorkStudyPosts.university_id),
+            _uni_filter(WorkStudyPosts.university_id, university_id),
+        )
+    ):
         out.work_study[ws.university_id] = ws
 
     fund_rows = session.execute(
-        select(FundingLine.university_id, FundingLine.kind, func.count(),
-               func.coalesce(func.sum(FundingLine.planned_amount), 0),
-               func.coalesce(func.sum(FundingLine.spent_amount), 0))
-        .where(FundingLine.year == year, plan_visible(scope, FundingLine.university_id),
-               _uni_filter(FundingLine.university_id, university_id))
-        .group_by(FundingLine.university_id, FundingLine.kind))
+        select(
+            FundingLine.university_id,
+            FundingLine.kind,
+            func.count(),
+            func.coalesce(func.sum(FundingLine.planned_amount), 0),
+            func.coalesce(func.sum(FundingLine.spent_amount), 0),
+        )
+        .where(
+            FundingLine.year == year,
+            plan_visible(scope, FundingLine.university_id),
+            _uni_filter(FundingLine.university_id, university_id),
+        )
+        .group_by(FundingLine.university_id, FundingLine.kind)
+    )
     for uni, kind, lines, planned, spent in fund_rows:
         f = out.funding.setdefault(uni, Funding())
         if kind == FundingKind.SPECIAL_FUND:
@@ -111,24 +154,43 @@ def year_figures(session: Session, scope: Scope, year: int, as_of: date, *,
 # -- one university's dashboard ------------------------------------------------------------------------
 def tasks_by_department(session: Session, scope: Scope, plan_id: int, as_of: date) -> list[tuple[int, Counts]]:
     rows = session.execute(
-        select(Task.department_id, func.count(), func.count().filter(Task.status == DONE),
-               func.count().filter(task_overdue(as_of)))
-        .where(Task.plan_id == plan_id, task_visible(scope)).group_by(Task.department_id)
-        .order_by(Task.department_id))
+        select(
+            Task.department_id,
+            func.count(),
+            func.count().filter(Task.status == DONE),
+            func.count().filter(task_overdue(as_of)),
+        )
+        .where(Task.plan_id == plan_id, task_visible(scope))
+        .group_by(Task.department_id)
+        .order_by(Task.department_id)
+    )
     return [(d, Counts(int(t), int(dn), int(o))) for d, t, dn, o in rows]
 
 
 def percent_by_category(session: Session, scope: Scope, plan_id: int) -> dict[str, float]:
-    rows = session.execute(select(Task.category, func.avg(Task.percent))
-                           .where(Task.plan_id == plan_id, task_visible(scope)).group_by(Task.category))
+    rows = session.execute(
+        select(Task.category, func.avg(Task.percent))
+        .where(Task.plan_id == plan_id, task_visible(scope))
+        .group_by(Task.category)
+    )
     return {c: round(float(avg or 0), 1) for c, avg in rows}
 
 
-def milestones_between(session: Session, scope: Scope, plan_id: int, *, overdue_as_of: date | None = None,
-                       due_from: date | None = None, due_to: date | None = None,
-                       limit: int = 200) -> list[tuple[Milestone, Task]]:
-    stmt = (select(Milestone, Task).join(Task, Task.id == Milestone.task_id)
-            .where(Task.plan_id == plan_id, task_visible(scope), Milestone.status != DONE))
+def milestones_between(
+    session: Session,
+    scope: Scope,
+    plan_id: int,
+    *,
+    overdue_as_of: date | None = None,
+    due_from: date | None = None,
+    due_to: date | None = None,
+    limit: int = 200,
+) -> list[tuple[Milestone, Task]]:
+    stmt = (
+        select(Milestone, Task)
+        .join(Task, Task.id == Milestone.task_id)
+        .where(Task.plan_id == plan_id, task_visible(scope), Milestone.status != DONE)
+    )
     if overdue_as_of is not None:
         stmt = stmt.where(milestone_overdue(overdue_as_of))
     if due_from is not None:
@@ -140,15 +202,22 @@ def milestones_between(session: Session, scope: Scope, plan_id: int, *, overdue_
 
 def letter_counts(session: Session, scope: Scope, plan_id: int) -> dict[str, int]:
     L = ResponsibilityLetter
-    rows = session.execute(select(L.status, func.count()).where(
-        L.plan_id == plan_id, scope.where(university=L.university_id, department=L.department_id))
-        .group_by(L.status))
+    rows = session.execute(
+        select(L.status, func.count())
+        .where(L.plan_id == plan_id, scope.where(university=L.university_id, department=L.department_id))
+        .group_by(L.status)
+    )
     return {s: int(n) for s, n in rows}
 
 
 def plan_tasks_with_milestones(session: Session, scope: Scope, plan_id: int) -> list[tuple[Task, Milestone | None]]:
     """For the plan export: every visible task with each of its milestones (one row per pair)."""
-    return [(t, m) for t, m in session.execute(
-        select(Task, Milestone).outerjoin(Milestone, Milestone.task_id == Task.id)
-        .where(Task.plan_id == plan_id, task_visible(scope))
-        .order_by(Task.sort_order, Task.id, Milestone.seq, Milestone.id))]
+    return [
+        (t, m)
+        for t, m in session.execute(
+            select(Task, Milestone)
+            .outerjoin(Milestone, Milestone.task_id == Task.id)
+            .where(Task.plan_id == plan_id, task_visible(scope))
+            .order_by(Task.sort_order, Task.id, Milestone.seq, Milestone.id)
+        )
+    ]

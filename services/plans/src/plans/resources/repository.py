@@ -10,8 +10,9 @@ from plans.resources.models import FundingLine, WorkStudyPosts
 from sanquan_kernel.principal import Scope
 
 
-def funding_stmt(scope: Scope, *, year: int | None, university_id: int | None,
-                 kind: str | None) -> Select[tuple[FundingLine]]:
+def funding_stmt(
+    scope: Scope, *, year: int | None, university_id: int | None, kind: str | None
+) -> Select[tuple[FundingLine]]:
     stmt = select(FundingLine).where(plan_visible(scope, FundingLine.university_id))
     if year is not None:
         stmt = stmt.where(FundingLine.year == year)
@@ -23,12 +24,14 @@ def funding_stmt(scope: Scope, *, year: int | None, university_id: int | None,
 
 
 def get_funding(session: Session, scope: Scope, line_id: int) -> FundingLine | None:
-    return session.scalar(select(FundingLine).where(FundingLine.id == line_id,
-                                                    plan_visible(scope, FundingLine.university_id)))
+    return session.scalar(
+        select(FundingLine).where(FundingLine.id == line_id, plan_visible(scope, FundingLine.university_id))
+    )
 
 
-def work_study_stmt(scope: Scope, *, year: int | None, university_id: int | None,
-                    below_minimum: bool = False) -> Select[tuple[WorkStudyPosts]]:
+def work_study_stmt(
+    scope: Scope, *, year: int | None, university_id: int | None, below_minimum: bool = False
+) -> Select[tuple[WorkStudyPosts]]:
     stmt = select(WorkStudyPosts).where(plan_visible(scope, WorkStudyPosts.university_id))
     if year is not None:
         stmt = stmt.where(WorkStudyPosts.year == year)
@@ -36,12 +39,14 @@ def work_study_stmt(scope: Scope, *, year: int | None, university_id: int | None
         stmt = stmt.where(WorkStudyPosts.university_id == university_id)
     if below_minimum:
         # P6, in integers: fewer than one work-study post per ten posts
-        stmt = stmt.where(or_(WorkStudyPosts.work_study_posts * 10 < WorkStudyPosts.total_posts,
-                              WorkStudyPosts.total_posts == 0))
+        stmt = stmt.where(
+            or_(WorkStudyPosts.work_study_posts * 10 < WorkStudyPosts.total_posts, WorkStudyPosts.total_posts == 0)
+        )
     return stmt.order_by(WorkStudyPosts.year.desc(), WorkStudyPosts.university_id)
 
 
 def find_work_study(session: Session, university_id: int, year: int) -> WorkStudyPosts | None:
     """The natural key, for the writer's own university."""
-    return session.scalar(select(WorkStudyPosts).where(WorkStudyPosts.university_id == university_id,
-                                                       WorkStudyPosts.year == year))
+    return session.scalar(
+        select(WorkStudyPosts).where(WorkStudyPosts.university_id == university_id, WorkStudyPosts.year == year)
+    )

@@ -33,65 +33,115 @@ def load_funding(line_id: int, session: SessionDep, scope: CurrentScope) -> Fund
 FundingDep = Annotated[FundingLine, Depends(load_funding)]
 
 
-@router.get("/funding-lines", response_model=Page[FundingOut], dependencies=[PlanReader],
-            summary="Funding lines (P5: the special fund and other funding), planned and spent")
-def list_funding(session: SessionDep, scope: CurrentScope, page: PageDep, year: Year = None,
-                 university_id: int | None = None, kind: FundingKind | None = None) -> Page[FundingOut]:
+@router.get(
+    "/funding-lines",
+    response_model=Page[FundingOut],
+    dependencies=[PlanReader],
+    summary="Funding lines (P5: the special fund and other funding), planned and spent",
+)
+def list_funding(
+    session: SessionDep,
+    scope: CurrentScope,
+    page: PageDep,
+    year: Year = None,
+    university_id: int | None = None,
+    kind: FundingKind | None = None,
+) -> Page[FundingOut]:
     stmt = repo.funding_stmt(scope, year=year, university_id=university_id, kind=kind.value if kind else None)
     items, total = paginate(session, stmt, page)
     return Page(items=[service.funding_out(f) for f in items], total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/funding-lines", response_model=FundingOut, status_code=201, dependencies=[PlanEditor],
-             summary="Add a funding line of the caller's university")
-def create_funding(body: FundingCreate, session: SessionDep, principal: CurrentPrincipal,
-                   response: Response) -> FundingOut:
+@router.post(
+    "/funding-lines",
+    response_model=FundingOut,
+    status_code=201,
+    dependencies=[PlanEditor],
+    summary="Add a funding line of the caller's university",
+)
+def create_funding(
+    body: FundingCreate, session: SessionDep, principal: CurrentPrincipal, response: Response
+) -> FundingOut:
     line = service.create_funding(session, principal, own_university(principal), body)
     set_etag(response, line.version)
     return service.funding_out(line)
 
 
-@router.get("/funding-lines/{line_id}", response_model=FundingOut, dependencies=[PlanReader],
-            summary="A funding line")
+@router.get("/funding-lines/{line_id}", response_model=FundingOut, dependencies=[PlanReader], summary="A funding line")
 def get_funding(line: FundingDep, response: Response) -> FundingOut:
     set_etag(response, line.version)
     return service.funding_out(line)
 
 
-@router.patch("/funding-lines/{line_id}", response_model=FundingOut, dependencies=[PlanEditor],
-              summary="Edit a funding line, e.g. the amount spent (If-Match)")
-def update_funding(line: FundingDep, body: FundingUpdate, request: Request, session: SessionDep,
-                   principal: CurrentPrincipal, response: Response) -> FundingOut:
+@router.patch(
+    "/funding-lines/{line_id}",
+    response_model=FundingOut,
+    dependencies=[PlanEditor],
+    summary="Edit a funding line, e.g. the amount spent (If-Match)",
+)
+def update_funding(
+    line: FundingDep,
+    body: FundingUpdate,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+) -> FundingOut:
     service.update_funding(session, request, principal, line, body)
     set_etag(response, line.version)
     return service.funding_out(line)
 
 
-@router.delete("/funding-lines/{line_id}", status_code=204, response_class=Response, dependencies=[PlanEditor],
-               summary="Remove a funding line (If-Match)")
+@router.delete(
+    "/funding-lines/{line_id}",
+    status_code=204,
+    response_class=Response,
+    dependencies=[PlanEditor],
+    summary="Remove a funding line (If-Match)",
+)
 def delete_funding(line: FundingDep, request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
     service.delete_funding(session, request, principal, line)
     return Response(status_code=204)
 
 
-@router.get("/work-study-posts", response_model=Page[WorkStudyOut], dependencies=[PlanReader],
-            summary="Work-study posts per university and year (P6), with the ratio and the 10% check")
-def list_work_study(session: SessionDep, scope: CurrentScope, page: PageDep, orgs: Orgs, year: Year = None,
-                    university_id: int | None = None,
-                    below_minimum: Annotated[bool, Query(description="Only those below 10%")] = False
-                    ) -> Page[WorkStudyOut]:
+@router.get(
+    "/work-study-posts",
+    response_model=Page[WorkStudyOut],
+    dependencies=[PlanReader],
+    summary="Work-study posts per university and year (P6), with the ratio and the 10% check",
+)
+def list_work_study(
+    session: SessionDep,
+    scope: CurrentScope,
+    page: PageDep,
+    orgs: Orgs,
+    year: Year = None,
+    university_id: int | None = None,
+    below_minimum: Annotated[bool, Query(description="Only those below 10%")] = False,
+) -> Page[WorkStudyOut]:
     stmt = repo.work_study_stmt(scope, year=year, university_id=university_id, below_minimum=below_minimum)
     items, total = paginate(session, stmt, page)
-    return Page(items=[service.work_study_out(w, orgs) for w in items], total=total, limit=page.limit,
-                offset=page.offset)
+    return Page(
+        items=[service.work_study_out(w, orgs) for w in items], total=total, limit=page.limit, offset=page.offset
+    )
 
 
-@router.put("/work-study-posts/{year}", response_model=WorkStudyOut, dependencies=[PlanEditor],
-            responses={201: {"model": WorkStudyOut, "description": "Created"}},
-            summary="Set the caller's university's posts of a year (201 created, 200 replaced; If-Match)")
-def put_work_study(year: Annotated[int, Path(ge=2000, le=2100)], body: WorkStudyPut, request: Request,
-                   session: SessionDep, principal: CurrentPrincipal, response: Response,
-                   orgs: Orgs) -> WorkStudyOut:
+@router.put(
+    "/work-study-posts/{year}",
+    response_model=WorkStudyOut,
+    dependencies=[PlanEditor],
+    responses={201: {"model": WorkStudyOut, "description": "Created"}},
+    summary="Set the caller's university's posts of a year (201 created, 200 replaced; If-Match)",
+)
+def put_work_study(
+    year: Annotated[int, Path(ge=2000, le=2100)],
+    body: WorkStudyPut,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    orgs: Orgs,
+) -> WorkStudyOut:
     row, created = service.put_work_study(session, request, principal, own_university(principal), year, body)
     response.status_code = 201 if created else 200
     set_etag(response, row.version)

@@ -32,16 +32,31 @@ def work_study_ratio(total_posts: int, work_study_posts: int) -> float:
 
 
 def funding_out(f: FundingLine) -> FundingOut:
-    return FundingOut(id=f.id, university_id=f.university_id, year=f.year, kind=f.kind,  # type: ignore[arg-type]
-                      title=f.title, planned_amount=float(f.planned_amount), spent_amount=float(f.spent_amount),
-                      note=f.note, version=f.version)
+    return FundingOut(
+        id=f.id,
+        university_id=f.university_id,
+        year=f.year,
+        kind=f.kind,
+        title=f.title,
+        planned_amount=float(f.planned_amount),
+        spent_amount=float(f.spent_amount),
+        note=f.note,
+        version=f.version,
+    )
 
 
 def work_study_out(w: WorkStudyPosts, orgdir: OrgDirectory) -> WorkStudyOut:
-    return WorkStudyOut(university_id=w.university_id, university_name=orgdir.name(w.university_id), year=w.year,
-                        total_posts=w.total_posts, work_study_posts=w.work_study_posts,
-                        ratio=work_study_ratio(w.total_posts, w.work_study_posts),
-                        ok=work_study_ok(w.total_posts, w.work_study_posts), note=w.note, version=w.version)
+    return WorkStudyOut(
+        university_id=w.university_id,
+        university_name=orgdir.name(w.university_id),
+        year=w.year,
+        total_posts=w.total_posts,
+        work_study_posts=w.work_study_posts,
+        ratio=work_study_ratio(w.total_posts, w.work_study_posts),
+        ok=work_study_ok(w.total_posts, w.work_study_posts),
+        note=w.note,
+        version=w.version,
+    )
 
 
 def _fields(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -56,13 +71,21 @@ def create_funding(session: Session, principal: Principal, university_id: int, b
     line.kind = body.kind.value
     session.add(line)
     session.flush()
-    audit(session, principal, "funding.create", "funding_line", line.id, university_id=university_id,
-          after=_fields(line, FUNDING_FIELDS))
+    audit(
+        session,
+        principal,
+        "funding.create",
+        "funding_line",
+        line.id,
+        university_id=university_id,
+        after=_fields(line, FUNDING_FIELDS),
+    )
     return line
 
 
-def update_funding(session: Session, request: Request, principal: Principal, line: FundingLine,
-                   body: FundingUpdate) -> None:
+def update_funding(
+    session: Session, request: Request, principal: Principal, line: FundingLine, body: FundingUpdate
+) -> None:
     check_if_match(request, line.version)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     if not changes:
@@ -72,20 +95,36 @@ def update_funding(session: Session, request: Request, principal: Principal, lin
         setattr(line, k, v.value if k == "kind" else v)
     line.version += 1
     session.flush()
-    audit(session, principal, "funding.update", "funding_line", line.id, university_id=line.university_id,
-          before=before, after=_fields(line, FUNDING_FIELDS))
+    audit(
+        session,
+        principal,
+        "funding.update",
+        "funding_line",
+        line.id,
+        university_id=line.university_id,
+        before=before,
+        after=_fields(line, FUNDING_FIELDS),
+    )
 
 
 def delete_funding(session: Session, request: Request, principal: Principal, line: FundingLine) -> None:
     check_if_match(request, line.version)
-    audit(session, principal, "funding.delete", "funding_line", line.id, university_id=line.university_id,
-          before=_fields(line, FUNDING_FIELDS))
+    audit(
+        session,
+        principal,
+        "funding.delete",
+        "funding_line",
+        line.id,
+        university_id=line.university_id,
+        before=_fields(line, FUNDING_FIELDS),
+    )
     session.delete(line)
     session.flush()
 
 
-def put_work_study(session: Session, request: Request, principal: Principal, university_id: int, year: int,
-                   body: WorkStudyPut) -> tuple[WorkStudyPosts, bool]:
+def put_work_study(
+    session: Session, request: Request, principal: Principal, university_id: int, year: int, body: WorkStudyPut
+) -> tuple[WorkStudyPosts, bool]:
     """Create or replace the year's figures (If-Match guards a replace)."""
     row = repo.find_work_study(session, university_id, year)
     names = ("total_posts", "work_study_posts", "note")
@@ -97,8 +136,15 @@ def put_work_study(session: Session, request: Request, principal: Principal, uni
                 session.flush()
         except IntegrityError:
             raise Conflict("The figures of this year were just created by someone else; reload") from None
-        audit(session, principal, "work_study.create", "work_study_posts", row.id, university_id=university_id,
-              after=_fields(row, names))
+        audit(
+            session,
+            principal,
+            "work_study.create",
+            "work_study_posts",
+            row.id,
+            university_id=university_id,
+            after=_fields(row, names),
+        )
         return row, True
     check_if_match(request, row.version)
     before = _fields(row, names)
@@ -106,6 +152,14 @@ def put_work_study(session: Session, request: Request, principal: Principal, uni
         setattr(row, k, v)
     row.version += 1
     session.flush()
-    audit(session, principal, "work_study.update", "work_study_posts", row.id, university_id=university_id,
-          before=before, after=_fields(row, names))
+    audit(
+        session,
+        principal,
+        "work_study.update",
+        "work_study_posts",
+        row.id,
+        university_id=university_id,
+        before=before,
+        after=_fields(row, names),
+    )
     return row, False

@@ -14,7 +14,11 @@ from sanquan_kernel.db import UTCDateTime, utcnow
 
 class Task(Base):
     __tablename__ = "task"
-    __table_args__ = (Index("ix_task_university_id_department_id", "university_id", "department_id"),)
+    # Ids are never reused (SQLite would reuse the highest after a delete): diffs match tasks by id.
+    __table_args__ = (
+        Index("ix_task_university_id_department_id", "university_id", "department_id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
@@ -39,10 +43,14 @@ class Task(Base):
 
 class Milestone(Base):
     __tablename__ = "milestone"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    # Denormalised from the task, so that scope filters and the overview need no join (kept in step on change).
+    plan_id: Mapped[int] = mapped_column(Integer, index=True)
     university_id: Mapped[int] = mapped_column(Integer, index=True)
+    department_id: Mapped[int] = mapped_column(Integer, index=True)
     seq: Mapped[int] = mapped_column(Integer, default=1)
     title: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date] = mapped_column(Date)

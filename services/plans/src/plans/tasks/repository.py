@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from plans.common import WorkStatus
@@ -32,8 +32,14 @@ def get_task(session: Session, scope: Scope, task_id: int) -> Task | None:
     return session.scalar(select(Task).where(Task.id == task_id, task_visible(scope)))
 
 
-def list_tasks_stmt(scope: Scope, plan_id: int, *, category: str | None = None, department_id: int | None = None,
-                    overdue_as_of: date | None = None) -> Select[tuple[Task]]:
+def list_tasks_stmt(
+    scope: Scope,
+    plan_id: int,
+    *,
+    category: str | None = None,
+    department_id: int | None = None,
+    overdue_as_of: date | None = None,
+) -> Select[tuple[Task]]:
     stmt = select(Task).where(Task.plan_id == plan_id, task_visible(scope))
     if category is not None:
         stmt = stmt.where(Task.category == category)
@@ -57,40 +63,67 @@ def milestones_of(session: Session, task_ids: Sequence[int]) -> dict[int, list[M
     out: dict[int, list[Milestone]] = {tid: [] for tid in task_ids}
     if not task_ids:
         return out
-    for m in session.scalars(select(Milestone).where(Milestone.task_id.in_(task_ids))
-                             .order_by(Milestone.task_id, Milestone.seq, Milestone.id)):
+    for m in session.scalars(
+        select(Milestone)
+        .where(Milestone.task_id.in_(task_ids))
+        .order_by(Milestone.task_id, Milestone.seq, Milestone.id)
+    ):
         out[m.task_id].append(m)
     return out
 
 
+def milestone_visible(scope: Scope) -> ColumnElement[bool]:
+    return scope.where(university=Milestone.university_id, department=Milestone.department_id)
+
+
+def move_milestones(session: Session, task_id: int, department_id: int) -> None:
+    """Keep the denormalised department of a task's milestones in step when the task changes department."""
+    session.execute(update(Milestone).where(Milestone.task_id == task_id).values(department_id=department_id))
+
+
 def get_milestone(session: Session, scope: Scope, milestone_id: int) -> tuple[Milestone, Task] | None:
-    row = session.execute(select(Milestone, Task).join(Task, Task.id == Milestone.task_id)
-                          .where(Milestone.id == milestone_id, task_visible(scope))).first()
+    row = session.execute(
+        select(Milestone, Task)
+        .join(Task, Task.id == Milestone.task_id)
+        .where(Milestone.id == milestone_id, task_visible(scope))
+    ).first()
     return (row[0], row[1]) if row else None
 
 
 def next_milestone_seq(session: Session, task_id: int) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(Milestone.seq), 0))
-                              .where(Milestone.task_id == task_id)) or 0) + 1
+    return (
+        int(session.scalar(select(func.coalesce(func.max(Milestone.seq), 0)).where(Milestone.task_id == task_id)) or 0)
+        + 1
+    )
 
 
 def milestone_stats(session: Session, task_id: int) -> tuple[int, int, int, Any]:
     """(count, done, sum of percent, latest completion) of a task's milestones."""
-    row = session.execute(select(func.count(), func.count().filter(Milestone.status == WorkStatus.DONE.value),
-                                 func.coalesce(func.sum(Milestone.percent), 0), func.max(Milestone.completed_on))
-                          .where(Milestone.task_id == task_id)).one()
+    row = session.execute(
+        select(
+            func.count(),
+            func.count().filter(Milestone.status == WorkStatus.DONE.value),
+            func.coalesce(func.sum(Milestone.percent), 0),
+            func.max(Milestone.completed_on),
+        ).where(Milestone.task_id == task_id)
+    ).one()
     return int(row[0]), int(row[1]), int(row[2]), row[3]
 
 
 def progress_stmt(scope: Scope, task_id: int) -> Select[tuple[ProgressReport]]:
-    return (select(ProgressReport).where(ProgressReport.task_id == task_id,
-                                         scope.where(university=ProgressReport.university_id,
-                                                     department=ProgressReport.department_id))
-            .order_by(ProgressReport.reported_at.desc(), ProgressReport.id.desc()))
+    return (
+        select(ProgressReport)
+        .where(
+            ProgressReport.task_id == task_id,
+            scope.where(university=ProgressReport.university_id, department=ProgressReport.department_id),
+        )
+        .order_by(ProgressReport.reported_at.desc(), ProgressReport.id.desc())
+    )
 
 
-def tasks_for_letter(session: Session, plan_id: int, *, department_id: int | None,
-                     responsible_user_id: int | None) -> list[Task]:
+def tasks_for_letter(
+    session: Session, plan_id: int, *, department_id: int | None, responsible_user_id: int | None
+) -> list[Task]:
     """The tasks a responsibility letter covers (the letter itself is already in the caller's scope)."""
     cond = (Task.department_id == department_id) if department_id else (Task.responsible_user_id == responsible_user_id)
     return list(session.scalars(select(Task).where(Task.plan_id == plan_id, cond).order_by(Task.sort_order, Task.id)))

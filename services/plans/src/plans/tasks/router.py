@@ -64,106 +64,184 @@ def _detail(response: Response, session: SessionDep, task: Task, orgs: OrgDirect
     return service.task_detail(session, task, orgs)
 
 
-@router.get("/plans/{plan_id}/tasks", response_model=Page[TaskOut], dependencies=[PlanReader],
-            summary="The plan's tasks the caller can see (a department manager: their department's)")
-def list_tasks(plan: PlanDep, session: SessionDep, scope: CurrentScope, page: PageDep, orgs: Orgs,
-               category: Category | None = None, department_id: int | None = None,
-               overdue: Annotated[bool, Query(description="Only tasks past due and not done")] = False
-               ) -> Page[TaskOut]:
+@router.get(
+    "/plans/{plan_id}/tasks",
+    response_model=Page[TaskOut],
+    dependencies=[PlanReader],
+    summary="The plan's tasks the caller can see (a department manager: their department's)",
+)
+def list_tasks(
+    plan: PlanDep,
+    session: SessionDep,
+    scope: CurrentScope,
+    page: PageDep,
+    orgs: Orgs,
+    category: Category | None = None,
+    department_id: int | None = None,
+    overdue: Annotated[bool, Query(description="Only tasks past due and not done")] = False,
+) -> Page[TaskOut]:
     as_of = today()
-    stmt = repo.list_tasks_stmt(scope, plan.id, category=category.value if category else None,
-                                department_id=department_id, overdue_as_of=as_of if overdue else None)
+    stmt = repo.list_tasks_stmt(
+        scope,
+        plan.id,
+        category=category.value if category else None,
+        department_id=department_id,
+        overdue_as_of=as_of if overdue else None,
+    )
     items, total = paginate(session, stmt, page)
-    return Page(items=[service.task_out(t, orgs, as_of) for t in items], total=total, limit=page.limit,
-                offset=page.offset)
+    return Page(
+        items=[service.task_out(t, orgs, as_of) for t in items], total=total, limit=page.limit, offset=page.offset
+    )
 
 
-@router.post("/plans/{plan_id}/tasks", response_model=TaskDetail, status_code=201, dependencies=[PlanEditor],
-             summary="Add a task (with its milestones) to a draft or returned plan")
-def create_task(plan: PlanDep, body: TaskCreate, session: SessionDep, principal: CurrentPrincipal,
-                response: Response, orgs: Orgs) -> TaskDetail:
+@router.post(
+    "/plans/{plan_id}/tasks",
+    response_model=TaskDetail,
+    status_code=201,
+    dependencies=[PlanEditor],
+    summary="Add a task (with its milestones) to a draft or returned plan",
+)
+def create_task(
+    plan: PlanDep, body: TaskCreate, session: SessionDep, principal: CurrentPrincipal, response: Response, orgs: Orgs
+) -> TaskDetail:
     task = service.create_task(session, principal, plan, body, orgs)
     return _detail(response, session, task, orgs)
 
 
-@router.get("/tasks/{task_id}", response_model=TaskDetail, dependencies=[PlanReader],
-            summary="A task with its milestones")
+@router.get(
+    "/tasks/{task_id}", response_model=TaskDetail, dependencies=[PlanReader], summary="A task with its milestones"
+)
 def get_task(task: TaskDep, session: SessionDep, response: Response, orgs: Orgs) -> TaskDetail:
     return _detail(response, session, task, orgs)
 
 
-@router.patch("/tasks/{task_id}", response_model=TaskDetail, dependencies=[PlanEditor],
-              summary="Edit a task of a draft or returned plan (If-Match)")
-def update_task(task: TaskDep, body: TaskUpdate, request: Request, session: SessionDep,
-                principal: CurrentPrincipal, response: Response, orgs: Orgs) -> TaskDetail:
+@router.patch(
+    "/tasks/{task_id}",
+    response_model=TaskDetail,
+    dependencies=[PlanEditor],
+    summary="Edit a task of a draft or returned plan (If-Match)",
+)
+def update_task(
+    task: TaskDep,
+    body: TaskUpdate,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    orgs: Orgs,
+) -> TaskDetail:
     service.update_task(session, request, principal, _plan_of(session, task), task, body, orgs)
     return _detail(response, session, task, orgs)
 
 
-@router.delete("/tasks/{task_id}", status_code=204, response_class=Response, dependencies=[PlanEditor],
-               summary="Remove a task from a draft or returned plan (If-Match)")
+@router.delete(
+    "/tasks/{task_id}",
+    status_code=204,
+    response_class=Response,
+    dependencies=[PlanEditor],
+    summary="Remove a task from a draft or returned plan (If-Match)",
+)
 def delete_task(task: TaskDep, request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
     service.delete_task(session, request, principal, _plan_of(session, task), task)
     return Response(status_code=204)
 
 
-@router.get("/tasks/{task_id}/milestones", response_model=Page[MilestoneOut], dependencies=[PlanReader],
-            summary="The task's roadmap, in order")
+@router.get(
+    "/tasks/{task_id}/milestones",
+    response_model=Page[MilestoneOut],
+    dependencies=[PlanReader],
+    summary="The task's roadmap, in order",
+)
 def list_milestones(task: TaskDep, session: SessionDep, page: PageDep) -> Page[MilestoneOut]:
     ms = repo.milestones_of(session, [task.id])[task.id]
     as_of = today()
-    window = ms[page.offset: page.offset + page.limit]
-    return Page(items=[service.milestone_out(m, as_of) for m in window], total=len(ms), limit=page.limit,
-                offset=page.offset)
+    window = ms[page.offset : page.offset + page.limit]
+    return Page(
+        items=[service.milestone_out(m, as_of) for m in window], total=len(ms), limit=page.limit, offset=page.offset
+    )
 
 
-@router.post("/tasks/{task_id}/milestones", response_model=MilestoneOut, status_code=201,
-             dependencies=[PlanEditor], summary="Add a milestone to a task of a draft or returned plan")
-def create_milestone(task: TaskDep, body: MilestoneCreate, session: SessionDep, principal: CurrentPrincipal,
-                     response: Response) -> MilestoneOut:
+@router.post(
+    "/tasks/{task_id}/milestones",
+    response_model=MilestoneOut,
+    status_code=201,
+    dependencies=[PlanEditor],
+    summary="Add a milestone to a task of a draft or returned plan",
+)
+def create_milestone(
+    task: TaskDep, body: MilestoneCreate, session: SessionDep, principal: CurrentPrincipal, response: Response
+) -> MilestoneOut:
     m = service.create_milestone(session, principal, _plan_of(session, task), task, body)
     set_etag(response, m.version)
     return service.milestone_out(m)
 
 
-@router.get("/milestones/{milestone_id}", response_model=MilestoneOut, dependencies=[PlanReader],
-            summary="A milestone")
+@router.get("/milestones/{milestone_id}", response_model=MilestoneOut, dependencies=[PlanReader], summary="A milestone")
 def get_milestone(found: MilestoneDep, response: Response) -> MilestoneOut:
     set_etag(response, found[0].version)
     return service.milestone_out(found[0])
 
 
-@router.patch("/milestones/{milestone_id}", response_model=MilestoneOut, dependencies=[PlanEditor],
-              summary="Edit a milestone of a draft or returned plan (If-Match)")
-def update_milestone(found: MilestoneDep, body: MilestoneUpdate, request: Request, session: SessionDep,
-                     principal: CurrentPrincipal, response: Response) -> MilestoneOut:
+@router.patch(
+    "/milestones/{milestone_id}",
+    response_model=MilestoneOut,
+    dependencies=[PlanEditor],
+    summary="Edit a milestone of a draft or returned plan (If-Match)",
+)
+def update_milestone(
+    found: MilestoneDep,
+    body: MilestoneUpdate,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+) -> MilestoneOut:
     m, task = found
     service.update_milestone(session, request, principal, _plan_of(session, task), m, body)
     set_etag(response, m.version)
     return service.milestone_out(m)
 
 
-@router.delete("/milestones/{milestone_id}", status_code=204, response_class=Response, dependencies=[PlanEditor],
-               summary="Remove a milestone from a draft or returned plan (If-Match)")
-def delete_milestone(found: MilestoneDep, request: Request, session: SessionDep,
-                     principal: CurrentPrincipal) -> Response:
+@router.delete(
+    "/milestones/{milestone_id}",
+    status_code=204,
+    response_class=Response,
+    dependencies=[PlanEditor],
+    summary="Remove a milestone from a draft or returned plan (If-Match)",
+)
+def delete_milestone(
+    found: MilestoneDep, request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
     m, task = found
     service.delete_milestone(session, request, principal, _plan_of(session, task), m)
     return Response(status_code=204)
 
 
-@router.post("/tasks/{task_id}/progress", response_model=ProgressOut, status_code=201,
-             dependencies=[ProgressReporter],
-             summary="Report progress on a task or one of its milestones (append-only)")
-def report_progress(task: TaskDep, body: ProgressCreate, session: SessionDep, principal: CurrentPrincipal,
-                    scope: CurrentScope) -> ProgressOut:
+@router.post(
+    "/tasks/{task_id}/progress",
+    response_model=ProgressOut,
+    status_code=201,
+    dependencies=[ProgressReporter],
+    summary="Report progress on a task or one of its milestones (append-only)",
+)
+def report_progress(
+    task: TaskDep, body: ProgressCreate, session: SessionDep, principal: CurrentPrincipal, scope: CurrentScope
+) -> ProgressOut:
     report = service.report_progress(session, principal, scope, _plan_of(session, task), task, body)
     return ProgressOut.model_validate(report, from_attributes=True)
 
 
-@router.get("/tasks/{task_id}/progress", response_model=Page[ProgressOut], dependencies=[PlanReader],
-            summary="The task's progress reports, newest first")
+@router.get(
+    "/tasks/{task_id}/progress",
+    response_model=Page[ProgressOut],
+    dependencies=[PlanReader],
+    summary="The task's progress reports, newest first",
+)
 def list_progress(task: TaskDep, session: SessionDep, scope: CurrentScope, page: PageDep) -> Page[ProgressOut]:
     items, total = paginate(session, repo.progress_stmt(scope, task.id), page)
-    return Page(items=[ProgressOut.model_validate(r, from_attributes=True) for r in items], total=total,
-                limit=page.limit, offset=page.offset)
+    return Page(
+        items=[ProgressOut.model_validate(r, from_attributes=True) for r in items],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )

@@ -62,8 +62,9 @@ class _TaskFields(BaseModel):
 
 
 class TaskCreate(_TaskFields):
-    milestones: list[MilestoneCreate] = Field(default_factory=list, max_length=50,
-                                              description="The roadmap, created with the task")
+    milestones: list[MilestoneCreate] = Field(
+        default_factory=list, max_length=50, description="The roadmap, created with the task"
+    )
 
 
 class TaskUpdate(BaseModel):

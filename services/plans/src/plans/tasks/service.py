@@ -35,8 +35,18 @@ from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Scope
 
-TASK_FIELDS = ("category", "title", "description", "department_id", "responsible_user_id", "responsible_name",
-               "start_on", "due_on", "expected_outputs", "sort_order")
+TASK_FIELDS = (
+    "category",
+    "title",
+    "description",
+    "department_id",
+    "responsible_user_id",
+    "responsible_name",
+    "start_on",
+    "due_on",
+    "expected_outputs",
+    "sort_order",
+)
 MILESTONE_FIELDS = ("seq", "title", "due_on")
 
 
@@ -47,20 +57,43 @@ def is_overdue(due_on: date, status: str, as_of: date) -> bool:
 
 
 def milestone_out(m: Milestone, as_of: date | None = None) -> MilestoneOut:
-    return MilestoneOut(id=m.id, task_id=m.task_id, seq=m.seq, title=m.title, due_on=m.due_on,
-                        status=WorkStatus(m.status), percent=m.percent, completed_on=m.completed_on,
-                        evidence=m.evidence, overdue=is_overdue(m.due_on, m.status, as_of or today()),
-                        version=m.version)
+    return MilestoneOut(
+        id=m.id,
+        task_id=m.task_id,
+        seq=m.seq,
+        title=m.title,
+        due_on=m.due_on,
+        status=WorkStatus(m.status),
+        percent=m.percent,
+        completed_on=m.completed_on,
+        evidence=m.evidence,
+        overdue=is_overdue(m.due_on, m.status, as_of or today()),
+        version=m.version,
+    )
 
 
 def task_out(t: Task, orgdir: OrgDirectory, as_of: date | None = None) -> TaskOut:
-    return TaskOut(id=t.id, plan_id=t.plan_id, university_id=t.university_id, category=t.category,  # type: ignore[arg-type]
-                   title=t.title, description=t.description, department_id=t.department_id,
-                   department_name=orgdir.name(t.department_id), responsible_user_id=t.responsible_user_id,
-                   responsible_name=t.responsible_name, start_on=t.start_on, due_on=t.due_on,
-                   expected_outputs=t.expected_outputs, status=WorkStatus(t.status), percent=t.percent,
-                   completed_on=t.completed_on, overdue=is_overdue(t.due_on, t.status, as_of or today()),
-                   sort_order=t.sort_order, version=t.version)
+    return TaskOut(
+        id=t.id,
+        plan_id=t.plan_id,
+        university_id=t.university_id,
+        category=t.category,
+        title=t.title,
+        description=t.description,
+        department_id=t.department_id,
+        department_name=orgdir.name(t.department_id),
+        responsible_user_id=t.responsible_user_id,
+        responsible_name=t.responsible_name,
+        start_on=t.start_on,
+        due_on=t.due_on,
+        expected_outputs=t.expected_outputs,
+        status=WorkStatus(t.status),
+        percent=t.percent,
+        completed_on=t.completed_on,
+        overdue=is_overdue(t.due_on, t.status, as_of or today()),
+        sort_order=t.sort_order,
+        version=t.version,
+    )
 
 
 def task_detail(session: Session, t: Task, orgdir: OrgDirectory) -> TaskDetail:
@@ -88,44 +121,55 @@ def ensure_editable(plan: Plan) -> None:
 
 def check_department(orgdir: OrgDirectory, department_id: int, university_id: int) -> None:
     if not orgdir.is_department_of(department_id, university_id):
-        raise Unprocessable("The department is not a department of the plan's university",
-                            errors=[{"loc": ["body", "department_id"], "msg": "not a department of the university"}])
+        raise Unprocessable(
+            "The department is not a department of the plan's university",
+            errors=[{"loc": ["body", "department_id"], "msg": "not a department of the university"}],
+        )
 
 
 def _check_dates(start_on: date | None, due_on: date) -> None:
     if start_on is not None and start_on > due_on:
-        raise Unprocessable("start_on must not be after due_on",
-                            errors=[{"loc": ["body", "start_on"], "msg": "after due_on"}])
+        raise Unprocessable(
+            "start_on must not be after due_on", errors=[{"loc": ["body", "start_on"], "msg": "after due_on"}]
+        )
 
 
 # -- tasks ---------------------------------------------------------------------------------------------
-def add_task(session: Session, principal: Principal | None, plan: Plan, body: TaskCreate,
-             orgdir: OrgDirectory) -> Task:
+def add_task(session: Session, principal: Principal | None, plan: Plan, body: TaskCreate, orgdir: OrgDirectory) -> Task:
     """Creates a task with its roadmap (no status guard: change requests call it on approved plans)."""
     check_department(orgdir, body.department_id, plan.university_id)
-    task = Task(plan_id=plan.id, university_id=plan.university_id,
-                **body.model_dump(exclude={"milestones"}, mode="python"))
+    task = Task(
+        plan_id=plan.id, university_id=plan.university_id, **body.model_dump(exclude={"milestones"}, mode="python")
+    )
     task.category = body.category.value
     session.add(task)
     session.flush()
     for i, m in enumerate(body.milestones, start=1):
-        session.add(Milestone(task_id=task.id, university_id=plan.university_id, seq=m.seq or i, title=m.title,
-                              due_on=m.due_on))
+        session.add(
+            Milestone(
+                task_id=task.id,
+                plan_id=plan.id,
+                university_id=plan.university_id,
+                department_id=task.department_id,
+                seq=m.seq or i,
+                title=m.title,
+                due_on=m.due_on,
+            )
+        )
     session.flush()
-    audit(session, principal, "task.create", "task", task.id, university_id=plan.university_id,
-          after=task_fields(task))
+    audit(session, principal, "task.create", "task", task.id, university_id=plan.university_id, after=task_fields(task))
     refresh_letters(session, plan.id)
     return task
 
 
-def create_task(session: Session, principal: Principal, plan: Plan, body: TaskCreate,
-                orgdir: OrgDirectory) -> Task:
+def create_task(session: Session, principal: Principal, plan: Plan, body: TaskCreate, orgdir: OrgDirectory) -> Task:
     ensure_editable(plan)
     return add_task(session, principal, plan, body, orgdir)
 
 
-def apply_task_update(session: Session, principal: Principal | None, task: Task, changes: dict[str, Any],
-                      orgdir: OrgDirectory) -> None:
+def apply_task_update(
+    session: Session, principal: Principal | None, task: Task, changes: dict[str, Any], orgdir: OrgDirectory
+) -> None:
     """Apply field changes (already validated as ``TaskUpdate``) to a task; no status guard."""
     if not changes:
         return
@@ -135,15 +179,32 @@ def apply_task_update(session: Session, principal: Principal | None, task: Task,
     for k, v in changes.items():
         setattr(task, k, v.value if hasattr(v, "value") else v)
     _check_dates(task.start_on, task.due_on)
+    if task.department_id != before["department_id"]:
+        repo.move_milestones(session, task.id, task.department_id)
     task.version += 1
     session.flush()
-    audit(session, principal, "task.update", "task", task.id, university_id=task.university_id, before=before,
-          after=task_fields(task))
+    audit(
+        session,
+        principal,
+        "task.update",
+        "task",
+        task.id,
+        university_id=task.university_id,
+        before=before,
+        after=task_fields(task),
+    )
     refresh_letters(session, task.plan_id)
 
 
-def update_task(session: Session, request: Request, principal: Principal, plan: Plan, task: Task,
-                body: TaskUpdate, orgdir: OrgDirectory) -> None:
+def update_task(
+    session: Session,
+    request: Request,
+    principal: Principal,
+    plan: Plan,
+    task: Task,
+    body: TaskUpdate,
+    orgdir: OrgDirectory,
+) -> None:
     check_if_match(request, task.version)
     ensure_editable(plan)
     apply_task_update(session, principal, task, body.model_dump(exclude_unset=True), orgdir)
@@ -152,29 +213,46 @@ def update_task(session: Session, request: Request, principal: Principal, plan: 
 def delete_task(session: Session, request: Request, principal: Principal, plan: Plan, task: Task) -> None:
     check_if_match(request, task.version)
     ensure_editable(plan)
-    audit(session, principal, "task.delete", "task", task.id, university_id=task.university_id,
-          before=task_fields(task))
+    audit(
+        session, principal, "task.delete", "task", task.id, university_id=task.university_id, before=task_fields(task)
+    )
     session.delete(task)
     session.flush()
     refresh_letters(session, plan.id)
 
 
 # -- milestones ----------------------------------------------------------------------------------------
-def create_milestone(session: Session, principal: Principal, plan: Plan, task: Task,
-                     body: MilestoneCreate) -> Milestone:
+def create_milestone(
+    session: Session, principal: Principal, plan: Plan, task: Task, body: MilestoneCreate
+) -> Milestone:
     ensure_editable(plan)
-    m = Milestone(task_id=task.id, university_id=task.university_id,
-                  seq=body.seq or repo.next_milestone_seq(session, task.id), title=body.title, due_on=body.due_on)
+    m = Milestone(
+        task_id=task.id,
+        plan_id=task.plan_id,
+        university_id=task.university_id,
+        department_id=task.department_id,
+        seq=body.seq or repo.next_milestone_seq(session, task.id),
+        title=body.title,
+        due_on=body.due_on,
+    )
     session.add(m)
     session.flush()
-    audit(session, principal, "milestone.create", "milestone", m.id, university_id=task.university_id,
-          after=milestone_fields(m))
+    audit(
+        session,
+        principal,
+        "milestone.create",
+        "milestone",
+        m.id,
+        university_id=task.university_id,
+        after=milestone_fields(m),
+    )
     refresh_letters(session, plan.id)
     return m
 
 
-def apply_milestone_update(session: Session, principal: Principal | None, m: Milestone,
-                           changes: dict[str, Any]) -> None:
+def apply_milestone_update(
+    session: Session, principal: Principal | None, m: Milestone, changes: dict[str, Any]
+) -> None:
     if not changes:
         return
     before = milestone_fields(m)
@@ -182,12 +260,21 @@ def apply_milestone_update(session: Session, principal: Principal | None, m: Mil
         setattr(m, k, v)
     m.version += 1
     session.flush()
-    audit(session, principal, "milestone.update", "milestone", m.id, university_id=m.university_id,
-          before=before, after=milestone_fields(m))
+    audit(
+        session,
+        principal,
+        "milestone.update",
+        "milestone",
+        m.id,
+        university_id=m.university_id,
+        before=before,
+        after=milestone_fields(m),
+    )
 
 
-def update_milestone(session: Session, request: Request, principal: Principal, plan: Plan, m: Milestone,
-                     body: MilestoneUpdate) -> None:
+def update_milestone(
+    session: Session, request: Request, principal: Principal, plan: Plan, m: Milestone, body: MilestoneUpdate
+) -> None:
     check_if_match(request, m.version)
     ensure_editable(plan)
     apply_milestone_update(session, principal, m, body.model_dump(exclude_unset=True))
@@ -197,16 +284,24 @@ def update_milestone(session: Session, request: Request, principal: Principal, p
 def delete_milestone(session: Session, request: Request, principal: Principal, plan: Plan, m: Milestone) -> None:
     check_if_match(request, m.version)
     ensure_editable(plan)
-    audit(session, principal, "milestone.delete", "milestone", m.id, university_id=m.university_id,
-          before=milestone_fields(m))
+    audit(
+        session,
+        principal,
+        "milestone.delete",
+        "milestone",
+        m.id,
+        university_id=m.university_id,
+        before=milestone_fields(m),
+    )
     session.delete(m)
     session.flush()
     refresh_letters(session, plan.id)
 
 
 # -- progress ------------------------------------------------------------------------------------------
-def report_progress(session: Session, principal: Principal, scope: Scope, plan: Plan, task: Task,
-                    body: ProgressCreate) -> ProgressReport:
+def report_progress(
+    session: Session, principal: Principal, scope: Scope, plan: Plan, task: Task, body: ProgressCreate
+) -> ProgressReport:
     """P4: a report is appended, and the reported item (milestone or task) takes its status and percent.
 
     A task with milestones follows them: its percent is their average, and it is done when all are done."""
@@ -214,8 +309,9 @@ def report_progress(session: Session, principal: Principal, scope: Scope, plan: 
         raise Conflict("Progress is reported on an approved plan")
     reported_on = body.reported_on or today()
     if reported_on > today():
-        raise Unprocessable("reported_on is in the future",
-                            errors=[{"loc": ["body", "reported_on"], "msg": "in the future"}])
+        raise Unprocessable(
+            "reported_on is in the future", errors=[{"loc": ["body", "reported_on"], "msg": "in the future"}]
+        )
     completed_on = reported_on if body.status is WorkStatus.DONE else None
     if body.milestone_id is not None:
         found = repo.get_milestone(session, scope, body.milestone_id)
@@ -237,12 +333,27 @@ def report_progress(session: Session, principal: Principal, scope: Scope, plan: 
     else:
         task.status, task.percent, task.completed_on = body.status.value, body.percent, completed_on
     task.version += 1
-    report = ProgressReport(task_id=task.id, milestone_id=body.milestone_id, university_id=task.university_id,
-                            department_id=task.department_id, status=body.status.value, percent=body.percent,
-                            note=body.note, evidence=body.evidence, reported_on=reported_on,
-                            reported_by=principal.subject)
+    report = ProgressReport(
+        task_id=task.id,
+        milestone_id=body.milestone_id,
+        university_id=task.university_id,
+        department_id=task.department_id,
+        status=body.status.value,
+        percent=body.percent,
+        note=body.note,
+        evidence=body.evidence,
+        reported_on=reported_on,
+        reported_by=principal.subject,
+    )
     session.add(report)
     session.flush()
-    audit(session, principal, "progress.report", "task", task.id, university_id=task.university_id,
-          after={"milestone_id": body.milestone_id, "status": body.status.value, "percent": body.percent})
+    audit(
+        session,
+        principal,
+        "progress.report",
+        "task",
+        task.id,
+        university_id=task.university_id,
+        after={"milestone_id": body.milestone_id, "status": body.status.value, "percent": body.percent},
+    )
     return report

@@ -202,18 +202,9 @@ def compliance(
     can see is counted."""
     org = resolve_org(orgdir, scope, org_id)
     rule = rule_for(session, year)
-    overall = repository.aggregate(session, scope, year, org, rule.min_hours, rule.min_days, None)[0]
-    staff_total = int(overall["staff_total"] or 0)
-    compliant = int(overall["compliant"] or 0)
-    totals = ComplianceTotals(
-        staff_total=staff_total,
-        compliant=compliant,
-        rate=_rate(compliant, staff_total),
-        hours=_num(overall["hours"]),
-        days=_num(overall["days"]),
-    )
     rows: list[ComplianceRow] = []
     if group_by == "staff":
+        overall = repository.aggregate(session, scope, year, org, rule.min_hours, rule.min_days, None)[0]
         found, rows_total = repository.staff_rows(
             session, scope, year, org, rule.min_hours, rule.min_days, limit=limit, offset=offset
         )
@@ -232,10 +223,10 @@ def compliance(
             for r in found
         ]
     else:
-        by_org = {
-            r["org_id"]: r
-            for r in repository.aggregate(session, scope, year, org, rule.min_hours, rule.min_days, group_by)
-        }
+        # One query: the totals are the sum of the groups (every counted person is in exactly one group).
+        groups = repository.aggregate(session, scope, year, org, rule.min_hours, rule.min_days, group_by)
+        by_org = {r["org_id"]: r for r in groups}
+        overall = {k: sum((r[k] or 0) for r in groups) for k in ("staff_total", "compliant", "hours", "days")}
         ordered = _candidate_orgs(orgdir, scope, org, group_by)
         known = {oid for oid, _ in ordered}
         ordered += [(oid, orgdir.name(oid)) for oid in sorted(by_org) if oid not in known]
@@ -254,6 +245,15 @@ def compliance(
                 )
             )
         rows_total = len(rows)
+    staff_total = int(overall["staff_total"] or 0)
+    compliant = int(overall["compliant"] or 0)
+    totals = ComplianceTotals(
+        staff_total=staff_total,
+        compliant=compliant,
+        rate=_rate(compliant, staff_total),
+        hours=_num(overall["hours"]),
+        days=_num(overall["days"]),
+    )
     return ComplianceReport(
         year=year, group_by=group_by, org_id=org_id, rule=rule.brief, rows=rows, totals=totals, rows_total=rows_total
     )

@@ -181,6 +181,32 @@ def _themes(value: Any) -> tuple[str | None, str]:
     return ",".join(t for t in THEMES if t in codes), ""
 
 
+class _Memo(dict[Any, Any]):
+    """Office files repeat the same dates, amounts, themes and levels on many rows: parse each value once."""
+
+    def __init__(self, parse: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.parse = parse
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.parse(key)
+        return value
+
+
+def _checked_amount(value: Any) -> tuple[Decimal | None, str]:
+    d = _amount(value)
+    if d is None:
+        return None, "not a number"
+    if d < 0 or d > MAX_AMOUNT or d != d.quantize(CENT):
+        return None, "must be between 0 and 9999 with at most two decimals"
+    return q2(d), ""
+
+
+def _level(value: Any) -> str | None:
+    raw = _cell(value)
+    return ORGANIZER_ALIASES.get(raw) or ORGANIZER_ALIASES.get(raw.lower())
+
+
 def validate(
     table: Iterator[list[Any]],
     staff_by_no: dict[str, tuple[int, int]],
@@ -207,67 +233,70 @@ def validate(
     i_ext = index.get("external_id")
     width = max(index.values()) + 1
     seen_ext: dict[str, int] = {}
+    dates, amounts, themes_of, levels = _Memo(_date), _Memo(_checked_amount), _Memo(_themes), _Memo(_level)
+    error = out.error
+    append = out.rows.append
     n = 0
     for cells in table:
-        if not any(c not in (None, "") for c in cells):
-            continue  # blank lines are not rows
-        n += 1
         if len(cells) < width:
+            if not any(c not in (None, "") for c in cells):
+                continue  # blank lines are not rows
             cells = [*cells, *([None] * (width - len(cells)))]
+        n += 1
         bad = False
-        no = _cell(cells[i_no])
+        raw_no = cells[i_no]
+        no = raw_no.strip() if type(raw_no) is str else _cell(raw_no)
         staff = staff_by_no.get(no)
-        if not no:
-            out.error(n, "employee_no", "required")
+        if staff is None:
+            if not no and not any(c not in (None, "") for c in cells):
+                n -= 1
+                continue
+            error(n, "employee_no", f"no staff member with employee number '{no}' in your scope" if no else "required")
             bad = True
-        elif staff is None:
-            out.error(n, "employee_no", f"no staff member with employee number '{no}' in your scope")
-            bad = True
-        title = _cell(cells[i_title])
+        raw_title = cells[i_title]
+        title = raw_title.strip() if type(raw_title) is str else _cell(raw_title)
         if not title or len(title) > 200:
-            out.error(n, "title", "required, at most 200 characters")
+            error(n, "title", "required, at most 200 characters")
             bad = True
-        taken_on = _date(cells[i_on])
+        taken_on = dates[cells[i_on]]
         if taken_on is None:
-            out.error(n, "taken_on", "not a date (YYYY-MM-DD)")
+            error(n, "taken_on", "not a date (YYYY-MM-DD)")
             bad = True
         elif taken_on > today:
-            out.error(n, "taken_on", "must not be in the future")
+            error(n, "taken_on", "must not be in the future")
             bad = True
-        hours, days = _amount(cells[i_h]), _amount(cells[i_d])
-        for col, val in (("hours", hours), ("days", days)):
-            if val is None:
-                out.error(n, col, "not a number")
-                bad = True
-            elif val < 0 or val > MAX_AMOUNT or val != val.quantize(CENT):
-                out.error(n, col, "must be between 0 and 9999 with at most two decimals")
-                bad = True
-        if hours is not None and days is not None and hours == 0 and days == 0:
-            out.error(n, "hours", "hours and days cannot both be 0")
+        hours, h_reason = amounts[cells[i_h]]
+        if hours is None:
+            error(n, "hours", h_reason)
             bad = True
-        themes, reason = _themes(cells[i_th])
+        days, d_reason = amounts[cells[i_d]]
+        if days is None:
+            error(n, "days", d_reason)
+            bad = True
+        if hours is not None and days is not None and not hours and not days:
+            error(n, "hours", "hours and days cannot both be 0")
+            bad = True
+        themes, reason = themes_of[cells[i_th]]
         if themes is None:
-            out.error(n, "themes", reason)
+            error(n, "themes", reason)
             bad = True
-        level_raw = _cell(cells[i_lvl])
-        level = ORGANIZER_ALIASES.get(level_raw) or ORGANIZER_ALIASES.get(level_raw.lower())
+        level = levels[cells[i_lvl]]
         if level is None:
-            out.error(n, "organizer_level", "one of province, university, department, external")
+            error(n, "organizer_level", "one of province, university, department, external")
             bad = True
         ext = _cell(cells[i_ext]) if i_ext is not None else ""
-        if len(ext) > 100:
-            out.error(n, "external_id", "at most 100 characters")
-            bad = True
-        elif ext:
-            first = seen_ext.get(ext)
-            if first is not None:
-                out.error(n, "external_id", f"repeats row {first}")
+        if ext:
+            if len(ext) > 100:
+                error(n, "external_id", "at most 100 characters")
+                bad = True
+            elif ext in seen_ext:
+                error(n, "external_id", f"repeats row {seen_ext[ext]}")
                 bad = True
             else:
                 seen_ext[ext] = n
         if not bad:
-            assert staff is not None and taken_on is not None and hours is not None and days is not None
-            out.rows.append((staff[0], staff[1], title, taken_on, q2(hours), q2(days), themes, level, ext or None))
+            assert staff is not None
+            append((staff[0], staff[1], title, taken_on, hours, days, themes, level, ext or None))
         if progress is not None and n % 5000 == 0:
             progress(n)
     out.total = n
@@ -291,6 +320,15 @@ def drop_stored(session: Session, university_id: int, out: Outcome) -> None:
         before = len(out.rows)
         out.rows = [r for r in out.rows if r[8] not in stored]
         out.skipped = before - len(out.rows)
+
+
+def _copy_text(value: str | None) -> str:
+    """A text value in COPY's text format: backslash escapes, \\N for null."""
+    if value is None:
+        return "\\N"
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
 
 # -- storing -----------------------------------------------------------------------------------------------------
@@ -317,26 +355,49 @@ def store(session: Session, university_id: int, out: Outcome, actor: str) -> int
     """Store the validated rows and their totals in the caller's transaction; answers the number stored."""
     now = utcnow()
     source = Source.IMPORT.value
-    data = [
-        (sid, university_id, dept, title, on, on.year, h, d, th, lvl, ext, source, now, actor, 1)
-        for sid, dept, title, on, h, d, th, lvl, ext in out.rows
-    ]
-    if not data:
+    if not out.rows:
         return 0
     if is_sqlite(session):
+        data = [
+            (sid, university_id, dept, title, on, on.year, h, d, th, lvl, ext, source, now, actor, 1)
+            for sid, dept, title, on, h, d, th, lvl, ext in out.rows
+        ]
         session.execute(repository.RECORD_TABLE.insert(), [dict(zip(STORE_COLUMNS, row, strict=True)) for row in data])
     else:
         # COPY: the physical bound for PostgreSQL; the unique constraint still guards external ids.
         raw = session.connection().connection.driver_connection
         assert raw is not None
+        tail = f"\t{source}\t{now.isoformat()}\t{_copy_text(actor)}\t1\n"
+        titles = _Memo(_copy_text)
+        lines = (
+            f"{sid}\t{university_id}\t{dept}\t{titles[title]}\t{on}\t{on.year}\t{h}\t{d}\t{th}\t{lvl}\t"
+            f"{_copy_text(ext)}{tail}"
+            for sid, dept, title, on, h, d, th, lvl, ext in out.rows
+        )
         with raw.cursor() as cur, cur.copy(f"COPY training_record ({', '.join(STORE_COLUMNS)}) FROM STDIN") as cp:
-            for row in data:
-                cp.write_row(row)
-    deltas: dict[tuple[int, int], repository.Delta] = {}
+            batch: list[str] = []
+            for line in lines:
+                batch.append(line)
+                if len(batch) == 10_000:
+                    cp.write("".join(batch))
+                    batch.clear()
+            if batch:
+                cp.write("".join(batch))
+    # Sum per staff member, year and theme set first (few combinations), then spread over the theme columns.
+    sums: dict[tuple[int, int, str], list[Any]] = {}
     for sid, _dept, _title, on, h, d, th, _lvl, _ext in out.rows:
-        repository.add_delta(deltas, sid, on.year, repository.record_delta(h, d, th))
+        acc = sums.get((sid, on.year, th))
+        if acc is None:
+            sums[(sid, on.year, th)] = [h, d, 1]
+        else:
+            acc[0] += h
+            acc[1] += d
+            acc[2] += 1
+    deltas: dict[tuple[int, int], repository.Delta] = {}
+    for (sid, year, th), (h, d, count) in sums.items():
+        repository.add_delta(deltas, sid, year, repository.record_delta(h, d, th, count))
     repository.apply_totals(session, deltas)
-    return len(data)
+    return len(out.rows)
 
 
 def estimate_rows(filename: str, content: bytes) -> int:

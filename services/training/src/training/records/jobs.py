@@ -30,24 +30,36 @@ class ImportWorker:
         self.idle_seconds = idle_seconds
         self.progress: dict[int, int] = {}
         self._lock = threading.Lock()
+        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
 
     def wake(self) -> None:
         """Start the worker thread unless it is running; it stops by itself when the queue stays empty."""
         with self._lock:
-            if self._thread is None or not self._thread.is_alive():
+            if not self._stop.is_set() and (self._thread is None or not self._thread.is_alive()):
                 self._thread = threading.Thread(target=self._run, name="import-worker", daemon=True)
                 self._thread.start()
 
     def _run(self) -> None:
         idle_since = time.monotonic()
-        while time.monotonic() - idle_since < self.idle_seconds:
+        while time.monotonic() - idle_since < self.idle_seconds and not self._stop.is_set():
             job_id = self._claim()
             if job_id is None:
-                time.sleep(0.1)
+                self._stop.wait(0.1)
                 continue
             self._process(job_id)
             idle_since = time.monotonic()
+
+    def resume(self) -> None:
+        """At start: run jobs that were queued before a restart."""
+        with self.factory() as s:
+            if s.scalar(select(ImportJob.id).where(ImportJob.status == "queued").limit(1)) is not None:
+                self.wake()
 
     def _claim(self) -> int | None:
         with self.factory() as s, s.begin():

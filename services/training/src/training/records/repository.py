@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, func, literal, select
+from sqlalchemy import ARRAY, ColumnElement, Select, String, Table, any_, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -80,18 +80,36 @@ def _insert(session: Session, table: Table) -> Any:
     return sqlite_insert(table) if is_sqlite(session) else pg_insert(table)
 
 
-def insert_idempotent(session: Session, values: Mapping[str, Any]) -> int | None:
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def _statement(session: Session, name: str) -> Any:
+    """The two hot statements, built once per dialect so SQLAlchemy compiles them once (parameters vary)."""
+    key = (session.get_bind().dialect.name, name)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        if name == "record":
+            stmt = (
+                (sqlite_insert if is_sqlite(session) else pg_insert)(TrainingRecord)
+                .on_conflict_do_nothing(index_elements=["university_id", "source", "external_id"])
+                .returning(TrainingRecord)
+            )
+        else:
+            ins = _insert(session, TOTAL_TABLE)
+            stmt = ins.on_conflict_do_update(
+                index_elements=["staff_id", "year"],
+                set_={c: TOTAL_TABLE.c[c] + ins.excluded[c] for c in TOTAL_COLUMNS},
+            )
+        _STATEMENTS[key] = stmt
+    return stmt
+
+
+def insert_idempotent(session: Session, values: Mapping[str, Any]) -> TrainingRecord | None:
     """Insert one record; when its (university, source, external_id) is stored already, store nothing and answer
     None. The unique constraint decides, so two racing posts cannot both insert: the loser waits for the
     winner's commit and then does nothing."""
-    stmt = (
-        _insert(session, RECORD_TABLE)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["university_id", "source", "external_id"])
-        .returning(RECORD_TABLE.c.id)
-    )
-    record_id: int | None = session.scalar(stmt)
-    return record_id
+    record: TrainingRecord | None = session.scalars(_statement(session, "record"), [dict(values)]).first()
+    return record
 
 
 def find_by_external_id(session: Session, university_id: int, source: str, external_id: str) -> TrainingRecord | None:
@@ -105,18 +123,20 @@ def find_by_external_id(session: Session, university_id: int, source: str, exter
 
 
 def existing_external_ids(session: Session, university_id: int, source: str, external_ids: Sequence[str]) -> set[str]:
+    """Which of ``external_ids`` this university already stored from ``source`` (one indexed probe each)."""
+    base = select(TrainingRecord.external_id).where(
+        TrainingRecord.university_id == university_id, TrainingRecord.source == source
+    )
+    if session.scalar(base.where(TrainingRecord.external_id.is_not(None)).limit(1)) is None:
+        return set()  # the first import of a university: nothing to probe
     found: set[str] = set()
-    for i in range(0, len(external_ids), 5000):
-        chunk = external_ids[i : i + 5000]
+    if not is_sqlite(session):
         found.update(
-            session.scalars(
-                select(TrainingRecord.external_id).where(
-                    TrainingRecord.university_id == university_id,
-                    TrainingRecord.source == source,
-                    TrainingRecord.external_id.in_(chunk),
-                )
-            )
+            session.scalars(base.where(TrainingRecord.external_id == any_(cast(list(external_ids), ARRAY(String)))))
         )
+        return found
+    for i in range(0, len(external_ids), 5000):
+        found.update(session.scalars(base.where(TrainingRecord.external_id.in_(external_ids[i : i + 5000]))))
     return found
 
 
@@ -124,13 +144,13 @@ def existing_external_ids(session: Session, university_id: int, source: str, ext
 Delta = dict[str, Any]
 
 
-def record_delta(hours: Decimal, days: Decimal, themes: str, sign: int = 1) -> Delta:
-    """What one record adds to (sign 1) or takes from (sign -1) its staff member's year."""
+def record_delta(hours: Decimal, days: Decimal, themes: str, count: int = 1) -> Delta:
+    """What ``count`` records with these themes and these summed hours and days add to a staff member's year
+    (a removal passes negative amounts and count -1)."""
     d: Delta = dict.fromkeys(TOTAL_COLUMNS, 0)
-    h, dy = hours * sign, days * sign
-    d["hours"], d["days"], d["records"] = h, dy, sign
+    d["hours"], d["days"], d["records"] = hours, days, count
     for t in themes_from_db(themes):
-        d[f"{t}_hours"], d[f"{t}_days"], d[f"{t}_count"] = h, dy, sign
+        d[f"{t}_hours"], d[f"{t}_days"], d[f"{t}_count"] = hours, days, count
     return d
 
 
@@ -148,10 +168,7 @@ def apply_totals(session: Session, deltas: Mapping[tuple[int, int], Delta]) -> N
     if not deltas:
         return
     rows = [{"staff_id": sid, "year": year, **d} for (sid, year), d in sorted(deltas.items())]
-    ins = _insert(session, TOTAL_TABLE)
-    stmt = ins.on_conflict_do_update(
-        index_elements=["staff_id", "year"], set_={c: TOTAL_TABLE.c[c] + ins.excluded[c] for c in TOTAL_COLUMNS}
-    )
+    stmt = _statement(session, "totals")
     for i in range(0, len(rows), 2000):
         session.execute(stmt, rows[i : i + 2000])
 

@@ -181,10 +181,7 @@ def _job_out(job: ImportJob, worker: ImportWorker | None) -> ImportJobOut:
 
 
 def _worker(request: Request) -> ImportWorker:
-    extras = request.app.state.kernel.extras
-    if "import_worker" not in extras:
-        extras["import_worker"] = ImportWorker(request.app.state.kernel.sessionmaker)
-    worker: ImportWorker = extras["import_worker"]
+    worker: ImportWorker = request.app.state.kernel.extras["import_worker"]
     return worker
 
 
@@ -235,7 +232,7 @@ def get_import_job(
     )
     if job is None:
         raise NotFound("Import job not found")
-    return _job_out(job, request.app.state.kernel.extras.get("import_worker"))
+    return _job_out(job, _worker(request))
 
 
 @router.get("/{record_id}", response_model=RecordOut)

@@ -133,8 +133,8 @@ class NewRecord:
 
 def store(session: Session, new: NewRecord) -> tuple[TrainingRecord, bool]:
     """Store one record and add it to the totals; an external id stored before answers the stored record."""
-    record_id = repository.insert_idempotent(session, new.values())
-    if record_id is None:
+    record = repository.insert_idempotent(session, new.values())
+    if record is None:
         assert new.external_id is not None
         existing = repository.find_by_external_id(session, new.staff.university_id, new.source, new.external_id)
         assert existing is not None
@@ -142,8 +142,6 @@ def store(session: Session, new: NewRecord) -> tuple[TrainingRecord, bool]:
     repository.apply_totals(
         session, {(new.staff.id, new.taken_on.year): repository.record_delta(q2(new.hours), q2(new.days), new.themes)}
     )
-    record = session.get(TrainingRecord, record_id)
-    assert record is not None
     return record, True
 
 
@@ -212,7 +210,11 @@ def delete(session: Session, request: Request, principal: Principal, scope: Scop
     record.version += 1
     repository.apply_totals(
         session,
-        {(record.staff_id, record.year): repository.record_delta(q2(record.hours), q2(record.days), record.themes, -1)},
+        {
+            (record.staff_id, record.year): repository.record_delta(
+                -q2(record.hours), -q2(record.days), record.themes, -1
+            )
+        },
     )
     record_audit(
         session,
@@ -247,7 +249,7 @@ def correct(
         deltas,
         record.staff_id,
         record.year,
-        repository.record_delta(q2(record.hours), q2(record.days), record.themes, -1),
+        repository.record_delta(-q2(record.hours), -q2(record.days), record.themes, -1),
     )
     if "title" in changes:
         record.title = changes["title"].strip()

@@ -1,0 +1,60 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PYTEST_ARGS ?=
+PY_PACKAGES := kernel gateway services/plans services/training services/evaluation
+PY_SOURCES := kernel gateway services tests scripts bench
+
+.PHONY: run test install frontend lint typecheck pytest frontend-test e2e compose-check bench bench-gateway clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt kernel/pyproject.toml gateway/pyproject.toml \
+		services/plans/pyproject.toml services/training/pyproject.toml services/evaluation/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements-dev.txt
+	$(PIP) install -q --no-deps $(foreach p,$(PY_PACKAGES),-e $(p))
+	touch $@
+
+install: $(VENV)/.installed
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+frontend/dist/index.html: frontend/node_modules/.installed $(shell find frontend/src frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
+	cd frontend && npm run build
+
+frontend: $(if $(wildcard frontend/package.json),frontend/dist/index.html,)
+
+run: install frontend
+	$(PY) scripts/run.py
+
+lint: install
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
+
+typecheck: install
+	$(VENV)/bin/mypy kernel/src gateway/src services/plans/src services/training/src services/evaluation/src
+
+pytest: install
+	$(PY) -m pytest -q -p no:logging $(PYTEST_ARGS)
+
+frontend-test: $(if $(wildcard frontend/package.json),frontend/node_modules/.installed,)
+	@if [ -f frontend/package.json ]; then cd frontend && npm run lint && npm run type-check && npm run test:unit; fi
+
+e2e: install frontend
+	@if [ -f frontend/package.json ]; then $(PY) tests/e2e/run_e2e.py; fi
+
+compose-check: install
+	@if [ -f docker-compose.yml ]; then $(PY) -m tests.ops.check_deploy_files; fi
+
+test: lint typecheck pytest frontend-test e2e compose-check
+
+bench-gateway: install
+	$(PY) bench/gateway_proxy.py
+
+clean:
+	rm -rf $(VENV) var frontend/node_modules frontend/dist

@@ -1,0 +1,70 @@
+import { download, http } from './http'
+import type { Page } from './types'
+import type {
+  Category,
+  FundingLine,
+  Letter,
+  LetterStatus,
+  MilestoneCreate,
+  Plan,
+  PlanComment,
+  PlanCreate,
+  PlanDiff,
+  PlanStatus,
+  PlanUpdate,
+  Progress,
+  ProgressCreate,
+  ProvinceOverview,
+  Submission,
+  Task,
+  TaskCreate,
+  TaskDetail,
+  TaskFields,
+  UniversityDashboard,
+  WorkStudy,
+  Milestone,
+} from './plans-types'
+
+const B = '/api/plans'
+
+export const plansApi = {
+  list: (q: { year?: number; university_id?: number; status?: PlanStatus; limit?: number; offset?: number } = {}) =>
+    http.get<Page<Plan>>(`${B}/plans`, { ...q }),
+  get: (id: number) => http.get<Plan>(`${B}/plans/${id}`),
+  create: (body: PlanCreate) => http.post<Plan>(`${B}/plans`, body),
+  update: (id: number, version: number, body: PlanUpdate) => http.patch<Plan>(`${B}/plans/${id}`, body, { ifMatch: version }),
+  submit: (id: number, version: number) => http.post<Plan>(`${B}/plans/${id}/submit`, undefined, { ifMatch: version }),
+  approve: (id: number, version: number, comment = '') => http.post<Plan>(`${B}/plans/${id}/approve`, { comment }, { ifMatch: version }),
+  returnPlan: (id: number, version: number, comment: string, task_comments: { task_id: number; body: string }[]) =>
+    http.post<Plan>(`${B}/plans/${id}/return`, { comment, task_comments }, { ifMatch: version }),
+  submissions: (id: number) => http.get<Page<Submission>>(`${B}/plans/${id}/submissions`, { limit: 100 }),
+  diff: (id: number, seq?: number) => http.get<PlanDiff>(`${B}/plans/${id}/diff`, { seq }),
+  comments: (id: number) => http.get<Page<PlanComment>>(`${B}/plans/${id}/comments`, { limit: 500 }),
+  exportPlan: (id: number) => download(`${B}/plans/${id}/export`, undefined, `plan-${id}.xlsx`),
+
+  tasks: (planId: number, q: { category?: Category; department_id?: number; overdue?: boolean } = {}) =>
+    http.get<Page<Task>>(`${B}/plans/${planId}/tasks`, { ...q, limit: 500 }),
+  task: (id: number) => http.get<TaskDetail>(`${B}/tasks/${id}`),
+  createTask: (planId: number, body: TaskCreate) => http.post<TaskDetail>(`${B}/plans/${planId}/tasks`, body),
+  updateTask: (id: number, version: number, body: Partial<TaskFields>) => http.patch<TaskDetail>(`${B}/tasks/${id}`, body, { ifMatch: version }),
+  deleteTask: (id: number, version: number) => http.delete(`${B}/tasks/${id}`, { ifMatch: version }),
+  createMilestone: (taskId: number, body: MilestoneCreate) => http.post<Milestone>(`${B}/tasks/${taskId}/milestones`, body),
+  updateMilestone: (id: number, version: number, body: Partial<MilestoneCreate>) =>
+    http.patch<Milestone>(`${B}/milestones/${id}`, body, { ifMatch: version }),
+  deleteMilestone: (id: number, version: number) => http.delete(`${B}/milestones/${id}`, { ifMatch: version }),
+  reportProgress: (taskId: number, body: ProgressCreate) => http.post<Progress>(`${B}/tasks/${taskId}/progress`, body),
+  progress: (taskId: number) => http.get<Page<Progress>>(`${B}/tasks/${taskId}/progress`, { limit: 100 }),
+
+  letters: (q: { plan_id?: number; status?: LetterStatus } = {}) => http.get<Page<Letter>>(`${B}/letters`, { ...q, limit: 500 }),
+  createLetter: (planId: number, body: { target: 'department' | 'person'; department_id?: number | null; responsible_user_id?: number | null }) =>
+    http.post<Letter>(`${B}/plans/${planId}/letters`, body),
+  downloadLetter: (id: number) => download(`${B}/letters/${id}/document`, undefined, `letter-${id}.docx`),
+  signLetter: (id: number, version: number) => http.post<Letter>(`${B}/letters/${id}/sign`, { version }),
+
+  funding: (year: number) => http.get<Page<FundingLine>>(`${B}/funding-lines`, { year, limit: 500 }),
+  workStudy: (year: number) => http.get<Page<WorkStudy>>(`${B}/work-study-posts`, { year, limit: 500 }),
+
+  dashboard: (year: number, university_id?: number) => http.get<UniversityDashboard>(`${B}/dashboard`, { year, university_id }),
+  overview: (year: number) => http.get<ProvinceOverview>(`${B}/overview`, { year }),
+  exportOverview: (year: number) => download(`${B}/overview/export`, { year }, `plans-overview-${year}.xlsx`),
+}

@@ -1,0 +1,365 @@
+"""The authorization matrix of the gateway's own endpoints: every role × every endpoint × own and foreign
+organisation, with the expected status. It fails when the app has an endpoint without rows here.
+
+Roles: anonymous, the five person roles, an integration client, a service client, a disabled account.
+Targets name seeded records: ``uni_a``/``a1`` are the caller's side (university A), ``uni_b``/``b1`` another
+university, ``a2`` a sibling department, ``province`` the province.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+
+from sanquan_gateway.accounts.models import Client
+from sanquan_gateway.auth.models import Revocation
+from sanquan_kernel.db import utcnow
+from sanquan_kernel.tokens import issue_access_token
+
+from .conftest import World
+
+ROLES = (
+    "anonymous",
+    "province_admin",
+    "expert",
+    "uni_a_admin",
+    "mgr_a1",
+    "staff_a1",
+    "integration",
+    "service",
+    "disabled",
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    role: str
+    expected: int
+    target: str | None = None  # which seeded record fills the path id / the body
+    body: Callable[[World], dict[str, Any]] | None = None
+
+
+def _all(
+    method: str,
+    path: str,
+    expected: dict[str, int],
+    target: str | None = None,
+    body: Callable[[World], dict[str, Any]] | None = None,
+) -> list[Row]:
+    """Rows for every role; roles missing from ``expected`` get the default for that kind of caller."""
+    rows = []
+    for role in ROLES:
+        default = 401 if role in ("anonymous", "disabled") else None
+        exp = expected.get(role, default)
+        assert exp is not None, f"{method} {path}: no expectation for {role}"
+        rows.append(Row(method, path, role, exp, target, body))
+    return rows
+
+
+def _dept_body(parent: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"name": f"新部门{time.time_ns()}", "level": "department", "parent_id": w.ids[parent]}
+
+
+def _user_body(org: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {
+        "username": f"u{time.time_ns()}",
+        "password": "Passw0rd-x1",
+        "display_name": "新用户",
+        "role": "staff",
+        "org_id": w.ids[org],
+    }
+
+
+def _client_body(org: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"name": "校园一卡通", "org_id": w.ids[org], "scopes": ["training:read"]}
+
+
+PEOPLE_403 = {"integration": 403, "service": 403}
+OK_ALL = {r: 200 for r in ROLES if r not in ("anonymous", "disabled")}
+
+MATRIX: list[Row] = [
+    # -- auth ---------------------------------------------------------------------------------------------
+    *_all("POST", "/api/auth/token", {"anonymous": 400, "disabled": 400, **{r: 400 for r in OK_ALL}}),
+    *_all(
+        "POST",
+        "/api/auth/web/login",
+        {"anonymous": 400, "disabled": 400, **{r: 400 for r in OK_ALL}},
+        body=lambda w: {"username": f"nobody{time.time_ns()}", "password": "wrong-pass1"},
+    ),
+    *_all("POST", "/api/auth/web/refresh", {"anonymous": 401, "disabled": 401, **{r: 401 for r in OK_ALL}}),
+    *_all("POST", "/api/auth/web/logout", {"anonymous": 204, "disabled": 204, **{r: 204 for r in OK_ALL}}),
+    *_all("POST", "/api/auth/logout", {r: 204 for r in OK_ALL}),
+    *_all("GET", "/api/auth/me", OK_ALL),
+    *_all(
+        "POST",
+        "/api/auth/password",
+        {**{r: 422 for r in OK_ALL}, "integration": 403, "service": 403},
+        body=lambda w: {"current_password": "wrong-pass1", "new_password": "Another-pass1"},
+    ),
+    *_all("GET", "/.well-known/jwks.json", {r: 200 for r in ROLES}),
+    # -- organisations --------------------------------------------------------------------------------------
+    *_all("GET", "/api/orgs", OK_ALL),
+    *_all("GET", "/api/orgs/tree", OK_ALL),
+    *_all("GET", "/api/orgs/{org_id}", OK_ALL, target="own_org"),
+    *_all(
+        "GET", "/api/orgs/{org_id}", {**{r: 404 for r in OK_ALL}, "province_admin": 200, "service": 200}, target="uni_b"
+    ),
+    *_all(
+        "GET",
+        "/api/orgs/{org_id}",
+        {**{r: 404 for r in OK_ALL}, "province_admin": 200, "service": 200, "uni_a_admin": 200, "integration": 200},
+        target="a2",
+    ),
+    *_all(
+        "PATCH",
+        "/api/orgs/{org_id}",
+        {**{r: 403 for r in OK_ALL}, "province_admin": 200, "uni_a_admin": 200, "expert": 404},
+        target="a1",
+        body=lambda w: {"name": "改名中心"},
+    ),
+    *_all(
+        "PATCH",
+        "/api/orgs/{org_id}",
+        {**{r: 404 for r in OK_ALL}, "province_admin": 200, "service": 403},
+        target="b1",
+        body=lambda w: {"name": "改名中心"},
+    ),
+    *_all(
+        "POST",
+        "/api/orgs",
+        {**{r: 403 for r in OK_ALL}, "province_admin": 201, "uni_a_admin": 201},
+        body=_dept_body("uni_a"),
+    ),
+    *_all(
+        "POST",
+        "/api/orgs",
+        {**{r: 403 for r in OK_ALL}, "province_admin": 201, "uni_a_admin": 404},
+        body=_dept_body("uni_b"),
+    ),
+    # -- accounts -------------------------------------------------------------------------------------------
+    *_all("GET", "/api/users", {**OK_ALL, **PEOPLE_403}),
+    *_all("GET", "/api/users/{user_id}", {**OK_ALL, **PEOPLE_403, "staff_a1": 404}, target="user_staff_a1_or_self"),
+    *_all(
+        "GET",
+        "/api/users/{user_id}",
+        {**{r: 404 for r in OK_ALL}, **PEOPLE_403, "province_admin": 200},
+        target="user_staff_b1",
+    ),
+    *_all(
+        "PATCH",
+        "/api/users/{user_id}",
+        {**OK_ALL, **PEOPLE_403, "mgr_a1": 403, "expert": 403, "staff_a1": 404},
+        target="user_staff_a1_or_self",
+        body=lambda w: {"display_name": "新名字"},
+    ),
+    *_all(
+        "PATCH",
+        "/api/users/{user_id}",
+        {**{r: 404 for r in OK_ALL}, **PEOPLE_403, "province_admin": 200},
+        target="user_staff_b1",
+        body=lambda w: {"display_name": "新名字"},
+    ),
+    *_all(
+        "POST",
+        "/api/users/{user_id}/password",
+        {**{r: 204 for r in OK_ALL}, **PEOPLE_403, "mgr_a1": 403, "expert": 403, "staff_a1": 404},
+        target="user_victim_or_self",
+        body=lambda w: {"new_password": "Reset-pass9"},
+    ),
+    *_all(
+        "POST",
+        "/api/users/{user_id}/password",
+        {**{r: 404 for r in OK_ALL}, **PEOPLE_403, "province_admin": 204},
+        target="user_staff_b1",
+        body=lambda w: {"new_password": "Reset-pass9"},
+    ),
+    *_all(
+        "POST",
+        "/api/users",
+        {**{r: 403 for r in OK_ALL}, "province_admin": 201, "uni_a_admin": 201},
+        body=_user_body("a1"),
+    ),
+    *_all(
+        "POST",
+        "/api/users",
+        {**{r: 403 for r in OK_ALL}, "province_admin": 201, "uni_a_admin": 404},
+        body=_user_body("b1"),
+    ),
+    *_all("GET", "/api/clients", {**{r: 403 for r in OK_ALL}, "province_admin": 200, "uni_a_admin": 200}),
+    *_all(
+        "POST",
+        "/api/clients",
+        {**{r: 403 for r in OK_ALL}, "province_admin": 201, "uni_a_admin": 201},
+        body=_client_body("uni_a"),
+    ),
+    *_all(
+        "POST",
+        "/api/clients",
+        {**{r: 403 for r in OK_ALL}, "province_admin": 201, "uni_a_admin": 404},
+        body=_client_body("uni_b"),
+    ),
+    *_all(
+        "PATCH",
+        "/api/clients/{client_pk}",
+        {**{r: 404 for r in OK_ALL}, **PEOPLE_403, "province_admin": 200, "uni_a_admin": 200},
+        target="client_a",
+        body=lambda w: {"name": "HR 系统"},
+    ),
+    # -- audit and internal ---------------------------------------------------------------------------------
+    *_all("GET", "/api/audit", {**{r: 403 for r in OK_ALL}, "province_admin": 200, "uni_a_admin": 200}),
+    *_all("GET", "/internal/orgs", {**{r: 403 for r in OK_ALL}, "service": 200}),
+    *_all("GET", "/internal/revocations", {**{r: 403 for r in OK_ALL}, "service": 200}),
+]
+
+#: Infrastructure endpoints open to everyone (no data).
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/api/openapi.json"),
+    ("GET", "/api/docs"),
+    ("GET", "/api/gateway/openapi.json"),
+}
+
+
+def _headers(w: World, role: str) -> dict[str, str]:
+    issuer = w.app.state.kernel.extras["issuer"]
+    if role == "anonymous":
+        return {}
+    if role in ("integration", "service"):
+        cid = "c-campus-a" if role == "integration" else "svc-training"
+        with w.app.state.kernel.sessionmaker() as s:
+            client = s.scalar(select(Client).where(Client.client_id == cid))
+        return {"Authorization": f"Bearer {issuer.access_for_client(client)[0]}"}
+    if role == "disabled":
+        u = w.users["disabled"]
+        tok, _ = issue_access_token(
+            issuer.key,
+            issuer=issuer.settings.jwt_issuer,
+            audience=issuer.settings.jwt_audience,
+            subject=str(u.id),
+            ttl_seconds=900,
+            claims={
+                "role": u.role,
+                "org_id": u.org_id,
+                "university_id": u.university_id,
+                "department_id": u.department_id,
+                "scope": "",
+            },
+            now=time.time() - 60,
+        )
+        return {"Authorization": f"Bearer {tok}"}
+    return w.auth(role)
+
+
+def _fill(w: World, row: Row) -> str:
+    path = row.path
+    if row.target is None:
+        return path
+    if row.target == "own_org":
+        own = {
+            "province_admin": "province",
+            "expert": "uni_a",
+            "uni_a_admin": "uni_a",
+            "mgr_a1": "a1",
+            "staff_a1": "a1",
+            "integration": "uni_a",
+            "service": "province",
+            "anonymous": "a1",
+            "disabled": "a1",
+        }[row.role]
+        value = w.ids[own]
+    elif row.target in ("user_staff_a1_or_self", "user_victim_or_self"):
+        # Password resets revoke the target's tokens: they hit a victim account no other row signs in with.
+        other = "staff_a1" if row.target == "user_staff_a1_or_self" else "victim_a1"
+        name = {"expert": "expert", "staff_a1": "mgr_a1"}.get(row.role, other)
+        value = w.users[name].id
+    elif row.target == "user_staff_b1":
+        value = w.users["staff_b1"].id
+    elif row.target == "client_a":
+        with w.app.state.kernel.sessionmaker() as s:
+            value = s.scalar(select(Client.id).where(Client.client_id == "c-campus-a"))
+    else:
+        value = w.ids[row.target]
+    return path.replace("{org_id}", str(value)).replace("{user_id}", str(value)).replace("{client_pk}", str(value))
+
+
+def test_every_endpoint_has_rows_in_the_matrix(world: World) -> None:
+    routes = {(m, r.path) for r in world.app.state.kernel.extras.get("routes", []) for m in r.methods}
+    api = world.client.app.app  # the FastAPI app behind the middleware
+    while not hasattr(api, "routes"):
+        api = api.app if hasattr(api, "app") else api.api
+    routes = {(m, r.path) for r in api.routes if isinstance(r, APIRoute) for m in r.methods}
+    routes |= {
+        (m, r.path)
+        for r in api.routes
+        if not isinstance(r, APIRoute) and hasattr(r, "methods")
+        for m in (r.methods or ())
+        if m != "HEAD"
+    }
+    covered = {(row.method, row.path) for row in MATRIX} | PUBLIC
+    missing = sorted(routes - covered)
+    assert not missing, f"endpoints without rows in the authorization matrix: {missing}"
+
+
+def test_authorization_matrix(world: World) -> None:
+    # The disabled account was switched off after its token was issued: the deny list has it.
+    with world.app.state.kernel.sessionmaker.begin() as s:
+        from datetime import timedelta
+
+        s.add(
+            Revocation(
+                subject=str(world.users["disabled"].id),
+                revoked_before=int(time.time()) - 1,
+                expires_at=utcnow() + timedelta(hours=1),
+            )
+        )
+    world.app.state.kernel.extras["revocation_poller"].refresh()
+    failures = []
+    for row in MATRIX:
+        headers = _headers(world, row.role)
+        if row.path.startswith("/api/auth/web/"):
+            headers["X-Requested-With"] = "XMLHttpRequest"
+        path = _fill(world, row)
+        if row.path == "/api/auth/token":
+            r = world.client.post(path, data={"grant_type": "password"}, headers=headers)
+        else:
+            r = world.client.request(row.method, path, headers=headers, json=row.body(world) if row.body else None)
+        if r.status_code != row.expected:
+            failures.append(
+                f"{row.role:15} {row.method:6} {path:35} target={row.target}: expected "
+                f"{row.expected}, got {r.status_code} {r.text[:120]}"
+            )
+    assert not failures, "\n".join(failures)
+
+
+def _university_ids_in(items: list[dict[str, Any]]) -> set[Any]:
+    return {i.get("university_id") for i in items}
+
+
+def test_lists_never_contain_another_universitys_items(world: World) -> None:
+    a, b = world.ids["uni_a"], world.ids["uni_b"]
+    for role in ("uni_a_admin", "mgr_a1", "staff_a1", "expert", "integration"):
+        h = _headers(world, role)
+        orgs = world.client.get("/api/orgs?limit=500", headers=h).json()["items"]
+        assert b not in _university_ids_in(orgs), role
+        assert all(o["university_id"] in (a, None) or o["id"] == world.ids["province"] for o in orgs)
+        if role != "integration":
+            users = world.client.get("/api/users?limit=500", headers=h).json()["items"]
+            assert users and b not in _university_ids_in(users), role
+    # a department manager sees only their department's accounts; a sibling department's are absent
+    users = world.client.get("/api/users?limit=500", headers=_headers(world, "mgr_a1")).json()["items"]
+    assert {u["department_id"] for u in users} == {world.ids["a1"]}
+    # the audit log of university A holds nothing of university B
+    world.client.patch(f"/api/orgs/{world.ids['b1']}", json={"name": "乙-改"}, headers=world.auth("province_admin"))
+    audit = world.client.get("/api/audit", headers=world.auth("uni_a_admin")).json()["items"]
+    assert all(e["university_id"] == a for e in audit)
+    clients = world.client.get("/api/clients", headers=world.auth("uni_b_admin")).json()["items"]
+    assert clients == []

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from evaluation.assessment import repository as repo
+from evaluation.assessment import service
+from evaluation.assessment.metrics import METRICS
+from evaluation.assessment.schemas import (
+    FrameworkIn,
+    FrameworkOut,
+    MetricOut,
+    RankingOut,
+    ScorecardOut,
+    ScorecardSummary,
+    SelfReportIn,
+    SelfReportOut,
+    VerifyIn,
+)
+from evaluation.common import OrgDir, Person, ProvinceAdmin
+from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
+from sanquan_kernel.db import SessionDep
+from sanquan_kernel.errors import NotFound
+from sanquan_kernel.etag import check_if_match, set_etag
+from sanquan_kernel.pagination import Page, PageDep, paginate
+
+router = APIRouter(prefix="/assessment", tags=["assessment"])
+
+
+@router.get("/metrics", response_model=list[MetricOut])
+def list_metrics(_: Person) -> list[MetricOut]:
+    """What an indicator can measure, and from which source."""
+    return [MetricOut(code=m.code, source=m.source, description=m.description) for m in METRICS.values()]
+
+
+@router.get("/frameworks/{year}", response_model=FrameworkOut)
+def get_framework(year: int, session: SessionDep, _: Person, response: Response) -> FrameworkOut:
+    fw = service.load_framework(session, year)
+    set_etag(response, fw.version)
+    return service.framework_out(session, fw)
+
+
+@router.put("/frameworks/{year}", response_model=FrameworkOut)
+def put_framework(
+    year: int, body: FrameworkIn, session: SessionDep, principal: ProvinceAdmin, request: Request, response: Response
+) -> FrameworkOut:
+    """Set the year's indicators (code, name, metric, target, weight); the source follows from the metric."""
+    fw = repo.framework(session, year)
+    if fw is not None:
+        check_if_match(request, fw.version)
+    fw = service.put_framework(session, principal, year, body)
+    set_etag(response, fw.version)
+    return service.framework_out(session, fw)
+
+
+@router.post("/frameworks/{year}/default", response_model=FrameworkOut, status_code=201)
+def create_default_framework(
+    year: int, session: SessionDep, principal: ProvinceAdmin, response: Response
+) -> FrameworkOut:
+    """Create the year's framework from the seed's default indicators (E3)."""
+    fw = service.default_framework(session, principal, year)
+    set_etag(response, fw.version)
+    return service.framework_out(session, fw)
+
+
+@router.get("/{year}/self-reports", response_model=Page[SelfReportOut])
+def list_self_reports(
+    year: int, session: SessionDep, scope: CurrentScope, _: Person, page: PageDep
+) -> Page[SelfReportOut]:
+    items, total = paginate(session, repo.self_reports_stmt(scope, year), page)
+    return Page(
+        items=[SelfReportOut.model_validate(r) for r in items], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.put("/{year}/self-reports/{indicator_code}", response_model=SelfReportOut)
+def put_self_report(
+    year: int,
+    indicator_code: str,
+    body: SelfReportIn,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    orgdir: OrgDir,
+    response: Response,
+) -> SelfReportOut:
+    """A university reports its value for a self-reported indicator, with evidence; the province verifies it."""
+    row = service.report(session, principal, year, indicator_code, body, orgdir)
+    set_etag(response, row.version)
+    return SelfReportOut.model_validate(row)
+
+
+@router.post("/self-reports/{report_id}/verify", response_model=SelfReportOut)
+def verify_self_report(
+    report_id: int,
+    body: VerifyIn,
+    session: SessionDep,
+    scope: CurrentScope,
+    principal: ProvinceAdmin,
+    request: Request,
+    response: Response,
+) -> SelfReportOut:
+    row = repo.self_report(session, scope, report_id)
+    if row is None:
+        raise NotFound("No such self-reported value")
+    check_if_match(request, row.version)
+    row = service.verify(session, principal, row, body.accepted, body.note)
+    set_etag(response, row.version)
+    return SelfReportOut.model_validate(row)
+
+
+@router.post("/{year}/scorecards/compute", response_model=list[ScorecardSummary])
+def compute_scorecards(
+    year: int,
+    session: SessionDep,
+    scope: CurrentScope,
+    principal: ProvinceAdmin,
+    orgdir: OrgDir,
+    request: Request,
+    university_id: int | None = None,
+) -> list[ScorecardSummary]:
+    """(Re)compute the year's scorecards — every active university, or one — from the plans and training
+    services and this service's own data. Indicators whose source is down come back ``unavailable``."""
+    k = request.app.state.kernel
+    service.compute(
+        session,
+        principal,
+        year,
+        orgdir,
+        client=k.service_client,
+        plans_url=k.settings.plans_url,
+        training_url=k.settings.training_url,
+        timeout=k.settings.source_timeout,
+        university_id=university_id,
+    )
+    session.flush()
+    return service.ranking(session, scope, year, orgdir).items
+
+
+@router.get("/{year}/scorecards", response_model=RankingOut)
+def get_ranking(year: int, session: SessionDep, scope: CurrentScope, _: Person, orgdir: OrgDir) -> RankingOut:
+    """The provincial ranking (province); a university sees its own line with its rank."""
+    return service.ranking(session, scope, year, orgdir)
+
+
+@router.get("/{year}/scorecards/{university_id}", response_model=ScorecardOut)
+def get_scorecard(
+    year: int, university_id: int, session: SessionDep, scope: CurrentScope, _: Person, orgdir: OrgDir
+) -> ScorecardOut:
+    """One university's scorecard: each indicator's value, target, score or the reason it is unavailable, and
+    the source figures it was computed from."""
+    return service.detail(session, scope, year, university_id, orgdir)
+
+
+@router.post("/{year}/publish", response_model=FrameworkOut)
+def publish_assessment(year: int, session: SessionDep, principal: ProvinceAdmin) -> FrameworkOut:
+    """Publish the year's assessment: its framework and scorecards never change afterwards."""
+    return service.framework_out(session, service.publish(session, principal, year))

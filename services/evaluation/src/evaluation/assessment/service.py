@@ -1,0 +1,423 @@
+"""Annual assessment (E3): the framework of a year, self-reported values, scorecards and the ranking.
+
+A scorecard is computed from the plans and training services (over HTTP with the evaluation service's own
+token), this service's final campaign results and verified self-reported values. An indicator whose source did
+not answer, or has no figure, is ``unavailable`` with the reason — never a silent zero — and the total says it
+is incomplete; computing again later fills it in. Each scorecard keeps the inputs it was computed from, and once
+the year's assessment is published nothing about it changes any more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from evaluation.assessment import repository as repo
+from evaluation.assessment.metrics import DEFAULT_FRAMEWORK, METRICS, NoFigure, achievement
+from evaluation.assessment.models import Indicator, IndicatorFramework, Scorecard, ScorecardItem, SelfReportedValue
+from evaluation.assessment.schemas import (
+    FrameworkIn,
+    FrameworkOut,
+    IndicatorIn,
+    IndicatorOut,
+    RankingOut,
+    ScorecardItemOut,
+    ScorecardOut,
+    ScorecardSummary,
+    SelfReportIn,
+)
+from evaluation.common import audit, snapshot
+from evaluation.sources import SourceUnavailable, get_json
+from sanquan_kernel.db import utcnow
+from sanquan_kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
+from sanquan_kernel.orgdir import OrgDirectory
+from sanquan_kernel.principal import Principal, Role, Scope
+from sanquan_kernel.service_client import ServiceClient
+
+
+# -- framework --------------------------------------------------------------------------------------------------
+def framework_out(session: Session, fw: IndicatorFramework) -> FrameworkOut:
+    return FrameworkOut(
+        year=fw.year,
+        status=fw.status,
+        published_at=fw.published_at,
+        version=fw.version,
+        indicators=[IndicatorOut.model_validate(i) for i in repo.indicators(session, fw.id)],
+    )
+
+
+def load_framework(session: Session, year: int) -> IndicatorFramework:
+    fw = repo.framework(session, year)
+    if fw is None:
+        raise NotFound(f"No indicator framework for {year}")
+    return fw
+
+
+def put_framework(session: Session, principal: Principal, year: int, body: FrameworkIn) -> IndicatorFramework:
+    codes = [i.code for i in body.indicators]
+    errors = [
+        {"loc": ["body", "indicators", n, "code"], "msg": "duplicate code"}
+        for n, c in enumerate(codes)
+        if codes.index(c) != n
+    ]
+    errors += [
+        {"loc": ["body", "indicators", n, "metric"], "msg": f"unknown metric; one of {sorted(METRICS)}"}
+        for n, i in enumerate(body.indicators)
+        if i.metric not in METRICS
+    ]
+    if errors:
+        raise Unprocessable("The framework is invalid", errors=errors)
+    fw = repo.framework(session, year)
+    before = None
+    if fw is None:
+        fw = IndicatorFramework(year=year, status="draft", version=1)
+        session.add(fw)
+        session.flush()
+    else:
+        if fw.status == "published":
+            raise Conflict(f"The {year} assessment is published; its framework no longer changes")
+        before = framework_out(session, fw).model_dump(mode="json")
+        fw.version += 1
+    repo.replace_indicators(
+        session,
+        fw.id,
+        [
+            Indicator(
+                framework_id=fw.id,
+                position=n,
+                code=i.code,
+                name=i.name,
+                source=METRICS[i.metric].source,
+                metric=i.metric,
+                target=i.target,
+                weight=i.weight,
+            )
+            for n, i in enumerate(body.indicators)
+        ],
+    )
+    audit(
+        session,
+        principal,
+        "framework.put",
+        "indicator_framework",
+        year,
+        before=before,
+        after=framework_out(session, fw).model_dump(mode="json"),
+    )
+    return fw
+
+
+def default_framework(session: Session, principal: Principal, year: int) -> IndicatorFramework:
+    if repo.framework(session, year) is not None:
+        raise Conflict(f"The {year} framework exists already")
+    return put_framework(
+        session,
+        principal,
+        year,
+        FrameworkIn(
+            indicators=[
+                IndicatorIn(code=d.code, name=d.name, metric=d.metric, target=d.target, weight=d.weight)
+                for d in DEFAULT_FRAMEWORK
+            ]
+        ),
+    )
+
+
+# -- self-reported values ---------------------------------------------------------------------------------------
+REPORT_FIELDS = ("year", "university_id", "indicator_code", "value", "evidence", "status", "note")
+
+
+def report(
+    session: Session, principal: Principal, year: int, code: str, body: SelfReportIn, orgdir: OrgDirectory
+) -> SelfReportedValue:
+    """A university reports a value with its evidence; any change sends it back for verification."""
+    if principal.role is Role.UNIVERSITY_ADMIN:
+        university_id = principal.university_id
+    elif principal.role is Role.PROVINCE_ADMIN and body.university_id is not None:
+        university_id = body.university_id
+        if not orgdir.is_university(university_id):
+            raise Unprocessable("Not a university", errors=[{"loc": ["body", "university_id"], "msg": "unknown"}])
+    else:
+        raise Forbidden("University admins report their own values")
+    assert university_id is not None
+    fw = load_framework(session, year)
+    if fw.status == "published":
+        raise Conflict(f"The {year} assessment is published")
+    ind = next((i for i in repo.indicators(session, fw.id) if i.code == code), None)
+    if ind is None or ind.source != "self_reported":
+        raise NotFound("No self-reported indicator with this code")
+    row = repo.self_report_for(session, year, university_id, code)
+    before = snapshot(row, *REPORT_FIELDS) if row else None
+    if row is None:
+        row = SelfReportedValue(
+            year=year,
+            university_id=university_id,
+            indicator_code=code,
+            value=body.value,
+            evidence=body.evidence,
+            files=[f.model_dump() for f in body.files],
+            status="reported",
+            reported_by=principal.subject,
+            version=1,
+        )
+        session.add(row)
+    else:
+        row.value, row.evidence, row.files = body.value, body.evidence, [f.model_dump() for f in body.files]
+        row.status, row.note, row.verified_by, row.verified_at = "reported", None, None, None
+        row.reported_by = principal.subject
+        row.version += 1
+    session.flush()
+    audit(
+        session,
+        principal,
+        "self_report.put",
+        "self_reported_value",
+        row.id,
+        university_id=university_id,
+        before=before,
+        after=snapshot(row, *REPORT_FIELDS),
+    )
+    return row
+
+
+def verify(
+    session: Session, principal: Principal, row: SelfReportedValue, accepted: bool, note: str | None
+) -> SelfReportedValue:
+    fw = load_framework(session, row.year)
+    if fw.status == "published":
+        raise Conflict(f"The {row.year} assessment is published")
+    before = snapshot(row, *REPORT_FIELDS)
+    row.status = "verified" if accepted else "rejected"
+    row.note, row.verified_by, row.verified_at = note, principal.subject, utcnow()
+    row.version += 1
+    audit(
+        session,
+        principal,
+        "self_report.verify",
+        "self_reported_value",
+        row.id,
+        university_id=row.university_id,
+        before=before,
+        after=snapshot(row, *REPORT_FIELDS),
+    )
+    return row
+
+
+# -- scorecards -------------------------------------------------------------------------------------------------
+@dataclass
+class Fetched:
+    """One source's answer for a year: items by university, or why there is none."""
+
+    items: dict[int, dict[str, Any]]
+    error: str | None = None
+    rule: dict[str, Any] | None = None
+
+
+def fetch_source(client: ServiceClient | None, source: str, base_url: str, year: int, timeout: float) -> Fetched:
+    try:
+        body = get_json(
+            client, source, f"{base_url.rstrip('/')}/api/{source}/indicators", params={"year": year}, timeout=timeout
+        )
+    except SourceUnavailable as exc:
+        return Fetched({}, exc.reason)
+    except Exception as exc:  # noqa: BLE001 - a 404 or anything odd from a source is "unavailable", not a 500
+        return Fetched({}, f"the {source} service answered unexpectedly ({type(exc).__name__})")
+    items = body.get("items")
+    if not isinstance(items, list):
+        return Fetched({}, f"the {source} service answered without items")
+    return Fetched(
+        {int(i["university_id"]): i for i in items if isinstance(i, dict) and "university_id" in i},
+        rule=body.get("rule"),
+    )
+
+
+def _item(ind: Indicator, position: int, sc_id: int, value: float | None, reason: str | None) -> ScorecardItem:
+    ach = achievement(value, ind.target) if value is not None else None
+    return ScorecardItem(
+        scorecard_id=sc_id,
+        position=position,
+        indicator_code=ind.code,
+        name=ind.name,
+        source=ind.source,
+        metric=ind.metric,
+        value=value,
+        target=ind.target,
+        weight=ind.weight,
+        achievement=None if ach is None else round(ach, 4),
+        score=None if ach is None else round(ach * ind.weight, 4),
+        status="ok" if value is not None else "unavailable",
+        reason=reason,
+    )
+
+
+def _evaluate(
+    ind: Indicator,
+    university_id: int,
+    fetched: Mapping[str, Fetched],
+    reports: Mapping[tuple[int, str], SelfReportedValue],
+) -> tuple[float | None, str | None]:
+    metric = METRICS[ind.metric]
+    if ind.source == "self_reported":
+        r = reports.get((university_id, ind.code))
+        if r is None:
+            return None, "not reported by the university"
+        if r.status == "reported":
+            return None, "reported, awaiting verification by the province"
+        if r.status == "rejected":
+            return None, f"rejected by the province{': ' + r.note if r.note else ''}"
+        return r.value, None
+    src = fetched[ind.source]
+    if src.error is not None:
+        return None, src.error
+    try:
+        return round(metric.read(src.items.get(university_id, {})), 6), None
+    except NoFigure as exc:
+        return None, str(exc)
+    except (TypeError, ValueError):
+        return None, f"the {ind.source} service sent a figure that is not a number"
+
+
+def compute(
+    session: Session,
+    principal: Principal,
+    year: int,
+    orgdir: OrgDirectory,
+    *,
+    client: ServiceClient | None,
+    plans_url: str,
+    training_url: str,
+    timeout: float,
+    university_id: int | None = None,
+) -> list[Scorecard]:
+    fw = load_framework(session, year)
+    if fw.status == "published":
+        raise Conflict(f"The {year} assessment is published; its scorecards no longer change")
+    inds = repo.indicators(session, fw.id)
+    if university_id is not None:
+        if not orgdir.is_university(university_id):
+            raise NotFound("No such university")
+        universities = [university_id]
+    else:
+        universities = [u.id for u in orgdir.universities(active_only=True)]
+    needed = {i.source for i in inds}
+    fetched: dict[str, Fetched] = {}
+    if "plans" in needed:
+        fetched["plans"] = fetch_source(client, "plans", plans_url, year, timeout)
+    if "training" in needed:
+        fetched["training"] = fetch_source(client, "training", training_url, year, timeout)
+    if "evaluation" in needed:
+        fetched["evaluation"] = Fetched({u: {"awards_won": n} for u, n in repo.awards_won(session, year).items()})
+    reports = repo.self_reports_of_year(session, year) if "self_reported" in needed else {}
+    now = utcnow()
+    out = []
+    for u in universities:
+        sc = repo.scorecard_any(session, year, u)
+        if sc is None:
+            sc = Scorecard(year=year, university_id=u, framework_id=fw.id, status="computed", version=0)
+            session.add(sc)
+            session.flush()
+        items = []
+        for n, ind in enumerate(inds):
+            value, reason = _evaluate(ind, u, fetched, reports)
+            items.append(_item(ind, n, sc.id, value, reason))
+        repo.replace_items(session, sc.id, items)
+        inputs: dict[str, Any] = {"framework_version": fw.version, "computed_at": now.isoformat()}
+        for name, f in fetched.items():
+            inputs[name] = (
+                {"error": f.error}
+                if f.error
+                else {"item": f.items.get(u), "absent": u not in f.items, **({"rule": f.rule} if f.rule else {})}
+            )
+        if reports:
+            inputs["self_reported"] = {
+                code: {"value": r.value, "status": r.status} for (uu, code), r in reports.items() if uu == u
+            }
+        sc.framework_id, sc.inputs, sc.computed_at = fw.id, inputs, now
+        sc.total = round(sum(i.score or 0.0 for i in items), 4)
+        sc.max_total = round(sum(i.weight for i in items), 4)
+        sc.complete = all(i.status == "ok" for i in items)
+        sc.version += 1
+        out.append(sc)
+    audit(
+        session,
+        principal,
+        "scorecard.compute",
+        "indicator_framework",
+        year,
+        after={"universities": universities, "unavailable": {k: f.error for k, f in fetched.items() if f.error}},
+    )
+    return out
+
+
+def _summaries(session: Session, cards: list[Scorecard], orgdir: OrgDirectory) -> list[ScorecardSummary]:
+    items = repo.items(session, [c.id for c in cards])
+    ordered = sorted(cards, key=lambda c: (-c.total, c.university_id))
+    out, prev, current = [], None, 0
+    for n, c in enumerate(ordered, start=1):
+        if c.total != prev:
+            current, prev = n, c.total
+        out.append(
+            ScorecardSummary(
+                rank=current,
+                university_id=c.university_id,
+                university_name=orgdir.name(c.university_id) or None,
+                total=c.total,
+                max_total=c.max_total,
+                complete=c.complete,
+                unavailable=sum(1 for i in items[c.id] if i.status != "ok"),
+                status=c.status,
+                computed_at=c.computed_at,
+            )
+        )
+    return out
+
+
+def ranking(session: Session, scope: Scope, year: int, orgdir: OrgDirectory) -> RankingOut:
+    """The provincial ranking; a university sees its own line (with its provincial rank)."""
+    fw = load_framework(session, year)
+    everyone = _summaries(session, list(session.scalars(repo.scorecards_stmt_all(year))), orgdir)
+    visible = {c.university_id for c in session.scalars(repo.scorecards_stmt(scope, year))}
+    return RankingOut(
+        year=year,
+        status=fw.status,
+        items=[s for s in everyone if s.university_id in visible],
+    )
+
+
+def detail(session: Session, scope: Scope, year: int, university_id: int, orgdir: OrgDirectory) -> ScorecardOut:
+    sc = repo.scorecard(session, scope, year, university_id)
+    if sc is None:
+        raise NotFound("No scorecard for this university and year")
+    summary = next(
+        s
+        for s in _summaries(session, list(session.scalars(repo.scorecards_stmt_all(year))), orgdir)
+        if s.university_id == university_id
+    )
+    items = repo.items(session, [sc.id])[sc.id]
+    return ScorecardOut(
+        **summary.model_dump(), year=year, inputs=sc.inputs, items=[ScorecardItemOut.model_validate(i) for i in items]
+    )
+
+
+def publish(session: Session, principal: Principal, year: int) -> IndicatorFramework:
+    fw = load_framework(session, year)
+    if fw.status == "published":
+        raise Conflict(f"The {year} assessment is published already")
+    cards = list(session.scalars(repo.scorecards_stmt_all(year)))
+    if not cards:
+        raise Conflict("No scorecard has been computed")
+    incomplete = sorted(c.university_id for c in cards if not c.complete)
+    if incomplete:
+        raise Conflict("Some scorecards have unavailable indicators; compute them again first", universities=incomplete)
+    stale = sorted(c.university_id for c in cards if c.inputs.get("framework_version") != fw.version)
+    if stale:
+        raise Conflict("The framework changed after these scorecards were computed", universities=stale)
+    now = utcnow()
+    fw.status, fw.published_at, fw.version = "published", now, fw.version + 1
+    for c in cards:
+        c.status, c.published_at = "published", now
+    audit(session, principal, "assessment.publish", "indicator_framework", year, after={"scorecards": len(cards)})
+    return fw

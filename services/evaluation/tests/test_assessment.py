@@ -1,0 +1,274 @@
+"""Annual assessment (E3) against real plans and training services over HTTP — including one that stops."""
+
+from collections.abc import Iterator
+
+import pytest
+from evaluation_flow import API, PROVINCE, UNI_A_ADMIN, UNI_B_ADMIN, Flow
+from evaluation_sources import SECRET, SourceServer, gateway_app, plans_app, training_app
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from evaluation.config import Settings
+from evaluation.main import create_app
+from evaluation.models import Base
+from sanquan_kernel import testing as kt
+from sanquan_kernel.service_client import ServiceClient
+
+YEAR = 2026
+PLANS = {
+    kt.UNI_A: {
+        "plan_status": "approved",
+        "plan_approved": True,
+        "plan_approved_on_time": True,
+        "in_annual_work_plan": True,
+        "milestones_total": 20,
+        "milestones_due": 20,
+        "milestones_done_on_time": 9,
+        "milestone_on_time_rate": 0.45,
+        "total_posts": 100,
+        "work_study_posts": 8,
+        "work_study_ratio": 0.08,
+        "work_study_ok": False,
+        "special_fund_set_up": True,
+        "special_fund_planned": 100000.0,
+        "special_fund_spent": 45000.0,
+        "special_fund_spent_rate": 0.45,
+    }
+}  # university B has no plans data: it has not started
+TRAINING = {
+    kt.UNI_A: {
+        "staff_total": 10,
+        "compliant": 5,
+        "compliance_rate": 0.5,
+        "law_coverage": 0.8,
+        "hours": 500.0,
+        "days": 60.0,
+    },
+    kt.UNI_B: {
+        "staff_total": 4,
+        "compliant": 4,
+        "compliance_rate": 1.0,
+        "law_coverage": 0.5,
+        "hours": 400.0,
+        "days": 50.0,
+    },
+}
+STAFF = {
+    7: {"name": "Zhang Wei", "university_id": kt.UNI_A, "department_id": kt.DEPT_A1},
+    8: {"name": "Wang Fang", "university_id": kt.UNI_B, "department_id": kt.DEPT_B1},
+}
+
+
+@pytest.fixture(scope="module")
+def sources() -> Iterator[dict[str, SourceServer]]:
+    servers = {
+        "gateway": SourceServer(gateway_app()).start(),
+        "plans": SourceServer(plans_app(PLANS)).start(),
+        "training": SourceServer(training_app(TRAINING, STAFF)).start(),
+    }
+    yield servers
+    for s in servers.values():
+        s.stop()
+
+
+@pytest.fixture
+def app(database_url: str, sources: dict[str, SourceServer]) -> Iterator[FastAPI]:
+    settings = Settings(
+        database_url=database_url,
+        environment="test",
+        plans_url=sources["plans"].url,
+        training_url=sources["training"].url,
+        source_timeout=2.0,
+    )
+    client = ServiceClient(sources["gateway"].url, "svc-evaluation", SECRET, timeout=2.0)
+    application = create_app(
+        settings,
+        authenticator=kt.make_authenticator(),
+        orgdir=kt.sample_orgdir(),
+        service_client=client,
+        start_sync=False,
+    )
+    yield application
+    client.close()
+    kt.clear_tables(application.state.kernel.engine, Base.metadata)
+    application.state.kernel.engine.dispose()
+
+
+@pytest.fixture
+def running(sources: dict[str, SourceServer]) -> Iterator[dict[str, SourceServer]]:
+    """Every source up at the start and again at the end of a test, whatever the test stopped."""
+    yield sources
+    for name in ("plans", "training"):
+        if sources[name]._server is None:
+            sources[name].start()
+
+
+def _framework(c: TestClient) -> None:
+    r = c.post(f"{API}/assessment/frameworks/{YEAR}/default", headers=PROVINCE)
+    assert r.status_code == 201, r.text
+
+
+def _card(c: TestClient, uni: int, headers: dict = PROVINCE) -> dict:
+    r = c.get(f"{API}/assessment/{YEAR}/scorecards/{uni}", headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_default_framework_follows_the_seed(client: TestClient) -> None:
+    _framework(client)
+    fw = client.get(f"{API}/assessment/frameworks/{YEAR}", headers=UNI_A_ADMIN).json()
+    assert [i["code"] for i in fw["indicators"]] == [
+        "plan_approved",
+        "milestones_on_time",
+        "training_compliance",
+        "law_coverage",
+        "work_study",
+        "special_fund",
+        "awards",
+    ]
+    assert sum(i["weight"] for i in fw["indicators"]) == 100
+    assert {i["source"] for i in fw["indicators"]} == {"plans", "training", "evaluation"}
+    assert client.post(f"{API}/assessment/frameworks/{YEAR}/default", headers=PROVINCE).status_code == 409
+    assert client.post(f"{API}/assessment/frameworks/2030/default", headers=UNI_A_ADMIN).status_code == 403
+
+
+def test_scorecards_are_computed_from_the_plans_and_training_services(client: TestClient, running) -> None:
+    _framework(client)
+    r = client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE)
+    assert r.status_code == 200, r.text
+    a = _card(client, kt.UNI_A)
+    by_code = {i["indicator_code"]: i for i in a["items"]}
+    # by hand: 15 + 0.45/0.9·15 + 0.5·20 + 0.8·10 + 0.08/0.10·10 + 0.45/0.9·15 + 0 = 56
+    assert by_code["plan_approved"]["score"] == 15
+    assert by_code["milestones_on_time"]["score"] == 7.5
+    assert by_code["training_compliance"]["score"] == 10
+    assert by_code["law_coverage"]["score"] == 8
+    assert by_code["work_study"]["score"] == 8
+    assert by_code["special_fund"]["score"] == 7.5
+    assert by_code["awards"] == {**by_code["awards"], "value": 0.0, "status": "ok"}
+    assert a["total"] == 56.0 and a["max_total"] == 100 and a["complete"]
+    assert a["inputs"]["plans"]["item"]["milestone_on_time_rate"] == 0.45
+    # B has no plans data: per the agreement that is "not started" (zeros), recorded as absent — not unavailable
+    b = _card(client, kt.UNI_B)
+    assert b["inputs"]["plans"] == {"item": None, "absent": True}
+    assert b["complete"] and b["total"] == 25.0  # 20 (compliance 1.0) + 5 (law 0.5)
+    ranking = client.get(f"{API}/assessment/{YEAR}/scorecards", headers=PROVINCE).json()["items"]
+    assert [(s["university_id"], s["rank"]) for s in ranking] == [(kt.UNI_A, 1), (kt.UNI_B, 2)]
+
+
+def test_a_stopped_source_makes_its_indicators_unavailable_and_a_recompute_fills_them(
+    client: TestClient, running
+) -> None:
+    _framework(client)
+    running["training"].stop()
+    r = client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE)
+    assert r.status_code == 200, r.text
+    a = _card(client, kt.UNI_A)
+    training = [i for i in a["items"] if i["source"] == "training"]
+    assert training and all(
+        i["status"] == "unavailable" and i["value"] is None and i["score"] is None for i in training
+    )
+    assert all("training service is unreachable" in i["reason"] for i in training)
+    assert all(i["status"] == "ok" for i in a["items"] if i["source"] == "plans")
+    assert not a["complete"] and a["unavailable"] == 2
+    assert a["total"] == 38.0  # 56 without training's 18 — never a silent zero counted as a figure
+    assert "error" in a["inputs"]["training"]
+    # publishing an incomplete assessment is refused
+    assert client.post(f"{API}/assessment/{YEAR}/publish", headers=PROVINCE).status_code == 409
+    running["training"].start()
+    client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE)
+    a = _card(client, kt.UNI_A)
+    assert a["complete"] and a["total"] == 56.0
+
+
+def test_a_published_assessment_never_changes(client: TestClient, running) -> None:
+    _framework(client)
+    client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE)
+    r = client.post(f"{API}/assessment/{YEAR}/publish", headers=PROVINCE)
+    assert r.status_code == 200, r.text
+    before = _card(client, kt.UNI_A)
+    assert before["status"] == "published"
+    PLANS[kt.UNI_A]["milestone_on_time_rate"] = 0.9
+    try:
+        assert client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE).status_code == 409
+    finally:
+        PLANS[kt.UNI_A]["milestone_on_time_rate"] = 0.45
+    assert _card(client, kt.UNI_A) == before
+    fw = client.get(f"{API}/assessment/frameworks/{YEAR}", headers=PROVINCE).json()
+    r = client.put(
+        f"{API}/assessment/frameworks/{YEAR}",
+        headers=PROVINCE,
+        json={"indicators": [{"code": "x", "name": "x", "metric": "law_coverage", "target": 1, "weight": 1}]},
+    )
+    assert fw["status"] == "published" and r.status_code == 409
+
+
+def test_self_reported_values_count_once_verified(client: TestClient, running) -> None:
+    r = client.put(
+        f"{API}/assessment/frameworks/{YEAR}",
+        headers=PROVINCE,
+        json={
+            "indicators": [
+                {
+                    "code": "service_hall",
+                    "name": "Online service hall answers in 48 h",
+                    "metric": "self_reported",
+                    "target": 0.9,
+                    "weight": 10,
+                },
+                {"code": "law", "name": "Rule-of-law coverage", "metric": "law_coverage", "target": 1, "weight": 10},
+            ]
+        },
+    )
+    assert r.status_code == 200, r.text
+    client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE)
+    item = next(i for i in _card(client, kt.UNI_A)["items"] if i["indicator_code"] == "service_hall")
+    assert item["status"] == "unavailable" and item["reason"] == "not reported by the university"
+    r = client.put(
+        f"{API}/assessment/{YEAR}/self-reports/service_hall",
+        headers=UNI_A_ADMIN,
+        json={"value": 0.9, "evidence": "Ticket statistics 2026", "files": [{"name": "tickets.xlsx", "size": 2048}]},
+    )
+    assert r.status_code == 200, r.text
+    rid = r.json()["id"]
+    client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE)
+    item = next(i for i in _card(client, kt.UNI_A)["items"] if i["indicator_code"] == "service_hall")
+    assert "awaiting verification" in item["reason"]
+    # B neither sees nor verifies A's report; the province verifies it
+    assert client.get(f"{API}/assessment/{YEAR}/self-reports", headers=UNI_B_ADMIN).json()["total"] == 0
+    assert (
+        client.post(
+            f"{API}/assessment/self-reports/{rid}/verify", json={"accepted": True}, headers=UNI_B_ADMIN
+        ).status_code
+        == 403
+    )
+    r = client.post(f"{API}/assessment/self-reports/{rid}/verify", json={"accepted": True}, headers=PROVINCE)
+    assert r.json()["status"] == "verified"
+    client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE)
+    item = next(i for i in _card(client, kt.UNI_A)["items"] if i["indicator_code"] == "service_hall")
+    assert (item["status"], item["score"]) == ("ok", 10.0)
+
+
+def test_scorecards_are_scoped_to_the_university(client: TestClient, running) -> None:
+    _framework(client)
+    client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE)
+    assert _card(client, kt.UNI_A, UNI_A_ADMIN)["rank"] == 1
+    assert client.get(f"{API}/assessment/{YEAR}/scorecards/{kt.UNI_A}", headers=UNI_B_ADMIN).status_code == 404
+    lines = client.get(f"{API}/assessment/{YEAR}/scorecards", headers=UNI_B_ADMIN).json()["items"]
+    assert [(s["university_id"], s["rank"]) for s in lines] == [(kt.UNI_B, 2)]
+    for headers in (kt.expert(501, kt.UNI_A), kt.department_manager(kt.DEPT_A1), kt.staff()):
+        assert client.get(f"{API}/assessment/{YEAR}/scorecards", headers=headers).json()["items"] == []
+        assert client.get(f"{API}/assessment/{YEAR}/scorecards/{kt.UNI_A}", headers=headers).status_code == 404
+    assert client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=UNI_A_ADMIN).status_code == 403
+
+
+def test_a_nominated_person_must_be_in_the_nominating_universitys_register(flow: Flow, running) -> None:
+    cid = flow.campaign("outstanding_person")["id"]
+    flow.advance_to(cid, "nomination")
+    r = flow.nominate(cid, UNI_A_ADMIN, staff_id=7)
+    assert r.status_code == 201 and r.json()["subject_name"] == "Zhang Wei"
+    assert flow.nominate(cid, UNI_A_ADMIN, staff_id=8).status_code == 422  # B's staff member
+    assert flow.nominate(cid, UNI_A_ADMIN, staff_id=99).status_code == 422  # nobody
+    running["training"].stop()
+    r = flow.nominate(cid, UNI_A_ADMIN, staff_id=7)
+    assert r.status_code == 503 and "staff register" in r.json()["detail"]

@@ -1,0 +1,114 @@
+"""``/api/plans``: dashboards, the province overview, XLSX exports and the indicators."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from plans.common import PlanReader, ProvinceOnly, orgdir_of, plan_covers
+from plans.plan.router import PlanDep
+from plans.reports import export, service
+from plans.reports import repository as repo
+from plans.reports.schemas import Indicators, ProvinceOverview, UniversityDashboard
+from plans.resources import repository as resources_repo
+from sanquan_kernel.auth import CurrentPrincipal, CurrentScope, require_roles, require_scope
+from sanquan_kernel.db import SessionDep
+from sanquan_kernel.errors import NotFound, Unprocessable
+from sanquan_kernel.orgdir import OrgDirectory
+from sanquan_kernel.principal import Role
+
+router = APIRouter(tags=["dashboards and indicators"])
+Orgs = Annotated[OrgDirectory, Depends(orgdir_of)]
+Year = Annotated[int, Query(ge=2000, le=2100)]
+XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {export.XLSX: {}}, "description": "An XLSX workbook"}
+}
+
+
+def _attachment(data: bytes, filename: str) -> Response:
+    return Response(data, media_type=export.XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get(
+    "/dashboard",
+    response_model=UniversityDashboard,
+    dependencies=[PlanReader],
+    summary="A university's dashboard for a year (the province names the university)",
+)
+def dashboard(
+    session: SessionDep,
+    scope: CurrentScope,
+    principal: CurrentPrincipal,
+    orgs: Orgs,
+    year: Year,
+    university_id: int | None = None,
+    due_within_days: Annotated[int, Query(ge=1, le=366)] = 14,
+) -> UniversityDashboard:
+    uid = university_id if university_id is not None else principal.university_id
+    if uid is None:
+        raise Unprocessable(
+            "university_id is required",
+            errors=[{"loc": ["query", "university_id"], "msg": "required for province users"}],
+        )
+    if not plan_covers(scope, uid):
+        raise NotFound("No such university")
+    return service.university_dashboard(session, scope, orgs, uid, year, due_within_days)
+
+
+@router.get(
+    "/overview",
+    response_model=ProvinceOverview,
+    dependencies=[ProvinceOnly],
+    summary="Every university's plan status, overdue work, completion per category and work-study ratio",
+)
+def overview(session: SessionDep, scope: CurrentScope, orgs: Orgs, year: Year) -> Response:
+    # Serialised once here: letting FastAPI validate the ~1,500 nested models again would double the cost.
+    return Response(
+        service.province_overview(session, scope, orgs, year).model_dump_json(), media_type="application/json"
+    )
+
+
+@router.get(
+    "/overview/export",
+    dependencies=[ProvinceOnly],
+    response_class=Response,
+    responses=XLSX_RESPONSE,
+    summary="The province overview as XLSX",
+)
+def overview_export(session: SessionDep, scope: CurrentScope, orgs: Orgs, year: Year) -> Response:
+    data = export.overview_workbook(service.province_overview(session, scope, orgs, year))
+    return _attachment(data, f"plans-overview-{year}.xlsx")
+
+
+@router.get(
+    "/plans/{plan_id}/export",
+    dependencies=[PlanReader],
+    response_class=Response,
+    responses=XLSX_RESPONSE,
+    summary="A plan with its tasks, roadmap, funding and work-study posts as XLSX (tasks the caller sees)",
+)
+def plan_export(plan: PlanDep, session: SessionDep, scope: CurrentScope, orgs: Orgs) -> Response:
+    rows = repo.plan_tasks_with_milestones(session, scope, plan.id)
+    funding = list(
+        session.scalars(resources_repo.funding_stmt(scope, year=plan.year, university_id=plan.university_id, kind=None))
+    )
+    ws = session.scalars(
+        resources_repo.work_study_stmt(scope, year=plan.year, university_id=plan.university_id)
+    ).first()
+    return _attachment(
+        export.plan_workbook(plan, rows, funding, ws, orgs), f"plan-{plan.university_id}-{plan.year}.xlsx"
+    )
+
+
+_indicator_roles = require_roles(Role.PROVINCE_ADMIN, Role.SERVICE)
+
+
+@router.get(
+    "/indicators",
+    response_model=Indicators,
+    dependencies=[Depends(_indicator_roles), Depends(require_scope("plans:indicators"))],
+    summary="Per-university indicators of a year for the annual assessment (province or service token)",
+)
+def indicators(session: SessionDep, scope: CurrentScope, year: Year, university_id: int | None = None) -> Indicators:
+    return service.indicators(session, scope, year, university_id)

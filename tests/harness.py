@@ -1,0 +1,173 @@
+"""Start the real platform — the gateway and the three services as separate processes on free ports — for
+cross-service tests, end-to-end browser tests and benchmarks. SQLite files in a temporary DATA_DIR by default;
+PostgreSQL databases (one per service) when asked."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("plans", "training", "evaluation")
+MODULES = {
+    "gateway": "sanquan_gateway.cli",
+    "plans": "plans.cli",
+    "training": "training.cli",
+    "evaluation": "evaluation.cli",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Stack:
+    def __init__(
+        self,
+        *,
+        backend: str = "sqlite",
+        demo: bool = False,
+        password: str = "Demo@2026",
+        extra_env: dict[str, str] | None = None,
+        name: str = "stack",
+    ) -> None:
+        self.backend = backend
+        self.demo = demo
+        self.password = password
+        self.data_dir = Path(tempfile.mkdtemp(prefix=f"sanquan-{name}-"))
+        self.ports = {n: free_port() for n in ("gateway", *SERVICES)}
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.logs: dict[str, Path] = {}
+        self.databases: list[str] = []
+        self.name = name
+        self.env = self._environment(extra_env or {})
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    def service_url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def _environment(self, extra: dict[str, str]) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+        env.update(
+            {
+                "DATA_DIR": str(self.data_dir),
+                "ENVIRONMENT": "test",
+                "LOG_LEVEL": "WARNING",
+                "ADMIN_USERNAME": "admin",
+                "ADMIN_PASSWORD": self.password,
+                "GATEWAY_PORT": str(self.ports["gateway"]),
+                "GATEWAY_INTERNAL_URL": self.url,
+                "SPA_DIR": str(ROOT / "frontend" / "dist"),
+                "GATEWAY_UPSTREAM_READ_TIMEOUT": "30",
+            }
+        )
+        for s in SERVICES:
+            env[f"GATEWAY_{s.upper()}_URL"] = self.service_url(s)
+        env["EVALUATION_PLANS_URL"] = self.service_url("plans")
+        env["EVALUATION_TRAINING_URL"] = self.service_url("training")
+        if self.backend == "postgresql":
+            from sanquan_kernel import testing as kt
+
+            for s in ("gateway", *SERVICES):
+                db = f"{self.name}_{s}_{os.getpid()}"
+                env[f"{s.upper()}_DATABASE_URL"] = kt.create_postgres_database(db)
+                self.databases.append(db)
+        env.update(extra)
+        return env
+
+    def start(self, only: str | None = None) -> None:
+        for service in [only] if only else ["gateway", *SERVICES]:
+            log = self.data_dir / f"{service}.log"
+            self.logs[service] = log
+            cmd = [sys.executable, "-m", MODULES[service], "serve", "--port", str(self.ports[service])]
+            self.procs[service] = subprocess.Popen(
+                cmd, cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.wait_ready(only)
+
+    def wait_ready(self, only: str | None = None, timeout: float = 90) -> None:
+        deadline = time.time() + timeout
+        for service in [only] if only else ["gateway", *SERVICES]:
+            url = f"http://127.0.0.1:{self.ports[service]}/readyz"
+            while True:
+                proc = self.procs[service]
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{service} exited:\n{self.logs[service].read_text()[-4000:]}")
+                try:
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.time() > deadline:
+                    raise RuntimeError(f"{service} not ready:\n{self.logs[service].read_text()[-4000:]}")
+                time.sleep(0.2)
+
+    def seed_demo(self, areas: tuple[str, ...] | None = None) -> None:
+        """Organisations and accounts; then the demo data of ``areas`` (all by default)."""
+        sys.path.insert(0, str(ROOT))
+        from scripts.seed_demo import AREAS, seed_if_empty
+
+        seed_if_empty(self.url, "admin", self.password, AREAS if areas is None else areas)
+
+    def kill(self, service: str, sig: int = signal.SIGKILL) -> None:
+        proc = self.procs[service]
+        if proc.poll() is None:
+            os.killpg(proc.pid, sig)
+            proc.wait(10)
+
+    def stop(self) -> None:
+        for service in list(self.procs):
+            proc = self.procs[service]
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        if self.databases:
+            from sanquan_kernel import testing as kt
+
+            for db in self.databases:
+                kt.drop_postgres_database(db)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    # -- convenience ------------------------------------------------------------------------------------------
+    def token(self, username: str, password: str | None = None) -> str:
+        r = httpx.post(
+            f"{self.url}/api/auth/token",
+            data={"grant_type": "password", "username": username, "password": password or self.password},
+            timeout=30,
+        )
+        r.raise_for_status()
+        return str(r.json()["access_token"])
+
+    def client(self, username: str | None = None, **kw: Any) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.token(username)}"} if username else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=60, **kw)
+
+    def __enter__(self) -> Stack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
