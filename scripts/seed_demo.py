@@ -43,7 +43,7 @@ def seed_if_empty(base_url: str, admin_username: str, password: str, areas: tupl
     ctx_admin = DemoContext(
         base_url=base_url,
         password=password,
-        year=date.today().year,
+        year=date.today().year,  # noqa: DTZ011 - the demo year is the local year
         province_id=0,
         province_admin=admin_username,
         experts=[],
