@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from scripts.demo.context import DemoContext
+from scripts.demo.context import DemoContext, DemoUniversity
 
 API = "/api/evaluation"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -128,6 +128,26 @@ def _panel(admin: httpx.Client, cid: int, experts: list[dict[str, Any]]) -> None
     )
 
 
+def _staff(client: httpx.Client, uni: DemoUniversity) -> list[dict[str, Any]]:
+    """Three people of the university's training register; when the register is still empty (no training demo
+    data), two are registered through the contract's staff endpoint so that people can be nominated."""
+    staff = list(_ok(client.get("/api/training/staff", params={"limit": 3, "active": "true"}))["items"])
+    if not staff and uni.departments:
+        for k, (name, position) in enumerate(
+            (("李秀英", "食堂厨师长"), ("张建国", "公寓管理员"), ("王芳", "保洁班长"))
+        ):
+            dept = uni.departments[k % len(uni.departments)]
+            body = {
+                "name": name,
+                "department_id": dept.id,
+                "position": position,
+                "employment_type": "contract",
+                "active": True,
+            }
+            staff.append(_ok(client.put(f"/api/training/staff/by-employee-no/EV{uni.id:03d}{k + 1:02d}", json=body)))
+    return staff
+
+
 def _criteria(admin: httpx.Client, cid: int) -> list[dict[str, Any]]:
     return list(_ok(admin.get(f"{API}/campaigns/{cid}/rubric"))["criteria"])
 
@@ -236,7 +256,7 @@ def _outstanding_people(ctx: DemoContext, admin: httpx.Client, experts: list[dic
     quality: dict[int, float] = {}
     for i, uni in enumerate(ctx.universities):
         client = ctx.client_for(uni.admin_username)
-        staff = _ok(client.get("/api/training/staff", params={"limit": 3, "active": "true"}))["items"]
+        staff = _staff(client, uni)
         for j, person in enumerate(staff[:2]):
             n = _ok(
                 client.post(

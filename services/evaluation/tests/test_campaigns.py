@@ -190,3 +190,16 @@ def test_only_the_province_creates_campaigns(flow: Flow) -> None:
     assert flow.c.post(f"{API}/campaigns", json=body, headers=UNI_A_ADMIN).status_code == 403
     assert flow.c.post(f"{API}/campaigns", json=body, headers=kt.expert()).status_code == 403
     assert flow.c.post(f"{API}/campaigns", json=body).status_code == 401
+
+
+def test_a_department_manager_lists_only_their_departments_nominations(flow: Flow) -> None:
+    cid = flow.campaign("service_model_post")["id"]
+    flow.advance_to(cid, "nomination")
+    mine = flow.nominate(cid, kt.department_manager(kt.DEPT_A1), title="Canteen post").json()["id"]
+    flow.nominate(cid, kt.department_manager(kt.DEPT_A2), title="Apartment post")
+    flow.nominate(cid, kt.department_manager(kt.DEPT_B1, kt.UNI_B), title="Property post")
+    page = flow.c.get(f"{API}/campaigns/{cid}/nominations", headers=kt.department_manager(kt.DEPT_A1)).json()
+    assert [n["id"] for n in page["items"]] == [mine]
+    assert flow.c.get(f"{API}/campaigns/{cid}/nominations", headers=UNI_A_ADMIN).json()["total"] == 2
+    export = flow.c.get(f"{API}/campaigns/{cid}/nominations/export", headers=kt.department_manager(kt.DEPT_A1)).text
+    assert "Canteen post" in export and "Apartment post" not in export and "Property post" not in export

@@ -148,7 +148,7 @@ def test_a_final_pilot_selection_makes_the_winners_pilots(flow: Flow) -> None:
 
 
 def test_a_department_manager_sees_results_of_their_department_after_publication(flow: Flow, decided) -> None:
-    cid, a, b = decided
+    cid, a, _b = decided
     c = flow.c
     c.post(f"{API}/campaigns/{cid}/decision", json={"awarded_nomination_ids": []}, headers=PROVINCE)
     today = date.today()

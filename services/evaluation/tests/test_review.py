@@ -41,7 +41,7 @@ def test_automatic_assignment_never_crosses_the_experts_own_university(flow: Flo
 
 
 def test_manual_assignment_of_an_expert_to_their_own_university_is_a_conflict(flow: Flow, review) -> None:
-    cid, a, b = review
+    cid, a, _b = review
     r = flow.assign(cid, a[0], 501)
     assert r.status_code == 409
     assert "Conflict of interest" in r.json()["detail"]
@@ -112,7 +112,7 @@ def test_blind_mode_hides_the_university_and_names_from_experts(flow: Flow) -> N
 
 
 def test_an_expert_revises_scores_during_review_and_every_change_is_audited(flow: Flow, review, app) -> None:
-    cid, a, b = review
+    cid, _a, _b = review
     n = next(
         r["nomination_id"] for r in flow.c.get(f"{API}/campaigns/{cid}/assignments", headers=EXPERT_A).json()["items"]
     )
@@ -146,7 +146,7 @@ def test_scores_are_refused_outside_the_review_phase_and_above_the_maximum(flow:
 
 
 def test_an_expert_never_sees_another_experts_scores(flow: Flow, review) -> None:
-    cid, a, b = review
+    cid, _a, b = review
     rows = flow.c.get(f"{API}/campaigns/{cid}/assignments", headers=PROVINCE).json()["items"]
     n = b[0]
     experts = [r["expert_id"] for r in rows if r["nomination_id"] == n]
@@ -163,7 +163,7 @@ def test_an_expert_never_sees_another_experts_scores(flow: Flow, review) -> None
 
 
 def test_a_declared_conflict_removes_the_assignment_and_blocks_reassignment(flow: Flow, review) -> None:
-    cid, a, b = review
+    cid, _a, _b = review
     mine = [r for r in flow.c.get(f"{API}/campaigns/{cid}/assignments", headers=EXPERT_P).json()["items"]]
     n = mine[0]["nomination_id"]
     flow.score(cid, n, EXPERT_P, [7, 7])
@@ -187,7 +187,7 @@ def test_a_declared_conflict_removes_the_assignment_and_blocks_reassignment(flow
 
 
 def test_a_university_conflict_covers_all_its_nominations(flow: Flow, review) -> None:
-    cid, a, b = review
+    cid, _a, b = review
     r = flow.c.post(
         f"{API}/campaigns/{cid}/conflicts",
         headers=EXPERT_P,
@@ -214,7 +214,7 @@ def test_universities_see_their_own_nominations_only(flow: Flow, review) -> None
 
 
 def test_an_expert_without_assignments_sees_no_nomination(flow: Flow, review) -> None:
-    cid, a, b = review
+    cid, a, _b = review
     outsider = kt.expert(777, None)
     assert flow.c.get(f"{API}/campaigns/{cid}/nominations", headers=outsider).json()["total"] == 0
     assert flow.c.get(f"{API}/nominations/{a[0]}", headers=outsider).status_code == 404

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -10,12 +12,29 @@ from evaluation.results.models import Objection, PilotUniversity, ResultEntry
 from sanquan_kernel.principal import Scope
 
 
-def submitted_nominations(session: Session, campaign_id: int) -> list[Nomination]:
-    return list(
-        session.scalars(
-            select(Nomination).where(Nomination.campaign_id == campaign_id, Nomination.status == "submitted")
-        )
+class NominationBrief(NamedTuple):
+    """What a ranking row shows of a nomination (columns only: a ranking reads a thousand of them)."""
+
+    id: int
+    title: str
+    university_id: int
+    department_id: int | None
+    subject_name: str | None
+    category: str | None
+
+
+def submitted_nominations(session: Session, campaign_id: int) -> dict[int, NominationBrief]:
+    rows = session.execute(
+        select(
+            Nomination.id,
+            Nomination.title,
+            Nomination.university_id,
+            Nomination.department_id,
+            Nomination.subject_name,
+            Nomination.category,
+        ).where(Nomination.campaign_id == campaign_id, Nomination.status == "submitted")
     )
+    return {r[0]: NominationBrief(*r) for r in rows}
 
 
 def entries(session: Session, campaign_id: int, *, scope: Scope | None = None) -> list[ResultEntry]:

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from evaluation.campaigns.models import Campaign
 from evaluation.campaigns.service import require_phase
 from evaluation.common import audit
-from evaluation.nominations.models import Nomination
 from evaluation.results import repository as repo
 from evaluation.results.models import Objection, PilotUniversity, ResultEntry
+from evaluation.results.repository import NominationBrief
 from evaluation.results.schemas import (
     DecisionIn,
     ObjectionIn,
@@ -46,7 +46,7 @@ def _r(x: float | None) -> float | None:
 
 def ranking(session: Session, campaign: Campaign, orgdir: OrgDirectory, method: str | None = None) -> RankingOut:
     method = method or campaign.aggregation
-    noms = {n.id: n for n in repo.submitted_nominations(session, campaign.id)}
+    noms = repo.submitted_nominations(session, campaign.id)
     aggs = aggregate(
         [t for t in review_repo.complete_totals(session, campaign.id) if t[0] in noms], campaign.disagreement_threshold
     )
@@ -160,7 +160,7 @@ def results(session: Session, scope: Scope | None, campaign: Campaign, orgdir: O
     entries = repo.entries(session, campaign.id, scope=scope)
     if not entries and campaign.phase not in ("decision", *PUBLISHED_PHASES):
         raise NotFound("Nothing has been decided yet")
-    noms = {n.id: n for n in repo.submitted_nominations(session, campaign.id)}
+    noms = repo.submitted_nominations(session, campaign.id)
     items = [_entry_item(e, noms.get(e.nomination_id), orgdir) for e in entries]
     return ResultsOut(
         campaign_id=campaign.id,
@@ -174,7 +174,7 @@ def results(session: Session, scope: Scope | None, campaign: Campaign, orgdir: O
     )
 
 
-def _entry_item(e: ResultEntry, n: Nomination | None, orgdir: OrgDirectory) -> RankingItem:
+def _entry_item(e: ResultEntry, n: NominationBrief | None, orgdir: OrgDirectory) -> RankingItem:
     return RankingItem(
         rank=e.rank,
         nomination_id=e.nomination_id,

@@ -51,6 +51,7 @@ def _detail(response: Response, session: SessionDep, letter: ResponsibilityLette
     response_model=LetterDetail,
     status_code=201,
     dependencies=[PlanEditor],
+    responses={200: {"model": LetterDetail, "description": "The letter already existed"}},
     summary="Generate the letter of a department or a responsible person (200 when it exists)",
 )
 def create_letter(
@@ -94,7 +95,12 @@ def get_letter(letter: LetterDep, session: SessionDep, response: Response, orgs:
     "/letters/{letter_id}/document",
     dependencies=[LetterReader],
     response_class=Response,
-    responses={200: {"content": {DOCX: {}}, "description": "The letter as a DOCX document in Chinese"}},
+    responses={
+        200: {
+            "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The letter as a DOCX document in Chinese",
+        }
+    },
     summary="Download a version of the letter (default: the current one) as DOCX",
 )
 def download_letter(

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
@@ -57,7 +57,15 @@ SNAPSHOT_TASK_FIELDS = (
 SNAPSHOT_MILESTONE_FIELDS = ("seq", "title", "due_on")
 
 
-def approved_on_time(plan: Plan) -> bool:
+class PlanDates(Protocol):
+    """What "approved on time" reads of a plan (an ORM plan or a row of the report queries)."""
+
+    status: str
+    submission_due_on: date | None
+    first_submitted_at: datetime | None
+
+
+def approved_on_time(plan: PlanDates) -> bool:
     """Approved, and first submitted on or before the due date (no due date: any approval is on time)."""
     if plan.status != PlanStatus.APPROVED:
         return False

@@ -4,12 +4,12 @@ university at once (grouped), filtered through the caller's ``Scope`` — never 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 
 from plans.common import FundingKind, WorkStatus, plan_visible
 from plans.letters.models import ResponsibilityLetter
@@ -20,6 +20,17 @@ from plans.tasks.repository import milestone_overdue, milestone_visible, task_ov
 from sanquan_kernel.principal import Scope
 
 DONE = WorkStatus.DONE.value
+
+
+class PlanFigures(Protocol):
+    """The columns of ``_PLAN_FIGURES`` (plain rows: 160 ORM objects would cost more than the query)."""
+
+    id: int
+    university_id: int
+    status: str
+    submission_due_on: date | None
+    first_submitted_at: datetime | None
+    in_annual_work_plan: bool
 
 
 @dataclass
@@ -48,7 +59,7 @@ class Funding:
 class YearFigures:
     """Everything the overview and the indicators need for one year, keyed by university."""
 
-    plans: dict[int, Plan] = field(default_factory=dict)
+    plans: dict[int, PlanFigures] = field(default_factory=dict)
     tasks: dict[int, dict[str, Counts]] = field(default_factory=dict)  # university → category → counts
     milestones: dict[int, MilestoneCounts] = field(default_factory=dict)
     work_study: dict[int, WorkStudyPosts] = field(default_factory=dict)
@@ -75,10 +86,8 @@ def year_figures(
 ) -> YearFigures:
     """Five grouped queries, whatever the number of universities."""
     out = YearFigures()
-    for plan in session.scalars(
-        select(Plan)
-        .options(load_only(*_PLAN_FIGURES))
-        .where(
+    for plan in session.execute(
+        select(*_PLAN_FIGURES).where(
             Plan.year == year, plan_visible(scope, Plan.university_id), _uni_filter(Plan.university_id, university_id)
         )
     ):

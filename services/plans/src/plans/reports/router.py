@@ -22,7 +22,10 @@ router = APIRouter(tags=["dashboards and indicators"])
 Orgs = Annotated[OrgDirectory, Depends(orgdir_of)]
 Year = Annotated[int, Query(ge=2000, le=2100)]
 XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {export.XLSX: {}}, "description": "An XLSX workbook"}
+    200: {
+        "content": {export.XLSX: {"schema": {"type": "string", "format": "binary"}}},
+        "description": "An XLSX workbook",
+    }
 }
 
 
