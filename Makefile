@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PY_PACKAGES := kernel gateway services/plans services/training services/evaluation
 PY_SOURCES := kernel gateway services tests scripts bench
 
-.PHONY: run test install frontend lint typecheck pytest frontend-test e2e compose-check bench bench-gateway clean
+.PHONY: run test install frontend lint typecheck pytest frontend-test e2e bench-gateway clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt kernel/pyproject.toml gateway/pyproject.toml \
 		services/plans/pyproject.toml services/training/pyproject.toml services/evaluation/pyproject.toml
@@ -48,13 +48,13 @@ frontend-test: $(if $(wildcard frontend/package.json),frontend/node_modules/.ins
 e2e: install frontend
 	@if [ -f frontend/package.json ]; then $(PY) tests/e2e/run_e2e.py; fi
 
-compose-check: install
-	@if [ -f docker-compose.yml ]; then $(PY) -m tests.ops.check_deploy_files; fi
-
-test: lint typecheck pytest frontend-test e2e compose-check
+test: lint typecheck pytest frontend-test e2e
 
 bench-gateway: install
 	$(PY) bench/gateway_proxy.py
 
 clean:
 	rm -rf $(VENV) var frontend/node_modules frontend/dist
+
+# Operations targets (backup, restore, images, ...) live beside the deployment files.
+-include ops/make.mk

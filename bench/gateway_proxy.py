@@ -26,6 +26,8 @@ def wrk(url: str, token: str, connections: int, seconds: int) -> tuple[float, fl
     out = subprocess.run(["wrk", f"-c{connections}", f"-t{min(2, connections)}", f"-d{seconds}s", "--latency",
                           "-H", f"Authorization: Bearer {token}", url], capture_output=True, text=True,
                          check=True).stdout
+    if "--debug" in sys.argv:
+        print(out)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     m = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
     assert m, out
@@ -41,6 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--debug", action="store_true")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")

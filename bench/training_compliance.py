@@ -41,14 +41,15 @@ def _totals_sql(year: int) -> str:
     for t in THEMES:
         has = f"(',' || themes || ',') LIKE '%,{t},%'"
         per_theme += [
-            f"SUM(CASE WHEN {has} THEN hours ELSE 0 END)",
-            f"SUM(CASE WHEN {has} THEN days ELSE 0 END)",
+            f"SUM(CASE WHEN {has} THEN CAST(ROUND(hours * 100) AS INTEGER) ELSE 0 END)",
+            f"SUM(CASE WHEN {has} THEN CAST(ROUND(days * 100) AS INTEGER) ELSE 0 END)",
             f"SUM(CASE WHEN {has} THEN 1 ELSE 0 END)",
         ]
-    cols = ", ".join(f"{t}_{m}" for t in THEMES for m in ("hours", "days", "count"))
+    cols = ", ".join(f"{t}_{m}" for t in THEMES for m in ("hours_x100", "days_x100", "count"))
+    cents = "SUM(CAST(ROUND(hours * 100) AS INTEGER)), SUM(CAST(ROUND(days * 100) AS INTEGER))"
     return (
-        f"INSERT INTO staff_year_total (staff_id, year, hours, days, records, {cols}) "
-        f"SELECT staff_id, year, SUM(hours), SUM(days), COUNT(*), {', '.join(per_theme)} "
+        f"INSERT INTO staff_year_total (staff_id, year, hours_x100, days_x100, records, {cols}) "
+        f"SELECT staff_id, year, {cents}, COUNT(*), {', '.join(per_theme)} "
         f"FROM training_record WHERE year = {year} AND deleted_at IS NULL GROUP BY staff_id, year"
     )
 
@@ -143,9 +144,10 @@ def generate_sqlite(url: str, staff: int, records: int) -> None:
     eng.dispose()
 
 
+# The same rule as the service (half a cent of tolerance: SQLite sums NUMERIC as floating point).
 BASELINE_SQL = f"""
 SELECT s.university_id, COUNT(*) AS staff_total,
-       SUM(CASE WHEN COALESCE(t.h, 0) >= 90 OR COALESCE(t.d, 0) >= 12 THEN 1 ELSE 0 END) AS compliant,
+       SUM(CASE WHEN COALESCE(t.h, 0) >= 89.995 OR COALESCE(t.d, 0) >= 11.995 THEN 1 ELSE 0 END) AS compliant,
        SUM(COALESCE(t.h, 0)), SUM(COALESCE(t.d, 0))
 FROM staff s
 LEFT JOIN (SELECT staff_id, SUM(hours) AS h, SUM(days) AS d FROM training_record

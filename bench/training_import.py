@@ -238,7 +238,7 @@ def main() -> None:
             raw = c.execute(
                 text("SELECT COALESCE(SUM(hours), 0) FROM training_record WHERE deleted_at IS NULL")
             ).scalar()
-            tot = c.execute(text("SELECT COALESCE(SUM(hours), 0) FROM staff_year_total")).scalar()
+            tot = c.execute(text("SELECT COALESCE(SUM(hours_x100), 0) / 100.0 FROM staff_year_total")).scalar()
         eng.dispose()
         assert abs(float(raw) - float(tot)) < 0.01, (raw, tot)
 

@@ -1,9 +1,11 @@
 """Demo data for the plans service, created through the gateway's HTTP API (run after the training seeder).
 
-Each demo university gets its plan in a different state — approved, submitted, returned, draft, not started (and
-round again) — with about twelve tasks across the nine categories (P3), milestones some of which are overdue,
-progress reports by the department managers, a signed and an unsigned responsibility letter, funding lines (P5)
-and work-study posts (P6; the second university stays below 10%).
+Each demo university gets its plan of the year in a different state: approved, submitted, returned, draft. The
+last one has not started this year's plan (with fewer than five universities it has a draft for next year
+instead, so that every state is on show). A plan has about twelve tasks across the nine categories (P3),
+milestones (some overdue), progress reports by the department managers, a signed and an unsigned
+responsibility letter, and funding lines (P5). Every university records work-study posts (P6); the second one
+stays below 10%.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from scripts.demo.context import DemoContext, DemoUniversity
 SUMMARY = (
     "围绕服务育人、管理育人、环境育人、文化育人、协同育人五项主要任务，落实组织领导、宣传发动、保障力度、责任落实。"
 )
-STATES = ("approved", "submitted", "returned", "draft", "not_started")
+STATES = ("approved", "submitted", "returned", "draft")
 
 # (category, title, expected outputs) — realistic measures of a logistics office (P2, P3).
 TASKS: list[tuple[str, str, str]] = [
@@ -53,17 +55,19 @@ def _display(ctx: DemoContext, username: str) -> str:
     return str(acc.get("display_name") or username)
 
 
-def _seed_university(ctx: DemoContext, uni: DemoUniversity, index: int) -> None:
-    state = STATES[index % len(STATES)]
-    admin = ctx.client_for(uni.admin_username)
-    today = date.today()  # noqa: DTZ011 - the demo's dates are relative to the machine's day
-    year = ctx.year
-    # P6: every university records its posts; the second one stays below 10%.
+def _record_posts(ctx: DemoContext, uni: DemoUniversity, index: int) -> None:
+    """P6: every university records its posts; the second one stays below 10%."""
     total = 120 + 20 * index
     ws = total // 10 - 3 if index == 1 else total // 10 + 4
-    _ok(admin.put(f"/api/plans/work-study-posts/{year}", json={"total_posts": total, "work_study_posts": ws}))
-    if state == "not_started" or not uni.departments:
+    admin = ctx.client_for(uni.admin_username)
+    _ok(admin.put(f"/api/plans/work-study-posts/{ctx.year}", json={"total_posts": total, "work_study_posts": ws}))
+
+
+def _seed_plan(ctx: DemoContext, uni: DemoUniversity, index: int, state: str, year: int) -> None:
+    if not uni.departments:
         return
+    admin = ctx.client_for(uni.admin_username)
+    today = date.today()  # noqa: DTZ011 - the demo's dates are relative to the machine's day
     plan = _ok(
         admin.post(
             "/api/plans/plans",
@@ -180,5 +184,11 @@ def _seed_university(ctx: DemoContext, uni: DemoUniversity, index: int) -> None:
 
 
 def seed(ctx: DemoContext) -> None:
-    for index, uni in enumerate(ctx.universities):
-        _seed_university(ctx, uni, index)
+    unis = ctx.universities
+    for index, uni in enumerate(unis):
+        _record_posts(ctx, uni, index)
+        if index < len(unis) - 1:
+            _seed_plan(ctx, uni, index, STATES[index % len(STATES)], ctx.year)
+        elif len(unis) < len(STATES) + 1:
+            # Not started this year; next year's draft shows the remaining state.
+            _seed_plan(ctx, uni, index, "draft", ctx.year + 1)

@@ -80,7 +80,7 @@ describe('auth store', () => {
     )
     const auth = useAuthStore()
     await auth.login('s', 'pw')
-    expect(auth.can('training:selfreport:create')).toBe(true)
+    expect(auth.can('training:selfreport:submit')).toBe(true)
     expect(auth.can('training:record:import')).toBe(false)
     auth.clear()
   })

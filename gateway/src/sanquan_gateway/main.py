@@ -28,7 +28,7 @@ from sanquan_gateway.proxy import Proxy
 from sanquan_gateway.spa import SPAFiles
 from sanquan_kernel.app import KernelState
 from sanquan_kernel.auth import Authenticator, KeySet
-from sanquan_kernel.db import make_engine, make_sessionmaker
+from sanquan_kernel.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from sanquan_kernel.errors import install_problem_handlers
 from sanquan_kernel.health import alembic_heads, health_router
 from sanquan_kernel.logging import configure_logging
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
         settings=settings,
         engine=engine,
         sessionmaker=factory,
+        read_sessionmaker=make_read_sessionmaker(engine),
         authenticator=authenticator,
         orgdir=OrgDirectory(),
         revocations=revocations,

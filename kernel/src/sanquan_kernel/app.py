@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from sqlalchemy import Engine
+from sqlalchemy import Engine, orm
 from sqlalchemy.orm import Session, sessionmaker
 
 from sanquan_kernel.auth import Authenticator, KeySet
@@ -20,7 +20,7 @@ from sanquan_kernel.db import make_engine, make_sessionmaker
 from sanquan_kernel.errors import install_problem_handlers
 from sanquan_kernel.health import alembic_heads, health_router
 from sanquan_kernel.logging import configure_logging
-from sanquan_kernel.metrics import metrics_endpoint
+from sanquan_kernel.metrics import count_audited_changes, metrics_endpoint, track_engine
 from sanquan_kernel.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from sanquan_kernel.orgdir import Org, OrgDirectory
 from sanquan_kernel.revocation import RevocationList
@@ -42,7 +42,15 @@ class KernelState:
     revocations: RevocationList
     service_client: ServiceClient | None = None
     alembic_heads: set[str] = field(default_factory=set)
+    #: Sessions for GET requests (deferred BEGIN on SQLite); None means use ``sessionmaker``.
+    read_sessionmaker: orm.sessionmaker[Session] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Observability of every process (the gateway builds its own state too): pool use, audited changes.
+        service = str(getattr(self.settings, "service_name", "service"))
+        track_engine(self.engine, service)
+        count_audited_changes(self.sessionmaker, service)
 
 
 class GatewaySync:

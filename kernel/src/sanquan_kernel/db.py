@@ -3,11 +3,13 @@ and the request session that commits when the endpoint returns (code never commi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
@@ -71,8 +73,9 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # Writers serialise at BEGIN instead of failing with "database is locked" on upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers serialise at BEGIN IMMEDIATE instead of failing with "database is locked" when a read
+            # transaction upgrades; reads (the read session factory) begin deferred and run concurrently in WAL.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("sqlite_read_only") else "BEGIN IMMEDIATE")
 
         return engine
     if u.drivername in ("postgresql", "postgres"):
@@ -94,23 +97,47 @@ def is_sqlite(engine_or_session: Engine | Session) -> bool:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for work that may write."""
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
-def _request_session(request: Request) -> Iterator[Session]:
-    factory: sessionmaker[Session] = request.app.state.kernel.sessionmaker
-    session = factory()
+def make_read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for reads (GET): on SQLite they begin deferred, so readers never queue behind writers."""
+    return sessionmaker(bind=engine.execution_options(sqlite_read_only=True), expire_on_commit=False, autoflush=True)
+
+
+def _end(session: Session, commit: bool) -> None:
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     finally:
         session.close()
 
 
-#: The request's session. ``scope="function"`` commits before the response is sent, so a 2xx means stored.
+async def _request_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, committed when the endpoint returns, rolled back when it raises.
+
+    The end of the session runs in a worker thread and is shielded from cancellation: a client that disconnects
+    mid-request must never leave a connection (and on SQLite the write lock) behind. The endpoint's own thread
+    has finished by then (anyio waits for a worker thread even when its caller is cancelled).
+    """
+    k = request.app.state.kernel
+    read_factory = getattr(k, "read_sessionmaker", None)
+    factory = read_factory if read_factory is not None and request.method in ("GET", "HEAD") else k.sessionmaker
+    session: Session = factory()
+    try:
+        yield session
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_end, session, False)
+        raise
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(_end, session, True)
+
+
+#: The request's session. ``scope="function"`` ends it before the response is sent, so a 2xx means stored.
 SessionDep = Annotated[Session, Depends(_request_session, scope="function")]
 
 

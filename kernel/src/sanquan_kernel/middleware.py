@@ -126,8 +126,8 @@ class BodySizeLimitMiddleware:
                 await _send_413(send, self.max_bytes)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(BaseException):
+    """A BaseException, so that frameworks' body parsers (which catch Exception) cannot turn it into a 400/422."""
 
 
 async def _send_413(send: Send, limit: int) -> None:

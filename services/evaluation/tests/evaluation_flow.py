@@ -3,9 +3,16 @@ public API. (A uniquely named module: the tests run with ``--import-mode=importl
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from fastapi.testclient import TestClient
 
 from sanquan_kernel import testing as kt
+
+# Signing a token costs milliseconds; tests ask for the same few principals again and again.
+expert = lru_cache(maxsize=None)(kt.expert)
+department_manager = lru_cache(maxsize=None)(kt.department_manager)
+staff = lru_cache(maxsize=None)(kt.staff)
 
 # -- a campaign driven through the API ------------------------------------------------------------------------
 API = "/api/evaluation"
@@ -13,10 +20,10 @@ PROVINCE = kt.province_admin()
 UNI_A_ADMIN = kt.university_admin(kt.UNI_A)
 UNI_B_ADMIN = kt.university_admin(kt.UNI_B)
 #: experts: 501 of university A, 502 of university B, 503 and 504 of the province
-EXPERT_A = kt.expert(501, kt.UNI_A)
-EXPERT_B = kt.expert(502, kt.UNI_B)
-EXPERT_P = kt.expert(503, None)
-EXPERT_Q = kt.expert(504, None)
+EXPERT_A = expert(501, kt.UNI_A)
+EXPERT_B = expert(502, kt.UNI_B)
+EXPERT_P = expert(503, None)
+EXPERT_Q = expert(504, None)
 PANEL = [(501, kt.UNI_A), (502, kt.UNI_B), (503, None), (504, None)]
 
 

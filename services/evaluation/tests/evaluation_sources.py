@@ -121,3 +121,16 @@ def training_app(data: dict[int, dict[str, Any]], staff: dict[int, dict[str, Any
         return {"id": staff_id, **staff[staff_id]}
 
     return app
+
+
+def broken_plans_app(*, status: int = 500, delay: float = 0.0) -> FastAPI:
+    """A plans service that fails (``status``) or answers too late (``delay`` seconds)."""
+    app = FastAPI()
+
+    @app.get("/api/plans/indicators")
+    def indicators(year: int) -> Any:
+        if delay:
+            time.sleep(delay)
+        raise HTTPException(status)
+
+    return app

@@ -3,14 +3,13 @@
 from collections.abc import Iterator
 
 import pytest
-from evaluation_flow import API, PROVINCE, UNI_A_ADMIN, UNI_B_ADMIN, Flow
-from evaluation_sources import SECRET, SourceServer, gateway_app, plans_app, training_app
+from evaluation_flow import API, PROVINCE, UNI_A_ADMIN, UNI_B_ADMIN, Flow, department_manager, expert, staff
+from evaluation_sources import SECRET, SourceServer, broken_plans_app, gateway_app, plans_app, training_app
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from evaluation.config import Settings
 from evaluation.main import create_app
-from evaluation.models import Base
 from sanquan_kernel import testing as kt
 from sanquan_kernel.service_client import ServiceClient
 
@@ -71,8 +70,9 @@ def sources() -> Iterator[dict[str, SourceServer]]:
         s.stop()
 
 
-@pytest.fixture
-def app(database_url: str, sources: dict[str, SourceServer]) -> Iterator[FastAPI]:
+@pytest.fixture(scope="module")
+def shared_app(database_url: str, sources: dict[str, SourceServer]) -> Iterator[FastAPI]:
+    """The evaluation service wired to the source servers with its own service client (overrides conftest's)."""
     settings = Settings(
         database_url=database_url,
         environment="test",
@@ -90,7 +90,6 @@ def app(database_url: str, sources: dict[str, SourceServer]) -> Iterator[FastAPI
     )
     yield application
     client.close()
-    kt.clear_tables(application.state.kernel.engine, Base.metadata)
     application.state.kernel.engine.dispose()
 
 
@@ -256,7 +255,7 @@ def test_scorecards_are_scoped_to_the_university(client: TestClient, running) ->
     assert client.get(f"{API}/assessment/{YEAR}/scorecards/{kt.UNI_A}", headers=UNI_B_ADMIN).status_code == 404
     lines = client.get(f"{API}/assessment/{YEAR}/scorecards", headers=UNI_B_ADMIN).json()["items"]
     assert [(s["university_id"], s["rank"]) for s in lines] == [(kt.UNI_B, 2)]
-    for headers in (kt.expert(501, kt.UNI_A), kt.department_manager(kt.DEPT_A1), kt.staff()):
+    for headers in (expert(501, kt.UNI_A), department_manager(kt.DEPT_A1), staff()):
         assert client.get(f"{API}/assessment/{YEAR}/scorecards", headers=headers).json()["items"] == []
         assert client.get(f"{API}/assessment/{YEAR}/scorecards/{kt.UNI_A}", headers=headers).status_code == 404
     assert client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=UNI_A_ADMIN).status_code == 403
@@ -272,3 +271,25 @@ def test_a_nominated_person_must_be_in_the_nominating_universitys_register(flow:
     running["training"].stop()
     r = flow.nominate(cid, UNI_A_ADMIN, staff_id=7)
     assert r.status_code == 503 and "staff register" in r.json()["detail"]
+
+
+def test_a_failing_or_slow_source_is_unavailable_with_its_reason_never_a_hang(client: TestClient, app, running) -> None:
+    _framework(client)
+    settings = app.state.kernel.settings
+    failing = SourceServer(broken_plans_app(status=500)).start()
+    slow = SourceServer(broken_plans_app(status=200, delay=1.5)).start()
+    original = (settings.plans_url, settings.source_timeout)
+    try:
+        settings.plans_url = failing.url
+        client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE)
+        plans = [i for i in _card(client, kt.UNI_A)["items"] if i["source"] == "plans"]
+        assert {i["reason"] for i in plans} == {"the plans service answered HTTP 500"}
+        settings.plans_url, settings.source_timeout = slow.url, 0.3
+        client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE)
+        plans = [i for i in _card(client, kt.UNI_A)["items"] if i["source"] == "plans"]
+        assert {i["reason"] for i in plans} == {"the plans service did not answer within 0.3 s"}
+        assert all(i["status"] == "ok" for i in _card(client, kt.UNI_A)["items"] if i["source"] == "training")
+    finally:
+        settings.plans_url, settings.source_timeout = original
+        failing.stop()
+        slow.stop()

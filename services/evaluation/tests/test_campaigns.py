@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from evaluation_flow import API, PROVINCE, UNI_A_ADMIN, UNI_B_ADMIN, Flow
+from evaluation_flow import API, PROVINCE, UNI_A_ADMIN, UNI_B_ADMIN, Flow, department_manager, expert
 
 from sanquan_kernel import testing as kt
 
@@ -131,7 +131,7 @@ def test_a_category_quota_is_enforced_on_its_own(flow: Flow) -> None:
 def test_departments_propose_and_the_university_preselects_and_submits(flow: Flow) -> None:
     cid = flow.campaign("outstanding_person")["id"]
     flow.advance_to(cid, "nomination")
-    mgr = kt.department_manager(kt.DEPT_A1, kt.UNI_A)
+    mgr = department_manager(kt.DEPT_A1, kt.UNI_A)
     r = flow.nominate(cid, mgr, staff_id=77, title="Ms Li of the canteen")
     assert r.status_code == 201, r.text
     n = r.json()
@@ -143,7 +143,7 @@ def test_departments_propose_and_the_university_preselects_and_submits(flow: Flo
     r = flow.c.post(f"{API}/nominations/{n['id']}/submit", headers=UNI_A_ADMIN)
     assert r.json()["status"] == "submitted"
     # the other department of A and university B do not see it
-    assert flow.c.get(f"{API}/nominations/{n['id']}", headers=kt.department_manager(kt.DEPT_A2)).status_code == 404
+    assert flow.c.get(f"{API}/nominations/{n['id']}", headers=department_manager(kt.DEPT_A2)).status_code == 404
     assert flow.c.get(f"{API}/nominations/{n['id']}", headers=UNI_B_ADMIN).status_code == 404
 
 
@@ -188,18 +188,30 @@ def test_a_stale_if_match_is_refused(flow: Flow) -> None:
 def test_only_the_province_creates_campaigns(flow: Flow) -> None:
     body = {"type": "pilot", "year": 2026, "title": "x", "quota_per_university": 1, "awards_count": 1}
     assert flow.c.post(f"{API}/campaigns", json=body, headers=UNI_A_ADMIN).status_code == 403
-    assert flow.c.post(f"{API}/campaigns", json=body, headers=kt.expert()).status_code == 403
+    assert flow.c.post(f"{API}/campaigns", json=body, headers=expert()).status_code == 403
     assert flow.c.post(f"{API}/campaigns", json=body).status_code == 401
 
 
 def test_a_department_manager_lists_only_their_departments_nominations(flow: Flow) -> None:
     cid = flow.campaign("service_model_post")["id"]
     flow.advance_to(cid, "nomination")
-    mine = flow.nominate(cid, kt.department_manager(kt.DEPT_A1), title="Canteen post").json()["id"]
-    flow.nominate(cid, kt.department_manager(kt.DEPT_A2), title="Apartment post")
-    flow.nominate(cid, kt.department_manager(kt.DEPT_B1, kt.UNI_B), title="Property post")
-    page = flow.c.get(f"{API}/campaigns/{cid}/nominations", headers=kt.department_manager(kt.DEPT_A1)).json()
+    mine = flow.nominate(cid, department_manager(kt.DEPT_A1), title="Canteen post").json()["id"]
+    flow.nominate(cid, department_manager(kt.DEPT_A2), title="Apartment post")
+    flow.nominate(cid, department_manager(kt.DEPT_B1, kt.UNI_B), title="Property post")
+    page = flow.c.get(f"{API}/campaigns/{cid}/nominations", headers=department_manager(kt.DEPT_A1)).json()
     assert [n["id"] for n in page["items"]] == [mine]
     assert flow.c.get(f"{API}/campaigns/{cid}/nominations", headers=UNI_A_ADMIN).json()["total"] == 2
-    export = flow.c.get(f"{API}/campaigns/{cid}/nominations/export", headers=kt.department_manager(kt.DEPT_A1)).text
+    export = flow.c.get(f"{API}/campaigns/{cid}/nominations/export", headers=department_manager(kt.DEPT_A1)).text
     assert "Canteen post" in export and "Apartment post" not in export and "Property post" not in export
+
+
+def test_withdrawing_a_submitted_nomination_removes_its_assignments(flow: Flow) -> None:
+    cid = flow.campaign(experts_per_nomination=1)["id"]
+    flow.advance_to(cid, "nomination")
+    [n] = flow.submitted(cid, UNI_A_ADMIN)
+    flow.advance_to(cid, "preselection")
+    flow.panel(cid, [(503, None)])
+    assert flow.c.post(f"{API}/campaigns/{cid}/assignments/auto", headers=PROVINCE).json()["created"] == 1
+    assert flow.c.post(f"{API}/nominations/{n}/withdraw", headers=UNI_A_ADMIN).json()["status"] == "withdrawn"
+    assert flow.c.get(f"{API}/campaigns/{cid}/assignments", headers=PROVINCE).json()["total"] == 0
+    assert flow.c.get(f"{API}/nominations/{n}", headers=expert(503, None)).status_code == 404

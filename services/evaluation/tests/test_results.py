@@ -3,11 +3,23 @@
 from datetime import date, timedelta
 
 import pytest
-from evaluation_flow import API, EXPERT_A, EXPERT_B, EXPERT_P, PROVINCE, UNI_A_ADMIN, UNI_B_ADMIN, Flow
+from evaluation_flow import (
+    API,
+    EXPERT_A,
+    EXPERT_B,
+    EXPERT_P,
+    PROVINCE,
+    UNI_A_ADMIN,
+    UNI_B_ADMIN,
+    Flow,
+    department_manager,
+    expert,
+    staff,
+)
 
 from sanquan_kernel import testing as kt
 
-EXPERT_Q = kt.expert(504, None)
+EXPERT_Q = expert(504, None)
 
 
 @pytest.fixture
@@ -73,7 +85,9 @@ def test_decision_publication_objection_and_final(flow: Flow, decided) -> None:
     assert [i["nomination_id"] for i in a_view] == [a]
     b_view = c.get(f"{API}/campaigns/{cid}/results", headers=UNI_B_ADMIN).json()["items"]
     assert {i["nomination_id"] for i in b_view} == {a, b}
-    staff_view = c.get(f"{API}/campaigns/{cid}/results", headers=kt.staff(400, kt.DEPT_B1, kt.UNI_B)).json()
+    a_export = c.get(f"{API}/campaigns/{cid}/results/export", headers=UNI_A_ADMIN).text
+    assert "Canteen case of A" in a_export and "Apartment case of B" not in a_export
+    staff_view = c.get(f"{API}/campaigns/{cid}/results", headers=staff(400, kt.DEPT_B1, kt.UNI_B)).json()
     assert [i["nomination_id"] for i in staff_view["items"]] == [a]
     # B objects to A's award; A cannot see B's objection; the province answers
     r = c.post(
@@ -158,7 +172,7 @@ def test_a_department_manager_sees_results_of_their_department_after_publication
         json={"publicity_starts_on": str(today), "publicity_ends_on": str(today)},
     )
     # nothing awarded, and neither nomination belongs to a department: a manager sees nothing
-    r = c.get(f"{API}/campaigns/{cid}/results", headers=kt.department_manager(kt.DEPT_A1)).json()
+    r = c.get(f"{API}/campaigns/{cid}/results", headers=department_manager(kt.DEPT_A1)).json()
     assert r["items"] == []
     assert [
         i["nomination_id"] for i in c.get(f"{API}/campaigns/{cid}/results", headers=UNI_A_ADMIN).json()["items"]

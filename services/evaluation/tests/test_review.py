@@ -4,7 +4,7 @@ import csv
 import io
 
 import pytest
-from evaluation_flow import API, EXPERT_A, EXPERT_B, EXPERT_P, PROVINCE, UNI_A_ADMIN, UNI_B_ADMIN, Flow
+from evaluation_flow import API, EXPERT_A, EXPERT_B, EXPERT_P, PROVINCE, UNI_A_ADMIN, UNI_B_ADMIN, Flow, expert, staff
 
 from sanquan_kernel import testing as kt
 
@@ -73,6 +73,9 @@ def test_an_expert_of_a_never_sees_a_nomination_of_a(flow: Flow, review) -> None
     assert not {r["nomination_id"] for r in assigned} & set(a)
     assert c.get(f"{API}/campaigns/{cid}/ranking", headers=EXPERT_A).status_code == 403
     assert c.get(f"{API}/campaigns/{cid}/results", headers=EXPERT_A).status_code == 404
+    assert c.get(f"{API}/campaigns/{cid}/results/export", headers=EXPERT_A).status_code == 404
+    across = c.get(f"{API}/assignments", headers=EXPERT_A).json()["items"]
+    assert {r["id"] for r in across} == {r["id"] for r in assigned}
 
 
 def test_an_expert_sees_only_what_is_assigned_to_them(flow: Flow, review) -> None:
@@ -130,6 +133,11 @@ def test_an_expert_revises_scores_during_review_and_every_change_is_audited(flow
     assert [c.action for c in changes] == ["score.create", "score.create", "score.update"]
     assert changes[-1].before == {"score": 8.0, "comment": ""} and changes[-1].after["score"] == 9.0
     assert changes[-1].actor == "501"
+    # the province reads the same trail over the API; nobody else does
+    trail = flow.c.get(f"{API}/audit", params={"entity": "score"}, headers=PROVINCE).json()
+    assert [e["action"] for e in trail["items"]] == ["score.update", "score.create", "score.create"]
+    assert flow.c.get(f"{API}/audit", headers=EXPERT_A).status_code == 403
+    assert flow.c.get(f"{API}/audit", headers=UNI_A_ADMIN).status_code == 403
 
 
 def test_scores_are_refused_outside_the_review_phase_and_above_the_maximum(flow: Flow, review) -> None:
@@ -139,7 +147,7 @@ def test_scores_are_refused_outside_the_review_phase_and_above_the_maximum(flow:
     )
     assert flow.score(cid, n, EXPERT_A, [11, 5]).status_code == 422
     for nid in a + b:
-        for e in (EXPERT_A, EXPERT_B, EXPERT_P, kt.expert(504, None)):
+        for e in (EXPERT_A, EXPERT_B, EXPERT_P, expert(504, None)):
             flow.score(cid, nid, e, [5, 5])
     flow.advance_to(cid, "decision")
     assert flow.score(cid, n, EXPERT_A, [6, 5]).status_code == 409
@@ -151,7 +159,7 @@ def test_an_expert_never_sees_another_experts_scores(flow: Flow, review) -> None
     n = b[0]
     experts = [r["expert_id"] for r in rows if r["nomination_id"] == n]
     assert len(experts) == 2
-    e1, e2 = (kt.expert(e, {501: kt.UNI_A, 502: kt.UNI_B}.get(e)) for e in experts)
+    e1, e2 = (expert(e, {501: kt.UNI_A, 502: kt.UNI_B}.get(e)) for e in experts)
     flow.score(cid, n, e1, [9, 9])
     flow.score(cid, n, e2, [3, 3])
     sheets = flow.c.get(f"{API}/nominations/{n}/scores", headers=e1).json()
@@ -205,8 +213,7 @@ def test_universities_see_their_own_nominations_only(flow: Flow, review) -> None
     export = flow.c.get(f"{API}/campaigns/{cid}/nominations/export", headers=UNI_B_ADMIN).text
     assert "university A" not in export and "university B" in export
     assert (
-        flow.c.get(f"{API}/campaigns/{cid}/nominations", headers=kt.staff(400, kt.DEPT_A1, kt.UNI_A)).json()["total"]
-        == 0
+        flow.c.get(f"{API}/campaigns/{cid}/nominations", headers=staff(400, kt.DEPT_A1, kt.UNI_A)).json()["total"] == 0
     )
     # universities never learn who reviews them
     assert flow.c.get(f"{API}/campaigns/{cid}/assignments", headers=UNI_A_ADMIN).json()["total"] == 0
@@ -215,6 +222,30 @@ def test_universities_see_their_own_nominations_only(flow: Flow, review) -> None
 
 def test_an_expert_without_assignments_sees_no_nomination(flow: Flow, review) -> None:
     cid, a, _b = review
-    outsider = kt.expert(777, None)
+    outsider = expert(777, None)
     assert flow.c.get(f"{API}/campaigns/{cid}/nominations", headers=outsider).json()["total"] == 0
     assert flow.c.get(f"{API}/nominations/{a[0]}", headers=outsider).status_code == 404
+
+
+def test_the_province_removes_an_assignment_with_its_scores(flow: Flow, review) -> None:
+    cid, _a, _b = review
+    mine = flow.c.get(f"{API}/campaigns/{cid}/assignments", headers=EXPERT_P).json()["items"][0]
+    flow.score(cid, mine["nomination_id"], EXPERT_P, [6, 6])
+    assert flow.c.delete(f"{API}/assignments/{mine['id']}", headers=EXPERT_P).status_code == 403
+    assert flow.c.delete(f"{API}/assignments/{mine['id']}", headers=PROVINCE).status_code == 204
+    assert flow.c.get(f"{API}/nominations/{mine['nomination_id']}", headers=EXPERT_P).status_code == 404
+    trail = flow.c.get(
+        f"{API}/audit", params={"entity": "assignment", "entity_id": str(mine["id"])}, headers=PROVINCE
+    ).json()["items"]
+    assert trail[0]["action"] == "assignment.delete" and trail[0]["before"]["scores"]
+    assert flow.c.delete(f"{API}/assignments/{mine['id']}", headers=PROVINCE).status_code == 404
+
+
+def test_the_panel_is_the_provinces_business(flow: Flow, review) -> None:
+    cid, _a, _b = review
+    assert len(flow.c.get(f"{API}/campaigns/{cid}/experts", headers=PROVINCE).json()["experts"]) == 4
+    assert flow.c.get(f"{API}/campaigns/{cid}/experts", headers=UNI_A_ADMIN).status_code == 403
+    assert flow.c.get(f"{API}/campaigns/{cid}/experts", headers=EXPERT_A).status_code == 403
+    # an expert with assignments cannot be dropped from the panel
+    r = flow.c.put(f"{API}/campaigns/{cid}/experts", headers=PROVINCE, json={"experts": []})
+    assert r.status_code == 409

@@ -29,8 +29,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         kt.drop_postgres_database(str(make_url(url).database))
 
 
-@pytest.fixture
-def app(database_url: str) -> Iterator[FastAPI]:
+@pytest.fixture(scope="session")
+def _app(database_url: str) -> Iterator[FastAPI]:
     application = create_app(
         Settings(database_url=database_url, environment="test"),
         authenticator=kt.make_authenticator(),
@@ -38,8 +38,14 @@ def app(database_url: str) -> Iterator[FastAPI]:
         start_sync=False,
     )
     yield application
-    kt.clear_tables(application.state.kernel.engine, Base.metadata)
     application.state.kernel.engine.dispose()
+
+
+@pytest.fixture
+def app(_app: FastAPI) -> Iterator[FastAPI]:
+    """One application per database (building it reads the migration tree); every test starts from empty tables."""
+    yield _app
+    kt.clear_tables(_app.state.kernel.engine, Base.metadata)
 
 
 @pytest.fixture

@@ -193,6 +193,13 @@ def test_a_change_request_can_add_a_task_and_bad_changes_are_refused(client: Tes
         json={"kind": "update_task", "task_id": 1, "changes": {"due_on": "soon"}, "reason": "x"},
     )
     assert bad.status_code == 422
+    task = client.get(f"/api/plans/plans/{plan['id']}/tasks", headers=h).json()["items"][0]
+    before_start = client.post(
+        f"/api/plans/plans/{plan['id']}/change-requests",
+        headers=h,
+        json={"kind": "update_task", "task_id": task["id"], "changes": {"due_on": "2020-01-01"}, "reason": "x"},
+    )
+    assert before_start.status_code == 422
     r = client.post(
         f"/api/plans/plans/{plan['id']}/change-requests",
         headers=h,

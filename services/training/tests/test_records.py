@@ -79,7 +79,7 @@ def test_concurrent_duplicate_pushes_store_one_record(app: FastAPI, client: Test
     with app.state.kernel.sessionmaker() as db:
         assert db.scalar(select(func.count()).select_from(TrainingRecord)) == 1
         total = db.get(StaffYearTotal, (s["id"], 2025))
-        assert total is not None and float(total.hours) == 8.0 and total.records == 1
+        assert total is not None and total.hours_x100 == 800 and total.records == 1
 
 
 def test_a_client_writes_only_with_the_write_scope_and_only_in_its_university(client: TestClient, api) -> None:
@@ -181,9 +181,9 @@ def test_totals_equal_the_raw_records_after_inserts_deletes_and_corrections(
         raw = recompute_totals(db, s["id"], 2025)
         total = db.get(StaffYearTotal, (s["id"], 2025))
         assert total is not None
-        assert (round(float(total.hours), 2), round(float(total.days), 2), total.records) == (
-            round(float(raw["hours"]), 2),
-            round(float(raw["days"]), 2),
+        assert (total.hours_x100, total.days_x100, total.records) == (
+            round(raw["hours"] * 100),
+            round(raw["days"] * 100),
             raw["records"],
         )
-        assert round(float(total.safety_hours), 2) == 18.62 and total.safety_count == 3
+        assert total.safety_hours_x100 == 1862 and total.safety_count == 3

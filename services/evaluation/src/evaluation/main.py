@@ -18,12 +18,13 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     settings = settings or Settings()
     load_all_models()
     from evaluation.assessment.router import router as assessment
+    from evaluation.audit.router import router as audit
     from evaluation.campaigns.router import router as campaigns
     from evaluation.nominations.router import router as nominations
     from evaluation.results.router import router as results
     from evaluation.review.router import router as review
 
-    routers = [campaigns, nominations, review, results, assessment]
+    routers = [campaigns, nominations, review, results, assessment, audit]
     return create_service_app(
         settings=settings,
         title="Evaluation service",

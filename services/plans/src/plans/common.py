@@ -139,6 +139,12 @@ def orgdir_of(request: Request) -> OrgDirectory:
     return directory
 
 
+def lock(session: Session, obj: Any) -> None:
+    """Re-read a row under ``SELECT … FOR UPDATE`` before a version check or a state change, so that two
+    concurrent writers cannot both pass the check (SQLite writers are already serialised by BEGIN IMMEDIATE)."""
+    session.refresh(obj, with_for_update=True)
+
+
 def audit(
     session: Session,
     principal: Principal | None,

@@ -84,9 +84,6 @@ DEFAULT_MIN_HOURS = Decimal("90")
 DEFAULT_MIN_DAYS = Decimal("12")
 
 CENT = Decimal("0.01")
-#: Half a cent. Every stored amount is a multiple of 0.01, so ``x >= min - HALF_CENT`` equals ``x >= min`` for
-#: exact values and stays right on SQLite, which sums NUMERIC columns as floating point.
-HALF_CENT = Decimal("0.005")
 
 
 def q2(value: Decimal | float | int | None) -> Decimal:

@@ -30,7 +30,7 @@ from evaluation.assessment.schemas import (
     SelfReportIn,
 )
 from evaluation.common import audit, snapshot
-from evaluation.sources import SourceUnavailable, get_json
+from evaluation.sources import NotInSource, SourceUnavailable, get_json
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
@@ -223,6 +223,8 @@ def fetch_source(client: ServiceClient | None, source: str, base_url: str, year:
         )
     except SourceUnavailable as exc:
         return Fetched({}, exc.reason)
+    except NotInSource:
+        return Fetched({}, f"the {source} service has no indicators endpoint (HTTP 404)")
     except Exception as exc:  # noqa: BLE001 - a 404 or anything odd from a source is "unavailable", not a 500
         return Fetched({}, f"the {source} service answered unexpectedly ({type(exc).__name__})")
     items = body.get("items")

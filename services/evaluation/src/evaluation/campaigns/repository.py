@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from evaluation.campaigns.models import (
@@ -14,6 +14,8 @@ from evaluation.campaigns.models import (
     CampaignType,
     RubricCriterion,
 )
+from evaluation.nominations.models import Nomination
+from evaluation.review.models import Assignment
 from sanquan_kernel.principal import Scope
 
 
@@ -96,3 +98,31 @@ def custom_types(session: Session) -> list[CampaignType]:
 
 def custom_type(session: Session, code: str) -> CampaignType | None:
     return session.get(CampaignType, code)
+
+
+def submitted_count(session: Session, campaign_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Nomination)
+            .where(Nomination.campaign_id == campaign_id, Nomination.status == "submitted")
+        )
+        or 0
+    )
+
+
+def unscored_submitted_count(session: Session, campaign_id: int) -> int:
+    """Submitted nominations without a single complete score sheet."""
+    scored = select(Assignment.nomination_id).where(
+        Assignment.campaign_id == campaign_id, Assignment.complete.is_(True)
+    )
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Nomination)
+            .where(
+                Nomination.campaign_id == campaign_id, Nomination.status == "submitted", Nomination.id.not_in(scored)
+            )
+        )
+        or 0
+    )

@@ -12,7 +12,6 @@ import itertools
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evaluation.campaigns import repository as repo
@@ -282,38 +281,12 @@ def advance(session: Session, principal: Principal, campaign: Campaign, to: str)
 
 
 def _guard(session: Session, campaign: Campaign, to: str) -> None:
-    from evaluation.nominations.models import Nomination
-    from evaluation.review.models import Assignment
-
     if to == "nomination" and not repo.criteria(session, campaign.id):
         raise Conflict("The campaign has no rubric yet", phase=campaign.phase)
-    if to == "review":
-        submitted = (
-            session.scalar(
-                select(func.count())
-                .select_from(Nomination)
-                .where(Nomination.campaign_id == campaign.id, Nomination.status == "submitted")
-            )
-            or 0
-        )
-        if submitted == 0:
-            raise Conflict("No nomination has been submitted", phase=campaign.phase)
+    if to == "review" and repo.submitted_count(session, campaign.id) == 0:
+        raise Conflict("No nomination has been submitted", phase=campaign.phase)
     if to == "decision":
-        scored = select(Assignment.nomination_id).where(
-            Assignment.campaign_id == campaign.id, Assignment.complete.is_(True)
-        )
-        unscored = (
-            session.scalar(
-                select(func.count())
-                .select_from(Nomination)
-                .where(
-                    Nomination.campaign_id == campaign.id,
-                    Nomination.status == "submitted",
-                    Nomination.id.not_in(scored),
-                )
-            )
-            or 0
-        )
+        unscored = repo.unscored_submitted_count(session, campaign.id)
         if unscored:
             raise Conflict(f"{unscored} submitted nomination(s) have no complete score sheet yet", phase=campaign.phase)
 

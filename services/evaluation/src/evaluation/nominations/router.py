@@ -28,9 +28,7 @@ def _nomination(nomination_id: int, session: SessionDep, scope: CurrentScope, _:
 NominationDep = Annotated[Nomination, Depends(_nomination)]
 
 
-def _one(
-    request: Request, session: SessionDep, scope: CurrentScope, n: Nomination, orgdir: OrgDir, response: Response
-) -> NominationOut:
+def _one(session: SessionDep, scope: CurrentScope, n: Nomination, orgdir: OrgDir, response: Response) -> NominationOut:
     campaign = load_campaign(session, scope, n.campaign_id)
     set_etag(response, n.version)
     return service.to_out(n, orgdir, blind=service.is_blind_for(campaign, scope))
@@ -130,14 +128,14 @@ def create_nomination(
         timeout=k.settings.source_timeout,
         today=today(),
     )
-    return _one(request, session, scope, n, orgdir, response)
+    return _one(session, scope, n, orgdir, response)
 
 
 @router.get("/nominations/{nomination_id}", response_model=NominationOut)
 def get_nomination(
     n: NominationDep, request: Request, session: SessionDep, scope: CurrentScope, orgdir: OrgDir, response: Response
 ) -> NominationOut:
-    return _one(request, session, scope, n, orgdir, response)
+    return _one(session, scope, n, orgdir, response)
 
 
 @router.patch("/nominations/{nomination_id}", response_model=NominationOut)
@@ -154,7 +152,7 @@ def update_nomination(
     check_if_match(request, n.version)
     campaign = load_campaign(session, scope, n.campaign_id)
     service.update(session, principal, campaign, n, body)
-    return _one(request, session, scope, n, orgdir, response)
+    return _one(session, scope, n, orgdir, response)
 
 
 @router.post("/nominations/{nomination_id}/preselect", response_model=NominationOut)
@@ -169,7 +167,7 @@ def preselect_nomination(
 ) -> NominationOut:
     check_if_match(request, n.version)
     service.preselect(session, principal, n)
-    return _one(request, session, scope, n, orgdir, response)
+    return _one(session, scope, n, orgdir, response)
 
 
 @router.post("/nominations/{nomination_id}/submit", response_model=NominationOut)
@@ -184,7 +182,7 @@ def submit_nomination(
 ) -> NominationOut:
     check_if_match(request, n.version)
     service.submit(session, principal, n)
-    return _one(request, session, scope, n, orgdir, response)
+    return _one(session, scope, n, orgdir, response)
 
 
 @router.post("/nominations/{nomination_id}/withdraw", response_model=NominationOut)
@@ -199,4 +197,4 @@ def withdraw_nomination(
 ) -> NominationOut:
     check_if_match(request, n.version)
     service.withdraw(session, principal, n)
-    return _one(request, session, scope, n, orgdir, response)
+    return _one(session, scope, n, orgdir, response)

@@ -21,6 +21,7 @@ from evaluation.common import audit, snapshot
 from evaluation.nominations import repository as repo
 from evaluation.nominations.models import Nomination
 from evaluation.nominations.schemas import FileMeta, NominationIn, NominationOut, NominationUpdate
+from evaluation.review import repository as review_repo
 from evaluation.sources import NotInSource, SourceUnavailable, get_json
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
@@ -274,6 +275,7 @@ def _transition(session: Session, principal: Principal, campaign_id: int, n: Nom
     n.status = to
     if to == "submitted":
         n.submitted_at = utcnow()
+    removed = review_repo.delete_assignments_of(session, n.id) if to == "withdrawn" else 0
     n.version += 1
     audit(
         session,
@@ -283,7 +285,7 @@ def _transition(session: Session, principal: Principal, campaign_id: int, n: Nom
         n.id,
         university_id=n.university_id,
         before={"status": before},
-        after={"status": to},
+        after={"status": to, **({"assignments_removed": removed} if removed else {})},
     )
     return n
 

@@ -24,7 +24,7 @@ class NominationBrief(NamedTuple):
 
 
 def submitted_nominations(session: Session, campaign_id: int) -> dict[int, NominationBrief]:
-    rows = session.execute(
+    rows = session.connection().execute(  # Core rows: no ORM row processing on a hot path
         select(
             Nomination.id,
             Nomination.title,

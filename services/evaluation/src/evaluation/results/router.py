@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import csv
+import io
+
 from fastapi import APIRouter, Request, Response
 
 from evaluation.campaigns import service as campaigns
@@ -81,6 +84,28 @@ def get_results(campaign: CampaignDep, session: SessionDep, scope: CurrentScope,
     """The decided results: the whole ranking for the province; once published, the awarded nominations (and
     one's own university's) for everyone else."""
     return service.results(session, scope, campaign, orgdir)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/results/export",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The visible results as CSV (the 公示 list)"}},
+)
+def export_results(campaign: CampaignDep, session: SessionDep, scope: CurrentScope, orgdir: OrgDir) -> Response:
+    """The same rows as the results, as CSV (UTF-8 with BOM for spreadsheet programs)."""
+    out = service.results(session, scope, campaign, orgdir)
+    cols = ["rank", "nomination_id", "title", "university_name", "subject_name", "category", "score", "awarded"]
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(cols)
+    for item in out.items:
+        row = item.model_dump()
+        w.writerow(["" if row[c] is None else row[c] for c in cols])
+    return Response(
+        "\ufeff" + buf.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="results-{campaign.id}.csv"'},
+    )
 
 
 @router.post("/campaigns/{campaign_id}/objections", response_model=ObjectionOut, status_code=201)

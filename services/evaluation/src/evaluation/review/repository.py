@@ -133,7 +133,7 @@ def delete_assignment(session: Session, a: Assignment) -> None:
 def complete_totals(session: Session, campaign_id: int) -> list[tuple[int, int, float]]:
     """(nomination_id, expert_id, total) of every complete sheet of the campaign. Callers keep the submitted
     nominations' sheets (a plain indexed read: no join for the planner to get wrong on fresh statistics)."""
-    rows = session.execute(
+    rows = session.connection().execute(  # Core rows: no ORM row processing on a hot path
         select(Assignment.nomination_id, Assignment.expert_id, Assignment.total).where(
             Assignment.campaign_id == campaign_id, Assignment.complete.is_(True)
         )
@@ -144,3 +144,16 @@ def complete_totals(session: Session, campaign_id: int) -> list[tuple[int, int, 
 def assignments_stmt_for_nomination(nomination_id: int) -> Select[tuple[Assignment]]:
     """Every assignment of a nomination — for the province only (callers check the role)."""
     return select(Assignment).where(Assignment.nomination_id == nomination_id).order_by(Assignment.expert_id)
+
+
+def delete_assignments_of(session: Session, nomination_id: int) -> int:
+    """A withdrawn nomination leaves every expert's list, with its scores."""
+    ids = list(session.scalars(select(Assignment.id).where(Assignment.nomination_id == nomination_id)))
+    if ids:
+        session.execute(delete(Score).where(Score.assignment_id.in_(ids)))
+        session.execute(delete(Assignment).where(Assignment.id.in_(ids)))
+    return len(ids)
+
+
+def assignment_by_id(session: Session, scope: Scope, assignment_id: int) -> Assignment | None:
+    return session.scalar(assignments_stmt(scope, None).where(Assignment.id == assignment_id))

@@ -9,7 +9,6 @@ from evaluation.nominations import service as nominations
 from evaluation.nominations.router import NominationDep
 from evaluation.review import repository as repo
 from evaluation.review import service
-from evaluation.review.models import Assignment
 from evaluation.review.schemas import (
     AssignIn,
     AssignmentOut,
@@ -80,7 +79,7 @@ def list_assignments(
 
 @router.delete("/assignments/{assignment_id}", status_code=204, response_class=Response)
 def unassign(assignment_id: int, session: SessionDep, scope: CurrentScope, principal: ProvinceAdmin) -> Response:
-    a = session.get(Assignment, assignment_id)
+    a = repo.assignment_by_id(session, scope, assignment_id)
     if a is None:
         raise NotFound("No such assignment")
     service.unassign(session, principal, load_campaign(session, scope, a.campaign_id), a)
@@ -123,3 +122,14 @@ def get_scores(
 ) -> list[ScoreSheetOut]:
     """Score sheets: every expert's (province) or only the caller's own (experts)."""
     return service.sheets(session, principal, load_campaign(session, scope, n.campaign_id), n)
+
+
+@router.get("/assignments", response_model=Page[AssignmentOut])
+def list_my_assignments(
+    session: SessionDep, scope: CurrentScope, _: Person, page: PageDep, campaign_id: int | None = None
+) -> Page[AssignmentOut]:
+    """Across campaigns: an expert's own assignments (their work list); every assignment for the province."""
+    items, total = paginate(session, repo.assignments_stmt(scope, campaign_id), page)
+    return Page(
+        items=[AssignmentOut.model_validate(a) for a in items], total=total, limit=page.limit, offset=page.offset
+    )

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plans.common import audit
+from plans.common import audit, lock
 from plans.letters import repository as repo
 from plans.letters.models import LetterSignature, LetterVersion, ResponsibilityLetter
 from plans.letters.schemas import LetterCreate, LetterDetail, LetterOut, LetterVersionOut, SignatureOut
@@ -172,6 +172,7 @@ def may_sign(principal: Principal, letter: ResponsibilityLetter) -> bool:
 def sign(session: Session, principal: Principal, letter: ResponsibilityLetter, version: int, signer_name: str) -> None:
     if not may_sign(principal, letter):
         raise Forbidden("Only the responsible person signs this letter")
+    lock(session, letter)
     if version != letter.current_version:
         raise Conflict(f"Version {version} is not the current version ({letter.current_version}) of the letter")
     if letter.signed_version == version:

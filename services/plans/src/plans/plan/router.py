@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -69,14 +69,19 @@ def list_plans(
     return Page(items=[service.plan_out(p, orgs) for p in items], total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/plans", response_model=PlanOut, status_code=201, summary="Create the university's plan for a year")
+@router.post(
+    "/plans",
+    response_model=PlanOut,
+    status_code=201,
+    dependencies=[PlanEditor],
+    summary="Create the university's plan for a year",
+)
 def create_plan(
     body: PlanCreate,
     session: SessionDep,
     principal: CurrentPrincipal,
     response: Response,
     orgs: Orgs,
-    _: object = PlanEditor,
 ) -> PlanOut:
     plan = service.create_plan(session, principal, own_university(principal), body)
     return _answer(response, plan, orgs)
@@ -274,7 +279,11 @@ def create_change_request(
     summary="The plan's change requests, newest first",
 )
 def list_change_requests(
-    plan: PlanDep, session: SessionDep, scope: CurrentScope, page: PageDep, status: str | None = None
+    plan: PlanDep,
+    session: SessionDep,
+    scope: CurrentScope,
+    page: PageDep,
+    status: Literal["pending", "approved", "rejected"] | None = None,
 ) -> Page[ChangeRequestOut]:
     items, total = paginate(session, repo.change_requests_stmt(scope, plan.id, status), page)
     return Page(

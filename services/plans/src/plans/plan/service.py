@@ -16,7 +16,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plans.common import EDITABLE, PlanStatus, audit, local_date
+from plans.common import EDITABLE, PlanStatus, audit, local_date, lock
+from plans.letters.service import refresh_letters
 from plans.plan import repository as repo
 from plans.plan.models import ChangeRequest, Plan, PlanSubmission, ReviewComment
 from plans.plan.schemas import (
@@ -120,6 +121,7 @@ def create_plan(session: Session, principal: Principal, university_id: int, body
 
 
 def update_plan(session: Session, request: Request, principal: Principal, plan: Plan, body: PlanUpdate) -> None:
+    lock(session, plan)
     check_if_match(request, plan.version)
     task_service.ensure_editable(plan)
     changes = body.model_dump(exclude_unset=True)
@@ -144,6 +146,7 @@ def update_plan(session: Session, request: Request, principal: Principal, plan: 
 
 def delete_plan(session: Session, request: Request, principal: Principal, plan: Plan) -> None:
     """A plan that was never submitted may be withdrawn; once submitted, its record stays."""
+    lock(session, plan)
     check_if_match(request, plan.version)
     if plan.status != PlanStatus.DRAFT or plan.first_submitted_at is not None:
         raise Conflict("Only a draft that was never submitted can be deleted")
@@ -234,6 +237,7 @@ def diff(session: Session, plan: Plan, seq: int | None) -> PlanDiff:
 
 # -- review --------------------------------------------------------------------------------------------
 def submit(session: Session, request: Request, principal: Principal, scope: Scope, plan: Plan) -> PlanSubmission:
+    lock(session, plan)
     check_if_match(request, plan.version)
     if plan.status not in EDITABLE:
         raise Conflict(f"A {plan.status} plan cannot be submitted")
@@ -266,6 +270,7 @@ def _pending_submission(session: Session, plan: Plan) -> PlanSubmission:
 
 
 def approve(session: Session, request: Request, principal: Principal, plan: Plan, comment: str) -> None:
+    lock(session, plan)
     check_if_match(request, plan.version)
     sub = _pending_submission(session, plan)
     sub.outcome, sub.decided_at, sub.decided_by = "approved", utcnow(), principal.subject
@@ -287,6 +292,7 @@ def approve(session: Session, request: Request, principal: Principal, plan: Plan
 
 
 def return_plan(session: Session, request: Request, principal: Principal, plan: Plan, body: ReturnBody) -> None:
+    lock(session, plan)
     check_if_match(request, plan.version)
     sub = _pending_submission(session, plan)
     task_ids = {t["id"] for t in sub.snapshot["tasks"]}
@@ -371,11 +377,19 @@ def request_change(
     dept = changes.get("department_id")
     if dept is not None:
         task_service.check_department(orgdir, dept, plan.university_id)
+    if body.kind == "update_task" and task is not None and ({"start_on", "due_on"} & changes.keys()):
+        start = changes.get("start_on", task.start_on and task.start_on.isoformat())
+        due = changes.get("due_on", task.due_on.isoformat())
+        if start is not None and due is not None and date.fromisoformat(start) > date.fromisoformat(due):
+            raise Unprocessable(
+                "start_on must not be after due_on",
+                errors=[{"loc": ["body", "changes", "start_on"], "msg": "after due_on"}],
+            )
     cr = ChangeRequest(
         plan_id=plan.id,
         university_id=plan.university_id,
         kind=body.kind,
-        task_id=body.task_id,
+        task_id=body.task_id if body.kind != "add_task" else None,
         milestone_id=body.milestone_id if body.kind == "update_milestone" else None,
         changes=changes,
         reason=body.reason,
@@ -405,6 +419,7 @@ def decide_change(
     orgdir: OrgDirectory,
 ) -> None:
     """P4: the province approves (the change is applied now, in the same transaction) or rejects."""
+    lock(session, cr)
     check_if_match(request, cr.version)
     if cr.status != "pending":
         raise Conflict(f"The change request is already {cr.status}")
@@ -426,8 +441,6 @@ def decide_change(
             task_service.apply_milestone_update(
                 session, principal, m, MilestoneUpdate.model_validate(cr.changes).model_dump(exclude_unset=True)
             )
-            from plans.letters.service import refresh_letters
-
             refresh_letters(session, plan.id)
     cr.status = "approved" if approve_it else "rejected"
     cr.decided_by, cr.decided_at, cr.decision_comment = principal.subject, utcnow(), comment

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plans.common import audit
+from plans.common import audit, lock
 from plans.resources import repository as repo
 from plans.resources.models import FundingLine, WorkStudyPosts
 from plans.resources.schemas import FundingCreate, FundingOut, FundingUpdate, WorkStudyOut, WorkStudyPut
@@ -18,8 +17,6 @@ from sanquan_kernel.errors import Conflict
 from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal
-
-WORK_STUDY_MIN_SHARE = Decimal("0.10")
 
 
 def work_study_ok(total_posts: int, work_study_posts: int) -> bool:
@@ -86,6 +83,7 @@ def create_funding(session: Session, principal: Principal, university_id: int, b
 def update_funding(
     session: Session, request: Request, principal: Principal, line: FundingLine, body: FundingUpdate
 ) -> None:
+    lock(session, line)
     check_if_match(request, line.version)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     if not changes:
@@ -108,6 +106,7 @@ def update_funding(
 
 
 def delete_funding(session: Session, request: Request, principal: Principal, line: FundingLine) -> None:
+    lock(session, line)
     check_if_match(request, line.version)
     audit(
         session,
@@ -146,6 +145,7 @@ def put_work_study(
             after=_fields(row, names),
         )
         return row, True
+    lock(session, row)
     check_if_match(request, row.version)
     before = _fields(row, names)
     for k, v in body.model_dump().items():

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from plans.common import WorkStatus
 from plans.tasks.models import Milestone, ProgressReport, Task
-from sanquan_kernel.pagination import PageParams, paginate
 from sanquan_kernel.principal import Scope
 
 
@@ -48,10 +47,6 @@ def list_tasks_stmt(
     if overdue_as_of is not None:
         stmt = stmt.where(task_overdue(overdue_as_of))
     return stmt.order_by(Task.sort_order, Task.id)
-
-
-def page_tasks(session: Session, stmt: Select[tuple[Task]], page: PageParams) -> tuple[list[Task], int]:
-    return paginate(session, stmt, page)
 
 
 def tasks_of_plan(session: Session, scope: Scope, plan_id: int) -> list[Task]:
@@ -119,11 +114,3 @@ def progress_stmt(scope: Scope, task_id: int) -> Select[tuple[ProgressReport]]:
         )
         .order_by(ProgressReport.reported_at.desc(), ProgressReport.id.desc())
     )
-
-
-def tasks_for_letter(
-    session: Session, plan_id: int, *, department_id: int | None, responsible_user_id: int | None
-) -> list[Task]:
-    """The tasks a responsibility letter covers (the letter itself is already in the caller's scope)."""
-    cond = (Task.department_id == department_id) if department_id else (Task.responsible_user_id == responsible_user_id)
-    return list(session.scalars(select(Task).where(Task.plan_id == plan_id, cond).order_by(Task.sort_order, Task.id)))

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from plans.common import EDITABLE, PlanStatus, WorkStatus, audit, today
+from plans.common import EDITABLE, PlanStatus, WorkStatus, audit, lock, today
 from plans.letters.service import refresh_letters
 from plans.plan.models import Plan
 from plans.tasks import repository as repo
@@ -205,12 +205,14 @@ def update_task(
     body: TaskUpdate,
     orgdir: OrgDirectory,
 ) -> None:
+    lock(session, task)
     check_if_match(request, task.version)
     ensure_editable(plan)
     apply_task_update(session, principal, task, body.model_dump(exclude_unset=True), orgdir)
 
 
 def delete_task(session: Session, request: Request, principal: Principal, plan: Plan, task: Task) -> None:
+    lock(session, task)
     check_if_match(request, task.version)
     ensure_editable(plan)
     audit(
@@ -275,6 +277,7 @@ def apply_milestone_update(
 def update_milestone(
     session: Session, request: Request, principal: Principal, plan: Plan, m: Milestone, body: MilestoneUpdate
 ) -> None:
+    lock(session, m)
     check_if_match(request, m.version)
     ensure_editable(plan)
     apply_milestone_update(session, principal, m, body.model_dump(exclude_unset=True))
@@ -282,6 +285,7 @@ def update_milestone(
 
 
 def delete_milestone(session: Session, request: Request, principal: Principal, plan: Plan, m: Milestone) -> None:
+    lock(session, m)
     check_if_match(request, m.version)
     ensure_editable(plan)
     audit(
@@ -307,6 +311,7 @@ def report_progress(
     A task with milestones follows them: its percent is their average, and it is done when all are done."""
     if plan.status != PlanStatus.APPROVED:
         raise Conflict("Progress is reported on an approved plan")
+    lock(session, task)  # the task's percent and status follow its milestones: one reporter at a time
     reported_on = body.reported_on or today()
     if reported_on > today():
         raise Unprocessable(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from sanquan_kernel.principal import Scope
 from training.compliance.models import TrainingRule
-from training.domain import HALF_CENT, THEMES
+from training.domain import THEMES
 from training.records.models import StaffYearTotal
 from training.staff import repository as staff_repository
 from training.staff.models import Staff
@@ -40,16 +40,23 @@ def get_rule(session: Session, year: int) -> TrainingRule | None:
 
 
 def _hours() -> ColumnElement[Any]:
-    return func.coalesce(StaffYearTotal.hours, 0)
+    return func.coalesce(StaffYearTotal.hours_x100, 0)
 
 
 def _days() -> ColumnElement[Any]:
-    return func.coalesce(StaffYearTotal.days, 0)
+    return func.coalesce(StaffYearTotal.days_x100, 0)
 
 
-def compliant_expr(min_hours: Decimal, min_days: Decimal) -> ColumnElement[bool]:
-    """T1: hours reach the minimum OR days reach theirs (see HALF_CENT for the tolerance)."""
-    return (_hours() >= min_hours - HALF_CENT) | (_days() >= min_days - HALF_CENT)
+def compliant_expr(min_hours: Decimal, min_days: Decimal, *, null_safe: bool = False) -> ColumnElement[bool]:
+    """T1: hours reach the minimum OR days reach theirs (exact: whole hundredths on both sides). Without a totals
+    row the test is NULL, which counts as not compliant; ``null_safe`` makes it false (for NOT and ORDER BY)."""
+    hours, days = (_hours(), _days()) if null_safe else (StaffYearTotal.hours_x100, StaffYearTotal.days_x100)
+    return (hours >= int(min_hours * 100)) | (days >= int(min_days * 100))
+
+
+def _units(row: dict[str, Any]) -> dict[str, Any]:
+    """Hundredths back to hours and days (``hours``, ``days``, ``<theme>_hours``, ``<theme>_days``)."""
+    return {k: (Decimal(int(v or 0)) / 100 if k.endswith(("hours", "days")) else v) for k, v in row.items()}
 
 
 def _base(stmt: Select[Any], scope: Scope, year: int, org: OrgFilter) -> Select[Any]:
@@ -67,15 +74,15 @@ def aggregate(
     cols: list[Any] = [
         func.count(Staff.id).label("staff_total"),
         func.sum(case((compliant_expr(min_hours, min_days), 1), else_=0)).label("compliant"),
-        func.sum(_hours()).label("hours"),
-        func.sum(_days()).label("days"),
-        func.sum(case((func.coalesce(StaffYearTotal.law_count, 0) > 0, 1), else_=0)).label("law_covered"),
+        func.sum(StaffYearTotal.hours_x100).label("hours"),
+        func.sum(StaffYearTotal.days_x100).label("days"),
+        func.sum(case((StaffYearTotal.law_count > 0, 1), else_=0)).label("law_covered"),
     ]
     key = {"university": Staff.university_id, "department": Staff.department_id}.get(group or "")
     stmt = _base(select(*([key.label("org_id")] if key is not None else []), *cols), scope, year, org)
     if key is not None:
         stmt = stmt.group_by(key)
-    return [dict(r._mapping) for r in session.execute(stmt)]
+    return [_units(dict(r._mapping)) for r in session.execute(stmt)]
 
 
 def staff_rows(
@@ -91,7 +98,7 @@ def staff_rows(
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """One row per staff member counted in the year (drill-down to the person), and how many there are."""
-    compliant = compliant_expr(min_hours, min_days)
+    compliant = compliant_expr(min_hours, min_days, null_safe=True)
     stmt = _base(
         select(
             Staff.id.label("staff_id"),
@@ -115,17 +122,17 @@ def staff_rows(
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
-    return [dict(r._mapping) for r in session.execute(stmt)], total
+    return [_units(dict(r._mapping)) for r in session.execute(stmt)], total
 
 
 def theme_coverage(session: Session, scope: Scope, year: int, org: OrgFilter) -> dict[str, Any]:
     """T2: per theme, how many counted staff have at least one record of it, and its hours and days."""
     cols: list[Any] = [func.count(Staff.id).label("staff_total")]
     for t in THEMES:
-        count, hours, days = (getattr(StaffYearTotal, f"{t}_{m}") for m in ("count", "hours", "days"))
+        count, hours, days = (getattr(StaffYearTotal, f"{t}_{m}") for m in ("count", "hours_x100", "days_x100"))
         cols += [
-            func.sum(case((func.coalesce(count, 0) > 0, 1), else_=0)).label(f"{t}_covered"),
-            func.sum(func.coalesce(hours, 0)).label(f"{t}_hours"),
-            func.sum(func.coalesce(days, 0)).label(f"{t}_days"),
+            func.sum(case((count > 0, 1), else_=0)).label(f"{t}_covered"),
+            func.sum(hours).label(f"{t}_hours"),
+            func.sum(days).label(f"{t}_days"),
         ]
-    return dict(session.execute(_base(select(*cols), scope, year, org)).one()._mapping)
+    return _units(dict(session.execute(_base(select(*cols), scope, year, org)).one()._mapping))

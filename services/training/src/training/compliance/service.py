@@ -127,12 +127,12 @@ def ledger(session: Session, scope: Scope, orgdir: OrgDirectory, staff_id: int, 
     rule = rule_for(session, year)
     total = records_repository.get_total(session, staff_id, year)
     records = records_repository.list_all(session, scope, limit=10_000, staff_id=staff_id, year=year, theme=None)
-    hours = q2(total.hours) if total else Decimal(0)
-    days = q2(total.days) if total else Decimal(0)
+    hours = Decimal(total.hours_x100) / 100 if total else Decimal(0)
+    days = Decimal(total.days_x100) / 100 if total else Decimal(0)
     by_theme = {
         t: ThemeTotals(
-            hours=_num(getattr(total, f"{t}_hours", 0)),
-            days=_num(getattr(total, f"{t}_days", 0)),
+            hours=int(getattr(total, f"{t}_hours_x100", 0) or 0) / 100,
+            days=int(getattr(total, f"{t}_days_x100", 0) or 0) / 100,
             count=int(getattr(total, f"{t}_count", 0) or 0),
         )
         for t in THEMES

@@ -358,11 +358,37 @@ def store(session: Session, university_id: int, out: Outcome, actor: str) -> int
     if not out.rows:
         return 0
     if is_sqlite(session):
+        # The driver's executemany with plain values, in SQLAlchemy's SQLite storage formats (ISO dates, naive
+        # UTC datetimes, NUMERIC as REAL): several times faster than a Core executemany of dicts.
+        stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
         data = [
-            (sid, university_id, dept, title, on, on.year, h, d, th, lvl, ext, source, now, actor, 1)
+            (
+                sid,
+                university_id,
+                dept,
+                title,
+                on.isoformat(),
+                on.year,
+                float(h),
+                float(d),
+                th,
+                lvl,
+                ext,
+                source,
+                stamp,
+                actor,
+                1,
+            )
             for sid, dept, title, on, h, d, th, lvl, ext in out.rows
         ]
-        session.execute(repository.RECORD_TABLE.insert(), [dict(zip(STORE_COLUMNS, row, strict=True)) for row in data])
+        cursor = session.connection().connection.cursor()
+        try:
+            placeholders = ", ".join("?" * len(STORE_COLUMNS))
+            cursor.executemany(
+                f"INSERT INTO training_record ({', '.join(STORE_COLUMNS)}) VALUES ({placeholders})", data
+            )
+        finally:
+            cursor.close()
     else:
         # COPY: the physical bound for PostgreSQL; the unique constraint still guards external ids.
         raw = session.connection().connection.driver_connection

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sanquan_kernel.db import UTCDateTime, utcnow
@@ -50,41 +50,44 @@ class TrainingRecord(Base):
 
 
 class StaffYearTotal(Base):
-    """One row per staff member and year with records: kept in the same transaction as every record change."""
+    """One row per staff member and year with records: kept in the same transaction as every record change.
+
+    Amounts are whole hundredths (``hours_x100`` = hours × 100): exact on every database, and integer sums and
+    comparisons are what makes province-wide reports fast (NUMERIC arithmetic costs several times more)."""
 
     __tablename__ = "staff_year_total"
 
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    hours: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
-    days: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
+    hours_x100: Mapped[int] = mapped_column(BigInteger, default=0)
+    days_x100: Mapped[int] = mapped_column(BigInteger, default=0)
     records: Mapped[int] = mapped_column(Integer, default=0)
-    ideals_hours: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
-    ideals_days: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
+    ideals_hours_x100: Mapped[int] = mapped_column(BigInteger, default=0)
+    ideals_days_x100: Mapped[int] = mapped_column(BigInteger, default=0)
     ideals_count: Mapped[int] = mapped_column(Integer, default=0)
-    ideology_hours: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
-    ideology_days: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
+    ideology_hours_x100: Mapped[int] = mapped_column(BigInteger, default=0)
+    ideology_days_x100: Mapped[int] = mapped_column(BigInteger, default=0)
     ideology_count: Mapped[int] = mapped_column(Integer, default=0)
-    ethics_hours: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
-    ethics_days: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
+    ethics_hours_x100: Mapped[int] = mapped_column(BigInteger, default=0)
+    ethics_days_x100: Mapped[int] = mapped_column(BigInteger, default=0)
     ethics_count: Mapped[int] = mapped_column(Integer, default=0)
-    quality_hours: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
-    quality_days: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
+    quality_hours_x100: Mapped[int] = mapped_column(BigInteger, default=0)
+    quality_days_x100: Mapped[int] = mapped_column(BigInteger, default=0)
     quality_count: Mapped[int] = mapped_column(Integer, default=0)
-    law_hours: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
-    law_days: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
+    law_hours_x100: Mapped[int] = mapped_column(BigInteger, default=0)
+    law_days_x100: Mapped[int] = mapped_column(BigInteger, default=0)
     law_count: Mapped[int] = mapped_column(Integer, default=0)
-    safety_hours: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
-    safety_days: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
+    safety_hours_x100: Mapped[int] = mapped_column(BigInteger, default=0)
+    safety_days_x100: Mapped[int] = mapped_column(BigInteger, default=0)
     safety_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 #: Every additive column of StaffYearTotal, for bulk upserts.
 TOTAL_COLUMNS: tuple[str, ...] = (
-    "hours",
-    "days",
+    "hours_x100",
+    "days_x100",
     "records",
-    *(f"{t}_{m}" for t in THEMES for m in ("hours", "days", "count")),
+    *(f"{t}_{m}" for t in THEMES for m in ("hours_x100", "days_x100", "count")),
 )
 
 

@@ -16,7 +16,7 @@ from sanquan_kernel.db import is_sqlite
 from sanquan_kernel.pagination import PageParams, paginate
 from sanquan_kernel.principal import Scope
 from training.domain import themes_from_db
-from training.records.models import TOTAL_COLUMNS, StaffYearTotal, TrainingRecord
+from training.records.models import TOTAL_COLUMNS, ImportJob, StaffYearTotal, TrainingRecord
 from training.staff.models import Staff
 
 RECORD_TABLE: Table = TrainingRecord.__table__  # type: ignore[assignment]
@@ -140,6 +140,17 @@ def existing_external_ids(session: Session, university_id: int, source: str, ext
     return found
 
 
+def get_import_job(session: Session, scope: Scope, subject: str, job_id: int) -> ImportJob | None:
+    """A job is seen by the account that started it, within its scope."""
+    return session.scalar(
+        select(ImportJob).where(
+            ImportJob.id == job_id,
+            ImportJob.created_by == subject,
+            scope.where(university=ImportJob.university_id, department=ImportJob.department_id),
+        )
+    )
+
+
 # -- per-staff yearly totals ----------------------------------------------------------------------------------
 Delta = dict[str, Any]
 
@@ -148,9 +159,10 @@ def record_delta(hours: Decimal, days: Decimal, themes: str, count: int = 1) -> 
     """What ``count`` records with these themes and these summed hours and days add to a staff member's year
     (a removal passes negative amounts and count -1)."""
     d: Delta = dict.fromkeys(TOTAL_COLUMNS, 0)
-    d["hours"], d["days"], d["records"] = hours, days, count
+    h, dy = int(hours * 100), int(days * 100)
+    d["hours_x100"], d["days_x100"], d["records"] = h, dy, count
     for t in themes_from_db(themes):
-        d[f"{t}_hours"], d[f"{t}_days"], d[f"{t}_count"] = hours, days, count
+        d[f"{t}_hours_x100"], d[f"{t}_days_x100"], d[f"{t}_count"] = h, dy, count
     return d
 
 

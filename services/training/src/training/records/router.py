@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
-from sqlalchemy import select
 
 from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
@@ -223,13 +222,7 @@ async def create_import_job(
 def get_import_job(
     job_id: int, request: Request, session: SessionDep, principal: RecordWriter, scope: CurrentScope
 ) -> ImportJobOut:
-    job = session.scalar(
-        select(ImportJob).where(
-            ImportJob.id == job_id,
-            ImportJob.created_by == principal.subject,
-            scope.where(university=ImportJob.university_id, department=ImportJob.department_id),
-        )
-    )
+    job = repository.get_import_job(session, scope, principal.subject, job_id)
     if job is None:
         raise NotFound("Import job not found")
     return _job_out(job, _worker(request))

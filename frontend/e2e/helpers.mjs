@@ -1,0 +1,75 @@
+/**
+ * Browser helpers for the journeys: Debian's Chromium driven by playwright-core (no browser download), one
+ * fresh context per role, screenshots into frontend/e2e-screenshots/ (git-ignored).
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+export const BASE_URL = (process.env.E2E_BASE_URL ?? '').replace(/\/$/, '')
+export const PASSWORD = process.env.E2E_PASSWORD ?? process.env.DEMO_PASSWORD ?? 'Demo@2026'
+export const SKIP_REASON = BASE_URL ? false : 'E2E_BASE_URL is not set: start the stack with demo data (make e2e does) and set it'
+export const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'e2e-screenshots')
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+export const DESKTOP = { width: 1280, height: 860 }
+export const TABLET = { width: 820, height: 1180 }
+
+export async function launch() {
+  mkdirSync(SHOTS, { recursive: true })
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+    ],
+  })
+}
+
+/** The input (or textarea) of a form field marked `data-test` (Element Plus puts the attribute on the input itself). */
+export function field(scope, name) {
+  const sel = ['input', 'textarea'].flatMap((tag) => [`${tag}[data-test="${name}"]`, `[data-test="${name}"] ${tag}`]).join(', ')
+  return scope.locator(sel).first()
+}
+
+/** A new context (own cookies) signed in as `username` through the sign-in page. */
+export async function signIn(browser, username, { viewport = DESKTOP, locale = 'zh-CN' } = {}) {
+  const context = await browser.newContext({ viewport, locale, baseURL: BASE_URL })
+  const page = await context.newPage()
+  page.setDefaultTimeout(20_000)
+  const errors = []
+  page.on('pageerror', (e) => errors.push(String(e)))
+  await page.goto('/login')
+  await field(page, 'username').fill(username)
+  await field(page, 'password').fill(PASSWORD)
+  await page.locator('[data-test="login-submit"]').click()
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
+  await page.locator('[data-test="menu"]').waitFor()
+  return { context, page, errors }
+}
+
+/** Wait until no Element Plus loading mask is shown (tables and pages fetch on mount). */
+export async function settled(page) {
+  await page.waitForLoadState('networkidle').catch(() => undefined)
+  await page.waitForFunction(() => !document.querySelector('.el-loading-mask:not([style*="display: none"])'), undefined, { timeout: 20_000 }).catch(() => undefined)
+  await page.waitForTimeout(300)
+}
+
+export async function shot(page, name) {
+  await settled(page)
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false })
+}
+
+export async function go(page, path) {
+  await page.goto(path)
+  await settled(page)
+}
+
+/** The text of the last Element Plus message toast. */
+export async function lastMessage(page) {
+  const m = page.locator('.el-message').last()
+  await m.waitFor({ timeout: 15_000 })
+  return (await m.textContent())?.trim() ?? ''
+}

@@ -1,0 +1,289 @@
+"""The shared kernel: scope, token hardening, the request session, problem details and middleware."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+from sqlalchemy import Integer, String, create_engine, select, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from sanquan_kernel import testing as kt
+from sanquan_kernel.app import KernelState
+from sanquan_kernel.auth import CurrentScope
+from sanquan_kernel.db import SessionDep, _request_session, make_engine, make_read_sessionmaker, make_sessionmaker
+from sanquan_kernel.errors import Conflict, install_problem_handlers
+from sanquan_kernel.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from sanquan_kernel.orgdir import OrgDirectory
+from sanquan_kernel.pagination import Page, PageDep, paginate
+from sanquan_kernel.principal import Principal, Role, Scope, ScopeKind, scope_for
+from sanquan_kernel.revocation import RevocationList
+from sanquan_kernel.tokens import SigningKey, TokenError, issue_access_token, verify_access_token
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Thing(Base):
+    __tablename__ = "thing"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    university_id: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    owner_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class ThingIn(BaseModel):
+    name: str
+
+
+class ThingOut(BaseModel):
+    id: int
+    name: str
+
+
+def _principal(role: str, **kw: Any) -> Principal:
+    return Principal(
+        subject=str(kw.pop("sub", 7)),
+        role=Role(role),
+        org_id=kw.get("org_id"),
+        university_id=kw.get("university_id"),
+        department_id=kw.get("department_id"),
+    )
+
+
+# -- scope ----------------------------------------------------------------------------------------------------
+def test_scope_for_each_role() -> None:
+    assert scope_for(_principal("province_admin")).kind is ScopeKind.ALL
+    assert scope_for(_principal("university_admin", university_id=10)) == scope_for(
+        _principal("integration", university_id=10)
+    )
+    s = scope_for(_principal("department_manager", university_id=10, department_id=11))
+    assert (s.kind, s.university_id, s.department_id) == (ScopeKind.DEPARTMENT, 10, 11)
+    assert scope_for(_principal("staff", sub=42, university_id=10, department_id=11)).user_id == 42
+    assert scope_for(_principal("expert", sub=5)).kind is ScopeKind.ASSIGNED
+
+
+def test_a_principal_missing_its_organisation_sees_nothing() -> None:
+    assert scope_for(_principal("university_admin")).kind is ScopeKind.NONE
+    assert scope_for(_principal("department_manager", university_id=10)).kind is ScopeKind.NONE
+
+
+def test_scope_cannot_be_built_outside_scope_for() -> None:
+    with pytest.raises(TypeError):
+        Scope(ScopeKind.ALL)
+
+
+def test_scope_where_filters_rows_and_denies_what_a_table_cannot_express(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/s.db")
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all(
+            [
+                Thing(name="a1", university_id=10, department_id=11, owner_id=1),
+                Thing(name="a2", university_id=10, department_id=12, owner_id=2),
+                Thing(name="b1", university_id=20, department_id=21, owner_id=3),
+            ]
+        )
+        s.commit()
+
+        def names(scope: Scope, **cols: Any) -> set[str]:
+            return set(s.scalars(select(Thing.name).where(scope.where(**cols))))
+
+        cols = {"university": Thing.university_id, "department": Thing.department_id, "owner": Thing.owner_id}
+        assert names(scope_for(_principal("province_admin")), **cols) == {"a1", "a2", "b1"}
+        assert names(scope_for(_principal("university_admin", university_id=10)), **cols) == {"a1", "a2"}
+        assert names(scope_for(_principal("department_manager", university_id=10, department_id=12)), **cols) == {"a2"}
+        assert names(scope_for(_principal("staff", sub=1, university_id=10, department_id=11)), **cols) == {"a1"}
+        # a table without an owner column shows a staff member nothing; an unknown role nothing at all
+        assert (
+            names(
+                scope_for(_principal("staff", sub=1, university_id=10, department_id=11)),
+                university=Thing.university_id,
+            )
+            == set()
+        )
+        assert names(scope_for(_principal("expert", sub=1)), **cols) == set()
+
+
+# -- tokens ---------------------------------------------------------------------------------------------------
+def _lookup(key: SigningKey) -> Any:
+    return lambda kid: key.public_jwk if kid == key.kid else None
+
+
+def test_tokens_verify_and_refuse_tampering() -> None:
+    key = SigningKey.generate()
+    tok, _claims = issue_access_token(
+        key, issuer="i", audience="a", subject="1", ttl_seconds=60, claims={"role": "staff"}
+    )
+    assert verify_access_token(tok, _lookup(key), issuer="i", audience="a")["sub"] == "1"
+    for bad in (tok + "x", tok.replace(".", "..", 1), "a.b.c", ""):
+        with pytest.raises(TokenError):
+            verify_access_token(bad, _lookup(key), issuer="i", audience="a")
+    with pytest.raises(TokenError):
+        verify_access_token(tok, _lookup(key), issuer="i", audience="other")
+    expired, _ = issue_access_token(
+        key, issuer="i", audience="a", subject="1", ttl_seconds=1, claims={"role": "staff"}, now=time.time() - 100
+    )
+    with pytest.raises(TokenError):
+        verify_access_token(expired, _lookup(key), issuer="i", audience="a")
+
+
+def test_a_private_key_in_the_key_set_is_never_used_to_verify() -> None:
+    key = SigningKey.generate()
+    tok, _ = issue_access_token(key, issuer="i", audience="a", subject="1", ttl_seconds=60, claims={})
+    with pytest.raises(TokenError):
+        verify_access_token(tok, lambda kid: {**key.public_jwk, "d": "secret"}, issuer="i", audience="a")
+    with pytest.raises(TokenError):
+        verify_access_token(tok, lambda kid: {"kty": "oct", "k": "c2VjcmV0"}, issuer="i", audience="a")
+
+
+def test_revoked_subjects_and_token_ids() -> None:
+    rl = RevocationList()
+    rl.replace([{"subject": "5", "revoked_before": 1000}, {"jti": "abc"}])
+    assert rl.is_revoked("5", "x", 999) and rl.is_revoked("5", "x", 1000)
+    assert not rl.is_revoked("5", "x", 1001)
+    assert rl.is_revoked("6", "abc", 5000) and not rl.is_revoked("6", "abd", 5000)
+
+
+# -- the request session ----------------------------------------------------------------------------------------
+def _app(tmp_path: Path, max_body: int = 1024) -> tuple[FastAPI, Any]:
+    engine = make_engine(f"sqlite:///{tmp_path}/k.db")
+    Base.metadata.create_all(engine)
+    app = FastAPI()
+    app.state.kernel = KernelState(
+        settings=None,
+        engine=engine,
+        sessionmaker=make_sessionmaker(engine),
+        read_sessionmaker=make_read_sessionmaker(engine),
+        authenticator=kt.make_authenticator(),
+        orgdir=OrgDirectory(),
+        revocations=RevocationList(),
+    )
+    install_problem_handlers(app)
+
+    @app.post("/things/{name}", status_code=201, response_model=ThingOut)
+    def create(name: str, session: SessionDep) -> ThingOut:
+        if session.scalar(select(Thing).where(Thing.name == name)):
+            raise Conflict("exists")
+        t = Thing(name=name)
+        session.add(t)
+        session.flush()
+        if name.startswith("boom"):
+            raise RuntimeError("after the insert")
+        return ThingOut(id=t.id, name=t.name)
+
+    @app.post("/things", status_code=201, response_model=ThingOut)
+    def create_from_body(data: ThingIn, session: SessionDep) -> ThingOut:
+        t = Thing(name=data.name)
+        session.add(t)
+        session.flush()
+        return ThingOut(id=t.id, name=t.name)
+
+    @app.get("/things", response_model=Page[ThingOut])
+    def things(session: SessionDep, page: PageDep, scope: CurrentScope) -> Page[ThingOut]:
+        items, total = paginate(session, select(Thing).order_by(Thing.id), page)
+        return Page[ThingOut](
+            items=[ThingOut(id=t.id, name=t.name) for t in items], total=total, limit=page.limit, offset=page.offset
+        )
+
+    wrapped = RequestContextMiddleware(BodySizeLimitMiddleware(app, max_bytes=max_body), service="k")
+    return app, wrapped
+
+
+def test_a_2xx_means_stored_and_an_error_stores_nothing(tmp_path: Path) -> None:
+    app, wrapped = _app(tmp_path)
+    with TestClient(wrapped, raise_server_exceptions=False) as c:
+        assert c.post("/things/one").status_code == 201
+        r = c.post("/things/boom")
+        assert r.status_code == 500 and "after the insert" not in r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert c.post("/things/one").status_code == 409
+    with Session(app.state.kernel.engine) as s:
+        assert list(s.scalars(select(Thing.name))) == ["one"]
+
+
+def test_lists_are_paginated_within_limits(tmp_path: Path) -> None:
+    _, wrapped = _app(tmp_path)
+    with TestClient(wrapped) as c:
+        for i in range(3):
+            c.post(f"/things/t{i}")
+        h = kt.university_admin()
+        body = c.get("/things?limit=2&offset=1", headers=h).json()
+        assert (body["total"], body["limit"], body["offset"], len(body["items"])) == (3, 2, 1, 2)
+        r = c.get("/things?limit=501", headers=h)
+        assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["query", "limit"]
+        assert c.get("/things").status_code == 401
+
+
+def test_a_cancelled_request_releases_its_session_and_the_sqlite_write_lock(tmp_path: Path) -> None:
+    app, _ = _app(tmp_path)
+
+    class FakeRequest:
+        method = "POST"
+
+        def __init__(self) -> None:
+            self.app = app
+
+    async def scenario() -> None:
+        gen = _request_session(FakeRequest())  # type: ignore[arg-type]
+        session = await gen.__anext__()
+        await anyio.to_thread.run_sync(lambda: session.execute(text("INSERT INTO thing (name) VALUES ('x')")))
+        # the client went away: the dependency is unwound with CancelledError
+        with pytest.raises(asyncio.CancelledError):
+            await gen.athrow(asyncio.CancelledError())
+
+    asyncio.run(scenario())
+    # another writer gets the lock at once, and the cancelled insert is not there
+    engine = make_engine(f"sqlite:///{tmp_path}/k.db")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA busy_timeout=100")
+        conn.execute(text("INSERT INTO thing (name) VALUES ('y')"))
+        conn.commit()
+        assert [r[0] for r in conn.execute(text("SELECT name FROM thing"))] == ["y"]
+
+
+def test_request_ids_are_kept_when_well_formed_and_made_otherwise(tmp_path: Path) -> None:
+    _, wrapped = _app(tmp_path)
+    with TestClient(wrapped) as c:
+        assert c.get("/things", headers={"X-Request-ID": "abc-1"}).headers["x-request-id"] == "abc-1"
+        rid = c.get("/things", headers={"X-Request-ID": "bad id with spaces"}).headers["x-request-id"]
+        assert rid != "bad id with spaces" and len(rid) == 32
+
+
+def test_bodies_over_the_limit_get_413_and_change_nothing(tmp_path: Path) -> None:
+    app, wrapped = _app(tmp_path, max_body=10)
+    with TestClient(wrapped) as c:
+        r = c.post("/things/big", content=b"x" * 100)
+        assert r.status_code == 413 and r.headers["content-type"].startswith("application/problem+json")
+
+        def chunks() -> Any:  # no Content-Length: the limit is enforced while the body streams in
+            yield b'{"name": '
+            yield b'"big"}'
+
+        r = c.post("/things", content=chunks(), headers={"Content-Type": "application/json"})
+        assert r.status_code == 413, r.text
+    with Session(app.state.kernel.engine) as s:
+        assert s.scalar(select(Thing).where(Thing.name == "big")) is None
+
+
+def test_reads_do_not_queue_behind_a_writer_on_sqlite(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/r.db")
+    Base.metadata.create_all(engine)
+    writer = make_sessionmaker(engine)()
+    writer.execute(text("INSERT INTO thing (name) VALUES ('w')"))  # holds the write lock (BEGIN IMMEDIATE)
+    reader = make_read_sessionmaker(engine)()
+    start = time.monotonic()
+    assert reader.scalar(text("SELECT count(*) FROM thing")) == 0
+    assert time.monotonic() - start < 1
+    reader.close()
+    writer.rollback()
+    writer.close()

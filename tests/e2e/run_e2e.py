@@ -1,0 +1,36 @@
+"""Start the real platform with demo data (SQLite, free ports, the built SPA served by the gateway), then run the
+browser journeys of ``frontend/`` against it (``npm run test:e2e`` with ``E2E_BASE_URL``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.harness import Stack  # noqa: E402
+
+
+def main() -> int:
+    if not (ROOT / "frontend" / "dist" / "index.html").is_file():
+        print("e2e: frontend/dist is missing; run `make frontend` first", file=sys.stderr)
+        return 1
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not Path(chromium).exists() and not shutil.which("chromium"):
+        if os.environ.get("CI", "").lower() in ("1", "true"):
+            print("e2e: chromium is required in CI (apt-get install chromium)", file=sys.stderr)
+            return 1
+        print("e2e: skipped, chromium is not installed (apt-get install chromium)")
+        return 0
+    with Stack(name="e2e") as stack:
+        stack.seed_demo()
+        env = {**os.environ, "E2E_BASE_URL": stack.url, "E2E_PASSWORD": stack.password}
+        return subprocess.run(["npm", "run", "test:e2e"], cwd=ROOT / "frontend", env=env, check=False).returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
