@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +56,22 @@ def snapshot(url: str) -> dict[str, list[tuple[str, ...]]]:
 def populate(env: dict[str, str], urls: dict[str, str]) -> None:
     """Migrated databases; the gateway's province, administrator, service clients and signing key; and an
     audit trail in every service with JSON and Chinese text."""
+    from sanquan_gateway.auth import passwords
+    from sanquan_gateway.auth.keys import load_signing_key
+    from sanquan_gateway.bootstrap import bootstrap
+    from sanquan_gateway.config import Settings
+    from sanquan_gateway.models import load_all_models
+    from sanquan_kernel.db import make_sessionmaker
+
     for name, ini in PROCESSES.items():
         migrate(ini, urls[name])
-    code = (
-        "from sanquan_gateway.config import Settings; from sanquan_gateway.auth.keys import load_signing_key;"
-        "load_signing_key(Settings())"
-    )
-    for cmd in (["-m", "sanquan_gateway.cli", "bootstrap"], ["-c", code]):
-        subprocess.run([sys.executable, *cmd], env=env, cwd=ROOT, check=True, capture_output=True)
+    passwords.configure_hasher(time_cost=1, memory_cost=1024)  # the tests check backups, not hashing cost
+    load_all_models()
+    engine = engine_of(urls["gateway"])
+    with data_dir_set(env["DATA_DIR"]):
+        bootstrap(make_sessionmaker(engine), "admin", PASSWORD)
+        load_signing_key(Settings(database_url=urls["gateway"]))
+    engine.dispose()
     for service in ("plans", "training", "evaluation"):
         engine = engine_of(urls[service])
         with engine.begin() as conn:
@@ -134,8 +143,9 @@ def test_backup_wipe_restore_finds_every_record_and_the_signing_key(
     data = Path(env["DATA_DIR"])
     populate(env, urls)
     before = {name: snapshot(url) for name, url in urls.items()}
-    assert all(rows for rows in before["training"].values() if rows is before["training"]["audit_entry"])
-    assert len(before["plans"]["audit_entry"]) == 50 and len(before["gateway"]["api_client"]) == 3
+    for service in ("plans", "training", "evaluation"):
+        assert len(before[service]["audit_entry"]) == 50
+    assert len(before["gateway"]["api_client"]) == 3 and len(before["gateway"]["user_account"]) == 1
     key = (data / "keys" / "signing-key.pem").read_bytes()
 
     folder = Path(run_ops(env, "backup", "--dest", str(tmp_path / "backups")).strip())
@@ -171,13 +181,19 @@ def assert_admin_signs_in(env: dict[str, str], gateway_url: str) -> None:
     from sanquan_gateway.config import Settings
     from sanquan_gateway.main import create_app
 
-    old = os.environ.get("DATA_DIR")
-    os.environ["DATA_DIR"] = env["DATA_DIR"]
-    try:
+    with data_dir_set(env["DATA_DIR"]):
         app = create_app(Settings(database_url=gateway_url), start_background=False)
         with TestClient(app) as client:
             r = client.post("/api/auth/token", data={"grant_type": "password", "username": "admin", "password": PASSWORD})
             assert r.status_code == 200, r.text
+
+
+@contextmanager
+def data_dir_set(path: str) -> Iterator[None]:
+    old = os.environ.get("DATA_DIR")
+    os.environ["DATA_DIR"] = path
+    try:
+        yield
     finally:
         if old is None:
             os.environ.pop("DATA_DIR", None)

@@ -57,6 +57,7 @@ class ImportWorker:
 
     def resume(self) -> None:
         """At start: run jobs that were queued before a restart."""
+        self._stop.clear()
         with self.factory() as s:
             if s.scalar(select(ImportJob.id).where(ImportJob.status == "queued").limit(1)) is not None:
                 self.wake()
