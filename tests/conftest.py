@@ -17,5 +17,5 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
             pytest.fail("PostgreSQL is required (CI) but not reachable")
         pytest.skip("PostgreSQL not reachable")
     with Stack(backend=request.param, name=f"xs_{request.param[:2]}") as s:
-        s.seed_demo(areas=())
+        s.seed_demo()
         yield s

@@ -84,6 +84,13 @@ describe('browser journeys', { skip: SKIP_REASON, concurrency: 1 }, () => {
       await page.locator('[data-test="course-open"]').first().click()
       await page.locator('[data-test="enrolments"]').waitFor()
       await shot(page, '23-manager-attendance')
+      // tick the first person not yet marked and record the attendance (it makes their ledger record)
+      const open = page.locator('[data-test="enrolments"] .el-table__row .el-checkbox:not(.is-disabled)')
+      if ((await open.count()) > 0) {
+        await open.first().click()
+        await page.locator('[data-test="mark-attended"]').click()
+        assert.match(await lastMessage(page), /出勤|attended/)
+      }
       await page.keyboard.press('Escape')
     }
     await go(page, '/training/approvals')
@@ -94,6 +101,14 @@ describe('browser journeys', { skip: SKIP_REASON, concurrency: 1 }, () => {
     assert.match(await lastMessage(page), /通过|Approved/)
     await go(page, '/plans/progress')
     await shot(page, '25-manager-progress')
+    const report = page.locator('[data-test="report-progress"]')
+    if ((await report.count()) > 0) {
+      await report.first().click()
+      await field(page, 'progress-evidence').fill('现场照片与签到表（E2E）')
+      await shot(page, '26-manager-progress-report')
+      await page.locator('[data-test="progress-save"]').click()
+      assert.match(await lastMessage(page), /上报|reported/i)
+    }
     assert.deepEqual(errors, [])
     await context.close()
   })

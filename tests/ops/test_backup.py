@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import MetaData, create_engine, select, text
+from sqlalchemy import MetaData, select, text
 from sqlalchemy.engine import make_url
 
 from sanquan_kernel import testing as kt
@@ -184,7 +184,9 @@ def assert_admin_signs_in(env: dict[str, str], gateway_url: str) -> None:
     with data_dir_set(env["DATA_DIR"]):
         app = create_app(Settings(database_url=gateway_url), start_background=False)
         with TestClient(app) as client:
-            r = client.post("/api/auth/token", data={"grant_type": "password", "username": "admin", "password": PASSWORD})
+            r = client.post(
+                "/api/auth/token", data={"grant_type": "password", "username": "admin", "password": PASSWORD}
+            )
             assert r.status_code == 200, r.text
 
 

@@ -102,7 +102,7 @@ def test_dockerfile_follows_the_image_rules(dockerfile: Path) -> None:
 
 
 def test_the_image_rules_catch_a_bad_dockerfile() -> None:
-    bad = "FROM python:latest\nADD https://example.org/x.tgz /x\nENV ADMIN_PASSWORD=x\nCMD [\"python\"]\n"
+    bad = 'FROM python:latest\nADD https://example.org/x.tgz /x\nENV ADMIN_PASSWORD=x\nCMD ["python"]\n'
     problems = dockerfile_problems(bad)
     assert {"not multi-stage", "the final stage runs as root", "no HEALTHCHECK", "ADD of a URL"} <= set(problems)
     assert "unpinned base image python:latest" in problems and "a secret in ENV" in problems

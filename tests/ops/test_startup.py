@@ -189,7 +189,11 @@ def test_two_replicas_each_of_gateway_and_training_start_at_once_and_migrate_exa
             "ADMIN_USERNAME": "admin",
             "ADMIN_PASSWORD": password,
             "SPA_DIR": str(data / "no-spa"),
-            **{f"{s.upper()}_SERVICE_CLIENT_SECRET": secrets.token_urlsafe(24) for s in PYTHON_SERVICES if s != "gateway"},
+            **{
+                f"{s.upper()}_SERVICE_CLIENT_SECRET": secrets.token_urlsafe(24)
+                for s in PYTHON_SERVICES
+                if s != "gateway"
+            },
         }
     )
     replicas: list[Replica] = []

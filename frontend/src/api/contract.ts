@@ -8,7 +8,12 @@ import type * as E from './evaluation-types'
 import type * as P from './plans-types'
 import type * as T from './types'
 
-type S = components['schemas']
+type S0 = components['schemas']
+/**
+ * Response fields with a default are optional (`?`) in the OpenAPI, but pydantic always serialises them, so the
+ * checks compare against the schemas with every key present (nullability is kept).
+ */
+type S = { [K in keyof S0]: Required<S0[K]> }
 /** `Expect<Assignable<A, B>>` compiles only when A is assignable to B. */
 type Assignable<A, B> = [A] extends [B] ? true : false
 type Expect<X extends true> = X
@@ -22,7 +27,7 @@ export type Checks = [
   Expect<Assignable<S['ImportResult'], T.ImportResult>>,
   Expect<Assignable<S['ImportJobOut'], T.ImportJob>>,
   Expect<Assignable<S['RuleOut'], T.Rule>>,
-  Expect<Assignable<S['ComplianceReport'], Omit<T.Compliance, 'group_by'>>>,
+  Expect<Assignable<Omit<S['ComplianceReport'], 'rows'> & { rows: Required<S0['ComplianceRow']>[] }, Omit<T.Compliance, 'group_by'>>>,
   Expect<Assignable<S['AtRiskReport'], T.AtRiskReport>>,
   Expect<Assignable<S['ThemeReport'], T.ThemeReport>>,
   Expect<Assignable<S['CourseOut'], Omit<T.Course, 'themes' | 'organizer_level'>>>,
@@ -33,9 +38,9 @@ export type Checks = [
   Expect<Assignable<S['ProvinceOverview'], Omit<P.ProvinceOverview, 'rows' | 'completion_by_category'>>>,
   Expect<Assignable<S['UniversityDashboard'], Omit<P.UniversityDashboard, 'by_category' | 'work_study'>>>,
   Expect<Assignable<S['LetterOut'], P.Letter>>,
-  Expect<Assignable<S['CampaignOut'], E.Campaign>>,
+  Expect<Assignable<Omit<S['CampaignOut'], 'categories'> & { categories: Required<S0['CategoryIn']>[] }, E.Campaign>>,
   Expect<Assignable<S['NominationOut'], E.Nomination>>,
-  Expect<Assignable<S['RubricOut'], E.Rubric>>,
+  Expect<Assignable<Omit<S['RubricOut'], 'criteria'> & { criteria: Required<S0['CriterionOut']>[] }, E.Rubric>>,
   Expect<Assignable<S['ScoreSheetOut'], E.ScoreSheet>>,
   Expect<Assignable<S['RankingItem'], E.RankingItem>>,
   Expect<Assignable<S['FrameworkOut'], E.Framework>>,

@@ -39,7 +39,7 @@ export const UNIVERSITY_TYPES: UniversityType[] = ['undergraduate', 'higher_voca
 export interface Org {
   id: number
   name: string
-  code: string
+  code: string | null
   level: OrgLevel
   type: UniversityType | null
   parent_id: number | null

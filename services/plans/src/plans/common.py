@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
@@ -137,6 +137,10 @@ def own_university(principal: Principal) -> int:
 def orgdir_of(request: Request) -> OrgDirectory:
     directory: OrgDirectory = request.app.state.kernel.orgdir
     return directory
+
+
+#: The service's copy of the org tree (names of universities and departments, department checks).
+Orgs = Annotated[OrgDirectory, Depends(orgdir_of)]
 
 
 def lock(session: Session, obj: Any) -> None:

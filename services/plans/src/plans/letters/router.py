@@ -7,13 +7,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from plans.common import PlanEditor, local_date, orgdir_of
+from plans.common import Orgs, PlanEditor
 from plans.letters import repository as repo
 from plans.letters import service
-from plans.letters.document import render_letter
 from plans.letters.models import ResponsibilityLetter
 from plans.letters.schemas import LetterCreate, LetterDetail, LetterOut, LetterStatus, SignBody
-from plans.plan.models import Plan
 from plans.plan.router import PlanDep
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope, require_scope
 from sanquan_kernel.db import SessionDep
@@ -23,7 +21,6 @@ from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.pagination import Page, PageDep, paginate
 
 router = APIRouter(tags=["responsibility letters"])
-Orgs = Annotated[OrgDirectory, Depends(orgdir_of)]
 #: Letters are read by scope (a staff member sees the letters naming them); campus systems need plans:read.
 LetterReader = Depends(require_scope("plans:read"))
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -106,27 +103,8 @@ def get_letter(letter: LetterDep, session: SessionDep, response: Response, orgs:
 def download_letter(
     letter: LetterDep, session: SessionDep, orgs: Orgs, version: Annotated[int | None, Query(ge=1)] = None
 ) -> Response:
-    number = version or letter.current_version
-    v = repo.version(session, letter.id, number)
-    if v is None:
-        raise NotFound("No such version of the letter")
-    plan = session.get(Plan, letter.plan_id)
-    assert plan is not None
-    sig = next((s for s in repo.signatures(session, letter.id) if s.version == number), None)
-    holder = orgs.name(letter.department_id) if letter.target == "department" else letter.responsible_name
-    dept_ids = {t["department_id"] for t in v.content.get("tasks", [])}
-    data = render_letter(
-        university_name=orgs.name(plan.university_id),
-        plan_year=plan.year,
-        plan_title=plan.title,
-        holder=holder,
-        version=number,
-        content_hash=v.content_hash,
-        content=v.content,
-        department_names={d: orgs.name(d) for d in dept_ids},
-        signature=(sig.signer_name or sig.signed_by, str(local_date(sig.signed_at))) if sig else None,
-    )
-    filename = f"任务责任书-{plan.year}-{letter.id}-v{number}.docx"
+    data, number, year = service.document(session, letter, orgs, version)
+    filename = f"任务责任书-{year}-{letter.id}-v{number}.docx"
     return Response(
         data,
         media_type=DOCX,

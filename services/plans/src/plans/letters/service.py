@@ -17,13 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plans.common import audit, lock
+from plans.common import audit, local_date, lock
 from plans.letters import repository as repo
+from plans.letters.document import render_letter
 from plans.letters.models import LetterSignature, LetterVersion, ResponsibilityLetter
 from plans.letters.schemas import LetterCreate, LetterDetail, LetterOut, LetterVersionOut, SignatureOut
 from plans.plan.models import Plan
 from plans.tasks.models import Milestone, Task
-from sanquan_kernel.errors import Conflict, Forbidden, Unprocessable
+from sanquan_kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Role
 
@@ -199,6 +200,34 @@ def sign(session: Session, principal: Principal, letter: ResponsibilityLetter, v
         university_id=letter.university_id,
         after={"version": version, "content_hash": letter.content_hash},
     )
+
+
+def document(
+    session: Session, letter: ResponsibilityLetter, orgdir: OrgDirectory, version: int | None
+) -> tuple[bytes, int, int]:
+    """The DOCX of a version (default: the current one), with its signature when that version is signed;
+    answers (bytes, version, plan year)."""
+    number = version or letter.current_version
+    v = repo.version(session, letter.id, number)
+    if v is None:
+        raise NotFound("No such version of the letter")
+    plan = session.get(Plan, letter.plan_id)
+    assert plan is not None
+    sig = next((s for s in repo.signatures(session, letter.id) if s.version == number), None)
+    holder = orgdir.name(letter.department_id) if letter.target == "department" else letter.responsible_name
+    dept_ids = {t["department_id"] for t in v.content.get("tasks", [])}
+    data = render_letter(
+        university_name=orgdir.name(plan.university_id),
+        plan_year=plan.year,
+        plan_title=plan.title,
+        holder=holder,
+        version=number,
+        content_hash=v.content_hash,
+        content=v.content,
+        department_names={d: orgdir.name(d) for d in dept_ids},
+        signature=(sig.signer_name or sig.signed_by, str(local_date(sig.signed_at))) if sig else None,
+    )
+    return data, number, plan.year
 
 
 def letter_out(letter: ResponsibilityLetter, orgdir: OrgDirectory) -> LetterOut:

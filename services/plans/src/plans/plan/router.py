@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from plans.common import PlanEditor, PlanReader, PlanStatus, ProvinceOnly, ReviewReader, orgdir_of, own_university
+from plans.common import Orgs, PlanEditor, PlanReader, PlanStatus, ProvinceOnly, ReviewReader, own_university
 from plans.plan import repository as repo
 from plans.plan import service
 from plans.plan.models import ChangeRequest, Plan
@@ -32,7 +32,6 @@ from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.pagination import Page, PageDep, paginate
 
 router = APIRouter(tags=["plans"])
-Orgs = Annotated[OrgDirectory, Depends(orgdir_of)]
 
 
 def load_plan(plan_id: int, session: SessionDep, scope: CurrentScope) -> Plan:

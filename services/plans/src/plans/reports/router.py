@@ -6,20 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from plans.common import PlanReader, ProvinceOnly, orgdir_of, plan_covers
+from plans.common import Orgs, PlanReader, ProvinceOnly, plan_covers
 from plans.plan.router import PlanDep
 from plans.reports import export, service
-from plans.reports import repository as repo
 from plans.reports.schemas import Indicators, ProvinceOverview, UniversityDashboard
-from plans.resources import repository as resources_repo
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope, require_roles, require_scope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound, Unprocessable
-from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Role
 
 router = APIRouter(tags=["dashboards and indicators"])
-Orgs = Annotated[OrgDirectory, Depends(orgdir_of)]
 Year = Annotated[int, Query(ge=2000, le=2100)]
 XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
@@ -92,16 +88,8 @@ def overview_export(session: SessionDep, scope: CurrentScope, orgs: Orgs, year: 
     summary="A plan with its tasks, roadmap, funding and work-study posts as XLSX (tasks the caller sees)",
 )
 def plan_export(plan: PlanDep, session: SessionDep, scope: CurrentScope, orgs: Orgs) -> Response:
-    rows = repo.plan_tasks_with_milestones(session, scope, plan.id)
-    funding = list(
-        session.scalars(resources_repo.funding_stmt(scope, year=plan.year, university_id=plan.university_id, kind=None))
-    )
-    ws = session.scalars(
-        resources_repo.work_study_stmt(scope, year=plan.year, university_id=plan.university_id)
-    ).first()
-    return _attachment(
-        export.plan_workbook(plan, rows, funding, ws, orgs), f"plan-{plan.university_id}-{plan.year}.xlsx"
-    )
+    data = service.plan_export(session, scope, orgs, plan)
+    return _attachment(data, f"plan-{plan.university_id}-{plan.year}.xlsx")
 
 
 _indicator_roles = require_roles(Role.PROVINCE_ADMIN, Role.SERVICE)

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from plans.common import Category, PlanStatus, today
+from plans.plan.models import Plan
 from plans.plan.service import approved_on_time
+from plans.reports import export
 from plans.reports import repository as repo
 from plans.reports.schemas import (
     DepartmentStat,
@@ -23,6 +25,7 @@ from plans.reports.schemas import (
     ProvinceOverview,
     UniversityDashboard,
 )
+from plans.resources import repository as resources_repo
 from plans.resources.service import work_study_ok, work_study_out, work_study_ratio
 from plans.tasks.models import Milestone, Task
 from sanquan_kernel.orgdir import OrgDirectory
@@ -262,3 +265,16 @@ def indicators(session: Session, scope: Scope, year: int, university_id: int | N
             )
         )
     return Indicators(year=year, items=items)
+
+
+def plan_export(session: Session, scope: Scope, orgdir: OrgDirectory, plan: Plan) -> bytes:
+    """The plan as XLSX: the tasks the caller can see (a department manager: their department's), the roadmap,
+    funding lines and work-study posts of the plan's year."""
+    rows = repo.plan_tasks_with_milestones(session, scope, plan.id)
+    funding = list(
+        session.scalars(resources_repo.funding_stmt(scope, year=plan.year, university_id=plan.university_id, kind=None))
+    )
+    ws = session.scalars(
+        resources_repo.work_study_stmt(scope, year=plan.year, university_id=plan.university_id)
+    ).first()
+    return export.plan_workbook(plan, rows, funding, ws, orgdir)

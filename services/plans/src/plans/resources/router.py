@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from plans.common import FundingKind, PlanEditor, PlanReader, orgdir_of, own_university
+from plans.common import FundingKind, Orgs, PlanEditor, PlanReader, own_university
 from plans.resources import repository as repo
 from plans.resources import service
 from plans.resources.models import FundingLine
@@ -15,11 +15,9 @@ from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound
 from sanquan_kernel.etag import set_etag
-from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.pagination import Page, PageDep, paginate
 
 router = APIRouter(tags=["funding and work-study posts"])
-Orgs = Annotated[OrgDirectory, Depends(orgdir_of)]
 Year = Annotated[int | None, Query(ge=2000, le=2100)]
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from plans.common import Category, PlanEditor, PlanReader, ProgressReporter, orgdir_of, today
+from plans.common import Category, Orgs, PlanEditor, PlanReader, ProgressReporter, today
 from plans.plan.models import Plan
 from plans.plan.router import PlanDep
 from plans.tasks import repository as repo
@@ -31,7 +31,6 @@ from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.pagination import Page, PageDep, paginate
 
 router = APIRouter(tags=["tasks"])
-Orgs = Annotated[OrgDirectory, Depends(orgdir_of)]
 
 
 def load_task(task_id: int, session: SessionDep, scope: CurrentScope) -> Task:
