@@ -287,3 +287,21 @@ def test_reads_do_not_queue_behind_a_writer_on_sqlite(tmp_path: Path) -> None:
     reader.close()
     writer.rollback()
     writer.close()
+
+
+def test_production_refuses_placeholder_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sanquan_gateway.config import Settings as GatewaySettings
+    from sanquan_kernel.settings import ServiceSettings
+
+    with pytest.raises(ValueError, match="SERVICE_CLIENT_SECRET"):
+        ServiceSettings(environment="production", service_name="training", service_client_secret="changeme")
+    ok = ServiceSettings(environment="production", service_name="training", service_client_secret="x" * 32)
+    assert ok.resolved_client_secret() == "x" * 32
+    for name in ("PLANS", "TRAINING", "EVALUATION"):
+        monkeypatch.setenv(f"{name}_SERVICE_CLIENT_SECRET", "s" * 32)
+    with pytest.raises(ValueError, match="ADMIN_PASSWORD"):
+        GatewaySettings(environment="production", admin_password="admin")
+    monkeypatch.setenv("TRAINING_SERVICE_CLIENT_SECRET", "secret")
+    with pytest.raises(ValueError, match="TRAINING_SERVICE_CLIENT_SECRET"):
+        GatewaySettings(environment="production")
+    assert GatewaySettings(environment="development", admin_password="admin").admin_password == "admin"

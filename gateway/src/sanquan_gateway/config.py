@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
 from sanquan_kernel.settings import KernelSettings
@@ -35,6 +36,18 @@ class Settings(KernelSettings):
     admin_username: str | None = os.environ.get("ADMIN_USERNAME")
     admin_password: str | None = os.environ.get("ADMIN_PASSWORD")
     revocation_poll_seconds: float = 1.0
+
+    @model_validator(mode="after")
+    def _production_secrets(self) -> Settings:
+        """Outside development: no placeholder administrator password, and every service secret from the
+        environment (the embedded run's generated files are for laptops)."""
+        if self.is_production:
+            if self.admin_password is not None:
+                self.check_secret("ADMIN_PASSWORD", self.admin_password)
+            for name in ("plans", "training", "evaluation"):
+                var = f"{name.upper()}_SERVICE_CLIENT_SECRET"
+                self.check_secret(var, os.environ.get(var))
+        return self
 
     def upstreams(self) -> dict[str, str]:
         return {"plans": self.plans_url, "training": self.training_url, "evaluation": self.evaluation_url}

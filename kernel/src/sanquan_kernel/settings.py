@@ -59,6 +59,13 @@ class ServiceSettings(KernelSettings):
 
     service_client_secret: str | None = None
 
+    @model_validator(mode="after")
+    def _production_secrets(self) -> ServiceSettings:
+        # Outside development the secret must come from the environment, and not be a placeholder.
+        if self.is_production:
+            self.check_secret(f"{self.service_name.upper()}_SERVICE_CLIENT_SECRET", self.service_client_secret)
+        return self
+
     def resolved_client_secret(self) -> str:
         """The service client's secret: from the environment, else the file the embedded run shares."""
         if self.service_client_secret:
