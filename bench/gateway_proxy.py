@@ -16,16 +16,28 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.harness import Stack  # noqa: E402
+from tests.harness import Stack
 
 PATH = "/api/training/staff?limit=20"
 
 
 def wrk(url: str, token: str, connections: int, seconds: int) -> tuple[float, float]:
     """Requests per second and median latency (ms)."""
-    out = subprocess.run(["wrk", f"-c{connections}", f"-t{min(2, connections)}", f"-d{seconds}s", "--latency",
-                          "-H", f"Authorization: Bearer {token}", url], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-c{connections}",
+            f"-t{min(2, connections)}",
+            f"-d{seconds}s",
+            "--latency",
+            "-H",
+            f"Authorization: Bearer {token}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     if "--debug" in sys.argv:
         print(out)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
@@ -52,9 +64,16 @@ def main() -> None:
         with stack.client("u1_admin") as c:
             depts = c.get("/api/orgs", params={"level": "department"}).json()["items"]
             for i in range(40):
-                r = c.put(f"/api/training/staff/by-employee-no/B{i:04d}",
-                          json={"name": f"职工{i}", "department_id": depts[i % len(depts)]["id"],
-                                "position": "厨师", "employment_type": "contract", "active": True})
+                r = c.put(
+                    f"/api/training/staff/by-employee-no/B{i:04d}",
+                    json={
+                        "name": f"职工{i}",
+                        "department_id": depts[i % len(depts)]["id"],
+                        "position": "厨师",
+                        "employment_type": "contract",
+                        "active": True,
+                    },
+                )
                 r.raise_for_status()
         token = stack.token("u1_admin")
         direct = stack.service_url("training") + PATH
@@ -67,11 +86,15 @@ def main() -> None:
             g_rps, g_med = wrk(via, token, conns, args.seconds)
             rows.append((label, d_rps, g_rps, d_med, g_med))
     print(f"\nGateway overhead, {args.backend}, GET {PATH} as a university admin, {args.seconds}s per run")
-    print(f"{'run':18} {'direct rps':>11} {'gateway rps':>12} {'ratio':>6} {'direct p50':>11} {'gateway p50':>12} "
-          f"{'added p50':>10}")
+    print(
+        f"{'run':18} {'direct rps':>11} {'gateway rps':>12} {'ratio':>6} {'direct p50':>11} {'gateway p50':>12} "
+        f"{'added p50':>10}"
+    )
     for label, d_rps, g_rps, d_med, g_med in rows:
-        print(f"{label:18} {d_rps:11.0f} {g_rps:12.0f} {g_rps / d_rps:6.2f} {d_med:9.2f}ms {g_med:10.2f}ms "
-              f"{g_med - d_med:8.2f}ms")
+        print(
+            f"{label:18} {d_rps:11.0f} {g_rps:12.0f} {g_rps / d_rps:6.2f} {d_med:9.2f}ms {g_med:10.2f}ms "
+            f"{g_med - d_med:8.2f}ms"
+        )
 
 
 if __name__ == "__main__":

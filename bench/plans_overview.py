@@ -19,7 +19,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.engine import make_url
 
 from plans.common import Category, today
@@ -208,6 +208,40 @@ def naive_overview(session, scope, orgdir: OrgDirectory, year: int):
     return reports_service.province_overview(session, scope, orgdir, year, figures=merged)
 
 
+def cpu_timed(fn, runs: int) -> list[float]:
+    """CPU time of this process (client and service threads), which machine load does not inflate."""
+    out = []
+    for _ in range(runs):
+        t = time.process_time()
+        fn()
+        out.append((time.process_time() - t) * 1000)
+    return out
+
+
+def sql_execution_ms(engine, fn) -> list[tuple[str, float]]:
+    """Run ``fn`` once capturing its statements, then EXPLAIN ANALYZE each: PostgreSQL's own execution time."""
+    captured: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        captured.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    out = []
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        for statement, params in captured:
+            with raw.cursor() as cur:
+                cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params)
+                plan = cur.fetchone()[0][0]
+            out.append((" ".join(statement.split())[:60], float(plan["Execution Time"])))
+        raw.rollback()
+    return out
+
+
 def timed(fn, runs: int) -> list[float]:
     out = []
     for _ in range(runs):
@@ -267,6 +301,15 @@ def main() -> None:
                     set_based += timed(lambda: reports_service.province_overview(session, scope, orgdir, year), 1)
                     if i % 3 == 0:
                         naive += timed(lambda: naive_overview(session, scope, orgdir, year), 1)
+                cpu = cpu_timed(lambda: client.get(f"/api/plans/overview?year={year}", headers=headers), 15)
+                sql = sql_execution_ms(
+                    app.state.kernel.engine, lambda: reports_service.province_overview(session, scope, orgdir, year)
+                )
+        print("PostgreSQL execution time of each statement of the overview (EXPLAIN ANALYZE):")
+        for statement, ms in sql:
+            print(f"  {ms:6.1f} ms  {statement}")
+        print(f"  {sum(ms for _, ms in sql):6.1f} ms  in all ({len(sql)} statements)")
+        print(f"CPU time of the service process per GET /overview: median {statistics.median(cpu):.1f} ms")
         print(f"GET /overview at the service (HTTP, in-process): {summary(http)}")
         print(f"set-based overview (service function)          : {summary(set_based)}")
         print(f"naive, one query set per university             : {summary(naive)}")

@@ -101,7 +101,7 @@ describe('browser journeys', { skip: SKIP_REASON, concurrency: 1 }, () => {
     assert.match(await lastMessage(page), /通过|Approved/)
     await go(page, '/plans/progress')
     await shot(page, '25-manager-progress')
-    const report = page.locator('[data-test="report-progress"]')
+    const report = page.locator('[data-test="report-progress"]:visible')
     if ((await report.count()) > 0) {
       await report.first().click()
       await field(page, 'progress-evidence').fill('现场照片与签到表（E2E）')

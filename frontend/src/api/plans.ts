@@ -62,7 +62,14 @@ export const plansApi = {
   signLetter: (id: number, version: number) => http.post<Letter>(`${B}/letters/${id}/sign`, { version }),
 
   funding: (year: number) => http.get<Page<FundingLine>>(`${B}/funding-lines`, { year, limit: 500 }),
+  createFunding: (body: { year: number; kind: 'special_fund' | 'other'; title: string; planned_amount: number; spent_amount: number; note: string }) =>
+    http.post<FundingLine>(`${B}/funding-lines`, body),
+  updateFunding: (id: number, version: number, body: { planned_amount?: number; spent_amount?: number; note?: string }) =>
+    http.patch<FundingLine>(`${B}/funding-lines/${id}`, body, { ifMatch: version }),
+  deleteFunding: (id: number, version: number) => http.delete(`${B}/funding-lines/${id}`, { ifMatch: version }),
   workStudy: (year: number) => http.get<Page<WorkStudy>>(`${B}/work-study-posts`, { year, limit: 500 }),
+  putWorkStudy: (year: number, body: { total_posts: number; work_study_posts: number; note: string }, version?: number) =>
+    http.put<WorkStudy>(`${B}/work-study-posts/${year}`, body, version !== undefined ? { ifMatch: version } : {}),
 
   dashboard: (year: number, university_id?: number) => http.get<UniversityDashboard>(`${B}/dashboard`, { year, university_id }),
   overview: (year: number) => http.get<ProvinceOverview>(`${B}/overview`, { year }),

@@ -182,6 +182,12 @@ const en: typeof zhCN = {
     sources: { plans: 'Plans', training: 'Training', evaluation: 'Awards', self_reported: 'Self-reported' },
     reportStatus: { reported: 'To verify', verified: 'Verified', rejected: 'Rejected' },
   },
+  resources: {
+    tab: 'Funding & work-study', workStudy: 'Work-study posts (at least 10% of all posts)', totalPosts: 'All logistics posts', workStudyPosts: 'Work-study posts',
+    ratio: 'Ratio', funding: 'Special fund and other funding', specialTotals: 'Special fund: planned {planned}, spent {spent}', addLine: 'Add funding line',
+    kind: 'Kind', title: 'Item', planned: 'Planned', spent: 'Spent', confirmDelete: 'Delete the funding line "{title}"?',
+    kinds: { special_fund: 'Special fund', other: 'Other funding' },
+  },
 }
 
 export default en

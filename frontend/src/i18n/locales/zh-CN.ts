@@ -180,4 +180,10 @@ export default {
     sources: { plans: '实施方案', training: '培训台账', evaluation: '评优结果', self_reported: '高校自报' },
     reportStatus: { reported: '待核实', verified: '已核实', rejected: '已退回' },
   },
+  resources: {
+    tab: '经费与勤工助学', workStudy: '勤工助学岗位（不低于岗位总数 10%）', totalPosts: '后勤岗位总数', workStudyPosts: '勤工助学岗位数',
+    ratio: '比例', funding: '后勤思政专项经费及其他经费', specialTotals: '专项经费：预算 {planned}，已支出 {spent}', addLine: '添加经费项目',
+    kind: '类别', title: '项目', planned: '预算', spent: '已支出', confirmDelete: '删除经费项目“{title}”？',
+    kinds: { special_fund: '思政专项经费', other: '其他经费' },
+  },
 }

@@ -1,0 +1,254 @@
+"""Load test with a realistic mix, open loop at a fixed arrival rate, loopback only, bounded in time.
+
+Staff browse their ledgers, department managers report progress, campus systems push records, the province and
+the universities open dashboards. Reports throughput, p50/p95/p99 latency and the error rate, overall and per kind.
+Target (issue #8): >= 300 requests/s with p99 <= 250 ms and zero errors, for 5 minutes on PostgreSQL.
+
+    .venv/bin/python bench/load_mix.py --backend postgresql --rate 300 --seconds 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.harness import Stack
+
+MIX = {
+    "staff_ledger": 35,
+    "push_record": 25,
+    "manager_progress": 15,
+    "province_dashboard": 10,
+    "university_reports": 15,
+}
+
+
+@dataclass
+class World:
+    year: int
+    staff: list[tuple[str, int]] = field(default_factory=list)  # (token, staff id)
+    managers: list[tuple[str, int]] = field(default_factory=list)  # (token, task id)
+    client_token: str = ""
+    employee_nos: list[str] = field(default_factory=list)
+    province: str = ""
+    uni_admins: list[str] = field(default_factory=list)
+
+
+def prepare(stack: Stack) -> World:
+    year = date.today().year
+    w = World(year=year)
+    w.province = stack.token("admin")
+    with stack.client("u1_admin") as c:
+        client = c.post(
+            "/api/clients",
+            json={
+                "name": "load HR",
+                "org_id": c.get("/api/auth/me").json()["org_id"],
+                "scopes": ["training:read", "training:write"],
+            },
+        ).json()
+        staff = c.get("/api/training/staff", params={"limit": 500}).json()["items"]
+        w.employee_nos = [s["employee_no"] for s in staff]
+    r = httpx.post(
+        f"{stack.url}/api/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client["client_id"],
+            "client_secret": client["client_secret"],
+        },
+    )
+    w.client_token = r.json()["access_token"]
+    for n in range(1, 5):
+        w.uni_admins.append(stack.token(f"u{n}_admin"))
+        for m in range(1, 4):
+            for k in (1, 2):
+                try:
+                    tok = stack.token(f"u{n}_d{m}_staff{k}")
+                except httpx.HTTPError:
+                    continue
+                mine = httpx.get(f"{stack.url}/api/training/staff", headers={"Authorization": f"Bearer {tok}"})
+                items = mine.json().get("items", []) if mine.status_code == 200 else []
+                if items:
+                    w.staff.append((tok, items[0]["id"]))
+            try:
+                tok = stack.token(f"u{n}_d{m}_mgr")
+            except httpx.HTTPError:
+                continue
+            plans = (
+                httpx.get(
+                    f"{stack.url}/api/plans/plans", headers={"Authorization": f"Bearer {tok}"}, params={"year": year}
+                )
+                .json()
+                .get("items", [])
+            )
+            for plan in (p for p in plans if p.get("status") == "approved"):  # P4: progress on approved plans
+                tasks = (
+                    httpx.get(
+                        f"{stack.url}/api/plans/plans/{plan['id']}/tasks", headers={"Authorization": f"Bearer {tok}"}
+                    )
+                    .json()
+                    .get("items", [])
+                )
+                mgr_dept = httpx.get(f"{stack.url}/api/auth/me", headers={"Authorization": f"Bearer {tok}"}).json()[
+                    "department_id"
+                ]
+                w.managers += [(tok, t["id"]) for t in tasks if t.get("department_id") == mgr_dept][:3]
+    if not (w.staff and w.managers and w.employee_nos):
+        raise SystemExit(f"demo data incomplete: staff={len(w.staff)} managers={len(w.managers)}")
+    return w
+
+
+_counter = itertools.count()
+
+
+def request_for(kind: str, w: World, run_id: str) -> tuple[str, str, dict[str, str], Any]:
+    if kind == "staff_ledger":
+        tok, sid = random.choice(w.staff)
+        return "GET", f"/api/training/staff/{sid}/ledger?year={w.year}", {"Authorization": f"Bearer {tok}"}, None
+    if kind == "push_record":
+        n = next(_counter)
+        body = {
+            "employee_no": random.choice(w.employee_nos),
+            "title": "线上安全教育微课",
+            "taken_on": f"{w.year}-03-{1 + n % 28:02d}",
+            "hours": 1.5,
+            "days": 0,
+            "themes": ["safety"],
+            "organizer_level": "university",
+            "external_id": f"load-{run_id}-{n}",
+        }
+        return "POST", "/api/training/records", {"Authorization": f"Bearer {w.client_token}"}, body
+    if kind == "manager_progress":
+        tok, task = random.choice(w.managers)
+        body = {"status": "in_progress", "percent": random.randint(10, 90), "note": "按计划推进"}
+        return "POST", f"/api/plans/tasks/{task}/progress", {"Authorization": f"Bearer {tok}"}, body
+    if kind == "province_dashboard":
+        path = random.choice(
+            [
+                f"/api/training/compliance?year={w.year}&group_by=university",
+                f"/api/plans/overview?year={w.year}",
+                "/api/evaluation/campaigns",
+            ]
+        )
+        return "GET", path, {"Authorization": f"Bearer {w.province}"}, None
+    tok = random.choice(w.uni_admins)
+    path = random.choice(
+        [
+            f"/api/training/compliance?year={w.year}&group_by=department",
+            f"/api/plans/dashboard?year={w.year}",
+            "/api/training/staff?limit=50",
+        ]
+    )
+    return "GET", path, {"Authorization": f"Bearer {tok}"}, None
+
+
+async def run(base: str, w: World, rate: float, seconds: float, max_in_flight: int) -> dict[str, Any]:
+    kinds = list(MIX)
+    weights = [MIX[k] for k in kinds]
+    results: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    statuses: dict[int, int] = defaultdict(int)
+    in_flight = asyncio.Semaphore(max_in_flight)
+    run_id = f"{int(time.time())}"
+    connector = aiohttp.TCPConnector(limit=max_in_flight)
+    timeout = aiohttp.ClientTimeout(total=30)
+    dropped = 0
+    async with aiohttp.ClientSession(base_url=base, connector=connector, timeout=timeout) as http:
+
+        async def one(kind: str) -> None:
+            method, path, headers, body = request_for(kind, w, run_id)
+            t = time.perf_counter()
+            try:
+                async with http.request(method, path, headers=headers, json=body) as r:
+                    await r.read()
+                    statuses[r.status] += 1
+                    if r.status >= 400:
+                        errors[kind] += 1
+            except (aiohttp.ClientError, TimeoutError):
+                errors[kind] += 1
+            finally:
+                results[kind].append(time.perf_counter() - t)
+                in_flight.release()
+
+        tasks = set()
+        start = time.perf_counter()
+        i = 0
+        while True:
+            due = start + i / rate
+            now = time.perf_counter()
+            if now - start >= seconds:
+                break
+            if due > now:
+                await asyncio.sleep(due - now)
+            i += 1
+            if in_flight.locked():
+                dropped += 1  # the platform is not keeping up: counted as an error, not silently skipped
+                continue
+            await in_flight.acquire()
+            task = asyncio.create_task(one(random.choices(kinds, weights)[0]))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - start
+    return {"results": results, "errors": errors, "statuses": statuses, "elapsed": elapsed, "dropped": dropped}
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p / 100 * len(values)))] * 1000
+
+
+def report(out: dict[str, Any], rate: float) -> None:
+    results, errors = out["results"], out["errors"]
+    all_lat = [v for vs in results.values() for v in vs]
+    total = len(all_lat)
+    n_err = sum(errors.values()) + out["dropped"]
+    print(
+        f"\nopen loop at {rate:.0f} req/s for {out['elapsed']:.0f}s: {total} requests, "
+        f"{total / out['elapsed']:.1f} req/s, errors {n_err} ({100 * n_err / max(1, total):.2f}%), "
+        f"dropped {out['dropped']}"
+    )
+    print(f"{'kind':20} {'count':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for kind, vs in sorted(results.items()):
+        print(f"{kind:20} {len(vs):7} {pct(vs, 50):8.1f} {pct(vs, 95):8.1f} {pct(vs, 99):8.1f} {errors.get(kind, 0):7}")
+    print(f"{'all':20} {total:7} {pct(all_lat, 50):8.1f} {pct(all_lat, 95):8.1f} {pct(all_lat, 99):8.1f} {n_err:7}")
+    print("statuses:", dict(sorted(out["statuses"].items())))
+    if all_lat:
+        print(f"mean {statistics.mean(all_lat) * 1000:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", default="postgresql", choices=["sqlite", "postgresql"])
+    parser.add_argument("--rate", type=float, default=300)
+    parser.add_argument("--seconds", type=float, default=300)
+    parser.add_argument("--max-in-flight", type=int, default=256)
+    args = parser.parse_args()
+    extra = {"GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000", "LOG_LEVEL": "WARNING"}
+    with Stack(backend=args.backend, name="load", extra_env=extra) as stack:
+        stack.seed_demo()
+        w = prepare(stack)
+        asyncio.run(run(stack.url, w, min(args.rate, 50), 5, args.max_in_flight))  # warm-up
+        out = asyncio.run(run(stack.url, w, args.rate, args.seconds, args.max_in_flight))
+    report(out, args.rate)
+
+
+if __name__ == "__main__":
+    main()
