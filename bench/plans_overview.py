@@ -219,7 +219,8 @@ def cpu_timed(fn, runs: int) -> list[float]:
 
 
 def sql_execution_ms(engine, fn) -> list[tuple[str, float]]:
-    """Run ``fn`` once capturing its statements, then EXPLAIN ANALYZE each: PostgreSQL's own execution time."""
+    """Run ``fn`` once capturing its statements, then EXPLAIN ANALYZE each: PostgreSQL's own execution time
+    (TIMING OFF: per-node clock reads inflate it several times on this VM)."""
     captured: list[tuple[str, object]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
@@ -235,7 +236,7 @@ def sql_execution_ms(engine, fn) -> list[tuple[str, float]]:
         raw = conn.connection.dbapi_connection
         for statement, params in captured:
             with raw.cursor() as cur:
-                cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params)
+                cur.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + statement, params)
                 plan = cur.fetchone()[0][0]
             out.append((" ".join(statement.split())[:60], float(plan["Execution Time"])))
         raw.rollback()

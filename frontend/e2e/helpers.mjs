@@ -67,6 +67,11 @@ export async function go(page, path) {
   await settled(page)
 }
 
+/** Wait for an Element Plus message toast whose text matches `pattern` (fails after 15 s). */
+export async function expectMessage(page, pattern) {
+  await page.locator('.el-message').filter({ hasText: pattern }).first().waitFor({ timeout: 15_000 })
+}
+
 /** The text of the last Element Plus message toast. */
 export async function lastMessage(page) {
   const m = page.locator('.el-message').last()

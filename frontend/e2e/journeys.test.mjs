@@ -8,7 +8,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { BASE_URL, SKIP_REASON, TABLET, field, go, lastMessage, launch, settled, shot, signIn } from './helpers.mjs'
+import { BASE_URL, SKIP_REASON, TABLET, expectMessage, field, go, launch, settled, shot, signIn } from './helpers.mjs'
 
 if (SKIP_REASON) console.log(`# e2e skipped: ${SKIP_REASON}`)
 
@@ -59,7 +59,7 @@ describe('browser journeys', { skip: SKIP_REASON, concurrency: 1 }, () => {
     await form.locator('[data-test="rec-themes"] .el-checkbox').nth(5).click()
     await shot(page, '11-staff-report-dialog')
     await page.locator('[data-test="self-report-submit"]').click()
-    assert.match(await lastMessage(page), /提交|Submitted/)
+    await expectMessage(page, /提交|Submitted/)
     await settled(page)
     assert.ok((await page.locator('[data-test="my-reports"] .el-table__row').count()) >= 1)
     // the staff member sees no administrative menu
@@ -89,7 +89,7 @@ describe('browser journeys', { skip: SKIP_REASON, concurrency: 1 }, () => {
       if ((await open.count()) > 0) {
         await open.first().click()
         await page.locator('[data-test="mark-attended"]').click()
-        assert.match(await lastMessage(page), /出勤|attended/)
+        await expectMessage(page, /出勤|attended/)
       }
       await page.keyboard.press('Escape')
     }
@@ -98,7 +98,7 @@ describe('browser journeys', { skip: SKIP_REASON, concurrency: 1 }, () => {
     const approve = page.locator('[data-test="approve"]')
     assert.ok((await approve.count()) >= 1, 'the staff member\'s report waits for approval')
     await approve.first().click()
-    assert.match(await lastMessage(page), /通过|Approved/)
+    await expectMessage(page, /通过|Approved/)
     await go(page, '/plans/progress')
     await shot(page, '25-manager-progress')
     const report = page.locator('[data-test="report-progress"]:visible')
@@ -107,7 +107,7 @@ describe('browser journeys', { skip: SKIP_REASON, concurrency: 1 }, () => {
       await field(page, 'progress-evidence').fill('现场照片与签到表（E2E）')
       await shot(page, '26-manager-progress-report')
       await page.locator('[data-test="progress-save"]').click()
-      assert.match(await lastMessage(page), /上报|reported/i)
+      await expectMessage(page, /上报|reported/i)
     }
     assert.deepEqual(errors, [])
     await context.close()
@@ -183,7 +183,7 @@ describe('browser journeys', { skip: SKIP_REASON, concurrency: 1 }, () => {
       await shot(page, '37-uadmin-plan-roadmap')
       await page.locator('[data-test="plan-submit"]').click()
       await page.locator('.el-message-box__btns .el-button--primary').click()
-      assert.match(await lastMessage(page), /提交|Submitted/)
+      await expectMessage(page, /提交|Submitted/)
     }
     await settled(page)
     assert.match((await page.locator('[data-test="plan-status"]').textContent()).trim(), /待审核|已批准|Submitted|Approved/)
@@ -223,7 +223,7 @@ describe('browser journeys', { skip: SKIP_REASON, concurrency: 1 }, () => {
       await shot(page, '44-province-plan-diff')
       await field(page, 'overall-comment').fill('方案内容完整，同意实施。')
       await page.locator('[data-test="plan-approve"]').click()
-      assert.match(await lastMessage(page), /批准|approved/i)
+      await expectMessage(page, /批准|approved/i)
     }
 
     for (const [path, name] of [
@@ -275,7 +275,7 @@ describe('browser journeys', { skip: SKIP_REASON, concurrency: 1 }, () => {
       }
       await shot(page, '61-expert-scoring')
       await page.locator('[data-test="score-save"]').click()
-      assert.match(await lastMessage(page), /保存|saved/i)
+      await expectMessage(page, /保存|saved/i)
     } else {
       console.log('# expert1 has no assignment in the demo data; scoring not exercised')
     }

@@ -181,3 +181,30 @@ def test_an_import_job_reports_progress_and_the_result(client: TestClient, app: 
     assert job["result"]["accepted"] == 2
     assert api.ledger(s["id"])["compliant"] is True
     assert client.get(url, headers=kt.university_admin(kt.UNI_B)).status_code == 404
+
+
+def test_an_import_job_with_a_bad_row_ends_done_with_the_errors_and_stores_nothing(
+    client: TestClient, app: FastAPI, api
+) -> None:
+    api.staff("E1")
+    r = client.post(
+        "/api/training/records/import-jobs",
+        files={
+            "file": (
+                "a.csv",
+                _csv("E1,a,2025-03-01,50,1,safety,university,j1", "E9,b,2025-03-02,40,1,law,university,j2"),
+            )
+        },
+        headers=kt.university_admin(),
+    )
+    url = r.headers["location"]
+    for _ in range(100):
+        job = client.get(url, headers=kt.university_admin()).json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert job["status"] == "done"
+    assert job["result"]["errors"] == [
+        {"row": 2, "column": "employee_no", "message": "no staff member with employee number 'E9' in your scope"}
+    ]
+    assert _count(app) == 0

@@ -160,7 +160,7 @@ const en: typeof zhCN = {
     load: 'Assigned', completed: 'Completed', noAssignments: 'Nothing assigned', expert: 'Expert', method: 'Method', scored: 'Scored', pending: 'To score',
     results: 'Ranking & results', decide: 'Decide the awards from the ranking', decided: 'Awards decided', publish: 'Start publicity', publishedOk: 'Publicity started',
     finalize: 'End publicity and publish', finalOk: 'Results published', confirmFinal: 'End the publicity period and publish the results?', publicity: 'Publicity: {from} to {to}',
-    noRanking: 'No ranking yet', rank: 'Rank', score: 'Score', expertCount: 'Experts', spread: 'Spread', awarded: 'Award', staffId: 'Staff id', category: 'Category',
+    noRanking: 'No ranking yet', rank: 'Rank', score: 'Score', expertCount: 'Experts', spread: 'Spread', awarded: 'Award', staffId: 'Nominee', category: 'Category',
     text: 'Nomination text', materials: 'Materials',
   },
   rubric: {
@@ -174,6 +174,7 @@ const en: typeof zhCN = {
     pick: 'Choose a review on the left',
   },
   assessment: {
+    saveFramework: 'Save indicators', frameworkHint: 'Targets and weights can change until the results are published.',
     status: { draft: 'Draft indicators', published: 'Published' }, createDefault: 'Create the default framework', compute: 'Compute scores', computed: 'Computed',
     publish: 'Publish results', publishedOk: 'Assessment published', confirmPublish: 'Publish the {year} assessment?', noFramework: 'No assessment indicators for {year} yet',
     ranking: 'Ranking', yourScore: 'Your score {total} / {max}, rank {rank}', scorecard: 'Scorecard', noScores: 'No scores yet', total: 'Total',

@@ -158,7 +158,7 @@ export default {
     load: '分配数', completed: '已完成', noAssignments: '尚未分配', expert: '专家', method: '方式', scored: '已评分', pending: '待评分',
     results: '排名与结果', decide: '按排名确定获奖名单', decided: '已确定获奖名单', publish: '开始公示', publishedOk: '已开始公示',
     finalize: '公示结束，发布结果', finalOk: '结果已发布', confirmFinal: '确认公示期结束并正式发布结果？', publicity: '公示期：{from} 至 {to}',
-    noRanking: '暂无排名', rank: '名次', score: '得分', expertCount: '专家数', spread: '分差', awarded: '获奖', staffId: '人员编号', category: '类别',
+    noRanking: '暂无排名', rank: '名次', score: '得分', expertCount: '专家数', spread: '分差', awarded: '获奖', staffId: '推荐人员', category: '类别',
     text: '推荐材料', materials: '附件说明',
   },
   rubric: {
@@ -172,6 +172,7 @@ export default {
     pick: '请从左侧选择一个评审任务',
   },
   assessment: {
+    saveFramework: '保存指标', frameworkHint: '指标发布前可调整目标值和权重。',
     status: { draft: '指标草稿', published: '已发布' }, createDefault: '按默认指标体系创建', compute: '计算考核得分', computed: '已计算',
     publish: '发布考核结果', publishedOk: '考核结果已发布', confirmPublish: '发布 {year} 年度考核结果？', noFramework: '{year} 年度尚未设置考核指标',
     ranking: '考核排名', yourScore: '本校得分 {total} / {max}，排名第 {rank}', scorecard: '评分卡', noScores: '暂无考核得分', total: '总分',

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 
 from sanquan_kernel.auth import CurrentScope
@@ -155,7 +157,9 @@ async def import_records(
     """All or nothing: when any row is wrong nothing is stored and every wrong row is listed."""
     filename, content = await _read_upload(file)
     target = target_university(principal, university_id)
-    return service.import_file(session, principal, scope, target, filename, content, dry_run=dry_run)
+    # Seconds of parsing and storing: off the event loop, so other requests go on meanwhile.
+    work = functools.partial(service.import_file, session, principal, scope, target, filename, content, dry_run=dry_run)
+    return await anyio.to_thread.run_sync(work)
 
 
 def _job_out(job: ImportJob, worker: ImportWorker | None) -> ImportJobOut:
@@ -197,23 +201,28 @@ async def create_import_job(
     """The same import as a background job: 202 with the job's URL; poll it for progress and the result."""
     filename, content = await _read_upload(file)
     target = target_university(principal, university_id)
-    job = ImportJob(
-        status="queued",
-        university_id=target,
-        department_id=principal.department_id if principal.role is Role.DEPARTMENT_MANAGER else None,
-        created_by=principal.subject,
-        actor_role=principal.role.value,
-        dry_run=dry_run,
-        filename=filename[:255],
-        content=content,
-        total=importer.estimate_rows(filename, content),
-        processed=0,
-    )
-    session.add(job)
-    session.flush()
-    out = _job_out(job, None)
+
+    def enqueue() -> ImportJobOut:
+        job = ImportJob(
+            status="queued",
+            university_id=target,
+            department_id=principal.department_id if principal.role is Role.DEPARTMENT_MANAGER else None,
+            created_by=principal.subject,
+            actor_role=principal.role.value,
+            dry_run=dry_run,
+            filename=filename[:255],
+            content=content,
+            total=importer.estimate_rows(filename, content),
+            processed=0,
+        )
+        session.add(job)
+        session.flush()
+        out = _job_out(job, None)
+        session.commit()  # the worker must see the job
+        return out
+
+    out = await anyio.to_thread.run_sync(enqueue)
     response.headers["Location"] = out.url
-    session.commit()  # the worker must see the job
     _worker(request).wake()
     return out
 
