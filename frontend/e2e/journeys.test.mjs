@@ -239,8 +239,8 @@ describe('browser journeys', { skip: SKIP_REASON, concurrency: 1 }, () => {
       await go(page, path)
       await shot(page, name)
     }
+    await go(page, '/evaluation/campaigns')
     if ((await page.locator('[data-test="campaigns-table"] .el-table__row').count()) > 0) {
-      await go(page, '/evaluation/campaigns')
       await page.locator('[data-test="campaigns-table"] .el-table__row').first().click()
       await page.locator('[data-test="phases"]').waitFor()
       await shot(page, '53-province-campaign')

@@ -187,3 +187,12 @@ def test_totals_equal_the_raw_records_after_inserts_deletes_and_corrections(
             raw["records"],
         )
         assert total.safety_hours_x100 == 1862 and total.safety_count == 3
+
+
+def test_a_correction_cannot_blank_a_required_field(client: TestClient, api) -> None:
+    s = api.staff("A1")
+    rec = api.record(s["id"])
+    r = client.patch(f"{URL}/{rec['id']}", json={"title": None}, headers=kt.university_admin())
+    assert r.status_code == 422
+    ok = client.patch(f"{URL}/{rec['id']}", json={"evidence": None}, headers=kt.university_admin())
+    assert ok.status_code == 200

@@ -11,6 +11,7 @@ from sqlalchemy import ARRAY, ColumnElement, Select, String, Table, any_, cast, 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from sanquan_kernel.db import is_sqlite
 from sanquan_kernel.pagination import PageParams, paginate
@@ -68,12 +69,20 @@ def list_all(session: Session, scope: Scope, *, limit: int, **filters: Any) -> l
 
 
 def staff_names(session: Session, staff_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    """staff id → (employee_no, name) for ids already known to be visible."""
-    ids = sorted(set(staff_ids))
-    if not ids:
-        return {}
-    rows = session.execute(select(Staff.id, Staff.employee_no, Staff.name).where(Staff.id.in_(ids)))
-    return {sid: (no, name) for sid, no, name in rows}
+    """staff id → (employee_no, name) for ids already known to be visible; people already loaded in this session
+    (a push just resolved its staff member) cost no query."""
+    out: dict[int, tuple[str, str]] = {}
+    missing = []
+    for sid in sorted(set(staff_ids)):
+        loaded = session.identity_map.get(identity_key(Staff, sid))
+        if isinstance(loaded, Staff):
+            out[sid] = (loaded.employee_no, loaded.name)
+        else:
+            missing.append(sid)
+    if missing:
+        rows = session.execute(select(Staff.id, Staff.employee_no, Staff.name).where(Staff.id.in_(missing)))
+        out.update({sid: (no, name) for sid, no, name in rows})
+    return out
 
 
 def _insert(session: Session, table: Table) -> Any:

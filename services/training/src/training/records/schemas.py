@@ -62,6 +62,13 @@ class RecordCorrection(BaseModel):
     organizer_level: OrganizerLevel | None = None
     evidence: str | None = Field(default=None, max_length=500)
 
+    @model_validator(mode="after")
+    def _no_nulls(self) -> RecordCorrection:
+        nulls = [f for f in self.model_fields_set if f != "evidence" and getattr(self, f) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null")
+        return self
+
 
 class RecordOut(BaseModel):
     id: int
