@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PYTEST_ARGS ?=
 PY_PACKAGES := kernel gateway services/plans services/training services/evaluation
-PY_SOURCES := kernel gateway services tests scripts bench
+PY_SOURCES := kernel gateway services tests scripts bench ops
 
 .PHONY: run test install frontend lint typecheck pytest frontend-test e2e bench-gateway clean
 

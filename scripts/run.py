@@ -98,7 +98,12 @@ def stop(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
             os.killpg(p.pid, signal.SIGKILL)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops everything as Ctrl-C does
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     env = environment()
     os.environ.update(env)
     procs = start(env)

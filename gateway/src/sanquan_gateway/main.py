@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sanquan_gateway.accounts.router import router as accounts_router
@@ -49,7 +50,8 @@ class GatewayApp:
     def __init__(self, api: FastAPI, proxy: Proxy, spa: SPAFiles | None) -> None:
         self.api = api
         self.proxy = proxy
-        self.spa = spa
+        # The built app's JavaScript and CSS go out compressed (the sign-in page's budget is counted gzipped).
+        self.spa = GZipMiddleware(spa, minimum_size=1024) if spa is not None else None
         self.state = api.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
