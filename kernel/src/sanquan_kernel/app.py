@@ -16,7 +16,7 @@ from sqlalchemy import Engine, orm
 from sqlalchemy.orm import Session, sessionmaker
 
 from sanquan_kernel.auth import Authenticator, KeySet
-from sanquan_kernel.db import make_engine, make_sessionmaker
+from sanquan_kernel.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from sanquan_kernel.errors import install_problem_handlers
 from sanquan_kernel.health import alembic_heads, health_router
 from sanquan_kernel.logging import configure_logging
@@ -136,6 +136,7 @@ def create_service_app(
         settings=settings,
         engine=engine,
         sessionmaker=make_sessionmaker(engine),
+        read_sessionmaker=make_read_sessionmaker(engine),
         authenticator=authenticator,
         orgdir=orgdir,
         revocations=revocations,

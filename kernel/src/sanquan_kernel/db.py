@@ -3,6 +3,8 @@ and the request session that commits when the endpoint returns (code never commi
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,6 +118,20 @@ def _end(session: Session, commit: bool) -> None:
         session.close()
 
 
+_END_LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
+
+
+def _end_limiter() -> anyio.CapacityLimiter:
+    """Commits and rollbacks get threads of their own (one limiter per event loop): if they queued behind requests
+    for the shared thread pool, a full pool of requests waiting for the database lock would wait forever for the
+    commit that frees it."""
+    loop = asyncio.get_running_loop()
+    limiter = _END_LIMITERS.get(loop)
+    if limiter is None:
+        limiter = _END_LIMITERS[loop] = anyio.CapacityLimiter(16)
+    return limiter
+
+
 async def _request_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, committed when the endpoint returns, rolled back when it raises.
 
@@ -131,10 +147,10 @@ async def _request_session(request: Request) -> AsyncIterator[Session]:
         yield session
     except BaseException:
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(_end, session, False)
+            await anyio.to_thread.run_sync(_end, session, False, limiter=_end_limiter())
         raise
     with anyio.CancelScope(shield=True):
-        await anyio.to_thread.run_sync(_end, session, True)
+        await anyio.to_thread.run_sync(_end, session, True, limiter=_end_limiter())
 
 
 #: The request's session. ``scope="function"`` ends it before the response is sent, so a 2xx means stored.
