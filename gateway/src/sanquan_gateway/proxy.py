@@ -144,6 +144,7 @@ class Proxy:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, prefix: str) -> None:
         scope["route"] = self.routes[prefix]
+        scope.setdefault("state", {})["proxied"] = True
         path: str = scope["path"]
         headers: list[tuple[bytes, bytes]] = scope["headers"]
         if not path.endswith(PUBLIC_SUFFIXES):

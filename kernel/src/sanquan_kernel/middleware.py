@@ -62,8 +62,12 @@ class RequestContextMiddleware:
             template = getattr(route, "path", None) or "unmatched"
             REQUEST_COUNT.labels(self.service, scope["method"], template, str(status)).inc()
             REQUEST_LATENCY.labels(self.service, scope["method"], template).observe(elapsed)
-            quiet = template in ("/healthz", "/readyz", "/metrics") or (
-                status == 304 and scope["path"].startswith("/internal/")
+            # A proxied request is logged by the service that answered it (same request id), unless it failed.
+            proxied = bool(scope.get("state", {}).get("proxied")) and status < 500
+            quiet = (
+                proxied
+                or template in ("/healthz", "/readyz", "/metrics")
+                or (status == 304 and scope["path"].startswith("/internal/"))
             )
             if not quiet:
                 access_log.info(

@@ -106,7 +106,7 @@ def upsert(
     if after != before:
         existing.version += 1
         # A move keeps the ledger whole: records keep the department they were made in (history) and reports
-        # attribute the person's whole year to their current department (docs/decisions-training.md).
+        # attribute the person's whole year to their current department (docs/decisions.md, "Training service").
         action = "staff.move" if before["department_id"] != after["department_id"] else "staff.update"
         record_audit(
             session,
