@@ -305,3 +305,18 @@ def test_production_refuses_placeholder_secrets(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(ValueError, match="TRAINING_SERVICE_CLIENT_SECRET"):
         GatewaySettings(environment="production")
     assert GatewaySettings(environment="development", admin_password="admin").admin_password == "admin"
+
+
+def test_an_exhausted_database_pool_answers_503_with_retry_after() -> None:
+    from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/busy")
+    def busy() -> None:
+        raise PoolTimeoutError("QueuePool limit reached")
+
+    r = TestClient(app).get("/busy")
+    assert r.status_code == 503 and r.headers["retry-after"] == "2"
+    assert r.headers["content-type"].startswith("application/problem+json") and "QueuePool" not in r.text
