@@ -107,6 +107,7 @@ MATRIX: list[Row] = [
     # -- organisations --------------------------------------------------------------------------------------
     *_all("GET", "/api/orgs", OK_ALL),
     *_all("GET", "/api/orgs/tree", OK_ALL),
+    *_all("GET", "/api/orgs/export", OK_ALL),
     *_all("GET", "/api/orgs/{org_id}", OK_ALL, target="own_org"),
     *_all(
         "GET", "/api/orgs/{org_id}", {**{r: 404 for r in OK_ALL}, "province_admin": 200, "service": 200}, target="uni_b"
@@ -145,6 +146,7 @@ MATRIX: list[Row] = [
     ),
     # -- accounts -------------------------------------------------------------------------------------------
     *_all("GET", "/api/users", {**OK_ALL, **PEOPLE_403}),
+    *_all("GET", "/api/users/export", {**OK_ALL, **PEOPLE_403}),
     *_all("GET", "/api/users/{user_id}", {**OK_ALL, **PEOPLE_403, "staff_a1": 404}, target="user_staff_a1_or_self"),
     *_all(
         "GET",
@@ -214,6 +216,7 @@ MATRIX: list[Row] = [
     ),
     # -- audit and internal ---------------------------------------------------------------------------------
     *_all("GET", "/api/audit", {**{r: 403 for r in OK_ALL}, "province_admin": 200, "uni_a_admin": 200}),
+    *_all("GET", "/api/audit/export", {**{r: 403 for r in OK_ALL}, "province_admin": 200, "uni_a_admin": 200}),
     *_all("GET", "/internal/orgs", {**{r: 403 for r in OK_ALL}, "service": 200}),
     *_all("GET", "/internal/revocations", {**{r: 403 for r in OK_ALL}, "service": 200}),
 ]
@@ -363,3 +366,30 @@ def test_lists_never_contain_another_universitys_items(world: World) -> None:
     assert all(e["university_id"] == a for e in audit)
     clients = world.client.get("/api/clients", headers=world.auth("uni_b_admin")).json()["items"]
     assert clients == []
+
+
+def test_exports_hold_only_what_the_caller_may_see(world: World) -> None:
+    import csv
+    import io
+
+    def rows(path: str, who: str) -> list[dict[str, str]]:
+        r = world.client.get(path, params={"format": "csv"}, headers=_headers(world, who))
+        assert r.status_code == 200, r.text
+        assert r.headers["content-disposition"].startswith("attachment")
+        return list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+    # a name that a spreadsheet would run is exported as text
+    world.client.patch(
+        f"/api/orgs/{world.ids['a1']}", json={"name": "=HYPERLINK(1)"}, headers=world.auth("province_admin")
+    )
+    orgs = rows("/api/orgs/export", "uni_a_admin")
+    ids = {int(r["编号"]) for r in orgs}
+    assert world.ids["a1"] in ids and world.ids["uni_b"] not in ids and world.ids["b1"] not in ids
+    assert "'=HYPERLINK(1)" in {r["名称"] for r in orgs}
+    users = rows("/api/users/export", "mgr_a1")
+    assert {r["用户名"] for r in users} == {"mgr_a1", "staff_a1", "gone_a1", "victim_a1"}
+    assert all("password" not in k.lower() for k in users[0])
+    world.client.patch(f"/api/orgs/{world.ids['b1']}", json={"name": "乙-改"}, headers=world.auth("province_admin"))
+    audit = rows("/api/audit/export", "uni_a_admin")
+    assert audit and all("b1" not in r["对象"] and r["对象"] != f"org:{world.ids['b1']}" for r in audit)
+    assert len(rows("/api/orgs/export", "province_admin")) == 6

@@ -1,4 +1,4 @@
-import { http } from './http'
+import { download, http } from './http'
 import type { Org, OrgLevel, OrgNode, Page, UniversityType } from './types'
 
 export interface OrgQuery {
@@ -12,6 +12,7 @@ export interface OrgQuery {
 
 export const orgsApi = {
   list: (q: OrgQuery = {}) => http.get<Page<Org>>('/api/orgs', { ...q }),
+  exportXlsx: (q: Omit<OrgQuery, 'limit' | 'offset'> = {}) => download('/api/orgs/export', { ...q, format: 'xlsx' }, `orgs-${q.level ?? 'all'}.xlsx`),
   tree: () => http.get<OrgNode[] | OrgNode>('/api/orgs/tree'),
   get: (id: number) => http.get<Org>(`/api/orgs/${id}`),
   create: (body: { name: string; code: string; level: OrgLevel; parent_id: number | null; type?: UniversityType | null }) =>

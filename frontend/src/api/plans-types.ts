@@ -285,3 +285,32 @@ export interface WorkStudy {
   note: string
   version: number
 }
+
+export type ChangeKind = 'update_task' | 'add_task' | 'update_milestone'
+export type ChangeStatus = 'pending' | 'approved' | 'rejected'
+
+export interface ChangeRequestCreate {
+  kind: ChangeKind
+  task_id?: number | null
+  milestone_id?: number | null
+  changes: Record<string, unknown>
+  reason: string
+}
+
+export interface ChangeRequest {
+  id: number
+  plan_id: number
+  university_id: number
+  kind: ChangeKind
+  task_id: number | null
+  milestone_id: number | null
+  changes: Record<string, unknown>
+  reason: string
+  status: ChangeStatus
+  requested_by: string
+  requested_at: string
+  decided_by: string | null
+  decided_at: string | null
+  decision_comment: string | null
+  version: number
+}

@@ -2,6 +2,9 @@ import { download, http } from './http'
 import type { Page } from './types'
 import type {
   Category,
+  ChangeRequest,
+  ChangeRequestCreate,
+  ChangeStatus,
   FundingLine,
   Letter,
   LetterStatus,
@@ -40,6 +43,13 @@ export const plansApi = {
   submissions: (id: number) => http.get<Page<Submission>>(`${B}/plans/${id}/submissions`, { limit: 100 }),
   diff: (id: number, seq?: number) => http.get<PlanDiff>(`${B}/plans/${id}/diff`, { seq }),
   comments: (id: number) => http.get<Page<PlanComment>>(`${B}/plans/${id}/comments`, { limit: 500 }),
+  changeRequests: (planId: number, status?: ChangeStatus) =>
+    http.get<Page<ChangeRequest>>(`${B}/plans/${planId}/change-requests`, { status, limit: 200 }),
+  createChangeRequest: (planId: number, body: ChangeRequestCreate) => http.post<ChangeRequest>(`${B}/plans/${planId}/change-requests`, body),
+  approveChangeRequest: (id: number, version: number, comment = '') =>
+    http.post<ChangeRequest>(`${B}/change-requests/${id}/approve`, { comment }, { ifMatch: version }),
+  rejectChangeRequest: (id: number, version: number, comment: string) =>
+    http.post<ChangeRequest>(`${B}/change-requests/${id}/reject`, { comment }, { ifMatch: version }),
   exportPlan: (id: number) => download(`${B}/plans/${id}/export`, undefined, `plan-${id}.xlsx`),
 
   tasks: (planId: number, q: { category?: Category; department_id?: number; overdue?: boolean } = {}) =>

@@ -142,6 +142,14 @@ const en: typeof zhCN = {
     reportOn: 'Report progress: {title}', target: 'Reporting on', wholeTask: 'The whole task', percent: 'Percent done', note: 'Note',
     evidenceHint: 'Evidence: a note, a link or a file name', history: 'Earlier reports',
   },
+  changes: {
+    tab: 'Change requests', new: 'Request a change', hint: 'After approval, a task is changed through a request; it takes effect once the province approves.', none: 'No change requests',
+    changes: 'Changes', reason: 'Reason', requestedAt: 'Requested at', comment: 'Decision comment', approve: 'Approve', reject: 'Reject',
+    approveHint: 'Comment (optional)', rejectHint: 'Why is it rejected?', commentRequired: 'A rejection needs a comment', approvedOk: 'Change approved and applied',
+    rejectedOk: 'Change request rejected', requested: 'Change request sent to the province', pickTask: 'Choose the task to change', nothingChanged: 'Change at least one field',
+    reasonRequired: 'Give a reason for the change',
+    status: { pending: 'Pending', approved: 'Approved', rejected: 'Rejected' },
+  },
   letters: {
     generated: 'Letter generated', signedOk: 'Letter signed', generate: 'Generate department letter', hint: 'Letters are generated per department and downloaded for printing (Word).',
     none: 'No letters yet', target: 'Department / person', version: 'Version', download: 'Download', sign: 'Sign',

@@ -140,6 +140,14 @@ export default {
     reportOn: '上报进度：{title}', target: '上报对象', wholeTask: '整个任务', percent: '完成百分比', note: '进展说明',
     evidenceHint: '佐证材料：说明、链接或文件名', history: '历次上报',
   },
+  changes: {
+    tab: '变更申请', new: '申请变更', hint: '方案批准后如需调整任务，请提交变更申请，省厅同意后自动生效。', none: '暂无变更申请',
+    changes: '变更内容', reason: '变更理由', requestedAt: '申请时间', comment: '审核意见', approve: '同意', reject: '驳回',
+    approveHint: '审核意见（可选）', rejectHint: '请填写驳回理由', commentRequired: '驳回时请填写理由', approvedOk: '已同意变更并生效',
+    rejectedOk: '已驳回变更申请', requested: '变更申请已提交省厅', pickTask: '请选择要变更的任务', nothingChanged: '请至少修改一项内容',
+    reasonRequired: '请填写变更理由',
+    status: { pending: '待审核', approved: '已同意', rejected: '已驳回' },
+  },
   letters: {
     generated: '责任书已生成', signedOk: '已签收责任书', generate: '生成部门责任书', hint: '责任书按部门生成，可下载打印（Word 格式）。',
     none: '暂无责任书', target: '责任单位/人', version: '版本', download: '下载', sign: '签收',

@@ -20,6 +20,7 @@ from sanquan_kernel.auth import CurrentPrincipal, CurrentScope, require_roles
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import Forbidden, NotFound
 from sanquan_kernel.etag import check_if_match, set_etag
+from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
 from sanquan_kernel.pagination import Page, PageDep, paginate
 from sanquan_kernel.principal import PERSON_ROLES, Role
 
@@ -57,6 +58,48 @@ def create_user(
     user = service.create_user(session, request, principal, scope, data)
     set_etag(response, user.version)
     return UserOut.model_validate(user)
+
+
+ROLE_ZH = {
+    "province_admin": "省级管理员",
+    "expert": "评审专家",
+    "university_admin": "高校管理员",
+    "department_manager": "部门负责人",
+    "staff": "职工",
+}
+
+
+@router.get(
+    "/users/export",
+    response_class=Response,
+    dependencies=_people,
+    responses={200: {"content": {XLSX_MEDIA: {}, "text/csv": {}}}},
+)
+def export_users(
+    session: SessionDep,
+    scope: CurrentScope,
+    format: ExportFormat = ExportFormat.XLSX,
+    org_id: int | None = None,
+    role: Role | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    active: bool | None = None,
+) -> Response:
+    """The visible accounts as XLSX or CSV, with the list's filters (never a password hash)."""
+    stmt = repo.list_users_stmt(scope, org_id=org_id, role=role.value if role else None, q=q, active=active)
+    rows = [
+        (
+            u.id,
+            u.username,
+            u.display_name,
+            ROLE_ZH.get(u.role, u.role),
+            u.org_id,
+            u.active,
+            u.created_at.date().isoformat(),
+        )
+        for u in session.scalars(stmt.limit(100_000))
+    ]
+    headers = ("编号", "用户名", "姓名", "角色", "所属组织编号", "启用", "创建日期")
+    return table_response(headers, rows, format, "账号", sheet="账号")
 
 
 @router.get("/users/{user_id}", response_model=UserOut, dependencies=_people)

@@ -11,6 +11,7 @@ from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound
 from sanquan_kernel.etag import check_if_match, set_etag
+from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
 from sanquan_kernel.pagination import Page, PageDep, paginate
 
 router = APIRouter(prefix="/orgs", tags=["organisations"])
@@ -48,6 +49,38 @@ def org_tree(session: SessionDep, principal: CurrentPrincipal, scope: CurrentSco
         parent = nodes.get(o.parent_id) if o.parent_id is not None else None
         (parent.children if parent else roots).append(node)
     return roots
+
+
+LEVEL_ZH = {"province": "省", "university": "高校", "department": "部门"}
+TYPE_ZH = {
+    "undergraduate": "本科高校",
+    "higher_vocational": "高职院校",
+    "secondary_vocational": "中职学校",
+    "school": "中小学",
+}
+
+
+@router.get("/export", response_class=Response, responses={200: {"content": {XLSX_MEDIA: {}, "text/csv": {}}}})
+def export_orgs(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    scope: CurrentScope,
+    format: ExportFormat = ExportFormat.XLSX,
+    level: OrgLevel | None = None,
+    parent_id: int | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    active: bool | None = None,
+) -> Response:
+    """The visible organisations as XLSX or CSV, with the list's filters."""
+    stmt = repo.list_stmt(
+        scope, principal, level=level.value if level else None, parent_id=parent_id, q=q, active=active
+    )
+    rows = [
+        (o.id, o.name, o.code, LEVEL_ZH.get(o.level, o.level), TYPE_ZH.get(o.type or "", ""), o.parent_id, o.active)
+        for o in session.scalars(stmt.limit(100_000))
+    ]
+    headers = ("编号", "名称", "代码", "层级", "类型", "上级编号", "启用")
+    return table_response(headers, rows, format, "组织机构", sheet="组织机构")
 
 
 @router.get("/{org_id}", response_model=OrgOut)

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sanquan_kernel.auth import CurrentScope, require_roles, require_scope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.etag import set_etag
+from sanquan_kernel.exports import ExportFormat, table_response
 from sanquan_kernel.principal import Principal, Role
 from training.compliance import service
 from training.compliance.schemas import AtRiskReport, ComplianceReport, Indicators, Ledger, RuleIn, RuleOut, ThemeReport
 from training.deps import OrgDirDep, Reader
 from training.domain import THEME_LABELS
-from training.exports import ExportFormat, table_response
 
 router = APIRouter(tags=["compliance"])
 

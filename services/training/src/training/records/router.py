@@ -10,11 +10,11 @@ from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound, PayloadTooLarge
 from sanquan_kernel.etag import set_etag
+from sanquan_kernel.exports import ExportFormat, table_response
 from sanquan_kernel.pagination import Page, PageDep
 from sanquan_kernel.principal import Role
 from training.deps import Reader, RecordWriter
 from training.domain import THEME_LABELS, Theme
-from training.exports import ExportFormat, table_response
 from training.records import importer, repository, service
 from training.records.jobs import ImportWorker
 from training.records.models import ImportJob

@@ -1,4 +1,4 @@
-"""Exports of the ledger and of each report as XLSX (Chinese column headers, as administrators file them) or CSV.
+"""Exports of tables (ledgers, reports, admin lists) as XLSX with Chinese column headers, or CSV.
 
 Cells that a spreadsheet would run as a formula (starting with ``= + - @``, or a tab or carriage return) are
 prefixed with a quote, so an exported name like ``=HYPERLINK(...)`` stays text.
