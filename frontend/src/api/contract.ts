@@ -43,6 +43,8 @@ export type Checks = [
   Expect<Assignable<S['NominationOut'], E.Nomination>>,
   Expect<Assignable<Omit<S['RubricOut'], 'criteria'> & { criteria: Required<S0['CriterionOut']>[] }, E.Rubric>>,
   Expect<Assignable<S['ScoreSheetOut'], E.ScoreSheet>>,
+  Expect<Assignable<S['ObjectionOut'], E.Objection>>,
+  Expect<Assignable<S['PilotOut'], E.Pilot>>,
   Expect<Assignable<S['RankingItem'], E.RankingItem>>,
   Expect<Assignable<S['FrameworkOut'], E.Framework>>,
   Expect<Assignable<S['ScorecardOut'], E.Scorecard>>,

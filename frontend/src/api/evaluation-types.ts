@@ -276,3 +276,25 @@ export interface AssessmentRanking {
   status: 'draft' | 'published'
   items: ScorecardSummary[]
 }
+
+export interface Objection {
+  id: number
+  campaign_id: number
+  nomination_id: number
+  university_id: number
+  text: string
+  lodged_by: string
+  lodged_at: string
+  status: string
+  answer: string | null
+  answered_by: string | null
+  answered_at: string | null
+  version: number
+}
+
+export interface Pilot {
+  university_id: number
+  university_name: string | null
+  year: number
+  campaign_id: number
+}

@@ -15,8 +15,10 @@ import type {
   Nomination,
   NominationIn,
   NominationStatus,
+  Objection,
   PanelExpert,
   Phase,
+  Pilot,
   Results,
   Rubric,
   Scorecard,
@@ -57,6 +59,9 @@ export const evaluationApi = {
     http.post<{ created: number; assignments_total: number; short: { nomination_id: number; missing: number }[] }>(`${B}/campaigns/${campaignId}/assignments/auto`),
   assignments: (campaignId: number, q: { expert_id?: number; nomination_id?: number } = {}) =>
     http.get<Page<Assignment>>(`${B}/campaigns/${campaignId}/assignments`, { limit: 500, ...q }),
+  assign: (campaignId: number, nomination_id: number, expert_id: number) =>
+    http.post<Assignment>(`${B}/campaigns/${campaignId}/assignments`, { nomination_id, expert_id }),
+  unassign: (assignmentId: number) => http.delete(`${B}/assignments/${assignmentId}`),
   declareConflict: (campaignId: number, body: { nomination_id?: number; university_id?: number; reason: string }) =>
     http.post<Conflict>(`${B}/campaigns/${campaignId}/conflicts`, body),
   conflicts: (campaignId: number) => http.get<Page<Conflict>>(`${B}/campaigns/${campaignId}/conflicts`, { limit: 500 }),
@@ -71,6 +76,14 @@ export const evaluationApi = {
     http.post<Campaign>(`${B}/campaigns/${campaignId}/publish`, { publicity_starts_on, publicity_ends_on }),
   finalize: (campaignId: number) => http.post<Campaign>(`${B}/campaigns/${campaignId}/finalize`),
   results: (campaignId: number) => http.get<Results>(`${B}/campaigns/${campaignId}/results`),
+
+  objections: (campaignId: number) => http.get<Page<Objection>>(`${B}/campaigns/${campaignId}/objections`, { limit: 500 }),
+  lodgeObjection: (campaignId: number, nomination_id: number, text: string) =>
+    http.post<Objection>(`${B}/campaigns/${campaignId}/objections`, { nomination_id, text }),
+  answerObjection: (id: number, version: number, answer: string) =>
+    http.post<Objection>(`${B}/objections/${id}/answer`, { answer }, { ifMatch: version }),
+  pilots: (q: { year?: number; university_id?: number; limit?: number; offset?: number } = {}) =>
+    http.get<Page<Pilot>>(`${B}/pilots`, { ...q }),
 
   metrics: () => http.get<Metric[]>(`${B}/assessment/metrics`),
   framework: (year: number) => http.get<Framework>(`${B}/assessment/frameworks/${year}`),

@@ -48,6 +48,8 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'evaluation/reviews', name: 'expert-reviews', component: () => import('@/views/evaluation/ExpertReviewsView.vue'), meta: { title: 'menu.reviews', roles: ['expert'], perm: 'evaluation:review:score' } },
   { path: 'evaluation/assessment', name: 'assessment', component: () => import('@/views/evaluation/AssessmentView.vue'), meta: { title: 'menu.assessment', roles: PU, perm: ['evaluation:assessment:manage', 'evaluation:scorecard:view'] } },
 
+  { path: 'evaluation/pilots', name: 'pilots', component: () => import('@/views/evaluation/PilotsView.vue'), meta: { title: 'menu.pilots' } },
+
   { path: 'profile', name: 'profile', component: () => import('@/views/ProfileView.vue'), meta: { title: 'menu.profile' } },
   { path: 'forbidden', name: 'forbidden', component: () => import('@/views/ForbiddenView.vue'), meta: { title: 'errors.forbiddenTitle' } },
 ]

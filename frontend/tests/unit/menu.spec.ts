@@ -7,12 +7,12 @@ const keysFor = (role: Role, features: Record<string, boolean> = {}) =>
   buildMenu(role, (p) => [p].flat().some((c) => hasPermission(ROLE_PERMISSIONS[role], c)), features).flatMap((g) => (g.children ?? []).map((c) => c.key))
 
 describe('menu follows role and permissions', () => {
-  it('gives staff only their own ledger', () => {
-    expect(keysFor('staff')).toEqual(['my-ledger'])
+  it('gives staff only their own ledger (and the public pilots list)', () => {
+    expect(keysFor('staff')).toEqual(['my-ledger', 'pilots'])
   })
 
   it('gives experts their reviews and nothing administrative', () => {
-    expect(keysFor('expert')).toEqual(['expert-reviews'])
+    expect(keysFor('expert')).toEqual(['expert-reviews', 'pilots'])
   })
 
   it('gives the province the dashboard, plan review and the training rule, not the import', () => {
@@ -32,6 +32,7 @@ describe('menu follows role and permissions', () => {
   it('hides an area whose backend is absent', () => {
     expect(keysFor('university_admin', { plans: false })).not.toContain('plan-editor')
     expect(keysFor('university_admin', { evaluation: false })).not.toContain('campaigns')
+    expect(keysFor('staff', { evaluation: false })).not.toContain('pilots')
   })
 
   it('removes a menu entry when the backend withholds its permission', () => {

@@ -17,7 +17,7 @@ const en: typeof zhCN = {
     planReview: 'Plan review', progress: 'Task progress', training: 'Training ledger', compliance: 'Compliance', staff: 'Staff register', ledger: 'Personal ledger',
     records: 'Training records', import: 'Excel import', courses: 'Courses & attendance', approvals: 'Self-report approvals', trainingRule: 'Yearly training rule',
     evaluation: 'Awards & assessment', campaigns: 'Campaigns', assessment: 'Supervision & assessment', organisation: 'Organisations & accounts', universities: 'Universities',
-    departments: 'Departments', accounts: 'Accounts', clients: 'Integration clients', audit: 'Audit log', profile: 'My account', letters: 'Responsibility letters',
+    departments: 'Departments', accounts: 'Accounts', clients: 'Integration clients', audit: 'Audit log', profile: 'My account', letters: 'Responsibility letters', pilots: 'Pilot universities',
   },
   roles: {
     province_admin: 'Province admin', expert: 'Expert reviewer', university_admin: 'University admin', department_manager: 'Department manager', staff: 'Staff member',
@@ -151,7 +151,7 @@ const en: typeof zhCN = {
     status: { pending: 'Pending', approved: 'Approved', rejected: 'Rejected' },
   },
   letters: {
-    generated: 'Letter generated', signedOk: 'Letter signed', generate: 'Generate department letter', hint: 'Letters are generated per department and downloaded for printing (Word).',
+    generated: 'Letter generated', signedOk: 'Letter signed', generate: 'Generate letter', hint: 'Letters are generated per department or per responsible person and downloaded for printing (Word).', toDepartment: 'Department', toPerson: 'Person', pickPerson: 'Search and pick the responsible person',
     none: 'No letters yet', target: 'Department / person', version: 'Version', download: 'Download', sign: 'Sign',
     status: { unsigned: 'Not signed', signed: 'Signed', needs_resign: 'Needs re-signing' },
   },
@@ -159,6 +159,7 @@ const en: typeof zhCN = {
   aggregation: { mean: 'Mean', trimmed_mean: 'Trimmed mean', zscore: 'Z-score' },
   nominationStatus: { proposed: 'Proposed', preselected: 'Preselected', submitted: 'Submitted', withdrawn: 'Withdrawn' },
   campaigns: {
+    pickNomination: 'Choose a nomination', pickExpert: 'Choose an expert', assignManually: 'Assign', confirmUnassign: 'Remove {expert} from reviewing “{title}”?',
     phase: 'Phase', new: 'New campaign', none: 'No campaigns', title: 'Campaign', type: 'Type', quota: 'Quota per university', awards: 'Awards',
     published: 'Published', description: 'Description', expertsPer: 'Experts per nomination', aggregation: 'Scoring method', blind: 'Blind review',
     confirmAdvance: 'Move to the "{phase}" phase?', advanceTo: 'Next phase: {phase}', settings: 'Quota {quota} per university · {awards} awards · {experts} experts each',
@@ -171,6 +172,11 @@ const en: typeof zhCN = {
     noRanking: 'No ranking yet', rank: 'Rank', score: 'Score', expertCount: 'Experts', spread: 'Spread', awarded: 'Award', staffId: 'Nominee', category: 'Category',
     text: 'Nomination text', materials: 'Materials',
   },
+  objections: {
+    tab: 'Objections', lodge: 'Lodge objection', text: 'Objection', none: 'No objections', lodgedAt: 'Lodged at', answer: 'Answer', answerHint: 'Your answer to this objection',
+    answered: 'Objection answered', answeredTag: 'Answered', open: 'Open', lodged: 'Objection sent to the province', pickNomination: 'Choose the published result', textRequired: 'Describe the objection',
+  },
+  pilots: { hint: 'Pilot universities by year (campaign results), visible to everyone.', none: 'No pilot universities', allYears: 'All years', campaign: 'Campaign' },
   rubric: {
     edit: 'Edit rubric', addCriterion: 'Add criterion', none: 'No rubric yet', name: 'Criterion', code: 'Code', weight: 'Weight', maxScore: 'Max',
     levelDescription: 'Level description', addLevel: 'Add level',

@@ -15,7 +15,7 @@ export default {
     planReview: '方案审核', progress: '任务进度', training: '培训台账', compliance: '达标统计', staff: '人员名册', ledger: '个人台账',
     records: '培训记录', import: 'Excel 导入', courses: '培训课程与考勤', approvals: '自报审批', trainingRule: '年度学时规则',
     evaluation: '评优与考核', campaigns: '评选活动', assessment: '督导考核', organisation: '组织与账号', universities: '高校管理',
-    departments: '部门管理', accounts: '账号管理', clients: '系统对接', audit: '审计日志', profile: '个人设置', letters: '任务责任书',
+    departments: '部门管理', accounts: '账号管理', clients: '系统对接', audit: '审计日志', profile: '个人设置', letters: '任务责任书', pilots: '试点高校',
   },
   roles: {
     province_admin: '省厅管理员', expert: '评审专家', university_admin: '高校管理员', department_manager: '部门负责人', staff: '后勤职工',
@@ -149,7 +149,7 @@ export default {
     status: { pending: '待审核', approved: '已同意', rejected: '已驳回' },
   },
   letters: {
-    generated: '责任书已生成', signedOk: '已签收责任书', generate: '生成部门责任书', hint: '责任书按部门生成，可下载打印（Word 格式）。',
+    generated: '责任书已生成', signedOk: '已签收责任书', generate: '生成责任书', hint: '责任书可按部门或按责任人生成，下载打印（Word 格式）。', toDepartment: '按部门', toPerson: '按责任人', pickPerson: '搜索并选择责任人',
     none: '暂无责任书', target: '责任单位/人', version: '版本', download: '下载', sign: '签收',
     status: { unsigned: '未签收', signed: '已签收', needs_resign: '需重新签收' },
   },
@@ -157,6 +157,7 @@ export default {
   aggregation: { mean: '平均分', trimmed_mean: '去掉最高最低分后平均', zscore: '标准分（Z 分数）' },
   nominationStatus: { proposed: '拟推荐', preselected: '校内遴选', submitted: '已报送', withdrawn: '已撤回' },
   campaigns: {
+    pickNomination: '选择推荐项目', pickExpert: '选择专家', assignManually: '手动分配', confirmUnassign: '取消 {expert} 对“{title}”的评审任务？',
     phase: '阶段', new: '新建评选活动', none: '暂无评选活动', title: '活动名称', type: '类型', quota: '每校名额', awards: '评选数量',
     published: '公布时间', description: '活动说明', expertsPer: '每项评审专家数', aggregation: '计分方法', blind: '匿名评审',
     confirmAdvance: '进入“{phase}”阶段？', advanceTo: '进入下一阶段：{phase}', settings: '每校名额 {quota} · 评选 {awards} 项 · 每项 {experts} 位专家',
@@ -169,6 +170,11 @@ export default {
     noRanking: '暂无排名', rank: '名次', score: '得分', expertCount: '专家数', spread: '分差', awarded: '获奖', staffId: '推荐人员', category: '类别',
     text: '推荐材料', materials: '附件说明',
   },
+  objections: {
+    tab: '异议', lodge: '提出异议', text: '异议内容', none: '暂无异议', lodgedAt: '提出时间', answer: '答复', answerHint: '请填写对该异议的答复',
+    answered: '已答复异议', answeredTag: '已答复', open: '待答复', lodged: '异议已提交省厅', pickNomination: '请选择公示项目', textRequired: '请填写异议内容',
+  },
+  pilots: { hint: '各年度的试点高校（评选结果），全体用户可查看。', none: '暂无试点高校', allYears: '全部年度', campaign: '评选活动' },
   rubric: {
     edit: '编辑评分标准', addCriterion: '添加指标', none: '尚未设置评分标准', name: '指标名称', code: '代码', weight: '权重', maxScore: '满分',
     levelDescription: '等级描述', addLevel: '添加等级',
