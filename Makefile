@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PY_PACKAGES := kernel gateway services/plans services/training services/evaluation
 PY_SOURCES := kernel gateway services tests scripts bench ops
 
-.PHONY: run test install frontend lint typecheck pytest frontend-test e2e bench-gateway clean
+.PHONY: run test install frontend lint typecheck pytest frontend-test e2e bench-gateway load-test clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt kernel/pyproject.toml gateway/pyproject.toml \
 		services/plans/pyproject.toml services/training/pyproject.toml services/evaluation/pyproject.toml
@@ -52,6 +52,10 @@ test: lint typecheck pytest frontend-test e2e
 
 bench-gateway: install
 	$(PY) bench/gateway_proxy.py
+
+# The load test of issue #8 (5 minutes on PostgreSQL, loopback only); not part of `make test`.
+load-test: install
+	$(PY) bench/load_mix.py --backend postgresql --rate 300 --seconds 300
 
 clean:
 	rm -rf $(VENV) var frontend/node_modules frontend/dist
