@@ -25,6 +25,13 @@ class ExportFormat(enum.StrEnum):
     CSV = "csv"
 
 
+def neutralise_formula(value: Any) -> Any:
+    """Text that a spreadsheet would evaluate gets a leading apostrophe; anything else is returned as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def safe_cell(value: Any) -> Any:
     """Numbers and dates stay typed; text that a spreadsheet would evaluate is neutralised."""
     if value is None:
@@ -33,8 +40,7 @@ def safe_cell(value: Any) -> Any:
         return "是" if value else "否"
     if isinstance(value, int | float | date):
         return value
-    s = str(value)
-    return "'" + s if s.startswith(FORMULA_PREFIXES) else s
+    return neutralise_formula(str(value))
 
 
 def table_response(

@@ -188,13 +188,3 @@ def _jsonable(d: dict[str, Any] | None) -> dict[str, Any] | None:
             v = v.value
         out[k] = v
     return out
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """A spreadsheet cell that cannot run: text that looks like a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value

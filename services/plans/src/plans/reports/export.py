@@ -11,13 +11,13 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from plans.common import safe_cell
 from plans.letters.document import CATEGORY_ZH
 from plans.plan.models import Plan
 from plans.reports.schemas import ProvinceOverview
 from plans.resources.models import FundingLine, WorkStudyPosts
 from plans.resources.service import work_study_ok, work_study_ratio
 from plans.tasks.models import Milestone, Task
+from sanquan_kernel.exports import neutralise_formula as safe_cell
 from sanquan_kernel.orgdir import OrgDirectory
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
