@@ -13,11 +13,11 @@ import json
 import time
 from typing import Any
 
-import aiohttp
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from sanquan_gateway.proxy import Proxy
+from sanquan_gateway.upstream import UpstreamError
 
 CACHE_SECONDS = 30.0
 
@@ -65,15 +65,14 @@ class CombinedOpenAPI:
         self._cache: tuple[float, dict[str, Any]] | None = None
 
     async def _fetch(self, prefix: str) -> dict[str, Any] | None:
-        assert self.proxy.session is not None
-        url = f"{self.proxy.upstreams[prefix]}{prefix}/openapi.json"
         try:
-            async with self.proxy.session.get(url, timeout=aiohttp.ClientTimeout(total=5)) as r:
-                if r.status != 200:
-                    return None
-                doc: dict[str, Any] = json.loads(await r.read())
-                return doc
-        except (aiohttp.ClientError, TimeoutError, ValueError):
+            async with asyncio.timeout(5):
+                status, body = await self.proxy.fetch(prefix, f"{prefix}/openapi.json")
+            if status != 200:
+                return None
+            doc: dict[str, Any] = json.loads(body)
+            return doc
+        except (UpstreamError, TimeoutError, ValueError):
             return None
 
     async def document(self) -> dict[str, Any]:

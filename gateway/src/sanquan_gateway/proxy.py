@@ -1,9 +1,10 @@
 """The reverse proxy: ``/api/plans/*``, ``/api/training/*``, ``/api/evaluation/*`` to the services.
 
-A pure ASGI app on a shared aiohttp connection pool (httpx's pool is the bottleneck under concurrency; see
-docs/decisions.md). The gateway authenticates the bearer token itself (cached verification), strips hop-by-hop
-and identity headers, forwards the token unchanged with the request id, streams both bodies, and answers
-problem+json 502/503/504 when a service fails, is down or times out — never a hang.
+A pure ASGI app on the gateway's own keep-alive HTTP/1.1 client (``upstream.py``; general clients cost more than
+the rest of the gateway together — see docs/decisions.md). The gateway authenticates the bearer token itself
+(cached verification), strips hop-by-hop and identity headers, forwards the token unchanged with the request id,
+streams both bodies, and answers problem+json 502/503/504 when a service fails, is down or times out — never a
+hang.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 from prometheus_client import Counter, Histogram
 from starlette.types import Receive, Scope, Send
 
+from sanquan_gateway.upstream import UpstreamError, UpstreamPool, UpstreamTimeout, UpstreamUnavailable
 from sanquan_kernel.auth import Authenticator
 from sanquan_kernel.errors import ProblemError, Unauthorized, problem_body
 from sanquan_kernel.logging import request_id_var
@@ -36,6 +37,7 @@ HOP_BY_HOP = frozenset(
         b"trailers",
         b"transfer-encoding",
         b"upgrade",
+        b"expect",
         b"host",
         b"content-length",
     }
@@ -104,35 +106,45 @@ class Proxy:
     ) -> None:
         self.upstreams = {f"/api/{name}": url.rstrip("/") for name, url in upstreams.items()}
         self.routes = {prefix: _Route(prefix + "/*") for prefix in self.upstreams}
+        self.latency = {prefix: UPSTREAM_LATENCY.labels(prefix) for prefix in self.upstreams}
         self.authenticator = authenticator
-        self.timeout = aiohttp.ClientTimeout(
-            total=None, connect=connect_timeout, sock_connect=connect_timeout, sock_read=read_timeout
-        )
-        self.session: aiohttp.ClientSession | None = None
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.pools: dict[str, UpstreamPool] = {}
 
     def match(self, path: str) -> str | None:
         for prefix in self.upstreams:
-            if path == prefix or path.startswith(prefix + "/"):
+            if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
                 return prefix
         return None
 
     async def start(self) -> None:
-        connector = aiohttp.TCPConnector(
-            limit=512, limit_per_host=256, ttl_dns_cache=300, keepalive_timeout=30, enable_cleanup_closed=True
-        )
-        self.session = aiohttp.ClientSession(
-            connector=connector,
-            auto_decompress=False,
-            timeout=self.timeout,
-            skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"),
-            cookie_jar=aiohttp.DummyCookieJar(),
-        )
+        self.pools = {
+            prefix: UpstreamPool(url, connect_timeout=self.connect_timeout, read_timeout=self.read_timeout)
+            for prefix, url in self.upstreams.items()
+        }
 
     async def stop(self) -> None:
-        if self.session is not None:
-            await self.session.close()
+        for pool in self.pools.values():
+            pool.close()
 
-    async def _authenticate(self, headers: list[tuple[bytes, bytes]]) -> None:
+    async def fetch(self, prefix: str, path: str) -> tuple[int, bytes]:
+        """A GET of the gateway's own (the combined OpenAPI document) on the proxy's pool: status and body."""
+        pool = self.pools[prefix]
+        conn = await pool.request(b"GET", path.encode(), [(b"accept", b"application/json")], b"")
+        try:
+            parts = []
+            last = False
+            while not last:
+                chunk, last = await conn.read_chunk(pool.read_timeout)
+                parts.append(chunk)
+        except BaseException:
+            conn.close()
+            raise
+        pool.release(conn)
+        return conn.status, b"".join(parts)
+
+    def _authenticate(self, headers: list[tuple[bytes, bytes]]) -> None:
         for k, v in headers:
             if k == b"authorization":
                 value = v.decode("latin-1")
@@ -149,73 +161,77 @@ class Proxy:
         headers: list[tuple[bytes, bytes]] = scope["headers"]
         if not path.endswith(PUBLIC_SUFFIXES):
             try:
-                await self._authenticate(headers)
+                self._authenticate(headers)
             except ProblemError as exc:
                 await _problem(send, exc.status, exc.detail, exc.headers)
                 return
-        upstream = self.upstreams[prefix]
-        url = upstream + (scope.get("raw_path") or path.encode()).decode("latin-1")
+        target: bytes = scope.get("raw_path") or path.encode()
         if scope.get("query_string"):
-            url += "?" + scope["query_string"].decode("latin-1")
-        out_headers: dict[str, str] = {}
+            target += b"?" + scope["query_string"]
+        out: list[tuple[bytes, bytes]] = []
         content_length: int | None = None
+        chunked = False
         for k, v in headers:
-            if k == b"content-length":
-                try:
-                    content_length = int(v)
-                except ValueError:
-                    await _problem(send, 400, "Invalid Content-Length")
-                    return
             if k in HOP_BY_HOP or k in IDENTITY:
+                if k == b"content-length":
+                    try:
+                        content_length = int(v)
+                    except ValueError:
+                        await _problem(send, 400, "Invalid Content-Length")
+                        return
+                elif k == b"transfer-encoding":
+                    chunked = True
                 continue
-            name = k.decode("latin-1")
-            out_headers[name] = (
-                (out_headers[name] + ", " + v.decode("latin-1")) if name in out_headers else v.decode("latin-1")
-            )
-        rid = request_id_var.get() or ""
-        out_headers["x-request-id"] = rid
+            out.append((k, v))
+        out.append((b"x-request-id", (request_id_var.get() or "").encode()))
         client = scope.get("client")
         if client:
-            out_headers["x-forwarded-for"] = client[0]
-        out_headers["x-forwarded-proto"] = scope.get("scheme", "http")
+            out.append((b"x-forwarded-for", client[0].encode()))
+        out.append((b"x-forwarded-proto", b"https" if scope.get("scheme") == "https" else b"http"))
+        method: bytes = scope["method"].encode()
         body: bytes | AsyncIterator[bytes]
         if content_length is not None and content_length <= SMALL_BODY:
-            body = await _read_all(receive)
-        elif content_length is None and scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS"):
+            try:
+                body = await _read_all(receive)
+            except _ClientGone:
+                return
+        elif content_length is None and not chunked:
             body = b""
         else:
             body = _stream(receive)
-            if content_length is not None:
-                out_headers["content-length"] = str(content_length)
-        assert self.session is not None
+        pool = self.pools[prefix]
         started = time.perf_counter()
+        conn = None
         try:
-            async with self.session.request(
-                scope["method"], url, headers=out_headers, data=body, allow_redirects=False, compress=None
-            ) as resp:
-                resp_headers = [(k.lower(), v) for k, v in resp.raw_headers if k.lower() not in RESPONSE_DROP]
-                await send({"type": "http.response.start", "status": resp.status, "headers": resp_headers})
-                async for chunk in resp.content.iter_any():
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            conn = await pool.request(method, target, out, body, content_length)
+            resp_headers = [(k, v) for k, v in conn.headers if k not in RESPONSE_DROP]
+            await send({"type": "http.response.start", "status": conn.status, "headers": resp_headers})
+            last = False
+            while not last:
+                chunk, last = await conn.read_chunk(pool.read_timeout)
+                await send({"type": "http.response.body", "body": chunk, "more_body": not last})
+            pool.release(conn)
+            conn = None
         except _ClientGone:
             return
-        except (aiohttp.ClientConnectorError, ConnectionRefusedError) as exc:
+        except UpstreamUnavailable as exc:
             log.warning("upstream %s unavailable: %s", prefix, exc, extra={"upstream": prefix})
             UPSTREAM_FAILURES.labels(prefix, "unavailable").inc()
             await _problem_if_possible(
                 send, 503, f"The {prefix[5:]} service is unavailable; try again shortly", {"Retry-After": "5"}
             )
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        except UpstreamTimeout as exc:
             log.warning("upstream %s timed out: %s", prefix, exc, extra={"upstream": prefix})
             UPSTREAM_FAILURES.labels(prefix, "timeout").inc()
             await _problem_if_possible(send, 504, f"The {prefix[5:]} service did not answer in time")
-        except aiohttp.ClientError as exc:
+        except UpstreamError as exc:
             log.warning("upstream %s failed: %s", prefix, exc, extra={"upstream": prefix})
             UPSTREAM_FAILURES.labels(prefix, "error").inc()
             await _problem_if_possible(send, 502, f"The {prefix[5:]} service failed to answer")
         finally:
-            UPSTREAM_LATENCY.labels(prefix).observe(time.perf_counter() - started)
+            if conn is not None:
+                conn.close()
+            self.latency[prefix].observe(time.perf_counter() - started)
 
 
 class _ClientGone(Exception):
