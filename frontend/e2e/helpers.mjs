@@ -2,7 +2,7 @@
  * Browser helpers for the journeys: Debian's Chromium driven by playwright-core (no browser download), one
  * fresh context per role, screenshots into frontend/e2e-screenshots/ (git-ignored).
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
@@ -35,8 +35,8 @@ export function field(scope, name) {
 }
 
 /** A new context (own cookies) signed in as `username` through the sign-in page. */
-export async function signIn(browser, username, { viewport = DESKTOP, locale = 'zh-CN' } = {}) {
-  const context = await browser.newContext({ viewport, locale, baseURL: BASE_URL })
+export async function signIn(browser, username, { viewport = DESKTOP, locale = 'zh-CN', timezoneId } = {}) {
+  const context = await browser.newContext({ viewport, locale, baseURL: BASE_URL, ...(timezoneId ? { timezoneId } : {}) })
   const page = await context.newPage()
   page.setDefaultTimeout(20_000)
   const errors = []
@@ -78,3 +78,65 @@ export async function lastMessage(page) {
   await m.waitFor({ timeout: 15_000 })
   return (await m.textContent())?.trim() ?? ''
 }
+
+/** Click `trigger` and wait for the file it downloads: its suggested name and bytes. */
+export async function downloadOf(page, trigger) {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 20_000 }), trigger()])
+  const failure = await download.failure()
+  if (failure) throw new Error(`download failed: ${failure}`)
+  return { name: download.suggestedFilename(), bytes: readFileSync(await download.path()) }
+}
+
+/** An XLSX (or DOCX) file is a ZIP archive: it starts with "PK". */
+export function isZip(bytes) {
+  return bytes.length > 100 && bytes[0] === 0x50 && bytes[1] === 0x4b
+}
+
+const tokens = new Map()
+/** An access token for `username` (password grant), cached per user for the run. */
+export async function tokenFor(username) {
+  if (tokens.has(username)) return tokens.get(username)
+  const res = await fetch(`${BASE_URL}/api/auth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', username, password: PASSWORD }),
+  })
+  if (!res.ok) throw new Error(`token for ${username}: ${res.status} ${await res.text()}`)
+  const token = (await res.json()).access_token
+  tokens.set(username, token)
+  return token
+}
+
+/** Call the API as `username` (what the journeys check the UI against, and how they set up what is not the point). */
+export async function api(username, method, path, body) {
+  const res = await fetch(`${BASE_URL}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${await tokenFor(username)}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`${method} ${path} as ${username}: ${res.status} ${text.slice(0, 400)}`)
+  return text ? JSON.parse(text) : null
+}
+
+/** Pick `text` in the Element Plus select marked `data-test` (typing it first when the select is filterable). */
+export async function choose(page, testId, text, { type = false } = {}) {
+  const select = page.locator(`[data-test="${testId}"]`).first()
+  await select.click()
+  if (type) {
+    const inner = select.locator('input')
+    await ((await inner.count()) > 0 ? inner.first() : select).fill(String(text))
+  }
+  const option = page.locator('.el-select-dropdown:visible .el-select-dropdown__item').filter({ hasText: text }).first()
+  await option.waitFor()
+  await option.click()
+}
+
+/** Answer an Element Plus prompt (ElMessageBox.prompt) with `text` and confirm it. */
+export async function answerPrompt(page, text) {
+  const box = page.locator('.el-message-box:visible')
+  await box.waitFor()
+  await box.locator('input, textarea').first().fill(text)
+  await box.locator('.el-message-box__btns .el-button--primary').click()
+}
+

@@ -67,6 +67,7 @@ declare module 'vue' {
     ExportButton: typeof import('./components/ExportButton.vue')['default']
     LedgerPanel: typeof import('./components/LedgerPanel.vue')['default']
     OrgSelect: typeof import('./components/OrgSelect.vue')['default']
+    PlanDiffView: typeof import('./components/plans/PlanDiffView.vue')['default']
     ProgressRing: typeof import('./components/ProgressRing.vue')['default']
     RecordFieldsForm: typeof import('./components/RecordFieldsForm.vue')['default']
     RoadmapGantt: typeof import('./components/plans/RoadmapGantt.vue')['default']

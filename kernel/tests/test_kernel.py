@@ -91,6 +91,8 @@ def test_scope_where_filters_rows_and_denies_what_a_table_cannot_express(tmp_pat
                 Thing(name="a1", university_id=10, department_id=11, owner_id=1),
                 Thing(name="a2", university_id=10, department_id=12, owner_id=2),
                 Thing(name="b1", university_id=20, department_id=21, owner_id=3),
+                # another university's row naming account 1 (its admin wrote the account id) is not account 1's
+                Thing(name="b2", university_id=20, department_id=21, owner_id=1),
             ]
         )
         s.commit()
@@ -99,7 +101,7 @@ def test_scope_where_filters_rows_and_denies_what_a_table_cannot_express(tmp_pat
             return set(s.scalars(select(Thing.name).where(scope.where(**cols))))
 
         cols = {"university": Thing.university_id, "department": Thing.department_id, "owner": Thing.owner_id}
-        assert names(scope_for(_principal("province_admin")), **cols) == {"a1", "a2", "b1"}
+        assert names(scope_for(_principal("province_admin")), **cols) == {"a1", "a2", "b1", "b2"}
         assert names(scope_for(_principal("university_admin", university_id=10)), **cols) == {"a1", "a2"}
         assert names(scope_for(_principal("department_manager", university_id=10, department_id=12)), **cols) == {"a2"}
         assert names(scope_for(_principal("staff", sub=1, university_id=10, department_id=11)), **cols) == {"a1"}
@@ -320,3 +322,53 @@ def test_an_exhausted_database_pool_answers_503_with_retry_after() -> None:
     r = TestClient(app).get("/busy")
     assert r.status_code == 503 and r.headers["retry-after"] == "2"
     assert r.headers["content-type"].startswith("application/problem+json") and "QueuePool" not in r.text
+
+
+# -- routes that commit in the endpoint's thread ------------------------------------------------------------------
+def test_a_service_route_commits_in_the_endpoints_thread_and_a_failing_commit_is_the_requests_error(
+    tmp_path: Path,
+) -> None:
+    from contextvars import ContextVar
+
+    from sqlalchemy import event
+
+    from sanquan_kernel.routing import ServiceRouter, check_transactional
+
+    app, wrapped = _app(tmp_path)
+    router = ServiceRouter()
+    seen: dict[str, str | None] = {}
+    # Set inside the endpoint's call: visible where the endpoint's thread commits, not in a later thread.
+    inside: ContextVar[str | None] = ContextVar("inside", default=None)
+
+    @router.post("/fast/{name}", status_code=201)
+    def fast(name: str, session: SessionDep) -> dict[str, str]:
+        inside.set(name)
+        event.listen(session, "after_commit", lambda _: seen.setdefault("commit", inside.get()), once=True)
+        session.add(Thing(name=name))
+        return {"name": name}
+
+    check_transactional([router])
+    app.include_router(router)
+    with TestClient(wrapped, raise_server_exceptions=False) as c:
+        assert c.post("/fast/one").status_code == 201
+        assert seen["commit"] == "one", "committed in the endpoint's own call"
+        # The unique name is checked at commit (no flush in the endpoint): the request fails and stores nothing.
+        r = c.post("/fast/one")
+        assert r.status_code >= 400 and r.headers["content-type"].startswith("application/problem+json"), r.text
+    with Session(app.state.kernel.engine) as s:
+        assert list(s.scalars(select(Thing.name))) == ["one"]
+
+
+def test_a_service_refuses_a_router_whose_routes_would_commit_late() -> None:
+    from fastapi import APIRouter
+
+    from sanquan_kernel.routing import check_transactional
+
+    plain = APIRouter()
+
+    @plain.get("/x")
+    def x() -> None:
+        return None
+
+    with pytest.raises(TypeError, match="ServiceRouter"):
+        check_transactional([plain])

@@ -39,6 +39,7 @@ export type Checks = [
   Expect<Assignable<S['UniversityDashboard'], Omit<P.UniversityDashboard, 'by_category' | 'work_study'>>>,
   Expect<Assignable<S['LetterOut'], P.Letter>>,
   Expect<Assignable<S['ChangeRequestOut'], P.ChangeRequest>>,
+  Expect<Assignable<S['ChangeRequestItem'], P.ChangeRequestItem>>,
   Expect<Assignable<Omit<S['CampaignOut'], 'categories'> & { categories: Required<S0['CategoryIn']>[] }, E.Campaign>>,
   Expect<Assignable<S['NominationOut'], E.Nomination>>,
   Expect<Assignable<Omit<S['RubricOut'], 'criteria'> & { criteria: Required<S0['CriterionOut']>[] }, E.Rubric>>,

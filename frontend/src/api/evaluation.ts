@@ -76,6 +76,7 @@ export const evaluationApi = {
     http.post<Campaign>(`${B}/campaigns/${campaignId}/publish`, { publicity_starts_on, publicity_ends_on }),
   finalize: (campaignId: number) => http.post<Campaign>(`${B}/campaigns/${campaignId}/finalize`),
   results: (campaignId: number) => http.get<Results>(`${B}/campaigns/${campaignId}/results`),
+  exportResults: (campaignId: number) => download(`${B}/campaigns/${campaignId}/results/export`, undefined, `results-${campaignId}.csv`),
 
   objections: (campaignId: number) => http.get<Page<Objection>>(`${B}/campaigns/${campaignId}/objections`, { limit: 500 }),
   lodgeObjection: (campaignId: number, nomination_id: number, text: string) =>

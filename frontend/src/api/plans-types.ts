@@ -147,7 +147,8 @@ export interface ItemRef {
 export interface PlanDiff {
   plan_id: number
   from_seq: number | null
-  to_seq: number
+  /** null: the plan as it is now against its latest submission (`current=true`) */
+  to_seq: number | null
   plan_changes: FieldChange[]
   tasks_added: ItemRef[]
   tasks_removed: ItemRef[]
@@ -314,3 +315,19 @@ export interface ChangeRequest {
   decision_comment: string | null
   version: number
 }
+
+/** A row of the cross-plan change request list (`GET /api/plans/change-requests`). */
+export interface ChangeRequestItem extends ChangeRequest {
+  university_name: string
+  year: number
+  /** the task it changes, or for add_task the new task's title */
+  task_title: string | null
+  milestone_title: string | null
+}
+
+export interface ChangeRequestQuery {
+  status?: ChangeStatus
+  university_id?: number
+  year?: number
+}
+

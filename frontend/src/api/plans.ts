@@ -4,6 +4,8 @@ import type {
   Category,
   ChangeRequest,
   ChangeRequestCreate,
+  ChangeRequestItem,
+  ChangeRequestQuery,
   ChangeStatus,
   FundingLine,
   Letter,
@@ -42,9 +44,14 @@ export const plansApi = {
     http.post<Plan>(`${B}/plans/${id}/return`, { comment, task_comments }, { ifMatch: version }),
   submissions: (id: number) => http.get<Page<Submission>>(`${B}/plans/${id}/submissions`, { limit: 100 }),
   diff: (id: number, seq?: number) => http.get<PlanDiff>(`${B}/plans/${id}/diff`, { seq }),
+  /** the plan as it is now against its latest submission (a returned plan being revised) */
+  diffSinceSubmission: (id: number) => http.get<PlanDiff>(`${B}/plans/${id}/diff`, { current: true }),
   comments: (id: number) => http.get<Page<PlanComment>>(`${B}/plans/${id}/comments`, { limit: 500 }),
   changeRequests: (planId: number, status?: ChangeStatus) =>
     http.get<Page<ChangeRequest>>(`${B}/plans/${planId}/change-requests`, { status, limit: 200 }),
+  allChangeRequests: (q: ChangeRequestQuery & { limit?: number; offset?: number } = {}) =>
+    http.get<Page<ChangeRequestItem>>(`${B}/change-requests`, { ...q }),
+  exportChangeRequests: (q: ChangeRequestQuery = {}) => download(`${B}/change-requests/export`, { ...q }, 'change-requests.xlsx'),
   createChangeRequest: (planId: number, body: ChangeRequestCreate) => http.post<ChangeRequest>(`${B}/plans/${planId}/change-requests`, body),
   approveChangeRequest: (id: number, version: number, comment = '') =>
     http.post<ChangeRequest>(`${B}/change-requests/${id}/approve`, { comment }, { ifMatch: version }),

@@ -41,6 +41,8 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'plans/mine', name: 'plan-editor', component: () => import('@/views/plans/PlanEditorView.vue'), meta: { title: 'menu.myPlan', roles: U, perm: 'plans:plan:edit' } },
   { path: 'plans/review', name: 'plan-review-list', component: () => import('@/views/plans/PlanReviewListView.vue'), meta: { title: 'menu.planReview', roles: A, perm: 'plans:plan:review' } },
   { path: 'plans/review/:id', name: 'plan-review', component: () => import('@/views/plans/PlanReviewView.vue'), meta: { title: 'menu.planReview', roles: A, perm: 'plans:plan:review' } },
+  { path: 'plans/change-requests', name: 'plan-change-requests', component: () => import('@/views/plans/ChangeRequestsView.vue'), meta: { title: 'menu.changeRequests', roles: PU, perm: ['plans:change:review', 'plans:plan:edit'] } },
+  { path: 'plans/letters', name: 'plan-my-letters', component: () => import('@/views/plans/MyLettersView.vue'), meta: { title: 'menu.myLetters', roles: ['staff'], perm: 'plans:letter:sign' } },
   { path: 'plans/progress', name: 'plan-progress', component: () => import('@/views/plans/ProgressView.vue'), meta: { title: 'menu.progress', roles: PUD, perm: 'plans:plan:view' } },
 
   { path: 'evaluation/campaigns', name: 'campaigns', component: () => import('@/views/evaluation/CampaignsView.vue'), meta: { title: 'menu.campaigns', roles: PU, perm: ['evaluation:campaign:manage', 'evaluation:nomination:manage'] } },

@@ -7,8 +7,8 @@ const keysFor = (role: Role, features: Record<string, boolean> = {}) =>
   buildMenu(role, (p) => [p].flat().some((c) => hasPermission(ROLE_PERMISSIONS[role], c)), features).flatMap((g) => (g.children ?? []).map((c) => c.key))
 
 describe('menu follows role and permissions', () => {
-  it('gives staff only their own ledger (and the public pilots list)', () => {
-    expect(keysFor('staff')).toEqual(['my-ledger', 'pilots'])
+  it('gives staff only their own ledger, their letters (and the public pilots list)', () => {
+    expect(keysFor('staff')).toEqual(['my-ledger', 'plan-my-letters', 'pilots'])
   })
 
   it('gives experts their reviews and nothing administrative', () => {
@@ -17,7 +17,7 @@ describe('menu follows role and permissions', () => {
 
   it('gives the province the dashboard, plan review and the training rule, not the import', () => {
     const k = keysFor('province_admin')
-    expect(k).toEqual(expect.arrayContaining(['dashboard', 'plan-review-list', 'training-rule', 'universities', 'clients', 'audit', 'campaigns']))
+    expect(k).toEqual(expect.arrayContaining(['dashboard', 'plan-review-list', 'plan-change-requests', 'training-rule', 'universities', 'clients', 'audit', 'campaigns']))
     expect(k).not.toContain('training-import')
     expect(k).not.toContain('plan-editor')
   })
@@ -27,6 +27,13 @@ describe('menu follows role and permissions', () => {
     expect(k).toEqual(expect.arrayContaining(['training-import', 'plan-editor', 'departments', 'training-approvals', 'assessment']))
     expect(k).not.toContain('training-rule')
     expect(k).not.toContain('universities')
+  })
+
+  it('keeps the change request queue and letters off a department manager', () => {
+    const k = keysFor('department_manager')
+    expect(k).not.toContain('plan-change-requests')
+    expect(k).not.toContain('plan-my-letters')
+    expect(k).toContain('plan-progress')
   })
 
   it('hides an area whose backend is absent', () => {

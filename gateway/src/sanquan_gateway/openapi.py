@@ -42,11 +42,19 @@ def merge(base: dict[str, Any], docs: dict[str, dict[str, Any]]) -> dict[str, An
     schemas: dict[str, Any] = merged.setdefault("components", {}).setdefault("schemas", {})
     for service, doc in docs.items():
         theirs: dict[str, Any] = doc.get("components", {}).get("schemas", {})
-        renames = {
-            name: f"{service}__{name}"
-            for name, schema in theirs.items()
-            if name in schemas and json.dumps(schemas[name], sort_keys=True) != json.dumps(schema, sort_keys=True)
-        }
+        # A schema is renamed when it differs from ours of the same name once its own references are renamed:
+        # ``Page_SelfReportOut_`` reads the same in two documents but wraps two different ``SelfReportOut``.
+        renames: dict[str, str] = {}
+        changed = True
+        while changed:
+            changed = False
+            for name, schema in theirs.items():
+                if name in renames or name not in schemas:
+                    continue
+                ours = json.dumps(schemas[name], sort_keys=True)
+                if ours != json.dumps(_rename_refs(schema, renames), sort_keys=True):
+                    renames[name] = f"{service}__{name}"
+                    changed = True
         for name, schema in theirs.items():
             schemas[renames.get(name, name)] = _rename_refs(schema, renames)
         for path, item in doc.get("paths", {}).items():

@@ -24,6 +24,7 @@ from sanquan_kernel.metrics import count_audited_changes, metrics_endpoint, trac
 from sanquan_kernel.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from sanquan_kernel.orgdir import Org, OrgDirectory
 from sanquan_kernel.revocation import RevocationList
+from sanquan_kernel.routing import check_transactional
 from sanquan_kernel.service_client import ServiceClient
 from sanquan_kernel.settings import ServiceSettings
 
@@ -171,6 +172,8 @@ def create_service_app(
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     app.include_router(health_router())
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    routers = list(routers)
+    check_transactional(routers)
     for router in routers:
         app.include_router(router, prefix=api_prefix)
     return app

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
 import httpx
@@ -112,7 +112,7 @@ class Authenticator:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def _current_principal(
+async def _current_principal(
     request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if creds is None or creds.scheme.lower() != "bearer":
@@ -126,18 +126,18 @@ def _current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(_current_principal)]
 
 
-def _current_scope(principal: CurrentPrincipal) -> Scope:
+async def _current_scope(principal: CurrentPrincipal) -> Scope:
     return scope_for(principal)
 
 
 CurrentScope = Annotated[Scope, Depends(_current_scope)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency: the caller's role must be one of ``roles`` (403 otherwise)."""
     allowed = frozenset(roles)
 
-    def _check(principal: CurrentPrincipal) -> Principal:
+    async def _check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
             raise Forbidden("Your role may not do this")
         return principal
@@ -147,10 +147,10 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
 
 def require_scope(
     scope: str, *, for_roles: frozenset[Role] = frozenset({Role.INTEGRATION, Role.SERVICE})
-) -> Callable[[Principal], Principal]:
+) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency: clients (integration, service) must hold ``scope``; people are judged by role instead."""
 
-    def _check(principal: CurrentPrincipal) -> Principal:
+    async def _check(principal: CurrentPrincipal) -> Principal:
         if principal.role in for_roles and scope not in principal.scopes:
             raise Forbidden(f"The client lacks the scope {scope}")
         return principal

@@ -15,6 +15,7 @@ import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -79,6 +80,13 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             # transaction upgrades; reads (the read session factory) begin deferred and run concurrently in WAL.
             conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("sqlite_read_only") else "BEGIN IMMEDIATE")
 
+        @event.listens_for(engine, "before_cursor_execute")
+        def _no_nul_in_text(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+            # PostgreSQL refuses text with a NUL character (DataError, answered 422); refuse it here too, so that
+            # both databases store the same things.
+            if _holds_nul(parameters):
+                raise DataError(statement, parameters, ValueError("text must not contain NUL characters"))
+
         return engine
     if u.drivername in ("postgresql", "postgres"):
         u = u.set(drivername="postgresql+psycopg")
@@ -91,6 +99,18 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         pool_timeout=10,
         pool_recycle=1800,
     )
+
+
+def _holds_nul(params: Any) -> bool:
+    """Whether statement parameters (a value, a row of them as a tuple or dict, or a list of rows) hold text with
+    a NUL character."""
+    if isinstance(params, str):
+        return "\x00" in params
+    if isinstance(params, dict):
+        return any(_holds_nul(v) for v in params.values())
+    if isinstance(params, list | tuple):
+        return any(_holds_nul(v) for v in params)
+    return False
 
 
 def is_sqlite(engine_or_session: Engine | Session) -> bool:
@@ -149,6 +169,11 @@ async def _request_session(request: Request) -> AsyncIterator[Session]:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(_end, session, False, limiter=_end_limiter())
         raise
+    if not session.in_transaction():
+        # Already committed in the endpoint's thread (sanquan_kernel.routing): no connection is held, nothing to
+        # wait for, so no thread is needed to end it.
+        session.close()
+        return
     with anyio.CancelScope(shield=True):
         await anyio.to_thread.run_sync(_end, session, True, limiter=_end_limiter())
 

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -146,7 +146,60 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+#: What every error answer looks like, for the OpenAPI documents.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def document_problems(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the handlers answer: every documented error response (FastAPI's 422
+    and any 4xx/5xx a route declares as JSON) is ``application/problem+json`` with the Problem schema."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        doc = generate()  # FastAPI caches the document; rewriting it again is a no-op
+        problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for item in doc.get("paths", {}).values():
+            for operation in item.values():
+                if not isinstance(operation, dict):
+                    continue
+                for status, response in operation.get("responses", {}).items():
+                    if status[:1] in ("4", "5") and "application/json" in response.get("content", {}):
+                        response["content"] = dict(problem)
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = PROBLEM_SCHEMA
+        for unused in ("HTTPValidationError", "ValidationError"):
+            if unused in schemas and f"/{unused}" not in str(doc.get("paths")):
+                del schemas[unused]
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    document_problems(app)
+
     @app.exception_handler(ProblemError)
     async def _problem(_: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(exc.status, exc.detail, headers=exc.headers, type_=exc.type_, **exc.extra)
@@ -170,6 +223,29 @@ def install_problem_handlers(app: FastAPI) -> None:
         # Overload: every database connection is busy. Say so, and when to come back; nothing was changed.
         log.warning("database pool exhausted on %s %s", request.method, request.url.path)
         return problem_response(503, "The service is overloaded; try again shortly", headers={"Retry-After": "2"})
+
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the request carried (a number out of the column's range, a NUL in text):
+        # the input is at fault, and nothing was stored (the transaction is rolled back).
+        log.warning("value refused by the database on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem_response(422, "A value in the request is out of range for its field")
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A constraint the request's values broke and the code did not check first (a null for a required field,
+        # a duplicate): the caller's fault, answered as such; nothing was stored. Logged to be checked in code.
+        log.warning("constraint refused a write on %s %s: %s", request.method, request.url.path, exc.orig)
+        state, text = getattr(exc.orig, "sqlstate", None), str(exc.orig)
+        if state in ("23502", "23514") or "NOT NULL constraint" in text or "CHECK constraint" in text:
+            return problem_response(422, "A value in the request is missing or not allowed for its field")
+        return problem_response(409, "The request conflicts with data already stored")
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        # SQLite's driver refuses integers past 64 bits, and date arithmetic past year 9999 overflows.
+        log.warning("value overflow on %s %s: %s", request.method, request.url.path, exc)
+        return problem_response(422, "A value in the request is out of range for its field")
 
     @app.exception_handler(DBAPIError)
     async def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:

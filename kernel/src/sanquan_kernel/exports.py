@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -25,10 +26,29 @@ class ExportFormat(enum.StrEnum):
     CSV = "csv"
 
 
+#: Control characters that XML (so XLSX) cannot hold; tab, newline and carriage return are allowed.
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xml_safe(value: Any) -> Any:
+    """Strings (also inside dicts and lists) without the control characters that XML documents (XLSX, DOCX)
+    cannot hold; anything else as it is."""
+    if isinstance(value, str):
+        return _NOT_IN_XML.sub("", value)
+    if isinstance(value, dict):
+        return {k: xml_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [xml_safe(v) for v in value]
+    return value
+
+
 def neutralise_formula(value: Any) -> Any:
-    """Text that a spreadsheet would evaluate gets a leading apostrophe; anything else is returned as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """Text that a spreadsheet would evaluate gets a leading apostrophe, and loses the control characters a
+    worksheet cannot hold; anything else is returned as it is."""
+    if isinstance(value, str):
+        value = _NOT_IN_XML.sub("", value)  # openpyxl refuses them (the export would fail)
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
     return value
 
 

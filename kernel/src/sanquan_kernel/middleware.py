@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -55,7 +56,10 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, _send)
+            if _url_is_utf8(scope):
+                await self.app(scope, receive, _send)
+            else:
+                await _send_problem(_send, 400, "The URL is not UTF-8 text once percent-decoded")
         finally:
             elapsed = time.perf_counter() - start
             route = scope.get("route")
@@ -83,6 +87,20 @@ class RequestContextMiddleware:
                     },
                 )
             request_id_var.reset(token)
+
+
+def _url_is_utf8(scope: Scope) -> bool:
+    """Percent-escapes in the path and query must decode to UTF-8: the framework would otherwise replace the bad
+    bytes with U+FFFD and store what nobody sent (an employee number of two replacement characters)."""
+    raw_path: bytes = scope.get("raw_path") or b""
+    query: bytes = scope.get("query_string") or b""
+    for part in (raw_path, query):
+        if b"%" in part:
+            try:
+                unquote_to_bytes(part).decode("utf-8")
+            except UnicodeDecodeError:
+                return False
+    return True
 
 
 class BodySizeLimitMiddleware:
@@ -135,13 +153,18 @@ class _TooLarge(BaseException):
 
 
 async def _send_413(send: Send, limit: int) -> None:
+    await _send_problem(send, 413, f"The request body is larger than {limit} bytes", close=True)
+
+
+async def _send_problem(send: Send, status: int, detail: str, *, close: bool = False) -> None:
     import json
 
-    body = json.dumps(problem_body(413, f"The request body is larger than {limit} bytes")).encode()
+    body = json.dumps(problem_body(status, detail)).encode()
     headers: list[Any] = [
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
     ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -26,7 +26,7 @@ class PageParams:
     offset: int
 
 
-def _page_params(
+async def _page_params(
     limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)

@@ -127,7 +127,7 @@ class Scope:
         """A ``where`` clause for a table with these columns; a column the table lacks is passed as None.
 
         - ALL: everything. UNIVERSITY: ``university == u``. DEPARTMENT: ``department == d`` (and the university).
-        - SELF: ``owner == user_id`` (the account id stored on the row). ASSIGNED: the ``assigned`` expression the
+        - SELF: ``owner == user_id`` (the account id stored on the row), and the university where the table has one. ASSIGNED: the ``assigned`` expression the
           caller built for the expert (e.g. an EXISTS on assignments). A level the table cannot express is denied.
         """
         k = self.kind
@@ -141,7 +141,10 @@ class Scope:
                 cond = cond & (university == self.university_id)
             return cond
         if k is ScopeKind.SELF and owner is not None:
-            return owner == self.user_id
+            # the account id stored on a row is data another university's admin could have written: a staff
+            # member's own rows are also in their own university (A1)
+            mine = owner == self.user_id
+            return mine & (university == self.university_id) if university is not None else mine
         if k is ScopeKind.ASSIGNED and assigned is not None:
             return assigned
         return false()

@@ -27,7 +27,7 @@ Person = Annotated[
 ]
 
 
-def _orgdir(request: Request) -> OrgDirectory:
+async def _orgdir(request: Request) -> OrgDirectory:
     orgdir: OrgDirectory = request.app.state.kernel.orgdir
     return orgdir
 

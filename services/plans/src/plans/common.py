@@ -73,7 +73,7 @@ _editor_roles = require_roles(Role.UNIVERSITY_ADMIN, Role.INTEGRATION)
 _editor_scope = require_scope("plans:write")
 
 
-def _editor(principal: Principal = Depends(_editor_roles), _: Principal = Depends(_editor_scope)) -> Principal:
+async def _editor(principal: Principal = Depends(_editor_roles), _: Principal = Depends(_editor_scope)) -> Principal:
     return principal
 
 
@@ -84,7 +84,9 @@ ProvinceOnly = Depends(require_roles(Role.PROVINCE_ADMIN))
 _reporter_roles = require_roles(Role.DEPARTMENT_MANAGER, Role.UNIVERSITY_ADMIN, Role.INTEGRATION)
 
 
-def _reporter(principal: Principal = Depends(_reporter_roles), _: Principal = Depends(_editor_scope)) -> Principal:
+async def _reporter(
+    principal: Principal = Depends(_reporter_roles), _: Principal = Depends(_editor_scope)
+) -> Principal:
     return principal
 
 
@@ -96,7 +98,7 @@ _reader_roles = require_roles(
 _reader_scope = require_scope("plans:read")
 
 
-def _reader(principal: Principal = Depends(_reader_roles), _: Principal = Depends(_reader_scope)) -> Principal:
+async def _reader(principal: Principal = Depends(_reader_roles), _: Principal = Depends(_reader_scope)) -> Principal:
     return principal
 
 
@@ -106,7 +108,9 @@ PlanReader = Depends(_reader)
 _review_roles = require_roles(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.INTEGRATION)
 
 
-def _review_reader(principal: Principal = Depends(_review_roles), _: Principal = Depends(_reader_scope)) -> Principal:
+async def _review_reader(
+    principal: Principal = Depends(_review_roles), _: Principal = Depends(_reader_scope)
+) -> Principal:
     return principal
 
 
@@ -134,7 +138,7 @@ def own_university(principal: Principal) -> int:
     return principal.university_id
 
 
-def orgdir_of(request: Request) -> OrgDirectory:
+async def orgdir_of(request: Request) -> OrgDirectory:
     directory: OrgDirectory = request.app.state.kernel.orgdir
     return directory
 

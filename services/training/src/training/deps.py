@@ -6,7 +6,7 @@ reading, ``training:write`` for writing). Scope (what is visible) always comes f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated
 
@@ -36,7 +36,7 @@ def today() -> date:
     return datetime.now(UTC).astimezone(CHINA_TZ).date()
 
 
-def _orgdir(request: Request) -> OrgDirectory:
+async def _orgdir(request: Request) -> OrgDirectory:
     orgdir: OrgDirectory = request.app.state.kernel.orgdir
     return orgdir
 
@@ -44,12 +44,13 @@ def _orgdir(request: Request) -> OrgDirectory:
 OrgDirDep = Annotated[OrgDirectory, Depends(_orgdir)]
 
 
-def allow(roles: frozenset[Role], client_scope: str) -> Callable[[Principal], Principal]:
-    """A dependency: the caller's role is one of ``roles`` and a client holds ``client_scope`` (403 otherwise)."""
+def allow(roles: frozenset[Role], client_scope: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency: the caller's role is one of ``roles`` and a client holds ``client_scope`` (403 otherwise).
+    Asynchronous: it does no I/O, so it runs on the event loop instead of costing a worker thread."""
     scope_check = require_scope(client_scope)
 
-    def _check(principal: CurrentPrincipal) -> Principal:
-        scope_check(principal)
+    async def _check(principal: CurrentPrincipal) -> Principal:
+        await scope_check(principal)
         if principal.role not in roles:
             raise Forbidden("Your role may not do this")
         return principal

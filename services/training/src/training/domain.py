@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 
@@ -80,6 +81,8 @@ class Source(enum.StrEnum):
 
 
 # T1: 90 study hours or 12 days, unless the province set another rule for the year.
+#: The earliest day a record may be dated (the ledgers' years run from 1900, as the year filters do).
+EARLIEST_TAKEN_ON = date(1900, 1, 1)
 DEFAULT_MIN_HOURS = Decimal("90")
 DEFAULT_MIN_DAYS = Decimal("12")
 

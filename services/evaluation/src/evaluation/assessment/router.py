@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from evaluation.assessment import repository as repo
 from evaluation.assessment import service
@@ -22,8 +22,9 @@ from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound
 from sanquan_kernel.etag import check_if_match, set_etag
 from sanquan_kernel.pagination import Page, PageDep, paginate
+from sanquan_kernel.routing import ServiceRouter
 
-router = APIRouter(prefix="/assessment", tags=["assessment"])
+router = ServiceRouter(prefix="/assessment", tags=["assessment"])
 
 
 @router.get("/metrics", response_model=list[MetricOut])

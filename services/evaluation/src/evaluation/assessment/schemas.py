@@ -13,7 +13,7 @@ Source = Literal["plans", "training", "evaluation", "self_reported"]
 class IndicatorIn(BaseModel):
     code: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     name: str = Field(min_length=1, max_length=200)
-    metric: str = Field(description="what is measured; see GET /assessment/metrics")
+    metric: str = Field(max_length=60, description="what is measured; see GET /assessment/metrics")
     target: float = Field(ge=0)
     weight: float = Field(gt=0)
 

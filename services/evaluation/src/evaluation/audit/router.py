@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
@@ -13,8 +12,9 @@ from evaluation.common import ProvinceAdmin
 from evaluation.models import AuditEntry
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.pagination import Page, PageDep, paginate
+from sanquan_kernel.routing import ServiceRouter
 
-router = APIRouter(tags=["audit"])
+router = ServiceRouter(tags=["audit"])
 
 
 class AuditOut(BaseModel):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from evaluation.campaigns import repository as repo
 from evaluation.campaigns import service
@@ -23,8 +23,9 @@ from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.etag import check_if_match, set_etag
 from sanquan_kernel.pagination import Page, PageDep, paginate
+from sanquan_kernel.routing import ServiceRouter
 
-router = APIRouter(tags=["campaigns"])
+router = ServiceRouter(tags=["campaigns"])
 
 
 def _campaign(campaign_id: int, session: SessionDep, scope: CurrentScope, _: Person) -> Campaign:

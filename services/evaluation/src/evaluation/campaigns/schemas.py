@@ -50,7 +50,7 @@ class CampaignSettings(BaseModel):
     """Fields the province may change until expert review starts."""
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = None
+    description: str | None = Field(default=None, max_length=20_000)
     quota_per_university: int | None = Field(default=None, ge=1)
     awards_count: int | None = Field(default=None, ge=0)
     aggregation: Aggregation | None = None
@@ -63,7 +63,7 @@ class CampaignSettings(BaseModel):
 
 
 class CampaignIn(CampaignSettings):
-    type: str
+    type: str = Field(max_length=40)
     year: int = Field(ge=2000, le=2100)
     title: str = Field(min_length=1, max_length=200)
     quota_per_university: int = Field(ge=1)
@@ -105,7 +105,7 @@ class AdvanceIn(BaseModel):
 
 class Level(BaseModel):
     score: float = Field(ge=0)
-    description: str = Field(min_length=1)
+    description: str = Field(min_length=1, max_length=2_000)
 
 
 class CriterionIn(BaseModel):

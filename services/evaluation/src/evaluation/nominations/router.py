@@ -4,7 +4,7 @@ import csv
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 
 from evaluation.campaigns.router import CampaignDep
 from evaluation.campaigns.service import load as load_campaign
@@ -17,8 +17,9 @@ from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.etag import check_if_match, set_etag
 from sanquan_kernel.pagination import Page, PageDep, paginate
+from sanquan_kernel.routing import ServiceRouter
 
-router = APIRouter(tags=["nominations"])
+router = ServiceRouter(tags=["nominations"])
 
 
 def _nomination(nomination_id: int, session: SessionDep, scope: CurrentScope, _: Person) -> Nomination:

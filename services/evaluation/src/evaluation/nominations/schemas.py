@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+#: The longest deeds text or materials list (characters): some pages of prose, never a whole file pasted in.
+TEXT_MAX = 50_000
 NominationStatus = Literal["proposed", "preselected", "submitted", "withdrawn"]
 
 
@@ -19,20 +21,20 @@ class FileMeta(BaseModel):
 
 class NominationIn(BaseModel):
     title: str = Field(min_length=1, max_length=300)
-    text: str = ""
-    materials_text: str = ""
+    text: str = Field(default="", max_length=TEXT_MAX)
+    materials_text: str = Field(default="", max_length=TEXT_MAX)
     files: list[FileMeta] = Field(default_factory=list, max_length=50)
     department_id: int | None = None
     staff_id: int | None = None
-    category: str | None = None
+    category: str | None = Field(default=None, max_length=40)
 
 
 class NominationUpdate(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=300)
-    text: str | None = None
-    materials_text: str | None = None
+    text: str | None = Field(default=None, max_length=TEXT_MAX)
+    materials_text: str | None = Field(default=None, max_length=TEXT_MAX)
     files: list[FileMeta] | None = Field(default=None, max_length=50)
-    category: str | None = None
+    category: str | None = Field(default=None, max_length=40)
 
 
 class NominationOut(BaseModel):

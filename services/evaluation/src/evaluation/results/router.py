@@ -3,7 +3,7 @@ from __future__ import annotations
 import csv
 import io
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from evaluation.campaigns import service as campaigns
 from evaluation.campaigns.router import CampaignDep
@@ -26,8 +26,9 @@ from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import Conflict, NotFound
 from sanquan_kernel.etag import check_if_match, set_etag
 from sanquan_kernel.pagination import Page, PageDep, paginate
+from sanquan_kernel.routing import ServiceRouter
 
-router = APIRouter(tags=["results"])
+router = ServiceRouter(tags=["results"])
 
 
 @router.get("/campaigns/{campaign_id}/ranking", response_model=RankingOut)

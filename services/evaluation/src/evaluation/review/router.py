@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from evaluation.campaigns.router import CampaignDep
 from evaluation.campaigns.service import load as load_campaign
@@ -24,8 +24,9 @@ from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound
 from sanquan_kernel.pagination import Page, PageDep, paginate
+from sanquan_kernel.routing import ServiceRouter
 
-router = APIRouter(tags=["review"])
+router = ServiceRouter(tags=["review"])
 
 
 @router.get("/campaigns/{campaign_id}/experts", response_model=PanelOut)

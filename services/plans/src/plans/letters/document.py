@@ -13,6 +13,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from sanquan_kernel.exports import xml_safe
+
 CATEGORY_ZH = {
     "service": "服务育人",
     "management": "管理育人",
@@ -46,6 +48,9 @@ def render_letter(
     signature: tuple[str, str] | None,
 ) -> bytes:
     """``holder`` names the department or person; ``signature`` is (who, when) when this version is signed."""
+    # Text typed by users may hold control characters that a DOCX (XML) cannot: they are left out.
+    university_name, plan_title, holder = xml_safe(university_name), xml_safe(plan_title), xml_safe(holder)
+    content, department_names = xml_safe(content), xml_safe(department_names)
     doc = Document()
     _font(doc)
     title = doc.add_heading(f"{university_name}后勤“三全育人”综合改革任务责任书", level=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from plans.common import Orgs, PlanEditor
 from plans.letters import repository as repo
@@ -19,8 +19,9 @@ from sanquan_kernel.errors import NotFound
 from sanquan_kernel.etag import set_etag
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.pagination import Page, PageDep, paginate
+from sanquan_kernel.routing import ServiceRouter
 
-router = APIRouter(tags=["responsibility letters"])
+router = ServiceRouter(tags=["responsibility letters"])
 #: Letters are read by scope (a staff member sees the letters naming them); campus systems need plans:read.
 LetterReader = Depends(require_scope("plans:read"))
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from plans.common import plan_visible
 from plans.plan.models import ChangeRequest, Plan, PlanSubmission, ReviewComment
+from plans.tasks.models import Milestone, Task
 from sanquan_kernel.principal import Scope
 
 
@@ -76,6 +79,40 @@ def change_requests_stmt(scope: Scope, plan_id: int, status: str | None) -> Sele
     if status is not None:
         stmt = stmt.where(ChangeRequest.status == status)
     return stmt.order_by(ChangeRequest.id.desc())
+
+
+def all_change_requests_stmt(
+    scope: Scope, *, status: str | None, university_id: int | None, year: int | None
+) -> Select[tuple[ChangeRequest]]:
+    """Change requests across plans (the province's queue; a university's own), newest first."""
+    stmt = select(ChangeRequest).where(plan_visible(scope, ChangeRequest.university_id))
+    if status is not None:
+        stmt = stmt.where(ChangeRequest.status == status)
+    if university_id is not None:
+        stmt = stmt.where(ChangeRequest.university_id == university_id)
+    if year is not None:
+        stmt = stmt.join(Plan, Plan.id == ChangeRequest.plan_id).where(Plan.year == year)
+    return stmt.order_by(ChangeRequest.id.desc())
+
+
+def plan_years(session: Session, plan_ids: Collection[int]) -> dict[int, int]:
+    if not plan_ids:
+        return {}
+    return {i: y for i, y in session.execute(select(Plan.id, Plan.year).where(Plan.id.in_(plan_ids)))}
+
+
+def task_titles(session: Session, task_ids: Collection[int]) -> dict[int, str]:
+    if not task_ids:
+        return {}
+    return {i: t for i, t in session.execute(select(Task.id, Task.title).where(Task.id.in_(task_ids)))}
+
+
+def milestone_titles(session: Session, milestone_ids: Collection[int]) -> dict[int, str]:
+    if not milestone_ids:
+        return {}
+    return {
+        i: t for i, t in session.execute(select(Milestone.id, Milestone.title).where(Milestone.id.in_(milestone_ids)))
+    }
 
 
 def get_change_request(session: Session, scope: Scope, cr_id: int) -> ChangeRequest | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
+from sqlalchemy import Select
 
 from plans.common import Orgs, PlanEditor, PlanReader, PlanStatus, ProvinceOnly, ReviewReader, own_university
 from plans.plan import repository as repo
@@ -14,6 +15,7 @@ from plans.plan.schemas import (
     ApproveBody,
     ChangeDecision,
     ChangeRequestCreate,
+    ChangeRequestItem,
     ChangeRequestOut,
     CommentOut,
     PlanCreate,
@@ -24,14 +26,17 @@ from plans.plan.schemas import (
     SubmissionDetail,
     SubmissionOut,
 )
+from plans.reports.export import XLSX, change_requests_workbook
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound
 from sanquan_kernel.etag import set_etag
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.pagination import Page, PageDep, paginate
+from sanquan_kernel.routing import ServiceRouter
 
-router = APIRouter(tags=["plans"])
+router = ServiceRouter(tags=["plans"])
+EXPORT_MAX_ROWS = 10_000
 
 
 def load_plan(plan_id: int, session: SessionDep, scope: CurrentScope) -> Plan:
@@ -213,9 +218,19 @@ def get_submission(plan: PlanDep, seq: int, session: SessionDep) -> SubmissionDe
     "/plans/{plan_id}/diff",
     response_model=PlanDiff,
     dependencies=[ReviewReader],
-    summary="What changed between a submission (default: the latest) and the one before it",
+    summary="What changed between a submission (default: the latest) and the one before it, or since the latest",
 )
-def get_diff(plan: PlanDep, session: SessionDep, seq: Annotated[int | None, Query(ge=1)] = None) -> PlanDiff:
+def get_diff(
+    plan: PlanDep,
+    session: SessionDep,
+    scope: CurrentScope,
+    seq: Annotated[int | None, Query(ge=1)] = None,
+    current: Annotated[
+        bool, Query(description="Compare the plan as it is now with its latest submission (`seq` is ignored)")
+    ] = False,
+) -> PlanDiff:
+    if current:
+        return service.diff_current(session, scope, plan)
     return service.diff(session, plan, seq)
 
 
@@ -252,6 +267,57 @@ def _cr_answer(response: Response, cr: ChangeRequest) -> ChangeRequestOut:
     return ChangeRequestOut.model_validate(cr, from_attributes=True)
 
 
+ChangeStatus = Literal["pending", "approved", "rejected"]
+
+
+def _all_change_requests(
+    session: SessionDep,
+    scope: CurrentScope,
+    status: ChangeStatus | None = None,
+    university_id: int | None = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> Select[tuple[ChangeRequest]]:
+    return repo.all_change_requests_stmt(scope, status=status, university_id=university_id, year=year)
+
+
+AllChangeRequests = Annotated[Select[tuple[ChangeRequest]], Depends(_all_change_requests)]
+
+
+@router.get(
+    "/change-requests",
+    response_model=Page[ChangeRequestItem],
+    dependencies=[ReviewReader],
+    summary="Change requests across plans, newest first (the province's queue; a university sees its own)",
+)
+def list_all_change_requests(
+    stmt: AllChangeRequests, session: SessionDep, page: PageDep, orgs: Orgs
+) -> Page[ChangeRequestItem]:
+    items, total = paginate(session, stmt, page)
+    return Page(
+        items=service.change_request_items(session, items, orgs), total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get(
+    "/change-requests/export",
+    dependencies=[ReviewReader],
+    response_class=Response,
+    responses={
+        200: {
+            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "An XLSX workbook",
+        }
+    },
+    summary="The same list as XLSX (same filters, at most 10,000 rows)",
+)
+def export_all_change_requests(stmt: AllChangeRequests, session: SessionDep, orgs: Orgs) -> Response:
+    crs = list(session.scalars(stmt.limit(EXPORT_MAX_ROWS)))
+    data = change_requests_workbook(service.change_request_items(session, crs, orgs), orgs)
+    return Response(
+        data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="change-requests.xlsx"'}
+    )
+
+
 @router.post(
     "/plans/{plan_id}/change-requests",
     response_model=ChangeRequestOut,
@@ -282,7 +348,7 @@ def list_change_requests(
     session: SessionDep,
     scope: CurrentScope,
     page: PageDep,
-    status: Literal["pending", "approved", "rejected"] | None = None,
+    status: ChangeStatus | None = None,
 ) -> Page[ChangeRequestOut]:
     items, total = paginate(session, repo.change_requests_stmt(scope, plan.id, status), page)
     return Page(

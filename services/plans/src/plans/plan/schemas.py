@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from plans.common import PlanStatus
 
@@ -31,6 +31,13 @@ class PlanUpdate(BaseModel):
     rules_text: str | None = Field(default=None, max_length=200_000)
     systems_text: str | None = Field(default=None, max_length=200_000)
     submission_due_on: date | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        nulls = sorted(f for f in self.model_fields_set if f != "submission_due_on" and getattr(self, f) is None)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null")
+        return self
 
 
 class PlanOut(BaseModel):
@@ -131,7 +138,7 @@ class TaskChange(BaseModel):
 class PlanDiff(BaseModel):
     plan_id: int
     from_seq: int | None = Field(description="The previous submission; null for the first")
-    to_seq: int
+    to_seq: int | None = Field(description="The later submission; null for the plan as it is now (`current=true`)")
     plan_changes: list[FieldChange]
     tasks_added: list[ItemRef]
     tasks_removed: list[ItemRef]
@@ -176,3 +183,14 @@ class ChangeRequestOut(BaseModel):
     decided_at: datetime | None
     decision_comment: str | None
     version: int
+
+
+class ChangeRequestItem(ChangeRequestOut):
+    """A change request in the cross-plan list, with what a reviewer needs to read it without opening the plan."""
+
+    university_name: str
+    year: int = Field(description="The plan's year")
+    task_title: str | None = Field(
+        description="The task it changes (update_task, update_milestone) or, for add_task, the new task's title"
+    )
+    milestone_title: str | None = Field(description="The milestone it changes (update_milestone)")

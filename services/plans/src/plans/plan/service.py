@@ -22,6 +22,8 @@ from plans.plan import repository as repo
 from plans.plan.models import ChangeRequest, Plan, PlanSubmission, ReviewComment
 from plans.plan.schemas import (
     ChangeRequestCreate,
+    ChangeRequestItem,
+    ChangeRequestOut,
     FieldChange,
     ItemRef,
     MilestoneChange,
@@ -183,7 +185,7 @@ def _field_changes(old: dict[str, Any], new: dict[str, Any], fields: tuple[str, 
 
 
 def diff_snapshots(
-    plan_id: int, old: dict[str, Any] | None, new: dict[str, Any], from_seq: int | None, to_seq: int
+    plan_id: int, old: dict[str, Any] | None, new: dict[str, Any], from_seq: int | None, to_seq: int | None
 ) -> PlanDiff:
     """Tasks and milestones are matched by id: added, removed, or changed field by field."""
     old = old or {"plan": {}, "tasks": []}
@@ -233,6 +235,15 @@ def diff(session: Session, plan: Plan, seq: int | None) -> PlanDiff:
         previous.seq if previous else None,
         target.seq,
     )
+
+
+def diff_current(session: Session, scope: Scope, plan: Plan) -> PlanDiff:
+    """What changed since the latest submission: the plan as it is now against that submission's snapshot (a
+    returned plan being revised; ``to_seq`` is null)."""
+    latest = repo.latest_submission(session, plan.id)
+    if latest is None:
+        raise NotFound("The plan has not been submitted yet")
+    return diff_snapshots(plan.id, latest.snapshot, snapshot(session, scope, plan), latest.seq, None)
 
 
 # -- review --------------------------------------------------------------------------------------------
@@ -455,3 +466,27 @@ def decide_change(
         university_id=cr.university_id,
         after={"comment": comment},
     )
+
+
+def change_request_items(session: Session, crs: list[ChangeRequest], orgdir: OrgDirectory) -> list[ChangeRequestItem]:
+    """The cross-plan list's rows: three batched look-ups (plan years, task and milestone titles) per page."""
+    plan_ids = {c.plan_id for c in crs}
+    task_ids = {c.task_id for c in crs if c.task_id is not None}
+    ms_ids = {c.milestone_id for c in crs if c.milestone_id is not None}
+    years = repo.plan_years(session, plan_ids)
+    tasks = repo.task_titles(session, task_ids)
+    milestones = repo.milestone_titles(session, ms_ids)
+    out = []
+    for c in crs:
+        base = ChangeRequestOut.model_validate(c, from_attributes=True).model_dump()
+        new_title = c.changes.get("title") if c.kind == "add_task" else None
+        out.append(
+            ChangeRequestItem(
+                **base,
+                university_name=orgdir.name(c.university_id),
+                year=years.get(c.plan_id, 0),
+                task_title=tasks.get(c.task_id) if c.task_id is not None else (str(new_title) if new_title else None),
+                milestone_title=milestones.get(c.milestone_id) if c.milestone_id is not None else None,
+            )
+        )
+    return out

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from plans.common import LOCAL_TZ
 from plans.letters.document import CATEGORY_ZH
 from plans.plan.models import Plan
+from plans.plan.schemas import ChangeRequestItem
 from plans.reports.schemas import ProvinceOverview
 from plans.resources.models import FundingLine, WorkStudyPosts
 from plans.resources.service import work_study_ok, work_study_ratio
@@ -209,4 +212,88 @@ def overview_workbook(overview: ProvinceOverview) -> bytes:
             ]
         )
     _sheet(ws, header, rows)
+    return _bytes(wb)
+
+
+CHANGE_KIND_ZH = {"update_task": "调整任务", "add_task": "新增任务", "update_milestone": "调整里程碑"}
+CHANGE_STATUS_ZH = {"pending": "待审核", "approved": "已同意", "rejected": "已驳回"}
+CHANGE_FIELD_ZH = {
+    "category": "类别",
+    "title": "名称",
+    "description": "具体举措",
+    "department_id": "责任部门",
+    "responsible_user_id": "责任人账号",
+    "responsible_name": "主要责任人",
+    "start_on": "开始日期",
+    "due_on": "完成时限",
+    "expected_outputs": "预期成果",
+    "sort_order": "排序",
+    "seq": "序号",
+    "milestones": "里程碑",
+}
+
+
+def _change_text(changes: dict[str, Any], orgdir: OrgDirectory) -> str:
+    parts = []
+    for k, v in changes.items():
+        if k == "department_id" and v is not None:
+            v = orgdir.name(int(v))
+        elif k == "category":
+            v = CATEGORY_ZH.get(str(v), v)
+        elif k == "milestones":
+            v = "、".join(f"{m.get('title')}（{m.get('due_on')}）" for m in v or []) or "无"
+        if v is None or v == "":
+            continue
+        parts.append(f"{CHANGE_FIELD_ZH.get(k, k)}：{v}")
+    return "；".join(parts)
+
+
+def _local(at: datetime | None) -> str:
+    """A time as the province reads it (Asia/Shanghai)."""
+    return at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if at is not None else ""
+
+
+def change_requests_workbook(items: list[ChangeRequestItem], orgdir: OrgDirectory) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "变更申请"
+    _sheet(
+        ws,
+        (
+            "编号",
+            "高校",
+            "年度",
+            "类型",
+            "任务",
+            "里程碑",
+            "变更内容",
+            "变更理由",
+            "状态",
+            "申请人",
+            "申请时间",
+            "审核人",
+            "审核时间",
+            "审核意见",
+        ),
+        [
+            (
+                c.id,
+                c.university_name,
+                c.year,
+                CHANGE_KIND_ZH.get(c.kind, c.kind),
+                c.task_title or "",
+                c.milestone_title or "",
+                _change_text(c.changes, orgdir),
+                c.reason,
+                CHANGE_STATUS_ZH.get(c.status, c.status),
+                c.requested_by,
+                _local(c.requested_at),
+                c.decided_by or "",
+                _local(c.decided_at),
+                c.decision_comment or "",
+            )
+            for c in items
+        ],
+    )
     return _bytes(wb)

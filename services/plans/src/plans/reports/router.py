@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from plans.common import Orgs, PlanReader, ProvinceOnly, plan_covers
 from plans.plan.router import PlanDep
@@ -14,8 +14,9 @@ from sanquan_kernel.auth import CurrentPrincipal, CurrentScope, require_roles, r
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound, Unprocessable
 from sanquan_kernel.principal import Role
+from sanquan_kernel.routing import ServiceRouter
 
-router = APIRouter(tags=["dashboards and indicators"])
+router = ServiceRouter(tags=["dashboards and indicators"])
 Year = Annotated[int, Query(ge=2000, le=2100)]
 XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 
 from plans.common import FundingKind, Orgs, PlanEditor, PlanReader, own_university
 from plans.resources import repository as repo
@@ -16,8 +16,9 @@ from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound
 from sanquan_kernel.etag import set_etag
 from sanquan_kernel.pagination import Page, PageDep, paginate
+from sanquan_kernel.routing import ServiceRouter
 
-router = APIRouter(tags=["funding and work-study posts"])
+router = ServiceRouter(tags=["funding and work-study posts"])
 Year = Annotated[int | None, Query(ge=2000, le=2100)]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from plans.common import Category, Orgs, PlanEditor, PlanReader, ProgressReporter, today
 from plans.plan.models import Plan
@@ -29,8 +29,9 @@ from sanquan_kernel.errors import NotFound
 from sanquan_kernel.etag import set_etag
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.pagination import Page, PageDep, paginate
+from sanquan_kernel.routing import ServiceRouter
 
-router = APIRouter(tags=["tasks"])
+router = ServiceRouter(tags=["tasks"])
 
 
 def load_task(task_id: int, session: SessionDep, scope: CurrentScope) -> Task:

@@ -3,19 +3,20 @@ from __future__ import annotations
 import enum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 
 from sanquan_kernel.auth import CurrentScope, require_roles, require_scope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.etag import set_etag
-from sanquan_kernel.exports import ExportFormat, table_response
+from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
 from sanquan_kernel.principal import Principal, Role
+from sanquan_kernel.routing import ServiceRouter
 from training.compliance import service
 from training.compliance.schemas import AtRiskReport, ComplianceReport, Indicators, Ledger, RuleIn, RuleOut, ThemeReport
 from training.deps import OrgDirDep, Reader
 from training.domain import THEME_LABELS
 
-router = APIRouter(tags=["compliance"])
+router = ServiceRouter(tags=["compliance"])
 
 Year = Annotated[int | None, Query(ge=1900, le=2999, description="Calendar year; default the current year")]
 YearPath = Annotated[int, Path(ge=1900, le=2999)]
@@ -68,7 +69,7 @@ def get_ledger(
     "/staff/{staff_id}/ledger/export",
     response_class=Response,
     tags=["ledger"],
-    responses={200: {"content": {"text/csv": {}, "application/octet-stream": {}}}},
+    responses={200: {"content": {XLSX_MEDIA: {}, "text/csv": {}}}},
 )
 def export_ledger(
     staff_id: int,
@@ -135,7 +136,7 @@ def get_compliance(
     "/compliance/export",
     response_class=Response,
     tags=["compliance"],
-    responses={200: {"content": {"text/csv": {}, "application/octet-stream": {}}}},
+    responses={200: {"content": {XLSX_MEDIA: {}, "text/csv": {}}}},
 )
 def export_compliance(
     session: SessionDep,
@@ -188,7 +189,7 @@ def get_theme_report(
     "/reports/themes/export",
     response_class=Response,
     tags=["reports"],
-    responses={200: {"content": {"text/csv": {}, "application/octet-stream": {}}}},
+    responses={200: {"content": {XLSX_MEDIA: {}, "text/csv": {}}}},
 )
 def export_theme_report(
     session: SessionDep,
@@ -224,7 +225,7 @@ def get_at_risk(
     "/reports/at-risk/export",
     response_class=Response,
     tags=["reports"],
-    responses={200: {"content": {"text/csv": {}, "application/octet-stream": {}}}},
+    responses={200: {"content": {XLSX_MEDIA: {}, "text/csv": {}}}},
 )
 def export_at_risk(
     session: SessionDep,

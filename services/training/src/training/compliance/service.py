@@ -160,7 +160,8 @@ def resolve_org(orgdir: OrgDirectory, scope: Scope, org_id: int | None) -> OrgFi
     uni = org.university_id if org.level != "province" else None
     dept = org.id if org.level == "department" else None
     if scope.kind is ScopeKind.SELF:
-        visible = org.level == "province" or uni == scope.university_id
+        # a staff member drills into their university and their own department, not a sibling one (A3)
+        visible = org.level == "province" or (uni == scope.university_id and dept in (None, scope.department_id))
     else:
         visible = org.level == "province" or scope.covers_org(uni, dept)
     if not visible:

@@ -2,17 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from sanquan_kernel.auth import CurrentScope, require_roles
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.pagination import Page, PageDep
 from sanquan_kernel.principal import Principal, Role
+from sanquan_kernel.routing import ServiceRouter
 from training.courses import repository, service
 from training.courses.schemas import AttendanceResult, CourseCreate, CourseOut, EnrolmentOut, StaffIds
 from training.deps import OrgDirDep, Reader
 
-router = APIRouter(prefix="/courses", tags=["courses"])
+router = ServiceRouter(prefix="/courses", tags=["courses"])
 
 Organiser = Annotated[
     Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER))

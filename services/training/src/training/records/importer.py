@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from sanquan_kernel.db import is_sqlite, utcnow
-from training.domain import ORGANIZER_ALIASES, THEME_ALIASES, THEMES, Source, q2
+from training.domain import EARLIEST_TAKEN_ON, ORGANIZER_ALIASES, THEME_ALIASES, THEMES, Source, q2
 from training.records import repository
 
 COLUMNS = ("employee_no", "title", "taken_on", "hours", "days", "themes", "organizer_level", "external_id")
@@ -49,6 +50,9 @@ HEADER_ALIASES: dict[str, str] = {
     "记录编号": "external_id",
 }
 MAX_ERRORS = 1000
+#: Real workbooks expand 15–25 times (100,000 rows: 2.8 MB → 45 MB); a zip bomb about 1,000 times.
+MAX_XLSX_EXPANDED = 1024 * 1024 * 1024
+MAX_XLSX_RATIO = 200
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999")
 
@@ -92,22 +96,43 @@ def _decode(content: bytes) -> str:
 
 def _csv_rows(content: bytes) -> Iterator[list[Any]]:
     text_ = _decode(content)
+    if "\x00" in text_:
+        raise ImportFileError("The file contains NUL bytes: it is not a CSV text file")
     sample = text_[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") and "," not in sample.split("\n", 1)[0] else ","
     yield from csv.reader(io.StringIO(text_, newline=""), delimiter=delimiter)
 
 
+def _check_expansion(content: bytes) -> None:
+    """A workbook is a zip archive: refuse one that would expand far beyond any real spreadsheet (a zip bomb)
+    before a single entry is decompressed."""
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ImportFileError("The file is not a readable .xlsx workbook") from exc
+    if sum(e.file_size for e in entries) > MAX_XLSX_EXPANDED:
+        raise ImportFileError("The workbook expands to more than 1 GB")
+    for e in entries:
+        if e.file_size > 16 * 1024 * 1024 and e.file_size > MAX_XLSX_RATIO * max(e.compress_size, 1):
+            raise ImportFileError("The workbook is compressed like a zip bomb, not like a spreadsheet")
+
+
 def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
 
+    _check_expansion(content)
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:
         raise ImportFileError("The file is not a readable .xlsx workbook") from exc
     try:
-        ws = wb.worksheets[0]
-        for row in ws.iter_rows(values_only=True):
-            yield list(row)
+        if not wb.worksheets:
+            raise ImportFileError("The workbook has no worksheet")
+        try:
+            for row in wb.worksheets[0].iter_rows(values_only=True):
+                yield list(row)
+        except Exception as exc:  # a damaged sheet (truncated entry, broken XML) found while reading it
+            raise ImportFileError("The workbook is damaged and cannot be read to the end") from exc
     finally:
         wb.close()
 
@@ -264,6 +289,9 @@ def validate(
             bad = True
         elif taken_on > today:
             error(n, "taken_on", "must not be in the future")
+            bad = True
+        elif taken_on < EARLIEST_TAKEN_ON:
+            error(n, "taken_on", "must not be before 1900-01-01")
             bad = True
         hours, h_reason = amounts[cells[i_h]]
         if hours is None:

@@ -4,15 +4,16 @@ import functools
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from fastapi import File, Query, Request, Response, UploadFile
 
 from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound, PayloadTooLarge
 from sanquan_kernel.etag import set_etag
-from sanquan_kernel.exports import ExportFormat, table_response
+from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
 from sanquan_kernel.pagination import Page, PageDep
 from sanquan_kernel.principal import Role
+from sanquan_kernel.routing import ServiceRouter
 from training.deps import Reader, RecordWriter
 from training.domain import THEME_LABELS, Theme
 from training.records import importer, repository, service
@@ -21,7 +22,7 @@ from training.records.models import ImportJob
 from training.records.schemas import ImportJobOut, ImportResult, RecordCorrection, RecordCreate, RecordOut
 from training.staff.service import target_university
 
-router = APIRouter(prefix="/records", tags=["records"])
+router = ServiceRouter(prefix="/records", tags=["records"])
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 EXPORT_LIMIT = 200_000
@@ -84,9 +85,7 @@ def list_records(
     return Page(items=service.outs(session, items), total=total, limit=page.limit, offset=page.offset)
 
 
-@router.get(
-    "/export", response_class=Response, responses={200: {"content": {"text/csv": {}, "application/octet-stream": {}}}}
-)
+@router.get("/export", response_class=Response, responses={200: {"content": {XLSX_MEDIA: {}, "text/csv": {}}}})
 def export_records(
     session: SessionDep,
     _: Reader,
@@ -131,7 +130,7 @@ def export_records(
 @router.get(
     "/import-template",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}, "application/octet-stream": {}}}},
+    responses={200: {"content": {XLSX_MEDIA: {}, "text/csv": {}}}},
 )
 def import_template(_: Reader, format: ExportFormat = ExportFormat.XLSX) -> Response:
     """An empty file with the header row the import expects (themes separated by ';')."""

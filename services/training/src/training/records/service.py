@@ -19,7 +19,7 @@ from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.metrics import BUSINESS_EVENTS
 from sanquan_kernel.principal import Principal, Role, Scope
 from training.deps import today
-from training.domain import Source, q2, themes_from_db, themes_to_db
+from training.domain import EARLIEST_TAKEN_ON, Source, q2, themes_from_db, themes_to_db
 from training.models import AuditEntry
 from training.records import importer, repository
 from training.records.models import TrainingRecord
@@ -77,11 +77,17 @@ def snapshot(record: TrainingRecord) -> dict[str, Any]:
 
 
 def check_taken_on(taken_on: date, loc: list[str | int] | None = None) -> None:
-    """T1: training counts for the calendar year it was taken in, and cannot be dated in the future."""
+    """T1: training counts for the calendar year it was taken in, and cannot be dated in the future (nor before
+    1900, which no ledger year reaches)."""
     if taken_on > today():
         raise Unprocessable(
             "taken_on is in the future",
             errors=[{"loc": loc or ["body", "taken_on"], "msg": "must not be in the future"}],
+        )
+    if taken_on < EARLIEST_TAKEN_ON:
+        raise Unprocessable(
+            "taken_on is before 1900",
+            errors=[{"loc": loc or ["body", "taken_on"], "msg": "must not be before 1900-01-01"}],
         )
 
 

@@ -2,19 +2,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 
 from sanquan_kernel.auth import CurrentScope, require_roles
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.etag import set_etag
 from sanquan_kernel.pagination import Page, PageDep
 from sanquan_kernel.principal import Principal, Role
+from sanquan_kernel.routing import ServiceRouter
 from training.deps import Reader
 from training.self_reports import repository, service
 from training.self_reports.models import SelfReportStatus
 from training.self_reports.schemas import Rejection, SelfReportCreate, SelfReportOut
 
-router = APIRouter(prefix="/self-reports", tags=["self-reports"])
+router = ServiceRouter(prefix="/self-reports", tags=["self-reports"])
 
 StaffMember = Annotated[Principal, Depends(require_roles(Role.STAFF))]
 #: The staff member's department manager decides; a university admin may stand in for a department without one.

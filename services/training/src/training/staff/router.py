@@ -2,17 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.etag import set_etag
 from sanquan_kernel.pagination import Page, PageDep
+from sanquan_kernel.routing import ServiceRouter
 from training.deps import OrgDirDep, Reader, StaffWriter
 from training.staff import repository, service
 from training.staff.schemas import StaffOut, StaffUpsert
 
-router = APIRouter(prefix="/staff", tags=["staff"])
+router = ServiceRouter(prefix="/staff", tags=["staff"])
 
 
 @router.put(

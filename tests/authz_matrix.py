@@ -1,0 +1,379 @@
+"""The authorization matrix of the three services: every operation of their OpenAPI documents (read through the
+gateway) × every role × the records of the caller's own department, a sibling department, another university and
+the province, with the expected answer. ``tests/test_authz_matrix.py`` runs it and fails when an operation has no
+row here.
+
+Columns, in ``ROLES`` order: anonymous, province_admin (``admin``), expert (``expert2``, of university 1),
+university_admin (``u1_admin``), department_manager (``u1_d1_mgr``), staff (``u1_d1_staff1``), integration (a
+client of university 1 holding every integration scope), disabled (a university-1 admin switched off after signing
+in). Targets are described in ``tests/authz_world.py``; ``None`` means the operation names no record.
+
+A cell is
+- ``NNN``: the caller sends the valid request (no ``If-Match``) and gets NNN. 2xx only for reads: a write the
+  caller may not make answers 403 (the role may not) or 404 (the record is outside the caller's scope, A3);
+- ``pNNN``: the caller is allowed; it sends the *probe* (``tests/authz_requests.py``: a stale ``If-Match``, an
+  invalid body, or a request the record's state refuses) and gets NNN — so that the matrix changes nothing;
+- ``-``: not sent (the reason is in a comment).
+
+Every 200 read of a university-1 caller is also searched for another tenant's items (``tests/authz_leaks.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.authz_world import ROLES, World
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    target: str | None
+    cells: tuple[str, ...]
+    query: Callable[[World, str | None], dict[str, Any]] | None = None
+    note: str = ""
+    public: bool = field(default=False)  # published to every signed-in user: not searched for other tenants
+    year: str = "default"  # "demo": the demo year in the path (the assessment rows use the spare year otherwise)
+
+    def expected(self) -> dict[str, str]:
+        return dict(zip(ROLES, self.cells, strict=True))
+
+
+def T(method: str, path: str, target: str | None, cells: str, **kw: Any) -> Row:
+    parts = tuple(cells.split())
+    assert len(parts) == len(ROLES), f"{method} {path} {target}: {len(parts)} cells"
+    return Row(method, path, target, parts, **kw)
+
+
+def _uni(w: World, t: str | None) -> dict[str, Any]:
+    return {"university_id": w.orgs["uni_b" if t == "other" else "uni_a"]}
+
+
+def _org(w: World, t: str | None) -> dict[str, Any]:
+    return {"org_id": w.id("org", t or "own")}
+
+
+def _dept(w: World, t: str | None) -> dict[str, Any]:
+    return {"department_id": w.id("org", t or "own")}
+
+
+def _year_uni(w: World, t: str | None) -> dict[str, Any]:
+    return {"year": w.year, **_uni(w, t)}
+
+
+P = "/api/plans"
+TR = "/api/training"
+EV = "/api/evaluation"
+
+#   method  path                                              target       anon prov  expt uadm dmgr staf intg disa
+MATRIX: list[Row] = [
+    # == plans: readers are the province, the university, its departments (their tasks) and plans:read clients;
+    #    staff and experts see only the responsibility letters they are named in ===============================
+    T("GET", f"{P}/dashboard", None, "                                      401  422  403  200  200  403  200  401",
+      note="the province names the university"),
+    T("GET", f"{P}/dashboard", "own", "                                     401  200  403  200  200  403  200  401",
+      query=_year_uni),
+    T("GET", f"{P}/dashboard", "other", "                                   401  200  403  404  404  403  404  401",
+      query=_year_uni),
+    T("GET", f"{P}/overview", None, "                                       401  200  403  403  403  403  403  401"),
+    T("GET", f"{P}/overview/export", None, "                                401  200  403  403  403  403  403  401"),
+    T("GET", f"{P}/indicators", None, "                                     401  200  403  403  403  403  403  401"),
+    T("GET", f"{P}/plans", None, "                                          401  200  403  200  200  403  200  401"),
+    T("GET", f"{P}/plans", "other", "                                       401  200  403  200  200  403  200  401",
+      query=_uni),
+    T("POST", f"{P}/plans", None, "                                         401  403  403 p409  403  403 p409  401"),
+    T("GET", f"{P}/plans/{{plan_id}}", "own", "                              401  200  403  200  200  403  200  401"),
+    T("GET", f"{P}/plans/{{plan_id}}", "other", "                            401  200  403  404  404  403  404  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/export", "own", "                       401  200  403  200  200  403  200  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/export", "other", "                     401  200  403  404  404  403  404  401"),
+    T("PATCH", f"{P}/plans/{{plan_id}}", "own", "                            401  403  403 p412  403  403 p412  401"),
+    T("PATCH", f"{P}/plans/{{plan_id}}", "other", "                          401  403  403  404  403  403  404  401"),
+    T("DELETE", f"{P}/plans/{{plan_id}}", "own", "                           401  403  403 p412  403  403 p412  401"),
+    T("DELETE", f"{P}/plans/{{plan_id}}", "other", "                         401  403  403  404  403  403  404  401"),
+    T("POST", f"{P}/plans/{{plan_id}}/submit", "own", "                      401  403  403 p412  403  403 p412  401"),
+    T("POST", f"{P}/plans/{{plan_id}}/submit", "other", "                    401  403  403  404  403  403  404  401"),
+    T("POST", f"{P}/plans/{{plan_id}}/approve", "own", "                     401 p412  403  403  403  403  403  401"),
+    T("POST", f"{P}/plans/{{plan_id}}/approve", "other", "                   401 p412  403  403  403  403  403  401"),
+    T("POST", f"{P}/plans/{{plan_id}}/return", "own", "                      401 p412  403  403  403  403  403  401"),
+    T("POST", f"{P}/plans/{{plan_id}}/return", "other", "                    401 p412  403  403  403  403  403  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/submissions", "own", "                  401  200  403  200  403  403  200  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/submissions", "other", "                401  200  403  404  403  403  404  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/submissions/{{seq}}", "own", "          401  200  403  200  403  403  200  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/submissions/{{seq}}", "other", "        401  200  403  404  403  403  404  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/diff", "own", "                         401  200  403  200  403  403  200  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/diff", "other", "                       401  200  403  404  403  403  404  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/comments", "own", "                     401  200  403  200  403  403  200  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/comments", "other", "                   401  200  403  404  403  403  404  401"),
+    T("GET", f"{P}/change-requests", None, "                                401  200  403  200  403  403  200  401"),
+    T("GET", f"{P}/change-requests/export", None, "                         401  200  403  200  403  403  200  401"),
+    T("POST", f"{P}/plans/{{plan_id}}/change-requests", "own", "             401  403  403 p422  403  403 p422  401"),
+    T("POST", f"{P}/plans/{{plan_id}}/change-requests", "other", "           401  403  403  404  403  403  404  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/change-requests", "own", "              401  200  403  200  403  403  200  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/change-requests", "other", "            401  200  403  404  403  403  404  401"),
+    T("GET", f"{P}/change-requests/{{cr_id}}", "own", "                      401  200  403  200  403  403  200  401"),
+    T("GET", f"{P}/change-requests/{{cr_id}}", "other", "                    401  200  403  404  403  403  404  401"),
+    T("POST", f"{P}/change-requests/{{cr_id}}/approve", "own", "             401 p412  403  403  403  403  403  401"),
+    T("POST", f"{P}/change-requests/{{cr_id}}/approve", "other", "           401 p412  403  403  403  403  403  401"),
+    T("POST", f"{P}/change-requests/{{cr_id}}/reject", "own", "              401 p412  403  403  403  403  403  401"),
+    T("POST", f"{P}/change-requests/{{cr_id}}/reject", "other", "            401 p412  403  403  403  403  403  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/tasks", "own", "                        401  200  403  200  200  403  200  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/tasks", "other", "                      401  200  403  404  404  403  404  401"),
+    # an approved plan takes no new task (409): the allowed callers' valid request changes nothing
+    T("POST", f"{P}/plans/{{plan_id}}/tasks", "own", "                       401  403  403 p409  403  403 p409  401"),
+    T("POST", f"{P}/plans/{{plan_id}}/tasks", "other", "                     401  403  403  404  403  403  404  401"),
+    T("GET", f"{P}/tasks/{{task_id}}", "own", "                              401  200  403  200  200  403  200  401"),
+    T("GET", f"{P}/tasks/{{task_id}}", "sibling", "                          401  200  403  200  404  403  200  401"),
+    T("GET", f"{P}/tasks/{{task_id}}", "other", "                            401  200  403  404  404  403  404  401"),
+    T("PATCH", f"{P}/tasks/{{task_id}}", "own", "                            401  403  403 p412  403  403 p412  401"),
+    T("PATCH", f"{P}/tasks/{{task_id}}", "sibling", "                        401  403  403 p412  403  403 p412  401"),
+    T("PATCH", f"{P}/tasks/{{task_id}}", "other", "                          401  403  403  404  403  403  404  401"),
+    T("DELETE", f"{P}/tasks/{{task_id}}", "own", "                           401  403  403 p412  403  403 p412  401"),
+    T("DELETE", f"{P}/tasks/{{task_id}}", "sibling", "                       401  403  403 p412  403  403 p412  401"),
+    T("DELETE", f"{P}/tasks/{{task_id}}", "other", "                         401  403  403  404  403  403  404  401"),
+    T("GET", f"{P}/tasks/{{task_id}}/milestones", "own", "                   401  200  403  200  200  403  200  401"),
+    T("GET", f"{P}/tasks/{{task_id}}/milestones", "sibling", "               401  200  403  200  404  403  200  401"),
+    T("GET", f"{P}/tasks/{{task_id}}/milestones", "other", "                 401  200  403  404  404  403  404  401"),
+    T("POST", f"{P}/tasks/{{task_id}}/milestones", "own", "                  401  403  403 p409  403  403 p409  401"),
+    T("POST", f"{P}/tasks/{{task_id}}/milestones", "sibling", "              401  403  403 p409  403  403 p409  401"),
+    T("POST", f"{P}/tasks/{{task_id}}/milestones", "other", "                401  403  403  404  403  403  404  401"),
+    T("GET", f"{P}/milestones/{{milestone_id}}", "own", "                    401  200  403  200  200  403  200  401"),
+    T("GET", f"{P}/milestones/{{milestone_id}}", "sibling", "                401  200  403  200  404  403  200  401"),
+    T("GET", f"{P}/milestones/{{milestone_id}}", "other", "                  401  200  403  404  404  403  404  401"),
+    T("PATCH", f"{P}/milestones/{{milestone_id}}", "own", "                  401  403  403 p412  403  403 p412  401"),
+    T("PATCH", f"{P}/milestones/{{milestone_id}}", "sibling", "              401  403  403 p412  403  403 p412  401"),
+    T("PATCH", f"{P}/milestones/{{milestone_id}}", "other", "                401  403  403  404  403  403  404  401"),
+    T("DELETE", f"{P}/milestones/{{milestone_id}}", "own", "                 401  403  403 p412  403  403 p412  401"),
+    T("DELETE", f"{P}/milestones/{{milestone_id}}", "sibling", "             401  403  403 p412  403  403 p412  401"),
+    T("DELETE", f"{P}/milestones/{{milestone_id}}", "other", "               401  403  403  404  403  403  404  401"),
+    T("POST", f"{P}/tasks/{{task_id}}/progress", "own", "                    401  403  403 p422 p422  403 p422  401"),
+    T("POST", f"{P}/tasks/{{task_id}}/progress", "sibling", "                401  403  403 p422  404  403 p422  401"),
+    T("POST", f"{P}/tasks/{{task_id}}/progress", "other", "                  401  403  403  404  404  403  404  401"),
+    T("GET", f"{P}/tasks/{{task_id}}/progress", "own", "                     401  200  403  200  200  403  200  401"),
+    T("GET", f"{P}/tasks/{{task_id}}/progress", "sibling", "                 401  200  403  200  404  403  200  401"),
+    T("GET", f"{P}/tasks/{{task_id}}/progress", "other", "                   401  200  403  404  404  403  404  401"),
+    T("POST", f"{P}/plans/{{plan_id}}/letters", "own", "                     401  403  403 p422  403  403 p422  401"),
+    T("POST", f"{P}/plans/{{plan_id}}/letters", "other", "                   401  403  403  404  403  403  404  401"),
+    T("GET", f"{P}/letters", None, "                                        401  200  200  200  200  200  200  401"),
+    T("GET", f"{P}/letters/{{letter_id}}", "own", "                          401  200  404  200  200  404  200  401"),
+    T("GET", f"{P}/letters/{{letter_id}}", "sibling", "                      401  200  404  200  404  404  200  401"),
+    T("GET", f"{P}/letters/{{letter_id}}", "other", "                        401  200  404  404  404  404  404  401"),
+    T("GET", f"{P}/letters/{{letter_id}}/document", "own", "                 401  200  404  200  200  404  200  401"),
+    T("GET", f"{P}/letters/{{letter_id}}/document", "sibling", "             401  200  404  200  404  404  200  401"),
+    T("GET", f"{P}/letters/{{letter_id}}/document", "other", "               401  200  404  404  404  404  404  401"),
+    # only the responsible person signs: department 1's letter is its manager's
+    T("POST", f"{P}/letters/{{letter_id}}/sign", "own", "                    401  403  404  403 p422  404  403  401"),
+    T("POST", f"{P}/letters/{{letter_id}}/sign", "sibling", "                401  403  404  403  404  404  403  401"),
+    T("POST", f"{P}/letters/{{letter_id}}/sign", "other", "                  401  403  404  404  404  404  404  401"),
+    T("GET", f"{P}/funding-lines", None, "                                  401  200  403  200  200  403  200  401"),
+    T("GET", f"{P}/funding-lines", "other", "                               401  200  403  200  200  403  200  401",
+      query=_uni),
+    T("POST", f"{P}/funding-lines", None, "                                 401  403  403 p422  403  403 p422  401"),
+    T("GET", f"{P}/funding-lines/{{line_id}}", "own", "                      401  200  403  200  200  403  200  401"),
+    T("GET", f"{P}/funding-lines/{{line_id}}", "other", "                    401  200  403  404  404  403  404  401"),
+    T("PATCH", f"{P}/funding-lines/{{line_id}}", "own", "                    401  403  403 p412  403  403 p412  401"),
+    T("PATCH", f"{P}/funding-lines/{{line_id}}", "other", "                  401  403  403  404  403  403  404  401"),
+    T("DELETE", f"{P}/funding-lines/{{line_id}}", "own", "                   401  403  403 p412  403  403 p412  401"),
+    T("DELETE", f"{P}/funding-lines/{{line_id}}", "other", "                 401  403  403  404  403  403  404  401"),
+    T("GET", f"{P}/work-study-posts", None, "                               401  200  403  200  200  403  200  401"),
+    T("GET", f"{P}/work-study-posts", "other", "                            401  200  403  200  200  403  200  401",
+      query=_uni),
+    # the path names a year; the row is always the caller's own university's
+    T("PUT", f"{P}/work-study-posts/{{year}}", None, "                       401  403  403 p412  403  403 p412  401"),
+    # == training: every signed-in role reads, within its scope (staff: their own ledger; experts: nothing) ===========
+    T("PUT", f"{TR}/staff/by-employee-no/{{employee_no}}", "own", "          401 p412  403 p412  403  403 p412  401"),
+    T("PUT", f"{TR}/staff/by-employee-no/{{employee_no}}", "sibling", "      401 p412  403 p412  403  403 p412  401"),
+    # another university's number, department and university_id: refused as "not your university"
+    T("PUT", f"{TR}/staff/by-employee-no/{{employee_no}}", "other", "        401 p412  403  422  403  403  422  401"),
+    T("GET", f"{TR}/staff", None, "                                         401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/staff", "sibling", "                                    401  200  200  200  200  200  200  401",
+      query=_dept),
+    T("GET", f"{TR}/staff", "other", "                                      401  200  200  200  200  200  200  401",
+      query=_dept),
+    T("GET", f"{TR}/staff/{{staff_id}}", "own", "                            401  200  404  200  200  200  200  401"),
+    T("GET", f"{TR}/staff/{{staff_id}}", "sibling", "                        401  200  404  200  404  404  200  401"),
+    T("GET", f"{TR}/staff/{{staff_id}}", "other", "                          401  200  404  404  404  404  404  401"),
+    T("POST", f"{TR}/records", None, "                                      401 p422  403 p422 p422  403 p422  401"),
+    T("GET", f"{TR}/records", None, "                                       401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/records", "sibling", "                                  401  200  200  200  200  200  200  401",
+      query=_dept),
+    T("GET", f"{TR}/records/export", None, "                                401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/records/export", "other", "                             401  200  200  200  200  200  200  401",
+      query=_dept),
+    T("GET", f"{TR}/records/import-template", None, "                       401  200  200  200  200  200  200  401"),
+    # the target is the university in the query and the staff member in the file; a probe is a dry run of a
+    # wrong row (200, nothing stored); a sibling department's person is a rejected row for a department manager
+    T("POST", f"{TR}/records/import", "own", "                              401 p200  403 p200 p200  403 p200  401"),
+    T("POST", f"{TR}/records/import", "sibling", "                          401 p200  403 p200  200  403 p200  401"),
+    T("POST", f"{TR}/records/import", "other", "                            401 p200  403  422  422  403  422  401"),
+    T("POST", f"{TR}/records/import-jobs", "own", "                         401 p202  403 p202 p202  403 p202  401"),
+    T("POST", f"{TR}/records/import-jobs", "other", "                       401 p202  403  422  422  403  422  401"),
+    # an import job is seen by the account that started it (university 1's admin started the "own" one)
+    T("GET", f"{TR}/records/import-jobs/{{job_id}}", "own", "                401  404  403  200  404  403  404  401"),
+    T("GET", f"{TR}/records/import-jobs/{{job_id}}", "sibling", "            401  404  403  404  404  403  404  401"),
+    T("GET", f"{TR}/records/import-jobs/{{job_id}}", "other", "              401  404  403  404  404  403  404  401"),
+    T("GET", f"{TR}/records/{{record_id}}", "own", "                         401  200  404  200  200  200  200  401"),
+    T("GET", f"{TR}/records/{{record_id}}", "sibling", "                     401  200  404  200  404  404  200  401"),
+    T("GET", f"{TR}/records/{{record_id}}", "other", "                       401  200  404  404  404  404  404  401"),
+    T("PATCH", f"{TR}/records/{{record_id}}", "own", "                       401 p412  403 p412 p412  403 p412  401"),
+    T("PATCH", f"{TR}/records/{{record_id}}", "sibling", "                   401 p412  403 p412  404  403 p412  401"),
+    T("PATCH", f"{TR}/records/{{record_id}}", "other", "                     401 p412  403  404  404  403  404  401"),
+    T("DELETE", f"{TR}/records/{{record_id}}", "own", "                      401 p412  403 p412 p412  403 p412  401"),
+    T("DELETE", f"{TR}/records/{{record_id}}", "sibling", "                  401 p412  403 p412  404  403 p412  401"),
+    T("DELETE", f"{TR}/records/{{record_id}}", "other", "                    401 p412  403  404  404  403  404  401"),
+    T("GET", f"{TR}/rules/{{year}}", None, "                                 401  200  200  200  200  200  200  401"),
+    T("PUT", f"{TR}/rules/{{year}}", None, "                                 401 p412  403  403  403  403  403  401"),
+    T("GET", f"{TR}/staff/{{staff_id}}/ledger", "own", "                     401  200  404  200  200  200  200  401"),
+    T("GET", f"{TR}/staff/{{staff_id}}/ledger", "sibling", "                 401  200  404  200  404  404  200  401"),
+    T("GET", f"{TR}/staff/{{staff_id}}/ledger", "other", "                   401  200  404  404  404  404  404  401"),
+    T("GET", f"{TR}/staff/{{staff_id}}/ledger/export", "own", "              401  200  404  200  200  200  200  401"),
+    T("GET", f"{TR}/staff/{{staff_id}}/ledger/export", "sibling", "          401  200  404  200  404  404  200  401"),
+    T("GET", f"{TR}/staff/{{staff_id}}/ledger/export", "other", "            401  200  404  404  404  404  404  401"),
+    T("GET", f"{TR}/compliance", None, "                                    401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/compliance", "sibling", "                               401  200  404  200  404  404  200  401",
+      query=_org),
+    T("GET", f"{TR}/compliance", "other", "                                 401  200  404  404  404  404  404  401",
+      query=_org),
+    T("GET", f"{TR}/compliance/export", None, "                             401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/compliance/export", "other", "                          401  200  404  404  404  404  404  401",
+      query=_org),
+    T("GET", f"{TR}/indicators", None, "                                    401  200  403  403  403  403  403  401"),
+    T("GET", f"{TR}/reports/themes", None, "                                401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/reports/themes", "other", "                             401  200  404  404  404  404  404  401",
+      query=_org),
+    T("GET", f"{TR}/reports/themes/export", None, "                         401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/reports/themes/export", "sibling", "                    401  200  404  200  404  404  200  401",
+      query=_org),
+    T("GET", f"{TR}/reports/at-risk", None, "                               401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/reports/at-risk", "sibling", "                          401  200  404  200  404  404  200  401",
+      query=_org),
+    T("GET", f"{TR}/reports/at-risk/export", None, "                        401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/reports/at-risk/export", "other", "                     401  200  404  404  404  404  404  401",
+      query=_org),
+    T("POST", f"{TR}/self-reports", None, "                                 401  403  403  403  403 p422  403  401"),
+    T("GET", f"{TR}/self-reports", None, "                                  401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/self-reports/{{report_id}}", "own", "                    401  200  404  200  200  200  200  401"),
+    T("GET", f"{TR}/self-reports/{{report_id}}", "sibling", "                401  200  404  200  404  404  200  401"),
+    T("GET", f"{TR}/self-reports/{{report_id}}", "other", "                  401  200  404  404  404  404  404  401"),
+    # the staff member's manager decides (a university admin may stand in); the province does not
+    T("POST", f"{TR}/self-reports/{{report_id}}/approve", "own", "           401  403  403 p412 p412  403  403  401"),
+    T("POST", f"{TR}/self-reports/{{report_id}}/approve", "sibling", "       401  403  403 p412  404  403  403  401"),
+    T("POST", f"{TR}/self-reports/{{report_id}}/approve", "other", "         401  403  403  404  404  403  403  401"),
+    T("POST", f"{TR}/self-reports/{{report_id}}/reject", "own", "            401  403  403 p412 p412  403  403  401"),
+    T("POST", f"{TR}/self-reports/{{report_id}}/reject", "sibling", "        401  403  403 p412  404  403  403  401"),
+    T("POST", f"{TR}/self-reports/{{report_id}}/reject", "other", "          401  403  403  404  404  403  403  401"),
+    T("POST", f"{TR}/courses", None, "                                      401 p422  403 p422 p422  403  403  401"),
+    T("GET", f"{TR}/courses", None, "                                       401  200  200  200  200  200  200  401"),
+    # a university's own course (no department) and the province's courses are open to all of its people
+    T("GET", f"{TR}/courses/{{course_id}}", "own", "                         401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/courses/{{course_id}}", "sibling", "                     401  200  404  200  404  404  200  401"),
+    T("GET", f"{TR}/courses/{{course_id}}", "other", "                       401  200  404  404  404  404  404  401"),
+    T("GET", f"{TR}/courses/{{course_id}}", "province", "                    401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/courses/{{course_id}}/enrolments", "own", "              401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/courses/{{course_id}}/enrolments", "sibling", "          401  200  404  200  404  404  200  401"),
+    T("GET", f"{TR}/courses/{{course_id}}/enrolments", "other", "            401  200  404  404  404  404  404  401"),
+    T("GET", f"{TR}/courses/{{course_id}}/enrolments", "province", "         401  200  200  200  200  200  200  401"),
+    T("POST", f"{TR}/courses/{{course_id}}/enrolments", "own", "             401 p422  403 p422 p422  403  403  401"),
+    T("POST", f"{TR}/courses/{{course_id}}/enrolments", "sibling", "         401 p422  403 p422  404  403  403  401"),
+    T("POST", f"{TR}/courses/{{course_id}}/enrolments", "other", "           401 p422  403  404  404  403  403  401"),
+    T("POST", f"{TR}/courses/{{course_id}}/enrolments", "province", "        401 p422  403 p422 p422  403  403  401"),
+    T("POST", f"{TR}/courses/{{course_id}}/attendance", "own", "             401 p422  403 p422 p422  403  403  401"),
+    T("POST", f"{TR}/courses/{{course_id}}/attendance", "sibling", "         401 p422  403 p422  404  403  403  401"),
+    T("POST", f"{TR}/courses/{{course_id}}/attendance", "other", "           401 p422  403  404  404  403  403  401"),
+    T("POST", f"{TR}/courses/{{course_id}}/attendance", "province", "        401 p422  403 p422 p422  403  403  401"),
+    # == evaluation: people only (an integration client has no evaluation endpoint); campaigns are the province's ====
+    T("GET", f"{EV}/campaign-types", None, "                                401  200  200  200  200  200  403  401"),
+    T("POST", f"{EV}/campaign-types", None, "                               401 p422  403  403  403  403  403  401"),
+    T("GET", f"{EV}/campaigns", None, "                                     401  200  200  200  200  200  403  401"),
+    T("POST", f"{EV}/campaigns", None, "                                    401 p422  403  403  403  403  403  401"),
+    T("GET", f"{EV}/campaigns/{{campaign_id}}", "province", "                401  200  200  200  200  200  403  401"),
+    T("PATCH", f"{EV}/campaigns/{{campaign_id}}", "province", "              401 p412  403  403  403  403  403  401"),
+    T("POST", f"{EV}/campaigns/{{campaign_id}}/advance", "province", "       401 p412  403  403  403  403  403  401"),
+    T("GET", f"{EV}/campaigns/{{campaign_id}}/rubric", "province", "         401  200  200  200  200  200  403  401"),
+    T("PUT", f"{EV}/campaigns/{{campaign_id}}/rubric", "province", "         401 p412  403  403  403  403  403  401"),
+    T("GET", f"{EV}/campaigns/{{campaign_id}}/nominations", "province", "    401  200  200  200  200  200  403  401"),
+    # a search filtered on another university: nothing of it comes back
+    T("GET", f"{EV}/campaigns/{{campaign_id}}/nominations", "province", "    401  200  200  200  200  200  403  401",
+      query=lambda w, t: {"university_id": w.orgs["uni_b"], "q": "授权矩阵"}),
+    T("POST", f"{EV}/campaigns/{{campaign_id}}/nominations", "province", "   401  403  403 p422 p422  403  403  401"),
+    T("GET", f"{EV}/campaigns/{{campaign_id}}/nominations/export", "province", "401 200  200  200  200  200  403  401"),
+    T("GET", f"{EV}/nominations/{{nomination_id}}", "own", "                 401  200  404  200  200  404  403  401"),
+    T("GET", f"{EV}/nominations/{{nomination_id}}", "sibling", "             401  200  404  200  404  404  403  401"),
+    T("GET", f"{EV}/nominations/{{nomination_id}}", "other", "               401  200  404  404  404  404  403  401"),
+    # a department manager edits their department's proposals; the university pre-selects, submits, withdraws
+    T("PATCH", f"{EV}/nominations/{{nomination_id}}", "own", "               401  403  404 p412 p412  404  403  401"),
+    T("PATCH", f"{EV}/nominations/{{nomination_id}}", "sibling", "           401  403  404 p412  404  404  403  401"),
+    T("PATCH", f"{EV}/nominations/{{nomination_id}}", "other", "             401  403  404  404  404  404  403  401"),
+    T("POST", f"{EV}/nominations/{{nomination_id}}/preselect", "own", "      401  403  404 p412  403  404  403  401"),
+    T("POST", f"{EV}/nominations/{{nomination_id}}/preselect", "sibling", "  401  403  404 p412  404  404  403  401"),
+    T("POST", f"{EV}/nominations/{{nomination_id}}/preselect", "other", "    401  403  404  404  404  404  403  401"),
+    T("POST", f"{EV}/nominations/{{nomination_id}}/submit", "own", "         401  403  404 p412  403  404  403  401"),
+    T("POST", f"{EV}/nominations/{{nomination_id}}/submit", "sibling", "     401  403  404 p412  404  404  403  401"),
+    T("POST", f"{EV}/nominations/{{nomination_id}}/submit", "other", "       401  403  404  404  404  404  403  401"),
+    T("POST", f"{EV}/nominations/{{nomination_id}}/withdraw", "own", "       401  403  404 p412  403  404  403  401"),
+    T("POST", f"{EV}/nominations/{{nomination_id}}/withdraw", "sibling", "   401  403  404 p412  404  404  403  401"),
+    T("POST", f"{EV}/nominations/{{nomination_id}}/withdraw", "other", "     401  403  404  404  404  404  403  401"),
+    T("GET", f"{EV}/campaigns/{{campaign_id}}/experts", "province", "        401  200  403  403  403  403  403  401"),
+    # the panel of a campaign in review is fixed (409)
+    T("PUT", f"{EV}/campaigns/{{campaign_id}}/experts", "province", "        401 p409  403  403  403  403  403  401"),
+    # a campaign still taking nominations has no panel to assign from (409)
+    T("POST", f"{EV}/campaigns/{{campaign_id}}/assignments/auto", "province", "401 p409 403  403  403  403  403  401"),
+    T("POST", f"{EV}/campaigns/{{campaign_id}}/assignments", "province", "   401 p422  403  403  403  403  403  401"),
+    T("GET", f"{EV}/campaigns/{{campaign_id}}/assignments", "province", "    401  200  200  200  200  200  403  401"),
+    # unassigning takes no If-Match and no state refuses it: the province's cell would remove a demo assignment
+    T("DELETE", f"{EV}/assignments/{{assignment_id}}", "own", "              401   -   403  403  403  403  403  401"),
+    T("DELETE", f"{EV}/assignments/{{assignment_id}}", "other", "            401   -   403  403  403  403  403  401"),
+    T("DELETE", f"{EV}/assignments/{{assignment_id}}", "missing", "          401  404  403  403  403  403  403  401"),
+    T("POST", f"{EV}/campaigns/{{campaign_id}}/conflicts", "province", "     401  403 p422  403  403  403  403  401"),
+    T("GET", f"{EV}/campaigns/{{campaign_id}}/conflicts", "province", "      401  200  200  200  200  200  403  401"),
+    # the expert (of university 1) scores university 2's nomination assigned to them, never university 1's
+    T("PUT", f"{EV}/nominations/{{nomination_id}}/scores", "own", "          401  403  404  403  403  404  403  401"),
+    T("PUT", f"{EV}/nominations/{{nomination_id}}/scores", "other", "        401  403 p422  404  404  404  403  401"),
+    T("GET", f"{EV}/nominations/{{nomination_id}}/scores", "own", "          401  200  404  403  403  404  403  401"),
+    T("GET", f"{EV}/nominations/{{nomination_id}}/scores", "other", "        401  200  200  404  404  404  403  401"),
+    T("GET", f"{EV}/assignments", None, "                                   401  200  200  200  200  200  403  401"),
+    T("GET", f"{EV}/campaigns/{{campaign_id}}/ranking", "province", "        401  200  403  403  403  403  403  401"),
+    T("POST", f"{EV}/campaigns/{{campaign_id}}/decision", "province", "      401 p412  403  403  403  403  403  401"),
+    T("POST", f"{EV}/campaigns/{{campaign_id}}/publish", "province", "       401 p412  403  403  403  403  403  401"),
+    T("POST", f"{EV}/campaigns/{{campaign_id}}/finalize", "province", "      401 p412  403  403  403  403  403  401"),
+    # published results (the pilot selection's 公示 list) are open to every person
+    T("GET", f"{EV}/campaigns/{{campaign_id}}/results", "province", "        401  200  200  200  200  200  403  401",
+      public=True),
+    T("GET", f"{EV}/campaigns/{{campaign_id}}/results/export", "province", " 401  200  200  200  200  200  403  401",
+      public=True),
+    # objections are lodged during publicity only (409 in review)
+    T("POST", f"{EV}/campaigns/{{campaign_id}}/objections", "province", "    401  403  403 p409  403  403  403  401"),
+    T("GET", f"{EV}/campaigns/{{campaign_id}}/objections", "province", "     401  200  200  200  200  200  403  401"),
+    # the demo has no objection (no campaign in publicity): a missing one
+    T("POST", f"{EV}/objections/{{objection_id}}/answer", "missing", "       401  404  403  403  403  403  403  401"),
+    T("GET", f"{EV}/pilots", None, "                                        401  200  200  200  200  200  403  401",
+      public=True),
+    T("GET", f"{EV}/assessment/metrics", None, "                            401  200  200  200  200  200  403  401"),
+    T("GET", f"{EV}/assessment/frameworks/{{year}}", None, "                 401  200  200  200  200  200  403  401"),
+    T("PUT", f"{EV}/assessment/frameworks/{{year}}", None, "                 401 p412  403  403  403  403  403  401"),
+    T("POST", f"{EV}/assessment/frameworks/{{year}}/default", None, "        401 p409  403  403  403  403  403  401"),
+    T("GET", f"{EV}/assessment/{{year}}/self-reports", None, "               401  200  200  200  200  200  403  401"),
+    T("PUT", f"{EV}/assessment/{{year}}/self-reports/{{indicator_code}}", None, "401 403 403 p422  403  403  403  401"),
+    T("POST", f"{EV}/assessment/self-reports/{{report_id}}/verify", "own", " 401 p412  403  403  403  403  403  401"),
+    T("POST", f"{EV}/assessment/self-reports/{{report_id}}/verify", "other", "401 p412 403  403  403  403  403  401"),
+    T("POST", f"{EV}/assessment/{{year}}/scorecards/compute", None, "        401 p404  403  403  403  403  403  401"),
+    # the demo year's scorecards: a university sees its own line
+    T("GET", f"{EV}/assessment/{{year}}/scorecards", None, "                 401  200  200  200  200  200  403  401",
+      year="demo"),
+    T("GET", f"{EV}/assessment/{{year}}/scorecards/{{university_id}}", "own", "401 200 404  200  404  404  403  401",
+      year="demo"),
+    T("GET", f"{EV}/assessment/{{year}}/scorecards/{{university_id}}", "other", "401 200 404 404  404  404  403  401",
+      year="demo"),
+    # nothing computed in the spare year yet (409)
+    T("POST", f"{EV}/assessment/{{year}}/publish", None, "                   401 p409  403  403  403  403  403  401"),
+    T("GET", f"{EV}/audit", None, "                                         401  200  403  403  403  403  403  401"),
+]
+
+#: Operations open without a token (the services' API descriptions).
+PUBLIC = {
+    ("GET", "/api/plans/openapi.json"),
+    ("GET", "/api/training/openapi.json"),
+    ("GET", "/api/evaluation/openapi.json"),
+}

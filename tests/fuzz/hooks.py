@@ -1,0 +1,62 @@
+"""Schemathesis hooks for the platform's fuzzing (loaded through ``SCHEMATHESIS_HOOKS=tests.fuzz.hooks``).
+
+Two checks of our own, beside schemathesis' built-in ones (see docs/decisions.md, "Reliability suite"):
+
+- ``bad_input_rejected``: schemathesis' ``negative_data_rejection`` (schema-violating input answers 4xx), except for
+  cases whose only violation is a changed JSON type. Pydantic's lax mode accepts ``0``/``1`` for a boolean,
+  ``"2"`` for a number and a UNIX time for a date; we keep that leniency rather than rewriting every field as
+  strict, so those cases are not failures.
+- ``errors_are_problem_details``: every 4xx/5xx answer is ``application/problem+json`` with its status in the body
+  (the OAuth token endpoint and the SPA's sign-in answer RFC 6749 errors).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import schemathesis
+from schemathesis.core.mutations import OperatorKind
+from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
+from schemathesis.specs.openapi.checks import negative_data_rejection
+
+#: Paths whose errors follow another standard: RFC 6749 §5.2 for the token endpoint, and the SPA's sign-in,
+#: which answers the same errors as the password grant.
+OAUTH_PATHS = ("/api/auth/token", "/api/auth/web/login")
+
+
+def _only_type_changes(case: Any) -> bool:
+    meta = case.meta
+    if meta is None:
+        return False
+    data = meta.phase.data
+    if isinstance(data, CoveragePhaseData) and data.scenario == CoverageScenario.INCORRECT_TYPE:
+        return True
+    mutations = getattr(data, "mutations", ()) or ()
+    return bool(mutations) and all(m.operator == OperatorKind.CHANGE_TYPE for m in mutations)
+
+
+@schemathesis.check
+def bad_input_rejected(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Input that breaks the schema is answered 4xx (a changed JSON type alone may be coerced)."""
+    if _only_type_changes(case):
+        return None
+    result: bool | None = negative_data_rejection(ctx, response, case)
+    return result
+
+
+@schemathesis.check
+def errors_are_problem_details(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Every error is RFC 9457 problem details: the media type, and ``status`` and ``title`` in the body."""
+    if response.status_code < 400 or case.path in OAUTH_PATHS:
+        return None
+    ctype = (response.headers.get("content-type") or [""])[0]
+    if not ctype.startswith("application/problem+json"):
+        raise AssertionError(f"{response.status_code} answered as {ctype or 'no content type'}, not problem+json")
+    try:
+        body = json.loads(response.content)
+    except ValueError as exc:
+        raise AssertionError(f"{response.status_code} problem+json body is not JSON") from exc
+    if not isinstance(body, dict) or body.get("status") != response.status_code or not body.get("title"):
+        raise AssertionError(f"{response.status_code} problem body lacks status/title: {str(body)[:200]}")
+    return True
