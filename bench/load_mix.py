@@ -240,8 +240,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=300)
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--max-in-flight", type=int, default=256)
+    parser.add_argument("--training-workers", type=int, default=2, help="worker processes of the training service")
     args = parser.parse_args()
-    extra = {"GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000", "LOG_LEVEL": "WARNING"}
+    extra = {
+        "GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
+        "LOG_LEVEL": "WARNING",
+        "TRAINING_WORKERS": str(args.training_workers),
+    }
     with Stack(backend=args.backend, name="load", extra_env=extra) as stack:
         stack.seed_demo()
         w = prepare(stack)

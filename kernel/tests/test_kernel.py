@@ -372,3 +372,30 @@ def test_a_service_refuses_a_router_whose_routes_would_commit_late() -> None:
 
     with pytest.raises(TypeError, match="ServiceRouter"):
         check_transactional([plain])
+
+
+def test_a_pooled_postgresql_connection_that_died_while_resting_is_replaced_unnoticed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sanquan_kernel.db as kdb
+
+    if not kt.postgres_available():
+        if kt.postgres_required():
+            pytest.fail("PostgreSQL is required (CI) but not reachable")
+        pytest.skip("PostgreSQL not reachable")
+    name = f"kernel_ping_{time.time_ns()}"
+    url = kt.create_postgres_database(name)
+    engine = make_engine(url, pool_size=1)
+    try:
+        with engine.connect() as c:
+            pid = c.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        admin = create_engine(kt.postgres_admin_url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as a:
+            a.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+        admin.dispose()
+        monkeypatch.setattr(kdb, "PING_AFTER_IDLE_SECONDS", 0.0)
+        with engine.connect() as c:  # the rested connection is pinged, found dead, and replaced
+            assert c.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+    finally:
+        engine.dispose()
+        kt.drop_postgres_database(name)

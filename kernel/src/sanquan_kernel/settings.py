@@ -58,6 +58,8 @@ class ServiceSettings(KernelSettings):
     """A domain service: it authenticates to the gateway as its own ``service`` client."""
 
     service_client_secret: str | None = None
+    #: Worker processes of ``serve`` (uvicorn ``--workers``); each has its own pool of ``db_pool_size``.
+    workers: int = 1
 
     @model_validator(mode="after")
     def _production_secrets(self) -> ServiceSettings:

@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--no-migrate", action="store_true")
+    serve.add_argument("--workers", type=int, default=None, help="worker processes (default: TRAINING_WORKERS or 1)")
     args = parser.parse_args(argv)
     settings = Settings()
     if args.cmd == "migrate" or (args.cmd == "serve" and not args.no_migrate):
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
             factory=True,
             host=args.host,
             port=args.port or settings.port,
+            workers=args.workers or settings.workers,
             log_config=None,
             access_log=False,
             proxy_headers=False,
