@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from plans.common import Category, WorkStatus
+
+#: The days of tasks, milestones and reports lie within the years a plan can have (2000–2100): a far past or
+#: future date is a typing error, answered 422.
+Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
 
 
 class MilestoneCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1, max_length=200)
-    due_on: date
-    seq: int | None = Field(default=None, ge=1, description="Position on the roadmap; appended when absent")
+    due_on: Day
+    seq: int | None = Field(default=None, ge=1, le=1000, description="Position on the roadmap; appended when absent")
 
 
 class MilestoneUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
-    due_on: date | None = None
-    seq: int | None = Field(default=None, ge=1)
+    due_on: Day | None = None
+    seq: int | None = Field(default=None, ge=1, le=1000)
 
 
 class MilestoneOut(BaseModel):
@@ -49,10 +53,10 @@ class _TaskFields(BaseModel):
     department_id: int = Field(description="The owning department (an org id of the plan's university)")
     responsible_user_id: int | None = Field(default=None, description="The main responsible person's account id")
     responsible_name: str = Field(min_length=1, max_length=100)
-    start_on: date | None = None
-    due_on: date
+    start_on: Day | None = None
+    due_on: Day
     expected_outputs: str = Field(default="", max_length=20_000)
-    sort_order: int = 0
+    sort_order: int = Field(default=0, ge=-1_000_000, le=1_000_000)
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
@@ -76,10 +80,10 @@ class TaskUpdate(BaseModel):
     department_id: int | None = None
     responsible_user_id: int | None = None
     responsible_name: str | None = Field(default=None, min_length=1, max_length=100)
-    start_on: date | None = None
-    due_on: date | None = None
+    start_on: Day | None = None
+    due_on: Day | None = None
     expected_outputs: str | None = Field(default=None, max_length=20_000)
-    sort_order: int | None = None
+    sort_order: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
 
 
 class TaskOut(BaseModel):
@@ -116,7 +120,7 @@ class ProgressCreate(BaseModel):
     percent: int = Field(ge=0, le=100)
     note: str = Field(default="", max_length=5_000)
     evidence: str = Field(default="", max_length=5_000, description="Completion evidence: a note, a link, a file name")
-    reported_on: date | None = Field(default=None, description="The day the work stood so; today when absent")
+    reported_on: Day | None = Field(default=None, description="The day the work stood so; today when absent")
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
