@@ -241,11 +241,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--max-in-flight", type=int, default=256)
     parser.add_argument("--training-workers", type=int, default=2, help="worker processes of the training service")
+    parser.add_argument("--plans-workers", type=int, default=1, help="worker processes of the plans service")
     args = parser.parse_args()
     extra = {
         "GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
         "LOG_LEVEL": "WARNING",
         "TRAINING_WORKERS": str(args.training_workers),
+        "PLANS_WORKERS": str(args.plans_workers),
     }
     with Stack(backend=args.backend, name="load", extra_env=extra) as stack:
         stack.seed_demo()
