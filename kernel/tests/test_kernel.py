@@ -399,3 +399,50 @@ def test_a_pooled_postgresql_connection_that_died_while_resting_is_replaced_unno
     finally:
         engine.dispose()
         kt.drop_postgres_database(name)
+
+
+def test_a_process_at_its_limit_sheds_requests_with_503_at_once_and_serves_again_after() -> None:
+    from sanquan_kernel.middleware import LoadShedMiddleware
+
+    app = FastAPI()
+    install_problem_handlers(app)
+    release = anyio.Event()
+    entered: list[int] = []
+
+    @app.get("/slow")
+    async def slow() -> dict[str, bool]:
+        entered.append(1)
+        await release.wait()
+        return {"ok": True}
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, bool]:
+        return {"ok": True}
+
+    shed = LoadShedMiddleware(app, max_in_flight=2)
+
+    async def scenario() -> None:
+        import httpx
+
+        transport = httpx.ASGITransport(app=shed)
+        async with httpx.AsyncClient(transport=transport, base_url="http://k") as c:
+            async with anyio.create_task_group() as tg:
+                results: list[int] = []
+
+                async def call() -> None:
+                    results.append((await c.get("/slow")).status_code)
+
+                tg.start_soon(call)
+                tg.start_soon(call)
+                while len(entered) < 2:
+                    await anyio.sleep(0.01)
+                busy = await c.get("/slow")
+                assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+                assert busy.headers["content-type"] == "application/problem+json"
+                assert (await c.get("/healthz")).status_code == 200, "health is never shed"
+                release.set()
+            assert results == [200, 200]
+            assert (await c.get("/slow")).status_code == 200
+        assert shed.shed == 1 and shed.in_flight == 0
+
+    anyio.run(scenario)

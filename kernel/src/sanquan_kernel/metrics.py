@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 REQUEST_COUNT = Counter("http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
+SHED = Counter("http_requests_shed_total", "Requests answered 503 at once because the process was at its limit")
 REQUEST_LATENCY = Histogram(
     "http_request_duration_seconds",
     "HTTP request latency",

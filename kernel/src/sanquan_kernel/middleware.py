@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -13,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sanquan_kernel.errors import problem_body
 from sanquan_kernel.logging import request_id_var
-from sanquan_kernel.metrics import REQUEST_COUNT, REQUEST_LATENCY
+from sanquan_kernel.metrics import REQUEST_COUNT, REQUEST_LATENCY, SHED
 
 _RID_OK = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 access_log = logging.getLogger("sanquan.access")
@@ -168,3 +169,39 @@ async def _send_problem(send: Send, status: int, detail: str, *, close: bool = F
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class LoadShedMiddleware:
+    """Bounded work in progress: beyond ``max_in_flight`` requests at once, a process answers 503 with
+    ``Retry-After`` at once instead of queueing them until the database pool or the gateway times out (which turned
+    an overload into seconds of waiting and then errors for everyone). Health and metrics are never shed."""
+
+    EXEMPT = ("/healthz", "/readyz", "/metrics")
+
+    def __init__(self, app: ASGIApp, *, max_in_flight: int) -> None:
+        self.app = app
+        self.max_in_flight = max_in_flight
+        self.in_flight = 0
+        self.shed = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.max_in_flight <= 0 or scope["path"] in self.EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.max_in_flight:
+            self.shed += 1
+            SHED.inc()
+            body = json.dumps(problem_body(503, "The service is busy; try again shortly")).encode()
+            headers: list[Any] = [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"1"),
+            ]
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1

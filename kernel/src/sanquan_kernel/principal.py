@@ -127,8 +127,9 @@ class Scope:
         """A ``where`` clause for a table with these columns; a column the table lacks is passed as None.
 
         - ALL: everything. UNIVERSITY: ``university == u``. DEPARTMENT: ``department == d`` (and the university).
-        - SELF: ``owner == user_id`` (the account id stored on the row), and the university where the table has one. ASSIGNED: the ``assigned`` expression the
-          caller built for the expert (e.g. an EXISTS on assignments). A level the table cannot express is denied.
+        - SELF: ``owner == user_id`` (the account id stored on the row), within the university where the table has
+          one. ASSIGNED: the ``assigned`` expression the caller built for the expert (e.g. an EXISTS on
+          assignments). A level the table cannot express is denied.
         """
         k = self.kind
         if k is ScopeKind.ALL:

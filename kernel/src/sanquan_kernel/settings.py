@@ -38,6 +38,8 @@ class KernelSettings(BaseSettings):
     #: The largest request body accepted (bytes).
     max_body_bytes: int = int(os.environ.get("MAX_BODY_BYTES", str(64 * 1024 * 1024)))
     db_pool_size: int = 10
+    #: Requests one process works on at once; beyond it, 503 with Retry-After at once (0: no limit).
+    max_in_flight: int = 100
 
     @property
     def is_production(self) -> bool:

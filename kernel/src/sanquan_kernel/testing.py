@@ -174,3 +174,62 @@ def clear_tables(engine: Any, metadata: Any) -> None:
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())
+
+
+# -- what a request costs the database -----------------------------------------------------------------------------
+class StatementLog:
+    """The round trips seen on an engine: every statement sent through a cursor, and each transaction's ``BEGIN``
+    and ``COMMIT``/``ROLLBACK`` (recorded from the engine's transaction events, so they count the same on SQLite,
+    where the kernel sends ``BEGIN IMMEDIATE`` itself, and on PostgreSQL, where the driver sends it implicitly)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def queries(self) -> list[str]:
+        """The statements other than BEGIN, COMMIT and ROLLBACK."""
+        return [s for s in self.statements if s not in ("BEGIN", "COMMIT", "ROLLBACK")]
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+    def __str__(self) -> str:
+        return "\n".join(f"{i + 1:3}. {' '.join(s.split())[:200]}" for i, s in enumerate(self.statements))
+
+
+class count_statements:
+    """``with count_statements(engine) as log: ...``: the statements ``engine`` sent meanwhile (all threads)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.log = StatementLog()
+
+    def _statement(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith("BEGIN"):  # SQLite's own BEGIN: counted by _begin
+            self.log.statements.append(statement)
+
+    def _begin(self, conn: Any) -> None:
+        self.log.statements.append("BEGIN")
+
+    def _commit(self, conn: Any) -> None:
+        self.log.statements.append("COMMIT")
+
+    def _rollback(self, conn: Any) -> None:
+        self.log.statements.append("ROLLBACK")
+
+    def __enter__(self) -> StatementLog:
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        event.listen(self.engine, "begin", self._begin)
+        event.listen(self.engine, "commit", self._commit)
+        event.listen(self.engine, "rollback", self._rollback)
+        return self.log
+
+    def __exit__(self, *exc: object) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "begin", self._begin)
+        event.remove(self.engine, "commit", self._commit)
+        event.remove(self.engine, "rollback", self._rollback)
