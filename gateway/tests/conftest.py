@@ -4,6 +4,7 @@ tokens minted with the gateway's own key."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,3 +161,9 @@ def world(
         yield World(client=client, app=app, ids=ids, users=users, integration_client_id=client_id)
     kt.clear_tables(app.state.kernel.engine, Base.metadata)
     app.state.kernel.engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
