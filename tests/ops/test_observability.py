@@ -25,6 +25,7 @@ KNOWN_METRICS = {
     "up",
     "http_requests_total",
     "http_request_duration_seconds_bucket",
+    "http_requests_shed_total",
     "gateway_upstream_failures_total",
     "gateway_upstream_duration_seconds_bucket",
     "db_pool_connections_in_use",
