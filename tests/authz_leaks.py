@@ -30,7 +30,9 @@ def table_cells(r: httpx.Response) -> list[list[str]] | None:
     if ctype.startswith(XLSX) or (ctype.startswith("application/octet-stream") and r.content[:2] == b"PK"):
         book = load_workbook(io.BytesIO(r.content), read_only=True)
         return [
-            ["" if v is None else str(v) for v in row] for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+            ["" if v is None else str(v) for v in row]
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
         ]
     return None
 

@@ -68,6 +68,7 @@ P = "/api/plans"
 TR = "/api/training"
 EV = "/api/evaluation"
 
+# fmt: off
 #   method  path                                              target       anon prov  expt uadm dmgr staf intg disa
 MATRIX: list[Row] = [
     # == plans: readers are the province, the university, its departments (their tasks) and plans:read clients;
@@ -188,6 +189,8 @@ MATRIX: list[Row] = [
     # another university's number, department and university_id: refused as "not your university"
     T("PUT", f"{TR}/staff/by-employee-no/{{employee_no}}", "other", "        401 p412  403  422  403  403  422  401"),
     T("GET", f"{TR}/staff", None, "                                         401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/staff", None, "                                         401  200  200  200  200  200  200  401",
+      query=lambda w, t: {"q": "U2D1", "limit": 500}),
     T("GET", f"{TR}/staff", "sibling", "                                    401  200  200  200  200  200  200  401",
       query=_dept),
     T("GET", f"{TR}/staff", "other", "                                      401  200  200  200  200  200  200  401",
@@ -199,7 +202,11 @@ MATRIX: list[Row] = [
     T("GET", f"{TR}/records", None, "                                       401  200  200  200  200  200  200  401"),
     T("GET", f"{TR}/records", "sibling", "                                  401  200  200  200  200  200  200  401",
       query=_dept),
+    T("GET", f"{TR}/records", "other", "                                    401  200  200  200  200  200  200  401",
+      query=lambda w, t: {"staff_id": w.id("staff", "other"), "limit": 500}),
     T("GET", f"{TR}/records/export", None, "                                401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/records/export", None, "                                401  200  200  200  200  200  200  401",
+      query=lambda w, t: {"format": "csv"}),
     T("GET", f"{TR}/records/export", "other", "                             401  200  200  200  200  200  200  401",
       query=_dept),
     T("GET", f"{TR}/records/import-template", None, "                       401  200  200  200  200  200  200  401"),
@@ -236,7 +243,11 @@ MATRIX: list[Row] = [
       query=_org),
     T("GET", f"{TR}/compliance", "other", "                                 401  200  404  404  404  404  404  401",
       query=_org),
+    T("GET", f"{TR}/compliance", None, "                                    401  200  200  200  200  200  200  401",
+      query=lambda w, t: {"group_by": "staff", "limit": 500}),
     T("GET", f"{TR}/compliance/export", None, "                             401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/compliance/export", None, "                             401  200  200  200  200  200  200  401",
+      query=lambda w, t: {"group_by": "staff", "format": "csv"}),
     T("GET", f"{TR}/compliance/export", "other", "                          401  200  404  404  404  404  404  401",
       query=_org),
     T("GET", f"{TR}/indicators", None, "                                    401  200  403  403  403  403  403  401"),
@@ -370,6 +381,7 @@ MATRIX: list[Row] = [
     T("POST", f"{EV}/assessment/{{year}}/publish", None, "                   401 p409  403  403  403  403  403  401"),
     T("GET", f"{EV}/audit", None, "                                         401  200  403  403  403  403  403  401"),
 ]
+# fmt: on
 
 #: Operations open without a token (the services' API descriptions).
 PUBLIC = {

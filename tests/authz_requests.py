@@ -2,10 +2,11 @@
 body an operation takes, and the *probe* an allowed caller receives instead (a request that must fail after the
 authorization check, so that the matrix changes nothing).
 
-- Every write carries a stale ``If-Match``: where the service checks versions, an allowed caller's valid request
-  answers 412 and changes nothing; a caller outside the record's scope answers 404 before that.
-- Where the service takes no ``If-Match`` (creations, append-only reports, state actions), the probe is an invalid
-  body (422) or the request is refused by the record's state (409).
+- A caller the matrix expects to be refused sends the valid request without ``If-Match``: if it were honoured, the
+  write would happen (and the read-back of ``tests/test_authz_matrix.py`` would show it).
+- A probe carries a stale ``If-Match``: where the service checks versions, the allowed caller's valid request
+  answers 412 and changes nothing. Where it takes none (creations, append-only reports, state actions), the probe
+  is an invalid body (``PROBES``, 422), or the valid request that the record's state refuses (409).
 """
 
 from __future__ import annotations
@@ -118,7 +119,14 @@ def _uni_of(w: World, t: str | None) -> int:
     return w.orgs["uni_b" if t == "other" else "uni_a"]
 
 
-RECORD = {"title": "授权矩阵", "taken_on": _past(), "hours": 2, "days": 0.5, "themes": ["law"], "organizer_level": "university"}
+RECORD = {
+    "title": "授权矩阵",
+    "taken_on": _past(),
+    "hours": 2,
+    "days": 0.5,
+    "themes": ["law"],
+    "organizer_level": "university",
+}
 
 #: The valid body of each write; the target is the one of the row (the record in the path).
 BODIES: dict[tuple[str, str], Body] = {
@@ -129,7 +137,13 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/plans/plans/{plan_id}/return"): lambda w, t: {"comment": "退回"},
     ("POST", "/api/plans/plans/{plan_id}/change-requests"): lambda w, t: {
         "kind": "add_task",
-        "changes": {"category": "service", "title": "新任务", "department_id": _dept_of(w, t), "responsible_name": "李四", "due_on": _future()},
+        "changes": {
+            "category": "service",
+            "title": "新任务",
+            "department_id": _dept_of(w, t),
+            "responsible_name": "李四",
+            "due_on": _future(),
+        },
         "reason": "授权矩阵",
     },
     ("POST", "/api/plans/change-requests/{cr_id}/approve"): lambda w, t: {"comment": "同意"},
@@ -144,10 +158,22 @@ BODIES: dict[tuple[str, str], Body] = {
     ("PATCH", "/api/plans/tasks/{task_id}"): lambda w, t: {"title": "被改的任务"},
     ("POST", "/api/plans/tasks/{task_id}/milestones"): lambda w, t: {"title": "新里程碑", "due_on": _future()},
     ("PATCH", "/api/plans/milestones/{milestone_id}"): lambda w, t: {"title": "被改的里程碑"},
-    ("POST", "/api/plans/tasks/{task_id}/progress"): lambda w, t: {"status": "in_progress", "percent": 10, "note": "授权矩阵"},
-    ("POST", "/api/plans/plans/{plan_id}/letters"): lambda w, t: {"target": "department", "department_id": _dept_of(w, t)},
+    ("POST", "/api/plans/tasks/{task_id}/progress"): lambda w, t: {
+        "status": "in_progress",
+        "percent": 10,
+        "note": "授权矩阵",
+    },
+    ("POST", "/api/plans/plans/{plan_id}/letters"): lambda w, t: {
+        "target": "department",
+        "department_id": _dept_of(w, t),
+    },
     ("POST", "/api/plans/letters/{letter_id}/sign"): lambda w, t: {"version": 1},
-    ("POST", "/api/plans/funding-lines"): lambda w, t: {"year": w.year, "kind": "other", "title": "授权矩阵经费", "planned_amount": 1},
+    ("POST", "/api/plans/funding-lines"): lambda w, t: {
+        "year": w.year,
+        "kind": "other",
+        "title": "授权矩阵经费",
+        "planned_amount": 1,
+    },
     ("PATCH", "/api/plans/funding-lines/{line_id}"): lambda w, t: {"spent_amount": 1},
     ("PUT", "/api/plans/work-study-posts/{year}"): lambda w, t: {"total_posts": 100, "work_study_posts": 1},
     # -- training --------------------------------------------------------------------------------------------
@@ -173,7 +199,11 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/training/courses/{course_id}/enrolments"): lambda w, t: {"staff_ids": [_staff_of(w, "own")]},
     ("POST", "/api/training/courses/{course_id}/attendance"): lambda w, t: {"staff_ids": [_staff_of(w, "own")]},
     # -- evaluation ------------------------------------------------------------------------------------------
-    ("POST", "/api/evaluation/campaign-types"): lambda w, t: {"code": "authz_type", "name": "授权矩阵", "subject_kind": "case"},
+    ("POST", "/api/evaluation/campaign-types"): lambda w, t: {
+        "code": "authz_type",
+        "name": "授权矩阵",
+        "subject_kind": "case",
+    },
     ("POST", "/api/evaluation/campaigns"): lambda w, t: {
         "type": "excellent_case",
         "year": w.spare_year,
@@ -232,13 +262,22 @@ PROBES: dict[tuple[str, str], Body] = {
     ("POST", "/api/plans/tasks/{task_id}/progress"): lambda w, t: {"status": "in_progress", "percent": 101},
     ("POST", "/api/plans/plans/{plan_id}/letters"): lambda w, t: {"target": "nobody"},
     ("POST", "/api/plans/letters/{letter_id}/sign"): lambda w, t: {"version": 0},
-    ("POST", "/api/plans/funding-lines"): lambda w, t: {"year": w.year, "kind": "other", "title": "负数", "planned_amount": -1},
+    ("POST", "/api/plans/funding-lines"): lambda w, t: {
+        "year": w.year,
+        "kind": "other",
+        "title": "负数",
+        "planned_amount": -1,
+    },
     ("POST", "/api/training/records"): lambda w, t: {**RECORD, "staff_id": _staff_of(w, t), "hours": 0, "days": 0},
     ("POST", "/api/training/self-reports"): lambda w, t: {**RECORD, "hours": 0, "days": 0},
     ("POST", "/api/training/courses"): lambda w, t: {"title": "缺少日期", "themes": ["law"], "hours": 1, "days": 1},
     ("POST", "/api/training/courses/{course_id}/enrolments"): lambda w, t: {"staff_ids": []},
     ("POST", "/api/training/courses/{course_id}/attendance"): lambda w, t: {"staff_ids": []},
-    ("POST", "/api/evaluation/campaign-types"): lambda w, t: {"code": "authz_type", "name": "x", "subject_kind": "nobody"},
+    ("POST", "/api/evaluation/campaign-types"): lambda w, t: {
+        "code": "authz_type",
+        "name": "x",
+        "subject_kind": "nobody",
+    },
     ("POST", "/api/evaluation/campaigns"): lambda w, t: {"type": "excellent_case", "year": 1800, "title": "x"},
     ("POST", "/api/evaluation/campaigns/{campaign_id}/nominations"): lambda w, t: {"title": ""},
     ("POST", "/api/evaluation/campaigns/{campaign_id}/assignments"): lambda w, t: {"nomination_id": "x"},
@@ -285,10 +324,10 @@ def request(
     kind: str | None = None,
     year: int | None = None,
     query: dict[str, Any] | None = None,
-    base: str | None = None,
 ) -> httpx.Response:
-    """Send the row's request; ``probe`` selects the allowed caller's variant."""
-    url = (base or "") + fill(w, path, target, kind, year)
+    """Send the row's request with ``client`` (which holds the base URL and the token); ``probe`` selects the
+    allowed caller's variant."""
+    url = fill(w, path, target, kind, year)
     headers = dict(STALE) if probe and method != "GET" else {}
     key = (method, path)
     query = {**(QUERIES[key](w) if key in QUERIES else {}), **(query or {})}
@@ -297,11 +336,10 @@ def request(
     if key in MULTIPART:
         # the target is the university named in the query and the staff member in the file
         params = {"dry_run": "true" if probe else "false", "university_id": _uni_of(w, target), **query}
-        return client.request(method, url, params=params, files=_ledger_file(w, target, valid=not probe), headers=headers)
+        return client.request(
+            method, url, params=params, files=_ledger_file(w, target, valid=not probe), headers=headers
+        )
     body_fn = PROBES.get(key) if probe else None
     body_fn = body_fn or BODIES.get(key)
     body = body_fn(w, target) if body_fn else None
     return client.request(method, url, params=query or None, json=body, headers=headers)
-
-
-__all__ = ["BODIES", "KINDS", "MISSING", "PROBES", "fill", "record_params", "request", "service_of"]

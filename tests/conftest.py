@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from sanquan_kernel import testing as kt
+from tests.authz_world import World, build_world
 from tests.harness import Stack
 
 
@@ -17,5 +19,30 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
             pytest.fail("PostgreSQL is required (CI) but not reachable")
         pytest.skip("PostgreSQL not reachable")
     with Stack(backend=request.param, name=f"xs_{request.param[:2]}") as s:
+        s.seed_demo()
+        yield s
+
+
+@pytest.fixture(scope="session")
+def world(stack: Stack) -> Iterator[World]:
+    """The records the authorization tests aim at (``tests/authz_world.py``), resolved once per stack."""
+    w = build_world(stack)
+    # the services poll the gateway's deny list every 2 s: let them learn that the disabled account is off
+    time.sleep(max(0.0, 3.0 - (time.monotonic() - w.disabled_at)))
+    yield w
+    w.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def scratch_stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """A second platform with the demo data, for tests that break things: the fuzzer's writes, services stopped
+    and killed (tests/test_fuzz.py, tests/test_faults.py). Its settings: tests/fuzz/run.py ``STACK_ENV``."""
+    from tests.fuzz.run import STACK_ENV
+
+    if request.param == "postgresql" and not kt.postgres_available():
+        if kt.postgres_required():
+            pytest.fail("PostgreSQL is required (CI) but not reachable")
+        pytest.skip("PostgreSQL not reachable")
+    with Stack(backend=request.param, name=f"xr_{request.param[:2]}", extra_env=STACK_ENV) as s:
         s.seed_demo()
         yield s
