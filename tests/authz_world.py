@@ -42,7 +42,7 @@ USERS = {
     "staff": "u1_d1_staff1",
 }
 TARGETS = ("own", "sibling", "other", "province", "missing")
-INTEGRATION_SCOPES = ["training:read", "training:write", "plans:read", "plans:write", "evaluation:read"]
+INTEGRATION_SCOPES = ["training:read", "training:write", "plans:read", "plans:write"]
 MISSING = 987654
 
 

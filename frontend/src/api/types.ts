@@ -83,7 +83,7 @@ export interface ClientCreated extends Client {
   client_secret: string
 }
 
-export const INTEGRATION_SCOPES = ['training:read', 'training:write', 'plans:read', 'plans:write', 'evaluation:read']
+export const INTEGRATION_SCOPES = ['training:read', 'training:write', 'plans:read', 'plans:write']
 
 export interface AuditEntry {
   id: number

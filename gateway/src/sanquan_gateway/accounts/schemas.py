@@ -80,7 +80,7 @@ class UserOut(BaseModel):
     version: int
 
 
-INTEGRATION_SCOPES = ("training:read", "training:write", "plans:read", "plans:write", "evaluation:read")
+INTEGRATION_SCOPES = ("training:read", "training:write", "plans:read", "plans:write")
 
 
 class ClientCreate(BaseModel):
