@@ -45,14 +45,33 @@ def record_audit(
 ) -> None:
     session.add(
         model(
-            actor=principal.subject if principal else "system",
-            actor_role=str(principal.role) if principal else "system",
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            university_id=university_id,
-            before=before,
-            after=after,
-            request_id=request_id_var.get(),
+            **audit_values(
+                principal, action, entity, entity_id, university_id=university_id, before=before, after=after
+            )
         )
     )
+
+
+def audit_values(
+    principal: Principal | None,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    *,
+    university_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of the audit entry ``record_audit`` adds (for a service that writes it in SQL of its own)."""
+    return {
+        "at": utcnow(),
+        "actor": principal.subject if principal else "system",
+        "actor_role": str(principal.role) if principal else "system",
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "university_id": university_id,
+        "before": before,
+        "after": after,
+        "request_id": request_id_var.get(),
+    }

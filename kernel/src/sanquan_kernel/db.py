@@ -4,6 +4,8 @@ and the request session that commits when the endpoint returns (code never commi
 from __future__ import annotations
 
 import asyncio
+import functools
+import re
 import time
 import weakref
 from collections.abc import AsyncIterator
@@ -155,8 +157,46 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 def make_read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for reads (GET): on SQLite they begin deferred, so readers never queue behind writers."""
-    return sessionmaker(bind=engine.execution_options(sqlite_read_only=True), expire_on_commit=False, autoflush=True)
+    """Sessions for reads (GET).
+
+    On SQLite they begin deferred, so readers never queue behind writers. On PostgreSQL they run without a
+    transaction (autocommit): under READ COMMITTED every statement takes its own snapshot in a transaction too, so
+    a read sees exactly the same rows, without the BEGIN and COMMIT round trips (two of a one-query report's
+    three). The first statement that could write or lock (anything but a plain SELECT), or that reads through a
+    server-side cursor, begins a real transaction first, which the session's commit or rollback ends: a GET that
+    writes stays all or nothing."""
+    if engine.dialect.name == "sqlite":
+        bind = engine.execution_options(sqlite_read_only=True)
+    else:
+        bind = engine.execution_options(isolation_level="AUTOCOMMIT")
+        event.listen(bind, "before_cursor_execute", _begin_before_writing)
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+
+
+_PLAIN_READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+_LOCKS_OR_WRITES = re.compile(
+    r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b|pg_advisory|nextval|setval", re.IGNORECASE
+)
+
+
+@functools.lru_cache(maxsize=2048)
+def _is_plain_read(statement: str) -> bool:
+    """A SELECT that neither locks rows nor takes a lock or a sequence value (compiled statements repeat: cached)."""
+    return bool(_PLAIN_READ.match(statement)) and not _LOCKS_OR_WRITES.search(statement)
+
+
+def _begin_before_writing(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+    """In a read session without a transaction, begin one before a statement that is not a plain read, or that
+    reads through a server-side cursor (which lives in a transaction)."""
+    from psycopg import ServerCursor
+    from psycopg.pq import TransactionStatus
+
+    if _is_plain_read(statement) and not isinstance(cursor, ServerCursor):
+        return
+
+    dbapi_conn = cursor.connection
+    if dbapi_conn.autocommit and dbapi_conn.info.transaction_status == TransactionStatus.IDLE:
+        dbapi_conn.execute("BEGIN")
 
 
 def _end(session: Session, commit: bool) -> None:

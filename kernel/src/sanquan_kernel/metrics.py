@@ -44,6 +44,12 @@ def _pool_figures(pool: Any) -> tuple[int, int]:
     return int(checked_out), int(size or 0) + overflow
 
 
+def note_audited(session: Any, action: str) -> None:
+    """Count an audit entry written without the ORM (in a service's own SQL) when the session commits, like the
+    entries ``count_audited_changes`` collects after a flush."""
+    session.info.setdefault("_audited_actions", []).append(action)
+
+
 def count_audited_changes(factory: Any, service: str) -> None:
     """Count every committed audit entry as a business event named after its action (``plan.submit``, ...).
 
@@ -53,9 +59,9 @@ def count_audited_changes(factory: Any, service: str) -> None:
     from sanquan_kernel.audit import AuditMixin
 
     def _collect(session: Any, _: Any) -> None:
-        actions = [o.action for o in session.new if isinstance(o, AuditMixin)]
-        if actions:
-            session.info.setdefault("_audited_actions", []).extend(actions)
+        for o in session.new:
+            if isinstance(o, AuditMixin):
+                note_audited(session, o.action)
 
     def _count(session: Any) -> None:
         for action in session.info.pop("_audited_actions", []):

@@ -36,7 +36,10 @@ PageDep = Annotated[PageParams, Depends(_page_params)]
 
 
 def paginate(session: Session, stmt: Select[tuple[T]], page: PageParams) -> tuple[list[T], int]:
-    """Run ``stmt`` for one page and count all of its rows."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    """Run ``stmt`` for one page and count all of its rows. A page shorter than the limit is the last one, so its
+    rows tell the total: the separate COUNT runs only for a full page or an empty page past the start."""
     items = list(session.scalars(stmt.limit(page.limit).offset(page.offset)))
+    if len(items) < page.limit and (items or page.offset == 0):
+        return items, page.offset + len(items)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     return items, total

@@ -180,7 +180,8 @@ def clear_tables(engine: Any, metadata: Any) -> None:
 class StatementLog:
     """The round trips seen on an engine: every statement sent through a cursor, and each transaction's ``BEGIN``
     and ``COMMIT``/``ROLLBACK`` (recorded from the engine's transaction events, so they count the same on SQLite,
-    where the kernel sends ``BEGIN IMMEDIATE`` itself, and on PostgreSQL, where the driver sends it implicitly)."""
+    where the kernel sends ``BEGIN IMMEDIATE`` itself, and on PostgreSQL, where the driver sends it implicitly;
+    PostgreSQL read sessions run in autocommit and send neither unless they write)."""
 
     def __init__(self) -> None:
         self.statements: list[str] = []
@@ -208,14 +209,31 @@ class count_statements:
         if not statement.lstrip().upper().startswith("BEGIN"):  # SQLite's own BEGIN: counted by _begin
             self.log.statements.append(statement)
 
+    @staticmethod
+    def _autocommit(conn: Any) -> bool:
+        return bool(conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
+
+    @staticmethod
+    def _open(conn: Any) -> bool:
+        """Whether a transaction is open on the server (one that an autocommit read session began to write)."""
+        info = getattr(conn.connection.dbapi_connection, "info", None)
+        return info is not None and int(info.transaction_status) != 0  # psycopg's IDLE
+
     def _begin(self, conn: Any) -> None:
-        self.log.statements.append("BEGIN")
+        if not self._autocommit(conn):  # an autocommit connection sends no BEGIN
+            self.log.statements.append("BEGIN")
+
+    def _end(self, conn: Any, what: str) -> None:
+        if not self._autocommit(conn):
+            self.log.statements.append(what)
+        elif self._open(conn):  # a read session that wrote began a transaction (sanquan_kernel.db) and ends it
+            self.log.statements += ["BEGIN", what]
 
     def _commit(self, conn: Any) -> None:
-        self.log.statements.append("COMMIT")
+        self._end(conn, "COMMIT")
 
     def _rollback(self, conn: Any) -> None:
-        self.log.statements.append("ROLLBACK")
+        self._end(conn, "ROLLBACK")
 
     def __enter__(self) -> StatementLog:
         from sqlalchemy import event

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
@@ -98,6 +98,14 @@ def custom_types(session: Session) -> list[CampaignType]:
 
 def custom_type(session: Session, code: str) -> CampaignType | None:
     return session.get(CampaignType, code)
+
+
+def custom_subject_kinds(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """code → subject kind of the custom types among ``codes``."""
+    rows = session.execute(
+        select(CampaignType.code, CampaignType.subject_kind).where(CampaignType.code.in_(sorted(codes)))
+    )
+    return {code: kind for code, kind in rows}
 
 
 def submitted_count(session: Session, campaign_id: int) -> int:

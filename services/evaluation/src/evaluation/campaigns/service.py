@@ -127,16 +127,17 @@ def add_type(session: Session, principal: Principal, body: CampaignTypeIn) -> Ca
 def to_out(session: Session, campaigns: list[Campaign]) -> list[CampaignOut]:
     ids = [c.id for c in campaigns]
     phases, cats = repo.phases(session, ids), repo.categories(session, ids)
-    kinds: dict[str, str] = {}
+    kinds = {code: t.subject_kind for code, t in BUILTIN_TYPES.items()}
+    custom = {c.type_code for c in campaigns} - kinds.keys()
+    if custom:  # one query for the page's custom types, not one per type
+        kinds.update(repo.custom_subject_kinds(session, custom))
     out = []
     for c in campaigns:
-        if c.type_code not in kinds:
-            kinds[c.type_code] = subject_kind_of(session, c.type_code) or "case"
         out.append(
             CampaignOut(
                 id=c.id,
                 type=c.type_code,
-                subject_kind=kinds[c.type_code],
+                subject_kind=kinds.get(c.type_code) or "case",
                 year=c.year,
                 title=c.title,
                 description=c.description,

@@ -82,9 +82,16 @@ _PLAN_FIGURES = (
 
 
 def year_figures(
-    session: Session, scope: Scope, year: int, as_of: date, *, university_id: int | None = None
+    session: Session,
+    scope: Scope,
+    year: int,
+    as_of: date,
+    *,
+    university_id: int | None = None,
+    with_tasks: bool = True,
 ) -> YearFigures:
-    """Five grouped queries, whatever the number of universities."""
+    """Five grouped queries, whatever the number of universities (four without the task counts: a university's
+    dashboard counts its plan's tasks with ``plan_task_counts``)."""
     out = YearFigures()
     for plan in session.execute(
         select(*_PLAN_FIGURES).where(
@@ -92,7 +99,15 @@ def year_figures(
         )
     ):
         out.plans[plan.university_id] = plan
+    if with_tasks:
+        _task_figures(session, scope, year, as_of, university_id, out)
+    _milestone_and_resource_figures(session, scope, year, as_of, university_id, out)
+    return out
 
+
+def _task_figures(
+    session: Session, scope: Scope, year: int, as_of: date, university_id: int | None, out: YearFigures
+) -> None:
     task_rows = session.execute(
         select(
             Task.university_id,
@@ -108,6 +123,10 @@ def year_figures(
     for uni, cat, total, done, overdue in task_rows:
         out.tasks.setdefault(uni, {})[cat] = Counts(int(total), int(done), int(overdue))
 
+
+def _milestone_and_resource_figures(
+    session: Session, scope: Scope, year: int, as_of: date, university_id: int | None, out: YearFigures
+) -> None:
     ms_rows = session.execute(
         select(
             Milestone.university_id,
@@ -157,32 +176,44 @@ def year_figures(
             f.special_planned, f.special_spent, f.special_lines = Decimal(planned), Decimal(spent), int(lines)
         else:
             f.other_planned, f.other_spent = Decimal(planned), Decimal(spent)
-    return out
 
 
 # -- one university's dashboard ------------------------------------------------------------------------
-def tasks_by_department(session: Session, scope: Scope, plan_id: int, as_of: date) -> list[tuple[int, Counts]]:
+@dataclass
+class PlanTaskCounts:
+    """A plan's visible tasks counted per category and per department, and the average percent per category."""
+
+    by_category: dict[str, Counts] = field(default_factory=dict)
+    by_department: list[tuple[int, Counts]] = field(default_factory=list)
+    percent_by_category: dict[str, float] = field(default_factory=dict)
+
+
+def plan_task_counts(session: Session, scope: Scope, plan_id: int, as_of: date) -> PlanTaskCounts:
+    """One grouped query (per category and department) for the dashboard's task counts per category and per
+    department and its average percent per category: the plan's share of ``year_figures``' task counts (a
+    university has one plan a year)."""
     rows = session.execute(
         select(
+            Task.category,
             Task.department_id,
             func.count(),
             func.count().filter(Task.status == DONE),
             func.count().filter(task_overdue(as_of)),
+            func.coalesce(func.sum(Task.percent), 0),
         )
         .where(Task.plan_id == plan_id, task_visible(scope))
-        .group_by(Task.department_id)
-        .order_by(Task.department_id)
+        .group_by(Task.category, Task.department_id)
     )
-    return [(d, Counts(int(t), int(dn), int(o))) for d, t, dn, o in rows]
-
-
-def percent_by_category(session: Session, scope: Scope, plan_id: int) -> dict[str, float]:
-    rows = session.execute(
-        select(Task.category, func.avg(Task.percent))
-        .where(Task.plan_id == plan_id, task_visible(scope))
-        .group_by(Task.category)
-    )
-    return {c: round(float(avg or 0), 1) for c, avg in rows}
+    out = PlanTaskCounts()
+    by_dept: dict[int, Counts] = {}
+    percent_sum: dict[str, int] = {}
+    for cat, dept, total, done, overdue, percents in rows:
+        for c in (out.by_category.setdefault(cat, Counts()), by_dept.setdefault(dept, Counts())):
+            c.total, c.done, c.overdue = c.total + int(total), c.done + int(done), c.overdue + int(overdue)
+        percent_sum[cat] = percent_sum.get(cat, 0) + int(percents)
+    out.by_department = sorted(by_dept.items())
+    out.percent_by_category = {c: round(percent_sum[c] / n.total, 1) for c, n in out.by_category.items()}
+    return out
 
 
 def milestones_between(
@@ -207,6 +238,27 @@ def milestones_between(
     if due_to is not None:
         stmt = stmt.where(Milestone.due_on <= due_to)
     return [(m, t) for m, t in session.execute(stmt.order_by(Milestone.due_on, Milestone.id).limit(limit))]
+
+
+def open_milestones(
+    session: Session, scope: Scope, plan_id: int, as_of: date, due_to: date, limit: int = 200
+) -> tuple[list[tuple[Milestone, Task]], list[tuple[Milestone, Task]]]:
+    """The dashboard's two lists, ``milestones_between(overdue_as_of=as_of)`` and ``milestones_between(due_from=
+    as_of, due_to=due_to)``, in one query: both are the open milestones due by ``due_to``, split at ``as_of``
+    (the overdue ones sort first). Only when more than ``limit`` are overdue does the second list need its own."""
+    stmt = (
+        select(Milestone, Task)
+        .join(Task, Task.id == Milestone.task_id)
+        .where(Task.plan_id == plan_id, task_visible(scope), Milestone.status != DONE, Milestone.due_on <= due_to)
+        .order_by(Milestone.due_on, Milestone.id)
+        .limit(2 * limit + 1)
+    )
+    rows = [(m, t) for m, t in session.execute(stmt)]
+    overdue = [r for r in rows if r[0].due_on < as_of]
+    soon = [r for r in rows if r[0].due_on >= as_of]
+    if len(rows) > 2 * limit and len(overdue) > limit:
+        soon = milestones_between(session, scope, plan_id, due_from=as_of, due_to=due_to, limit=limit)
+    return overdue[:limit], soon[:limit]
 
 
 def letter_counts(session: Session, scope: Scope, plan_id: int) -> dict[str, int]:

@@ -164,10 +164,11 @@ def university_dashboard(
 ) -> UniversityDashboard:
     """What one university sees (a department manager: their department's tasks within it)."""
     as_of = today()
-    fig = repo.year_figures(session, scope, year, as_of, university_id=university_id)
+    # The plan's tasks are counted once below (per category and department), not also by year_figures: a
+    # university has one plan a year, and no tasks without one.
+    fig = repo.year_figures(session, scope, year, as_of, university_id=university_id, with_tasks=False)
     plan = fig.plans.get(university_id)
-    by_cat = fig.tasks.get(university_id, {})
-    t = _sum_counts(by_cat)
+    by_cat: dict[str, repo.Counts] = {}
     ms = fig.milestones.get(university_id, repo.MilestoneCounts())
     fund = fig.funding.get(university_id, repo.Funding())
     ws = fig.work_study.get(university_id)
@@ -177,24 +178,21 @@ def university_dashboard(
     letters: dict[str, int] = {}
     percents: dict[str, float] = {}
     if plan is not None:
+        counts = repo.plan_task_counts(session, scope, plan.id, as_of)
+        by_cat, percents = counts.by_category, counts.percent_by_category
         by_dept = [
             DepartmentStat(
                 department_id=d, department_name=orgdir.name(d), total=c.total, done=c.done, overdue=c.overdue
             )
-            for d, c in repo.tasks_by_department(session, scope, plan.id, as_of)
+            for d, c in counts.by_department
         ]
-        percents = repo.percent_by_category(session, scope, plan.id)
-        soon = [
-            _milestone_item(m, tk, orgdir, as_of)
-            for m, tk in repo.milestones_between(
-                session, scope, plan.id, due_from=as_of, due_to=as_of + timedelta(days=due_within_days)
-            )
-        ]
-        overdue = [
-            _milestone_item(m, tk, orgdir, as_of)
-            for m, tk in repo.milestones_between(session, scope, plan.id, overdue_as_of=as_of)
-        ]
+        late, due_soon = repo.open_milestones(
+            session, scope, plan.id, as_of, due_to=as_of + timedelta(days=due_within_days)
+        )
+        soon = [_milestone_item(m, tk, orgdir, as_of) for m, tk in due_soon]
+        overdue = [_milestone_item(m, tk, orgdir, as_of) for m, tk in late]
         letters = repo.letter_counts(session, scope, plan.id)
+    t = _sum_counts(by_cat)
     return UniversityDashboard(
         year=year,
         as_of=as_of,

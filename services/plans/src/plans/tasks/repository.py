@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from plans.common import WorkStatus
+from plans.plan.models import Plan
 from plans.tasks.models import Milestone, ProgressReport, Task
 from sanquan_kernel.principal import Scope
 
@@ -29,6 +30,13 @@ def milestone_overdue(as_of: date) -> ColumnElement[bool]:
 
 def get_task(session: Session, scope: Scope, task_id: int) -> Task | None:
     return session.scalar(select(Task).where(Task.id == task_id, task_visible(scope)))
+
+
+def get_task_and_plan_status(session: Session, scope: Scope, task_id: int) -> tuple[Task, str] | None:
+    row = session.execute(
+        select(Task, Plan.status).join(Plan, Plan.id == Task.plan_id).where(Task.id == task_id, task_visible(scope))
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def list_tasks_stmt(
@@ -90,6 +98,21 @@ def next_milestone_seq(session: Session, task_id: int) -> int:
         int(session.scalar(select(func.coalesce(func.max(Milestone.seq), 0)).where(Milestone.task_id == task_id)) or 0)
         + 1
     )
+
+
+def set_task_progress(
+    session: Session, task_id: int, status: str, percent: int, completed_on: date | None
+) -> tuple[int, int]:
+    """Set a task's status, percent and completion outright and count its version up (in SQL, so that concurrent
+    writers each count); answers the task's university and department as stored."""
+    row = session.execute(
+        update(Task)
+        .where(Task.id == task_id)
+        .values(status=status, percent=percent, completed_on=completed_on, version=Task.version + 1)
+        .returning(Task.university_id, Task.department_id)
+        .execution_options(synchronize_session=False)
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 def milestone_stats(session: Session, task_id: int) -> tuple[int, int, int, Any]:

@@ -53,6 +53,14 @@ TaskDep = Annotated[Task, Depends(load_task)]
 MilestoneDep = Annotated[tuple[Milestone, Task], Depends(load_milestone)]
 
 
+def load_task_and_plan_status(task_id: int, session: SessionDep, scope: CurrentScope) -> tuple[Task, str]:
+    """The task (404 as ``load_task``) and the status of its plan, in one query."""
+    found = repo.get_task_and_plan_status(session, scope, task_id)
+    if found is None:
+        raise NotFound("No such task")
+    return found
+
+
 def _plan_of(session: SessionDep, task: Task) -> Plan:
     plan = session.get(Plan, task.plan_id)
     assert plan is not None
@@ -225,9 +233,14 @@ def delete_milestone(
     summary="Report progress on a task or one of its milestones (append-only)",
 )
 def report_progress(
-    task: TaskDep, body: ProgressCreate, session: SessionDep, principal: CurrentPrincipal, scope: CurrentScope
+    found: Annotated[tuple[Task, str], Depends(load_task_and_plan_status)],
+    body: ProgressCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    scope: CurrentScope,
 ) -> ProgressOut:
-    report = service.report_progress(session, principal, scope, _plan_of(session, task), task, body)
+    task, plan_status = found
+    report = service.report_progress(session, principal, scope, plan_status, task, body)
     return ProgressOut.model_validate(report, from_attributes=True)
 
 

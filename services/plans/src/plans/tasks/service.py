@@ -304,14 +304,13 @@ def delete_milestone(session: Session, request: Request, principal: Principal, p
 
 # -- progress ------------------------------------------------------------------------------------------
 def report_progress(
-    session: Session, principal: Principal, scope: Scope, plan: Plan, task: Task, body: ProgressCreate
+    session: Session, principal: Principal, scope: Scope, plan_status: str, task: Task, body: ProgressCreate
 ) -> ProgressReport:
     """P4: a report is appended, and the reported item (milestone or task) takes its status and percent.
 
     A task with milestones follows them: its percent is their average, and it is done when all are done."""
-    if plan.status != PlanStatus.APPROVED:
+    if plan_status != PlanStatus.APPROVED:
         raise Conflict("Progress is reported on an approved plan")
-    lock(session, task)  # the task's percent and status follow its milestones: one reporter at a time
     reported_on = body.reported_on or today()
     if reported_on > today():
         raise Unprocessable(
@@ -319,6 +318,7 @@ def report_progress(
         )
     completed_on = reported_on if body.status is WorkStatus.DONE else None
     if body.milestone_id is not None:
+        lock(session, task)  # the task's percent and status follow its milestones: one reporter at a time
         found = repo.get_milestone(session, scope, body.milestone_id)
         if found is None or found[0].task_id != task.id:
             raise NotFound("No such milestone on this task")
@@ -335,14 +335,19 @@ def report_progress(
         else:
             task.status = WorkStatus.IN_PROGRESS.value if percent_sum else WorkStatus.NOT_STARTED.value
             task.completed_on = None
+        task.version += 1
+        university_id, department_id = task.university_id, task.department_id
     else:
-        task.status, task.percent, task.completed_on = body.status.value, body.percent, completed_on
-    task.version += 1
+        # The task's own figures are set outright, not computed from what is stored: one UPDATE, which takes the
+        # row lock itself, counts the version up in SQL and answers the task's current place.
+        university_id, department_id = repo.set_task_progress(
+            session, task.id, body.status.value, body.percent, completed_on
+        )
     report = ProgressReport(
         task_id=task.id,
         milestone_id=body.milestone_id,
-        university_id=task.university_id,
-        department_id=task.department_id,
+        university_id=university_id,
+        department_id=department_id,
         status=body.status.value,
         percent=body.percent,
         note=body.note,
@@ -358,7 +363,7 @@ def report_progress(
         "progress.report",
         "task",
         task.id,
-        university_id=task.university_id,
+        university_id=university_id,
         after={"milestone_id": body.milestone_id, "status": body.status.value, "percent": body.percent},
     )
     return report

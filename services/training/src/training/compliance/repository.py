@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from sanquan_kernel.principal import Scope
 from training.compliance.models import TrainingRule
-from training.domain import THEMES
+from training.domain import DEFAULT_MIN_DAYS, DEFAULT_MIN_HOURS, THEMES
 from training.records.models import StaffYearTotal
 from training.staff import repository as staff_repository
 from training.staff.models import Staff
@@ -39,6 +39,20 @@ def get_rule(session: Session, year: int) -> TrainingRule | None:
     return session.get(TrainingRule, year)
 
 
+def ledger_head(
+    session: Session, scope: Scope, staff_id: int, year: int
+) -> tuple[Staff, StaffYearTotal | None, TrainingRule | None] | None:
+    """A person's ledger in one query: the staff member (as the scope sees them), their totals of the year and the
+    year's rule (None where there is none); None when the person is not visible."""
+    row = session.execute(
+        select(Staff, StaffYearTotal, TrainingRule)
+        .outerjoin(StaffYearTotal, and_(StaffYearTotal.staff_id == Staff.id, StaffYearTotal.year == year))
+        .outerjoin(TrainingRule, TrainingRule.year == year)
+        .where(Staff.id == staff_id, staff_repository.visible(scope))
+    ).first()
+    return (row[0], row[1], row[2]) if row is not None else None
+
+
 def _hours() -> ColumnElement[Any]:
     return func.coalesce(StaffYearTotal.hours_x100, 0)
 
@@ -47,11 +61,27 @@ def _days() -> ColumnElement[Any]:
     return func.coalesce(StaffYearTotal.days_x100, 0)
 
 
-def compliant_expr(min_hours: Decimal, min_days: Decimal, *, null_safe: bool = False) -> ColumnElement[bool]:
-    """T1: hours reach the minimum OR days reach theirs (exact: whole hundredths on both sides). Without a totals
-    row the test is NULL, which counts as not compliant; ``null_safe`` makes it false (for NOT and ORDER BY)."""
+def compliant_expr(
+    min_hours: Decimal | ColumnElement[Any], min_days: Decimal | ColumnElement[Any], *, null_safe: bool = False
+) -> ColumnElement[bool]:
+    """T1: hours reach the minimum OR days reach theirs (exact: whole hundredths on both sides; a minimum given as
+    SQL is in hundredths already, see ``rule_hundredths``). Without a totals row the test is NULL, which counts as
+    not compliant; ``null_safe`` makes it false (for NOT and ORDER BY)."""
     hours, days = (_hours(), _days()) if null_safe else (StaffYearTotal.hours_x100, StaffYearTotal.days_x100)
-    return (hours >= int(min_hours * 100)) | (days >= int(min_days * 100))
+    h = int(min_hours * 100) if isinstance(min_hours, Decimal) else min_hours
+    d = int(min_days * 100) if isinstance(min_days, Decimal) else min_days
+    return (hours >= h) | (days >= d)
+
+
+def rule_hundredths(year: int) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """The year's minimum hours and days in hundredths, read from its rule by the statement that uses them (T1's
+    defaults without one): uncorrelated scalar subqueries, which the database evaluates once."""
+
+    def minimum(column: Any, default: Decimal) -> ColumnElement[Any]:
+        rule = select(cast(func.round(column * 100), BigInteger)).where(TrainingRule.year == year).scalar_subquery()
+        return func.coalesce(rule, int(default * 100))
+
+    return minimum(TrainingRule.min_hours, DEFAULT_MIN_HOURS), minimum(TrainingRule.min_days, DEFAULT_MIN_DAYS)
 
 
 def _units(row: dict[str, Any]) -> dict[str, Any]:
@@ -68,12 +98,28 @@ def _base(stmt: Select[Any], scope: Scope, year: int, org: OrgFilter) -> Select[
 
 
 def aggregate(
-    session: Session, scope: Scope, year: int, org: OrgFilter, min_hours: Decimal, min_days: Decimal, group: str | None
+    session: Session,
+    scope: Scope,
+    year: int,
+    org: OrgFilter,
+    min_hours: Decimal | None,
+    min_days: Decimal | None,
+    group: str | None,
 ) -> list[dict[str, Any]]:
-    """Staff total, compliant, hours, days (and law coverage) per university or department, or overall."""
+    """Staff total, compliant, hours, days (and law coverage) per university or department, or overall. Without
+    minimums (None) the year's rule is read by the same statement, and each row tells it (``rule_min_hours``,
+    ``rule_min_days``)."""
+    if min_hours is not None and min_days is not None:
+        rule: list[Any] = []
+        compliant = compliant_expr(min_hours, min_days)
+    else:
+        h, d = rule_hundredths(year)
+        rule = [h.label("rule_min_hours"), d.label("rule_min_days")]
+        compliant = compliant_expr(h, d)
     cols: list[Any] = [
+        *rule,
         func.count(Staff.id).label("staff_total"),
-        func.sum(case((compliant_expr(min_hours, min_days), 1), else_=0)).label("compliant"),
+        func.sum(case((compliant, 1), else_=0)).label("compliant"),
         func.sum(StaffYearTotal.hours_x100).label("hours"),
         func.sum(StaffYearTotal.days_x100).label("days"),
         func.sum(case((StaffYearTotal.law_count > 0, 1), else_=0)).label("law_covered"),

@@ -75,7 +75,16 @@ def _rate(part: int, whole: int) -> float:
 def rule_for(session: Session, year: int) -> Rule:
     """T1: the province's rule of the year; a year without one uses 90 hours or 12 days. Each year has its own
     row, so a rule set for a later year never changes an earlier one."""
-    row = repository.get_rule(session, year)
+    return _rule(year, repository.get_rule(session, year))
+
+
+def _rule_of(year: int, aggregate_row: dict[str, Any]) -> Rule:
+    """The rule an aggregate read with its figures (``repository.aggregate`` without minimums); its ``row`` is not
+    loaded, so only its minimums are known."""
+    return Rule(year, q2(aggregate_row["rule_min_hours"]), q2(aggregate_row["rule_min_days"]), None)
+
+
+def _rule(year: int, row: TrainingRule | None) -> Rule:
     if row is None:
         return Rule(year, DEFAULT_MIN_HOURS, DEFAULT_MIN_DAYS, None)
     return Rule(year, q2(row.min_hours), q2(row.min_days), row)
@@ -123,9 +132,11 @@ def current_year() -> int:
 
 # -- a person's ledger -------------------------------------------------------------------------------------------
 def ledger(session: Session, scope: Scope, orgdir: OrgDirectory, staff_id: int, year: int) -> Ledger:
-    staff = staff_service.get_or_404(session, scope, staff_id)
-    rule = rule_for(session, year)
-    total = records_repository.get_total(session, staff_id, year)
+    head = repository.ledger_head(session, scope, staff_id, year)
+    if head is None:
+        raise NotFound("Staff member not found")
+    staff, total, rule_row = head
+    rule = _rule(year, rule_row)
     records = records_repository.list_all(session, scope, limit=10_000, staff_id=staff_id, year=year, theme=None)
     hours = Decimal(total.hours_x100) / 100 if total else Decimal(0)
     days = Decimal(total.days_x100) / 100 if total else Decimal(0)
@@ -202,9 +213,9 @@ def compliance(
     """T4: staff total, compliant, rate, hours, days per university, department or person; only what the caller
     can see is counted."""
     org = resolve_org(orgdir, scope, org_id)
-    rule = rule_for(session, year)
     rows: list[ComplianceRow] = []
     if group_by == "staff":
+        rule = rule_for(session, year)
         overall = repository.aggregate(session, scope, year, org, rule.min_hours, rule.min_days, None)[0]
         found, rows_total = repository.staff_rows(
             session, scope, year, org, rule.min_hours, rule.min_days, limit=limit, offset=offset
@@ -224,8 +235,10 @@ def compliance(
             for r in found
         ]
     else:
-        # One query: the totals are the sum of the groups (every counted person is in exactly one group).
-        groups = repository.aggregate(session, scope, year, org, rule.min_hours, rule.min_days, group_by)
+        # One query, which also reads the year's rule: the totals are the sum of the groups (every counted person
+        # is in exactly one group). Only a report without anybody counted reads the rule on its own.
+        groups = repository.aggregate(session, scope, year, org, None, None, group_by)
+        rule = _rule_of(year, groups[0]) if groups else rule_for(session, year)
         by_org = {r["org_id"]: r for r in groups}
         overall = {k: sum((r[k] or 0) for r in groups) for k in ("staff_total", "compliant", "hours", "days")}
         ordered = _candidate_orgs(orgdir, scope, org, group_by)

@@ -7,21 +7,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Select, String, Table, any_, cast, func, literal, select
+from sqlalchemy import ARRAY, ColumnElement, Select, String, Table, any_, bindparam, cast, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import identity_key
 
 from sanquan_kernel.db import is_sqlite
 from sanquan_kernel.pagination import PageParams, paginate
 from sanquan_kernel.principal import Scope
 from training.domain import themes_from_db
+from training.models import AuditEntry
 from training.records.models import TOTAL_COLUMNS, ImportJob, StaffYearTotal, TrainingRecord
 from training.staff.models import Staff
 
 RECORD_TABLE: Table = TrainingRecord.__table__  # type: ignore[assignment]
 TOTAL_TABLE: Table = StaffYearTotal.__table__  # type: ignore[assignment]
+AUDIT_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
 
 
 def visible(scope: Scope) -> ColumnElement[bool]:
@@ -68,13 +70,14 @@ def list_all(session: Session, scope: Scope, *, limit: int, **filters: Any) -> l
     return list(session.scalars(_filtered(scope, **filters).limit(limit)))
 
 
-def staff_names(session: Session, staff_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    """staff id → (employee_no, name) for ids already known to be visible; people already loaded in this session
-    (a push just resolved its staff member) cost no query."""
+def staff_names(session: Session, staff_ids: Iterable[int], known: Iterable[Staff] = ()) -> dict[int, tuple[str, str]]:
+    """staff id → (employee_no, name) for ids already known to be visible; people the caller holds (``known``: a
+    push just resolved its staff member) or still loaded in this session cost no query."""
     out: dict[int, tuple[str, str]] = {}
+    held = {s.id: s for s in known}
     missing = []
     for sid in sorted(set(staff_ids)):
-        loaded = session.identity_map.get(identity_key(Staff, sid))
+        loaded = held.get(sid) or session.identity_map.get(identity_key(Staff, sid))
         if isinstance(loaded, Staff):
             out[sid] = (loaded.employee_no, loaded.name)
         else:
@@ -119,6 +122,54 @@ def insert_idempotent(session: Session, values: Mapping[str, Any]) -> TrainingRe
     winner's commit and then does nothing."""
     record: TrainingRecord | None = session.scalars(_statement(session, "record"), [dict(values)]).first()
     return record
+
+
+def insert_counted(
+    session: Session, values: Mapping[str, Any], delta: Delta, audit: Mapping[str, Any]
+) -> TrainingRecord | None:
+    """PostgreSQL: ``insert_idempotent``, ``apply_totals`` of ``delta`` and the audit entry ``audit`` (its entity id
+    the new record's) in one statement, data-modifying CTEs: the totals and the audit entry are made from the
+    inserted row, so a record stored already (also by a racing post) adds to neither."""
+    key = tuple(values)
+    stmt = _COUNTED_INSERTS.get(key)
+    if stmt is None:
+        stmt = _COUNTED_INSERTS[key] = _counted_insert(key)
+    params = {f"r_{k}": v for k, v in values.items()}
+    params.update({f"d_{c}": delta[c] for c in TOTAL_COLUMNS})
+    params.update({f"a_{k}": v for k, v in audit.items() if k != "entity_id"})
+    record: TrainingRecord | None = session.scalars(stmt, params).first()
+    return record
+
+
+_COUNTED_INSERTS: dict[tuple[str, ...], Any] = {}
+
+
+def _counted_insert(keys: tuple[str, ...]) -> Any:
+    """WITH rec AS (INSERT … ON CONFLICT DO NOTHING RETURNING *), tot AS (INSERT INTO staff_year_total SELECT … FROM
+    rec ON CONFLICT DO UPDATE …), aud AS (INSERT INTO audit_entry SELECT … FROM rec) SELECT * FROM rec"""
+    rec = (
+        pg_insert(RECORD_TABLE)
+        .values({k: bindparam(f"r_{k}", type_=RECORD_TABLE.c[k].type) for k in keys})
+        .on_conflict_do_nothing(index_elements=["university_id", "source", "external_id"])
+        .returning(*RECORD_TABLE.c)
+        .cte("rec")
+    )
+    added = select(
+        rec.c.staff_id, rec.c.year, *(bindparam(f"d_{c}", type_=TOTAL_TABLE.c[c].type) for c in TOTAL_COLUMNS)
+    )
+    totals = pg_insert(TOTAL_TABLE).from_select(["staff_id", "year", *TOTAL_COLUMNS], added)
+    totals = totals.on_conflict_do_update(
+        index_elements=["staff_id", "year"], set_={c: TOTAL_TABLE.c[c] + totals.excluded[c] for c in TOTAL_COLUMNS}
+    )
+    audit_columns = [c.name for c in AUDIT_TABLE.c if c.name != "id"]
+    entry = select(
+        *(
+            cast(rec.c.id, String).label(c) if c == "entity_id" else bindparam(f"a_{c}", type_=AUDIT_TABLE.c[c].type)
+            for c in audit_columns
+        )
+    ).select_from(rec)
+    audited = insert(AUDIT_TABLE).from_select(audit_columns, entry)
+    return select(aliased(TrainingRecord, rec, adapt_on_names=True)).add_cte(totals.cte("tot"), audited.cte("aud"))
 
 
 def find_by_external_id(session: Session, university_id: int, source: str, external_id: str) -> TrainingRecord | None:

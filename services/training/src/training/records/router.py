@@ -56,10 +56,10 @@ def _themes_zh(codes: list[str]) -> str:
 def create_record(
     body: RecordCreate, response: Response, session: SessionDep, principal: RecordWriter, scope: CurrentScope
 ) -> RecordOut:
-    record, created = service.create(session, principal, scope, body)
+    record, created, staff = service.create(session, principal, scope, body)
     response.status_code = 201 if created else 200
     set_etag(response, record.version)
-    return service.outs(session, [record])[0]
+    return service.outs(session, [record], known=[staff])[0]
 
 
 @router.get("", response_model=Page[RecordOut])

@@ -12,11 +12,11 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from sanquan_kernel.audit import record_audit
-from sanquan_kernel.db import utcnow
+from sanquan_kernel.audit import audit_values, record_audit
+from sanquan_kernel.db import is_sqlite, utcnow
 from sanquan_kernel.errors import NotFound, Unprocessable
 from sanquan_kernel.etag import check_if_match
-from sanquan_kernel.metrics import BUSINESS_EVENTS
+from sanquan_kernel.metrics import BUSINESS_EVENTS, note_audited
 from sanquan_kernel.principal import Principal, Role, Scope
 from training.deps import today
 from training.domain import EARLIEST_TAKEN_ON, Source, q2, themes_from_db, themes_to_db
@@ -56,8 +56,9 @@ def to_out(record: TrainingRecord, names: dict[int, tuple[str, str]] | None = No
     )
 
 
-def outs(session: Session, records: Sequence[TrainingRecord]) -> list[RecordOut]:
-    names = repository.staff_names(session, (r.staff_id for r in records))
+def outs(session: Session, records: Sequence[TrainingRecord], known: Sequence[Staff] = ()) -> list[RecordOut]:
+    """``known``: staff members the caller holds already (their names cost no query)."""
+    names = repository.staff_names(session, (r.staff_id for r in records), known)
     return [to_out(r, names) for r in records]
 
 
@@ -137,17 +138,28 @@ class NewRecord:
         }
 
 
-def store(session: Session, new: NewRecord) -> tuple[TrainingRecord, bool]:
-    """Store one record and add it to the totals; an external id stored before answers the stored record."""
-    record = repository.insert_idempotent(session, new.values())
+def store(session: Session, new: NewRecord, audit: dict[str, Any] | None = None) -> tuple[TrainingRecord, bool]:
+    """Store one record and add it to the totals; an external id stored before answers the stored record.
+    ``audit``: the new record's audit entry (``audit_values``; its entity id becomes the record's), written only
+    when the record is. On PostgreSQL the three writes are one statement (``repository.insert_counted``)."""
+    values = new.values()
+    delta = repository.record_delta(q2(new.hours), q2(new.days), new.themes)
+    record: TrainingRecord | None
+    if audit is not None and not is_sqlite(session):
+        record = repository.insert_counted(session, values, delta, audit)
+        if record is not None:
+            note_audited(session, audit["action"])
+    else:
+        record = repository.insert_idempotent(session, values)
+        if record is not None:
+            repository.apply_totals(session, {(new.staff.id, new.taken_on.year): delta})
+            if audit is not None:
+                session.add(AuditEntry(**{**audit, "entity_id": str(record.id)}))
     if record is None:
         assert new.external_id is not None
         existing = repository.find_by_external_id(session, new.staff.university_id, new.source, new.external_id)
         assert existing is not None
         return existing, False
-    repository.apply_totals(
-        session, {(new.staff.id, new.taken_on.year): repository.record_delta(q2(new.hours), q2(new.days), new.themes)}
-    )
     return record, True
 
 
@@ -166,9 +178,12 @@ def resolve_staff(session: Session, principal: Principal, scope: Scope, body: Re
     return staff
 
 
-def create(session: Session, principal: Principal, scope: Scope, body: RecordCreate) -> tuple[TrainingRecord, bool]:
+def create(
+    session: Session, principal: Principal, scope: Scope, body: RecordCreate
+) -> tuple[TrainingRecord, bool, Staff]:
     """CONTRACT.md records: 201 with the new record; the same external_id again from the same source answers
-    200 with the stored record and stores nothing (also when the two posts race)."""
+    200 with the stored record and stores nothing (also when the two posts race). Also answers the staff member
+    the body named (for the answer's names)."""
     staff = resolve_staff(session, principal, scope, body)
     check_taken_on(body.taken_on)
     new = NewRecord(
@@ -185,19 +200,16 @@ def create(session: Session, principal: Principal, scope: Scope, body: RecordCre
         evidence=body.evidence,
         client_id=principal.client_id,
     )
-    record, created = store(session, new)
-    if created:
-        record_audit(
-            session,
-            AuditEntry,
-            principal,
-            "record.create",
-            "training_record",
-            record.id,
-            university_id=record.university_id,
-            after=snapshot(record),
-        )
-    return record, created
+    audit = audit_values(
+        principal,
+        "record.create",
+        "training_record",
+        None,  # the new record's id
+        university_id=staff.university_id,
+        after=snapshot(TrainingRecord(**new.values())),
+    )
+    record, created = store(session, new, audit)
+    return record, created, staff
 
 
 def get_or_404(session: Session, scope: Scope, record_id: int) -> TrainingRecord:
@@ -207,9 +219,20 @@ def get_or_404(session: Session, scope: Scope, record_id: int) -> TrainingRecord
     return record
 
 
+def get_for_update(session: Session, scope: Scope, record_id: int) -> TrainingRecord:
+    """The record re-read under ``SELECT … FOR UPDATE`` before its version is checked: two concurrent corrections
+    with the same ``If-Match`` cannot both pass the check (and both move the yearly totals). SQLite writers are
+    serialised by BEGIN IMMEDIATE already."""
+    record = get_or_404(session, scope, record_id)
+    session.refresh(record, with_for_update=True)
+    if record.deleted_at is not None:
+        raise NotFound("Record not found")
+    return record
+
+
 def delete(session: Session, request: Request, principal: Principal, scope: Scope, record_id: int) -> None:
     """A deleted record stops counting at once (T1) and stays in the audit trail with what it said."""
-    record = get_or_404(session, scope, record_id)
+    record = get_for_update(session, scope, record_id)
     check_if_match(request, record.version)
     record.deleted_at = utcnow()
     record.deleted_by = principal.subject
@@ -238,7 +261,7 @@ def correct(
     session: Session, request: Request, principal: Principal, scope: Scope, record_id: int, body: RecordCorrection
 ) -> TrainingRecord:
     """A correction moves the record's figures out of the old year's totals and into the new ones."""
-    record = get_or_404(session, scope, record_id)
+    record = get_for_update(session, scope, record_id)
     check_if_match(request, record.version)
     changes = body.model_dump(exclude_unset=True)
     if not changes:

@@ -1,0 +1,135 @@
+"""What a request costs the database: PostgreSQL reads without BEGIN/COMMIT (and a read that writes still all or
+nothing), lists without a COUNT when the page tells the total, and the statement counter the services' tests use."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, Integer, String, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from sanquan_kernel import testing as kt
+from sanquan_kernel.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from sanquan_kernel.pagination import PageParams, paginate
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Item(Base):
+    __tablename__ = "item"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/r.db"
+    else:
+        url = kt.test_database_url("postgresql", f"kernel_rt_{time.time_ns()}", tmp_path)
+    eng = make_engine(url, pool_size=1)  # one pooled connection: reads and writes take turns on it
+    Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+    if request.param == "postgresql":
+        kt.drop_postgres_database(str(eng.url.database))
+
+
+def _stored(engine: Engine) -> list[str]:
+    with make_sessionmaker(engine)() as s:
+        return list(s.scalars(select(Item.name).order_by(Item.name)))
+
+
+def _in_transaction(session: object) -> bool:
+    """Whether the server has a transaction open on the session's connection (PostgreSQL)."""
+    dbapi = session.connection().connection.dbapi_connection  # type: ignore[attr-defined]
+    return int(dbapi.info.transaction_status) != 0  # psycopg: 0 is IDLE
+
+
+def test_a_read_sends_no_begin_or_commit_on_postgresql_and_a_write_does(engine: Engine) -> None:
+    pg = engine.dialect.name == "postgresql"
+    with kt.count_statements(engine) as log, make_read_sessionmaker(engine)() as reader:
+        assert reader.scalar(select(func.count()).select_from(Item)) == 0
+        if pg:
+            assert not _in_transaction(reader)
+        reader.commit()
+    assert len(log.queries) == 1
+    assert len(log) == (1 if pg else 3), str(log)  # SQLite: BEGIN (deferred), SELECT, COMMIT
+    with kt.count_statements(engine) as log, make_sessionmaker(engine)() as writer:
+        writer.add(Item(name="w"))
+        writer.commit()
+    assert log.statements[0] == "BEGIN" and log.statements[-1] == "COMMIT" and len(log) == 3, str(log)
+    assert _stored(engine) == ["w"]
+
+
+def test_a_read_session_that_writes_is_still_all_or_nothing(engine: Engine) -> None:
+    reads = make_read_sessionmaker(engine)
+    with reads() as s:
+        s.execute(insert(Item).values(name="a"))
+        with pytest.raises(IntegrityError):
+            s.execute(insert(Item).values(name="a"))
+        s.rollback()
+    assert _stored(engine) == []
+    with reads() as s:
+        assert s.scalar(select(func.count()).select_from(Item)) == 0
+        s.add(Item(name="b"))
+        s.flush()
+        s.add(Item(name="c"))
+        s.rollback()
+    assert _stored(engine) == []
+    with kt.count_statements(engine) as log, reads() as s:
+        s.add_all([Item(name="d"), Item(name="e")])
+        s.commit()
+    assert _stored(engine) == ["d", "e"]
+    assert log.statements[0] == "BEGIN" or engine.dialect.name == "postgresql"
+    assert "BEGIN" in log.statements and log.statements[-1] == "COMMIT", str(log)
+    # The pooled connection went back to transactions: a writer's rollback still undoes its work.
+    with make_sessionmaker(engine)() as w:
+        w.add(Item(name="f"))
+        w.flush()
+        w.rollback()
+    assert _stored(engine) == ["d", "e"]
+
+
+def test_a_read_that_locks_rows_or_streams_them_runs_in_a_transaction(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no row locks (BEGIN IMMEDIATE serialises writers) nor server-side cursors")
+    with make_sessionmaker(engine)() as w:
+        w.add_all([Item(name="x"), Item(name="y")])
+        w.commit()
+    with make_read_sessionmaker(engine)() as reader:
+        reader.scalars(select(Item).with_for_update()).all()
+        assert _in_transaction(reader)
+        reader.rollback()
+        reader.scalars(select(Item)).all()
+        assert not _in_transaction(reader)
+        streamed = reader.scalars(select(Item.name).order_by(Item.name).execution_options(yield_per=1))
+        assert list(streamed) == ["x", "y"]  # a server-side cursor exists only within a transaction
+        reader.commit()
+
+
+def test_a_short_page_tells_its_total_without_a_count(engine: Engine) -> None:
+    with make_sessionmaker(engine)() as w:
+        w.add_all([Item(name=f"n{i:02}") for i in range(12)])
+        w.commit()
+    stmt = select(Item).order_by(Item.name)
+    cases = [  # (limit, offset) → (names on the page, total, statements)
+        ((50, 0), (12, 12, 1)),
+        ((5, 10), (2, 12, 1)),
+        ((5, 0), (5, 12, 2)),  # a full page: the rest is counted
+        ((6, 6), (6, 12, 2)),
+        ((5, 40), (0, 12, 2)),  # past the end: counted
+    ]
+    for (limit, offset), (n, total, statements) in cases:
+        with kt.count_statements(engine) as log, make_read_sessionmaker(engine)() as s:
+            items, counted = paginate(s, stmt, PageParams(limit=limit, offset=offset))
+        assert (len(items), counted, len(log.queries)) == (n, total, statements), (limit, offset, str(log))
+        assert [i.name for i in items] == [f"n{k:02}" for k in range(offset, min(offset + limit, 12))]
+    with make_read_sessionmaker(engine)() as s:
+        assert paginate(s, select(Item).where(Item.name == "none"), PageParams(limit=5, offset=0)) == ([], 0)

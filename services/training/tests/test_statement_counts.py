@@ -1,0 +1,143 @@
+"""What the hot requests of issue #8's load mix cost the database, in statements: at most the figures below, so
+that a lazy load, an N+1 query or a re-read of a row just written fails here (docs/decisions.md, "Training
+service", round trips). Reads on PostgreSQL send no BEGIN/COMMIT (autocommit); SQLite reads begin deferred."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx import Response
+from prometheus_client import REGISTRY
+from sqlalchemy import func, select
+
+from sanquan_kernel import testing as kt
+from training.models import AuditEntry
+
+PUSH = {
+    "title": "线上安全教育微课",
+    "taken_on": "2025-03-01",
+    "hours": 1.5,
+    "days": 0,
+    "themes": ["safety"],
+    "organizer_level": "university",
+}
+
+
+@pytest.fixture
+def world(client: TestClient, api) -> dict[str, Any]:
+    """Two universities with staff and records, the year's rule set, and one person with a login and a ledger."""
+    me = api.staff("E1", account_id=400)
+    others = [api.staff(f"E{i}", dept=kt.DEPT_A2 if i % 2 else kt.DEPT_A1) for i in range(2, 9)]
+    b = api.staff("B1", dept=kt.DEPT_B1, uni=kt.UNI_B)
+    for themes in (["safety", "law"], ["ideals"], ["ethics", "quality"], ["law"]):
+        api.record(me["id"], themes=themes)
+    for o in others:
+        api.record(o["id"], hours=45)
+    api.record(b["id"], uni=kt.UNI_B)
+    r = client.put("/api/training/rules/2025", json={"min_hours": 80, "min_days": 10}, headers=kt.province_admin())
+    assert r.status_code in (200, 201), r.text
+    return {"me": me}
+
+
+def _created_events() -> float:
+    return REGISTRY.get_sample_value("business_events_total", {"service": "training", "event": "record.create"}) or 0
+
+
+def _cost(app: FastAPI, client: TestClient, method: str, url: str, headers: dict, body: Any = None) -> tuple:
+    with kt.count_statements(app.state.kernel.engine) as log:
+        r: Response = client.request(method, url, headers=headers, json=body)
+    assert r.status_code < 300, r.text
+    return r, log
+
+
+def _reads(app: FastAPI, log: kt.StatementLog, queries: int) -> None:
+    """A read: ``queries`` statements at most, plus BEGIN and COMMIT on SQLite only."""
+    sqlite = app.state.kernel.engine.dialect.name == "sqlite"
+    assert len(log.queries) <= queries, str(log)
+    assert len(log) <= queries + (2 if sqlite else 0), str(log)
+
+
+def _writes(log: kt.StatementLog, queries: int) -> None:
+    """A write: ``queries`` statements at most in one transaction (BEGIN and COMMIT on both databases)."""
+    assert len(log.queries) <= queries, str(log)
+    assert log.statements.count("BEGIN") == 1 and log.statements[-1] == "COMMIT", str(log)
+    assert len(log) <= queries + 2, str(log)
+
+
+def test_a_staff_members_ledger_costs_two_statements(app: FastAPI, client: TestClient, world) -> None:
+    url = f"/api/training/staff/{world['me']['id']}/ledger?year=2025"
+    r, log = _cost(app, client, "GET", url, kt.staff(400))
+    _reads(app, log, 2)  # the person with their totals and the year's rule; the records
+    body = r.json()
+    assert len(body["records"]) == 4 and body["hours"] == 32.0 and body["rule"] == {"min_hours": 80.0, "min_days": 10.0}
+    assert body["by_theme"]["law"]["count"] == 2 and body["staff"]["department_name"] == "饮食服务中心"
+    assert {x["employee_no"] for x in body["records"]} == {"E1"}
+
+
+def test_a_campus_push_costs_two_statements_and_a_repeated_one_three(app: FastAPI, client: TestClient, world) -> None:
+    before = _created_events()
+    h = kt.integration(client="campus-a")
+    body = {**PUSH, "employee_no": "E1", "external_id": "hr-77"}
+    r, log = _cost(app, client, "POST", "/api/training/records", h, body)
+    assert r.status_code == 201
+    # The staff member; then on PostgreSQL one statement stores the record (RETURNING), adds it to the year's
+    # totals and writes its audit entry; SQLite has no data-modifying CTEs: three statements.
+    _writes(log, 4 if app.state.kernel.engine.dialect.name == "sqlite" else 2)
+    first = r.json()
+    assert (first["employee_no"], first["staff_name"], first["source"]) == ("E1", "职工E1", "campus-a")
+    r, log = _cost(app, client, "POST", "/api/training/records", h, {**body, "hours": 9})
+    assert r.status_code == 200 and r.json() == first
+    _writes(log, 3)  # the staff member; the insert that does nothing; the stored record
+    ledger = client.get(f"/api/training/staff/{world['me']['id']}/ledger?year=2025", headers=kt.staff(400)).json()
+    assert ledger["hours"] == 33.5 and len(ledger["records"]) == 5
+    with app.state.kernel.sessionmaker() as s:
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "record.create").order_by(AuditEntry.id.desc())
+        ).first()
+        assert entry is not None and entry.entity_id == str(first["id"]) and entry.actor == "client:campus-a"
+        assert entry.after is not None and entry.after["external_id"] == "hr-77" and entry.after["hours"] == "1.50"
+        same = (AuditEntry.entity == "training_record", AuditEntry.entity_id == str(first["id"]))
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(*same)) == 1
+    assert _created_events() == before + 1  # the business event of the new record, once
+
+
+@pytest.mark.parametrize(
+    ("group_by", "headers"), [("university", kt.province_admin()), ("department", kt.university_admin())]
+)
+def test_a_compliance_report_costs_one_statement(
+    app: FastAPI, client: TestClient, world, group_by: str, headers: dict
+) -> None:
+    r, log = _cost(app, client, "GET", f"/api/training/compliance?year=2025&group_by={group_by}", headers)
+    _reads(app, log, 1)  # the grouped totals, which read the year's rule too
+    rep = r.json()
+    assert rep["totals"]["staff_total"] == (9 if group_by == "university" else 8)
+    assert rep["rule"] == {"min_hours": 80.0, "min_days": 10.0}
+
+
+def test_the_rule_read_with_a_report_applies_to_the_hundredth(app: FastAPI, client: TestClient, api) -> None:
+    """The report reads the year's rule in its own statement: exact to the hundredth (0.29 is not 0.28 on SQLite
+    either, where NUMERIC is a float), and T1's default without a rule; nobody counted still shows the rule."""
+    url = "/api/training/compliance?year=2025&group_by=university"
+    assert client.get(url, headers=kt.province_admin()).json()["rule"] == {"min_hours": 90.0, "min_days": 12.0}
+    for no, hours in (("A", 0.28), ("B", 0.29), ("C", 0.3)):
+        api.record(api.staff(no)["id"], hours=hours, days=0)
+    h = kt.province_admin()
+    for rule, compliant in (((0.29, 0.5), 2), ((0.3, 0.5), 1), ((0.28, 0.5), 3), ((0.31, 0.01), 0)):
+        r = client.put("/api/training/rules/2025", json={"min_hours": rule[0], "min_days": rule[1]}, headers=h)
+        assert r.status_code in (200, 201), r.text
+        rep = client.get(url, headers=h).json()
+        assert rep["rule"] == {"min_hours": rule[0], "min_days": rule[1]} and rep["totals"]["compliant"] == compliant
+    empty = client.get("/api/training/compliance?year=2025&group_by=university", headers=kt.university_admin(kt.UNI_B))
+    assert empty.json()["rule"] == {"min_hours": 0.31, "min_days": 0.01} and empty.json()["totals"]["staff_total"] == 0
+
+
+def test_a_short_staff_list_costs_one_statement(app: FastAPI, client: TestClient, world) -> None:
+    r, log = _cost(app, client, "GET", "/api/training/staff?limit=50", kt.university_admin())
+    _reads(app, log, 1)  # the page; it is shorter than the limit, so it tells the total
+    assert r.json()["total"] == 8 and len(r.json()["items"]) == 8
+    r, log = _cost(app, client, "GET", "/api/training/staff?limit=5", kt.university_admin())
+    _reads(app, log, 2)  # a full page: the rest is counted
+    assert r.json()["total"] == 8 and len(r.json()["items"]) == 5
