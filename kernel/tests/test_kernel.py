@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import Integer, String, create_engine, select, text
@@ -446,3 +446,58 @@ def test_a_process_at_its_limit_sheds_requests_with_503_at_once_and_serves_again
         assert shed.shed == 1 and shed.in_flight == 0
 
     anyio.run(scenario)
+
+
+def _loaded(session: SessionDep) -> int:
+    return int(session.execute(text("SELECT 1")).scalar_one())  # the request's connection is taken here
+
+
+def test_sessions_wait_for_a_connection_on_the_event_loop_so_threads_and_connections_never_deadlock(
+    tmp_path: Path,
+) -> None:
+    """A dependency takes the request's connection in one worker thread and the endpoint needs another thread:
+    with more requests than connections and few threads, requests must queue for a session on the event loop,
+    never hold every thread waiting for a connection (which only the pool timeout would break)."""
+    import httpx
+
+    from sanquan_kernel.routing import ServiceRouter
+
+    engine = create_engine(f"sqlite:///{tmp_path}/d.db", pool_size=1, max_overflow=2, pool_timeout=2)
+    Base.metadata.create_all(engine)
+    app = FastAPI()
+    app.state.kernel = KernelState(
+        settings=None,
+        engine=engine,
+        sessionmaker=make_sessionmaker(engine),
+        read_sessionmaker=make_read_sessionmaker(engine),
+        authenticator=kt.make_authenticator(),
+        orgdir=OrgDirectory(),
+        revocations=RevocationList(),
+    )
+    install_problem_handlers(app)
+    router = ServiceRouter()
+
+    @router.get("/work")
+    def work(one: Annotated[int, Depends(_loaded)], session: SessionDep) -> dict[str, int]:
+        time.sleep(0.02)
+        return {"one": one}
+
+    app.include_router(router)
+    statuses: list[int] = []
+
+    async def scenario() -> None:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 2
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://k") as c, anyio.create_task_group() as tg:
+            for _ in range(12):
+
+                async def one() -> None:
+                    statuses.append((await c.get("/work")).status_code)
+
+                tg.start_soon(one)
+
+    started = time.monotonic()
+    anyio.run(scenario)
+    assert statuses == [200] * 12
+    assert time.monotonic() - started < 2, "no request waited for the pool timeout"
+    engine.dispose()

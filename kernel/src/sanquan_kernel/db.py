@@ -223,6 +223,39 @@ def _end_limiter() -> anyio.CapacityLimiter:
     return limiter
 
 
+#: Connections of a pool kept for work outside requests (the import worker, start-up checks).
+RESERVED_CONNECTIONS = 2
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Semaphore]] = weakref.WeakKeyDictionary()
+
+
+def session_capacity(engine: Engine) -> int | None:
+    """How many request sessions may hold a connection at once: the pool's capacity less the reserve (None when
+    the pool does not bound it)."""
+    pool = engine.pool
+    size = getattr(pool, "size", None)
+    overflow = getattr(pool, "_max_overflow", None)
+    if not callable(size) or not isinstance(overflow, int) or overflow < 0:
+        return None
+    return max(1, int(size()) + overflow - RESERVED_CONNECTIONS)
+
+
+def _session_slots(engine: Engine) -> asyncio.Semaphore | None:
+    """Request sessions wait here, on the event loop, for a connection they are then sure to get.
+
+    Without it a request's session took its connection in one worker thread (a dependency loading a record) and
+    needed another thread for the endpoint; when every worker thread was blocked waiting for a connection and every
+    connection waited for a thread, nothing moved until the pool timed out (the load mix's 10 s 503s). With at most
+    as many sessions as connections, no thread ever waits for a connection."""
+    capacity = session_capacity(engine)
+    if capacity is None:
+        return None
+    per_loop = _SLOTS.setdefault(asyncio.get_running_loop(), {})
+    slots = per_loop.get(id(engine))
+    if slots is None:
+        slots = per_loop[id(engine)] = asyncio.Semaphore(capacity)
+    return slots
+
+
 async def _request_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, committed when the endpoint returns, rolled back when it raises.
 
@@ -231,22 +264,29 @@ async def _request_session(request: Request) -> AsyncIterator[Session]:
     has finished by then (anyio waits for a worker thread even when its caller is cancelled).
     """
     k = request.app.state.kernel
-    read_factory = getattr(k, "read_sessionmaker", None)
-    factory = read_factory if read_factory is not None and request.method in ("GET", "HEAD") else k.sessionmaker
-    session: Session = factory()
+    slots = _session_slots(k.engine)
+    if slots is not None:
+        await slots.acquire()
     try:
-        yield session
-    except BaseException:
+        read_factory = getattr(k, "read_sessionmaker", None)
+        factory = read_factory if read_factory is not None and request.method in ("GET", "HEAD") else k.sessionmaker
+        session: Session = factory()
+        try:
+            yield session
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_end, session, False, limiter=_end_limiter())
+            raise
+        if not session.in_transaction():
+            # Already committed in the endpoint's thread (sanquan_kernel.routing): no connection is held, nothing
+            # to wait for, so no thread is needed to end it.
+            session.close()
+            return
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(_end, session, False, limiter=_end_limiter())
-        raise
-    if not session.in_transaction():
-        # Already committed in the endpoint's thread (sanquan_kernel.routing): no connection is held, nothing to
-        # wait for, so no thread is needed to end it.
-        session.close()
-        return
-    with anyio.CancelScope(shield=True):
-        await anyio.to_thread.run_sync(_end, session, True, limiter=_end_limiter())
+            await anyio.to_thread.run_sync(_end, session, True, limiter=_end_limiter())
+    finally:
+        if slots is not None:
+            slots.release()
 
 
 #: The request's session. ``scope="function"`` ends it before the response is sent, so a 2xx means stored.
