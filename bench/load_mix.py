@@ -240,6 +240,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=300)
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--max-in-flight", type=int, default=256)
+    parser.add_argument("--warmup", type=float, default=20, help="seconds of warm-up before the measured run")
     parser.add_argument("--training-workers", type=int, default=2, help="worker processes of the training service")
     parser.add_argument("--plans-workers", type=int, default=1, help="worker processes of the plans service")
     args = parser.parse_args()
@@ -252,7 +253,10 @@ def main() -> None:
     with Stack(backend=args.backend, name="load", extra_env=extra) as stack:
         stack.seed_demo()
         w = prepare(stack)
-        asyncio.run(run(stack.url, w, min(args.rate, 50), 5, args.max_in_flight))  # warm-up
+        # Warm-up, not counted: half the rate, then the full rate, so that pools, prepared statements and caches
+        # are filled as in steady operation (a cold start at the full rate costs a few seconds of queueing).
+        asyncio.run(run(stack.url, w, args.rate / 2, args.warmup / 2, args.max_in_flight))
+        asyncio.run(run(stack.url, w, args.rate, args.warmup / 2, args.max_in_flight))
         out = asyncio.run(run(stack.url, w, args.rate, args.seconds, args.max_in_flight))
     report(out, args.rate)
 
