@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PY_PACKAGES := kernel gateway services/plans services/training services/evaluation
 PY_SOURCES := kernel gateway services tests scripts bench ops
 
-.PHONY: run test install frontend lint typecheck pytest frontend-test e2e bench-gateway load-test clean
+.PHONY: run test install frontend lint typecheck pytest frontend-test e2e bench-gateway load-test fuzz fault-test clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt kernel/pyproject.toml gateway/pyproject.toml \
 		services/plans/pyproject.toml services/training/pyproject.toml services/evaluation/pyproject.toml
@@ -56,6 +56,14 @@ bench-gateway: install
 # The load test of issue #8 (5 minutes on PostgreSQL, loopback only); not part of `make test`.
 load-test: install
 	$(PY) bench/load_mix.py --backend postgresql --rate 300 --seconds 300
+
+# Issue #8: schemathesis with every phase (stateful too) against each OpenAPI document as five roles, and the
+# long fault run (services stopped and killed under load, a private PostgreSQL restarted, imports killed).
+fuzz: install
+	$(PY) -m tests.fuzz.run --backend postgresql --max-examples 50
+
+fault-test: install
+	$(PY) -m tests.faults.run_faults --rounds 3
 
 clean:
 	rm -rf $(VENV) var frontend/node_modules frontend/dist

@@ -22,6 +22,10 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.harness import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 #: One account of each role (scripts/seed_demo.py), least privileged first: a province admin's writes (an org
@@ -123,12 +127,13 @@ def run_one(
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
         code, output = proc.returncode, proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as exc:
-        code, output = -1, f"timed out after {timeout}s\n{exc.stdout or ''}"
+        partial = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout or ""
+        code, output = -1, f"timed out after {timeout}s\n{partial}"
     return Outcome(role, document, code, time.monotonic() - started, output)
 
 
 def run_all(
-    stack: object,
+    stack: Stack,
     *,
     max_examples: int,
     phases: str,
@@ -142,9 +147,9 @@ def run_all(
     outcomes = []
     for role in roles:
         for document in documents:
-            token = stack.token(role)  # type: ignore[attr-defined]
+            token = stack.token(role)
             out = run_one(
-                stack.url,  # type: ignore[attr-defined]
+                stack.url,
                 token,
                 document,
                 role=role,

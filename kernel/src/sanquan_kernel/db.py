@@ -112,7 +112,16 @@ PING_AFTER_IDLE_SECONDS = 5.0
 def _ping_when_idle(engine: Engine) -> None:
     """Pessimistic disconnect handling without a round trip per checkout: SQLAlchemy's ``pool_pre_ping`` pings on
     every checkout, which under load was a tenth of a service's time; a connection in steady use cannot have gone
-    stale unnoticed (a failure on it invalidates the pool), so only one that rested is pinged."""
+    stale unnoticed (a failure on it invalidates the pool), so only one that rested is pinged — and, after the
+    database was seen failing (a lost connection, a failed connect), every one that rested since before that."""
+    trouble = {"at": 0.0}
+
+    @event.listens_for(engine, "handle_error")
+    def _database_trouble(ctx: Any) -> None:
+        # A failed connect does not invalidate the pool as a lost connection does: after a PostgreSQL restart
+        # seen only that way, the pooled connections of before it would each fail one request.
+        if ctx.is_disconnect or ctx.connection is None:
+            trouble["at"] = time.monotonic()
 
     @event.listens_for(engine, "checkin")
     def _rested_from(dbapi_conn: Any, record: Any) -> None:
@@ -121,7 +130,7 @@ def _ping_when_idle(engine: Engine) -> None:
     @event.listens_for(engine, "checkout")
     def _ping(dbapi_conn: Any, record: Any, proxy: Any) -> None:
         since = record.info.get("checked_in_at")
-        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+        if since is None or (time.monotonic() - since < PING_AFTER_IDLE_SECONDS and since > trouble["at"]):
             return
         try:
             cur = dbapi_conn.cursor()

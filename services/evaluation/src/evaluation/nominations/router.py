@@ -16,6 +16,7 @@ from evaluation.nominations.schemas import NominationIn, NominationOut, Nominati
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.etag import check_if_match, set_etag
+from sanquan_kernel.exports import neutralise_formula
 from sanquan_kernel.pagination import Page, PageDep, paginate
 from sanquan_kernel.routing import ServiceRouter
 
@@ -98,7 +99,7 @@ def export_nominations(
     w.writerow(cols)
     for n in rows:
         out = service.to_out(n, orgdir, blind=blind).model_dump(mode="json")
-        w.writerow(["" if out[c] is None else out[c] for c in cols])
+        w.writerow(["" if out[c] is None else neutralise_formula(out[c]) for c in cols])
     return Response(
         "\ufeff" + buf.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -25,6 +25,7 @@ from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import Conflict, NotFound
 from sanquan_kernel.etag import check_if_match, set_etag
+from sanquan_kernel.exports import neutralise_formula
 from sanquan_kernel.pagination import Page, PageDep, paginate
 from sanquan_kernel.routing import ServiceRouter
 
@@ -101,7 +102,7 @@ def export_results(campaign: CampaignDep, session: SessionDep, scope: CurrentSco
     w.writerow(cols)
     for item in out.items:
         row = item.model_dump()
-        w.writerow(["" if row[c] is None else row[c] for c in cols])
+        w.writerow(["" if row[c] is None else neutralise_formula(row[c]) for c in cols])
     return Response(
         "\ufeff" + buf.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -87,7 +87,7 @@ class ScoreIn(BaseModel):
 
 
 class ScoresIn(BaseModel):
-    items: list[ScoreIn] = Field(min_length=1)
+    items: list[ScoreIn] = Field(min_length=1, max_length=100, description="At most one item per criterion")
 
 
 class ScoreOut(BaseModel):

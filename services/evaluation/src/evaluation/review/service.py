@@ -279,8 +279,12 @@ def save_scores(
         raise NotFound("No such nomination")
     criteria = {c.id: c for c in campaign_repo.criteria(session, campaign.id)}
     errors = []
+    seen: set[int] = set()
     for i, item in enumerate(body.items):
         c = criteria.get(item.criterion_id)
+        if item.criterion_id in seen:
+            errors.append({"loc": ["body", "items", i, "criterion_id"], "msg": "the criterion is scored twice"})
+        seen.add(item.criterion_id)
         if c is None:
             errors.append({"loc": ["body", "items", i, "criterion_id"], "msg": "not a criterion of this rubric"})
         elif item.score > c.max_score:

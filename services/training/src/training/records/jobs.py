@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from sanquan_kernel.db import utcnow
+from sanquan_kernel.db import is_sqlite, utcnow
 from sanquan_kernel.principal import Principal, Role, scope_for
 from training.records import service
 from training.records.models import ImportJob
@@ -56,11 +55,22 @@ class ImportWorker:
             idle_since = time.monotonic()
 
     def resume(self) -> None:
-        """At start: run jobs that were queued before a restart."""
+        """At start: run jobs that were queued before a restart, and again those whose worker died mid-import.
+
+        Such a job is still "running" but no live import holds its row lock (PostgreSQL: ``SKIP LOCKED`` passes
+        over the jobs other replicas are importing; a SQLite file has one writer, this process). Its import was
+        rolled back with the process, since a job's outcome commits with its records: it stored nothing."""
         self._stop.clear()
-        with self.factory() as s:
-            if s.scalar(select(ImportJob.id).where(ImportJob.status == "queued").limit(1)) is not None:
-                self.wake()
+        with self.factory() as s, s.begin():
+            orphans = select(ImportJob).where(ImportJob.status == "running")
+            if not is_sqlite(s):
+                orphans = orphans.with_for_update(skip_locked=True)
+            for job in s.scalars(orphans):
+                log.warning("import job %s was interrupted by a restart; running it again", job.id)
+                job.status, job.processed, job.updated_at = "queued", 0, utcnow()
+            pending = s.scalar(select(ImportJob.id).where(ImportJob.status == "queued").limit(1))
+        if pending is not None:
+            self.wake()
 
     def _claim(self) -> int | None:
         with self.factory() as s, s.begin():
@@ -80,8 +90,10 @@ class ImportWorker:
 
         try:
             with self.factory() as s, s.begin():
-                job = s.get(ImportJob, job_id)
-                assert job is not None
+                # Locked until the import commits: a job being imported is never taken for an orphan (resume).
+                job = s.get(ImportJob, job_id, with_for_update=True)
+                if job is None or job.status != "running":
+                    return  # another worker took it over and finished it
                 principal = Principal(
                     subject=job.created_by,
                     role=Role(job.actor_role),
@@ -99,13 +111,11 @@ class ImportWorker:
                     dry_run=job.dry_run,
                     progress=progress,
                 )
-            outcome: dict[str, Any] = {
-                "status": "done",
-                "result": result.model_dump(),
-                "total": result.total,
-                "processed": result.total,
-                "content": None,
-            }
+                # The outcome commits with the records: a job left "running" by a crash stored nothing.
+                job.status, job.result, job.error = "done", result.model_dump(), None
+                job.total, job.processed, job.content, job.updated_at = result.total, result.total, None, utcnow()
+            self.progress.pop(job_id, None)
+            return
         except Exception as exc:
             log.exception("import job %s failed", job_id)
             detail = getattr(exc, "detail", None) or "The import failed unexpectedly"
