@@ -64,15 +64,7 @@ def prepare(stack: Stack) -> World:
         ).json()
         staff = c.get("/api/training/staff", params={"limit": 500}).json()["items"]
         w.employee_nos = [s["employee_no"] for s in staff]
-    r = httpx.post(
-        f"{stack.url}/api/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": client["client_id"],
-            "client_secret": client["client_secret"],
-        },
-    )
-    w.client_token = r.json()["access_token"]
+    w.client_token = stack.client_token(client["client_id"], client["client_secret"])
     for n in range(1, 5):
         w.uni_admins.append(stack.token(f"u{n}_admin"))
         for m in range(1, 4):

@@ -97,16 +97,7 @@ class World:
 
 
 def client_token(stack: Stack, client: dict[str, Any]) -> str:
-    r = httpx.post(
-        f"{stack.url}/api/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": client["client_id"],
-            "client_secret": client["client_secret"],
-        },
-        timeout=30,
-    )
-    return str(ok(r)["access_token"])
+    return stack.client_token(client["client_id"], client["client_secret"])
 
 
 def build_world(stack: Stack) -> World:

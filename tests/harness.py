@@ -157,6 +157,16 @@ class Stack:
         r.raise_for_status()
         return str(r.json()["access_token"])
 
+    def client_token(self, client_id: str, client_secret: str) -> str:
+        """An integration client's access token (client_credentials grant)."""
+        r = httpx.post(
+            f"{self.url}/api/auth/token",
+            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret},
+            timeout=30,
+        )
+        r.raise_for_status()
+        return str(r.json()["access_token"])
+
     def client(self, username: str | None = None, **kw: Any) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.token(username)}"} if username else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=60, **kw)

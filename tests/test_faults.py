@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from sanquan_kernel import testing as kt
 from tests.faults.lib import PROBES, Load, PrivatePostgres, import_file, ledger_state, pids, postgres_bin, wait_until
 from tests.harness import SERVICES, Stack
 
@@ -122,6 +123,8 @@ def test_an_import_job_killed_midway_runs_again_after_the_restart(scratch_stack:
 @pytest.fixture(scope="module")
 def private_pg_stack() -> Iterator[tuple[PrivatePostgres, Stack]]:
     if postgres_bin() is None:
+        if kt.postgres_required():
+            pytest.fail("PostgreSQL server binaries are required (CI) to restart a private cluster")
         pytest.skip("no PostgreSQL server binaries to start a private cluster with")
     pg = PrivatePostgres().init()
     try:

@@ -19,15 +19,7 @@ def _integration_token(stack: Stack) -> str:
             "/api/clients",
             json={"name": f"HR {time.time_ns()}", "org_id": org, "scopes": ["training:read", "training:write"]},
         ).json()
-    r = httpx.post(
-        f"{stack.url}/api/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": client["client_id"],
-            "client_secret": client["client_secret"],
-        },
-    )
-    return str(r.json()["access_token"])
+    return stack.client_token(client["client_id"], client["client_secret"])
 
 
 def _ledger_hours(stack: Stack, staff_id: int, year: int) -> float:

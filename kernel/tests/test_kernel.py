@@ -157,11 +157,8 @@ def test_revoked_subjects_and_token_ids() -> None:
 
 
 # -- the request session ----------------------------------------------------------------------------------------
-def _app(tmp_path: Path, max_body: int = 1024) -> tuple[FastAPI, Any]:
-    engine = make_engine(f"sqlite:///{tmp_path}/k.db")
-    Base.metadata.create_all(engine)
-    app = FastAPI()
-    app.state.kernel = KernelState(
+def _state(engine: Any) -> KernelState:
+    return KernelState(
         settings=None,
         engine=engine,
         sessionmaker=make_sessionmaker(engine),
@@ -170,6 +167,13 @@ def _app(tmp_path: Path, max_body: int = 1024) -> tuple[FastAPI, Any]:
         orgdir=OrgDirectory(),
         revocations=RevocationList(),
     )
+
+
+def _app(tmp_path: Path, max_body: int = 1024) -> tuple[FastAPI, Any]:
+    engine = make_engine(f"sqlite:///{tmp_path}/k.db")
+    Base.metadata.create_all(engine)
+    app = FastAPI()
+    app.state.kernel = _state(engine)
     install_problem_handlers(app)
 
     @app.post("/things/{name}", status_code=201, response_model=ThingOut)
@@ -465,15 +469,7 @@ def test_sessions_wait_for_a_connection_on_the_event_loop_so_threads_and_connect
     engine = create_engine(f"sqlite:///{tmp_path}/d.db", pool_size=1, max_overflow=2, pool_timeout=2)
     Base.metadata.create_all(engine)
     app = FastAPI()
-    app.state.kernel = KernelState(
-        settings=None,
-        engine=engine,
-        sessionmaker=make_sessionmaker(engine),
-        read_sessionmaker=make_read_sessionmaker(engine),
-        authenticator=kt.make_authenticator(),
-        orgdir=OrgDirectory(),
-        revocations=RevocationList(),
-    )
+    app.state.kernel = _state(engine)
     install_problem_handlers(app)
     router = ServiceRouter()
 
