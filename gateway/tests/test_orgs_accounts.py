@@ -217,3 +217,16 @@ def test_every_change_to_organisations_and_accounts_is_audited(world: World) -> 
     assert entries and entries[0]["detail"]["before"]["name"] == "饮食服务中心"
     assert entries[0]["detail"]["after"]["name"] == "饮食中心"
     assert entries[0]["actor"] == str(world.users["province_admin"].id)
+
+
+def test_a_flag_must_be_a_json_boolean_not_a_number_or_string(world: World) -> None:
+    """Found by `make fuzz`: `{"active": 0.0}` was coerced to false and disabled a university."""
+    h = world.auth("province_admin")
+    for value in (0.0, 0, "false", "0"):
+        r = world.client.patch(f"/api/orgs/{world.ids['uni_a']}", json={"active": value}, headers=h)
+        assert r.status_code == 422, (value, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+    orgs = world.client.get("/api/orgs", params={"level": "university"}, headers=h).json()["items"]
+    assert next(o for o in orgs if o["id"] == world.ids["uni_a"])["active"] is True
+    r = world.client.patch(f"/api/orgs/{world.ids['uni_a']}", json={"active": True}, headers=h)
+    assert r.status_code == 200, r.text

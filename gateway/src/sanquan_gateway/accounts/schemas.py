@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from sanquan_gateway.auth.passwords import password_problems
 from sanquan_kernel.principal import Role
@@ -45,7 +45,7 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     display_name: str | None = Field(default=None, min_length=1, max_length=100)
-    active: bool | None = None
+    active: StrictBool | None = None
     org_id: int | None = None
     role: Role | None = None
 
@@ -102,7 +102,7 @@ class ClientCreate(BaseModel):
 class ClientUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    active: bool | None = None
+    active: StrictBool | None = None
     name: str | None = Field(default=None, min_length=1, max_length=100)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 
 class OrgLevel(enum.StrEnum):
@@ -53,7 +53,7 @@ class OrgUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     code: str | None = Field(default=None, max_length=32)
     type: UniversityType | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class OrgOut(BaseModel):

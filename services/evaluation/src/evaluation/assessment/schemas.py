@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from evaluation.nominations.schemas import FileMeta
 
@@ -51,7 +51,7 @@ class SelfReportIn(BaseModel):
 
 
 class VerifyIn(BaseModel):
-    accepted: bool
+    accepted: StrictBool
     note: str | None = Field(default=None, max_length=2000)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 Phase = Literal["draft", "nomination", "preselection", "review", "decision", "publicity", "final"]
 DatedPhase = Literal["nomination", "preselection", "review", "decision", "publicity", "final"]
@@ -55,7 +55,7 @@ class CampaignSettings(BaseModel):
     awards_count: int | None = Field(default=None, ge=0)
     aggregation: Aggregation | None = None
     experts_per_nomination: int | None = Field(default=None, ge=1, le=20)
-    blind: bool | None = None
+    blind: StrictBool | None = None
     disagreement_threshold: float | None = Field(default=None, gt=0, le=100)
     pilot_years: list[int] | None = None
     phases: list[PhaseDates] | None = None
@@ -70,7 +70,7 @@ class CampaignIn(CampaignSettings):
     awards_count: int = Field(ge=0)
     aggregation: Aggregation = "mean"
     experts_per_nomination: int = Field(default=3, ge=1, le=20)
-    blind: bool = False
+    blind: StrictBool = False
     disagreement_threshold: float = Field(default=20.0, gt=0, le=100)
 
 

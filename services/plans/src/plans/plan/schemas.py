@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from plans.common import PlanStatus
 
@@ -16,7 +16,7 @@ class PlanCreate(BaseModel):
     year: int = Field(ge=2000, le=2100)
     title: str = Field(min_length=1, max_length=200)
     summary: str = Field(default="", max_length=50_000)
-    in_annual_work_plan: bool = Field(default=False, description="P1: the plan is part of the annual work plan")
+    in_annual_work_plan: StrictBool = Field(default=False, description="P1: the plan is part of the annual work plan")
     rules_text: str = Field(default="", max_length=200_000, description="P2: 具体实施细则")
     systems_text: str = Field(default="", max_length=200_000, description="P2: 具体制度")
     submission_due_on: date | None = Field(default=None, description="The day the plan is due at the province")
@@ -27,7 +27,7 @@ class PlanUpdate(BaseModel):
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
     summary: str | None = Field(default=None, max_length=50_000)
-    in_annual_work_plan: bool | None = None
+    in_annual_work_plan: StrictBool | None = None
     rules_text: str | None = Field(default=None, max_length=200_000)
     systems_text: str | None = Field(default=None, max_length=200_000)
     submission_due_on: date | None = None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from training.domain import EmploymentType
 
@@ -17,7 +17,7 @@ class StaffUpsert(BaseModel):
     department_id: int
     position: str | None = Field(default=None, max_length=100)
     employment_type: EmploymentType
-    active: bool = True
+    active: StrictBool = True
     university_id: int | None = Field(default=None, description="Province admins only: the university.")
     joined_on: date | None = None
     left_on: date | None = None
