@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import random
 import statistics
 import sys
@@ -27,6 +28,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.service_cpu import cpu_seconds
 from tests.harness import Stack
 
 MIX = {
@@ -226,6 +228,34 @@ def report(out: dict[str, Any], rate: float) -> None:
         print(f"mean {statistics.mean(all_lat) * 1000:.1f} ms")
 
 
+def postmaster_pid() -> int | None:
+    import subprocess
+
+    out = subprocess.run(["pgrep", "-o", "-x", "postgres"], capture_output=True, text=True).stdout.split()
+    return int(out[0]) if out else None
+
+
+def cpu_snapshot(stack: Stack) -> dict[str, float]:
+    """CPU seconds (user + system) of each service process with its workers, PostgreSQL and this load generator."""
+    snap = {name: cpu_seconds(proc.pid) for name, proc in stack.procs.items()}
+    pm = postmaster_pid() if stack.backend == "postgresql" else None
+    if pm is not None:
+        snap["postgresql"] = cpu_seconds(pm)
+    t = os.times()
+    snap["load generator"] = t.user + t.system
+    return snap
+
+
+def report_cpu(before: dict[str, float], after: dict[str, float], requests: int) -> None:
+    print(f"\nCPU per request of the mix ({requests} requests)")
+    total = 0.0
+    for name in before:
+        ms = 1000 * (after[name] - before[name]) / max(1, requests)
+        total += ms
+        print(f"{name:20} {ms:6.2f} ms")
+    print(f"{'all':20} {total:6.2f} ms  (two cores: {2000 / total:.0f} req/s at 100 %)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", default="postgresql", choices=["sqlite", "postgresql"])
@@ -235,6 +265,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=20, help="seconds of warm-up before the measured run")
     parser.add_argument("--training-workers", type=int, default=2, help="worker processes of the training service")
     parser.add_argument("--plans-workers", type=int, default=1, help="worker processes of the plans service")
+    parser.add_argument("--cpu", action="store_true", help="also report CPU per request of each process (from /proc)")
     args = parser.parse_args()
     extra = {
         "GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
@@ -249,8 +280,12 @@ def main() -> None:
         # are filled as in steady operation (a cold start at the full rate costs a few seconds of queueing).
         asyncio.run(run(stack.url, w, args.rate / 2, args.warmup / 2, args.max_in_flight))
         asyncio.run(run(stack.url, w, args.rate, args.warmup / 2, args.max_in_flight))
+        before = cpu_snapshot(stack)
         out = asyncio.run(run(stack.url, w, args.rate, args.seconds, args.max_in_flight))
+        after = cpu_snapshot(stack)
     report(out, args.rate)
+    if args.cpu:
+        report_cpu(before, after, sum(len(v) for v in out["results"].values()))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, Integer, String, func, insert, select
@@ -133,3 +134,65 @@ def test_a_short_page_tells_its_total_without_a_count(engine: Engine) -> None:
         assert [i.name for i in items] == [f"n{k:02}" for k in range(offset, min(offset + limit, 12))]
     with make_read_sessionmaker(engine)() as s:
         assert paginate(s, select(Item).where(Item.name == "none"), PageParams(limit=5, offset=0)) == ([], 0)
+
+
+class Tally(Base):
+    __tablename__ = "tally"
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(String(20), default="d")
+
+
+def _upsert(dialect: str) -> Any:
+    from sqlalchemy import bindparam
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    table = Tally.__table__
+    ins = (sqlite_insert if dialect == "sqlite" else pg_insert)(table).values(
+        name=bindparam("k", type_=String), n=bindparam("add", type_=Integer), note=bindparam("note", type_=String)
+    )
+    return ins.on_conflict_do_update(index_elements=["name"], set_={"n": table.c.n + ins.excluded.n}).returning(
+        table.c.name, table.c.n
+    )
+
+
+def test_a_frozen_statement_is_compiled_once_and_answers_as_the_original(engine: Engine) -> None:
+    """``frozen``: an ON CONFLICT upsert, which SQLAlchemy 2.0 compiles on every execution (no cache key), runs as
+    a textual statement it caches; same SQL effect, typed parameters, typed result columns, executemany too."""
+    from sanquan_kernel.db import frozen
+
+    original = _upsert(engine.dialect.name)
+    assert original._generate_cache_key() is None  # why frozen exists: if this fails, SQLAlchemy caches it now
+    table = Tally.__table__
+    with make_sessionmaker(engine)() as s:
+        stmt = frozen(s, "tally.add", lambda: _upsert(engine.dialect.name), [table.c.name, table.c.n])
+        assert frozen(s, "tally.add", lambda: pytest.fail("built twice")) is stmt
+        with kt.count_statements(engine) as log:
+            rows = [s.execute(stmt, {"k": "a", "add": n, "note": None}).one() for n in (1, 2, 3)]
+        assert [tuple(r) for r in rows] == [("a", 1), ("a", 3), ("a", 6)]
+        assert len(log.compiled) == 1 and "CACHE_MISS" in log.compiled[0]  # the first time only
+        s.execute(stmt, [{"k": "b", "add": 5, "note": "x"}, {"k": "b", "add": 2, "note": "y"}])  # executemany
+        s.commit()
+    with make_sessionmaker(engine)() as s:
+        assert s.execute(select(Tally.name, Tally.n, Tally.note).order_by(Tally.name)).all() == [
+            ("a", 6, None),
+            ("b", 7, "x"),
+        ]
+
+
+def test_a_frozen_statement_refuses_parameters_it_could_not_bind(engine: Engine) -> None:
+    """A column default (SQLAlchemy computes it at execution) or a literal value would be lost in the text: refused."""
+    from sqlalchemy import bindparam
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from sanquan_kernel.db import frozen
+
+    ins = (sqlite_insert if engine.dialect.name == "sqlite" else pg_insert)(Tally.__table__)
+    named = {"name": bindparam("k", type_=String), "n": bindparam("add", type_=Integer)}
+    with make_sessionmaker(engine)() as s:
+        with pytest.raises(ValueError, match="note must be a required bindparam"):
+            frozen(s, f"tally.default.{time.time_ns()}", lambda: ins.values(named).on_conflict_do_nothing())
+        with pytest.raises(ValueError, match="must be a required bindparam"):
+            frozen(s, f"tally.literal.{time.time_ns()}", lambda: ins.values({**named, "note": "x"}))

@@ -8,7 +8,7 @@ import functools
 import re
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,7 +16,8 @@ from typing import Annotated, Any
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Executable, MetaData, TextClause, bindparam, create_engine, event, text
+from sqlalchemy.engine.interfaces import BindTyping
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -153,6 +154,38 @@ def _holds_nul(params: Any) -> bool:
     if isinstance(params, list | tuple):
         return any(_holds_nul(v) for v in params)
     return False
+
+
+_FROZEN: dict[tuple[str, str], TextClause] = {}
+
+
+def frozen(session: Session, name: str, build: Callable[[], Executable], columns: Sequence[Any] = ()) -> TextClause:
+    """``build()``'s statement as SQLAlchemy caches it: compiled once per dialect into a textual statement with the
+    same SQL, parameter types and (``columns``, in the statement's order) result columns.
+
+    For statements whose construct has no cache key — in SQLAlchemy 2.0 every dialect ``INSERT … ON CONFLICT`` —
+    and which SQLAlchemy therefore compiles again on every execution, whatever the caller keeps: on the campus
+    push that cost a fifth of the training service's CPU (docs/benchmarks.md). ``name`` identifies the statement;
+    every bound parameter must be a named ``bindparam`` given at execution (no IN-list expansion).
+    """
+    dialect = session.get_bind().dialect
+    key = (dialect.name, name)
+    done = _FROZEN.get(key)
+    if done is None:
+        named = type(dialect)(paramstyle="named")  # binds as :name, which text() reads back
+        named.bind_typing = BindTyping.NONE  # no ::casts in the text; compiling the text adds the dialect's own
+        compiled = build().compile(dialect=named)
+        binds = []
+        for bind_name, bind in compiled.binds.items():
+            if bind.expanding or not bind.required:
+                raise ValueError(f"{name}: {bind_name} must be a required bindparam (give column defaults as values)")
+            binds.append(bindparam(bind_name, type_=bind.type))
+        sql = compiled.string.replace("::", "\\:\\:")
+        done = text(sql).bindparams(*binds)
+        if columns:
+            done = done.columns(*columns)  # type: ignore[assignment]
+        _FROZEN[key] = done
+    return done
 
 
 def is_sqlite(engine_or_session: Engine | Session) -> bool:

@@ -185,6 +185,7 @@ class StatementLog:
 
     def __init__(self) -> None:
         self.statements: list[str] = []
+        self.compiled: list[str] = []  # statements SQLAlchemy compiled for this execution instead of reusing
 
     @property
     def queries(self) -> list[str]:
@@ -205,9 +206,16 @@ class count_statements:
         self.engine = engine
         self.log = StatementLog()
 
-    def _statement(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def _statement(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, *args: Any) -> None:
         if not statement.lstrip().upper().startswith("BEGIN"):  # SQLite's own BEGIN: counted by _begin
             self.log.statements.append(statement)
+            # Compiling a statement costs more CPU than the rest of its execution; a statement whose construct has
+            # no cache key (``NO_CACHE_KEY``/``CACHING_DISABLED``) is compiled on every execution. A cached one is
+            # compiled once per process (``CACHE_MISS``), then served from the engine's cache (``CACHE_HIT``).
+            compiled = getattr(context, "compiled", None)
+            hit = str(getattr(context, "cache_hit", ""))
+            if compiled is not None and "CACHE_HIT" not in hit:
+                self.log.compiled.append(f"{hit}: {' '.join(statement.split())[:160]}")
 
     @staticmethod
     def _autocommit(conn: Any) -> bool:

@@ -141,3 +141,29 @@ def test_a_short_staff_list_costs_one_statement(app: FastAPI, client: TestClient
     r, log = _cost(app, client, "GET", "/api/training/staff?limit=5", kt.university_admin())
     _reads(app, log, 2)  # a full page: the rest is counted
     assert r.json()["total"] == 8 and len(r.json()["items"]) == 5
+
+
+def test_the_hot_requests_reuse_their_compiled_statements(app: FastAPI, client: TestClient, world) -> None:
+    """After its first execution, no statement of the load mix's training requests is compiled again: an
+    uncacheable construct (one without a cache key) would be compiled on every request, which once cost a fifth of
+    the service's CPU under load (docs/benchmarks.md, "Load (#8)")."""
+    me = world["me"]["id"]
+    push = kt.integration(client="campus-a")
+    requests = [
+        ("GET", f"/api/training/staff/{me}/ledger?year=2025", kt.staff(400), None),
+        ("GET", "/api/training/compliance?year=2025&group_by=university", kt.province_admin(), None),
+        ("GET", "/api/training/compliance?year=2025&group_by=department", kt.university_admin(), None),
+        ("GET", "/api/training/staff?limit=5", kt.university_admin(), None),
+        ("GET", "/api/training/staff?limit=50", kt.university_admin(), None),
+    ]
+    for method, url, headers, body in requests:
+        for _ in range(2):
+            _, log = _cost(app, client, method, url, headers, body)
+        assert log.compiled == [], f"{url}: {log.compiled}"
+    for n in range(3):  # a new record each time, then a repeat of the last one
+        _, log = _cost(app, client, "POST", "/api/training/records", push, {**PUSH, "employee_no": "E1", "external_id": f"c{n}"})
+        if n:
+            assert log.compiled == [], log.compiled
+    _, log = _cost(app, client, "POST", "/api/training/records", push, {**PUSH, "employee_no": "E1", "external_id": "c2"})
+    _, log = _cost(app, client, "POST", "/api/training/records", push, {**PUSH, "employee_no": "E1", "external_id": "c2"})
+    assert log.compiled == [], log.compiled

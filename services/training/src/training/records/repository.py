@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import ARRAY, ColumnElement, Select, String, Table, any_, bindparam, cast, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from sanquan_kernel.db import is_sqlite
+from sanquan_kernel.db import frozen, is_sqlite
 from sanquan_kernel.pagination import PageParams, paginate
 from sanquan_kernel.principal import Scope
 from training.domain import themes_from_db
@@ -92,35 +92,39 @@ def _insert(session: Session, table: Table) -> Any:
     return sqlite_insert(table) if is_sqlite(session) else pg_insert(table)
 
 
-_STATEMENTS: dict[tuple[str, str], Any] = {}
+def _record_insert(session: Session, keys: tuple[str, ...]) -> Any:
+    """INSERT INTO training_record (keys) VALUES (:r_key, …) ON CONFLICT (university, source, external id) DO NOTHING
+    RETURNING the row."""
+    return (
+        _insert(session, RECORD_TABLE)
+        .values({k: bindparam(f"r_{k}", type_=RECORD_TABLE.c[k].type) for k in keys})
+        .on_conflict_do_nothing(index_elements=["university_id", "source", "external_id"])
+        .returning(*RECORD_TABLE.c)
+    )
 
 
-def _statement(session: Session, name: str) -> Any:
-    """The two hot statements, built once per dialect so SQLAlchemy compiles them once (parameters vary)."""
-    key = (session.get_bind().dialect.name, name)
-    stmt = _STATEMENTS.get(key)
-    if stmt is None:
-        if name == "record":
-            stmt = (
-                (sqlite_insert if is_sqlite(session) else pg_insert)(TrainingRecord)
-                .on_conflict_do_nothing(index_elements=["university_id", "source", "external_id"])
-                .returning(TrainingRecord)
-            )
-        else:
-            ins = _insert(session, TOTAL_TABLE)
-            stmt = ins.on_conflict_do_update(
-                index_elements=["staff_id", "year"],
-                set_={c: TOTAL_TABLE.c[c] + ins.excluded[c] for c in TOTAL_COLUMNS},
-            )
-        _STATEMENTS[key] = stmt
-    return stmt
+def _totals_upsert(session: Session) -> Any:
+    """INSERT INTO staff_year_total … ON CONFLICT (staff, year) DO UPDATE: add to the columns."""
+    ins = _insert(session, TOTAL_TABLE).values(
+        {c.name: bindparam(c.name, type_=c.type) for c in TOTAL_TABLE.c if c.name in ("staff_id", "year", *TOTAL_COLUMNS)}
+    )
+    return ins.on_conflict_do_update(
+        index_elements=["staff_id", "year"], set_={c: TOTAL_TABLE.c[c] + ins.excluded[c] for c in TOTAL_COLUMNS}
+    )
+
+
+def _records(session: Session, name: str, build: Any) -> Any:
+    """A statement answering training_record rows, loaded as TrainingRecord objects."""
+    return select(TrainingRecord).from_statement(frozen(session, name, build, list(RECORD_TABLE.c)))
 
 
 def insert_idempotent(session: Session, values: Mapping[str, Any]) -> TrainingRecord | None:
     """Insert one record; when its (university, source, external_id) is stored already, store nothing and answer
     None. The unique constraint decides, so two racing posts cannot both insert: the loser waits for the
     winner's commit and then does nothing."""
-    record: TrainingRecord | None = session.scalars(_statement(session, "record"), [dict(values)]).first()
+    keys = tuple(values)
+    stmt = _records(session, f"record.insert:{','.join(keys)}", lambda: _record_insert(session, keys))
+    record: TrainingRecord | None = session.scalars(stmt, {f"r_{k}": v for k, v in values.items()}).first()
     return record
 
 
@@ -130,18 +134,13 @@ def insert_counted(
     """PostgreSQL: ``insert_idempotent``, ``apply_totals`` of ``delta`` and the audit entry ``audit`` (its entity id
     the new record's) in one statement, data-modifying CTEs: the totals and the audit entry are made from the
     inserted row, so a record stored already (also by a racing post) adds to neither."""
-    key = tuple(values)
-    stmt = _COUNTED_INSERTS.get(key)
-    if stmt is None:
-        stmt = _COUNTED_INSERTS[key] = _counted_insert(key)
+    keys = tuple(values)
+    stmt = _records(session, f"record.insert_counted:{','.join(keys)}", lambda: _counted_insert(keys))
     params = {f"r_{k}": v for k, v in values.items()}
     params.update({f"d_{c}": delta[c] for c in TOTAL_COLUMNS})
     params.update({f"a_{k}": v for k, v in audit.items() if k != "entity_id"})
     record: TrainingRecord | None = session.scalars(stmt, params).first()
     return record
-
-
-_COUNTED_INSERTS: dict[tuple[str, ...], Any] = {}
 
 
 def _counted_insert(keys: tuple[str, ...]) -> Any:
@@ -169,7 +168,7 @@ def _counted_insert(keys: tuple[str, ...]) -> Any:
         )
     ).select_from(rec)
     audited = insert(AUDIT_TABLE).from_select(audit_columns, entry)
-    return select(aliased(TrainingRecord, rec, adapt_on_names=True)).add_cte(totals.cte("tot"), audited.cte("aud"))
+    return select(*rec.c).add_cte(totals.cte("tot"), audited.cte("aud"))
 
 
 def find_by_external_id(session: Session, university_id: int, source: str, external_id: str) -> TrainingRecord | None:
@@ -240,7 +239,7 @@ def apply_totals(session: Session, deltas: Mapping[tuple[int, int], Delta]) -> N
     if not deltas:
         return
     rows = [{"staff_id": sid, "year": year, **d} for (sid, year), d in sorted(deltas.items())]
-    stmt = _statement(session, "totals")
+    stmt = frozen(session, "staff_year_total.add", lambda: _totals_upsert(session))
     for i in range(0, len(rows), 2000):
         session.execute(stmt, rows[i : i + 2000])
 
