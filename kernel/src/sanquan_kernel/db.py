@@ -16,9 +16,9 @@ from typing import Annotated, Any
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, Executable, MetaData, TextClause, bindparam, create_engine, event, text
-from sqlalchemy.engine.interfaces import BindTyping
+from sqlalchemy import ClauseElement, DateTime, Engine, MetaData, TextClause, bindparam, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import BindTyping
 from sqlalchemy.exc import DataError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -159,7 +159,7 @@ def _holds_nul(params: Any) -> bool:
 _FROZEN: dict[tuple[str, str], TextClause] = {}
 
 
-def frozen(session: Session, name: str, build: Callable[[], Executable], columns: Sequence[Any] = ()) -> TextClause:
+def frozen(session: Session, name: str, build: Callable[[], ClauseElement], columns: Sequence[Any] = ()) -> TextClause:
     """``build()``'s statement as SQLAlchemy caches it: compiled once per dialect into a textual statement with the
     same SQL, parameter types and (``columns``, in the statement's order) result columns.
 
@@ -172,7 +172,8 @@ def frozen(session: Session, name: str, build: Callable[[], Executable], columns
     key = (dialect.name, name)
     done = _FROZEN.get(key)
     if done is None:
-        named = type(dialect)(paramstyle="named")  # binds as :name, which text() reads back
+        dialect_class: Any = type(dialect)
+        named = dialect_class(paramstyle="named")  # binds as :name, which text() reads back
         named.bind_typing = BindTyping.NONE  # no ::casts in the text; compiling the text adds the dialect's own
         compiled = build().compile(dialect=named)
         binds = []

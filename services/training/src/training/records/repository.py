@@ -105,8 +105,9 @@ def _record_insert(session: Session, keys: tuple[str, ...]) -> Any:
 
 def _totals_upsert(session: Session) -> Any:
     """INSERT INTO staff_year_total … ON CONFLICT (staff, year) DO UPDATE: add to the columns."""
+    names = ("staff_id", "year", *TOTAL_COLUMNS)
     ins = _insert(session, TOTAL_TABLE).values(
-        {c.name: bindparam(c.name, type_=c.type) for c in TOTAL_TABLE.c if c.name in ("staff_id", "year", *TOTAL_COLUMNS)}
+        {c.name: bindparam(c.name, type_=c.type) for c in TOTAL_TABLE.c if c.name in names}
     )
     return ins.on_conflict_do_update(
         index_elements=["staff_id", "year"], set_={c: TOTAL_TABLE.c[c] + ins.excluded[c] for c in TOTAL_COLUMNS}
