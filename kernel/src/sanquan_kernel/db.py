@@ -175,7 +175,7 @@ def frozen(session: Session, name: str, build: Callable[[], ClauseElement], colu
         dialect_class: Any = type(dialect)
         named = dialect_class(paramstyle="named")  # binds as :name, which text() reads back
         named.bind_typing = BindTyping.NONE  # no ::casts in the text; compiling the text adds the dialect's own
-        compiled = build().compile(dialect=named)
+        compiled: Any = build().compile(dialect=named)
         binds = []
         for bind_name, bind in compiled.binds.items():
             if bind.expanding or not bind.required:
