@@ -25,7 +25,8 @@ from tests.harness import Stack
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children (a multi-worker service)."""
+    """User + system CPU of a process and its children (a multi-worker service), living or ended (reaped: a
+    PostgreSQL backend whose connection closed)."""
     total = 0.0
     children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     for p in [pid, *map(int, children)]:
@@ -33,7 +34,8 @@ def cpu_seconds(pid: int) -> float:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if p == pid else 0)
+        total += ticks / os.sysconf("SC_CLK_TCK")
     return total
 
 
