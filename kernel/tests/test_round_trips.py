@@ -196,3 +196,44 @@ def test_a_frozen_statement_refuses_parameters_it_could_not_bind(engine: Engine)
             frozen(s, f"tally.default.{time.time_ns()}", lambda: ins.values(named).on_conflict_do_nothing())
         with pytest.raises(ValueError, match="must be a required bindparam"):
             frozen(s, f"tally.literal.{time.time_ns()}", lambda: ins.values({**named, "note": "x"}))
+
+
+class Owned(Base):
+    __tablename__ = "owned"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    university_id: Mapped[int] = mapped_column(Integer)
+    department_id: Mapped[int] = mapped_column(Integer)
+    owner: Mapped[int] = mapped_column(Integer)
+
+
+def test_a_bound_scope_clause_selects_what_the_plain_one_does(engine: Engine) -> None:
+    """``Scope.bound`` (parameters, for statements built once per kind) and ``Scope.where`` (values) are one rule:
+    for every role, both select the same rows of a table with rows of two universities, two departments each."""
+    from sanquan_kernel.principal import Principal, Role, scope_for
+
+    rows = [
+        {"id": i, "university_id": u, "department_id": 10 * u + d, "owner": o}
+        for i, (u, d, o) in enumerate(((u, d, o) for u in (1, 2) for d in (1, 2) for o in (7, 8)), start=1)
+    ]
+    with make_sessionmaker(engine)() as s:
+        s.execute(insert(Owned), rows)
+        s.commit()
+    callers = [
+        (Role.PROVINCE_ADMIN, None, None, "1"),
+        (Role.UNIVERSITY_ADMIN, 1, None, "2"),
+        (Role.INTEGRATION, 2, None, "client:x"),
+        (Role.DEPARTMENT_MANAGER, 1, 12, "3"),
+        (Role.STAFF, 2, 21, "8"),
+        (Role.EXPERT, 1, None, "9"),
+    ]
+    seen = set()
+    cols = {"university": Owned.university_id, "department": Owned.department_id, "owner": Owned.owner}
+    with make_sessionmaker(engine)() as s:
+        for role, uni, dept, subject in callers:
+            p = Principal(subject=subject, role=role, org_id=None, university_id=uni, department_id=dept)
+            scope = scope_for(p)
+            plain = s.scalars(select(Owned.id).where(scope.where(**cols)).order_by(Owned.id)).all()
+            bound = s.scalars(select(Owned.id).where(scope.bound(**cols)).order_by(Owned.id), scope.params).all()
+            assert plain == bound, role
+            seen.add(len(plain))
+    assert seen == {8, 4, 2, 0}  # all, a university, a department or one's own, nothing (an expert here)

@@ -14,6 +14,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from sanquan_kernel import testing as kt
+from training.compliance.schemas import Ledger
 from training.models import AuditEntry
 
 PUSH = {
@@ -75,6 +76,8 @@ def test_a_staff_members_ledger_costs_two_statements(app: FastAPI, client: TestC
     assert len(body["records"]) == 4 and body["hours"] == 32.0 and body["rule"] == {"min_hours": 80.0, "min_days": 10.0}
     assert body["by_theme"]["law"]["count"] == 2 and body["staff"]["department_name"] == "饮食服务中心"
     assert {x["employee_no"] for x in body["records"]} == {"E1"}
+    # built as plain data and serialised directly: exactly the documented shape, nothing more, nothing less
+    assert Ledger.model_validate(body).model_dump(mode="json") == body
 
 
 def test_a_campus_push_costs_two_statements_and_a_repeated_one_three(app: FastAPI, client: TestClient, world) -> None:

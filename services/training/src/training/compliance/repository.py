@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, func, select
+from sqlalchemy import BigInteger, ColumnElement, Integer, RowMapping, Select, and_, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from sanquan_kernel.principal import Scope
+from sanquan_kernel.principal import Scope, ScopeKind
 from training.compliance.models import TrainingRule
 from training.domain import DEFAULT_MIN_DAYS, DEFAULT_MIN_HOURS, THEMES
-from training.records.models import StaffYearTotal
+from training.records import repository as records_repository
+from training.records.models import TOTAL_COLUMNS, StaffYearTotal
 from training.staff import repository as staff_repository
 from training.staff.models import Staff
 
@@ -39,18 +40,62 @@ def get_rule(session: Session, year: int) -> TrainingRule | None:
     return session.get(TrainingRule, year)
 
 
-def ledger_head(
-    session: Session, scope: Scope, staff_id: int, year: int
-) -> tuple[Staff, StaffYearTotal | None, TrainingRule | None] | None:
-    """A person's ledger in one query: the staff member (as the scope sees them), their totals of the year and the
-    year's rule (None where there is none); None when the person is not visible."""
-    row = session.execute(
-        select(Staff, StaffYearTotal, TrainingRule)
-        .outerjoin(StaffYearTotal, and_(StaffYearTotal.staff_id == Staff.id, StaffYearTotal.year == year))
-        .outerjoin(TrainingRule, TrainingRule.year == year)
-        .where(Staff.id == staff_id, staff_repository.visible(scope))
-    ).first()
-    return (row[0], row[1], row[2]) if row is not None else None
+_LEDGER: dict[ScopeKind, tuple[Select[Any], Select[Any]]] = {}
+
+
+def _ledger_statements(scope: Scope) -> tuple[Select[Any], Select[Any]]:
+    """The ledger's two statements for this kind of scope, built once (Core, parameters for the ids): the person
+    with their totals of the year and the year's rule; their records of the year, newest first."""
+    stmts = _LEDGER.get(scope.kind)
+    if stmts is None:
+        staff, totals, rule, records = (
+            staff_repository.STAFF_TABLE,
+            records_repository.TOTAL_TABLE,
+            TrainingRule.__table__,
+            records_repository.RECORD_TABLE,
+        )
+        year = bindparam("year", type_=Integer)
+        head = (
+            select(
+                *staff.c,
+                *(totals.c[n].label(f"total_{n}") for n in TOTAL_COLUMNS),
+                rule.c.min_hours.label("rule_min_hours"),
+                rule.c.min_days.label("rule_min_days"),
+            )
+            .select_from(staff)
+            .outerjoin(totals, and_(totals.c.staff_id == staff.c.id, totals.c.year == year))
+            .outerjoin(rule, rule.c.year == year)
+            .where(staff.c.id == bindparam("staff_id", type_=Integer), staff_repository.visible(scope, bound=True))
+        )
+        rows = (
+            select(records)
+            .join(staff, staff.c.id == records.c.staff_id)
+            .where(
+                records.c.staff_id == bindparam("staff_id", type_=Integer),
+                records.c.year == year,
+                records.c.deleted_at.is_(None),
+                records_repository.visible(scope, bound=True),
+            )
+            .order_by(records.c.taken_on.desc(), records.c.id.desc())
+            .limit(LEDGER_LIMIT)
+        )
+        stmts = _LEDGER[scope.kind] = (head, rows)
+    return stmts
+
+
+LEDGER_LIMIT = 10_000
+
+
+def ledger_rows(session: Session, scope: Scope, staff_id: int, year: int) -> tuple[RowMapping | None, list[RowMapping]]:
+    """A person's ledger as rows: the head (None when the person is not visible) and the records. The hottest read
+    of the platform, so it is plain Core on the session's connection: no ORM objects, statements built once."""
+    head_stmt, rows_stmt = _ledger_statements(scope)
+    params = {**scope.params, "staff_id": staff_id, "year": year}
+    conn = session.connection()
+    head = conn.execute(head_stmt, params).mappings().first()
+    if head is None:
+        return None, []
+    return head, list(conn.execute(rows_stmt, params).mappings())
 
 
 def _hours() -> ColumnElement[Any]:

@@ -10,6 +10,7 @@ from sanquan_kernel.db import SessionDep
 from sanquan_kernel.etag import set_etag
 from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
 from sanquan_kernel.principal import Principal, Role
+from sanquan_kernel.responses import json_response
 from sanquan_kernel.routing import ServiceRouter
 from training.compliance import service
 from training.compliance.schemas import AtRiskReport, ComplianceReport, Indicators, Ledger, RuleIn, RuleOut, ThemeReport
@@ -61,8 +62,8 @@ def put_rule(
 @router.get("/staff/{staff_id}/ledger", response_model=Ledger, tags=["ledger"])
 def get_ledger(
     staff_id: int, session: SessionDep, _: Reader, scope: CurrentScope, orgdir: OrgDirDep, year: Year = None
-) -> Ledger:
-    return service.ledger(session, scope, orgdir, staff_id, _year(year))
+) -> Response:
+    return json_response(service.ledger(session, scope, orgdir, staff_id, _year(year)))
 
 
 @router.get(
@@ -80,7 +81,7 @@ def export_ledger(
     year: Year = None,
     format: ExportFormat = ExportFormat.XLSX,
 ) -> Response:
-    led = service.ledger(session, scope, orgdir, staff_id, _year(year))
+    led = Ledger.model_validate(service.ledger(session, scope, orgdir, staff_id, _year(year)))
     headers = ["工号", "姓名", "部门", "年度", "培训名称", "培训日期", "学时", "天数", "培训主题", "组织层级", "来源"]
     rows: list[list[object]] = [
         [

@@ -26,20 +26,26 @@ from training.compliance.schemas import (
     ComplianceTotals,
     IndicatorItem,
     Indicators,
-    Ledger,
     RuleBrief,
     RuleIn,
     RuleOut,
     ThemeCoverage,
     ThemeReport,
-    ThemeTotals,
 )
 from training.deps import today
-from training.domain import DEFAULT_MIN_DAYS, DEFAULT_MIN_HOURS, THEME_LABELS, THEMES, is_compliant, q2
+from training.domain import (
+    DEFAULT_MIN_DAYS,
+    DEFAULT_MIN_HOURS,
+    THEME_LABELS,
+    THEMES,
+    is_compliant,
+    q2,
+    themes_from_db,
+)
 from training.models import AuditEntry
-from training.records import repository as records_repository
-from training.records import service as records_service
-from training.staff import service as staff_service
+from training.records.models import TOTAL_COLUMNS
+from training.records.schemas import RecordOut
+from training.staff.schemas import StaffOut
 
 
 @dataclass(frozen=True)
@@ -131,33 +137,52 @@ def current_year() -> int:
 
 
 # -- a person's ledger -------------------------------------------------------------------------------------------
-def ledger(session: Session, scope: Scope, orgdir: OrgDirectory, staff_id: int, year: int) -> Ledger:
-    head = repository.ledger_head(session, scope, staff_id, year)
+STAFF_FIELDS = tuple(StaffOut.model_fields)
+RECORD_FIELDS = tuple(n for n in RecordOut.model_fields if n not in ("employee_no", "staff_name"))
+
+
+def ledger(session: Session, scope: Scope, orgdir: OrgDirectory, staff_id: int, year: int) -> dict[str, Any]:
+    """A person's ledger of a year, as the plain data of ``Ledger`` (the endpoint serialises it directly)."""
+    head, rows = repository.ledger_rows(session, scope, staff_id, year)
     if head is None:
         raise NotFound("Staff member not found")
-    staff, total, rule_row = head
-    rule = _rule(year, rule_row)
-    records = records_repository.list_all(session, scope, limit=10_000, staff_id=staff_id, year=year, theme=None)
-    hours = Decimal(total.hours_x100) / 100 if total else Decimal(0)
-    days = Decimal(total.days_x100) / 100 if total else Decimal(0)
-    by_theme = {
-        t: ThemeTotals(
-            hours=int(getattr(total, f"{t}_hours_x100", 0) or 0) / 100,
-            days=int(getattr(total, f"{t}_days_x100", 0) or 0) / 100,
-            count=int(getattr(total, f"{t}_count", 0) or 0),
+    staff = {n: head[n] for n in STAFF_FIELDS if n != "department_name"}
+    staff["department_name"] = orgdir.name(head["department_id"])
+    if head["rule_min_hours"] is None:
+        rule = Rule(year, DEFAULT_MIN_HOURS, DEFAULT_MIN_DAYS, None)
+    else:
+        rule = Rule(year, q2(head["rule_min_hours"]), q2(head["rule_min_days"]), None)
+    total = {n: int(head[f"total_{n}"] or 0) for n in TOTAL_COLUMNS}
+    hours, days = Decimal(total["hours_x100"]) / 100, Decimal(total["days_x100"]) / 100
+    employee_no, name = head["employee_no"], head["name"]
+    records = []
+    for row in rows:
+        record = {n: row[n] for n in RECORD_FIELDS}
+        record.update(
+            employee_no=employee_no,
+            staff_name=name,
+            hours=float(q2(row["hours"])),
+            days=float(q2(row["days"])),
+            themes=themes_from_db(row["themes"]),
         )
-        for t in THEMES
+        records.append(record)
+    return {
+        "staff": staff,
+        "year": year,
+        "rule": {"min_hours": float(rule.min_hours), "min_days": float(rule.min_days)},
+        "hours": float(hours),
+        "days": float(days),
+        "compliant": is_compliant(hours, days, rule.min_hours, rule.min_days),
+        "by_theme": {
+            t: {
+                "hours": total[f"{t}_hours_x100"] / 100,
+                "days": total[f"{t}_days_x100"] / 100,
+                "count": total[f"{t}_count"],
+            }
+            for t in THEMES
+        },
+        "records": records,
     }
-    return Ledger(
-        staff=staff_service.to_out(staff, orgdir),
-        year=year,
-        rule=rule.brief,
-        hours=float(hours),
-        days=float(days),
-        compliant=is_compliant(hours, days, rule.min_hours, rule.min_days),
-        by_theme=by_theme,
-        records=records_service.outs(session, records),
-    )
 
 
 # -- roll-ups ----------------------------------------------------------------------------------------------------

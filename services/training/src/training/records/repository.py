@@ -26,8 +26,14 @@ TOTAL_TABLE: Table = StaffYearTotal.__table__  # type: ignore[assignment]
 AUDIT_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
 
 
-def visible(scope: Scope) -> ColumnElement[bool]:
-    """For a statement joined to Staff on the record's staff member."""
+def visible(scope: Scope, *, bound: bool = False) -> ColumnElement[bool]:
+    """For a statement joined to Staff on the record's staff member. ``bound``: with the scope's ids as parameters
+    (``scope.params``), for a statement built once per scope kind."""
+    if bound:
+        staff = Staff.__table__.c
+        return scope.bound(
+            university=RECORD_TABLE.c.university_id, department=staff.department_id, owner=staff.account_id
+        )
     return scope.where(university=TrainingRecord.university_id, department=Staff.department_id, owner=Staff.account_id)
 
 

@@ -5,17 +5,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, or_, select
 from sqlalchemy.orm import Session
 
 from sanquan_kernel.pagination import PageParams, paginate
 from sanquan_kernel.principal import Scope
 from training.staff.models import Staff
 
+STAFF_TABLE: Table = Staff.__table__  # type: ignore[assignment]
 
-def visible(scope: Scope) -> ColumnElement[bool]:
+
+def visible(scope: Scope, *, bound: bool = False) -> ColumnElement[bool]:
     """The staff rows a scope sees: province all, a university its own, a manager their department (the person's
-    current one), a staff member their own entry (by account id)."""
+    current one), a staff member their own entry (by account id). ``bound``: with the scope's ids as parameters
+    (``scope.params``), for a statement built once per scope kind."""
+    if bound:
+        c = STAFF_TABLE.c
+        return scope.bound(university=c.university_id, department=c.department_id, owner=c.account_id)
     return scope.where(university=Staff.university_id, department=Staff.department_id, owner=Staff.account_id)
 
 
