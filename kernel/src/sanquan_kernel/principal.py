@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Integer, bindparam, false, true
 
@@ -145,8 +145,10 @@ class Scope:
         """``where`` with bound parameters in place of this scope's ids (``params`` gives their values): the same
         clause for every principal of this kind, so that a hot statement is built once per kind and not per request
         (building a statement and its cache key costs SQLAlchemy more than executing it)."""
-        ids = (bindparam(f"scope_{n}", type_=Integer) for n in ("university_id", "department_id", "user_id"))
-        return self._clause(*ids, university, department, owner, None)
+        uni, dept, user = (
+            bindparam(f"scope_{n}", type_=Integer) for n in ("university_id", "department_id", "user_id")
+        )
+        return self._clause(uni, dept, user, university, department, owner, None)
 
     @property
     def params(self) -> dict[str, int | None]:
@@ -162,26 +164,26 @@ class Scope:
         university_id: Any,
         department_id: Any,
         user_id: Any,
-        university: ColumnElement[Any] | Any | None,
-        department: ColumnElement[Any] | Any | None,
-        owner: ColumnElement[Any] | Any | None,
-        assigned: ColumnElement[Any] | None,
+        university: Any,
+        department: Any,
+        owner: Any,
+        assigned: ColumnElement[bool] | None,
     ) -> ColumnElement[bool]:
         k = self.kind
         if k is ScopeKind.ALL:
             return true()
         if k is ScopeKind.UNIVERSITY and university is not None:
-            return university == university_id
+            return cast(ColumnElement[bool], university == university_id)
         if k is ScopeKind.DEPARTMENT and department is not None:
             cond = department == department_id
             if university is not None:
                 cond = cond & (university == university_id)
-            return cond
+            return cast(ColumnElement[bool], cond)
         if k is ScopeKind.SELF and owner is not None:
             # the account id stored on a row is data another university's admin could have written: a staff
             # member's own rows are also in their own university (A1)
             mine = owner == user_id
-            return mine & (university == university_id) if university is not None else mine
+            return cast(ColumnElement[bool], mine & (university == university_id) if university is not None else mine)
         if k is ScopeKind.ASSIGNED and assigned is not None:
             return assigned
         return false()
