@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from plans.common import today
+from plans.tasks.schemas import ProgressOut
 from sanquan_kernel import testing as kt
 
 
@@ -29,14 +30,20 @@ def _reads(app: FastAPI, log: kt.StatementLog, queries: int) -> None:
 def test_a_managers_progress_report_costs_four_statements(app: FastAPI, client: TestClient, api) -> None:
     _, tasks = api.approved_plan(year=today().year)
     mgr = kt.department_manager(kt.DEPT_A1)
+    mgr_subject = str(300 + kt.DEPT_A1)  # kt.department_manager's account
     url = f"/api/plans/tasks/{tasks[0]['id']}/progress"
     for percent in (40, 40, 65):  # the same figures again still count as a report and a new version
         r, log = _cost(
             app, client, "POST", url, mgr, {"status": "in_progress", "percent": percent, "note": "按计划推进"}
         )
         assert r.status_code == 201
+        # answered as plain data serialised directly: exactly the documented shape
+        assert ProgressOut.model_validate(r.json()).model_dump(mode="json") == r.json()
+        assert r.json()["percent"] == percent and r.json()["reported_by"] == mgr_subject
         # the task with its plan's status; the task's UPDATE; the report; the audit entry
         assert len(log.queries) <= 4, str(log)
+        if percent == 65:  # after the first report, every statement comes from SQLAlchemy's cache
+            assert log.compiled == [], log.compiled
         assert log.statements.count("BEGIN") == 1 and log.statements[-1] == "COMMIT" and len(log) <= 6, str(log)
     task = client.get(f"/api/plans/tasks/{tasks[0]['id']}", headers=mgr).json()
     assert (task["status"], task["percent"], task["version"]) == ("in_progress", 65, tasks[0]["version"] + 3)
@@ -148,3 +155,21 @@ def test_concurrent_progress_reports_each_count(app: FastAPI, client: TestClient
     task = client.get(f"/api/plans/tasks/{tasks[0]['id']}", headers=mgr).json()
     assert task["version"] == tasks[0]["version"] + 6 and task["percent"] in {10, 20, 30, 40, 50, 60}
     assert client.get(url, headers=mgr).json()["total"] == 6
+
+
+def test_a_progress_report_is_counted_as_a_business_event_once(app: FastAPI, client: TestClient, api) -> None:
+    """Its audit entry is written in plain SQL, outside the unit of work that counts the others: still counted."""
+    from prometheus_client import REGISTRY
+
+    def events() -> float:
+        labels = {"service": "plans", "event": "progress.report"}
+        return REGISTRY.get_sample_value("business_events_total", labels) or 0
+
+    _, tasks = api.approved_plan(year=today().year)
+    before = events()
+    r = client.post(
+        f"/api/plans/tasks/{tasks[0]['id']}/progress",
+        json={"status": "in_progress", "percent": 10},
+        headers=kt.department_manager(kt.DEPT_A1),
+    )
+    assert r.status_code == 201 and events() == before + 1

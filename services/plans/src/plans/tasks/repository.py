@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, update
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from plans.common import WorkStatus
 from plans.plan.models import Plan
 from plans.tasks.models import Milestone, ProgressReport, Task
-from sanquan_kernel.principal import Scope
+from sanquan_kernel.db import utcnow
+from sanquan_kernel.principal import Scope, ScopeKind
 
 
 def task_visible(scope: Scope) -> ColumnElement[bool]:
@@ -32,11 +33,46 @@ def get_task(session: Session, scope: Scope, task_id: int) -> Task | None:
     return session.scalar(select(Task).where(Task.id == task_id, task_visible(scope)))
 
 
-def get_task_and_plan_status(session: Session, scope: Scope, task_id: int) -> tuple[Task, str] | None:
-    row = session.execute(
-        select(Task, Plan.status).join(Plan, Plan.id == Task.plan_id).where(Task.id == task_id, task_visible(scope))
-    ).first()
-    return (row[0], row[1]) if row is not None else None
+TASK_TABLE: Table = Task.__table__  # type: ignore[assignment]
+PLAN_TABLE: Table = Plan.__table__  # type: ignore[assignment]
+PROGRESS_TABLE: Table = ProgressReport.__table__  # type: ignore[assignment]
+_PLAN_STATUS: dict[ScopeKind, Select[Any]] = {}
+
+
+def plan_status_of_task(session: Session, scope: Scope, task_id: int) -> str | None:
+    """The status of the plan of a task the scope sees (None: no such task for this caller). A statement built
+    once per scope kind, on the session's connection: it precedes every progress report."""
+    stmt = _PLAN_STATUS.get(scope.kind)
+    if stmt is None:
+        t, p = TASK_TABLE.c, PLAN_TABLE.c
+        visible = scope.bound(university=t.university_id, department=t.department_id)
+        stmt = _PLAN_STATUS[scope.kind] = (
+            select(p.status)
+            .join_from(TASK_TABLE, PLAN_TABLE, p.id == t.plan_id)
+            .where(t.id == bindparam("task_id"), visible)
+        )
+    status: str | None = session.connection().execute(stmt, {**scope.params, "task_id": task_id}).scalar()
+    return status
+
+
+_SET_PROGRESS = (
+    update(TASK_TABLE)
+    .where(TASK_TABLE.c.id == bindparam("task_id"))
+    .values(
+        status=bindparam("status"),
+        percent=bindparam("percent"),
+        completed_on=bindparam("completed_on"),
+        updated_at=bindparam("updated_at"),
+        version=TASK_TABLE.c.version + 1,
+    )
+    .returning(TASK_TABLE.c.university_id, TASK_TABLE.c.department_id)
+)
+_ADD_REPORT = insert(PROGRESS_TABLE).returning(*PROGRESS_TABLE.c)
+
+
+def add_progress_report(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """Append a progress report; answers its row."""
+    return dict(session.connection().execute(_ADD_REPORT, values).mappings().one())
 
 
 def list_tasks_stmt(
@@ -105,13 +141,8 @@ def set_task_progress(
 ) -> tuple[int, int]:
     """Set a task's status, percent and completion outright and count its version up (in SQL, so that concurrent
     writers each count); answers the task's university and department as stored."""
-    row = session.execute(
-        update(Task)
-        .where(Task.id == task_id)
-        .values(status=status, percent=percent, completed_on=completed_on, version=Task.version + 1)
-        .returning(Task.university_id, Task.department_id)
-        .execution_options(synchronize_session=False)
-    ).one()
+    params = {"task_id": task_id, "status": status, "percent": percent, "completed_on": completed_on}
+    row = session.connection().execute(_SET_PROGRESS, {**params, "updated_at": utcnow()}).one()
     return int(row[0]), int(row[1])
 
 

@@ -29,6 +29,7 @@ from sanquan_kernel.errors import NotFound
 from sanquan_kernel.etag import set_etag
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.pagination import Page, PageDep, paginate
+from sanquan_kernel.responses import json_response
 from sanquan_kernel.routing import ServiceRouter
 
 router = ServiceRouter(tags=["tasks"])
@@ -51,14 +52,6 @@ def load_milestone(milestone_id: int, session: SessionDep, scope: CurrentScope) 
 
 TaskDep = Annotated[Task, Depends(load_task)]
 MilestoneDep = Annotated[tuple[Milestone, Task], Depends(load_milestone)]
-
-
-def load_task_and_plan_status(task_id: int, session: SessionDep, scope: CurrentScope) -> tuple[Task, str]:
-    """The task (404 as ``load_task``) and the status of its plan, in one query."""
-    found = repo.get_task_and_plan_status(session, scope, task_id)
-    if found is None:
-        raise NotFound("No such task")
-    return found
 
 
 def _plan_of(session: SessionDep, task: Task) -> Plan:
@@ -233,15 +226,12 @@ def delete_milestone(
     summary="Report progress on a task or one of its milestones (append-only)",
 )
 def report_progress(
-    found: Annotated[tuple[Task, str], Depends(load_task_and_plan_status)],
-    body: ProgressCreate,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    scope: CurrentScope,
-) -> ProgressOut:
-    task, plan_status = found
-    report = service.report_progress(session, principal, scope, plan_status, task, body)
-    return ProgressOut.model_validate(report, from_attributes=True)
+    task_id: int, body: ProgressCreate, session: SessionDep, principal: CurrentPrincipal, scope: CurrentScope
+) -> Response:
+    """The hot write of the plans service: answered as plain data of ``ProgressOut``, serialised directly."""
+    report = service.report_progress(session, principal, scope, task_id, body)
+    fields = ProgressOut.model_fields
+    return json_response({k: v for k, v in report.items() if k in fields}, status_code=201)
 
 
 @router.get(

@@ -13,13 +13,15 @@ from datetime import date
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from plans.common import EDITABLE, PlanStatus, WorkStatus, audit, lock, today
 from plans.letters.service import refresh_letters
+from plans.models import AuditEntry
 from plans.plan.models import Plan
 from plans.tasks import repository as repo
-from plans.tasks.models import Milestone, ProgressReport, Task
+from plans.tasks.models import Milestone, Task
 from plans.tasks.schemas import (
     MilestoneCreate,
     MilestoneOut,
@@ -30,8 +32,11 @@ from plans.tasks.schemas import (
     TaskOut,
     TaskUpdate,
 )
+from sanquan_kernel.audit import audit_values
+from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
 from sanquan_kernel.etag import check_if_match
+from sanquan_kernel.metrics import note_audited
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Scope
 
@@ -303,12 +308,19 @@ def delete_milestone(session: Session, request: Request, principal: Principal, p
 
 
 # -- progress ------------------------------------------------------------------------------------------
+AUDIT_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
+
+
 def report_progress(
-    session: Session, principal: Principal, scope: Scope, plan_status: str, task: Task, body: ProgressCreate
-) -> ProgressReport:
-    """P4: a report is appended, and the reported item (milestone or task) takes its status and percent.
+    session: Session, principal: Principal, scope: Scope, task_id: int, body: ProgressCreate
+) -> dict[str, Any]:
+    """P4: a report is appended, and the reported item (milestone or task) takes its status and percent; answers
+    the report's row.
 
     A task with milestones follows them: its percent is their average, and it is done when all are done."""
+    plan_status = repo.plan_status_of_task(session, scope, task_id)
+    if plan_status is None:
+        raise NotFound("No such task")
     if plan_status != PlanStatus.APPROVED:
         raise Conflict("Progress is reported on an approved plan")
     reported_on = body.reported_on or today()
@@ -318,6 +330,8 @@ def report_progress(
         )
     completed_on = reported_on if body.status is WorkStatus.DONE else None
     if body.milestone_id is not None:
+        task = session.get(Task, task_id)
+        assert task is not None
         lock(session, task)  # the task's percent and status follow its milestones: one reporter at a time
         found = repo.get_milestone(session, scope, body.milestone_id)
         if found is None or found[0].task_id != task.id:
@@ -336,34 +350,35 @@ def report_progress(
             task.status = WorkStatus.IN_PROGRESS.value if percent_sum else WorkStatus.NOT_STARTED.value
             task.completed_on = None
         task.version += 1
+        session.flush()
         university_id, department_id = task.university_id, task.department_id
     else:
         # The task's own figures are set outright, not computed from what is stored: one UPDATE, which takes the
         # row lock itself, counts the version up in SQL and answers the task's current place.
         university_id, department_id = repo.set_task_progress(
-            session, task.id, body.status.value, body.percent, completed_on
+            session, task_id, body.status.value, body.percent, completed_on
         )
-    report = ProgressReport(
-        task_id=task.id,
-        milestone_id=body.milestone_id,
-        university_id=university_id,
-        department_id=department_id,
-        status=body.status.value,
-        percent=body.percent,
-        note=body.note,
-        evidence=body.evidence,
-        reported_on=reported_on,
-        reported_by=principal.subject,
-    )
-    session.add(report)
-    session.flush()
-    audit(
+    # The report and its audit entry in plain INSERTs (the hot write of the plans service: no unit of work).
+    report = repo.add_progress_report(
         session,
-        principal,
-        "progress.report",
-        "task",
-        task.id,
-        university_id=university_id,
-        after={"milestone_id": body.milestone_id, "status": body.status.value, "percent": body.percent},
+        {
+            "task_id": task_id,
+            "milestone_id": body.milestone_id,
+            "university_id": university_id,
+            "department_id": department_id,
+            "status": body.status.value,
+            "percent": body.percent,
+            "note": body.note,
+            "evidence": body.evidence,
+            "reported_on": reported_on,
+            "reported_by": principal.subject,
+            "reported_at": utcnow(),
+        },
     )
+    after = {"milestone_id": body.milestone_id, "status": body.status.value, "percent": body.percent}
+    session.connection().execute(
+        insert(AUDIT_TABLE),
+        audit_values(principal, "progress.report", "task", task_id, university_id=university_id, after=after),
+    )
+    note_audited(session, "progress.report")
     return report
