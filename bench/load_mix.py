@@ -352,7 +352,7 @@ def main() -> None:
     parser.add_argument("--max-in-flight", type=int, default=256)
     parser.add_argument("--warmup", type=float, default=20, help="seconds of warm-up before the measured run")
     parser.add_argument("--training-workers", type=int, default=2, help="worker processes of the training service")
-    parser.add_argument("--plans-workers", type=int, default=1, help="worker processes of the plans service")
+    parser.add_argument("--plans-workers", type=int, default=2, help="worker processes of the plans service")
     parser.add_argument("--register", type=int, default=REGISTER_PER_UNIVERSITY, help="more staff per university")
     parser.add_argument("--timeline", type=float, default=0, help="also report p99 per this many seconds")
     parser.add_argument("--cpu", action="store_true", help="also report CPU per request of each process (from /proc)")

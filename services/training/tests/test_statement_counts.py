@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sanquan_kernel import testing as kt
 from training.compliance.schemas import Ledger
 from training.models import AuditEntry
+from training.records.schemas import RecordOut
 
 PUSH = {
     "title": "线上安全教育微课",
@@ -91,6 +92,9 @@ def test_a_campus_push_costs_two_statements_and_a_repeated_one_three(app: FastAP
     _writes(log, 4 if app.state.kernel.engine.dialect.name == "sqlite" else 2)
     first = r.json()
     assert (first["employee_no"], first["staff_name"], first["source"]) == ("E1", "职工E1", "campus-a")
+    # built as plain data and serialised directly: exactly the documented shape, with its version's ETag
+    assert RecordOut.model_validate(first).model_dump(mode="json") == first and first["themes"] == ["safety"]
+    assert r.headers["etag"] == 'W/"1"' and first["hours"] == 1.5 and first["version"] == 1
     r, log = _cost(app, client, "POST", "/api/training/records", h, {**body, "hours": 9})
     assert r.status_code == 200 and r.json() == first
     _writes(log, 3)  # the staff member; the insert that does nothing; the stored record

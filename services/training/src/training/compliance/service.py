@@ -40,11 +40,10 @@ from training.domain import (
     THEMES,
     is_compliant,
     q2,
-    themes_from_db,
 )
 from training.models import AuditEntry
+from training.records import service as records_service
 from training.records.models import TOTAL_COLUMNS
-from training.records.schemas import RecordOut
 from training.staff.schemas import StaffOut
 
 
@@ -138,7 +137,6 @@ def current_year() -> int:
 
 # -- a person's ledger -------------------------------------------------------------------------------------------
 STAFF_FIELDS = tuple(StaffOut.model_fields)
-RECORD_FIELDS = tuple(n for n in RecordOut.model_fields if n not in ("employee_no", "staff_name"))
 
 
 def ledger(session: Session, scope: Scope, orgdir: OrgDirectory, staff_id: int, year: int) -> dict[str, Any]:
@@ -154,18 +152,7 @@ def ledger(session: Session, scope: Scope, orgdir: OrgDirectory, staff_id: int, 
         rule = Rule(year, q2(head["rule_min_hours"]), q2(head["rule_min_days"]), None)
     total = {n: int(head[f"total_{n}"] or 0) for n in TOTAL_COLUMNS}
     hours, days = Decimal(total["hours_x100"]) / 100, Decimal(total["days_x100"]) / 100
-    employee_no, name = head["employee_no"], head["name"]
-    records = []
-    for row in rows:
-        record = {n: row[n] for n in RECORD_FIELDS}
-        record.update(
-            employee_no=employee_no,
-            staff_name=name,
-            hours=float(q2(row["hours"])),
-            days=float(q2(row["days"])),
-            themes=themes_from_db(row["themes"]),
-        )
-        records.append(record)
+    records = [records_service.record_data(row, head["employee_no"], head["name"]) for row in rows]
     return {
         "staff": staff,
         "year": year,

@@ -7,7 +7,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Select, String, Table, any_, bindparam, cast, func, insert, literal, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    RowMapping,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -148,6 +162,21 @@ def insert_counted(
     params.update({f"a_{k}": v for k, v in audit.items() if k != "entity_id"})
     record: TrainingRecord | None = session.scalars(stmt, params).first()
     return record
+
+
+def insert_counted_row(
+    session: Session, values: Mapping[str, Any], delta: Delta, audit: Mapping[str, Any]
+) -> RowMapping | None:
+    """``insert_counted`` answering the stored row as plain data (the campus push: no ORM object)."""
+    keys = tuple(values)
+    stmt = frozen(
+        session, f"record.insert_counted:{','.join(keys)}", lambda: _counted_insert(keys), list(RECORD_TABLE.c)
+    )
+    params = {f"r_{k}": v for k, v in values.items()}
+    params.update({f"d_{c}": delta[c] for c in TOTAL_COLUMNS})
+    params.update({f"a_{k}": v for k, v in audit.items() if k != "entity_id"})
+    row: RowMapping | None = session.connection().execute(stmt, params).mappings().first()
+    return row
 
 
 def _counted_insert(keys: tuple[str, ...]) -> Any:

@@ -9,10 +9,11 @@ from fastapi import File, Query, Request, Response, UploadFile
 from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound, PayloadTooLarge
-from sanquan_kernel.etag import set_etag
+from sanquan_kernel.etag import etag_for, set_etag
 from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
 from sanquan_kernel.pagination import Page, PageDep
 from sanquan_kernel.principal import Role
+from sanquan_kernel.responses import json_response
 from sanquan_kernel.routing import ServiceRouter
 from training.deps import Reader, RecordWriter
 from training.domain import THEME_LABELS, Theme
@@ -53,13 +54,10 @@ def _themes_zh(codes: list[str]) -> str:
     status_code=201,
     responses={200: {"model": RecordOut, "description": "The record stored earlier with this external_id"}},
 )
-def create_record(
-    body: RecordCreate, response: Response, session: SessionDep, principal: RecordWriter, scope: CurrentScope
-) -> RecordOut:
-    record, created, staff = service.create(session, principal, scope, body)
-    response.status_code = 201 if created else 200
-    set_etag(response, record.version)
-    return service.outs(session, [record], known=[staff])[0]
+def create_record(body: RecordCreate, session: SessionDep, principal: RecordWriter, scope: CurrentScope) -> Response:
+    data, created = service.push(session, principal, scope, body)
+    headers = {"ETag": etag_for(data["version"])}
+    return json_response(data, status_code=201 if created else 200, headers=headers)
 
 
 @router.get("", response_model=Page[RecordOut])

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, or_, select
+from sqlalchemy import ColumnElement, Row, Select, Table, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from sanquan_kernel.pagination import PageParams, paginate
-from sanquan_kernel.principal import Scope
+from sanquan_kernel.principal import Scope, ScopeKind
 from training.staff.models import Staff
 
 STAFF_TABLE: Table = Staff.__table__  # type: ignore[assignment]
@@ -37,6 +37,32 @@ def active_in_year(year: int) -> ColumnElement[bool]:
 
 def get(session: Session, scope: Scope, staff_id: int) -> Staff | None:
     return session.scalar(select(Staff).where(Staff.id == staff_id, visible(scope)))
+
+
+_PERSON: dict[tuple[ScopeKind, bool], Select[Any]] = {}
+
+
+def person(
+    session: Session,
+    scope: Scope,
+    *,
+    staff_id: int | None = None,
+    university_id: int | None = None,
+    employee_no: str | None = None,
+) -> Row[Any] | None:
+    """(id, university_id, department_id, employee_no, name) of the staff member a write names — by id, or by
+    employee number within a university — as the scope sees them. A statement built once per scope kind, on the
+    session's connection: it precedes every campus push."""
+    by_id = staff_id is not None
+    stmt = _PERSON.get((scope.kind, by_id))
+    if stmt is None:
+        c = STAFF_TABLE.c
+        names = and_(c.university_id == bindparam("university_id"), c.employee_no == bindparam("employee_no"))
+        stmt = _PERSON[(scope.kind, by_id)] = select(
+            c.id, c.university_id, c.department_id, c.employee_no, c.name
+        ).where(c.id == bindparam("staff_id") if by_id else names, visible(scope, bound=True))
+    params = {**scope.params, "staff_id": staff_id, "university_id": university_id, "employee_no": employee_no}
+    return session.connection().execute(stmt, params).first()
 
 
 def get_by_employee_no(session: Session, scope: Scope, university_id: int, employee_no: str) -> Staff | None:
