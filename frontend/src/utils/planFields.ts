@@ -29,3 +29,7 @@ export function changesText(changes: Record<string, unknown>): string {
     .map(([k, v]) => `${fieldLabel(k)}: ${fieldValue(k, v)}`)
     .join('; ')
 }
+
+/** The tag colour of a change request's status. */
+export const changeStatusType = (status: string): 'success' | 'danger' | 'warning' =>
+  status === 'approved' ? 'success' : status === 'rejected' ? 'danger' : 'warning'
