@@ -90,14 +90,13 @@ def list_all(session: Session, scope: Scope, *, limit: int, **filters: Any) -> l
     return list(session.scalars(_filtered(scope, **filters).limit(limit)))
 
 
-def staff_names(session: Session, staff_ids: Iterable[int], known: Iterable[Staff] = ()) -> dict[int, tuple[str, str]]:
-    """staff id → (employee_no, name) for ids already known to be visible; people the caller holds (``known``: a
-    push just resolved its staff member) or still loaded in this session cost no query."""
+def staff_names(session: Session, staff_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """staff id → (employee_no, name) for ids already known to be visible; people still loaded in this session
+    cost no query."""
     out: dict[int, tuple[str, str]] = {}
-    held = {s.id: s for s in known}
     missing = []
     for sid in sorted(set(staff_ids)):
-        loaded = held.get(sid) or session.identity_map.get(identity_key(Staff, sid))
+        loaded = session.identity_map.get(identity_key(Staff, sid))
         if isinstance(loaded, Staff):
             out[sid] = (loaded.employee_no, loaded.name)
         else:

@@ -56,9 +56,8 @@ def to_out(record: TrainingRecord, names: dict[int, tuple[str, str]] | None = No
     )
 
 
-def outs(session: Session, records: Sequence[TrainingRecord], known: Sequence[Staff] = ()) -> list[RecordOut]:
-    """``known``: staff members the caller holds already (their names cost no query)."""
-    names = repository.staff_names(session, (r.staff_id for r in records), known)
+def outs(session: Session, records: Sequence[TrainingRecord]) -> list[RecordOut]:
+    names = repository.staff_names(session, (r.staff_id for r in records))
     return [to_out(r, names) for r in records]
 
 
@@ -183,11 +182,20 @@ def store(session: Session, new: NewRecord, audit: dict[str, Any] | None = None)
             if audit is not None:
                 session.add(AuditEntry(**{**audit, "entity_id": str(record.id)}))
     if record is None:
-        assert new.external_id is not None
-        existing = repository.find_by_external_id(session, new.staff.university_id, new.source, new.external_id)
-        assert existing is not None
-        return existing, False
+        return _stored_before(session, new), False
     return record, True
+
+
+def _stored_before(session: Session, new: NewRecord) -> TrainingRecord:
+    """The record stored earlier with the new one's external id (a repeated or a racing push)."""
+    assert new.external_id is not None
+    existing = repository.find_by_external_id(session, new.staff.university_id, new.source, new.external_id)
+    assert existing is not None
+    return existing
+
+
+def _columns(record: TrainingRecord) -> dict[str, Any]:
+    return {n: getattr(record, n) for n in RECORD_FIELDS}
 
 
 def _person(session: Session, principal: Principal, scope: Scope, body: RecordCreate) -> Person:
@@ -234,22 +242,15 @@ def push(session: Session, principal: Principal, scope: Scope, body: RecordCreat
         university_id=person.university_id,
         after=snapshot_of(values),
     )
-    row: Any = None
-    if is_sqlite(session):
+    if is_sqlite(session):  # no data-modifying CTEs: the ORM's three statements
         record, created = store(session, new, audit)
-        row = {n: getattr(record, n) for n in RECORD_FIELDS}
-    else:
-        delta = repository.record_delta(q2(new.hours), q2(new.days), new.themes)
-        row = repository.insert_counted_row(session, values, delta, audit)
-        created = row is not None
-        if row is None:
-            assert new.external_id is not None
-            existing = repository.find_by_external_id(session, person.university_id, new.source, new.external_id)
-            assert existing is not None
-            row = {n: getattr(existing, n) for n in RECORD_FIELDS}
-        else:
-            note_audited(session, "record.create")
-    return record_data(row, person.employee_no, person.name), created
+        return record_data(_columns(record), person.employee_no, person.name), created
+    delta = repository.record_delta(q2(new.hours), q2(new.days), new.themes)
+    row = repository.insert_counted_row(session, values, delta, audit)
+    if row is None:
+        return record_data(_columns(_stored_before(session, new)), person.employee_no, person.name), False
+    note_audited(session, audit["action"])
+    return record_data(row, person.employee_no, person.name), True
 
 
 def get_or_404(session: Session, scope: Scope, record_id: int) -> TrainingRecord:

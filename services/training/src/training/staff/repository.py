@@ -65,12 +65,6 @@ def person(
     return session.connection().execute(stmt, params).first()
 
 
-def get_by_employee_no(session: Session, scope: Scope, university_id: int, employee_no: str) -> Staff | None:
-    return session.scalar(
-        select(Staff).where(Staff.university_id == university_id, Staff.employee_no == employee_no, visible(scope))
-    )
-
-
 def get_for_account(session: Session, scope: Scope, account_id: int) -> Staff | None:
     return session.scalar(
         select(Staff).where(Staff.account_id == account_id, visible(scope)).order_by(Staff.active.desc(), Staff.id)
