@@ -52,6 +52,29 @@ def record_audit(
     )
 
 
+def insert_audit(
+    session: Session,
+    model: type[Any],
+    principal: Principal | None,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    *,
+    university_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """``record_audit`` as one INSERT on the session's connection, now, without the unit of work (a hot write's
+    entry); its business event is counted when the session commits, like those of ``record_audit``."""
+    from sqlalchemy import insert
+
+    from sanquan_kernel.metrics import note_audited
+
+    values = audit_values(principal, action, entity, entity_id, university_id=university_id, before=before, after=after)
+    session.connection().execute(insert(model.__table__), values)
+    note_audited(session, action)
+
+
 def audit_values(
     principal: Principal | None,
     action: str,

@@ -173,3 +173,12 @@ def test_a_progress_report_is_counted_as_a_business_event_once(app: FastAPI, cli
         headers=kt.department_manager(kt.DEPT_A1),
     )
     assert r.status_code == 201 and events() == before + 1
+    assert r.json()["reported_at"]  # the column's default, as with the ORM
+    from sqlalchemy import select
+
+    from plans.models import AuditEntry
+
+    with app.state.kernel.sessionmaker() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "progress.report")).one()
+        assert (entry.entity, entry.entity_id, entry.actor) == ("task", str(tasks[0]["id"]), str(300 + kt.DEPT_A1))
+        assert entry.after == {"milestone_id": None, "status": "in_progress", "percent": 10} and entry.at is not None

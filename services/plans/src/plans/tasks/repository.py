@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from plans.common import WorkStatus
 from plans.plan.models import Plan
 from plans.tasks.models import Milestone, ProgressReport, Task
-from sanquan_kernel.db import utcnow
 from sanquan_kernel.principal import Scope, ScopeKind
 
 
@@ -62,8 +61,7 @@ _SET_PROGRESS = (
         status=bindparam("status"),
         percent=bindparam("percent"),
         completed_on=bindparam("completed_on"),
-        updated_at=bindparam("updated_at"),
-        version=TASK_TABLE.c.version + 1,
+        version=TASK_TABLE.c.version + 1,  # updated_at: the column's onupdate
     )
     .returning(TASK_TABLE.c.university_id, TASK_TABLE.c.department_id)
 )
@@ -142,7 +140,7 @@ def set_task_progress(
     """Set a task's status, percent and completion outright and count its version up (in SQL, so that concurrent
     writers each count); answers the task's university and department as stored."""
     params = {"task_id": task_id, "status": status, "percent": percent, "completed_on": completed_on}
-    row = session.connection().execute(_SET_PROGRESS, {**params, "updated_at": utcnow()}).one()
+    row = session.connection().execute(_SET_PROGRESS, params).one()
     return int(row[0]), int(row[1])
 
 

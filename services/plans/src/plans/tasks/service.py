@@ -13,7 +13,6 @@ from datetime import date
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from plans.common import EDITABLE, PlanStatus, WorkStatus, audit, lock, today
@@ -32,11 +31,9 @@ from plans.tasks.schemas import (
     TaskOut,
     TaskUpdate,
 )
-from sanquan_kernel.audit import audit_values
-from sanquan_kernel.db import utcnow
+from sanquan_kernel.audit import insert_audit
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
 from sanquan_kernel.etag import check_if_match
-from sanquan_kernel.metrics import note_audited
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Scope
 
@@ -308,9 +305,6 @@ def delete_milestone(session: Session, request: Request, principal: Principal, p
 
 
 # -- progress ------------------------------------------------------------------------------------------
-AUDIT_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
-
-
 def report_progress(
     session: Session, principal: Principal, scope: Scope, task_id: int, body: ProgressCreate
 ) -> dict[str, Any]:
@@ -372,13 +366,10 @@ def report_progress(
             "evidence": body.evidence,
             "reported_on": reported_on,
             "reported_by": principal.subject,
-            "reported_at": utcnow(),
         },
     )
     after = {"milestone_id": body.milestone_id, "status": body.status.value, "percent": body.percent}
-    session.connection().execute(
-        insert(AUDIT_TABLE),
-        audit_values(principal, "progress.report", "task", task_id, university_id=university_id, after=after),
+    insert_audit(
+        session, AuditEntry, principal, "progress.report", "task", task_id, university_id=university_id, after=after
     )
-    note_audited(session, "progress.report")
     return report

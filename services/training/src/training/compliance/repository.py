@@ -40,6 +40,7 @@ def get_rule(session: Session, year: int) -> TrainingRule | None:
     return session.get(TrainingRule, year)
 
 
+LEDGER_LIMIT = 10_000
 _LEDGER: dict[ScopeKind, tuple[Select[Any], Select[Any]]] = {}
 
 
@@ -81,9 +82,6 @@ def _ledger_statements(scope: Scope) -> tuple[Select[Any], Select[Any]]:
         )
         stmts = _LEDGER[scope.kind] = (head, rows)
     return stmts
-
-
-LEDGER_LIMIT = 10_000
 
 
 def ledger_rows(session: Session, scope: Scope, staff_id: int, year: int) -> tuple[RowMapping | None, list[RowMapping]]:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    TextClause,
     any_,
     bindparam,
     cast,
@@ -125,17 +126,10 @@ def _record_insert(session: Session, keys: tuple[str, ...]) -> Any:
 def _totals_upsert(session: Session) -> Any:
     """INSERT INTO staff_year_total … ON CONFLICT (staff, year) DO UPDATE: add to the columns."""
     names = ("staff_id", "year", *TOTAL_COLUMNS)
-    ins = _insert(session, TOTAL_TABLE).values(
-        {c.name: bindparam(c.name, type_=c.type) for c in TOTAL_TABLE.c if c.name in names}
-    )
+    ins = _insert(session, TOTAL_TABLE).values({n: bindparam(n, type_=TOTAL_TABLE.c[n].type) for n in names})
     return ins.on_conflict_do_update(
         index_elements=["staff_id", "year"], set_={c: TOTAL_TABLE.c[c] + ins.excluded[c] for c in TOTAL_COLUMNS}
     )
-
-
-def _records(session: Session, name: str, build: Any) -> Any:
-    """A statement answering training_record rows, loaded as TrainingRecord objects."""
-    return select(TrainingRecord).from_statement(frozen(session, name, build, list(RECORD_TABLE.c)))
 
 
 def insert_idempotent(session: Session, values: Mapping[str, Any]) -> TrainingRecord | None:
@@ -143,8 +137,11 @@ def insert_idempotent(session: Session, values: Mapping[str, Any]) -> TrainingRe
     None. The unique constraint decides, so two racing posts cannot both insert: the loser waits for the
     winner's commit and then does nothing."""
     keys = tuple(values)
-    stmt = _records(session, f"record.insert:{','.join(keys)}", lambda: _record_insert(session, keys))
-    record: TrainingRecord | None = session.scalars(stmt, {f"r_{k}": v for k, v in values.items()}).first()
+    stmt = frozen(
+        session, f"record.insert:{','.join(keys)}", lambda: _record_insert(session, keys), list(RECORD_TABLE.c)
+    )
+    params = {f"r_{k}": v for k, v in values.items()}
+    record: TrainingRecord | None = session.scalars(select(TrainingRecord).from_statement(stmt), params).first()
     return record
 
 
@@ -154,12 +151,8 @@ def insert_counted(
     """PostgreSQL: ``insert_idempotent``, ``apply_totals`` of ``delta`` and the audit entry ``audit`` (its entity id
     the new record's) in one statement, data-modifying CTEs: the totals and the audit entry are made from the
     inserted row, so a record stored already (also by a racing post) adds to neither."""
-    keys = tuple(values)
-    stmt = _records(session, f"record.insert_counted:{','.join(keys)}", lambda: _counted_insert(keys))
-    params = {f"r_{k}": v for k, v in values.items()}
-    params.update({f"d_{c}": delta[c] for c in TOTAL_COLUMNS})
-    params.update({f"a_{k}": v for k, v in audit.items() if k != "entity_id"})
-    record: TrainingRecord | None = session.scalars(stmt, params).first()
+    stmt, params = _counted(session, values, delta, audit)
+    record: TrainingRecord | None = session.scalars(select(TrainingRecord).from_statement(stmt), params).first()
     return record
 
 
@@ -167,15 +160,21 @@ def insert_counted_row(
     session: Session, values: Mapping[str, Any], delta: Delta, audit: Mapping[str, Any]
 ) -> RowMapping | None:
     """``insert_counted`` answering the stored row as plain data (the campus push: no ORM object)."""
+    stmt, params = _counted(session, values, delta, audit)
+    row: RowMapping | None = session.connection().execute(stmt, params).mappings().first()
+    return row
+
+
+def _counted(
+    session: Session, values: Mapping[str, Any], delta: Delta, audit: Mapping[str, Any]
+) -> tuple[TextClause, dict[str, Any]]:
     keys = tuple(values)
-    stmt = frozen(
-        session, f"record.insert_counted:{','.join(keys)}", lambda: _counted_insert(keys), list(RECORD_TABLE.c)
-    )
+    name = f"record.insert_counted:{','.join(keys)}"
+    stmt = frozen(session, name, lambda: _counted_insert(keys), list(RECORD_TABLE.c))
     params = {f"r_{k}": v for k, v in values.items()}
     params.update({f"d_{c}": delta[c] for c in TOTAL_COLUMNS})
     params.update({f"a_{k}": v for k, v in audit.items() if k != "entity_id"})
-    row: RowMapping | None = session.connection().execute(stmt, params).mappings().first()
-    return row
+    return stmt, params
 
 
 def _counted_insert(keys: tuple[str, ...]) -> Any:
