@@ -42,35 +42,19 @@ def record_audit(
     university_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    now: bool = False,
 ) -> None:
-    session.add(
-        model(
-            **audit_values(
-                principal, action, entity, entity_id, university_id=university_id, before=before, after=after
-            )
-        )
-    )
-
-
-def insert_audit(
-    session: Session,
-    model: type[Any],
-    principal: Principal | None,
-    action: str,
-    entity: str,
-    entity_id: Any,
-    *,
-    university_id: int | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
-    """``record_audit`` as one INSERT on the session's connection, now, without the unit of work (a hot write's
-    entry); its business event is counted when the session commits, like those of ``record_audit``."""
+    """Add the audit entry to the session (written with the change it describes). ``now``: as one INSERT on the
+    session's connection at once, without the unit of work (a hot write's entry); its business event is counted
+    when the session commits either way."""
+    values = audit_values(principal, action, entity, entity_id, university_id=university_id, before=before, after=after)
+    if not now:
+        session.add(model(**values))
+        return
     from sqlalchemy import insert
 
     from sanquan_kernel.metrics import note_audited
 
-    values = audit_values(principal, action, entity, entity_id, university_id=university_id, before=before, after=after)
     session.connection().execute(insert(model.__table__), values)
     note_audited(session, action)
 

@@ -31,7 +31,7 @@ from plans.tasks.schemas import (
     TaskOut,
     TaskUpdate,
 )
-from sanquan_kernel.audit import insert_audit
+from sanquan_kernel.audit import record_audit
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
 from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.orgdir import OrgDirectory
@@ -369,7 +369,15 @@ def report_progress(
         },
     )
     after = {"milestone_id": body.milestone_id, "status": body.status.value, "percent": body.percent}
-    insert_audit(
-        session, AuditEntry, principal, "progress.report", "task", task_id, university_id=university_id, after=after
+    record_audit(
+        session,
+        AuditEntry,
+        principal,
+        "progress.report",
+        "task",
+        task_id,
+        university_id=university_id,
+        after=after,
+        now=True,
     )
     return report
