@@ -104,7 +104,7 @@ class Authenticator:
                 self._cache[digest] = principal
                 if len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
-        if self.revocations.is_revoked(principal.subject, principal.token_id, principal.issued_at):
+        if self.revocations.is_revoked(principal.subject, principal.token_id, principal.issued_at, principal.org_ids):
             raise Unauthorized("The token has been revoked")
         return principal
 

@@ -79,6 +79,12 @@ class Principal:
         return int(self.subject) if self.role in PERSON_ROLES and self.subject.isdigit() else None
 
     @property
+    def org_ids(self) -> tuple[int, ...]:
+        """The organisations the token was issued to a member of (its org, university and department): a
+        deactivated one revokes it (``sanquan_kernel.revocation``)."""
+        return tuple(i for i in (self.org_id, self.university_id, self.department_id) if i is not None)
+
+    @property
     def client_id(self) -> str | None:
         return self.subject.removeprefix("client:") if self.subject.startswith("client:") else None
 

@@ -9,12 +9,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, event, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from sanquan_gateway.accounts.models import User
 from sanquan_gateway.auth.models import RefreshToken, Revocation
+from sanquan_gateway.orgs.models import Organisation
 from sanquan_kernel.db import utcnow
-from sanquan_kernel.revocation import RevocationList
+from sanquan_kernel.revocation import EVERY_TOKEN, RevocationList, org_subject
 
 log = logging.getLogger("gateway.revocations")
 #: Set on a session that changed the deny list, so that this process reloads it right after the commit.
@@ -50,12 +52,53 @@ def revoke_refresh_tokens_of_user(session: Session, user_id: int) -> None:
     )
 
 
+def deactivate_org(session: Session, org_id: int) -> None:
+    """A deactivated university or department: every token of its members stops working (``active_entries`` lists
+    it while it is inactive) and every sign-in (refresh token family) of its people ends."""
+    session.info[CHANGED] = True
+    session.execute(delete(Revocation).where(Revocation.subject == org_subject(org_id)))
+    members = select(User.id).where(
+        or_(User.org_id == org_id, User.university_id == org_id, User.department_id == org_id)
+    )
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id.in_(members), RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def reactivate_org(session: Session, org_id: int, access_ttl: int) -> None:
+    """A reactivated organisation: tokens issued from now on work; those issued before (while it was active before,
+    or racing the deactivation) stay refused until they have expired."""
+    session.info[CHANGED] = True
+    session.add(
+        Revocation(
+            subject=org_subject(org_id),
+            revoked_before=int(time.time()),
+            expires_at=utcnow() + timedelta(seconds=access_ttl + 60),
+        )
+    )
+
+
+def org_subjects(*org_ids: int | None) -> list[str]:
+    """The deny-list subjects of these organisations (for waiting past a reactivation's cutoff when issuing)."""
+    return [org_subject(i) for i in dict.fromkeys(org_ids) if i is not None]
+
+
 def active_entries(session: Session) -> list[dict[str, Any]]:
     rows = session.scalars(select(Revocation).where(Revocation.expires_at > utcnow()).order_by(Revocation.id))
-    return [
+    entries: list[dict[str, Any]] = [
         {"subject": r.subject, "jti": r.jti, "revoked_before": r.revoked_before, "expires_at": r.expires_at.isoformat()}
         for r in rows
     ]
+    # Deactivated organisations, from the organisations themselves (so the list cannot drift from them): every
+    # token of their members, for as long as they stay inactive.
+    inactive = session.scalars(select(Organisation.id).where(Organisation.active.is_(False)).order_by(Organisation.id))
+    entries += [
+        {"subject": org_subject(i), "jti": None, "revoked_before": EVERY_TOKEN, "expires_at": None} for i in inactive
+    ]
+    return entries
 
 
 def entries_etag(entries: list[dict[str, Any]]) -> str:

@@ -20,7 +20,9 @@ from sanquan_gateway.audit.service import audit
 from sanquan_gateway.auth import throttle
 from sanquan_gateway.auth.models import RefreshToken, Revocation
 from sanquan_gateway.auth.passwords import verify_password
+from sanquan_gateway.auth.revocations import org_subjects
 from sanquan_gateway.config import Settings
+from sanquan_gateway.orgs.repository import any_inactive
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.tokens import SigningKey, issue_access_token
 
@@ -89,16 +91,17 @@ def _new_refresh(session: Session, settings: Settings, user_id: int, family_id: 
     return raw
 
 
-def _wait_past_revocation(session: Session, subject: str) -> None:
-    """``iat`` has one-second resolution: a token issued in the very second its subject was revoked would be
-    refused, so issuing waits for the next second (only ever right after a password change)."""
-    cutoff = session.scalar(select(func.max(Revocation.revoked_before)).where(Revocation.subject == subject))
+def _wait_past_revocation(session: Session, *subjects: str) -> None:
+    """``iat`` has one-second resolution: a token issued in the very second its subject (or organisation) was
+    revoked would be refused, so issuing waits for the next second (only ever right after a password change or an
+    organisation's reactivation)."""
+    cutoff = session.scalar(select(func.max(Revocation.revoked_before)).where(Revocation.subject.in_(subjects)))
     if cutoff is not None and cutoff >= int(time.time()):
-        time.sleep(max(0.0, cutoff + 1 - time.time()))
+        time.sleep(min(1.5, max(0.0, cutoff + 1 - time.time())))
 
 
 def _pair(issuer: TokenIssuer, session: Session, user: User, family_id: str | None = None) -> dict[str, Any]:
-    _wait_past_revocation(session, str(user.id))
+    _wait_past_revocation(session, str(user.id), *org_subjects(user.org_id, user.university_id, user.department_id))
     access, _ = issuer.access_for_user(user)
     refresh = _new_refresh(session, issuer.settings, user.id, family_id)
     return {
@@ -127,7 +130,12 @@ def password_grant(
             )
         user = accounts.get_user_by_username(session, username)
         ok = verify_password(password, user.password_hash if user else None)
-        if ok and user is not None and user.active:
+        if (
+            ok
+            and user is not None
+            and user.active
+            and not any_inactive(session, user.org_id, user.university_id, user.department_id)
+        ):
             throttle.clear(session, keys[0])
             audit(
                 session,
@@ -149,7 +157,9 @@ def password_grant(
         )
     throttle.record_failure(factory, keys[0], settings.login_max_failures_per_account, settings.login_window_seconds)
     throttle.record_failure(factory, keys[1], settings.login_max_failures_per_address, settings.login_window_seconds)
-    raise OAuthError("invalid_grant", "The username or password is wrong, or the account is disabled")
+    raise OAuthError(
+        "invalid_grant", "The username or password is wrong, or the account or its organisation is disabled"
+    )
 
 
 def client_credentials_grant(
@@ -169,7 +179,15 @@ def client_credentials_grant(
             )
         client = accounts.get_client_by_client_id(session, client_id)
         ok = verify_password(secret, client.secret_hash if client else None)
-        if ok and client is not None and client.active:
+        if (
+            ok
+            and client is not None
+            and client.active
+            and not any_inactive(session, client.org_id, client.university_id)
+        ):
+            _wait_past_revocation(
+                session, f"client:{client.client_id}", *org_subjects(client.org_id, client.university_id)
+            )
             access, _ = issuer.access_for_client(client)
             if client.role != "service":
                 audit(
@@ -231,9 +249,13 @@ def refresh_grant(factory: sessionmaker[Session], issuer: TokenIssuer, request: 
             error = OAuthError("invalid_grant", "The refresh token has expired")
         else:
             user = session.get(User, row.user_id)
-            if user is None or not user.active:
+            if (
+                user is None
+                or not user.active
+                or any_inactive(session, user.org_id, user.university_id, user.department_id)
+            ):
                 _revoke_family(session, row.family_id)
-                error = OAuthError("invalid_grant", "The account is disabled")
+                error = OAuthError("invalid_grant", "The account or its organisation is disabled")
             else:
                 return _pair(issuer, session, user, row.family_id)
     assert error is not None

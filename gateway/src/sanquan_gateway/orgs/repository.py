@@ -61,3 +61,13 @@ def subtree(session: Session, org: Organisation) -> list[Organisation]:
 
 def all_orgs(session: Session) -> list[Organisation]:
     return list(session.scalars(select(Organisation).order_by(Organisation.id)))
+
+
+def any_inactive(session: Session, *org_ids: int | None) -> bool:
+    """Whether any of these organisations (an account's org, university and department) is deactivated: its
+    people and clients may not sign in."""
+    ids = {i for i in org_ids if i is not None}
+    if not ids:
+        return False
+    stmt = select(Organisation.id).where(Organisation.id.in_(ids), Organisation.active.is_(False)).limit(1)
+    return session.scalar(stmt) is not None

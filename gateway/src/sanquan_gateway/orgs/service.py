@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sanquan_gateway.audit.service import audit
+from sanquan_gateway.auth.revocations import deactivate_org, reactivate_org
 from sanquan_gateway.orgs import repository as repo
 from sanquan_gateway.orgs.models import Organisation
 from sanquan_gateway.orgs.schemas import OrgCreate, OrgLevel, OrgUpdate
@@ -64,6 +65,8 @@ def create_org(session: Session, request: Request, principal: Principal, scope: 
             )
         if principal.role is Role.UNIVERSITY_ADMIN and parent.id != principal.university_id:
             raise NotFound("No such university")
+        if not parent.active:
+            raise Conflict("The university is deactivated; reactivate it before adding departments")
         if data.type is not None:
             raise Unprocessable(
                 "A department has no type", errors=[{"loc": ["body", "type"], "msg": "must be empty for a department"}]
@@ -116,6 +119,11 @@ def update_org(
             )
         if code and repo.code_taken(session, code, exclude_id=org.id):
             raise Conflict(f"The code {code} is already used")
+    if changes.get("active") is False and org.level == OrgLevel.PROVINCE:
+        raise Unprocessable(
+            "The province cannot be deactivated",
+            errors=[{"loc": ["body", "active"], "msg": "the province is always active"}],
+        )
     if "type" in changes and org.level != OrgLevel.UNIVERSITY and changes["type"] is not None:
         raise Unprocessable(
             "Only universities have a type", errors=[{"loc": ["body", "type"], "msg": "must be empty for a department"}]
@@ -126,8 +134,14 @@ def update_org(
         org.code = changes["code"] or None
     if "type" in changes and org.level == OrgLevel.UNIVERSITY and changes["type"] is not None:
         org.type = changes["type"].value if hasattr(changes["type"], "value") else changes["type"]
-    if changes.get("active") is not None:
+    if changes.get("active") is not None and bool(changes["active"]) != org.active:
+        # Deactivation ends every sign-in of the organisation's people and clients (and of its departments') and
+        # refuses their tokens everywhere within the revocation poll; reactivation lets new sign-ins work.
         org.active = bool(changes["active"])
+        if org.active:
+            reactivate_org(session, org.id, request.app.state.kernel.settings.access_token_ttl)
+        else:
+            deactivate_org(session, org.id)
     org.version += 1
     audit(
         session,
