@@ -8,6 +8,7 @@ import os
 
 from sanquan_gateway.config import Settings
 from sanquan_gateway.main import ALEMBIC_INI
+from sanquan_kernel import serve as server
 from sanquan_kernel.migrate import migrate
 
 
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--workers", type=int, default=int(os.environ.get("GATEWAY_WORKERS", "1")))
     args = parser.parse_args(argv)
+    server.private_files()
     settings = Settings()
     if args.cmd in ("migrate", "serve"):
         migrate(ALEMBIC_INI, settings.database_url)
@@ -44,18 +46,11 @@ def main(argv: list[str] | None = None) -> None:
         password = os.environ.get("ADMIN_PASSWORD") or getpass.getpass("Password: ")
         create_admin(_factory(settings), args.username, password)
     if args.cmd == "serve":
-        import uvicorn
-
-        uvicorn.run(
+        server.serve(
             "sanquan_gateway.main:create_app",
-            factory=True,
             host=args.host,
             port=args.port or settings.port,
             workers=args.workers,
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,
-            server_header=False,
         )
 
 

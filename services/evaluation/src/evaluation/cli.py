@@ -6,6 +6,7 @@ import argparse
 
 from evaluation.config import Settings
 from evaluation.main import ALEMBIC_INI
+from sanquan_kernel import serve as server
 from sanquan_kernel.migrate import migrate
 
 
@@ -19,21 +20,16 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--no-migrate", action="store_true")
     serve.add_argument("--workers", type=int, default=None, help="worker processes (default: EVALUATION_WORKERS or 1)")
     args = parser.parse_args(argv)
+    server.private_files()
     settings = Settings()
     if args.cmd == "migrate" or (args.cmd == "serve" and not args.no_migrate):
         migrate(ALEMBIC_INI, settings.database_url)
     if args.cmd == "serve":
-        import uvicorn
-
-        uvicorn.run(
+        server.serve(
             "evaluation.main:create_app",
-            factory=True,
             host=args.host,
             port=args.port or settings.port,
             workers=args.workers or settings.workers,
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,
         )
 
 
