@@ -12,18 +12,25 @@ from .conftest import CLIENT_SECRET, PASSWORD, World
 
 
 def _password(w: World, username: str) -> httpx.Response:
-    return w.client.post("/api/auth/token", data={"grant_type": "password", "username": username, "password": PASSWORD})
+    r: httpx.Response = w.client.post(
+        "/api/auth/token", data={"grant_type": "password", "username": username, "password": PASSWORD}
+    )
+    return r
 
 
 def _client(w: World) -> httpx.Response:
-    return w.client.post(
+    r: httpx.Response = w.client.post(
         "/api/auth/token",
         data={"grant_type": "client_credentials", "client_id": w.integration_client_id, "client_secret": CLIENT_SECRET},
     )
+    return r
 
 
 def _refresh(w: World, refresh_token: str) -> httpx.Response:
-    return w.client.post("/api/auth/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token})
+    r: httpx.Response = w.client.post(
+        "/api/auth/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token}
+    )
+    return r
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -41,10 +48,10 @@ def _set_active(w: World, org: str, active: bool, by: str = "province_admin") ->
 def _status_within(w: World, headers: dict[str, str], expected: int, path: str = "/api/orgs") -> int:
     """The answer to ``path`` once it is ``expected`` or after the revocation window (a few polls)."""
     deadline = time.time() + 5
-    status = w.client.get(path, headers=headers).status_code
+    status = int(w.client.get(path, headers=headers).status_code)
     while status != expected and time.time() < deadline:
         time.sleep(0.1)
-        status = w.client.get(path, headers=headers).status_code
+        status = int(w.client.get(path, headers=headers).status_code)
     return status
 
 
@@ -159,3 +166,27 @@ def test_no_department_is_added_to_a_deactivated_university(world: World) -> Non
     assert r.headers["content-type"].startswith("application/problem+json")
     listed = world.client.get("/api/orgs", params={"parent_id": world.ids["uni_a"]}, headers=h).json()["items"]
     assert "新部门" not in {o["name"] for o in listed}
+
+
+def test_no_account_or_client_is_added_to_a_deactivated_university(world: World) -> None:
+    _set_active(world, "uni_a", False)
+    h = world.auth("province_admin")
+    r = world.client.post(
+        "/api/users",
+        json={
+            "username": "new_in_a1",
+            "password": "Zq7-deact-Lantern-91",
+            "display_name": "新员工",
+            "role": "staff",
+            "org_id": world.ids["a1"],  # an active department of the deactivated university
+        },
+        headers=h,
+    )
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    r = world.client.post(
+        "/api/clients", json={"name": "新接口", "org_id": world.ids["uni_a"], "scopes": ["training:read"]}, headers=h
+    )
+    assert r.status_code == 409, r.text
+    assert world.client.get("/api/users", params={"q": "new_in_a1"}, headers=h).json()["total"] == 0
+    assert all(c["name"] != "新接口" for c in world.client.get("/api/clients", headers=h).json()["items"])

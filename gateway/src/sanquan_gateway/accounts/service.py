@@ -60,8 +60,8 @@ def _target_org(
             f"A {role.value} belongs to an organisation of level {' or '.join(sorted(ROLE_ORG_LEVELS[role]))}",
             errors=[{"loc": ["body", field], "msg": f"wrong organisation level for {role.value}"}],
         )
-    if not org.active:
-        raise Conflict("The organisation is inactive")
+    if org_repo.any_inactive(session, org.id, org.university_id):
+        raise Conflict("The organisation or its university is deactivated")
     return org
 
 
@@ -207,6 +207,8 @@ def create_client(
             "An integration client acts for one university",
             errors=[{"loc": ["body", "org_id"], "msg": "must be a university"}],
         )
+    if not org.active:
+        raise Conflict("The university is deactivated")
     secret = secrets.token_urlsafe(32)
     client = Client(
         client_id=f"c-{secrets.token_hex(8)}",
