@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
         **overrides,
     )
     # The import-job worker lives with the app: it resumes queued jobs at start and stops with the app.
-    worker = ImportWorker(app.state.kernel.sessionmaker)
+    worker = ImportWorker(app.state.kernel.sessionmaker, max_rows=settings.import_max_rows)
     app.state.kernel.extras["import_worker"] = worker
     kernel_lifespan = app.router.lifespan_context
 

@@ -7,9 +7,6 @@ insert (``COPY`` on PostgreSQL) and one bulk update of the yearly totals. All or
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,6 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sanquan_kernel import spreadsheets
 from sanquan_kernel.db import is_sqlite, utcnow
 from training.domain import EARLIEST_TAKEN_ON, ORGANIZER_ALIASES, THEME_ALIASES, THEMES, Source, q2
 from training.records import repository
@@ -50,15 +48,16 @@ HEADER_ALIASES: dict[str, str] = {
     "记录编号": "external_id",
 }
 MAX_ERRORS = 1000
-#: Real workbooks expand 15–25 times (100,000 rows: 2.8 MB → 45 MB); a zip bomb about 1,000 times.
-MAX_XLSX_EXPANDED = 1024 * 1024 * 1024
-MAX_XLSX_RATIO = 200
+#: Rows besides the header one file may hold (the setting TRAINING_IMPORT_MAX_ROWS; see config.Settings).
+DEFAULT_MAX_ROWS = 200_000
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999")
 
 
-class ImportFileError(Exception):
-    """The file cannot be read at all (not a CSV/XLSX, no header row)."""
+#: The file cannot be read at all (not a CSV/XLSX, no header row, a hostile file); ``ImportTooLarge``: more rows
+#: than the limit.
+ImportFileError = spreadsheets.SpreadsheetError
+ImportTooLarge = spreadsheets.SpreadsheetTooLarge
 
 
 @dataclass
@@ -85,65 +84,14 @@ class Outcome:
 
 
 # -- reading -----------------------------------------------------------------------------------------------------
-def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError("The CSV file is neither UTF-8 nor GB18030 text")
+def read_table(filename: str, content: bytes, max_rows: int = DEFAULT_MAX_ROWS) -> Iterator[list[Any]]:
+    """The upload's rows, read under the kernel's bounds for hostile files (``sanquan_kernel.spreadsheets``)."""
+    return spreadsheets.read_table(filename, content, max_rows=max_rows)
 
 
-def _csv_rows(content: bytes) -> Iterator[list[Any]]:
-    text_ = _decode(content)
-    if "\x00" in text_:
-        raise ImportFileError("The file contains NUL bytes: it is not a CSV text file")
-    sample = text_[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") and "," not in sample.split("\n", 1)[0] else ","
-    yield from csv.reader(io.StringIO(text_, newline=""), delimiter=delimiter)
-
-
-def _check_expansion(content: bytes) -> None:
-    """A workbook is a zip archive: refuse one that would expand far beyond any real spreadsheet (a zip bomb)
-    before a single entry is decompressed."""
-    try:
-        entries = zipfile.ZipFile(io.BytesIO(content)).infolist()
-    except (zipfile.BadZipFile, ValueError) as exc:
-        raise ImportFileError("The file is not a readable .xlsx workbook") from exc
-    if sum(e.file_size for e in entries) > MAX_XLSX_EXPANDED:
-        raise ImportFileError("The workbook expands to more than 1 GB")
-    for e in entries:
-        if e.file_size > 16 * 1024 * 1024 and e.file_size > MAX_XLSX_RATIO * max(e.compress_size, 1):
-            raise ImportFileError("The workbook is compressed like a zip bomb, not like a spreadsheet")
-
-
-def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
-    from openpyxl import load_workbook
-
-    _check_expansion(content)
-    try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:
-        raise ImportFileError("The file is not a readable .xlsx workbook") from exc
-    try:
-        if not wb.worksheets:
-            raise ImportFileError("The workbook has no worksheet")
-        try:
-            for row in wb.worksheets[0].iter_rows(values_only=True):
-                yield list(row)
-        except Exception as exc:  # a damaged sheet (truncated entry, broken XML) found while reading it
-            raise ImportFileError("The workbook is damaged and cannot be read to the end") from exc
-    finally:
-        wb.close()
-
-
-def read_table(filename: str, content: bytes) -> Iterator[list[Any]]:
-    name = filename.lower()
-    if name.endswith(".xlsx") or content[:2] == b"PK":
-        return _xlsx_rows(content)
-    if name.endswith((".csv", ".txt")) or not name:
-        return _csv_rows(content)
-    raise ImportFileError("Upload a .csv or .xlsx file")
+def estimate_rows(filename: str, content: bytes, max_rows: int = DEFAULT_MAX_ROWS) -> int:
+    """A cheap row count for a progress bar; a zip bomb raises ``ImportFileError`` here, before the job exists."""
+    return spreadsheets.estimate_rows(filename, content, max_rows=max_rows)
 
 
 # -- validating --------------------------------------------------------------------------------------------------
@@ -452,18 +400,3 @@ def store(session: Session, university_id: int, out: Outcome, actor: str) -> int
         repository.add_delta(deltas, sid, year, repository.record_delta(h, d, th, count))
     repository.apply_totals(session, deltas)
     return len(out.rows)
-
-
-def estimate_rows(filename: str, content: bytes) -> int:
-    """A cheap row count for a progress bar (CSV: lines; XLSX: the sheet's declared dimension)."""
-    if filename.lower().endswith(".xlsx") or content[:2] == b"PK":
-        try:
-            from openpyxl import load_workbook
-
-            wb = load_workbook(io.BytesIO(content), read_only=True)
-            rows = int(wb.worksheets[0].max_row or 1) - 1
-            wb.close()
-            return max(rows, 0)
-        except Exception:  # noqa: BLE001 - an estimate only; the import itself reports the real problem
-            return 0
-    return max(content.count(b"\n") - 1 + (0 if content.endswith(b"\n") else 1), 0)

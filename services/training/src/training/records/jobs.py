@@ -17,15 +17,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sanquan_kernel.db import is_sqlite, utcnow
 from sanquan_kernel.principal import Principal, Role, scope_for
-from training.records import service
+from training.records import importer, service
 from training.records.models import ImportJob
 
 log = logging.getLogger("training.import_jobs")
 
 
 class ImportWorker:
-    def __init__(self, factory: sessionmaker[Session], *, idle_seconds: float = 5.0) -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], *, idle_seconds: float = 5.0, max_rows: int = importer.DEFAULT_MAX_ROWS
+    ) -> None:
         self.factory = factory
+        self.max_rows = max_rows
         self.idle_seconds = idle_seconds
         self.progress: dict[int, int] = {}
         self._lock = threading.Lock()
@@ -109,6 +112,7 @@ class ImportWorker:
                     job.filename,
                     job.content or b"",
                     dry_run=job.dry_run,
+                    max_rows=self.max_rows,
                     progress=progress,
                 )
                 # The outcome commits with the records: a job left "running" by a crash stored nothing.

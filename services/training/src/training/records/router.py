@@ -8,7 +8,7 @@ from fastapi import File, Query, Request, Response, UploadFile
 
 from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
-from sanquan_kernel.errors import NotFound, PayloadTooLarge
+from sanquan_kernel.errors import NotFound, PayloadTooLarge, Unprocessable
 from sanquan_kernel.etag import etag_for, set_etag
 from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
 from sanquan_kernel.pagination import Page, PageDep
@@ -142,8 +142,17 @@ async def _read_upload(file: UploadFile) -> tuple[str, bytes]:
     return file.filename or "", content
 
 
+def _max_rows(request: Request) -> int:
+    return int(request.app.state.kernel.settings.import_max_rows)
+
+
+def _file_problem(exc: importer.ImportFileError) -> Unprocessable:
+    return Unprocessable(str(exc), errors=[{"loc": ["body", "file"], "msg": str(exc)}])
+
+
 @router.post("/import", response_model=ImportResult)
 async def import_records(
+    request: Request,
     session: SessionDep,
     principal: RecordWriter,
     scope: CurrentScope,
@@ -155,7 +164,17 @@ async def import_records(
     filename, content = await _read_upload(file)
     target = target_university(principal, university_id)
     # Seconds of parsing and storing: off the event loop, so other requests go on meanwhile.
-    work = functools.partial(service.import_file, session, principal, scope, target, filename, content, dry_run=dry_run)
+    work = functools.partial(
+        service.import_file,
+        session,
+        principal,
+        scope,
+        target,
+        filename,
+        content,
+        dry_run=dry_run,
+        max_rows=_max_rows(request),
+    )
     return await anyio.to_thread.run_sync(work)
 
 
@@ -198,8 +217,14 @@ async def create_import_job(
     """The same import as a background job: 202 with the job's URL; poll it for progress and the result."""
     filename, content = await _read_upload(file)
     target = target_university(principal, university_id)
+    max_rows = _max_rows(request)
 
     def enqueue() -> ImportJobOut:
+        # The archive is checked before anything opens it (a zip bomb is refused here, no job is made).
+        try:
+            total = importer.estimate_rows(filename, content, max_rows)
+        except importer.ImportFileError as exc:
+            raise _file_problem(exc) from None
         job = ImportJob(
             status="queued",
             university_id=target,
@@ -209,7 +234,7 @@ async def create_import_job(
             dry_run=dry_run,
             filename=filename[:255],
             content=content,
-            total=importer.estimate_rows(filename, content),
+            total=total,
             processed=0,
         )
         session.add(job)

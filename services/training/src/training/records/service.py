@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from sanquan_kernel.audit import audit_values, record_audit
 from sanquan_kernel.db import is_sqlite, utcnow
-from sanquan_kernel.errors import NotFound, Unprocessable
+from sanquan_kernel.errors import NotFound, PayloadTooLarge, Unprocessable
 from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.metrics import BUSINESS_EVENTS, note_audited
 from sanquan_kernel.principal import Principal, Role, Scope
@@ -363,12 +363,17 @@ def import_file(
     content: bytes,
     *,
     dry_run: bool,
+    max_rows: int = importer.DEFAULT_MAX_ROWS,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """CONTRACT.md import: validate every row first; when any is wrong store nothing and list them all."""
+    """CONTRACT.md import: validate every row first; when any is wrong store nothing and list them all. A file of
+    more than ``max_rows`` rows is refused with 413 (nothing stored), a hostile or unreadable one with 422."""
     staff_by_no = staff_repository.lookup_employee_numbers(session, scope, university_id)
     try:
-        outcome = importer.validate(importer.read_table(filename, content), staff_by_no, today(), progress)
+        table = importer.read_table(filename, content, max_rows)
+        outcome = importer.validate(table, staff_by_no, today(), progress)
+    except importer.ImportTooLarge as exc:
+        raise PayloadTooLarge(str(exc), max_rows=exc.limit) from None
     except importer.ImportFileError as exc:
         raise Unprocessable(str(exc), errors=[{"loc": ["body", "file"], "msg": str(exc)}]) from None
     if not outcome.errors:

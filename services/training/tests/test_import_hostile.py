@@ -1,0 +1,297 @@
+"""Hostile import files (issue #13, "Edge security") are refused, or read, at a cost bounded by what the file
+really holds, on every path that opens one (the import, the import job): a zip bomb in the shared-string table, a
+sheet declaring 16,384 columns by a million rows, a file over the row limit, and the CSV variants (an endless
+line, a quoted field spanning the file, UTF-16). Memory is measured with tracemalloc (peak of the whole process's
+Python allocations, every thread) rather than time, so the tests hold on a loaded machine."""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import time
+import tracemalloc
+import zipfile
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from sanquan_kernel import testing as kt
+from training.config import Settings
+from training.main import create_app
+from training.records.models import ImportJob, TrainingRecord
+
+IMPORT, JOBS = "/api/training/records/import", "/api/training/records/import-jobs"
+HEADER = ["employee_no", "title", "taken_on", "hours", "days", "themes", "organizer_level", "external_id"]
+MB = 1024 * 1024
+
+
+def _rows(n: int, no: str = "E1", tag: str = "h") -> list[list[Any]]:
+    return [[no, f"培训{i}", "2025-03-01", 2, 0, "safety", "university", f"{tag}-{i}"] for i in range(n)]
+
+
+def _xlsx(rows: list[list[Any]]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _rewrite(content: bytes, name: str, write: Callable[[Any], None]) -> bytes:
+    """The workbook with the entry ``name`` written anew (or added) by ``write(file)``."""
+    real = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in real.infolist():
+            if info.filename != name:
+                z.writestr(info.filename, real.read(info.filename))
+        with z.open(name, "w", force_zip64=True) as f:
+            write(f)
+    return out.getvalue()
+
+
+def _with_shared_strings(content: bytes) -> bytes:
+    """The workbook with its content types naming a shared-string table (openpyxl writes inline strings)."""
+    types = zipfile.ZipFile(io.BytesIO(content)).read("[Content_Types].xml")
+    override = (
+        b'<Override PartName="/xl/sharedStrings.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    )
+    return _rewrite(content, "[Content_Types].xml", lambda f: f.write(types.replace(b"</Types>", override)))
+
+
+@functools.cache
+def shared_strings_bomb(mb: int = 320) -> bytes:
+    """A workbook of a few hundred KB whose shared-string table expands to ``mb`` MB (the finding: 680 kB → 314 MB,
+    which the old import job opened to estimate its rows: 7 s and +360 MB)."""
+    base = _with_shared_strings(_xlsx([HEADER, _rows(1)[0]]))
+
+    def write(f: Any) -> None:
+        f.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+        strings = b"".join(b"<si><t>%d</t></si>" % i for i in range(20))
+        chunk = b"<si><t>" + b"x" * 4000 + b"</t></si>"
+        f.write(strings)
+        for _ in range(mb * MB // len(chunk)):
+            f.write(chunk)
+        f.write(b"</sst>")
+
+    return _rewrite(base, "xl/sharedStrings.xml", write)
+
+
+@functools.cache
+def large_text_table() -> bytes:
+    """A workbook whose shared-string table is 65 MB of varied text: compresses about 4:1, far from a bomb."""
+    base = _with_shared_strings(_xlsx([HEADER, _rows(1)[0]]))
+
+    def write(f: Any) -> None:
+        f.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+        f.write(b"".join(b"<si><t>%040x</t></si>" % (i * 2654435761) for i in range(66 * MB // 56)))
+        f.write(b"</sst>")
+
+    return _rewrite(base, "xl/sharedStrings.xml", write)
+
+
+def declared_xfd(rows: list[list[Any]], ref: str = "A1:XFD1048576") -> bytes:
+    """A small workbook whose sheet claims the whole of Excel's grid (16,384 columns by 1,048,576 rows)."""
+    base = _xlsx(rows)
+    sheet = zipfile.ZipFile(io.BytesIO(base)).read("xl/worksheets/sheet1.xml")
+    claimed = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="' + ref.encode() + b'"', sheet)
+    assert claimed != sheet
+    return _rewrite(base, "xl/worksheets/sheet1.xml", lambda f: f.write(claimed))
+
+
+def styled_empty_rows(rows: list[list[Any]], empty: int) -> bytes:
+    """Real rows followed by ``empty`` styled-but-empty rows spanning every column, as a formatted template has."""
+    base = _xlsx(rows)
+    sheet = zipfile.ZipFile(io.BytesIO(base)).read("xl/worksheets/sheet1.xml")
+    head, tail = sheet.split(b"</sheetData>")
+    first = len(rows) + 1
+    padding = b"".join(
+        b'<row r="%d" spans="1:16384" s="1" customFormat="1" ht="20"/>' % r for r in range(first, first + empty)
+    )
+    return _rewrite(base, "xl/worksheets/sheet1.xml", lambda f: f.write(head + padding + b"</sheetData>" + tail))
+
+
+def _peak_mb(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:
+    """The answer and the peak of Python allocations while it was made (MB above the start)."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        start = tracemalloc.get_traced_memory()[0]
+        r = call()
+        return r, (tracemalloc.get_traced_memory()[1] - start) / MB
+    finally:
+        tracemalloc.stop()
+
+
+def _count(app: FastAPI, model: Any) -> int:
+    with app.state.kernel.sessionmaker() as db:
+        return db.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _problem(r: httpx.Response, status: int) -> dict[str, Any]:
+    assert r.status_code == status, r.text[:500]
+    assert r.headers["content-type"].startswith("application/problem+json"), r.headers
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _post(client: TestClient, url: str, name: str, content: bytes, **params: Any) -> httpx.Response:
+    return client.post(url, params=params, files={"file": (name, content)}, headers=kt.university_admin())
+
+
+def _job(client: TestClient, url: str) -> dict[str, Any]:
+    for _ in range(600):
+        job: dict[str, Any] = client.get(url, headers=kt.university_admin()).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"the import job did not end: {job}")
+
+
+# -- zip bombs -------------------------------------------------------------------------------------------------
+def test_a_shared_strings_bomb_is_refused_on_every_path_before_it_is_expanded(
+    client: TestClient, app: FastAPI, api
+) -> None:
+    api.staff("E1")
+    bomb = shared_strings_bomb()
+    assert len(bomb) < 2 * MB
+    for url in (JOBS, IMPORT):
+        r, peak = _peak_mb(lambda url=url: _post(client, url, "ledger.xlsx", bomb))  # type: ignore[misc]
+        body = _problem(r, 422)
+        assert "zip bomb" in body["detail"] or "MB" in body["detail"], body
+        assert peak < 100, f"{url}: {peak:.0f} MB allocated for a refused file"
+    assert _count(app, ImportJob) == 0 and _count(app, TrainingRecord) == 0
+
+
+def test_a_text_table_larger_than_any_ledger_is_refused_even_when_it_compresses_like_text(
+    client: TestClient, app: FastAPI, api
+) -> None:
+    """Below the zip-bomb ratio, a 64 MB+ shared-string table would still be read whole into memory."""
+    api.staff("E1")
+    r = _post(client, JOBS, "ledger.xlsx", large_text_table())
+    assert "64 MB" in _problem(r, 422)["detail"]
+    assert _count(app, ImportJob) == 0
+
+
+# -- the declared dimension --------------------------------------------------------------------------------------
+def test_a_sheet_declaring_the_whole_grid_imports_its_real_rows_without_reading_the_grid(
+    client: TestClient, app: FastAPI, api
+) -> None:
+    """Before: every row was padded to the 16,384 declared columns and 1,048,575 empty rows were made up (hours
+    of CPU); the job's progress bar took the claim for its total."""
+    api.staff("E1")
+    content = declared_xfd([HEADER, *_rows(3)])
+    assert len(content) < 10_000
+    r = _post(client, JOBS, "ledger.xlsx", content)
+    assert r.status_code == 202, r.text
+    assert r.json()["total"] == 3  # the rows in the file, not the claim
+    job = _job(client, r.headers["location"])
+    assert job["status"] == "done" and job["result"]["accepted"] == 3, job
+    r = _post(client, IMPORT, "ledger.xlsx", declared_xfd([HEADER, *_rows(2, tag="again")]), dry_run="true")
+    assert r.status_code == 200 and r.json()["accepted"] == 2, r.text
+    assert _count(app, TrainingRecord) == 3
+
+
+def test_styled_empty_rows_and_cells_beyond_the_header_cost_nothing_per_cell(
+    client: TestClient, app: FastAPI, api
+) -> None:
+    api.staff("E1")
+    content = styled_empty_rows([HEADER, *_rows(2)], empty=200_000)
+    r = _post(client, JOBS, "ledger.xlsx", content, dry_run="true")
+    assert r.status_code == 202, r.text
+    job = _job(client, r.headers["location"])
+    assert job["status"] == "done" and job["result"]["accepted"] == 2, job
+    # a row's cells beyond the header's columns are not kept (a cell far out: XFD)
+    wide = _xlsx([HEADER, _rows(1)[0]])
+    sheet = zipfile.ZipFile(io.BytesIO(wide)).read("xl/worksheets/sheet1.xml")
+    sheet = sheet.replace(b"</row></sheetData>", b'<c r="XFD2" t="inlineStr"><is><t>far</t></is></c></row></sheetData>')
+    r = _post(client, IMPORT, "ledger.xlsx", _rewrite(wide, "xl/worksheets/sheet1.xml", lambda f: f.write(sheet)))
+    assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
+
+
+def test_a_row_of_more_cells_than_a_sheet_has_is_refused(client: TestClient, app: FastAPI, api) -> None:
+    api.staff("E1")
+    base = _xlsx([HEADER, _rows(1)[0]])
+    sheet = zipfile.ZipFile(io.BytesIO(base)).read("xl/worksheets/sheet1.xml")
+    cells = b"<c><v>1</v></c>" * 40_000
+    sheet = sheet.replace(b"</row></sheetData>", cells + b"</row></sheetData>")
+    r = _post(client, IMPORT, "ledger.xlsx", _rewrite(base, "xl/worksheets/sheet1.xml", lambda f: f.write(sheet)))
+    assert "16,384 cells" in _problem(r, 422)["detail"]
+    assert _count(app, TrainingRecord) == 0
+
+
+# -- the row limit -----------------------------------------------------------------------------------------------
+@pytest.fixture
+def capped(database_url: str, app: FastAPI) -> Iterator[TestClient]:
+    """The service with TRAINING_IMPORT_MAX_ROWS=3, on the same database."""
+    capped_app = create_app(
+        Settings(database_url=database_url, environment="test", import_max_rows=3),
+        authenticator=kt.make_authenticator(),
+        orgdir=kt.sample_orgdir(),
+        start_sync=False,
+    )
+    with TestClient(capped_app) as c:
+        yield c
+    capped_app.state.kernel.engine.dispose()
+
+
+def test_a_file_over_the_row_limit_is_refused_with_413_naming_the_limit(capped: TestClient, app: FastAPI, api) -> None:
+    api.staff("E1")
+    csv_rows = [",".join(map(str, r)) for r in [HEADER, *_rows(4)]]
+    files = {
+        "ledger.csv": ("\n".join(csv_rows) + "\n").encode(),
+        "ledger.xlsx": _xlsx([HEADER, *_rows(4)]),
+        "empty-rows-do-not-count.xlsx": styled_empty_rows([HEADER, *_rows(4)], empty=10),
+    }
+    for name, content in files.items():
+        for params in ({"dry_run": "true"}, {}):
+            body = _problem(_post(capped, IMPORT, name, content, **params), 413)
+            assert body["max_rows"] == 3 and "more than 3 rows" in body["detail"], (name, body)
+    assert _count(app, TrainingRecord) == 0
+    # the job: refused when it runs, with the same message
+    r = _post(capped, JOBS, "ledger.xlsx", files["ledger.xlsx"])
+    assert r.status_code == 202 and r.json()["total"] == 3, r.text
+    job = _job(capped, r.headers["location"])
+    assert job["status"] == "failed" and "more than 3 rows" in job["error"], job
+    assert _count(app, TrainingRecord) == 0
+    # at the limit, and with blank lines besides, the file is stored
+    r = _post(capped, IMPORT, "ledger.csv", ("\n\n".join(csv_rows[:4]) + "\n\n\n").encode())
+    assert r.status_code == 200 and r.json()["accepted"] == 3, r.text
+
+
+# -- CSV ---------------------------------------------------------------------------------------------------------
+def test_hostile_csv_files_are_refused_or_bounded_without_holding_them_whole(
+    client: TestClient, app: FastAPI, api
+) -> None:
+    api.staff("E1")
+    header = ",".join(HEADER)
+    good = ",".join(map(str, _rows(1)[0]))
+    refused = {
+        # one endless line of short fields: millions of columns
+        "an endless line": (header + "\n" + "ab," * (4 * MB)).encode(),
+        # a quoted field that never closes: the rest of the file is one field
+        "a quoted field spanning the file": (header + '\n"' + "x" * (8 * MB) + "\n" * 1000).encode(),
+        # UTF-16 with its BOM: NUL bytes in every other place
+        "UTF-16 text": (header + "\n" + good + "\n").encode("utf-16"),
+        # a UTF-8 BOM in front of a UTF-16 one
+        "two BOMs": b"\xef\xbb\xbf" + (header + "\n" + good + "\n").encode("utf-16"),
+    }
+    for what, content in refused.items():
+        r, peak = _peak_mb(lambda content=content: _post(client, IMPORT, "ledger.csv", content))  # type: ignore[misc]
+        _problem(r, 422)
+        assert peak < 100, f"{what}: {peak:.0f} MB allocated for a refused file"
+    assert _count(app, TrainingRecord) == 0
+    # many columns beyond the header on a line of reasonable length are left out; a BOM is fine
+    wide = "\ufeff" + header + "\n" + good + "," * 60_000 + "\n"
+    r = _post(client, IMPORT, "ledger.csv", wide.encode())
+    assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
