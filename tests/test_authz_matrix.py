@@ -6,6 +6,7 @@ records the matrix aims at are read back by the province administrator before an
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -14,7 +15,7 @@ import httpx
 from tests.authz_leaks import Tenancy, table_cells
 from tests.authz_matrix import MATRIX, PUBLIC, Row
 from tests.authz_requests import record_params, request, service_of
-from tests.authz_world import World
+from tests.authz_world import World, ok
 from tests.harness import SERVICES, Stack
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -204,3 +205,54 @@ def test_an_expert_sees_only_the_nominations_assigned_to_them(world: World) -> N
     assert all(n["university_id"] != w.orgs["uni_a"] for n in seen), "an expert reviews no nomination of their own"
     assert export is not None and {int(row[0]) for row in export[1:]} <= assigned
     assert spare == []
+
+
+def test_a_deactivated_universitys_people_and_clients_are_refused_every_operation(world: World) -> None:
+    """Issue #13: the tokens a deactivated university's people and integration client got while it was active answer
+    401 to every operation, like the disabled column, through the gateway and at each service directly, and
+    change nothing. The demo's fourth university is deactivated for the test and reactivated after it."""
+    w = world
+    callers = ("deactivated_admin", "deactivated_manager", "deactivated_client")
+    with w.as_("province_admin") as admin:
+        uni = ok(admin.get("/api/orgs", params={"level": "university", "q": "4141010004"}))["items"][0]
+        w.tokens["deactivated_admin"] = w.stack.token("u4_admin")
+        w.tokens["deactivated_manager"] = w.stack.token("u4_d1_mgr")
+        with w.as_("deactivated_admin") as u4:
+            client = ok(
+                u4.post(
+                    "/api/clients",
+                    json={
+                        "name": f"authz deactivated {time.time_ns()}",
+                        "org_id": uni["id"],
+                        "scopes": ["training:read"],
+                    },
+                ),
+                201,
+            )
+        w.tokens["deactivated_client"] = w.stack.client_token(client["client_id"], client["client_secret"])
+        for who in callers:
+            assert w.client(who).get("/api/auth/me").status_code == 200, who
+        before = read_back(w)
+        try:
+            ok(admin.patch(f"/api/orgs/{uni['id']}", json={"active": False}))
+            # the services poll the gateway's deny list every 2 s
+            probes = [
+                w.stack.service_url(s) + p
+                for s, p in (
+                    ("plans", "/api/plans/plans"),
+                    ("training", "/api/training/courses"),
+                    ("evaluation", "/api/evaluation/campaigns"),
+                )
+            ]
+            deadline = time.time() + 10
+            while time.time() < deadline and any(
+                httpx.get(url, headers=w.headers(who)).status_code != 401 for url in probes for who in callers
+            ):
+                time.sleep(0.25)
+            cells = [(row, who, "401") for row in MATRIX for who in callers]
+            failures, _ = _run(w, cells, lambda row: None, check_leaks=False)
+            direct, _ = _run(w, cells, lambda row: w.stack.service_url(service_of(row.path)), check_leaks=False)
+        finally:
+            ok(admin.patch(f"/api/orgs/{uni['id']}", json={"active": True}))
+    assert not failures + direct, f"{len(failures + direct)} cells differ:\n" + "\n".join(sorted(failures + direct))
+    assert not _changes(before, read_back(w))
