@@ -80,8 +80,11 @@ RESPONSE_DROP = frozenset(
         b"upgrade",
     }
 )
-#: Paths under a service prefix that need no token (the public API description).
-PUBLIC_SUFFIXES = ("/openapi.json",)
+#: Every request the proxy forwards without a token: (method, path under the service prefix). Only reads of the
+#: services' API descriptions; anything else — another method, a longer path ending the same way — needs a token.
+PUBLIC = frozenset({("GET", "/openapi.json"), ("HEAD", "/openapi.json")})
+#: Told to the client with an early answer that left its request body unread: the connection is not reused.
+CLOSE = (b"connection", b"close")
 SMALL_BODY = 256 * 1024
 
 UPSTREAM_FAILURES = Counter("gateway_upstream_failures_total", "Upstream failures", ["upstream", "kind"])
@@ -159,11 +162,11 @@ class Proxy:
         scope.setdefault("state", {})["proxied"] = True
         path: str = scope["path"]
         headers: list[tuple[bytes, bytes]] = scope["headers"]
-        if not path.endswith(PUBLIC_SUFFIXES):
+        if (scope["method"], path[len(prefix) :]) not in PUBLIC:
             try:
                 self._authenticate(headers)
             except ProblemError as exc:
-                await _problem(send, exc.status, exc.detail, exc.headers)
+                await _problem(send, exc.status, exc.detail, exc.headers, close=_has_body(headers))
                 return
         target: bytes = scope.get("raw_path") or path.encode()
         if scope.get("query_string"):
@@ -177,7 +180,7 @@ class Proxy:
                     try:
                         content_length = int(v)
                     except ValueError:
-                        await _problem(send, 400, "Invalid Content-Length")
+                        await _problem(send, 400, "Invalid Content-Length", close=True)
                         return
                 elif k == b"transfer-encoding":
                     chunked = True
@@ -205,6 +208,8 @@ class Proxy:
         try:
             conn = await pool.request(method, target, out, body, content_length)
             resp_headers = [(k, v) for k, v in conn.headers if k not in RESPONSE_DROP]
+            if conn.answered_early:  # the client's body was not read to its end: its connection ends here too
+                resp_headers.append(CLOSE)
             await send({"type": "http.response.start", "status": conn.status, "headers": resp_headers})
             last = False
             while not last:
@@ -261,11 +266,20 @@ async def _stream(receive: Receive) -> AsyncIterator[bytes]:
             return
 
 
-async def _problem(send: Send, status: int, detail: str | None, headers: dict[str, str] | None = None) -> None:
+def _has_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    """The request declares a body (which an answer given before reading it leaves on the connection)."""
+    return any(k == b"transfer-encoding" or (k == b"content-length" and v.strip() != b"0") for k, v in headers)
+
+
+async def _problem(
+    send: Send, status: int, detail: str | None, headers: dict[str, str] | None = None, *, close: bool = False
+) -> None:
     body = json.dumps(problem_body(status, detail)).encode()
     hdrs: list[Any] = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
     for k, v in (headers or {}).items():
         hdrs.append((k.lower().encode(), v.encode()))
+    if close:
+        hdrs.append(CLOSE)
     await send({"type": "http.response.start", "status": status, "headers": hdrs})
     await send({"type": "http.response.body", "body": body})
 
