@@ -83,6 +83,8 @@ def _client_body(org: str) -> Callable[[World], dict[str, Any]]:
 
 PEOPLE_403 = {"integration": 403, "service": 403}
 OK_ALL = {r: 200 for r in ROLES if r not in ("anonymous", "disabled")}
+#: ``/internal/*`` from elsewhere than this host: a service client's token, or the path does not exist.
+INTERNAL = {**{r: 404 for r in ROLES}, "service": 200}
 
 MATRIX: list[Row] = [
     # -- auth ---------------------------------------------------------------------------------------------
@@ -217,8 +219,8 @@ MATRIX: list[Row] = [
     # -- audit and internal ---------------------------------------------------------------------------------
     *_all("GET", "/api/audit", {**{r: 403 for r in OK_ALL}, "province_admin": 200, "uni_a_admin": 200}),
     *_all("GET", "/api/audit/export", {**{r: 403 for r in OK_ALL}, "province_admin": 200, "uni_a_admin": 200}),
-    *_all("GET", "/internal/orgs", {**{r: 403 for r in OK_ALL}, "service": 200}),
-    *_all("GET", "/internal/revocations", {**{r: 403 for r in OK_ALL}, "service": 200}),
+    *_all("GET", "/internal/orgs", INTERNAL),
+    *_all("GET", "/internal/revocations", INTERNAL),
 ]
 
 #: Infrastructure endpoints open to everyone (no data).
@@ -228,6 +230,8 @@ PUBLIC = {
     ("GET", "/metrics"),
     ("GET", "/api/openapi.json"),
     ("GET", "/api/docs"),
+    ("GET", "/api/docs/init.js"),
+    ("GET", "/api/docs/assets/{name}"),
     ("GET", "/api/gateway/openapi.json"),
 }
 

@@ -20,6 +20,8 @@ PROMETHEUS = ROOT / "ops/prometheus/prometheus.yml"
 ALERTS = ROOT / "ops/prometheus/alerts.yml"
 DASHBOARDS = ROOT / "ops/grafana/dashboards"
 NGINX_TEMPLATE = ROOT / "ops/nginx/default.conf.template"
+#: /metrics answers a caller on the process's own host (or one with METRICS_TOKEN).
+PROMETHEUS_HOST = ("127.0.0.1", 50000)
 #: Metric names the processes export (kernel metrics, the gateway's proxy, prometheus_client defaults).
 KNOWN_METRICS = {
     "up",
@@ -62,7 +64,7 @@ def training_app(tmp_path: Path) -> Any:
 def test_metrics_report_database_connections_in_use_and_the_pool_size(tmp_path: Path) -> None:
     app = training_app(tmp_path)
     engine = app.state.kernel.engine
-    with TestClient(app) as client:
+    with TestClient(app, client=PROMETHEUS_HOST) as client:
         conn = engine.connect()  # a request in flight holding a connection
         try:
             text = client.get("/metrics").text
@@ -95,7 +97,7 @@ def test_every_committed_audit_entry_counts_as_a_business_event_and_rolled_back_
 
     app = training_app(tmp_path)
     factory = app.state.kernel.sessionmaker
-    with TestClient(app) as client:
+    with TestClient(app, client=PROMETHEUS_HOST) as client:
 
         def count() -> float:
             key = (("event", "ops.probe"), ("service", "training"))

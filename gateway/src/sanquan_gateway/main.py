@@ -1,5 +1,6 @@
 """create_app(): the gateway — its own API (auth, orgs, accounts, audit, internal), the reverse proxy to the
-services, the combined OpenAPI, and the built SPA; wrapped in the request-id and body-size middleware."""
+services, the combined OpenAPI, and the built SPA; wrapped in the request-id, body-size, private-endpoint and
+security-header middleware."""
 
 from __future__ import annotations
 
@@ -34,7 +35,12 @@ from sanquan_kernel.errors import install_problem_handlers
 from sanquan_kernel.health import alembic_heads, health_router
 from sanquan_kernel.logging import configure_logging
 from sanquan_kernel.metrics import metrics_endpoint
-from sanquan_kernel.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from sanquan_kernel.middleware import (
+    BodySizeLimitMiddleware,
+    PrivateEndpointsMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.revocation import RevocationList
 
@@ -143,6 +149,8 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
             allow_headers=["*"],
             expose_headers=["ETag", "X-Request-ID", "Retry-After"],
         )
+    app = PrivateEndpointsMiddleware(app, metrics_token=settings.metrics_token, authenticator=authenticator)
     app = RequestContextMiddleware(app, service="gateway")
+    app = SecurityHeadersMiddleware(app)
     app.state = api.state
     return app  # type: ignore[no-any-return]

@@ -11,15 +11,48 @@ import asyncio
 import copy
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from swagger_ui_bundle import swagger_ui_path
 
 from sanquan_gateway.proxy import Proxy
 from sanquan_gateway.upstream import UpstreamError
+from sanquan_kernel.errors import NotFound
 
 CACHE_SECONDS = 30.0
+
+#: Swagger UI's files served by the gateway itself (package swagger-ui-bundle-v2): no CDN, no foreign script.
+DOCS_ASSETS = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png"})
+DOCS_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>Platform API · 平台接口</title>
+<link rel="stylesheet" href="/api/docs/assets/swagger-ui.css">
+<link rel="icon" type="image/png" href="/api/docs/assets/favicon-32x32.png">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/api/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/api/docs/init.js"></script>
+</body>
+</html>
+"""
+#: The page's start-up as a file of its own: the Content-Security-Policy allows no inline script.
+DOCS_INIT = """window.ui = SwaggerUIBundle({
+  url: "/api/openapi.json",
+  dom_id: "#swagger-ui",
+  layout: "BaseLayout",
+  deepLinking: true,
+  showExtensions: true,
+  showCommonExtensions: true,
+  validatorUrl: null,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+});
+"""
 
 
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
@@ -111,6 +144,14 @@ class CombinedOpenAPI:
 
         @self.app.get("/api/docs", include_in_schema=False)
         async def docs() -> HTMLResponse:
-            from fastapi.openapi.docs import get_swagger_ui_html
+            return HTMLResponse(DOCS_PAGE, headers={"Cache-Control": "no-cache"})
 
-            return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Platform API")
+        @self.app.get("/api/docs/init.js", include_in_schema=False)
+        async def docs_init() -> Response:
+            return Response(DOCS_INIT, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+        @self.app.get("/api/docs/assets/{name}", include_in_schema=False)
+        async def docs_asset(name: str) -> Response:
+            if name not in DOCS_ASSETS:
+                raise NotFound("No such file of the documentation page")
+            return FileResponse(Path(str(swagger_ui_path)) / name, headers={"Cache-Control": "public, max-age=86400"})

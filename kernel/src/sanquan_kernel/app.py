@@ -21,7 +21,12 @@ from sanquan_kernel.errors import install_problem_handlers
 from sanquan_kernel.health import alembic_heads, health_router
 from sanquan_kernel.logging import configure_logging
 from sanquan_kernel.metrics import count_audited_changes, metrics_endpoint, track_engine
-from sanquan_kernel.middleware import BodySizeLimitMiddleware, LoadShedMiddleware, RequestContextMiddleware
+from sanquan_kernel.middleware import (
+    BodySizeLimitMiddleware,
+    LoadShedMiddleware,
+    PrivateEndpointsMiddleware,
+    RequestContextMiddleware,
+)
 from sanquan_kernel.orgdir import Org, OrgDirectory
 from sanquan_kernel.revocation import RevocationList
 from sanquan_kernel.routing import check_transactional
@@ -163,13 +168,15 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         openapi_url=f"{api_prefix}/openapi.json",
-        docs_url=f"{api_prefix}/docs",
+        # The platform's one docs page is the gateway's /api/docs (assets served by the gateway, no CDN).
+        docs_url=None,
         redoc_url=None,
     )
     app.state.kernel = state
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(LoadShedMiddleware, max_in_flight=settings.max_in_flight)
+    app.add_middleware(PrivateEndpointsMiddleware, metrics_token=settings.metrics_token, authenticator=authenticator)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     app.include_router(health_router())
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

@@ -1,4 +1,7 @@
-"""``/healthz`` (the process is alive) and ``/readyz`` (database reachable, migrations at head)."""
+"""``/healthz`` (the process is alive) and ``/readyz`` (database reachable, migrations at head).
+
+Anyone learns whether a process is ready; the migration revisions (current and head) are told only to a caller on
+this host or one with ``METRICS_TOKEN`` (the same callers as ``/metrics``)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
 from sanquan_kernel.errors import problem_response
+from sanquan_kernel.middleware import trusted_caller
 
 
 def alembic_heads(alembic_ini: Path) -> set[str]:
@@ -36,14 +40,19 @@ def health_router(engine_of: str = "engine") -> APIRouter:
     @router.get("/readyz")
     def readyz(request: Request) -> JSONResponse:
         k = request.app.state.kernel
+        details = trusted_caller(request.scope, getattr(k.settings, "metrics_token", None))
         try:
             current = current_revisions(getattr(k, engine_of))
         except Exception:  # noqa: BLE001 - report, don't raise
-            return problem_response(503, "The database is not reachable")
+            return problem_response(503, "The database is not reachable" if details else "Not ready")
         if k.alembic_heads and current != k.alembic_heads:
+            if not details:
+                return problem_response(503, "Not ready")
             return problem_response(
                 503, "Migrations are not at head", current=sorted(current), head=sorted(k.alembic_heads)
             )
+        if not details:
+            return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "ready", "revision": sorted(current)})
 
     return router

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
@@ -157,13 +158,19 @@ async def _send_413(send: Send, limit: int) -> None:
     await _send_problem(send, 413, f"The request body is larger than {limit} bytes", close=True)
 
 
-async def _send_problem(send: Send, status: int, detail: str, *, close: bool = False) -> None:
-    import json
-
+async def _send_problem(
+    send: Send,
+    status: int,
+    detail: str,
+    *,
+    close: bool = False,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     body = json.dumps(problem_body(status, detail)).encode()
     headers: list[Any] = [
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(body)).encode()),
+        *(extra_headers or []),
     ]
     if close:
         headers.append((b"connection", b"close"))
@@ -205,3 +212,121 @@ class LoadShedMiddleware:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
+
+
+#: Headers a reverse proxy adds: a request carrying one came from elsewhere, whatever the socket's peer.
+_FORWARDED = frozenset({b"x-forwarded-for", b"x-real-ip", b"forwarded"})
+
+
+def _loopback(host: str) -> bool:
+    return host.startswith("127.") or host in ("::1", "::ffff:127.0.0.1")
+
+
+def trusted_caller(scope: Scope, token: str | None) -> bool:
+    """A direct connection from this host (a loopback peer and no proxy's forwarding header), or a request with
+    ``Authorization: Bearer <token>`` (compared in constant time). For ``/metrics`` and the details of ``/readyz``."""
+    bearer: bytes | None = None
+    forwarded = False
+    for k, v in scope["headers"]:
+        if k == b"authorization":
+            bearer = v
+        elif k in _FORWARDED:
+            forwarded = True
+    if (
+        token
+        and bearer is not None
+        and bearer[:7].lower() == b"bearer "
+        and hmac.compare_digest(bearer[7:].strip(), token.encode())
+    ):
+        return True
+    client = scope.get("client")
+    return client is not None and _loopback(str(client[0])) and not forwarded
+
+
+class PrivateEndpointsMiddleware:
+    """``/metrics`` and ``/internal/*`` are for the platform itself, not for whoever reaches a port.
+
+    ``/metrics``: a loopback caller or Prometheus with ``METRICS_TOKEN`` (401 otherwise). ``/internal/*``: a loopback
+    caller or a service client's token (404 otherwise: outside the platform these paths do not exist); the
+    endpoints check the role and scope again. ``/readyz`` tells its details to the same callers (``health.py``)."""
+
+    def __init__(self, app: ASGIApp, *, metrics_token: str | None, authenticator: Any) -> None:
+        self.app = app
+        self.metrics_token = metrics_token or None
+        self.authenticator = authenticator
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if path == "/metrics" and not trusted_caller(scope, self.metrics_token):
+                await _send_problem(
+                    send,
+                    401,
+                    "Metrics need the bearer token METRICS_TOKEN or a connection from this host",
+                    extra_headers=[(b"www-authenticate", b"Bearer")],
+                )
+                return
+            if (path == "/internal" or path.startswith("/internal/")) and not (
+                trusted_caller(scope, None) or self._service(scope)
+            ):
+                await _send_problem(send, 404, "Not Found")
+                return
+        await self.app(scope, receive, send)
+
+    def _service(self, scope: Scope) -> bool:
+        from sanquan_kernel.errors import ProblemError
+        from sanquan_kernel.principal import Role
+
+        for k, v in scope["headers"]:
+            if k == b"authorization":
+                value = v.decode("latin-1")
+                if value[:7].lower() != "bearer ":
+                    return False
+                try:
+                    return bool(self.authenticator.authenticate(value[7:].strip()).role == Role.SERVICE)
+                except ProblemError:
+                    return False
+        return False
+
+
+#: The browser policy of every response of the platform (nginx's template sends the same; docs/decisions.md).
+#: Scripts only from the platform's origin, no inline script; inline styles stay allowed because Element Plus and
+#: Swagger UI set ``style`` attributes; images and fonts from the origin or ``data:`` (icons, Swagger UI's CSS).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+
+
+class SecurityHeadersMiddleware:
+    """Adds ``SECURITY_HEADERS`` to every response (the SPA, the API, proxied answers, errors) that does not set
+    them itself."""
+
+    def __init__(self, app: ASGIApp, *, headers: tuple[tuple[bytes, bytes], ...] = SECURITY_HEADERS) -> None:
+        self.app = app
+        self.headers = headers
+        self.names = frozenset(k for k, _ in headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def _send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {k.lower() for k, _ in headers if k.lower() in self.names}
+                headers.extend(h for h in self.headers if h[0] not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, _send)

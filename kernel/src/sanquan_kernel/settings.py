@@ -40,6 +40,8 @@ class KernelSettings(BaseSettings):
     db_pool_size: int = 10
     #: Requests one process works on at once; beyond it, 503 with Retry-After at once (0: no limit).
     max_in_flight: int = 100
+    #: Bearer token of Prometheus for ``/metrics`` (and ``/readyz``'s details); without it, this host only.
+    metrics_token: str | None = os.environ.get("METRICS_TOKEN") or None
 
     @property
     def is_production(self) -> bool:
@@ -48,6 +50,12 @@ class KernelSettings(BaseSettings):
     def check_secret(self, name: str, value: str | None) -> None:
         if self.is_production and (value is None or value.strip().lower() in PLACEHOLDERS or len(value) < 12):
             raise ValueError(f"{name} must be set to a real secret in production")
+
+    @model_validator(mode="after")
+    def _metrics_token(self) -> KernelSettings:
+        if self.metrics_token:
+            self.check_secret("METRICS_TOKEN", self.metrics_token)
+        return self
 
     @model_validator(mode="after")
     def _db_default(self) -> KernelSettings:
