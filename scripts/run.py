@@ -104,6 +104,8 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    # DATA_DIR (databases, keys, secrets) and whatever the processes create there: this user's only.
+    os.umask(0o077)
     env = environment()
     os.environ.update(env)
     procs = start(env)

@@ -234,7 +234,6 @@ def _plans(w: World, admin: httpx.Client) -> None:
     for target, dept in (("own", "a1"), ("sibling", "a2"), ("other", "b1")):
         w.ids[("letter", target)] = next(x["id"] for x in letters if x["department_id"] == w.orgs[dept])
     # Change requests need an approved plan: one per university in the spare year.
-    today = date.today()
     for target, who, dept in (("own", "u1_admin", "a1"), ("other", "u2_admin", "b1")):
         with w.as_(who) as c:
             plan = ok(c.post("/api/plans/plans", json={"year": w.spare_year, "title": "授权矩阵方案"}), 201)
@@ -246,7 +245,7 @@ def _plans(w: World, admin: httpx.Client) -> None:
                         "title": "授权矩阵任务",
                         "department_id": w.orgs[dept],
                         "responsible_name": "张三",
-                        "due_on": str(today + timedelta(days=60)),
+                        "due_on": f"{w.spare_year}-06-30",  # within the plan's year (plans.tasks.rules)
                     },
                 ),
                 201,

@@ -221,6 +221,7 @@ MATRIX: list[Row] = [
     *_all("GET", "/api/audit/export", {**{r: 403 for r in OK_ALL}, "province_admin": 200, "uni_a_admin": 200}),
     *_all("GET", "/internal/orgs", INTERNAL),
     *_all("GET", "/internal/revocations", INTERNAL),
+    *_all("GET", "/internal/accounts", INTERNAL),
 ]
 
 #: Infrastructure endpoints open to everyone (no data).

@@ -208,3 +208,27 @@ def test_unfinished_heads_do_not_grow_the_servers_memory(server: Server) -> None
     grown_mib = (server.rss_kib() - before) / 1024
     assert refused == 8, "the server kept reading an endless head"
     assert grown_mib < 16, f"the server grew by {grown_mib:.0f} MiB"
+
+
+def test_private_files_tightens_what_an_earlier_version_left_readable(tmp_path: Path) -> None:
+    from sanquan_kernel.serve import private_files
+
+    data = tmp_path / "data"
+    (data / "keys").mkdir(parents=True, mode=0o755)
+    (data / "keys").chmod(0o755)
+    (data / "gateway.db").write_bytes(b"x")
+    (data / "gateway.db").chmod(0o644)
+    (data / "keys" / "k.pem").write_bytes(b"k")
+    (data / "keys" / "k.pem").chmod(0o640)
+    (tmp_path / "elsewhere").write_bytes(b"y")
+    (tmp_path / "elsewhere").chmod(0o644)
+    (data / "link").symlink_to(tmp_path / "elsewhere")
+    old = os.umask(0o022)
+    try:
+        private_files(data)
+        assert os.umask(0o022) == 0o077
+    finally:
+        os.umask(old)
+    modes = {p.name: oct(p.lstat().st_mode & 0o777) for p in [data, *data.rglob("*")] if not p.is_symlink()}
+    assert modes == {"data": "0o700", "keys": "0o700", "gateway.db": "0o600", "k.pem": "0o600"}
+    assert (tmp_path / "elsewhere").stat().st_mode & 0o777 == 0o644  # a link's target is not ours to change

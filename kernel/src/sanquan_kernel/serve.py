@@ -20,12 +20,15 @@ import asyncio
 import http
 import json
 import os
+import stat
+from pathlib import Path
 from typing import Any
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from sanquan_kernel.errors import problem_body
+from sanquan_kernel.settings import data_dir
 
 
 def _number(name: str, default: float) -> float:
@@ -43,9 +46,22 @@ MAX_HEADER_LINE_BYTES = int(_number("MAX_HEADER_LINE_BYTES", 16 * 1024))
 HEADER_TIMEOUT_SECONDS = _number("HEADER_TIMEOUT_SECONDS", 10.0)
 
 
-def private_files() -> None:
-    """Files and directories this process creates are its user's only (0600 / 0700): databases, keys, secrets."""
+def private_files(directory: Path | None = None) -> None:
+    """Files and directories this process creates are its user's only (0600 / 0700): databases, keys, secrets.
+
+    What an earlier version left readable to others in ``directory`` (default ``DATA_DIR``) is tightened too."""
     os.umask(0o077)
+    root = directory or data_dir()
+    if not root.is_dir():
+        return
+    uid = os.geteuid()
+    for path in (root, *root.rglob("*")):
+        try:
+            st = os.lstat(path)
+            if st.st_uid == uid and not stat.S_ISLNK(st.st_mode) and st.st_mode & 0o077:
+                path.chmod(stat.S_IMODE(st.st_mode) & 0o700)
+        except FileNotFoundError:  # a sibling process's temporary file, gone meanwhile
+            continue
 
 
 class _HeadTooLarge(Exception):
