@@ -97,11 +97,14 @@ def _seed_plan(ctx: DemoContext, uni: DemoUniversity, index: int, state: str, ye
     tasks = []
     for i, (category, title, outputs) in enumerate(TASKS):
         dept = depts[i % len(depts)]
-        start = today - timedelta(days=120 - 5 * i)
-        due = today + timedelta(days=(-10 if i % 4 == 0 else 20 + 3 * i))  # every fourth task is past due
+        # A plan of a later year has its work a year later: a task is due within its plan's years and a
+        # milestone never after its task (plans.tasks.rules).
+        shift = timedelta(days=365 * (year - today.year))
+        start = today - timedelta(days=120 - 5 * i) + shift
+        due = today + timedelta(days=(-10 if i % 4 == 0 else 20 + 3 * i)) + shift  # every fourth task is past due
         milestones = [
-            {"title": "制定工作方案", "due_on": str(start + timedelta(days=20))},
-            {"title": "组织实施", "due_on": str(start + timedelta(days=70 + i))},
+            {"title": "制定工作方案", "due_on": str(min(start + timedelta(days=20), due))},
+            {"title": "组织实施", "due_on": str(min(start + timedelta(days=70 + i), due))},
             {"title": "总结验收", "due_on": str(due)},
         ]
         tasks.append(

@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine, orm
 from sqlalchemy.orm import Session, sessionmaker
 
+from sanquan_kernel.accounts import Account, AccountDirectory
 from sanquan_kernel.auth import Authenticator, KeySet
 from sanquan_kernel.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from sanquan_kernel.errors import install_problem_handlers
@@ -51,6 +52,8 @@ class KernelState:
     #: Sessions for GET requests (deferred BEGIN on SQLite); None means use ``sessionmaker``.
     read_sessionmaker: orm.sessionmaker[Session] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    #: Where accounts belong (asked of the gateway): checks of records that name an account.
+    accounts: AccountDirectory = field(default_factory=AccountDirectory)
 
     def __post_init__(self) -> None:
         # Observability of every process (the gateway builds its own state too): pool use, audited changes.
@@ -63,11 +66,17 @@ class GatewaySync:
     """Keeps the org directory and revocation list fresh with conditional requests to the gateway."""
 
     def __init__(
-        self, client: ServiceClient, orgdir: OrgDirectory, revocations: RevocationList, interval: float
+        self,
+        client: ServiceClient,
+        orgdir: OrgDirectory,
+        revocations: RevocationList,
+        interval: float,
+        accounts: AccountDirectory | None = None,
     ) -> None:
         self.client = client
         self.orgdir = orgdir
         self.revocations = revocations
+        self.accounts = accounts
         self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -79,6 +88,11 @@ class GatewaySync:
             return
         r.raise_for_status()
         self.orgdir.replace([Org.from_dict(d) for d in r.json()["items"]], r.headers.get("etag"))
+
+    def fetch_accounts(self, ids: list[int]) -> list[Account]:
+        r = self.client.get(f"{self.client.gateway_url}/internal/accounts", params={"id": ids})
+        r.raise_for_status()
+        return [Account.from_dict(d) for d in r.json()["items"]]
 
     def refresh_revocations(self) -> None:
         headers = {"If-None-Match": self.revocations.etag} if self.revocations.etag else {}
@@ -94,6 +108,8 @@ class GatewaySync:
 
     def start(self) -> None:
         self.orgdir.set_refresher(self.refresh_orgs)
+        if self.accounts is not None:
+            self.accounts.set_fetcher(self.fetch_accounts)
         try:
             self.tick()
         except Exception as exc:  # noqa: BLE001 - the gateway may start after us
@@ -122,11 +138,12 @@ def create_service_app(
     description: str = "",
     authenticator: Authenticator | None = None,
     orgdir: OrgDirectory | None = None,
+    accounts: AccountDirectory | None = None,
     service_client: ServiceClient | None = None,
     start_sync: bool = True,
     version: str = "0.1.0",
 ) -> FastAPI:
-    """Build a domain service. Tests pass ``authenticator`` and ``orgdir`` and ``start_sync=False``."""
+    """Build a domain service. Tests pass ``authenticator``, ``orgdir``, ``accounts`` and ``start_sync=False``."""
     configure_logging(settings.service_name, settings.log_level)
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     revocations = authenticator.revocations if authenticator else RevocationList()
@@ -148,13 +165,14 @@ def create_service_app(
         revocations=revocations,
         service_client=service_client,
         alembic_heads=alembic_heads(alembic_ini),
+        accounts=accounts or AccountDirectory(),
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         sync = None
         if start_sync and service_client is not None:
-            sync = GatewaySync(service_client, orgdir, revocations, settings.sync_interval)
+            sync = GatewaySync(service_client, orgdir, revocations, settings.sync_interval, state.accounts)
             sync.start()
             state.extras["sync"] = sync
         yield

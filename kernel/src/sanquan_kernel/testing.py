@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from sanquan_kernel.accounts import Account, AccountDirectory
 from sanquan_kernel.auth import Authenticator, KeySet
 from sanquan_kernel.orgdir import Org, OrgDirectory
 from sanquan_kernel.revocation import RevocationList
@@ -42,6 +43,30 @@ def sample_orgdir() -> OrgDirectory:
             Org(DEPT_A2, UNI_A, "department", UNI_A, "学生公寓管理中心", None, None, "/1/10/12/"),
             Org(UNI_B, PROVINCE, "university", UNI_B, "乙学院", "4141010002", "higher_vocational", "/1/20/"),
             Org(DEPT_B1, UNI_B, "department", UNI_B, "物业中心", None, None, "/1/20/21/"),
+        ]
+    )
+
+
+def sample_accounts() -> AccountDirectory:
+    """The accounts behind the ready-made principals below (their ids follow the same rule): the province admin
+    100, university admins 200 + university, department managers 300 + department, staff 400 (A1), 401 (A2),
+    402 (B1), experts 500/501 of A, 502 of B, 503/504 of the province; 499 is an inactive staff account of A1."""
+    return AccountDirectory(
+        [
+            Account(100, "province_admin", None, None),
+            Account(200 + UNI_A, "university_admin", UNI_A, None),
+            Account(200 + UNI_B, "university_admin", UNI_B, None),
+            *(Account(300 + d, "department_manager", u, d) for d, u in ((DEPT_A1, UNI_A), (DEPT_A2, UNI_A))),
+            Account(300 + DEPT_B1, "department_manager", UNI_B, DEPT_B1),
+            Account(400, "staff", UNI_A, DEPT_A1),
+            Account(401, "staff", UNI_A, DEPT_A2),
+            Account(402, "staff", UNI_B, DEPT_B1),
+            Account(499, "staff", UNI_A, DEPT_A1, active=False),
+            Account(500, "expert", UNI_A, None),
+            Account(501, "expert", UNI_A, None),
+            Account(502, "expert", UNI_B, None),
+            Account(503, "expert", None, None),
+            Account(504, "expert", None, None),
         ]
     )
 

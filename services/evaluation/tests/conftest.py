@@ -42,6 +42,7 @@ def shared_app(database_url: str) -> Iterator[FastAPI]:
         Settings(database_url=database_url, environment="test"),
         authenticator=kt.make_authenticator(),
         orgdir=kt.sample_orgdir(),
+        accounts=kt.sample_accounts(),
         start_sync=False,
     )
     yield application

@@ -85,6 +85,7 @@ def shared_app(database_url: str, sources: dict[str, SourceServer]) -> Iterator[
         settings,
         authenticator=kt.make_authenticator(),
         orgdir=kt.sample_orgdir(),
+        accounts=kt.sample_accounts(),
         service_client=client,
         start_sync=False,
     )

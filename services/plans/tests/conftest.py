@@ -35,6 +35,7 @@ def _app(database_url: str) -> Iterator[FastAPI]:
         Settings(database_url=database_url, environment="test"),
         authenticator=kt.make_authenticator(),
         orgdir=kt.sample_orgdir(),
+        accounts=kt.sample_accounts(),
         start_sync=False,
     )
     yield application

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
+
+from plans.common import today as local_today
 
 from sanquan_kernel import testing as kt
 
@@ -164,11 +168,12 @@ def test_an_approved_plan_changes_only_through_a_change_request(client: TestClie
     plan, tasks = api.approved_plan()
     task = tasks[0]
     h = kt.university_admin()
-    assert client.patch(f"/api/plans/tasks/{task['id']}", json={"due_on": "2026-12-31"}, headers=h).status_code == 409
+    later = str(local_today() + timedelta(days=45))  # after the task's last milestone (conftest: day 30)
+    assert client.patch(f"/api/plans/tasks/{task['id']}", json={"due_on": later}, headers=h).status_code == 409
     r = client.post(
         f"/api/plans/plans/{plan['id']}/change-requests",
         headers=h,
-        json={"kind": "update_task", "task_id": task["id"], "changes": {"due_on": "2026-12-31"}, "reason": "施工延期"},
+        json={"kind": "update_task", "task_id": task["id"], "changes": {"due_on": later}, "reason": "施工延期"},
     )
     assert r.status_code == 201, r.text
     cr = r.json()
@@ -178,7 +183,7 @@ def test_an_approved_plan_changes_only_through_a_change_request(client: TestClie
         f"/api/plans/change-requests/{cr['id']}/approve", headers=kt.province_admin(), json={"comment": "同意"}
     )
     assert r.status_code == 200 and r.json()["status"] == "approved"
-    assert client.get(f"/api/plans/tasks/{task['id']}", headers=h).json()["due_on"] == "2026-12-31"
+    assert client.get(f"/api/plans/tasks/{task['id']}", headers=h).json()["due_on"] == later
     # deciding twice is a conflict
     r = client.post(f"/api/plans/change-requests/{cr['id']}/reject", headers=kt.province_admin())
     assert r.status_code == 409

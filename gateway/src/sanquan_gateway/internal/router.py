@@ -1,15 +1,17 @@
 """Endpoints for the platform's own services (role ``service``, scope ``internal:read``): the org directory and the
-revocation list, with ETags so that the services' frequent polls cost almost nothing."""
+revocation list, with ETags so that the services' frequent polls cost almost nothing, and the organisation of
+accounts (a service checks that an account it is told about belongs where the record says)."""
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
+from sanquan_gateway.accounts.models import User
 from sanquan_gateway.auth.revocations import active_entries, entries_etag
 from sanquan_gateway.orgs.models import Organisation
 from sanquan_kernel.auth import require_roles, require_scope
@@ -59,3 +61,22 @@ def revocations(request: Request, session: SessionDep) -> Response:
     if _not_modified(request, etag):
         return Response(status_code=304, headers={"ETag": etag})
     return JSONResponse({"items": entries}, headers={"ETag": etag})
+
+
+@router.get("/accounts")
+def accounts(session: SessionDep, id: Annotated[list[int] | None, Query(max_length=500)] = None) -> JSONResponse:
+    """Where the named accounts belong (role, university, department, active); unknown ids are left out. No
+    credentials, no login names: only what a service needs to check a reference to an account."""
+    rows = session.scalars(select(User).where(User.id.in_(set(id))).order_by(User.id)) if id else []
+    items: list[dict[str, Any]] = [
+        {
+            "id": u.id,
+            "role": u.role,
+            "university_id": u.university_id,
+            "department_id": u.department_id,
+            "active": u.active,
+            "name": u.display_name,
+        }
+        for u in rows
+    ]
+    return JSONResponse({"items": items})

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sanquan_kernel.audit import record_audit
 from sanquan_kernel.auth import require_roles, require_scope
-from sanquan_kernel.errors import Forbidden
+from sanquan_kernel.errors import Forbidden, NotFound
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Role, Scope, ScopeKind
 
@@ -129,6 +129,13 @@ def plan_covers(scope: Scope, university_id: int) -> bool:
     if scope.kind is ScopeKind.DEPARTMENT:
         return scope.university_id == university_id
     return scope.covers_org(university_id)
+
+
+def require_university(orgdir: OrgDirectory, scope: Scope, university_id: int | None) -> None:
+    """A university named in a query is one that exists and the caller may see: 404 otherwise, the same answer
+    for unknown and out-of-scope ones (never an empty page that looks like "nothing yet")."""
+    if university_id is not None and (not orgdir.is_university(university_id) or not plan_covers(scope, university_id)):
+        raise NotFound("No such university")
 
 
 def own_university(principal: Principal) -> int:

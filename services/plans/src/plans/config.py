@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from sanquan_kernel.settings import ServiceSettings
@@ -9,3 +10,5 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="PLANS_", extra="ignore")
     service_name: str = "plans"
     port: int = 8001
+    #: P2/P4: a plan of year Y holds work due until 31 December of Y + this many years (decisions.md)
+    task_years_after_plan: int = Field(default=1, ge=0, le=10)

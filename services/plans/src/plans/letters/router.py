@@ -13,6 +13,7 @@ from plans.letters import service
 from plans.letters.models import ResponsibilityLetter
 from plans.letters.schemas import LetterCreate, LetterDetail, LetterOut, LetterStatus, SignBody
 from plans.plan.router import PlanDep
+from plans.tasks.rules import Rules
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope, require_scope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound
@@ -53,11 +54,16 @@ def _detail(response: Response, session: SessionDep, letter: ResponsibilityLette
     summary="Generate the letter of a department or a responsible person (200 when it exists)",
 )
 def create_letter(
-    plan: PlanDep, body: LetterCreate, session: SessionDep, principal: CurrentPrincipal, response: Response, orgs: Orgs
+    plan: PlanDep,
+    body: LetterCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    rules: Rules,
 ) -> LetterDetail:
-    letter, created = service.create_letter(session, principal, plan, body, orgs)
+    letter, created = service.create_letter(session, principal, plan, body, rules.orgdir, rules.accounts)
     response.status_code = 201 if created else 200
-    return _detail(response, session, letter, orgs)
+    return _detail(response, session, letter, rules.orgdir)
 
 
 @router.get(

@@ -24,6 +24,7 @@ from plans.letters.models import LetterSignature, LetterVersion, ResponsibilityL
 from plans.letters.schemas import LetterCreate, LetterDetail, LetterOut, LetterVersionOut, SignatureOut
 from plans.plan.models import Plan
 from plans.tasks.models import Milestone, Task
+from sanquan_kernel.accounts import AccountDirectory
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Role
@@ -109,7 +110,12 @@ def refresh_letters(session: Session, plan_id: int) -> None:
 
 
 def create_letter(
-    session: Session, principal: Principal, plan: Plan, body: LetterCreate, orgdir: OrgDirectory
+    session: Session,
+    principal: Principal,
+    plan: Plan,
+    body: LetterCreate,
+    orgdir: OrgDirectory,
+    accounts: AccountDirectory,
 ) -> tuple[ResponsibilityLetter, bool]:
     """Generate the letter of a department or person (or answer the existing one: one letter per target)."""
     department_id = (body.department_id or 0) if body.target == "department" else 0
@@ -119,6 +125,15 @@ def create_letter(
             "The department is not a department of the plan's university",
             errors=[{"loc": ["body", "department_id"], "msg": "not a department of the university"}],
         )
+    if body.target == "person":
+        # A letter nobody can sign is refused: the person must be an active account of the plan's university
+        # (tasks written before that rule may still name someone else).
+        account = accounts.get(user_id)
+        if account is None or not account.active or account.university_id != plan.university_id:
+            raise Unprocessable(
+                "The person is not an active account of the plan's university",
+                errors=[{"loc": ["body", "responsible_user_id"], "msg": "not an account of the plan's university"}],
+            )
     existing = repo.find(session, plan.id, body.target, department_id, user_id)
     if existing is not None:
         return existing, False

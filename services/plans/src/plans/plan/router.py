@@ -7,7 +7,16 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query, Request, Response
 from sqlalchemy import Select
 
-from plans.common import Orgs, PlanEditor, PlanReader, PlanStatus, ProvinceOnly, ReviewReader, own_university
+from plans.common import (
+    Orgs,
+    PlanEditor,
+    PlanReader,
+    PlanStatus,
+    ProvinceOnly,
+    ReviewReader,
+    own_university,
+    require_university,
+)
 from plans.plan import repository as repo
 from plans.plan import service
 from plans.plan.models import ChangeRequest, Plan
@@ -27,6 +36,7 @@ from plans.plan.schemas import (
     SubmissionOut,
 )
 from plans.reports.export import XLSX, change_requests_workbook
+from plans.tasks.rules import Rules
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound
@@ -65,6 +75,7 @@ def list_plans(
     university_id: int | None = None,
     status: PlanStatus | None = None,
 ) -> Page[PlanOut]:
+    require_university(orgs, scope, university_id)
     items, total = paginate(
         session,
         repo.list_plans_stmt(scope, year=year, university_id=university_id, status=status.value if status else None),
@@ -273,10 +284,12 @@ ChangeStatus = Literal["pending", "approved", "rejected"]
 def _all_change_requests(
     session: SessionDep,
     scope: CurrentScope,
+    orgs: Orgs,
     status: ChangeStatus | None = None,
     university_id: int | None = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> Select[tuple[ChangeRequest]]:
+    require_university(orgs, scope, university_id)
     return repo.all_change_requests_stmt(scope, status=status, university_id=university_id, year=year)
 
 
@@ -332,9 +345,9 @@ def create_change_request(
     principal: CurrentPrincipal,
     scope: CurrentScope,
     response: Response,
-    orgs: Orgs,
+    rules: Rules,
 ) -> ChangeRequestOut:
-    return _cr_answer(response, service.request_change(session, principal, scope, plan, body, orgs))
+    return _cr_answer(response, service.request_change(session, principal, scope, plan, body, rules))
 
 
 @router.get(
@@ -378,10 +391,10 @@ def approve_change_request(
     session: SessionDep,
     principal: CurrentPrincipal,
     response: Response,
-    orgs: Orgs,
+    rules: Rules,
     body: ChangeDecision | None = None,
 ) -> ChangeRequestOut:
-    service.decide_change(session, request, principal, cr, True, body.comment if body else "", orgs)
+    service.decide_change(session, request, principal, cr, True, body.comment if body else "", rules)
     return _cr_answer(response, cr)
 
 
@@ -397,8 +410,8 @@ def reject_change_request(
     session: SessionDep,
     principal: CurrentPrincipal,
     response: Response,
-    orgs: Orgs,
+    rules: Rules,
     body: ChangeDecision | None = None,
 ) -> ChangeRequestOut:
-    service.decide_change(session, request, principal, cr, False, body.comment if body else "", orgs)
+    service.decide_change(session, request, principal, cr, False, body.comment if body else "", rules)
     return _cr_answer(response, cr)

@@ -37,6 +37,7 @@ from plans.plan.schemas import (
 from plans.tasks import repository as task_repo
 from plans.tasks import service as task_service
 from plans.tasks.models import Milestone, Task
+from plans.tasks.rules import TaskRules
 from plans.tasks.schemas import MilestoneUpdate, TaskCreate, TaskUpdate
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
@@ -350,7 +351,7 @@ def return_plan(session: Session, request: Request, principal: Principal, plan: 
 
 
 # -- change requests after approval --------------------------------------------------------------------
-def _validated_changes(body: ChangeRequestCreate) -> dict[str, Any]:
+def _validated_changes(body: ChangeRequestCreate) -> tuple[BaseModel, dict[str, Any]]:
     models: dict[str, type[BaseModel]] = {
         "update_task": TaskUpdate,
         "update_milestone": MilestoneUpdate,
@@ -367,15 +368,31 @@ def _validated_changes(body: ChangeRequestCreate) -> dict[str, Any]:
     changes: dict[str, Any] = parsed.model_dump(mode="json", exclude_unset=body.kind != "add_task")
     if not changes:
         raise Unprocessable("The change request changes nothing", errors=[{"loc": ["body", "changes"], "msg": "empty"}])
-    return changes
+    return parsed, changes
+
+
+def _require(body: ChangeRequestCreate) -> None:
+    """A change of a task names the task, a change of a milestone the milestone too: 422 naming what is missing
+    (not a 404 about a task nobody named)."""
+    missing = []
+    if body.kind in ("update_task", "update_milestone") and body.task_id is None:
+        missing.append({"loc": ["body", "task_id"], "msg": f"required for {body.kind}"})
+    if body.kind == "update_milestone" and body.milestone_id is None:
+        missing.append({"loc": ["body", "milestone_id"], "msg": "required for update_milestone"})
+    if missing:
+        raise Unprocessable(
+            "The change request does not name what it changes: " + ", ".join(str(m["loc"][-1]) for m in missing),
+            errors=missing,
+        )
 
 
 def request_change(
-    session: Session, principal: Principal, scope: Scope, plan: Plan, body: ChangeRequestCreate, orgdir: OrgDirectory
+    session: Session, principal: Principal, scope: Scope, plan: Plan, body: ChangeRequestCreate, rules: TaskRules
 ) -> ChangeRequest:
     if plan.status != PlanStatus.APPROVED:
         raise Conflict("Change requests are for approved plans; edit the plan directly while it is a draft or returned")
-    changes = _validated_changes(body)
+    _require(body)
+    parsed, changes = _validated_changes(body)
     task: Task | None = None
     if body.kind in ("update_task", "update_milestone"):
         task = task_repo.get_task(session, scope, body.task_id) if body.task_id else None
@@ -385,17 +402,21 @@ def request_change(
         found = task_repo.get_milestone(session, scope, body.milestone_id) if body.milestone_id else None
         if found is None or task is None or found[0].task_id != task.id:
             raise NotFound("No such milestone on this task")
-    dept = changes.get("department_id")
-    if dept is not None:
-        task_service.check_department(orgdir, dept, plan.university_id)
-    if body.kind == "update_task" and task is not None and ({"start_on", "due_on"} & changes.keys()):
-        start = changes.get("start_on", task.start_on and task.start_on.isoformat())
-        due = changes.get("due_on", task.due_on.isoformat())
-        if start is not None and due is not None and date.fromisoformat(start) > date.fromisoformat(due):
-            raise Unprocessable(
-                "start_on must not be after due_on",
-                errors=[{"loc": ["body", "changes", "start_on"], "msg": "after due_on"}],
-            )
+    loc = ("body", "changes")
+    # The same rules as editing a draft (plans.tasks.rules), against the plan as it is now; checked again when
+    # the province approves, since the plan may change in between.
+    if isinstance(parsed, TaskCreate):
+        task_service.check_task(
+            rules,
+            plan,
+            parsed.model_dump(include={"department_id", "responsible_user_id", "start_on", "due_on"}),
+            [([*loc, "milestones", i, "due_on"], m.due_on) for i, m in enumerate(parsed.milestones)],
+            loc=loc,
+        )
+    elif isinstance(parsed, TaskUpdate) and task is not None:
+        task_service.check_task_update(session, rules, plan, task, parsed.model_dump(exclude_unset=True), loc=loc)
+    elif isinstance(parsed, MilestoneUpdate) and task is not None and parsed.due_on is not None:
+        task_service.check_milestone(rules, plan, task, parsed.due_on, loc=[*loc, "due_on"])
     cr = ChangeRequest(
         plan_id=plan.id,
         university_id=plan.university_id,
@@ -427,7 +448,7 @@ def decide_change(
     cr: ChangeRequest,
     approve_it: bool,
     comment: str,
-    orgdir: OrgDirectory,
+    rules: TaskRules,
 ) -> None:
     """P4: the province approves (the change is applied now, in the same transaction) or rejects."""
     lock(session, cr)
@@ -437,20 +458,28 @@ def decide_change(
     if approve_it:
         plan = session.get(Plan, cr.plan_id)
         assert plan is not None
+        # The rules are checked again against the plan as it is now: 422 naming the change's field.
+        loc = ("changes",)
         if cr.kind == "add_task":
-            task_service.add_task(session, principal, plan, TaskCreate.model_validate(cr.changes), orgdir)
+            task_service.add_task(session, principal, plan, TaskCreate.model_validate(cr.changes), rules, loc=loc)
         elif cr.kind == "update_task":
             task = session.get(Task, cr.task_id)
             if task is None:
                 raise Conflict("The task no longer exists")
             changes = TaskUpdate.model_validate(cr.changes).model_dump(exclude_unset=True)
-            task_service.apply_task_update(session, principal, task, changes, orgdir)
+            task_service.apply_task_update(session, principal, plan, task, changes, rules, loc=loc)
         else:
             m = session.get(Milestone, cr.milestone_id)
             if m is None:
                 raise Conflict("The milestone no longer exists")
             task_service.apply_milestone_update(
-                session, principal, m, MilestoneUpdate.model_validate(cr.changes).model_dump(exclude_unset=True)
+                session,
+                principal,
+                plan,
+                m,
+                MilestoneUpdate.model_validate(cr.changes).model_dump(exclude_unset=True),
+                rules,
+                loc=[*loc, "due_on"],
             )
             refresh_letters(session, plan.id)
     cr.status = "approved" if approve_it else "rejected"

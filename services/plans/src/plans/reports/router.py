@@ -6,13 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response
 
-from plans.common import Orgs, PlanReader, ProvinceOnly, plan_covers
+from plans.common import Orgs, PlanReader, ProvinceOnly, require_university
 from plans.plan.router import PlanDep
 from plans.reports import export, service
 from plans.reports.schemas import Indicators, ProvinceOverview, UniversityDashboard
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope, require_roles, require_scope
 from sanquan_kernel.db import SessionDep
-from sanquan_kernel.errors import NotFound, Unprocessable
+from sanquan_kernel.errors import Unprocessable
 from sanquan_kernel.principal import Role
 from sanquan_kernel.routing import ServiceRouter
 
@@ -51,8 +51,7 @@ def dashboard(
             "university_id is required",
             errors=[{"loc": ["query", "university_id"], "msg": "required for province users"}],
         )
-    if not plan_covers(scope, uid):
-        raise NotFound("No such university")
+    require_university(orgs, scope, uid)
     return service.university_dashboard(session, scope, orgs, uid, year, due_within_days)
 
 
@@ -102,5 +101,8 @@ _indicator_roles = require_roles(Role.PROVINCE_ADMIN, Role.SERVICE)
     dependencies=[Depends(_indicator_roles), Depends(require_scope("plans:indicators"))],
     summary="Per-university indicators of a year for the annual assessment (province or service token)",
 )
-def indicators(session: SessionDep, scope: CurrentScope, year: Year, university_id: int | None = None) -> Indicators:
+def indicators(
+    session: SessionDep, scope: CurrentScope, orgs: Orgs, year: Year, university_id: int | None = None
+) -> Indicators:
+    require_university(orgs, scope, university_id)
     return service.indicators(session, scope, year, university_id)

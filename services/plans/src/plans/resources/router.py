@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request, Response
 
-from plans.common import FundingKind, Orgs, PlanEditor, PlanReader, own_university
+from plans.common import FundingKind, Orgs, PlanEditor, PlanReader, own_university, require_university
 from plans.resources import repository as repo
 from plans.resources import service
 from plans.resources.models import FundingLine
@@ -42,10 +42,12 @@ def list_funding(
     session: SessionDep,
     scope: CurrentScope,
     page: PageDep,
+    orgs: Orgs,
     year: Year = None,
     university_id: int | None = None,
     kind: FundingKind | None = None,
 ) -> Page[FundingOut]:
+    require_university(orgs, scope, university_id)
     stmt = repo.funding_stmt(scope, year=year, university_id=university_id, kind=kind.value if kind else None)
     items, total = paginate(session, stmt, page)
     return Page(items=[service.funding_out(f) for f in items], total=total, limit=page.limit, offset=page.offset)
@@ -118,6 +120,7 @@ def list_work_study(
     university_id: int | None = None,
     below_minimum: Annotated[bool, Query(description="Only those below 10%")] = False,
 ) -> Page[WorkStudyOut]:
+    require_university(orgs, scope, university_id)
     stmt = repo.work_study_stmt(scope, year=year, university_id=university_id, below_minimum=below_minimum)
     items, total = paginate(session, stmt, page)
     return Page(

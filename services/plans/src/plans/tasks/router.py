@@ -12,6 +12,7 @@ from plans.plan.router import PlanDep
 from plans.tasks import repository as repo
 from plans.tasks import service
 from plans.tasks.models import Milestone, Task
+from plans.tasks.rules import Rules
 from plans.tasks.schemas import (
     MilestoneCreate,
     MilestoneOut,
@@ -81,6 +82,10 @@ def list_tasks(
     department_id: int | None = None,
     overdue: Annotated[bool, Query(description="Only tasks past due and not done")] = False,
 ) -> Page[TaskOut]:
+    if department_id is not None and not (
+        orgs.is_department_of(department_id, plan.university_id) and scope.covers_org(plan.university_id, department_id)
+    ):
+        raise NotFound("No such department in this plan's university")
     as_of = today()
     stmt = repo.list_tasks_stmt(
         scope,
@@ -103,10 +108,10 @@ def list_tasks(
     summary="Add a task (with its milestones) to a draft or returned plan",
 )
 def create_task(
-    plan: PlanDep, body: TaskCreate, session: SessionDep, principal: CurrentPrincipal, response: Response, orgs: Orgs
+    plan: PlanDep, body: TaskCreate, session: SessionDep, principal: CurrentPrincipal, response: Response, rules: Rules
 ) -> TaskDetail:
-    task = service.create_task(session, principal, plan, body, orgs)
-    return _detail(response, session, task, orgs)
+    task = service.create_task(session, principal, plan, body, rules)
+    return _detail(response, session, task, rules.orgdir)
 
 
 @router.get(
@@ -129,10 +134,10 @@ def update_task(
     session: SessionDep,
     principal: CurrentPrincipal,
     response: Response,
-    orgs: Orgs,
+    rules: Rules,
 ) -> TaskDetail:
-    service.update_task(session, request, principal, _plan_of(session, task), task, body, orgs)
-    return _detail(response, session, task, orgs)
+    service.update_task(session, request, principal, _plan_of(session, task), task, body, rules)
+    return _detail(response, session, task, rules.orgdir)
 
 
 @router.delete(
@@ -170,9 +175,14 @@ def list_milestones(task: TaskDep, session: SessionDep, page: PageDep) -> Page[M
     summary="Add a milestone to a task of a draft or returned plan",
 )
 def create_milestone(
-    task: TaskDep, body: MilestoneCreate, session: SessionDep, principal: CurrentPrincipal, response: Response
+    task: TaskDep,
+    body: MilestoneCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    rules: Rules,
 ) -> MilestoneOut:
-    m = service.create_milestone(session, principal, _plan_of(session, task), task, body)
+    m = service.create_milestone(session, principal, _plan_of(session, task), task, body, rules)
     set_etag(response, m.version)
     return service.milestone_out(m)
 
@@ -196,9 +206,10 @@ def update_milestone(
     session: SessionDep,
     principal: CurrentPrincipal,
     response: Response,
+    rules: Rules,
 ) -> MilestoneOut:
     m, task = found
-    service.update_milestone(session, request, principal, _plan_of(session, task), m, body)
+    service.update_milestone(session, request, principal, _plan_of(session, task), m, body, rules)
     set_etag(response, m.version)
     return service.milestone_out(m)
 

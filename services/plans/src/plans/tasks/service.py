@@ -21,6 +21,7 @@ from plans.models import AuditEntry
 from plans.plan.models import Plan
 from plans.tasks import repository as repo
 from plans.tasks.models import Milestone, Task
+from plans.tasks.rules import Loc, TaskRules, raise_if
 from plans.tasks.schemas import (
     MilestoneCreate,
     MilestoneOut,
@@ -129,17 +130,51 @@ def check_department(orgdir: OrgDirectory, department_id: int, university_id: in
         )
 
 
-def _check_dates(start_on: date | None, due_on: date) -> None:
-    if start_on is not None and start_on > due_on:
-        raise Unprocessable(
-            "start_on must not be after due_on", errors=[{"loc": ["body", "start_on"], "msg": "after due_on"}]
+def check_task(
+    rules: TaskRules,
+    plan: Plan,
+    fields: dict[str, Any],
+    milestones: list[tuple[Loc, date]],
+    *,
+    loc: Loc = ("body",),
+    people: bool = True,
+) -> None:
+    """A task as it would be (``fields``: department_id, responsible_user_id, start_on, due_on) and its
+    milestones: 422 naming every field that breaks a rule (plans.tasks.rules)."""
+    errors = rules.department_errors(fields["department_id"], plan.university_id, loc=[*loc, "department_id"])
+    errors += rules.date_errors(plan.year, fields["start_on"], fields["due_on"], milestones, loc=loc)
+    if people and not errors:
+        errors += rules.person_errors(
+            fields["responsible_user_id"],
+            plan.university_id,
+            fields["department_id"],
+            loc=[*loc, "responsible_user_id"],
         )
+    raise_if(errors)
+
+
+def check_milestone(rules: TaskRules, plan: Plan, task: Task, due_on: date, *, loc: Loc = ("body", "due_on")) -> None:
+    raise_if(rules.date_errors(plan.year, task.start_on, task.due_on, [(loc, due_on)]), "The milestone is not valid")
 
 
 # -- tasks ---------------------------------------------------------------------------------------------
-def add_task(session: Session, principal: Principal | None, plan: Plan, body: TaskCreate, orgdir: OrgDirectory) -> Task:
+def add_task(
+    session: Session,
+    principal: Principal | None,
+    plan: Plan,
+    body: TaskCreate,
+    rules: TaskRules,
+    *,
+    loc: Loc = ("body",),
+) -> Task:
     """Creates a task with its roadmap (no status guard: change requests call it on approved plans)."""
-    check_department(orgdir, body.department_id, plan.university_id)
+    check_task(
+        rules,
+        plan,
+        body.model_dump(include={"department_id", "responsible_user_id", "start_on", "due_on"}),
+        [([*loc, "milestones", i, "due_on"], m.due_on) for i, m in enumerate(body.milestones)],
+        loc=loc,
+    )
     task = Task(
         plan_id=plan.id, university_id=plan.university_id, **body.model_dump(exclude={"milestones"}, mode="python")
     )
@@ -164,23 +199,44 @@ def add_task(session: Session, principal: Principal | None, plan: Plan, body: Ta
     return task
 
 
-def create_task(session: Session, principal: Principal, plan: Plan, body: TaskCreate, orgdir: OrgDirectory) -> Task:
+def create_task(session: Session, principal: Principal, plan: Plan, body: TaskCreate, rules: TaskRules) -> Task:
     ensure_editable(plan)
-    return add_task(session, principal, plan, body, orgdir)
+    return add_task(session, principal, plan, body, rules)
+
+
+def check_task_update(
+    session: Session, rules: TaskRules, plan: Plan, task: Task, changes: dict[str, Any], *, loc: Loc = ("body",)
+) -> None:
+    """The task as ``changes`` would leave it, with its current milestones, against the rules."""
+    after = {**task_fields(task), **changes}
+    check_task(rules, plan, after, [], loc=loc, people=bool({"responsible_user_id", "department_id"} & changes.keys()))
+    # The roadmap stays within the task: a date that would leave a milestone outside is refused, naming it.
+    dues = [m.due_on for m in repo.milestones_of(session, [task.id])[task.id]]
+    errors = []
+    if dues and after["due_on"] < max(dues):
+        errors.append({"loc": [*loc, "due_on"], "msg": f"before the task's milestone due on {max(dues)}"})
+    if dues and after["start_on"] is not None and after["start_on"] > min(dues):
+        errors.append({"loc": [*loc, "start_on"], "msg": f"after the task's milestone due on {min(dues)}"})
+    raise_if(errors)
 
 
 def apply_task_update(
-    session: Session, principal: Principal | None, task: Task, changes: dict[str, Any], orgdir: OrgDirectory
+    session: Session,
+    principal: Principal | None,
+    plan: Plan,
+    task: Task,
+    changes: dict[str, Any],
+    rules: TaskRules,
+    *,
+    loc: Loc = ("body",),
 ) -> None:
     """Apply field changes (already validated as ``TaskUpdate``) to a task; no status guard."""
     if not changes:
         return
     before = task_fields(task)
-    if "department_id" in changes:
-        check_department(orgdir, changes["department_id"], task.university_id)
+    check_task_update(session, rules, plan, task, changes, loc=loc)
     for k, v in changes.items():
         setattr(task, k, v.value if hasattr(v, "value") else v)
-    _check_dates(task.start_on, task.due_on)
     if task.department_id != before["department_id"]:
         repo.move_milestones(session, task.id, task.department_id)
     task.version += 1
@@ -205,12 +261,12 @@ def update_task(
     plan: Plan,
     task: Task,
     body: TaskUpdate,
-    orgdir: OrgDirectory,
+    rules: TaskRules,
 ) -> None:
     lock(session, task)
     check_if_match(request, task.version)
     ensure_editable(plan)
-    apply_task_update(session, principal, task, body.model_dump(exclude_unset=True), orgdir)
+    apply_task_update(session, principal, plan, task, body.model_dump(exclude_unset=True), rules)
 
 
 def delete_task(session: Session, request: Request, principal: Principal, plan: Plan, task: Task) -> None:
@@ -227,9 +283,10 @@ def delete_task(session: Session, request: Request, principal: Principal, plan: 
 
 # -- milestones ----------------------------------------------------------------------------------------
 def create_milestone(
-    session: Session, principal: Principal, plan: Plan, task: Task, body: MilestoneCreate
+    session: Session, principal: Principal, plan: Plan, task: Task, body: MilestoneCreate, rules: TaskRules
 ) -> Milestone:
     ensure_editable(plan)
+    check_milestone(rules, plan, task, body.due_on)
     m = Milestone(
         task_id=task.id,
         plan_id=task.plan_id,
@@ -255,10 +312,22 @@ def create_milestone(
 
 
 def apply_milestone_update(
-    session: Session, principal: Principal | None, m: Milestone, changes: dict[str, Any]
+    session: Session,
+    principal: Principal | None,
+    plan: Plan,
+    m: Milestone,
+    changes: dict[str, Any],
+    rules: TaskRules,
+    *,
+    loc: Loc = ("body", "due_on"),
 ) -> None:
     if not changes:
         return
+    if changes.get("due_on") is not None:
+        task = session.get(Task, m.task_id)
+        assert task is not None
+        due = changes["due_on"]
+        check_milestone(rules, plan, task, date.fromisoformat(due) if isinstance(due, str) else due, loc=loc)
     before = milestone_fields(m)
     for k, v in changes.items():
         setattr(m, k, v)
@@ -277,12 +346,18 @@ def apply_milestone_update(
 
 
 def update_milestone(
-    session: Session, request: Request, principal: Principal, plan: Plan, m: Milestone, body: MilestoneUpdate
+    session: Session,
+    request: Request,
+    principal: Principal,
+    plan: Plan,
+    m: Milestone,
+    body: MilestoneUpdate,
+    rules: TaskRules,
 ) -> None:
     lock(session, m)
     check_if_match(request, m.version)
     ensure_editable(plan)
-    apply_milestone_update(session, principal, m, body.model_dump(exclude_unset=True))
+    apply_milestone_update(session, principal, plan, m, body.model_dump(exclude_unset=True), rules)
     refresh_letters(session, plan.id)
 
 
