@@ -6,14 +6,18 @@ millions of cells; a CSV can be one endless line or one quoted field spanning th
 either kind under fixed bounds and raises :class:`SpreadsheetError` (or :class:`SpreadsheetTooLarge`) as soon
 as a bound is crossed, having spent time and memory in proportion to the bound, never to what the file claims:
 
-* the archive's entries are checked for their expanded sizes before any is decompressed (``check_archive``);
-* a sheet's declared dimension is never used: rows are read as they come, only the first ``max_columns``
-  cells of each are kept (the header's width, when the caller knows it), and a missing or empty row costs
-  nothing per cell;
+* the archive's entries are checked for their expanded sizes before any is decompressed (``check_archive``),
+  by every path: reading the rows, estimating them for a job's progress bar;
+* a sheet's declared dimension is never read: rows are read as they come, a row's cells beyond the header's
+  last column are not converted, and a missing, empty or styled-but-empty row costs no work per cell;
 * at most ``max_rows`` rows with data are read; the next one raises :class:`SpreadsheetTooLarge`;
-* a row may hold at most 16,384 cells (Excel's own limit) and the XML around the data is bounded too.
+* the XML is read by libxml2 in chunks, each row let go once used; more than 4 MB of XML with no row ended
+  (a giant cell, junk elements, a nest) is refused, so memory stays bounded whatever the XML holds; entities
+  are never expanded, DTDs and the network never read;
+* a CSV is read line by line, no line or record longer than 128 KB, and decoded as it is read.
 
-Parsing is CPU work: callers run it off the event loop (``anyio.to_thread``), as every caller does today.
+Parsing is CPU work: callers run it off the event loop (``anyio.to_thread``, a worker thread), as every
+caller does today.
 """
 
 from __future__ import annotations
@@ -24,26 +28,33 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 #: Real workbooks expand 15–25 times (100,000 rows of 8 columns: 2.8 MB → 45 MB); a zip bomb about 1,000 times.
-#: 256 MB holds some 250,000 rows of 20 columns; XML text is held in memory a cell at a time, so this also
-#: bounds what one hostile cell can cost.
+#: 256 MB holds some 250,000 rows of 20 columns, and bounds the time a sheet's XML can take to read.
 MAX_EXPANDED = 256 * 1024 * 1024
 MAX_RATIO = 200
-#: The shared-string table is read into memory whole by openpyxl: a real one for 100,000 rows is a few MB.
+#: The shared-string table is kept in memory while the sheet is read: a real one for 100,000 rows is a few MB.
 MAX_SHARED_STRINGS = 64 * 1024 * 1024
+#: Entries in the text table (some ten per row of a 200,000-row ledger at most).
+MAX_STRINGS = 2_000_000
+#: The package's parts that are parsed whole (content types, workbook, its relations, styles): a few KB in a
+#: real workbook.
+MAX_PART = 16 * 1024 * 1024
 #: Excel's own bounds: 16,384 columns (XFD) and 1,048,576 rows.
 SHEET_COLUMNS = 16_384
 SHEET_ROWS = 1_048_576
-#: XML elements held at once while a row is read (a cell is 2–4 elements; rich text a few more).
-MAX_ELEMENTS_PER_ROW = 16 * SHEET_COLUMNS
+#: XML read with nothing let go (one row, or one text-table entry, and what lies between): a real row of 16,384
+#: cells is under 1 MB. Bounds the memory a sheet can take, whatever its XML holds.
+MAX_HELD = 4 * 1024 * 1024
 #: A CSV line longer than this is not a ledger row (a real one is under 1 KB).
 MAX_CSV_FIELD = 128 * 1024
 MAX_CSV_COLUMNS = SHEET_COLUMNS
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_ROW, _CELL, _DATA = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}sheetData"
+_ROW, _CELL, _DATA, _V = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}sheetData", f"{_MAIN}v"
+_IS, _SI, _T, _R = f"{_MAIN}is", f"{_MAIN}si", f"{_MAIN}t", f"{_MAIN}r"
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 
 
@@ -81,83 +92,211 @@ def check_archive(content: bytes) -> None:
             raise SpreadsheetError("The workbook's text table is larger than 64 MB")
 
 
-def open_workbook(content: bytes) -> Any:
-    """The workbook, read-only with cached values, after ``check_archive``. Close it after use."""
-    from openpyxl import load_workbook
+@dataclass
+class Workbook:
+    """What reading a workbook's first sheet needs, taken from the archive without reading any sheet."""
+
+    archive: zipfile.ZipFile
+    sheet: str  # the first worksheet's entry
+    epoch: Any
+    date_styles: frozenset[int]
+    timedelta_styles: frozenset[int]
+    strings_entry: str | None
+
+    def close(self) -> None:
+        self.archive.close()
+
+
+def _parsed_whole(archive: zipfile.ZipFile, name: str) -> None:
+    """openpyxl parses the package's small parts (content types, workbook, its relations, styles) whole."""
+    try:
+        size = archive.getinfo(name).file_size
+    except KeyError:
+        return
+    if size > MAX_PART:
+        raise SpreadsheetError(f"The workbook's part {name[:100]} is larger than any spreadsheet's")
+
+
+def open_workbook(content: bytes) -> Workbook:
+    """The workbook's first sheet and how to read it, after ``check_archive``. openpyxl reads the package's small
+    parts; it is not asked to open the sheet (its read-only sheet scans the whole sheet for its size when the
+    dimension is missing) nor the text table (read here under a bound). Close it after use."""
+    from openpyxl.packaging.relationship import get_rels_path
+    from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader, _find_workbook_part
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE
 
     check_archive(content)
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        reader = ExcelReader(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:
         raise SpreadsheetError("The file is not a readable .xlsx workbook") from exc
-    if not wb.worksheets:
-        wb.close()
+    archive = reader.archive
+    try:
+        _parsed_whole(archive, ARC_CONTENT_TYPES)
+        reader.read_manifest()
+        part = _find_workbook_part(reader.package).PartName[1:]
+        _parsed_whole(archive, part)
+        _parsed_whole(archive, get_rels_path(part))
+        _parsed_whole(archive, ARC_STYLE)
+        reader.read_workbook()
+        apply_stylesheet(archive, reader.wb)
+        sheets = [rel.target for _sheet, rel in reader.parser.find_sheets() if "chartsheet" not in rel.Type]
+        strings = reader.package.find(SHARED_STRINGS)
+        wb = reader.wb
+    except SpreadsheetError:
+        archive.close()
+        raise
+    except Exception as exc:
+        archive.close()
+        raise SpreadsheetError("The file is not a readable .xlsx workbook") from exc
+    sheets = [s for s in sheets if s in reader.valid_files]
+    if not sheets:
+        archive.close()
         raise SpreadsheetError("The workbook has no worksheet")
-    return wb
-
-
-def _sheet_rows(wb: Any) -> Iterator[list[Any]]:
-    """The first sheet's rows with data, as they are in the file: the first (the header) with up to 16,384
-    values, the others with no more values than the header has. Never pads to the declared dimension; an empty
-    or styled-but-empty row costs no work per cell."""
-    from openpyxl.worksheet._reader import WorkSheetParser
-    from openpyxl.xml.functions import iterparse  # openpyxl's own: defusedxml when installed, else expat
-
-    ws = wb.worksheets[0]
-    parser = WorkSheetParser(
-        None,
-        ws._shared_strings,
-        data_only=True,
+    return Workbook(
+        archive=archive,
+        sheet=sheets[0],
         epoch=wb.epoch,
-        date_formats=wb._date_formats,
-        timedelta_formats=wb._timedelta_formats,
+        date_styles=frozenset(wb._date_formats),
+        timedelta_styles=frozenset(wb._timedelta_formats),
+        strings_entry=strings.PartName[1:] if strings is not None else None,
     )
+
+
+def _pull(src: Any, tags: tuple[str, ...]) -> Iterator[Any]:
+    """The elements named ``tags`` of an XML entry as each ends, read in 64 KB chunks by libxml2 (lxml) without
+    entities, DTDs or the network. The caller lets each go (``_release``) once used; more than MAX_HELD bytes
+    fed with no element let go means a tree growing in memory (junk, a giant cell, a nest of elements): refused.
+    So the memory is bounded whatever the XML holds, and the Python work is per row, not per element."""
+    from lxml import etree
+
+    parser = etree.XMLPullParser(
+        events=("end",), tag=tags, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    held = 0
+    while chunk := src.read(1 << 16):
+        parser.feed(chunk)
+        held += len(chunk)
+        for _event, el in parser.read_events():
+            held = 0
+            yield el
+        if held > MAX_HELD:
+            raise SpreadsheetError("The workbook holds more XML around or within one row than a spreadsheet has")
+    parser.close()
+    for _event, el in parser.read_events():
+        yield el
+
+
+def _release(el: Any) -> None:
+    """Let go of an element used and of everything before it (its siblings, ended and used or junk)."""
+    parent = el.getparent()
+    if parent is not None:
+        del parent[:]
+    else:
+        el.clear()
+
+
+def _shared_strings(wb: Workbook) -> list[str]:
+    """The text table, each entry's text without formatting (as openpyxl reads it), at most MAX_STRINGS."""
+    strings: list[str] = []
+    if wb.strings_entry is None or wb.strings_entry not in wb.archive.namelist():
+        return strings
+    with wb.archive.open(wb.strings_entry) as src:
+        for si in _pull(src, (_SI,)):
+            strings.append(_text(si).replace("x005F_", ""))
+            _release(si)
+            if len(strings) > MAX_STRINGS:
+                raise SpreadsheetError(f"The workbook's text table has more than {MAX_STRINGS:,} entries")
+    return strings
+
+
+def _text(el: Any) -> str:
+    """The text of an ``<is>`` or ``<si>`` element: its ``<t>`` and its runs' ``<t>`` (not phonetic hints)."""
+    parts = []
+    for child in el:
+        if child.tag == _T:
+            parts.append(child.text or "")
+        elif child.tag == _R:
+            t = child.find(_T)
+            if t is not None:
+                parts.append(t.text or "")
+    return "".join(parts)
+
+
+def _column(ref: str, columns: dict[str, int]) -> int:
+    letters = ref.rstrip("0123456789")
+    column = columns.get(letters)
+    if column is None:
+        from openpyxl.utils.cell import column_index_from_string
+
+        column = columns[letters] = column_index_from_string(letters)
+    return column
+
+
+def _sheet_rows(wb: Workbook) -> Iterator[list[Any]]:
+    """The first sheet's rows with data, as they are in the file: the first (the header) with up to 16,384
+    values, the others with no more values than the header has. The declared dimension is never read; an empty
+    or styled-but-empty row costs no work per cell. Cached values of formulas are read, not the formulas."""
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+    shared = _shared_strings(wb)
+    dates, timedeltas, epoch = wb.date_styles, wb.timedelta_styles, wb.epoch
+    columns: dict[str, int] = {}
     width = SHEET_COLUMNS  # until the header is read
-    with ws._get_source() as src:
-        sheet_data = None
-        held = 0  # elements ended since the last row was let go: bounds the memory of one row, or of junk
-        cells = 0
-        for event, el in iterparse(src, events=("start", "end")):
-            if event == "start":
-                if el.tag == _DATA:
-                    sheet_data = el
-                continue
-            held += 1
-            tag = el.tag
-            if tag == _CELL:
-                cells += 1
-                if cells > SHEET_COLUMNS:
-                    raise SpreadsheetError(f"A row of the sheet has more than {SHEET_COLUMNS:,} cells")
-            elif tag == _ROW:
-                r = el.get("r")
-                try:
-                    number = int(r) if r is not None else parser.row_counter + 1
-                except ValueError:
-                    raise SpreadsheetError(f"The sheet has a row numbered '{r[:20]}'") from None
-                if not 1 <= number <= SHEET_ROWS:
-                    raise SpreadsheetError(f"The sheet has a row numbered {number}, beyond {SHEET_ROWS:,}")
-                parser.row_counter, parser.col_counter = number, 0
-                values: list[Any] = []
-                for c in el:
-                    cell = parser.parse_cell(c)
-                    column, value = cell["column"], cell["value"]
-                    if column <= width and value is not None and value != "":
-                        if column > len(values):
-                            values.extend([None] * (column - len(values)))
-                        values[column - 1] = value
-                if sheet_data is not None:
-                    sheet_data.clear()  # the row and anything between rows
-                else:
-                    el.clear()
-                held = cells = 0
-                if values:
-                    width = min(width, len(values))
-                    yield values
-                continue
-            elif tag == _DATA:
+    number = rows = 0
+    with wb.archive.open(wb.sheet) as src:
+        for el in _pull(src, (_ROW, _DATA)):
+            if el.tag == _DATA:
                 return  # what follows the data (merged cells, formatting, ...) is not read
-            if held > MAX_ELEMENTS_PER_ROW:
-                raise SpreadsheetError("The sheet holds more XML around or within one row than a spreadsheet has")
+            r = el.get("r")
+            try:
+                number = int(r) if r is not None else number + 1
+            except ValueError:
+                raise SpreadsheetError(f"The sheet has a row numbered '{r[:20]}'") from None
+            rows += 1
+            if not 1 <= number <= SHEET_ROWS or rows > SHEET_ROWS:
+                raise SpreadsheetError(f"The sheet has more rows than a spreadsheet can ({SHEET_ROWS:,})")
+            if len(el) > SHEET_COLUMNS:
+                raise SpreadsheetError(f"A row of the sheet has more than {SHEET_COLUMNS:,} cells")
+            values: list[Any] = []
+            column = 0
+            for c in el:
+                ref = c.get("r")
+                column = _column(ref, columns) if ref else column + 1
+                if column > width or c.tag != _CELL:
+                    continue
+                kind = c.get("t", "n")
+                if kind == "inlineStr":
+                    inline = c.find(_IS)
+                    value: Any = _text(inline) if inline is not None else None
+                else:
+                    value = c.findtext(_V)
+                    if not value:
+                        continue
+                    if kind == "s":
+                        value = shared[int(value)]
+                    elif kind == "n":
+                        value = float(value) if "." in value or "E" in value or "e" in value else int(value)
+                        style = c.get("s")
+                        if style and int(style) in dates:
+                            try:
+                                value = from_excel(value, epoch, timedelta=int(style) in timedeltas)
+                            except (OverflowError, ValueError):
+                                value = "#VALUE!"
+                    elif kind == "b":
+                        value = bool(int(value))
+                    elif kind == "d":
+                        value = from_ISO8601(value)
+                if value is None or value == "":
+                    continue
+                if column > len(values):
+                    values.extend([None] * (column - len(values)))
+                values[column - 1] = value
+            _release(el)  # the row and anything between rows
+            if values:
+                width = min(width, len(values))
+                yield values
 
 
 def _xlsx_rows(content: bytes, max_rows: int) -> Iterator[list[Any]]:
@@ -172,7 +311,7 @@ def _xlsx_rows(content: bytes, max_rows: int) -> Iterator[list[Any]]:
                 yield values
         except SpreadsheetError:
             raise
-        except Exception as exc:  # a damaged sheet (truncated entry, broken XML) found while reading it
+        except Exception as exc:  # a damaged sheet (truncated entry, broken XML, a bad reference) found reading it
             raise SpreadsheetError("The workbook is damaged and cannot be read to the end") from exc
     finally:
         wb.close()
@@ -268,8 +407,7 @@ def estimate_rows(filename: str, content: bytes, *, max_rows: int) -> int:
         wb = open_workbook(content)
         rows = 0
         try:
-            ws = wb.worksheets[0]
-            with ws._get_source() as src:
+            with wb.archive.open(wb.sheet) as src:
                 while rows <= max_rows and (chunk := src.read(1 << 20)):
                     rows += len(_ROW_TAG.findall(chunk))  # a tag split between chunks is missed: an estimate
         except Exception:  # noqa: BLE001 - an estimate only; the import itself reports the real problem

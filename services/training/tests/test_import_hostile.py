@@ -298,3 +298,43 @@ def test_hostile_csv_files_are_refused_or_bounded_without_holding_them_whole(
     wide = "\ufeff" + header + "\n" + good + "," * 60_000 + "\n"
     r = _post(client, IMPORT, "ledger.csv", wide.encode())
     assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
+
+
+# -- the XML itself ----------------------------------------------------------------------------------------------
+def _sheet_with(cells: bytes, doctype: bytes = b"") -> bytes:
+    """A workbook whose second row is ``cells`` (raw XML), the sheet led by ``doctype``."""
+    base = _xlsx([HEADER, _rows(1)[0]])
+    sheet = zipfile.ZipFile(io.BytesIO(base)).read("xl/worksheets/sheet1.xml")
+    head, rest = sheet.split(b'<row r="2">')
+    sheet = doctype + head + b'<row r="2">' + cells + b"</row></sheetData>" + rest.split(b"</sheetData>")[1]
+    return _rewrite(base, "xl/worksheets/sheet1.xml", lambda f: f.write(sheet))
+
+
+def test_a_giant_cell_or_a_nest_of_junk_elements_is_refused_before_it_fills_memory(
+    client: TestClient, app: FastAPI, api
+) -> None:
+    """Under the zip-bomb thresholds, one cell of 12 MB of text, or a row of two million empty elements that are not
+    cells, would be held whole in memory (the XML parser builds a row before it is used)."""
+    api.staff("E1")
+    giant = b'<c r="A2" t="inlineStr"><is><t>' + b"E1" * (6 * MB) + b"</t></is></c>"
+    junk = b"<x/>" * 2_000_000 + b'<c r="A2" t="inlineStr"><is><t>E1</t></is></c>'
+    for what, cells in (("a giant cell", giant), ("junk elements", junk)):
+        r = _post(client, IMPORT, "ledger.xlsx", _sheet_with(cells))
+        assert "more XML" in _problem(r, 422)["detail"], what
+    assert _count(app, TrainingRecord) == 0
+
+
+def test_entities_are_never_expanded_nor_files_read(client: TestClient, app: FastAPI, api) -> None:
+    api.staff("E1")
+    cell = b'<c r="A2" t="inlineStr"><is><t>&x;</t></is></c><c r="B2" t="inlineStr"><is><t>t</t></is></c>'
+    laughs = [b'<!ENTITY l0 "aaaaaaaaaa">'] + [
+        b'<!ENTITY l%d "%s">' % (i, b"&l%d;" % (i - 1) * 10) for i in range(1, 10)
+    ]
+    doctypes = {
+        "a file": b'<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+        "a billion laughs": b"<!DOCTYPE worksheet [" + b"".join(laughs) + b'<!ENTITY x "&l9;">]>',
+    }
+    for what, doctype in doctypes.items():
+        r = _post(client, IMPORT, "ledger.xlsx", _sheet_with(cell, doctype), dry_run="true")
+        assert r.status_code in (200, 422), (what, r.text[:300])
+        assert "root:" not in r.text and "aaaaaaaaaa" not in r.text, (what, r.text[:300])
