@@ -338,3 +338,50 @@ def test_entities_are_never_expanded_nor_files_read(client: TestClient, app: Fas
         r = _post(client, IMPORT, "ledger.xlsx", _sheet_with(cell, doctype), dry_run="true")
         assert r.status_code in (200, 422), (what, r.text[:300])
         assert "root:" not in r.text and "aaaaaaaaaa" not in r.text, (what, r.text[:300])
+
+
+def test_a_workbook_as_excel_writes_it_is_read_as_before(client: TestClient, app: FastAPI, api) -> None:
+    """Shared strings (one of them rich text with a phonetic hint), a date-formatted serial number, a formula's
+    cached value, a formula's string: the reader of the sheet is ours now, so what Excel writes is checked here,
+    not only what openpyxl writes (inline strings)."""
+    from datetime import datetime
+
+    s = api.staff("1001")
+    wb = Workbook()
+    wb.active.append(["x"])
+    wb.active.append([datetime(2025, 3, 1)])  # gives the sheet a date style (s="1")
+    buf = io.BytesIO()
+    wb.save(buf)
+    base = _with_shared_strings(buf.getvalue())
+    sheet = zipfile.ZipFile(io.BytesIO(base)).read("xl/worksheets/sheet1.xml")
+    date_style = re.search(rb'<c r="A2" s="(\d+)"', sheet)
+    assert date_style is not None
+    strings = [*HEADER, "1001", "宪法学习", "law", "省级"]
+    header = b"".join(b'<c r="%s1" t="s"><v>%d</v></c>' % (bytes([65 + i]), i) for i in range(8))
+    row = (
+        b'<c r="A2" t="s"><v>8</v></c><c r="B2" t="s"><v>9</v></c>'
+        b'<c r="C2" s="%s"><v>45717</v></c>'
+        % date_style.group(1)
+        + b'<c r="D2"><f>1+1</f><v>2.5</v></c><c r="E2" t="n"><v>0</v></c>'
+        b'<c r="F2" t="s"><v>10</v></c><c r="G2" t="s"><v>11</v></c><c r="H2" t="str"><v>xl-1</v></c>'
+    )
+    sheet = re.sub(
+        rb"<sheetData>.*</sheetData>",
+        b'<sheetData><row r="1">' + header + b'</row><row r="2">' + row + b"</row></sheetData>",
+        sheet,
+    )
+    sst = b"".join(b"<si><t>%s</t></si>" % v.encode() for v in strings[:9])
+    sst += "<si><r><rPr><b/></rPr><t>宪法</t></r><r><t>学习</t></r><rPh><t>xianfa</t></rPh></si>".encode()
+    sst += b"".join(b"<si><t>%s</t></si>" % v.encode() for v in strings[10:])
+    sst_xml = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + sst + b"</sst>"
+    content = _rewrite(
+        _rewrite(base, "xl/worksheets/sheet1.xml", lambda f: f.write(sheet)),
+        "xl/sharedStrings.xml",
+        lambda f: f.write(sst_xml),
+    )
+    r = _post(client, IMPORT, "ledger.xlsx", content)
+    assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
+    led = api.ledger(s["id"], 2025)
+    assert [(x["title"], x["taken_on"], x["hours"], x["days"]) for x in led["records"]] == [
+        ("宪法学习", "2025-03-01", 2.5, 0.0)
+    ]
