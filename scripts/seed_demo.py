@@ -79,6 +79,7 @@ def build_world(ctx: DemoContext, admin: httpx.Client) -> DemoContext:
                 json={
                     "username": username,
                     "password": ctx.password,
+                    "must_change_password": False,
                     "display_name": display,
                     "role": role,
                     "org_id": org_id,

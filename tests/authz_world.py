@@ -154,6 +154,7 @@ def _integration_and_disabled(w: World, admin: httpx.Client) -> None:
             json={
                 "username": name,
                 "password": "Passw0rd-gone1",
+                "must_change_password": False,
                 "display_name": "已停用",
                 "role": "university_admin",
                 "org_id": w.orgs["uni_a"],

@@ -228,6 +228,7 @@ def _account(w: World, role: str, org: str, tag: str) -> tuple[int, str]:
             json={
                 "username": name,
                 "password": "Passw0rd-mass1",
+                "must_change_password": False,
                 "display_name": "批量赋值",
                 "role": role,
                 "org_id": w.orgs[org],

@@ -74,6 +74,7 @@ def test_every_service_operation_refuses_a_disabled_account(stack: Stack) -> Non
             json={
                 "username": name,
                 "password": "Passw0rd-gone1",
+                "must_change_password": False,
                 "display_name": "停用",
                 "role": "university_admin",
                 "org_id": uni["id"],

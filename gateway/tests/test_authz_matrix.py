@@ -105,6 +105,17 @@ MATRIX: list[Row] = [
         {**{r: 422 for r in OK_ALL}, "integration": 403, "service": 403},
         body=lambda w: {"current_password": "wrong-pass1", "new_password": "Another-pass1"},
     ),
+    # Without a token: the current password proves who it is (wrong here, whoever asks).
+    *_all(
+        "POST",
+        "/api/auth/password/initial",
+        {"anonymous": 403, "disabled": 403, **{r: 403 for r in OK_ALL}},
+        body=lambda w: {
+            "username": f"nobody{time.time_ns()}",
+            "current_password": "wrong-pass1",
+            "new_password": "Another-pass1",
+        },
+    ),
     *_all("GET", "/.well-known/jwks.json", {r: 200 for r in ROLES}),
     # -- organisations --------------------------------------------------------------------------------------
     *_all("GET", "/api/orgs", OK_ALL),

@@ -45,7 +45,7 @@ def ensure_admin(session: Session, province: Organisation, username: str | None,
     if not username or not password:
         log.warning("no accounts yet: set ADMIN_USERNAME and ADMIN_PASSWORD to create the first administrator")
         return
-    problem = password_problems(password)
+    problem = password_problems(password, username)
     if problem:
         raise SystemExit(f"ADMIN_PASSWORD needs {problem}")
     session.add(
@@ -97,7 +97,7 @@ def bootstrap(factory: sessionmaker[Session], admin_username: str | None, admin_
 
 def create_admin(factory: sessionmaker[Session], username: str, password: str) -> None:
     """The documented command for another province administrator (e.g. when the first one left)."""
-    problem = password_problems(password)
+    problem = password_problems(password, username)
     if problem:
         raise SystemExit(f"The password needs {problem}")
     with factory.begin() as session:

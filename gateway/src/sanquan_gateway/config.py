@@ -24,10 +24,18 @@ class Settings(KernelSettings):
     evaluation_url: str = "http://127.0.0.1:8003"
     upstream_connect_timeout: float = 2.0
     upstream_read_timeout: float = 120.0
-    #: Login throttling (per account and per client address), across replicas through the database.
-    login_max_failures_per_account: int = 5
-    login_max_failures_per_address: int = 30
+    #: Sign-in throttling, across replicas through the database (docs/decisions.md, "Sign-in defences"):
+    #: a delay that doubles per (account, address) and per (account, known device) after ``login_free_failures``
+    #: failures, up to ``login_max_delay_seconds``; soft limits per account (a known device is exempt), per client
+    #: id and per address within ``login_window_seconds``.
+    login_max_failures_per_account: int = 20
+    login_max_failures_per_address: int = 100
+    login_max_failures_per_client: int = 100
     login_window_seconds: int = 900
+    login_free_failures: int = 3
+    login_max_delay_seconds: int = 900
+    #: A session (a refresh-token family) ends this many seconds after its sign-in, however often it is refreshed.
+    session_max_age: int = 12 * 3600
     cors_origins: str = ""
     cookie_secure: bool = False
     #: Trust X-Real-IP from the reverse proxy in front (compose: nginx). Off when the gateway faces clients.

@@ -14,6 +14,29 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "admin", "demo", "please-change", ""}
+#: Placeholder-style values: ``changeme-123456``, ``password_for_prod``, ``secret-xyz``, ``example-key``, ...
+PLACEHOLDER_PREFIXES = (
+    "changeme",
+    "password",
+    "passw0rd",
+    "secret",
+    "example",
+    "placeholder",
+    "replaceme",
+    "yoursecret",
+    "yourpassword",
+)
+PLACEHOLDER_WORDS = ("changeme", "changethis", "replaceme", "placeholder", "pleasechange", "notasecret")
+
+
+def is_placeholder(value: str) -> bool:
+    """A value copied from an example rather than generated: compared lower-case without separators."""
+    norm = "".join(c for c in value.strip().lower() if c.isalnum())
+    return (
+        value.strip().lower() in PLACEHOLDERS
+        or norm.startswith(PLACEHOLDER_PREFIXES)
+        or any(w in norm for w in PLACEHOLDER_WORDS)
+    )
 
 
 def data_dir() -> Path:
@@ -48,7 +71,7 @@ class KernelSettings(BaseSettings):
         return self.environment == "production"
 
     def check_secret(self, name: str, value: str | None) -> None:
-        if self.is_production and (value is None or value.strip().lower() in PLACEHOLDERS or len(value) < 12):
+        if self.is_production and (value is None or is_placeholder(value) or len(value) < 12):
             raise ValueError(f"{name} must be set to a real secret in production")
 
     @model_validator(mode="after")

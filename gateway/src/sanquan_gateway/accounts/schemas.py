@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
 from sanquan_gateway.auth.passwords import password_problems
 from sanquan_kernel.principal import Role
@@ -12,8 +12,8 @@ _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 PERSON_ROLE_NAMES = ("province_admin", "expert", "university_admin", "department_manager", "staff")
 
 
-def _check_password(v: str) -> str:
-    problem = password_problems(v)
+def _check_password(v: str, username: str | None = None) -> str:
+    problem = password_problems(v, username)
     if problem:
         raise ValueError(f"the password needs {problem}")
     return v
@@ -27,6 +27,9 @@ class UserCreate(BaseModel):
     display_name: str = Field(min_length=1, max_length=100)
     role: Role
     org_id: int
+    #: The person sets their own password at first sign-in (default); false only for accounts whose password is
+    #: handed over by a process, not a person (demo seeding, test harnesses) — docs/decisions.md.
+    must_change_password: StrictBool = True
 
     @field_validator("username")
     @classmethod
@@ -37,8 +40,8 @@ class UserCreate(BaseModel):
 
     @field_validator("password")
     @classmethod
-    def _password(cls, v: str) -> str:
-        return _check_password(v)
+    def _password(cls, v: str, info: ValidationInfo) -> str:
+        return _check_password(v, info.data.get("username"))
 
 
 class UserUpdate(BaseModel):
@@ -54,6 +57,8 @@ class PasswordReset(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     new_password: str = Field(max_length=128)
+    #: The person must set their own password at their next sign-in (default).
+    must_change_password: StrictBool = True
 
     @field_validator("new_password")
     @classmethod
@@ -61,8 +66,18 @@ class PasswordReset(BaseModel):
         return _check_password(v)
 
 
-class PasswordChange(PasswordReset):
+class PasswordChange(BaseModel):
+    """One's own password (the username is checked by the endpoint, which knows it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
     current_password: str = Field(max_length=128)
+    new_password: str = Field(max_length=128)
+
+    @field_validator("new_password")
+    @classmethod
+    def _password(cls, v: str) -> str:
+        return _check_password(v)
 
 
 class UserOut(BaseModel):
@@ -76,6 +91,7 @@ class UserOut(BaseModel):
     university_id: int | None
     department_id: int | None
     active: bool
+    must_change_password: bool
     created_at: datetime
     version: int
 

@@ -13,7 +13,7 @@ from sanquan_gateway.accounts import repository as repo
 from sanquan_gateway.accounts.models import Client, User
 from sanquan_gateway.accounts.schemas import ClientCreate, ClientUpdate, PasswordReset, UserCreate, UserUpdate
 from sanquan_gateway.audit.service import audit
-from sanquan_gateway.auth.passwords import hash_password
+from sanquan_gateway.auth.passwords import hash_password, password_problems
 from sanquan_gateway.auth.revocations import clear_subject, revoke_refresh_tokens_of_user, revoke_subject
 from sanquan_gateway.orgs import repository as org_repo
 from sanquan_gateway.orgs.models import Organisation
@@ -95,6 +95,7 @@ def create_user(session: Session, request: Request, principal: Principal, scope:
         role=data.role.value,
         active=True,
         password_changed_at=utcnow(),
+        must_change_password=data.must_change_password,
     )
     _place(user, org)
     session.add(user)
@@ -110,6 +111,7 @@ def create_user(session: Session, request: Request, principal: Principal, scope:
         target=f"user:{user.id}",
         university_id=user.university_id,
         after=_snapshot(user),
+        must_change_password=user.must_change_password,
     )
     return user
 
@@ -178,8 +180,14 @@ def reset_password(
     session: Session, request: Request, principal: Principal, user: User, data: PasswordReset, access_ttl: int
 ) -> None:
     _may_manage(principal, user)
+    problem = password_problems(data.new_password, user.username)
+    if problem:
+        raise Unprocessable(
+            f"The password needs {problem}", errors=[{"loc": ["body", "new_password"], "msg": f"needs {problem}"}]
+        )
     user.password_hash = hash_password(data.new_password)
     user.password_changed_at = utcnow()
+    user.must_change_password = data.must_change_password
     user.version += 1
     revoke_subject(session, str(user.id), access_ttl)
     revoke_refresh_tokens_of_user(session, user.id)
@@ -190,6 +198,7 @@ def reset_password(
         action="user.password_reset",
         target=f"user:{user.id}",
         university_id=user.university_id,
+        must_change_password=user.must_change_password,
     )
 
 

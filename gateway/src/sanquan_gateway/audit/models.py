@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, Boolean, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sanquan_gateway.models import Base
@@ -24,3 +24,5 @@ class AuthAudit(Base):
     university_id: Mapped[int | None] = mapped_column(Integer, index=True)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     request_id: Mapped[str | None] = mapped_column(String(128))
+    #: A security event (failed or throttled sign-in, token reuse, role/org/active change, password change).
+    security: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)

@@ -19,6 +19,8 @@ class RefreshToken(Base):
     family_id: Mapped[str] = mapped_column(String(32), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the sign-in (the family) began: rotation never extends a session past its absolute lifetime.
+    session_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -38,7 +40,8 @@ class Revocation(Base):
 
 
 class LoginThrottle(Base):
-    """Failed sign-in counters per account and per address, shared by every gateway replica."""
+    """Failed sign-in counters (per account, address, account and address, account and device), shared by every
+    gateway replica. For the growing delays ``window_start`` is the last failure."""
 
     __tablename__ = "login_throttle"
 

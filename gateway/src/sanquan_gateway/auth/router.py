@@ -11,20 +11,22 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from sanquan_gateway.accounts.models import User
 from sanquan_gateway.accounts.repository import get_client_by_client_id
 from sanquan_gateway.accounts.schemas import PasswordChange
 from sanquan_gateway.audit.service import audit
-from sanquan_gateway.auth import service
+from sanquan_gateway.auth import devices, service
 from sanquan_gateway.auth.keys import retired_public_keys
-from sanquan_gateway.auth.passwords import hash_password, verify_password
+from sanquan_gateway.auth.passwords import hash_password, password_problems
 from sanquan_gateway.auth.permissions import permissions_for
 from sanquan_gateway.auth.revocations import revoke_jti, revoke_refresh_tokens_of_user, revoke_subject
 from sanquan_kernel.auth import CurrentPrincipal
 from sanquan_kernel.db import SessionDep, utcnow
-from sanquan_kernel.errors import Forbidden, Unauthorized, Unprocessable
+from sanquan_kernel.errors import Conflict, Forbidden, TooManyRequests, Unauthorized, Unprocessable, problem_response
 from sanquan_kernel.principal import Role
 
 router = APIRouter(tags=["auth"])
@@ -67,6 +69,14 @@ class MeOut(BaseModel):
 
 
 def _oauth_error(exc: service.OAuthError) -> JSONResponse:
+    if exc.problem is not None:
+        # A problem document (RFC 9457) that OAuth clients still read: it carries error/error_description too.
+        return problem_response(
+            exc.status,
+            exc.description,
+            headers={**NO_STORE, **exc.headers},
+            **{"error": exc.error, "error_description": exc.description, **exc.problem},
+        )
     return JSONResponse(
         {"error": exc.error, "error_description": exc.description},
         status_code=exc.status,
@@ -138,6 +148,7 @@ async def token(request: Request) -> JSONResponse:
             if not username or not password:
                 raise service.OAuthError("invalid_request", "username and password are required")
             body = await run_in_threadpool(service.password_grant, k.sessionmaker, issuer, request, username, password)
+            body.pop("refresh_expires_in", None)
         elif grant == "client_credentials":
             creds = _basic_credentials(request)
             cid, secret = creds if creds else (field("client_id"), field("client_secret"))
@@ -169,12 +180,12 @@ def jwks(request: Request) -> JSONResponse:
 
 
 # -- the web client: refresh token in an HttpOnly, SameSite=Strict cookie -------------------------------------
-def _set_cookie(request: Request, response: Response, refresh: str) -> None:
+def _set_cookie(request: Request, response: Response, refresh: str, max_age: int) -> None:
     settings = request.app.state.kernel.settings
     response.set_cookie(
         COOKIE,
         refresh,
-        max_age=settings.refresh_token_ttl,
+        max_age=max_age,
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
@@ -190,11 +201,16 @@ def _require_xhr(request: Request) -> None:
 
 @router.post("/auth/web/login", response_model=WebTokenOut, responses={400: {}, 429: {}})
 async def web_login(data: WebLogin, request: Request) -> JSONResponse:
-    """Sign in from the SPA: the access token in the body, the refresh token in an HttpOnly cookie."""
+    """Sign in from the SPA: the access token in the body, the refresh token in an HttpOnly cookie, and a device
+    cookie that lets this browser sign in to this account while strangers are throttled (docs/decisions.md).
+    An account whose password an administrator set answers 403 `password-change-required`: set it at
+    `/api/auth/password/initial`, then sign in."""
     k = request.app.state.kernel
+    issuer = k.extras["issuer"]
+    device = devices.verify(issuer.key, request.cookies.get(devices.COOKIE), data.username)
     try:
         body = await run_in_threadpool(
-            service.password_grant, k.sessionmaker, k.extras["issuer"], request, data.username, data.password
+            service.password_grant, k.sessionmaker, issuer, request, data.username, data.password, device
         )
     except service.OAuthError as exc:
         return _oauth_error(exc)
@@ -202,8 +218,22 @@ async def web_login(data: WebLogin, request: Request) -> JSONResponse:
         {"access_token": body["access_token"], "token_type": "bearer", "expires_in": body["expires_in"]},
         headers=NO_STORE,
     )
-    _set_cookie(request, resp, body["refresh_token"])
+    _set_cookie(request, resp, body["refresh_token"], body["refresh_expires_in"])
+    _set_device_cookie(request, resp, data.username)
     return resp
+
+
+def _set_device_cookie(request: Request, response: Response, username: str) -> None:
+    k = request.app.state.kernel
+    response.set_cookie(
+        devices.COOKIE,
+        devices.issue(k.extras["issuer"].key, username),
+        max_age=devices.MAX_AGE,
+        path=devices.COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=k.settings.cookie_secure,
+    )
 
 
 @router.post("/auth/web/refresh", response_model=WebTokenOut, responses={401: {}, 403: {}})
@@ -228,7 +258,7 @@ async def web_refresh(request: Request) -> JSONResponse:
         {"access_token": body["access_token"], "token_type": "bearer", "expires_in": body["expires_in"]},
         headers=NO_STORE,
     )
-    _set_cookie(request, resp, body["refresh_token"])
+    _set_cookie(request, resp, body["refresh_token"], body["refresh_expires_in"])
     return resp
 
 
@@ -324,30 +354,88 @@ def me(principal: CurrentPrincipal, session: SessionDep) -> MeOut:
 
 
 @router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
-def change_password(
-    data: PasswordChange, request: Request, principal: CurrentPrincipal, session: SessionDep
-) -> Response:
+def change_password(data: PasswordChange, request: Request, principal: CurrentPrincipal) -> Response:
     """Change one's own password; every other sign-in of the account ends."""
     if principal.user_id is None:
         raise Forbidden("Clients have no password")
-    user = session.get(User, principal.user_id)
-    if user is None:
+    k = request.app.state.kernel
+    with k.sessionmaker() as session:
+        username = session.scalar(select(User.username).where(User.id == principal.user_id))
+    if username is None:
         raise Unauthorized()
-    if not verify_password(data.current_password, user.password_hash):
+    # A stolen access token must not become a password oracle: the same throttle and audit as a sign-in (each
+    # in its own transaction, so none is held open while they are written).
+    try:
+        checked = service.check_password(k.sessionmaker, request, k.settings, username, data.current_password, None)
+    except service.OAuthError as exc:
+        if exc.status == 429:
+            raise TooManyRequests(
+                exc.description, headers=exc.headers, retry_after=int(exc.headers["Retry-After"])
+            ) from None
         raise Unprocessable(
             "The current password is wrong", errors=[{"loc": ["body", "current_password"], "msg": "wrong password"}]
+        ) from None
+    with k.sessionmaker.begin() as session:
+        _set_password(session, request, checked.id, data, actor=principal.subject)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _set_password(
+    session: Session, request: Request, user_id: int, data: PasswordChange, *, actor: str, initial: bool = False
+) -> None:
+    """A person sets their own password: the policy (with their username), not the same as the current one;
+    every sign-in of the account ends; a pending change required by an administrator is done."""
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise Unauthorized()
+    if initial and not user.must_change_password:
+        raise Conflict("No password change is pending for this account: sign in and change it in your profile")
+    problem = password_problems(data.new_password, user.username)
+    if problem is None and data.new_password == data.current_password:
+        problem = "to differ from the current password"
+    if problem:
+        raise Unprocessable(
+            f"The new password needs {problem}", errors=[{"loc": ["body", "new_password"], "msg": f"needs {problem}"}]
         )
     user.password_hash = hash_password(data.new_password)
     user.password_changed_at = utcnow()
+    user.must_change_password = False
     user.version += 1
     revoke_refresh_tokens_of_user(session, user.id)
     revoke_subject(session, str(user.id), request.app.state.kernel.settings.access_token_ttl)
     audit(
         session,
         request,
-        actor=principal.subject,
+        actor=actor,
         action="user.password_change",
         target=f"user:{user.id}",
         university_id=user.university_id,
     )
+
+
+class InitialPasswordChange(PasswordChange):
+    username: str = Field(min_length=1, max_length=64)
+
+
+@router.post(
+    "/auth/password/initial", status_code=status.HTTP_204_NO_CONTENT, responses={403: {}, 409: {}, 422: {}, 429: {}}
+)
+def change_initial_password(data: InitialPasswordChange, request: Request) -> Response:
+    """Set one's own password when an administrator created or reset the account (sign-in answers 403
+    `password-change-required` until then): no token needed, the current password proves who it is, throttled
+    and audited like a sign-in. Then sign in with the new password."""
+    k = request.app.state.kernel
+    device = devices.verify(k.extras["issuer"].key, request.cookies.get(devices.COOKIE), data.username)
+    try:
+        checked = service.check_password(
+            k.sessionmaker, request, k.settings, data.username, data.current_password, device
+        )
+    except service.OAuthError as exc:
+        if exc.status == 429:
+            raise TooManyRequests(
+                exc.description, headers=exc.headers, retry_after=int(exc.headers["Retry-After"])
+            ) from None
+        raise Forbidden(exc.description) from None
+    with k.sessionmaker.begin() as session:
+        _set_password(session, request, checked.id, data, actor=checked.username, initial=True)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

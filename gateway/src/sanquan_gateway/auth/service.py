@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sanquan_gateway.accounts import repository as accounts
 from sanquan_gateway.accounts.models import Client, User
-from sanquan_gateway.audit.service import audit
+from sanquan_gateway.audit.service import audit, client_ip, security_event
 from sanquan_gateway.auth import throttle
 from sanquan_gateway.auth.models import RefreshToken, Revocation
 from sanquan_gateway.auth.passwords import verify_password
@@ -26,13 +26,24 @@ from sanquan_gateway.orgs.repository import any_inactive
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.tokens import SigningKey, issue_access_token
 
+PASSWORD_CHANGE_REQUIRED = "urn:sanquan:problem:password-change-required"
+
 
 class OAuthError(Exception):
     """An RFC 6749 §5.2 error answer."""
 
-    def __init__(self, error: str, description: str, status: int = 400, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        error: str,
+        description: str,
+        status: int = 400,
+        headers: dict[str, str] | None = None,
+        problem: dict[str, Any] | None = None,
+    ):
         super().__init__(description)
         self.error, self.description, self.status, self.headers = error, description, status, headers or {}
+        #: When set, the answer is a problem document (RFC 9457) carrying ``error``/``error_description`` too.
+        self.problem = problem
 
 
 @dataclass
@@ -78,17 +89,27 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _new_refresh(session: Session, settings: Settings, user_id: int, family_id: str | None = None) -> str:
+def _new_refresh(
+    session: Session, settings: Settings, user_id: int, family: RefreshToken | None = None
+) -> tuple[str, int]:
+    """A refresh token (a new sign-in's, or ``family``'s next) and its lifetime in seconds: never past the
+    session's absolute end (``session_max_age`` after its sign-in), however often it is rotated."""
     raw = secrets.token_urlsafe(48)
+    now = utcnow()
+    started = family.session_started_at if family is not None else now
+    expires = min(
+        now + timedelta(seconds=settings.refresh_token_ttl), started + timedelta(seconds=settings.session_max_age)
+    )
     session.add(
         RefreshToken(
             token_hash=_hash(raw),
-            family_id=family_id or secrets.token_hex(16),
+            family_id=family.family_id if family is not None else secrets.token_hex(16),
             user_id=user_id,
-            expires_at=utcnow() + timedelta(seconds=settings.refresh_token_ttl),
+            session_started_at=started,
+            expires_at=expires,
         )
     )
-    return raw
+    return raw, max(0, int((expires - now).total_seconds()))
 
 
 def _wait_past_revocation(session: Session, *subjects: str) -> None:
@@ -100,43 +121,140 @@ def _wait_past_revocation(session: Session, *subjects: str) -> None:
         time.sleep(min(1.5, max(0.0, cutoff + 1 - time.time())))
 
 
-def _pair(issuer: TokenIssuer, session: Session, user: User, family_id: str | None = None) -> dict[str, Any]:
+def _pair(issuer: TokenIssuer, session: Session, user: User, family: RefreshToken | None = None) -> dict[str, Any]:
     _wait_past_revocation(session, str(user.id), *org_subjects(user.org_id, user.university_id, user.department_id))
     access, _ = issuer.access_for_user(user)
-    refresh = _new_refresh(session, issuer.settings, user.id, family_id)
+    refresh, refresh_ttl = _new_refresh(session, issuer.settings, user.id, family)
     return {
         "access_token": access,
         "token_type": "bearer",
         "expires_in": issuer.settings.access_token_ttl,
         "refresh_token": refresh,
+        "refresh_expires_in": refresh_ttl,
     }
 
 
-def password_grant(
-    factory: sessionmaker[Session], issuer: TokenIssuer, request: Request, username: str, password: str
-) -> dict[str, Any]:
-    settings = issuer.settings
-    ip = request.client.host if request.client else "unknown"
-    keys = [f"user:{username.lower()}", f"ip:{ip}"]
-    with factory.begin() as session:
-        wait = throttle.retry_after(session, keys)
-        if wait is not None:
-            audit(session, request, actor=username[:100], action="login.throttled", target=f"user:{username[:80]}")
-            raise OAuthError(
-                "invalid_grant",
-                f"Too many failed attempts; try again in {wait} seconds",
-                429,
-                {"Retry-After": str(wait)},
-            )
+def _throttled(error: str, wait: int) -> OAuthError:
+    return OAuthError(
+        error,
+        f"Too many failed attempts; try again in {wait} seconds",
+        429,
+        {"Retry-After": str(wait)},
+        problem={"title": "Too Many Requests", "retry_after": wait},
+    )
+
+
+def password_rules(settings: Settings, request: Request, username: str, device: str | None) -> list[throttle.Rule]:
+    """The counters of a sign-in attempt (docs/decisions.md, "Sign-in defences"): a known device of the account
+    has its own growing delay only; any other attempt a growing delay per (account, address) and the soft limits
+    per account and per address."""
+    window, free, max_delay = (
+        settings.login_window_seconds,
+        settings.login_free_failures,
+        settings.login_max_delay_seconds,
+    )
+    name = username.lower()
+    if device is not None:
+        return [throttle.Rule(throttle.key("device", name, device), window, free=free, max_delay=max_delay)]
+    ip = client_ip(request) or "unknown"
+    return [
+        throttle.Rule(throttle.key("user-ip", name, ip), window, free=free, max_delay=max_delay),
+        throttle.Rule(throttle.key("user", name), window, limit=settings.login_max_failures_per_account),
+        throttle.Rule(throttle.key("ip", ip), window, limit=settings.login_max_failures_per_address),
+    ]
+
+
+def check_password(
+    factory: sessionmaker[Session],
+    request: Request,
+    settings: Settings,
+    username: str,
+    password: str,
+    device: str | None,
+) -> User:
+    """A person's username and password, throttled; every failure and refusal audited in its own transaction.
+    Returns the active account (in no session) or raises the OAuth error to answer."""
+    rules = password_rules(settings, request, username, device)
+    with factory() as session:
         user = accounts.get_user_by_username(session, username)
-        ok = verify_password(password, user.password_hash if user else None)
-        if (
-            ok
-            and user is not None
-            and user.active
-            and not any_inactive(session, user.org_id, user.university_id, user.department_id)
-        ):
-            throttle.clear(session, keys[0])
+        university_id = user.university_id if user else None
+        wait = throttle.retry_after(session, [r.key for r in rules])
+        password_ok = False
+        if wait is None:
+            password_ok = verify_password(password, user.password_hash if user else None)
+            if (
+                password_ok
+                and user is not None
+                and user.active
+                and not any_inactive(session, user.org_id, user.university_id, user.department_id)
+            ):
+                session.expunge(user)
+                return user
+    if wait is not None:
+        security_event(
+            factory,
+            request,
+            actor=username[:100],
+            action="login.throttled",
+            target=f"user:{username[:80]}",
+            university_id=university_id,
+            retry_after=wait,
+            known_device=device is not None,
+        )
+        raise _throttled("invalid_grant", wait)
+    security_event(
+        factory,
+        request,
+        actor=username[:100],
+        action="login.failure",
+        target=f"user:{username[:80]}",
+        university_id=university_id,
+        reason="disabled" if password_ok and user is not None else "bad credentials",
+        known_device=device is not None,
+    )
+    throttle.record_failures(factory, rules)
+    raise OAuthError(
+        "invalid_grant", "The username or password is wrong, or the account or its organisation is disabled"
+    )
+
+
+def password_grant(
+    factory: sessionmaker[Session],
+    issuer: TokenIssuer,
+    request: Request,
+    username: str,
+    password: str,
+    device: str | None = None,
+) -> dict[str, Any]:
+    """The password grant; ``device`` is the id of a valid device cookie of this account (web sign-in)."""
+    settings = issuer.settings
+    checked = check_password(factory, request, settings, username, password, device)
+    rules = password_rules(settings, request, username, device)
+    with factory.begin() as session:
+        user = session.get(User, checked.id)
+        assert user is not None
+        throttle.clear(session, [r.key for r in rules if r.free is not None])
+        if user.must_change_password:
+            audit(
+                session,
+                request,
+                actor=user.username,
+                action="login.password_change_required",
+                target=f"user:{user.id}",
+                university_id=user.university_id,
+            )
+            error = OAuthError(
+                "invalid_grant",
+                "The password was set by an administrator: set your own at /api/auth/password/initial first",
+                403,
+                problem={
+                    "title": "Password change required",
+                    "type": PASSWORD_CHANGE_REQUIRED,
+                    "code": "password_change_required",
+                    "change_password_endpoint": "/api/auth/password/initial",
+                },
+            )
+        else:
             audit(
                 session,
                 request,
@@ -146,67 +264,76 @@ def password_grant(
                 university_id=user.university_id,
             )
             return _pair(issuer, session, user)
-        audit(
-            session,
-            request,
-            actor=username[:100],
-            action="login.failure",
-            target=f"user:{username[:80]}",
-            university_id=user.university_id if user else None,
-            reason="disabled" if ok and user is not None else "bad credentials",
-        )
-    throttle.record_failure(factory, keys[0], settings.login_max_failures_per_account, settings.login_window_seconds)
-    throttle.record_failure(factory, keys[1], settings.login_max_failures_per_address, settings.login_window_seconds)
-    raise OAuthError(
-        "invalid_grant", "The username or password is wrong, or the account or its organisation is disabled"
-    )
+    raise error
 
 
 def client_credentials_grant(
     factory: sessionmaker[Session], issuer: TokenIssuer, request: Request, client_id: str, secret: str
 ) -> dict[str, Any]:
-    ip = request.client.host if request.client else "unknown"
-    keys = [f"client:{client_id}", f"ip:{ip}"]
     settings = issuer.settings
+    ip = client_ip(request) or "unknown"
+    window = settings.login_window_seconds
+    rules = [
+        throttle.Rule(
+            throttle.key("client-ip", client_id, ip),
+            window,
+            free=settings.login_free_failures,
+            max_delay=settings.login_max_delay_seconds,
+        ),
+        throttle.Rule(throttle.key("client", client_id), window, limit=settings.login_max_failures_per_client),
+        throttle.Rule(throttle.key("ip", ip), window, limit=settings.login_max_failures_per_address),
+    ]
     with factory.begin() as session:
-        wait = throttle.retry_after(session, keys)
-        if wait is not None:
-            raise OAuthError(
-                "invalid_client",
-                f"Too many failed attempts; try again in {wait} seconds",
-                429,
-                {"Retry-After": str(wait)},
-            )
         client = accounts.get_client_by_client_id(session, client_id)
-        ok = verify_password(secret, client.secret_hash if client else None)
-        if (
-            ok
-            and client is not None
-            and client.active
-            and not any_inactive(session, client.org_id, client.university_id)
-        ):
-            _wait_past_revocation(
-                session, f"client:{client.client_id}", *org_subjects(client.org_id, client.university_id)
-            )
-            access, _ = issuer.access_for_client(client)
-            if client.role != "service":
-                audit(
-                    session,
-                    request,
-                    actor=client.client_id,
-                    action="client.token",
-                    target=f"client:{client.client_id}",
-                    university_id=client.university_id,
+        university_id = client.university_id if client else None
+        wait = throttle.retry_after(session, [r.key for r in rules])
+        if wait is None:
+            ok = verify_password(secret, client.secret_hash if client else None)
+            if (
+                ok
+                and client is not None
+                and client.active
+                and not any_inactive(session, client.org_id, client.university_id)
+            ):
+                _wait_past_revocation(
+                    session, f"client:{client.client_id}", *org_subjects(client.org_id, client.university_id)
                 )
-            return {
-                "access_token": access,
-                "token_type": "bearer",
-                "expires_in": settings.access_token_ttl,
-                "scope": client.scopes,
-            }
-        audit(session, request, actor=client_id[:100], action="client.failure", target=f"client:{client_id[:80]}")
-    throttle.record_failure(factory, keys[0], settings.login_max_failures_per_account, settings.login_window_seconds)
-    throttle.record_failure(factory, keys[1], settings.login_max_failures_per_address, settings.login_window_seconds)
+                access, _ = issuer.access_for_client(client)
+                if client.role != "service":
+                    audit(
+                        session,
+                        request,
+                        actor=client.client_id,
+                        action="client.token",
+                        target=f"client:{client.client_id}",
+                        university_id=client.university_id,
+                    )
+                return {
+                    "access_token": access,
+                    "token_type": "bearer",
+                    "expires_in": settings.access_token_ttl,
+                    "scope": client.scopes,
+                }
+    if wait is not None:
+        security_event(
+            factory,
+            request,
+            actor=client_id[:100],
+            action="client.throttled",
+            target=f"client:{client_id[:80]}",
+            university_id=university_id,
+            retry_after=wait,
+        )
+        raise _throttled("invalid_client", wait)
+    security_event(
+        factory,
+        request,
+        actor=client_id[:100],
+        action="client.failure",
+        target=f"client:{client_id[:80]}",
+        university_id=university_id,
+    )
+    throttle.record_failures(factory, rules)
     raise OAuthError("invalid_client", "Client authentication failed", 401, {"WWW-Authenticate": 'Basic realm="token"'})
 
 
@@ -235,18 +362,23 @@ def refresh_grant(factory: sessionmaker[Session], issuer: TokenIssuer, request: 
             reused = won == 0
         if reused:
             _revoke_family(session, row.family_id)
+            owner = session.get(User, row.user_id)
             audit(
                 session,
                 request,
                 actor=f"user:{row.user_id}",
                 action="token.reuse_detected",
                 target=f"family:{row.family_id}",
+                university_id=owner.university_id if owner else None,
             )
             error: OAuthError | None = OAuthError(
                 "invalid_grant", "The refresh token was already used; every token of its sign-in has been revoked"
             )
         elif row.expires_at < now:
             error = OAuthError("invalid_grant", "The refresh token has expired")
+        elif row.session_started_at + timedelta(seconds=issuer.settings.session_max_age) <= now:
+            _revoke_family(session, row.family_id)
+            error = OAuthError("invalid_grant", "The session has reached its maximum length; sign in again")
         else:
             user = session.get(User, row.user_id)
             if (
@@ -256,8 +388,12 @@ def refresh_grant(factory: sessionmaker[Session], issuer: TokenIssuer, request: 
             ):
                 _revoke_family(session, row.family_id)
                 error = OAuthError("invalid_grant", "The account or its organisation is disabled")
+            elif user.must_change_password:
+                # Set after this sign-in began (an administrator's reset): no token until the person sets theirs.
+                _revoke_family(session, row.family_id)
+                error = OAuthError("invalid_grant", "The password must be changed; sign in again")
             else:
-                return _pair(issuer, session, user, row.family_id)
+                return _pair(issuer, session, user, row)
     assert error is not None
     raise error
 

@@ -1,20 +1,49 @@
-"""Login throttling per account and per client address, in the database so that every replica agrees.
+"""Sign-in throttling in the database, so that every replica agrees (docs/decisions.md, "Sign-in defences").
 
-After ``max_failures`` failures within ``window`` seconds the key is locked until the window ends: 429 with
-``Retry-After``. A success clears the account's counter (not the address's).
+Two kinds of counter, each a row of ``login_throttle``:
+
+- a **growing delay** per (account, address) and per (account, known device): the first ``free`` failures cost
+  nothing, then each failure makes the key wait 1, 2, 4, … seconds, at most ``max_delay``; the counter is
+  forgotten ``window`` seconds after the last failure (or after its delay ends), and a good sign-in clears it;
+- a **soft limit** per account, per client id and per address: ``limit`` failures within ``window`` seconds lock
+  the key until the window ends. A good sign-in does not clear it (an attacker holding one account must not be
+  able to reset the counters of an address).
+
+A locked key answers 429 with ``Retry-After`` without checking the password.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sanquan_gateway.auth.models import LoginThrottle
 from sanquan_kernel.db import utcnow
+
+
+def key(kind: str, *parts: str) -> str:
+    """A counter's key: ``kind:part|part`` (lower-cased), hashed when too long for the column."""
+    ident = "|".join(p.lower() for p in parts)
+    if len(ident) > 150:
+        ident = "#" + hashlib.sha256(ident.encode()).hexdigest()
+    return f"{kind}:{ident}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One counter: a soft limit (``limit`` failures per window) or a growing delay (after ``free`` failures)."""
+
+    key: str
+    window: int
+    limit: int | None = None
+    free: int | None = None
+    max_delay: int = 900
 
 
 def retry_after(session: Session, keys: list[str]) -> int | None:
@@ -29,28 +58,43 @@ def retry_after(session: Session, keys: list[str]) -> int | None:
     return max(waits) if waits else None
 
 
-def record_failure(factory: sessionmaker[Session], key: str, max_failures: int, window: int) -> None:
-    """Counted in its own transaction, so a failed sign-in is counted even though the request fails."""
+def _count(session: Session, rule: Rule) -> None:
+    now = utcnow()
+    row = session.get(LoginThrottle, rule.key, with_for_update=True)
+    if row is None:
+        row = LoginThrottle(key=rule.key, window_start=now, failures=0, locked_until=None)
+        session.add(row)
+    if rule.limit is not None:
+        if row.window_start + timedelta(seconds=rule.window) < now:
+            row.window_start, row.failures, row.locked_until = now, 0, None
+        row.failures += 1
+        if row.failures >= rule.limit:
+            row.locked_until = row.window_start + timedelta(seconds=rule.window)
+        return
+    free = rule.free or 0
+    last = max(row.window_start, row.locked_until or row.window_start)
+    if last + timedelta(seconds=rule.window) < now:
+        row.failures, row.locked_until = 0, None
+    row.failures += 1
+    row.window_start = now
+    if row.failures > free:
+        delay = min(2 ** min(row.failures - free - 1, 30), rule.max_delay)
+        row.locked_until = now + timedelta(seconds=delay)
+
+
+def record_failures(factory: sessionmaker[Session], rules: list[Rule]) -> None:
+    """Counted in their own transaction, so a failed sign-in is counted even though the request fails. Keys in
+    a fixed order so that two concurrent failures never wait on each other's rows."""
     for _ in range(3):
         try:
             with factory.begin() as session:
-                now = utcnow()
-                row = session.get(LoginThrottle, key, with_for_update=True)
-                if row is None:
-                    session.add(LoginThrottle(key=key, window_start=now, failures=1))
-                    return
-                if row.window_start + timedelta(seconds=window) < now:
-                    row.window_start, row.failures, row.locked_until = now, 1, None
-                else:
-                    row.failures += 1
-                if row.failures >= max_failures:
-                    row.locked_until = now + timedelta(seconds=window)
+                for rule in sorted(rules, key=lambda r: r.key):
+                    _count(session, rule)
+                    session.flush()
                 return
-        except IntegrityError:
+        except IntegrityError:  # two first failures of one key at once: the loser counts again
             continue
 
 
-def clear(session: Session, key: str) -> None:
-    row = session.get(LoginThrottle, key)
-    if row is not None:
-        session.delete(row)
+def clear(session: Session, keys: list[str]) -> None:
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
