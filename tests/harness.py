@@ -80,6 +80,8 @@ class Stack:
             env[f"GATEWAY_{s.upper()}_URL"] = self.service_url(s)
         env["EVALUATION_PLANS_URL"] = self.service_url("plans")
         env["EVALUATION_TRAINING_URL"] = self.service_url("training")
+        # The demo's history holds a campaign whose publicity period has ended: recorded as past (never in production).
+        env["EVALUATION_RECORD_PAST_PUBLICITY"] = "true"
         if self.backend == "postgresql":
             from sanquan_kernel import testing as kt
 

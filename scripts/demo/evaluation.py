@@ -223,15 +223,20 @@ def _pilot_selection(ctx: DemoContext, admin: httpx.Client, experts: list[dict[s
         _score_assigned(ctx, cid, e, criteria, quality)
     _advance(admin, cid, "decision")
     _ok(admin.post(f"{API}/campaigns/{cid}/decision", json={}))
-    _ok(
-        admin.post(
-            f"{API}/campaigns/{cid}/publish",
-            json={
-                "publicity_starts_on": str(today - timedelta(days=19)),
-                "publicity_ends_on": str(today - timedelta(days=13)),
-            },
-        )
-    )
+    past = {
+        "publicity_starts_on": str(today - timedelta(days=19)),
+        "publicity_ends_on": str(today - timedelta(days=13)),
+    }
+    r = admin.post(f"{API}/campaigns/{cid}/publish", json=past)
+    if r.status_code == 422:
+        # A publicity period starts on the day of publication unless the service records past campaigns
+        # (EVALUATION_RECORD_PAST_PUBLICITY): the demo's campaign is then in its publicity period, not final.
+        # (from tomorrow: the province's day may already be ahead of this machine's)
+        start = today + timedelta(days=1)
+        now = {"publicity_starts_on": str(start), "publicity_ends_on": str(start + timedelta(days=9))}
+        _ok(admin.post(f"{API}/campaigns/{cid}/publish", json=now))
+        return
+    _ok(r)
     _ok(admin.post(f"{API}/campaigns/{cid}/finalize"))
 
 

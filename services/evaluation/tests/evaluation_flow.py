@@ -3,10 +3,14 @@ public API. (A uniquely named module: the tests run with ``--import-mode=importl
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from evaluation.campaigns.models import Campaign
+from evaluation.common import today
 from sanquan_kernel import testing as kt
 
 # Signing a token costs milliseconds; tests ask for the same few principals again and again.
@@ -114,3 +118,23 @@ class Flow:
     def score(self, cid: int, nomination_id: int, expert: dict, scores: list[float]) -> object:
         items = [{"criterion_id": c, "score": s} for c, s in zip(self.criteria(cid), scores, strict=True)]
         return self.c.put(f"{API}/nominations/{nomination_id}/scores", json={"items": items}, headers=expert)
+
+    def publish(self, cid: int, days: int = 7) -> object:
+        """Publish the decision for a publicity period from today (the province's day) of ``days`` days."""
+        start = today()
+        return self.c.post(
+            f"{API}/campaigns/{cid}/publish",
+            headers=PROVINCE,
+            json={"publicity_starts_on": str(start), "publicity_ends_on": str(start + timedelta(days=days))},
+        )
+
+    def let_publicity_end(self, cid: int) -> None:
+        """Time passes: the campaign's publicity period (as published) moves into the past, ended yesterday."""
+        with self.c.app.state.kernel.sessionmaker.begin() as s:  # type: ignore[attr-defined]
+            c = s.get(Campaign, cid)
+            assert c is not None and c.publicity_starts_on and c.publicity_ends_on
+            shift = c.publicity_ends_on - today() + timedelta(days=1)
+            start, end = c.publicity_starts_on - shift, c.publicity_ends_on - shift
+            s.execute(
+                update(Campaign).where(Campaign.id == cid).values(publicity_starts_on=start, publicity_ends_on=end)
+            )

@@ -145,13 +145,21 @@ def test_scorecards_are_computed_from_the_plans_and_training_services(client: Te
     assert by_code["law_coverage"]["score"] == 8
     assert by_code["work_study"]["score"] == 8
     assert by_code["special_fund"]["score"] == 7.5
-    assert by_code["awards"] == {**by_code["awards"], "value": 0.0, "status": "ok"}
-    assert a["total"] == 56.0 and a["max_total"] == 100 and a["complete"]
+    # no campaign of the year is final: nothing to win yet — not applicable, its 15 shared out over the other 85
+    assert by_code["awards"] == {**by_code["awards"], "value": None, "score": None, "status": "not_applicable"}
+    assert by_code["awards"]["reason"] == "not applicable: no campaign of the year has final results yet"
+    assert a["total"] == round(56 * 100 / 85, 4) and a["max_total"] == 100 and a["complete"]
+    assert a["inputs"]["factor"] == round(100 / 85, 6) and a["unavailable"] == 0
     assert a["inputs"]["plans"]["item"]["milestone_on_time_rate"] == 0.45
-    # B has no plans data: per the agreement that is "not started" (zeros), recorded as absent — not unavailable
+    # B has no plans data: per the agreement that is "not started" — recorded as absent, not unavailable. No plan
+    # is a real 0 (plan, special fund); no milestone due and no posts declared are not applicable.
     b = _card(client, kt.UNI_B)
     assert b["inputs"]["plans"] == {"item": None, "absent": True}
-    assert b["complete"] and b["total"] == 25.0  # 20 (compliance 1.0) + 5 (law 0.5)
+    status = {i["indicator_code"]: (i["status"], i["score"]) for i in b["items"]}
+    assert status["plan_approved"] == status["special_fund"] == ("ok", 0.0)
+    assert status["milestones_on_time"] == status["work_study"] == status["awards"] == ("not_applicable", None)
+    # 20 (compliance 1.0) + 5 (law 0.5) out of the applicable 60, scaled to 100
+    assert b["complete"] and b["total"] == round(25 * 100 / 60, 4)
     ranking = client.get(f"{API}/assessment/{YEAR}/scorecards", headers=PROVINCE).json()["items"]
     assert [(s["university_id"], s["rank"]) for s in ranking] == [(kt.UNI_A, 1), (kt.UNI_B, 2)]
 
@@ -171,14 +179,14 @@ def test_a_stopped_source_makes_its_indicators_unavailable_and_a_recompute_fills
     assert all("training service is unreachable" in i["reason"] for i in training)
     assert all(i["status"] == "ok" for i in a["items"] if i["source"] == "plans")
     assert not a["complete"] and a["unavailable"] == 2
-    assert a["total"] == 38.0  # 56 without training's 18 — never a silent zero counted as a figure
+    assert a["total"] == round(38 * 100 / 85, 4)  # 56 without training's 18 — never a silent zero counted as a figure
     assert "error" in a["inputs"]["training"]
     # publishing an incomplete assessment is refused
     assert client.post(f"{API}/assessment/{YEAR}/publish", headers=PROVINCE).status_code == 409
     running["training"].start()
     client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE)
     a = _card(client, kt.UNI_A)
-    assert a["complete"] and a["total"] == 56.0
+    assert a["complete"] and a["total"] == round(56 * 100 / 85, 4)
 
 
 def test_a_published_assessment_never_changes(client: TestClient, running) -> None:
@@ -294,3 +302,44 @@ def test_a_failing_or_slow_source_is_unavailable_with_its_reason_never_a_hang(cl
         settings.plans_url, settings.source_timeout = original
         failing.stop()
         slow.stop()
+
+
+def test_an_indicator_without_a_denominator_is_not_applicable_not_a_zero(client: TestClient, running) -> None:
+    """Issue #14 (E3): a university none of whose milestones fell due, that declared no posts and whose training
+    register is empty has nothing to measure there — not applicable with the reason, its weight shared out,
+    the scorecard complete — instead of 0 of 15 with status ok."""
+    _framework(client)
+    PLANS[kt.UNI_B] = {
+        **PLANS[kt.UNI_A],
+        "milestones_total": 4,
+        "milestones_due": 0,
+        "milestones_done_on_time": 0,
+        "milestone_on_time_rate": 0.0,
+        "total_posts": 0,
+        "work_study_posts": 0,
+        "work_study_ratio": 0.0,
+        "special_fund_spent_rate": 0.9,
+    }
+    TRAINING[kt.UNI_B], saved = {**TRAINING[kt.UNI_B], "staff_total": 0, "compliance_rate": 0.0}, TRAINING[kt.UNI_B]
+    try:
+        r = client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE)
+        assert r.status_code == 200, r.text
+    finally:
+        del PLANS[kt.UNI_B]
+        TRAINING[kt.UNI_B] = saved
+    b = _card(client, kt.UNI_B)
+    by_code = {i["indicator_code"]: i for i in b["items"]}
+    for code, reason in (
+        ("milestones_on_time", "no milestone of the university's plan fell due in the year"),
+        ("work_study", "no posts declared for the year"),
+        ("training_compliance", "nobody counted in the university's training register for the year"),
+        ("law_coverage", "nobody counted in the university's training register for the year"),
+        ("awards", "no campaign of the year has final results yet"),
+    ):
+        assert by_code[code]["status"] == "not_applicable", code
+        assert (by_code[code]["value"], by_code[code]["score"]) == (None, None), code
+        assert by_code[code]["reason"] == f"not applicable: {reason}"
+    # what applies: the plan (15 of 15) and the special fund (15 of 15), scaled to the framework's 100
+    assert by_code["plan_approved"]["score"] == 15 and by_code["special_fund"]["score"] == 15
+    assert b["complete"] and b["unavailable"] == 0 and b["max_total"] == 100 and b["total"] == 100.0
+    assert b["inputs"]["weights_applicable"] == 30

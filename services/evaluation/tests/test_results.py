@@ -1,6 +1,5 @@
 """Ranking, decision, publicity (公示), objections and final results (E1, E2)."""
 
-from datetime import date, timedelta
 
 import pytest
 from evaluation_flow import (
@@ -72,12 +71,7 @@ def test_decision_publication_objection_and_final(flow: Flow, decided) -> None:
     assert [(i["nomination_id"], i["awarded"]) for i in r.json()["items"]] == [(a, True), (b, False)]
     assert c.get(f"{API}/campaigns/{cid}/results", headers=UNI_A_ADMIN).status_code == 404
     assert c.get(f"{API}/campaigns/{cid}/results", headers=EXPERT_B).status_code == 404
-    today = date.today()
-    r = c.post(
-        f"{API}/campaigns/{cid}/publish",
-        headers=PROVINCE,
-        json={"publicity_starts_on": str(today), "publicity_ends_on": str(today + timedelta(days=7))},
-    )
+    r = flow.publish(cid)
     assert r.status_code == 200, r.text
     assert r.json()["phase"] == "publicity"
     # published: the awarded one for everyone, plus one's own university's entries
@@ -121,12 +115,8 @@ def test_finalising_after_the_publicity_period(flow: Flow, decided) -> None:
     cid, a, b = decided
     c = flow.c
     c.post(f"{API}/campaigns/{cid}/decision", json={"awarded_nomination_ids": [a, b]}, headers=PROVINCE)
-    past = date.today() - timedelta(days=8)
-    c.post(
-        f"{API}/campaigns/{cid}/publish",
-        headers=PROVINCE,
-        json={"publicity_starts_on": str(past), "publicity_ends_on": str(past + timedelta(days=6))},
-    )
+    assert flow.publish(cid).status_code == 200
+    flow.let_publicity_end(cid)
     r = c.post(f"{API}/campaigns/{cid}/objections", headers=UNI_B_ADMIN, json={"nomination_id": a, "text": "late"})
     assert r.status_code == 409  # the period is over
     r = c.post(f"{API}/campaigns/{cid}/finalize", headers=PROVINCE)
@@ -149,12 +139,8 @@ def test_a_final_pilot_selection_makes_the_winners_pilots(flow: Flow) -> None:
     flow.score(cid, b, EXPERT_P, [5, 5])
     flow.advance_to(cid, "decision")
     c.post(f"{API}/campaigns/{cid}/decision", json={}, headers=PROVINCE)
-    past = date.today() - timedelta(days=10)
-    c.post(
-        f"{API}/campaigns/{cid}/publish",
-        headers=PROVINCE,
-        json={"publicity_starts_on": str(past), "publicity_ends_on": str(past + timedelta(days=5))},
-    )
+    assert flow.publish(cid).status_code == 200
+    flow.let_publicity_end(cid)
     assert c.get(f"{API}/pilots", params={"year": 2027}, headers=UNI_B_ADMIN).json()["total"] == 0
     assert c.post(f"{API}/campaigns/{cid}/finalize", headers=PROVINCE).status_code == 200
     pilots = c.get(f"{API}/pilots", headers=UNI_B_ADMIN).json()["items"]
@@ -165,12 +151,7 @@ def test_a_department_manager_sees_results_of_their_department_after_publication
     cid, a, _b = decided
     c = flow.c
     c.post(f"{API}/campaigns/{cid}/decision", json={"awarded_nomination_ids": []}, headers=PROVINCE)
-    today = date.today()
-    c.post(
-        f"{API}/campaigns/{cid}/publish",
-        headers=PROVINCE,
-        json={"publicity_starts_on": str(today), "publicity_ends_on": str(today)},
-    )
+    assert flow.publish(cid).status_code == 200
     # nothing awarded, and neither nomination belongs to a department: a manager sees nothing
     r = c.get(f"{API}/campaigns/{cid}/results", headers=department_manager(kt.DEPT_A1)).json()
     assert r["items"] == []

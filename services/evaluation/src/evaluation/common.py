@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from evaluation.models import AuditEntry
+from sanquan_kernel.accounts import AccountDirectory
 from sanquan_kernel.audit import record_audit
 from sanquan_kernel.auth import require_roles
 from sanquan_kernel.orgdir import OrgDirectory
@@ -33,6 +34,15 @@ async def _orgdir(request: Request) -> OrgDirectory:
 
 
 OrgDir = Annotated[OrgDirectory, Depends(_orgdir)]
+
+
+async def _accounts(request: Request) -> AccountDirectory:
+    accounts: AccountDirectory = request.app.state.kernel.accounts
+    return accounts
+
+
+#: Where accounts belong (asked of the gateway): an expert's university is their account's.
+Accounts = Annotated[AccountDirectory, Depends(_accounts)]
 
 
 def _jsonable(value: Any) -> Any:

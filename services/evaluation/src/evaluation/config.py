@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from sanquan_kernel.settings import ServiceSettings
@@ -14,3 +15,8 @@ class Settings(ServiceSettings):
     training_url: str = "http://127.0.0.1:8002"
     #: seconds before a call to another service counts as failed
     source_timeout: float = 5.0
+    #: E2: a publicity period (公示) lasts at least this many working days (Monday to Friday)
+    publicity_min_working_days: int = Field(default=5, ge=1, le=60)
+    #: accept a publicity period that has already begun or ended at publication: only for recording campaigns
+    #: decided before the platform existed (migrations, demo history); never on in production
+    record_past_publicity: bool = False

@@ -3,6 +3,10 @@
 The plans and training services answer one item per university that has data; a university they do not list
 has not started, which the cross-service agreement says to read as zeros — that is a real zero, recorded as
 such in the scorecard's inputs, unlike a source that did not answer (``unavailable``).
+
+A rate needs a denominator: with nothing to measure (no milestone fell due, no posts declared, nobody in the
+training register, no campaign of the year has final results) the indicator is ``not applicable`` with the
+reason — never a silent 0 — and its weight is shared out over the applicable indicators (``assessment.service``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,41 @@ SOURCES = ("plans", "training", "evaluation", "self_reported")
 
 
 class NoFigure(Exception):
-    """The source answered but has no figure for this metric (e.g. no milestone was due)."""
+    """The source answered but has no figure for this metric."""
+
+
+class NotApplicable(Exception):
+    """Nothing to measure for this university (the rate has no denominator): the reason says why."""
+
+
+def _needs(item: Mapping[str, Any], key: str, reason: str) -> None:
+    """A rate over ``key`` (its denominator): not applicable when there is none."""
+    if not item or not item.get(key):
+        raise NotApplicable(reason)
+
+
+def _on_time(item: Mapping[str, Any]) -> float:
+    _needs(item, "milestones_due", "no milestone of the university's plan fell due in the year")
+    return _num(item, "milestone_on_time_rate")
+
+
+def _work_study(item: Mapping[str, Any]) -> float:
+    _needs(item, "total_posts", "no posts declared for the year")
+    return _num(item, "work_study_ratio")
+
+
+def _register_rate(key: str) -> Callable[[Mapping[str, Any]], float]:
+    def read(item: Mapping[str, Any]) -> float:
+        _needs(item, "staff_total", "nobody counted in the university's training register for the year")
+        return _num(item, key)
+
+    return read
+
+
+def _awards(item: Mapping[str, Any]) -> float:
+    if not item.get("final_campaigns", 1):
+        raise NotApplicable("no campaign of the year has final results yet")
+    return _num(item, "awards_won")
 
 
 def _num(item: Mapping[str, Any], key: str) -> float:
@@ -56,30 +94,33 @@ METRICS: dict[str, Metric] = {
         Metric(
             "milestone_on_time_rate",
             "plans",
-            lambda i: _num(i, "milestone_on_time_rate"),
-            "share of due milestones done on time (P2)",
+            _on_time,
+            "share of due milestones done on time (P2); not applicable when none fell due",
         ),
         Metric(
             "work_study_ratio",
             "plans",
-            lambda i: _num(i, "work_study_ratio"),
-            "work-study posts / all posts (P6, at least 10%)",
+            _work_study,
+            "work-study posts / all posts (P6, at least 10%); not applicable when no posts are declared",
         ),
         Metric("special_fund_spent_rate", "plans", _special_fund, "special fund set up and share spent (P5)"),
         Metric(
             "training_compliance_rate",
             "training",
-            lambda i: _num(i, "compliance_rate"),
-            "share of staff with 90 hours or 12 days (T1)",
+            _register_rate("compliance_rate"),
+            "share of staff with 90 hours or 12 days (T1); not applicable with an empty register",
         ),
         Metric(
-            "law_coverage", "training", lambda i: _num(i, "law_coverage"), "share of staff trained on rule of law (T2)"
+            "law_coverage",
+            "training",
+            _register_rate("law_coverage"),
+            "share of staff trained on rule of law (T2); not applicable with an empty register",
         ),
         Metric(
             "awards_won",
             "evaluation",
-            lambda i: _num(i, "awards_won"),
-            "awards and model posts won in final campaigns of the year (E2)",
+            _awards,
+            "awards and model posts won in final campaigns of the year (E2); not applicable before any is final",
         ),
         Metric(
             "self_reported",

@@ -67,6 +67,18 @@ def self_reports_of_year(session: Session, year: int) -> dict[tuple[int, str], S
     }
 
 
+def final_campaigns(session: Session, year: int) -> int:
+    """E2: campaigns of the year with final results (pilot selection excluded): the denominator of awards."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Campaign)
+            .where(Campaign.year == year, Campaign.phase == "final", Campaign.type_code != "pilot")
+        )
+        or 0
+    )
+
+
 def awards_won(session: Session, year: int) -> dict[int, int]:
     """E2: awarded nominations per university in final campaigns of the year (pilot selection excluded)."""
     rows = session.execute(

@@ -86,7 +86,9 @@ class ScorecardItemOut(BaseModel):
     weight: float
     achievement: float | None
     score: float | None
-    status: Literal["ok", "unavailable"]
+    status: Literal["ok", "unavailable", "not_applicable"] = Field(
+        description="not_applicable: nothing to measure (no denominator); its weight goes to the applicable ones"
+    )
     reason: str | None
 
 

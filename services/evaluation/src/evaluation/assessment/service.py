@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from evaluation.assessment import repository as repo
-from evaluation.assessment.metrics import DEFAULT_FRAMEWORK, METRICS, NoFigure, achievement
+from evaluation.assessment.metrics import DEFAULT_FRAMEWORK, METRICS, NoFigure, NotApplicable, achievement
 from evaluation.assessment.models import Indicator, IndicatorFramework, Scorecard, ScorecardItem, SelfReportedValue
 from evaluation.assessment.schemas import (
     FrameworkIn,
@@ -236,7 +236,12 @@ def fetch_source(client: ServiceClient | None, source: str, base_url: str, year:
     )
 
 
-def _item(ind: Indicator, position: int, sc_id: int, value: float | None, reason: str | None) -> ScorecardItem:
+NOT_APPLICABLE = "not_applicable"
+
+
+def _item(
+    ind: Indicator, position: int, sc_id: int, value: float | None, reason: str | None, applicable: bool = True
+) -> ScorecardItem:
     ach = achievement(value, ind.target) if value is not None else None
     return ScorecardItem(
         scorecard_id=sc_id,
@@ -250,7 +255,7 @@ def _item(ind: Indicator, position: int, sc_id: int, value: float | None, reason
         weight=ind.weight,
         achievement=None if ach is None else round(ach, 4),
         score=None if ach is None else round(ach * ind.weight, 4),
-        status="ok" if value is not None else "unavailable",
+        status="ok" if value is not None else "unavailable" if applicable else NOT_APPLICABLE,
         reason=reason,
     )
 
@@ -260,26 +265,39 @@ def _evaluate(
     university_id: int,
     fetched: Mapping[str, Fetched],
     reports: Mapping[tuple[int, str], SelfReportedValue],
-) -> tuple[float | None, str | None]:
+) -> tuple[float | None, str | None, bool]:
+    """(value, reason when there is none, whether the indicator applies to the university)."""
     metric = METRICS[ind.metric]
     if ind.source == "self_reported":
         r = reports.get((university_id, ind.code))
         if r is None:
-            return None, "not reported by the university"
+            return None, "not reported by the university", True
         if r.status == "reported":
-            return None, "reported, awaiting verification by the province"
+            return None, "reported, awaiting verification by the province", True
         if r.status == "rejected":
-            return None, f"rejected by the province{': ' + r.note if r.note else ''}"
-        return r.value, None
+            return None, f"rejected by the province{': ' + r.note if r.note else ''}", True
+        return r.value, None, True
     src = fetched[ind.source]
     if src.error is not None:
-        return None, src.error
+        return None, src.error, True
     try:
-        return round(metric.read(src.items.get(university_id, {})), 6), None
+        return round(metric.read(src.items.get(university_id, {})), 6), None, True
+    except NotApplicable as exc:
+        return None, f"not applicable: {exc}", False
     except NoFigure as exc:
-        return None, str(exc)
+        return None, str(exc), True
     except (TypeError, ValueError):
-        return None, f"the {ind.source} service sent a figure that is not a number"
+        return None, f"the {ind.source} service sent a figure that is not a number", True
+
+
+def _renormalise(items: list[ScorecardItem]) -> dict[str, float]:
+    """E3: a not-applicable indicator's weight is shared out over the applicable ones in proportion to their
+    weights (the total is scaled by ``factor``), so that every university is scored out of the same maximum.
+    Each item keeps its score against its own weight; answers the weights used."""
+    total = sum(i.weight for i in items)
+    applicable = sum(i.weight for i in items if i.status != NOT_APPLICABLE)
+    factor = total / applicable if applicable else 0.0
+    return {"weights_total": round(total, 4), "weights_applicable": round(applicable, 4), "factor": round(factor, 6)}
 
 
 def compute(
@@ -303,7 +321,7 @@ def compute(
             raise NotFound("No such university")
         universities = [university_id]
     else:
-        universities = [u.id for u in orgdir.universities(active_only=True)]
+        universities = [u.id for u in orgdir.fresh().universities(active_only=True)]
     needed = {i.source for i in inds}
     fetched: dict[str, Fetched] = {}
     if "plans" in needed:
@@ -311,7 +329,10 @@ def compute(
     if "training" in needed:
         fetched["training"] = fetch_source(client, "training", training_url, year, timeout)
     if "evaluation" in needed:
-        fetched["evaluation"] = Fetched({u: {"awards_won": n} for u, n in repo.awards_won(session, year).items()})
+        finals, won = repo.final_campaigns(session, year), repo.awards_won(session, year)
+        fetched["evaluation"] = Fetched(
+            {u: {"awards_won": won.get(u, 0), "final_campaigns": finals} for u in {*universities, *won}}
+        )
     reports = repo.self_reports_of_year(session, year) if "self_reported" in needed else {}
     now = utcnow()
     out = []
@@ -323,10 +344,11 @@ def compute(
             session.flush()
         items = []
         for n, ind in enumerate(inds):
-            value, reason = _evaluate(ind, u, fetched, reports)
-            items.append(_item(ind, n, sc.id, value, reason))
+            value, reason, applicable = _evaluate(ind, u, fetched, reports)
+            items.append(_item(ind, n, sc.id, value, reason, applicable))
+        weights = _renormalise(items)
         repo.replace_items(session, sc.id, items)
-        inputs: dict[str, Any] = {"framework_version": fw.version, "computed_at": now.isoformat()}
+        inputs: dict[str, Any] = {"framework_version": fw.version, "computed_at": now.isoformat(), **weights}
         for name, f in fetched.items():
             inputs[name] = (
                 {"error": f.error}
@@ -338,9 +360,9 @@ def compute(
                 code: {"value": r.value, "status": r.status} for (uu, code), r in reports.items() if uu == u
             }
         sc.framework_id, sc.inputs, sc.computed_at = fw.id, inputs, now
-        sc.total = round(sum(i.score or 0.0 for i in items), 4)
-        sc.max_total = round(sum(i.weight for i in items), 4)
-        sc.complete = all(i.status == "ok" for i in items)
+        sc.total = round(sum(i.score or 0.0 for i in items) * weights["factor"], 4)
+        sc.max_total = weights["weights_total"]
+        sc.complete = all(i.status in ("ok", NOT_APPLICABLE) for i in items)
         sc.version += 1
         out.append(sc)
     audit(
@@ -369,7 +391,7 @@ def _summaries(session: Session, cards: list[Scorecard], orgdir: OrgDirectory) -
                 total=c.total,
                 max_total=c.max_total,
                 complete=c.complete,
-                unavailable=sum(1 for i in items[c.id] if i.status != "ok"),
+                unavailable=sum(1 for i in items[c.id] if i.status == "unavailable"),
                 status=c.status,
                 computed_at=c.computed_at,
             )

@@ -66,7 +66,16 @@ def publish(
 ) -> CampaignOut:
     """Publish the decision for its publicity period (公示); objections are accepted during the period."""
     check_if_match(request, campaign.version)
-    service.publish(session, principal, campaign, body)
+    settings = request.app.state.kernel.settings
+    service.publish(
+        session,
+        principal,
+        campaign,
+        body,
+        today(),
+        min_working_days=settings.publicity_min_working_days,
+        allow_past=settings.record_past_publicity,
+    )
     set_etag(response, campaign.version)
     return campaigns.to_out(session, [campaign])[0]
 

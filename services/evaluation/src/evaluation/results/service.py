@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -127,8 +127,50 @@ def decide(
     return results(session, None, campaign, orgdir)
 
 
-def publish(session: Session, principal: Principal, campaign: Campaign, body: PublishIn) -> Campaign:
+def working_days(start: date, end: date) -> int:
+    """Monday to Friday from ``start`` to ``end``, both included (public holidays are not modelled)."""
+    days = (end - start).days + 1
+    if days <= 0:
+        return 0
+    weeks, rest = divmod(days, 7)
+    return weeks * 5 + sum(1 for i in range(rest) if (start + timedelta(days=weeks * 7 + i)).weekday() < 5)
+
+
+def check_publicity(body: PublishIn, today: date, *, min_working_days: int, allow_past: bool = False) -> None:
+    """E2: the objection window is real — it starts no earlier than the day of publication and lasts at least
+    ``min_working_days`` working days. 422 naming the field otherwise."""
+    errors = []
+    if body.publicity_starts_on < today and not allow_past:
+        errors.append(
+            {"loc": ["body", "publicity_starts_on"], "msg": f"before the day of publication ({today.isoformat()})"}
+        )
+    n = working_days(body.publicity_starts_on, body.publicity_ends_on)
+    if n < min_working_days:
+        errors.append(
+            {
+                "loc": ["body", "publicity_ends_on"],
+                "msg": f"the period has {n} working day(s); at least {min_working_days} are required",
+            }
+        )
+    if errors:
+        raise Unprocessable(
+            "The publicity period is not valid: " + "; ".join(f"{e['loc'][-1]} {e['msg']}" for e in errors),
+            errors=errors,
+        )
+
+
+def publish(
+    session: Session,
+    principal: Principal,
+    campaign: Campaign,
+    body: PublishIn,
+    today: date,
+    *,
+    min_working_days: int,
+    allow_past: bool = False,
+) -> Campaign:
     require_phase(campaign, "decision", action="Publishing")
+    check_publicity(body, today, min_working_days=min_working_days, allow_past=allow_past)
     if not repo.entries(session, campaign.id):
         raise Conflict("Nothing has been decided yet")
     campaign.phase = "publicity"

@@ -4,7 +4,7 @@ from fastapi import Response
 
 from evaluation.campaigns.router import CampaignDep
 from evaluation.campaigns.service import load as load_campaign
-from evaluation.common import Expert, OrgDir, Person, ProvinceAdmin
+from evaluation.common import Accounts, Expert, OrgDir, Person, ProvinceAdmin
 from evaluation.nominations import service as nominations
 from evaluation.nominations.router import NominationDep
 from evaluation.review import repository as repo
@@ -36,27 +36,43 @@ def get_panel(campaign: CampaignDep, session: SessionDep, _: ProvinceAdmin) -> P
 
 @router.put("/campaigns/{campaign_id}/experts", response_model=PanelOut)
 def put_panel(
-    body: PanelIn, campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin, orgdir: OrgDir
+    body: PanelIn,
+    campaign: CampaignDep,
+    session: SessionDep,
+    principal: ProvinceAdmin,
+    orgdir: OrgDir,
+    accounts: Accounts,
 ) -> PanelOut:
-    """Name the campaign's experts (account id and own university, or null for province-level experts)."""
-    return service.set_panel(session, principal, campaign, body, orgdir)
+    """Name the campaign's experts by account id. An expert's university is their account's (null for
+    province-level experts); a different ``university_id`` given here adds a conflict with that university."""
+    return service.set_panel(session, principal, campaign, body, orgdir, accounts)
 
 
 @router.post("/campaigns/{campaign_id}/assignments/auto", response_model=AutoAssignOut)
-def auto_assign(campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin) -> AutoAssignOut:
+def auto_assign(
+    campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin, accounts: Accounts
+) -> AutoAssignOut:
     """Give every submitted nomination up to N experts, balanced by load, respecting conflicts of interest.
-    Running it again only fills what is missing."""
-    return service.auto_assign(session, principal, campaign)
+    Running it again only fills what is missing; ``short`` lists the nominations that could not get enough
+    experts without a conflict of interest."""
+    return service.auto_assign(session, principal, campaign, accounts)
 
 
 @router.post("/campaigns/{campaign_id}/assignments", response_model=AssignmentOut, status_code=201)
 def assign(
-    body: AssignIn, campaign: CampaignDep, session: SessionDep, scope: CurrentScope, principal: ProvinceAdmin
+    body: AssignIn,
+    campaign: CampaignDep,
+    session: SessionDep,
+    scope: CurrentScope,
+    principal: ProvinceAdmin,
+    accounts: Accounts,
 ) -> AssignmentOut:
     nomination = nominations.load(session, scope, body.nomination_id)
     if nomination.campaign_id != campaign.id:
         raise NotFound("No such nomination in this campaign")
-    return AssignmentOut.model_validate(service.assign(session, principal, campaign, nomination, body.expert_id))
+    return AssignmentOut.model_validate(
+        service.assign(session, principal, campaign, nomination, body.expert_id, accounts)
+    )
 
 
 @router.get("/campaigns/{campaign_id}/assignments", response_model=Page[AssignmentOut])

@@ -34,6 +34,7 @@ from evaluation.review.schemas import (
     ScoresIn,
     ShortNomination,
 )
+from sanquan_kernel.accounts import AccountDirectory
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Role
@@ -60,8 +61,15 @@ def panel(session: Session, campaign: Campaign) -> PanelOut:
 
 
 def set_panel(
-    session: Session, principal: Principal, campaign: Campaign, body: PanelIn, orgdir: OrgDirectory
+    session: Session,
+    principal: Principal,
+    campaign: Campaign,
+    body: PanelIn,
+    orgdir: OrgDirectory,
+    accounts: AccountDirectory,
 ) -> PanelOut:
+    """Name the panel. An expert's university is the one of their account (asked of the gateway), whatever the
+    body says; a declared ``university_id`` that differs only adds a conflict with that university."""
     require_phase(campaign, "draft", "nomination", "preselection", "review", action="Changing the expert panel")
     errors = [
         {"loc": ["body", "experts", i, "university_id"], "msg": "not a university"}
@@ -74,8 +82,23 @@ def set_panel(
         for i, x in enumerate(ids)
         if ids.index(x) != i
     ]
+    found = accounts.lookup(ids)
+    for i, e in enumerate(body.experts):
+        acc = found.get(e.expert_id)
+        msg = (
+            "no such account"
+            if acc is None
+            else "the account is deactivated"
+            if not acc.active
+            else "not an expert's account"
+            if acc.role != "expert"
+            else None
+        )
+        if msg:
+            errors.append({"loc": ["body", "experts", i, "expert_id"], "msg": msg})
     if errors:
         raise Unprocessable("The panel is invalid", errors=errors)
+    own = {x: found[x].university_id for x in ids}
     current = {e.expert_id: e for e in repo.panel(session, campaign.id)}
     loads = repo.loads(session, campaign.id)
     removed = [x for x in current if x not in set(ids)]
@@ -84,18 +107,31 @@ def set_panel(
         raise Conflict("Experts with assignments cannot leave the panel; remove their assignments first", experts=busy)
     for x in removed:
         session.delete(current[x])
+    declared = {(c.expert_id, c.university_id) for c in repo.conflicts(session, campaign.id)}
     for e in body.experts:
         row = current.get(e.expert_id)
+        university_id = own[e.expert_id]
         if row is None:
             session.add(
-                CampaignExpert(
-                    campaign_id=campaign.id, expert_id=e.expert_id, university_id=e.university_id, name=e.name
-                )
+                CampaignExpert(campaign_id=campaign.id, expert_id=e.expert_id, university_id=university_id, name=e.name)
             )
-        elif row.university_id != e.university_id and loads.get(e.expert_id, (0, 0))[0]:
+        elif row.university_id != university_id and loads.get(e.expert_id, (0, 0))[0]:
             raise Conflict("An expert's university cannot change while they have assignments", experts=[e.expert_id])
         else:
-            row.university_id, row.name = e.university_id, e.name
+            row.university_id, row.name = university_id, e.name
+        extra = e.university_id
+        if extra is not None and extra != university_id and (e.expert_id, extra) not in declared:
+            # an affiliation the province knows of: one more conflict, never one less
+            session.add(
+                DeclaredConflict(
+                    campaign_id=campaign.id,
+                    expert_id=e.expert_id,
+                    nomination_id=None,
+                    university_id=extra,
+                    reason="affiliation declared with the panel",
+                )
+            )
+            declared.add((e.expert_id, extra))
     session.flush()
     audit(
         session,
@@ -104,17 +140,32 @@ def set_panel(
         "campaign",
         campaign.id,
         before={"experts": sorted(current)},
-        after={"experts": sorted(ids)},
+        after={"experts": sorted(ids), "universities": {str(x): own[x] for x in sorted(ids)}},
     )
     return panel(session, campaign)
 
 
+def _universities(accounts: AccountDirectory, panel_rows: list[CampaignExpert]) -> dict[int, set[int]]:
+    """Each panel expert's universities: the account's as it is now, and the one stored with the panel (a panel
+    named before accounts were checked, or an account moved since): both are conflicts."""
+    found = accounts.lookup([e.expert_id for e in panel_rows])
+    out: dict[int, set[int]] = {}
+    for e in panel_rows:
+        acc = found.get(e.expert_id)
+        out[e.expert_id] = {u for u in (e.university_id, acc.university_id if acc else None) if u is not None}
+    return out
+
+
 # -- assignment -------------------------------------------------------------------------------------------------
-def auto_assign(session: Session, principal: Principal, campaign: Campaign) -> AutoAssignOut:
+def auto_assign(
+    session: Session, principal: Principal, campaign: Campaign, accounts: AccountDirectory
+) -> AutoAssignOut:
     require_phase(campaign, *ASSIGNING_PHASES, action="Assigning experts")
-    experts = [PanelExpert(e.expert_id, e.university_id) for e in repo.panel(session, campaign.id)]
-    if not experts:
+    rows = repo.panel(session, campaign.id)
+    if not rows:
         raise Conflict("The campaign has no expert panel")
+    universities = _universities(accounts, rows)
+    experts = [PanelExpert(e.expert_id, None) for e in rows]
     declared = repo.conflicts(session, campaign.id)
     existing = repo.existing_pairs(session, campaign.id)
     plan = plan_assignments(
@@ -123,7 +174,8 @@ def auto_assign(session: Session, principal: Principal, campaign: Campaign) -> A
         campaign.experts_per_nomination,
         existing=existing,
         conflicts=[(c.nomination_id, c.expert_id) for c in declared if c.nomination_id is not None],
-        university_conflicts=[(c.expert_id, c.university_id) for c in declared if c.university_id is not None],
+        university_conflicts=[(c.expert_id, c.university_id) for c in declared if c.university_id is not None]
+        + [(x, u) for x, us in universities.items() for u in us],
     )
     if plan.pairs:
         session.execute(
@@ -152,7 +204,12 @@ def auto_assign(session: Session, principal: Principal, campaign: Campaign) -> A
 
 
 def assign(
-    session: Session, principal: Principal, campaign: Campaign, nomination: Nomination, expert_id: int
+    session: Session,
+    principal: Principal,
+    campaign: Campaign,
+    nomination: Nomination,
+    expert_id: int,
+    accounts: AccountDirectory,
 ) -> Assignment:
     require_phase(campaign, *ASSIGNING_PHASES, action="Assigning experts")
     member = repo.panel_member(session, campaign.id, expert_id)
@@ -162,7 +219,7 @@ def assign(
         )
     if nomination.status != "submitted":
         raise Conflict(f"A {nomination.status} nomination is not reviewed")
-    if member.university_id is not None and member.university_id == nomination.university_id:
+    if nomination.university_id in _universities(accounts, [member])[expert_id]:
         raise Conflict("Conflict of interest: the expert belongs to the nominating university")
     if repo.has_conflict(session, campaign.id, expert_id, nomination):
         raise Conflict("Conflict of interest: the expert declared a conflict with this nomination")
