@@ -7,6 +7,7 @@ seconds, or at once on a miss (rate-limited).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -43,7 +44,12 @@ class Org:
 
 class OrgDirectory:
     def __init__(
-        self, orgs: Iterable[Org] = (), *, etag: str | None = None, refresher: Callable[[], None] | None = None
+        self,
+        orgs: Iterable[Org] = (),
+        *,
+        etag: str | None = None,
+        refresher: Callable[[], None] | None = None,
+        miss_interval: float = 0.1,
     ) -> None:
         self._lock = threading.Lock()
         self._by_id: dict[int, Org] = {}
@@ -52,6 +58,9 @@ class OrgDirectory:
         self.loaded = False
         self._refresher = refresher
         self._last_miss_refresh = 0.0
+        self._refresh_lock = threading.Lock()
+        #: at most one refresh on a miss per this many seconds (a miss inside the interval waits for its end)
+        self.miss_interval = miss_interval
         if orgs:
             self.replace(orgs, etag)
 
@@ -70,14 +79,44 @@ class OrgDirectory:
         if org_id is None:
             return None
         org = self._by_id.get(org_id)
-        if org is None and self._refresher is not None and time.monotonic() - self._last_miss_refresh > 1.0:
+        if org is None and self._refresher is not None:
+            self.refresh_since(time.monotonic())
+            org = self._by_id.get(org_id)
+        return org
+
+    def refresh_since(self, asked_at: float) -> None:
+        """Make sure the directory was asked of the gateway at or after ``asked_at`` (a monotonic time): on a
+        miss, an organisation created just before is found. Coalesced — one refresh at a time, and one begun
+        after a miss serves it — and bounded: at most one per ``miss_interval`` seconds; a miss inside the
+        interval waits for its end instead of being answered "no such organisation"."""
+        if self._refresher is None:
+            return
+        with self._refresh_lock:
+            if self._last_miss_refresh >= asked_at:
+                return
+            wait = self._last_miss_refresh + self.miss_interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
             self._last_miss_refresh = time.monotonic()
             try:
                 self._refresher()
             except Exception:  # noqa: BLE001 - a miss stays a miss when the gateway is away
-                return None
-            org = self._by_id.get(org_id)
-        return org
+                return
+
+    def fresh(self) -> OrgDirectory:
+        """The directory as of at most ``miss_interval`` seconds ago: for lists of every organisation (a
+        province overview), which cannot tell a miss from an absence. Never waits for the interval (a busy
+        overview must not queue), only for a refresh already running."""
+        if self._refresher is None:
+            return self
+        with self._refresh_lock:
+            if time.monotonic() - self._last_miss_refresh < self.miss_interval:
+                return self
+            self._last_miss_refresh = time.monotonic()
+            # the copy we have is the best answer when the gateway is away (the sync thread logs it)
+            with contextlib.suppress(Exception):
+                self._refresher()
+        return self
 
     def name(self, org_id: int | None) -> str:
         org = self.get(org_id)

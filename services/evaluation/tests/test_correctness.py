@@ -117,3 +117,13 @@ def test_a_panel_names_active_expert_accounts(flow: Flow) -> None:
         (["body", "experts", 2, "expert_id"], "no such account"),
     ]
     assert flow.c.get(f"{API}/campaigns/{cid}/experts", headers=PROVINCE).json()["experts"] == []
+
+
+# -- 6. a PUT takes back what GET answered; a body of another year is refused -------------------------------------
+def test_a_framework_of_another_year_is_refused(flow: Flow) -> None:
+    c = flow.c
+    assert c.post(f"{API}/assessment/frameworks/2026/default", headers=PROVINCE).status_code == 201
+    read = c.get(f"{API}/assessment/frameworks/2026", headers=PROVINCE).json()
+    assert c.put(f"{API}/assessment/frameworks/2026", json=read, headers=PROVINCE).status_code == 200
+    wrong = c.put(f"{API}/assessment/frameworks/2027", json=read, headers=PROVINCE)
+    assert wrong.status_code == 422 and [e["loc"] for e in wrong.json()["errors"]] == [["body", "year"]]

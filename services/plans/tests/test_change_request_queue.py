@@ -93,13 +93,11 @@ def test_university_b_never_sees_the_change_requests_of_university_a(client: Tes
     b = kt.university_admin(kt.UNI_B)
     page = client.get(CR, headers=b).json()
     assert [c["id"] for c in page["items"]] == [crs["milestone"]["id"]] and page["total"] == 1
-    # naming the other university gives nothing, not an error that would confirm it exists
-    assert client.get(CR, params={"university_id": kt.UNI_A}, headers=b).json() == {
-        "items": [],
-        "total": 0,
-        "limit": 50,
-        "offset": 0,
-    }
+    # naming the other university is 404, the same answer as for a university that does not exist (#14): it
+    # confirms nothing
+    other = client.get(CR, params={"university_id": kt.UNI_A}, headers=b)
+    unknown = client.get(CR, params={"university_id": 999999}, headers=b)
+    assert other.status_code == unknown.status_code == 404 and other.json() == unknown.json()
     wb = load_workbook(io.BytesIO(client.get(f"{CR}/export", headers=b).content))
     rows = list(wb.active.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == [crs["milestone"]["id"]]

@@ -190,3 +190,43 @@ def test_a_change_request_without_its_task_names_the_missing_field(client: TestC
         headers=H(),
     )
     assert r.status_code == 422 and _locs(r) == [["body", "milestone_id"]], r.text
+
+
+# -- 6. a PUT takes back what GET answered ---------------------------------------------------------------------------
+def test_work_study_posts_go_back_as_they_were_read(client: TestClient) -> None:
+    h = H()
+    r = client.put("/api/plans/work-study-posts/2026", json={"total_posts": 100, "work_study_posts": 8}, headers=h)
+    assert r.status_code == 201, r.text
+    read = r.json()
+    r = client.put(
+        "/api/plans/work-study-posts/2026",
+        json={**read, "work_study_posts": 12},
+        headers={**h, "If-Match": r.headers["etag"]},
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["work_study_posts"], r.json()["ok"]) == (12, True)
+    for field, value in (("year", 2025), ("university_id", kt.UNI_B)):
+        wrong = client.put("/api/plans/work-study-posts/2026", json={**read, field: value}, headers=h)
+        assert wrong.status_code == 422 and [e["loc"] for e in wrong.json()["errors"]] == [["body", field]]
+
+
+# -- 9. a university created a moment ago is known at once ---------------------------------------------------------
+def test_a_new_university_is_in_the_overview_at_once(client: TestClient, app) -> None:
+    from sanquan_kernel.orgdir import Org
+
+    orgs = app.state.kernel.orgdir
+    before = orgs.all()
+    new = Org(30, kt.PROVINCE, "university", 30, "丙学院", "4141010003", "undergraduate", "/1/30/")
+    created: list[Org] = []
+    # the gateway's answer to the service's refresh: the province has just created university 30
+    orgs.set_refresher(lambda: orgs.replace([*before, *created]))
+    try:
+        created.append(new)
+        p = kt.province_admin()
+        overview = client.get("/api/plans/overview?year=2026", headers=p)
+        assert overview.status_code == 200, overview.text
+        assert 30 in {row["university_id"] for row in overview.json()["rows"]}
+        assert client.get("/api/plans/dashboard?year=2026&university_id=30", headers=p).status_code == 200
+    finally:
+        orgs.replace(before)
+        orgs._refresher = None

@@ -27,6 +27,7 @@ class IndicatorOut(IndicatorIn):
 
 class FrameworkIn(BaseModel):
     indicators: list[IndicatorIn] = Field(min_length=1)
+    year: int | None = Field(default=None, description="The path's year, when the body is what GET answered")
 
 
 class FrameworkOut(BaseModel):

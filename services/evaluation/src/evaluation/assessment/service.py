@@ -68,6 +68,8 @@ def put_framework(session: Session, principal: Principal, year: int, body: Frame
         for n, i in enumerate(body.indicators)
         if i.metric not in METRICS
     ]
+    if body.year is not None and body.year != year:
+        errors.append({"loc": ["body", "year"], "msg": f"must be the path's year ({year})"})
     if errors:
         raise Unprocessable("The framework is invalid", errors=errors)
     fw = repo.framework(session, year)

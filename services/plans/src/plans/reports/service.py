@@ -78,7 +78,7 @@ def province_overview(
     ``figures`` lets the benchmark feed figures gathered another way (one university at a time)."""
     as_of = today()
     fig = figures if figures is not None else repo.year_figures(session, scope, year, as_of)
-    universities = {u.id: u for u in orgdir.universities(active_only=True)}
+    universities = {u.id: u for u in orgdir.fresh().universities(active_only=True)}
     ids = sorted(
         set(universities) | set(fig.plans) | set(fig.work_study) | set(fig.funding),
         key=lambda i: ((universities[i].code or "") if i in universities else "~", i),

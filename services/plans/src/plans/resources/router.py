@@ -13,7 +13,7 @@ from plans.resources.models import FundingLine
 from plans.resources.schemas import FundingCreate, FundingOut, FundingUpdate, WorkStudyOut, WorkStudyPut
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
-from sanquan_kernel.errors import NotFound
+from sanquan_kernel.errors import NotFound, Unprocessable
 from sanquan_kernel.etag import set_etag
 from sanquan_kernel.pagination import Page, PageDep, paginate
 from sanquan_kernel.routing import ServiceRouter
@@ -144,7 +144,15 @@ def put_work_study(
     response: Response,
     orgs: Orgs,
 ) -> WorkStudyOut:
-    row, created = service.put_work_study(session, request, principal, own_university(principal), year, body)
+    university_id = own_university(principal)
+    errors = []
+    if body.year is not None and body.year != year:
+        errors.append({"loc": ["body", "year"], "msg": f"must be the path's year ({year})"})
+    if body.university_id is not None and body.university_id != university_id:
+        errors.append({"loc": ["body", "university_id"], "msg": "must be your own university"})
+    if errors:
+        raise Unprocessable("The body does not describe this year's posts of your university", errors=errors)
+    row, created = service.put_work_study(session, request, principal, university_id, year, body)
     response.status_code = 201 if created else 200
     set_etag(response, row.version)
     return service.work_study_out(row, orgs)

@@ -51,6 +51,14 @@ class WorkStudyPut(BaseModel):
     total_posts: int = Field(ge=0, le=1_000_000, description="All logistics posts of the university")
     work_study_posts: int = Field(ge=0, le=1_000_000, description="Posts open to work-study students")
     note: str = Field(default="", max_length=5_000)
+    # What GET answered may be sent back as it is (read, modify, write): the year and university must be the
+    # path's and the caller's; the computed and server fields are ignored (If-Match carries the version).
+    year: int | None = Field(default=None, description="The path's year, when given")
+    university_id: int | None = Field(default=None, description="The caller's university, when given")
+    university_name: str | None = Field(default=None, max_length=200, description="Read-only: ignored")
+    ratio: float | None = Field(default=None, description="Read-only: ignored")
+    ok: bool | None = Field(default=None, description="Read-only: ignored")
+    version: int | None = Field(default=None, description="Read-only: ignored")
 
     @model_validator(mode="after")
     def _within(self) -> Self:

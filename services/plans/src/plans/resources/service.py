@@ -18,6 +18,9 @@ from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal
 
+#: what a PUT of work-study posts sets (the rest of its body is the path's or the server's)
+WORK_STUDY_FIELDS = {"total_posts", "work_study_posts", "note"}
+
 
 def work_study_ok(total_posts: int, work_study_posts: int) -> bool:
     """P6: work-study posts are at least 10% of all posts — exactly 10% passes (integer arithmetic, no rounding)."""
@@ -128,7 +131,7 @@ def put_work_study(
     row = repo.find_work_study(session, university_id, year)
     names = ("total_posts", "work_study_posts", "note")
     if row is None:
-        row = WorkStudyPosts(university_id=university_id, year=year, **body.model_dump())
+        row = WorkStudyPosts(university_id=university_id, year=year, **body.model_dump(include=WORK_STUDY_FIELDS))
         session.add(row)
         try:
             with session.begin_nested():
@@ -148,7 +151,7 @@ def put_work_study(
     lock(session, row)
     check_if_match(request, row.version)
     before = _fields(row, names)
-    for k, v in body.model_dump().items():
+    for k, v in body.model_dump(include=WORK_STUDY_FIELDS).items():
         setattr(row, k, v)
     row.version += 1
     session.flush()

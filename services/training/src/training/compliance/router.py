@@ -7,6 +7,7 @@ from fastapi import Depends, Path, Query, Request, Response
 
 from sanquan_kernel.auth import CurrentScope, require_roles, require_scope
 from sanquan_kernel.db import SessionDep
+from sanquan_kernel.errors import Unprocessable
 from sanquan_kernel.etag import set_etag
 from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
 from sanquan_kernel.principal import Principal, Role
@@ -51,7 +52,13 @@ def put_rule(
     session: SessionDep,
     principal: Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN))],
 ) -> RuleOut:
-    """Province admins set the rule of a year (If-Match when replacing); other years are untouched."""
+    """Province admins set the rule of a year (If-Match when replacing); other years are untouched. The body
+    may be what ``GET`` answered: its ``year`` must be the path's."""
+    if body.year is not None and body.year != year:
+        raise Unprocessable(
+            f"The body is the rule of {body.year}, the path names {year}",
+            errors=[{"loc": ["body", "year"], "msg": f"must be the path's year ({year})"}],
+        )
     rule = service.put_rule(session, request, principal, year, body)
     assert rule.row is not None
     set_etag(response, rule.row.version)

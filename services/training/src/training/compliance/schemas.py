@@ -13,10 +13,18 @@ Threshold = Annotated[Decimal, Field(ge=0, le=9999, max_digits=6, decimal_places
 
 
 class RuleIn(BaseModel):
+    """The rule of a year. What ``GET`` answered may be sent back as it is (read, modify, write): ``year`` must
+    then be the path's year; ``is_default``, ``version`` and ``updated_at`` are the server's and ignored (use
+    If-Match for the version)."""
+
     model_config = ConfigDict(extra="forbid")
 
     min_hours: Threshold
     min_days: Threshold
+    year: int | None = Field(default=None, description="The path's year, when given")
+    is_default: bool | None = Field(default=None, description="Read-only: ignored")
+    version: int | None = Field(default=None, description="Read-only: ignored (If-Match carries the version)")
+    updated_at: datetime | None = Field(default=None, description="Read-only: ignored")
 
 
 class RuleBrief(BaseModel):
