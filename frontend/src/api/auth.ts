@@ -18,4 +18,11 @@ export const authApi = {
   me: () => http.get<Me>('/api/auth/me'),
   changePassword: (current_password: string, new_password: string) =>
     http.post<void>('/api/auth/password', { current_password, new_password }),
+  /** First sign-in of an account an administrator created or reset: no token yet, the current password proves it. */
+  changeInitialPassword: (username: string, current_password: string, new_password: string) =>
+    request<void>('POST', '/api/auth/password/initial', {
+      anonymous: true,
+      body: { username, current_password, new_password },
+      headers: { 'X-Requested-With': 'XMLHttpRequest' },
+    }),
 }

@@ -28,6 +28,11 @@ const en: typeof zhCN = {
     title: 'Sign in', subtitle: 'Henan Department of Education · University logistics reform', username: 'Username', password: 'Password', submit: 'Sign in',
     signOut: 'Sign out', failed: 'Wrong username or password', expired: 'Your session has ended; please sign in again', usernameRequired: 'Enter your username',
     passwordRequired: 'Enter your password',
+    changeTitle: 'Set your own password',
+    changeText: 'An administrator set the password of this account. Before you sign in for the first time, choose a new one that only you know.',
+    newPassword: 'New password', confirmPassword: 'Confirm new password', mismatch: 'The two new passwords differ',
+    policy: 'At least 8 characters with letters and digits; not a common password, not containing your username, no runs like aaaa or 12345.',
+    changeSubmit: 'Set password and sign in', changeFailed: 'The current password is wrong; go back and enter it again',
   },
   errors: {
     unauthorized: 'You are no longer signed in', forbidden: 'Your role may not do this', notFound: 'Not found (or outside what you may see)',
@@ -44,7 +49,7 @@ const en: typeof zhCN = {
   orgs: { newUniversity: 'New university', newDepartment: 'New department' },
   accounts: {
     new: 'New account', searchHint: 'Username or name', pickOrg: 'Choose the organisation', resetPassword: 'Reset password',
-    newPasswordFor: 'New password for {name} (at least 10 characters, letters and digits)', passwordReset: 'Password reset',
+    newPasswordFor: 'New password for {name} (at least 8 characters, letters and digits; they must choose their own at their next sign-in)', passwordReset: 'Password reset',
   },
   clients: {
     new: 'New integration client', hint: 'Campus systems (HR, attendance, e-learning) call the open API with OAuth2 client credentials; each client belongs to one university.',

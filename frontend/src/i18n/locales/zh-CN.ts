@@ -26,6 +26,11 @@ export default {
     title: '登录', subtitle: '河南省教育厅 · 高校后勤“三全育人”改革', username: '用户名', password: '密码', submit: '登录',
     signOut: '退出登录', failed: '用户名或密码错误', expired: '登录已过期，请重新登录', usernameRequired: '请输入用户名',
     passwordRequired: '请输入密码',
+    changeTitle: '请设置您自己的密码',
+    changeText: '该账号的密码由管理员设置，首次登录前请设置只有您知道的新密码。',
+    newPassword: '新密码', confirmPassword: '确认新密码', mismatch: '两次输入的新密码不一致',
+    policy: '至少 8 位，含字母和数字；不能是常见密码、不能包含用户名，也不能有 aaaa、12345 这样的连续字符。',
+    changeSubmit: '设置密码并登录', changeFailed: '当前密码错误，请返回重新输入',
   },
   errors: {
     unauthorized: '登录状态已失效', forbidden: '当前角色无权执行该操作', notFound: '未找到该数据（或不在您的权限范围内）',
@@ -42,7 +47,7 @@ export default {
   orgs: { newUniversity: '新增高校', newDepartment: '新增部门' },
   accounts: {
     new: '新建账号', searchHint: '用户名或姓名', pickOrg: '请选择所属单位', resetPassword: '重置密码',
-    newPasswordFor: '为 {name} 设置新密码（至少 10 位，含字母和数字）', passwordReset: '密码已重置',
+    newPasswordFor: '为 {name} 设置新密码（至少 8 位，含字母和数字；对方首次登录时须改为自己的密码）', passwordReset: '密码已重置',
   },
   clients: {
     new: '新建对接客户端', hint: '校园系统（人事、考勤、网络学习平台）通过 OAuth2 客户端凭证调用开放接口，每个客户端只属于一所高校。',
