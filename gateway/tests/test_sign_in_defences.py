@@ -17,6 +17,7 @@ from sqlalchemy import update
 from sanquan_gateway.auth.models import RefreshToken
 from sanquan_gateway.config import Settings
 from sanquan_kernel.db import utcnow
+from sanquan_kernel.secrets import service_secret
 
 from .conftest import CLIENT_SECRET, PASSWORD, World
 
@@ -153,6 +154,22 @@ def test_a_client_id_has_a_soft_limit_across_addresses(world: World) -> None:
     for n in range(3):
         assert client_token(world, "wrong-secret-000000", f"10.7.0.{n}").status_code == 401
     assert_throttled(client_token(world, CLIENT_SECRET, "10.7.1.1"))
+
+
+@pytest.mark.parametrize(
+    "settings_overrides", [{"trust_proxy_headers": True, "login_max_failures_per_client": 3, "login_free_failures": 10}]
+)
+def test_our_own_service_clients_cannot_be_locked_out_from_many_addresses(world: World) -> None:
+    def svc(secret: str, ip: str) -> httpx.Response:
+        return world.client.post(
+            "/api/auth/token",
+            data={"grant_type": "client_credentials", "client_id": "svc-plans", "client_secret": secret},
+            headers={"X-Real-IP": ip},
+        )
+
+    for n in range(4):
+        assert svc("wrong-secret-000000", f"10.7.2.{n}").status_code == 401
+    assert svc(service_secret("plans"), "10.7.3.1").status_code == 200
 
 
 # -- 3. security events survive the refusal, and can be filtered, exported and scoped -----------------------------
