@@ -42,8 +42,8 @@ def test_a_university_created_right_after_another_miss_is_found() -> None:
 
 def test_a_miss_refreshes_at_most_once_per_interval() -> None:
     d, gw = _directory(interval=0.2)
-    for _ in range(3):
-        assert d.get(999) is None
+    for unknown in (997, 998, 999):
+        assert d.get(unknown) is None
     assert len(gw.calls) == 3  # every miss saw a refresh begun after it ...
     gaps = [b - a for a, b in zip(gw.calls, gw.calls[1:], strict=False)]
     assert all(g >= 0.2 for g in gaps), gaps  # ... but no two closer than the interval
@@ -68,3 +68,11 @@ def test_a_gateway_that_is_away_leaves_a_miss_a_miss() -> None:
     d.set_refresher(away)
     assert d.get(NEW.id) is None and d.get(UNI_A.id) == UNI_A
     assert {u.id for u in d.fresh().universities()} == {UNI_A.id}
+
+
+def test_the_same_unknown_id_again_and_again_costs_one_refresh() -> None:
+    d, gw = _directory()
+    for _ in range(50):
+        assert d.get(999) is None
+        assert d.name(998) == ""
+    assert len(gw.calls) <= 2  # one for the miss of 999 (names never wait; at most one more for 998)

@@ -61,6 +61,9 @@ class OrgDirectory:
         self._refresh_lock = threading.Lock()
         #: at most one refresh on a miss per this many seconds (a miss inside the interval waits for its end)
         self.miss_interval = miss_interval
+        #: an id a refresh did not find is answered "missing" without another refresh for this many seconds
+        self.negative_ttl = 1.0
+        self._missing: dict[int, float] = {}
         if orgs:
             self.replace(orgs, etag)
 
@@ -79,9 +82,17 @@ class OrgDirectory:
         if org_id is None:
             return None
         org = self._by_id.get(org_id)
-        if org is None and self._refresher is not None:
-            self.refresh_since(time.monotonic())
-            org = self._by_id.get(org_id)
+        if org is not None or self._refresher is None:
+            return org
+        seen = self._missing.get(org_id)
+        if seen is not None and time.monotonic() - seen < self.negative_ttl:
+            return None  # a refresh a moment ago did not find it either: no waiting for another one
+        self.refresh_since(time.monotonic())
+        org = self._by_id.get(org_id)
+        if org is None:
+            if len(self._missing) > 10_000:
+                self._missing.clear()
+            self._missing[org_id] = time.monotonic()
         return org
 
     def refresh_since(self, asked_at: float) -> None:
@@ -119,7 +130,10 @@ class OrgDirectory:
         return self
 
     def name(self, org_id: int | None) -> str:
-        org = self.get(org_id)
+        """For display: a miss refreshes without waiting (``fresh``), so a page of names never queues."""
+        if org_id is None:
+            return ""
+        org = self._by_id.get(org_id) or self.fresh()._by_id.get(org_id)
         return org.name if org else ""
 
     def all(self) -> list[Org]:
