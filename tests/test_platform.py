@@ -102,6 +102,7 @@ def test_a_disabled_accounts_token_stops_working_at_every_service_within_seconds
             json={
                 "username": f"tmp{time.time_ns()}",
                 "password": "Passw0rd-tmp1",
+                "must_change_password": False,
                 "display_name": "临时",
                 "role": "university_admin",
                 "org_id": uni["id"],
