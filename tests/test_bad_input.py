@@ -453,6 +453,9 @@ def test_files_that_are_not_what_their_extension_says_are_refused(stack: Stack) 
         "an empty file": ("records.csv", b""),
         "a PDF": ("records.pdf", b"%PDF-1.7\n" + PNG),
         "a Word document named .xlsx": ("records.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + PNG),
+        "a CSV quoted field spanning the file": ("records.csv", header.encode() + b'"' + b"x" * (4 << 20)),
+        "an endless CSV line": ("records.csv", header.encode() + b"ab," * (2 << 20)),
+        "UTF-16 named .csv": ("records.csv", good_csv.decode().encode("utf-16")),
     }
     before = _records_state(stack)
     with stack.client("u1_admin") as c:
@@ -475,6 +478,39 @@ def test_files_that_are_not_what_their_extension_says_are_refused(stack: Stack) 
         for name, content in (("records.csv", good_csv), ("records.xlsx", real_xlsx)):
             r = c.post("/api/training/records/import", params={"dry_run": "true"}, files={"file": (name, content)})
             assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
+
+
+def _shared_strings_bomb() -> bytes:
+    """A workbook whose shared-string table expands a thousandfold (issue #13: the import job opened it to
+    estimate its rows before the import refused it)."""
+    real = zipfile.ZipFile(io.BytesIO(_xlsx([["employee_no", "title"]])))
+    out = io.BytesIO()
+    override = (
+        b'<Override PartName="/xl/sharedStrings.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    )
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in real.infolist():
+            data = real.read(info.filename)
+            z.writestr(info.filename, data.replace(b"</Types>", override) if info.filename.startswith("[") else data)
+        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
+            f.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            chunk = b"<si><t>" + b"x" * 4000 + b"</t></si>"
+            for _ in range(128 * 1024 * 1024 // len(chunk)):
+                f.write(chunk)
+            f.write(b"</sst>")
+    return out.getvalue()
+
+
+def test_zip_bombs_are_refused_by_the_import_job_before_a_job_exists(stack: Stack) -> None:
+    before = _records_state(stack)
+    with stack.client("u1_admin") as c:
+        for what, content in (("a sheet bomb", _zip_bomb()), ("a text-table bomb", _shared_strings_bomb())):
+            for path in ("/api/training/records/import-jobs", "/api/training/records/import"):
+                r = c.post(path, params={"dry_run": "false"}, files={"file": ("records.xlsx", content)})
+                assert r.status_code == 422, (what, path, r.status_code, r.text[:300])
+                assert_problem(r)
+    assert _records_state(stack) == before
 
 
 def test_an_import_with_far_dates_and_bad_hours_lists_every_row_and_stores_none(stack: Stack) -> None:
