@@ -26,7 +26,8 @@ class Gateway:
 
 
 def _directory(interval: float = 0.05) -> tuple[OrgDirectory, Gateway]:
-    d = OrgDirectory([PROVINCE, UNI_A], miss_interval=interval)
+    d = OrgDirectory([PROVINCE, UNI_A])
+    d.miss_interval = interval
     gw = Gateway(d)
     d.set_refresher(gw.refresh)
     return d, gw
@@ -60,7 +61,8 @@ def test_lists_see_an_organisation_created_just_before() -> None:
 
 
 def test_a_gateway_that_is_away_leaves_a_miss_a_miss() -> None:
-    d = OrgDirectory([PROVINCE, UNI_A], miss_interval=0.01)
+    d = OrgDirectory([PROVINCE, UNI_A])
+    d.miss_interval = 0.01
 
     def away() -> None:
         raise ConnectionError("gateway down")
