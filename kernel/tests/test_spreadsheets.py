@@ -1,0 +1,91 @@
+"""The shared reader of uploaded spreadsheets (``sanquan_kernel.spreadsheets``), for any service that imports
+one: what real files give, and the bounds (the hostile files themselves are tested through the training import,
+services/training/tests/test_import_hostile.py)."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import datetime
+
+import pytest
+from openpyxl import Workbook
+
+from sanquan_kernel import spreadsheets as ss
+
+
+def _xlsx(rows: list[list[object]], *, write_only: bool = False) -> bytes:
+    wb = Workbook(write_only=write_only)
+    ws = wb.create_sheet("data") if write_only else wb.active
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_workbook_without_a_dimension_is_read_row_by_row() -> None:
+    content = _xlsx([["a", "b"], [1, datetime(2025, 3, 1)], [None, None], ["x", 2.5]], write_only=True)
+    sheet = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
+    assert b"<dimension" not in sheet
+    rows = list(ss.read_table("t.xlsx", content, max_rows=10))
+    assert rows == [["a", "b"], [1, datetime(2025, 3, 1)], ["x", 2.5]]  # the empty row is left out
+    assert ss.estimate_rows("t.xlsx", content, max_rows=10) == 3
+
+
+def test_the_estimate_counts_rows_not_the_claimed_dimension_and_stops_at_the_limit() -> None:
+    content = _xlsx([["h"], *[[i] for i in range(50)]])
+    name = "xl/worksheets/sheet1.xml"
+    real = zipfile.ZipFile(io.BytesIO(content))
+    claimed = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', real.read(name))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in real.infolist():
+            z.writestr(info.filename, claimed if info.filename == name else real.read(info.filename))
+    assert ss.estimate_rows("t.xlsx", out.getvalue(), max_rows=1000) == 50
+    assert ss.estimate_rows("t.xlsx", out.getvalue(), max_rows=20) == 20
+
+
+def test_more_rows_than_the_limit_raise_too_large_with_the_limit() -> None:
+    for name, content in (
+        ("t.xlsx", _xlsx([["h"], [1], [2], [3]])),
+        ("t.csv", b"h\n1\n2\n\n3\n"),
+    ):
+        assert len(list(ss.read_table(name, content, max_rows=3))) == 4
+        with pytest.raises(ss.SpreadsheetTooLarge) as raised:
+            list(ss.read_table(name, content, max_rows=2))
+        assert raised.value.limit == 2 and "more than 2 rows" in str(raised.value)
+
+
+def test_csv_encodings_delimiters_and_quoted_newlines_are_read_as_before() -> None:
+    text = '工号;培训名称\r\nE1;"两行\n标题"\r\n'
+    for encoded in (text.encode("gb18030"), text.encode("utf-8-sig"), text.encode()):
+        assert list(ss.read_table("t.csv", encoded, max_rows=5)) == [["工号", "培训名称"], ["E1", "两行\n标题"]]
+    # a row wider than the header keeps the header's columns
+    assert list(ss.read_table("t.csv", b"a,b\n1,2,3,4\n", max_rows=5)) == [["a", "b"], ["1", "2"]]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"a,b\n" + b"x" * (200 * 1024) + b"\n",  # a line over 128 KB
+        b'a,b\n"' + b"x\n" * (100 * 1024),  # a quoted field spanning lines
+        b"a,b\n1,\x002\n",  # NUL
+        "a,b\n1,2\n".encode("utf-16"),
+        b"\xff\xfe\xfd",  # neither UTF-8 nor GB18030
+    ],
+)
+def test_hostile_csv_raises_a_spreadsheet_error(content: bytes) -> None:
+    with pytest.raises(ss.SpreadsheetError):
+        list(ss.read_table("t.csv", content, max_rows=5))
+
+
+def test_other_files_are_refused() -> None:
+    with pytest.raises(ss.SpreadsheetError):
+        ss.read_table("t.pdf", b"%PDF-1.7", max_rows=5)
+    for content in (b"PK\x03\x04 not a zip", b"PK" + bytes(100)):
+        with pytest.raises(ss.SpreadsheetError):
+            list(ss.read_table("t.xlsx", content, max_rows=5))
+        with pytest.raises(ss.SpreadsheetError):
+            ss.estimate_rows("t.xlsx", content, max_rows=5)
