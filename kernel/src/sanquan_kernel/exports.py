@@ -13,9 +13,10 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Response
+
+from sanquan_kernel.storage.names import content_disposition
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,12 +87,14 @@ def table_response(
         wb.save(out)
         body = out.getvalue()
         media = XLSX_MEDIA
-    name = f"{filename}.{fmt.value}"
+    # the name can hold data (an employee number): made safe like every download's (no path, quotes, CR/LF)
     return Response(
         content=body,
         media_type=media,
-        headers={
-            "Content-Disposition": f'attachment; filename="{fmt.value}-export.{fmt.value}"; '
-            f"filename*=UTF-8''{quote(name)}"
-        },
+        headers={"Content-Disposition": content_disposition(_no_path(f"{filename}.{fmt.value}"))},
     )
+
+
+def _no_path(name: str) -> str:
+    """Slashes in data (an employee number) are not path parts of an export's name: the whole name is kept."""
+    return name.replace("/", "_").replace("\\", "_")

@@ -109,3 +109,46 @@ class ServiceSettings(KernelSettings):
         from sanquan_kernel.secrets import service_secret
 
         return service_secret(self.service_name)
+
+
+class StorageSettings(BaseSettings):
+    """Uploaded files (``sanquan_kernel.storage``): unprefixed variables shared by every service, like
+    ``DATA_DIR``. ``STORAGE_BACKEND``: ``filesystem`` (under ``STORAGE_DIR``, default ``DATA_DIR/files``) or
+    ``s3`` (``S3_BUCKET`` at ``S3_ENDPOINT_URL``; ``S3_PUBLIC_URL`` for the presigned download links when
+    browsers reach the store by another address). ``STORAGE_ACCEL_PREFIX`` (e.g. ``/_files/``): nginx serves
+    filesystem downloads from that internal location (``X-Accel-Redirect``). ``CLAMD_URL``
+    (``tcp://host:3310`` or ``unix:///path``): scan every upload with clamd."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    environment: Literal["development", "test", "production"] = os.environ.get(  # type: ignore[assignment]
+        "ENVIRONMENT", "development"
+    )
+    storage_backend: Literal["filesystem", "s3"] = "filesystem"
+    storage_dir: str = ""
+    storage_accel_prefix: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_public_url: str | None = None
+    s3_bucket: str = "sanquan-files"
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    #: How long a presigned download link works (seconds).
+    s3_presign_seconds: int = 300
+    clamd_url: str | None = None
+    clamd_timeout: float = 30.0
+    upload_max_image_bytes: int = 20 * 1024 * 1024
+    upload_max_document_bytes: int = 50 * 1024 * 1024
+    #: The most pixels an uploaded image may have (width × height): it is decoded to be cleaned.
+    upload_max_image_pixels: int = 40_000_000
+
+    def root(self) -> Path:
+        return Path(self.storage_dir).resolve() if self.storage_dir else data_dir() / "files"
+
+    @model_validator(mode="after")
+    def _production(self) -> StorageSettings:
+        key = self.s3_secret_access_key
+        weak = key is not None and (is_placeholder(key) or len(key) < 12)
+        if self.environment == "production" and self.storage_backend == "s3" and weak:
+            raise ValueError("S3_SECRET_ACCESS_KEY must be set to a real secret in production")
+        return self

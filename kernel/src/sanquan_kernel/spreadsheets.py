@@ -29,7 +29,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 #: Real workbooks expand 15–25 times (100,000 rows of 8 columns: 2.8 MB → 45 MB); a zip bomb about 1,000 times.
 #: 256 MB holds some 250,000 rows of 20 columns, and bounds the time a sheet's XML can take to read.
@@ -54,7 +54,7 @@ MAX_CSV_COLUMNS = SHEET_COLUMNS
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW, _CELL, _DATA, _V = f"{_MAIN}row", f"{_MAIN}c", f"{_MAIN}sheetData", f"{_MAIN}v"
-_IS, _SI, _T, _R = f"{_MAIN}is", f"{_MAIN}si", f"{_MAIN}t", f"{_MAIN}r"
+_IS, _SI, _T, _R, _SST = f"{_MAIN}is", f"{_MAIN}si", f"{_MAIN}t", f"{_MAIN}r", f"{_MAIN}sst"
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 
 
@@ -75,21 +75,24 @@ def is_workbook(filename: str, content: bytes) -> bool:
 
 
 # -- workbooks ---------------------------------------------------------------------------------------------------
-def check_archive(content: bytes) -> None:
+def check_archive(content: bytes | IO[bytes], *, label: str = ".xlsx workbook") -> None:
     """Refuse a workbook that would expand far beyond any real spreadsheet (a zip bomb) before a single entry is
     decompressed: the sizes come from the archive's directory. (An entry that lies about its size is cut off by
-    ``zipfile`` at the size it declared, so the check holds.)"""
+    ``zipfile`` at the size it declared, so the check holds.) ``content``: the bytes, or a binary file (an upload
+    spooled to disk: only the directory is read). ``label`` names the kind in the messages (other Office
+    packages, by ``sanquan_kernel.storage``)."""
+    noun = label.rsplit(" ", 1)[-1]
     try:
-        entries = zipfile.ZipFile(io.BytesIO(content)).infolist()
+        entries = zipfile.ZipFile(io.BytesIO(content) if isinstance(content, bytes) else content).infolist()
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise SpreadsheetError("The file is not a readable .xlsx workbook") from exc
+        raise SpreadsheetError(f"The file is not a readable {label}") from exc
     if sum(e.file_size for e in entries) > MAX_EXPANDED:
-        raise SpreadsheetError("The workbook expands to more than 256 MB, more than any ledger")
+        raise SpreadsheetError(f"The {noun} expands to more than 256 MB, more than any real one")
     for e in entries:
         if e.file_size > 16 * 1024 * 1024 and e.file_size > MAX_RATIO * max(e.compress_size, 1):
-            raise SpreadsheetError("The workbook is compressed like a zip bomb, not like a spreadsheet")
+            raise SpreadsheetError(f"The {noun} is compressed like a zip bomb, not like a real one")
         if e.filename.lower().endswith("sharedstrings.xml") and e.file_size > MAX_SHARED_STRINGS:
-            raise SpreadsheetError("The workbook's text table is larger than 64 MB")
+            raise SpreadsheetError(f"The {noun}'s text table is larger than 64 MB")
 
 
 @dataclass
@@ -188,12 +191,21 @@ def _pull(src: Any, tags: tuple[str, ...]) -> Iterator[Any]:
         yield el
 
 
-def _release(el: Any) -> None:
-    """Let go of an element used and of everything before it (its siblings, ended and used or junk)."""
+def _release(el: Any, container: str) -> None:
+    """Let go of an element used and of everything before it (its siblings, ended and used or junk). Usually its
+    parent is the ``container`` (``<sheetData>``, ``<sst>``) and is emptied. Nested deeper (junk wrappers), only
+    what has ended is deleted, level by level (the parser still appends to the open ancestors)."""
     parent = el.getparent()
-    if parent is not None:
+    if parent is None:
+        el.clear()
+    elif parent.tag == container:
         del parent[:]
     else:
+        node = el
+        while (parent := node.getparent()) is not None:
+            while node.getprevious() is not None:
+                del parent[0]
+            node = parent
         el.clear()
 
 
@@ -205,7 +217,7 @@ def _shared_strings(wb: Workbook) -> list[str]:
     with wb.archive.open(wb.strings_entry) as src:
         for si in _pull(src, (_SI,)):
             strings.append(_text(si).replace("x005F_", ""))
-            _release(si)
+            _release(si, _SST)
             if len(strings) > MAX_STRINGS:
                 raise SpreadsheetError(f"The workbook's text table has more than {MAX_STRINGS:,} entries")
     return strings
@@ -293,7 +305,7 @@ def _sheet_rows(wb: Workbook) -> Iterator[list[Any]]:
                 if column > len(values):
                     values.extend([None] * (column - len(values)))
                 values[column - 1] = value
-            _release(el)  # the row and anything between rows
+            _release(el, _DATA)  # the row and anything between rows
             if values:
                 width = min(width, len(values))
                 yield values
