@@ -265,7 +265,7 @@ export interface Scorecard extends ScorecardSummary {
     weight: number
     achievement: number | null
     score: number | null
-    status: 'ok' | 'unavailable'
+    status: 'ok' | 'unavailable' | 'not_applicable'
     reason: string | null
   }[]
   inputs: Record<string, unknown>

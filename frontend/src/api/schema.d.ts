@@ -5527,9 +5527,10 @@ export interface components {
             score: number | null;
             /**
              * Status
+             * @description not_applicable: nothing to measure (no denominator); its weight goes to the applicable ones
              * @enum {string}
              */
-            status: "ok" | "unavailable";
+            status: "ok" | "unavailable" | "not_applicable";
             /** Reason */
             reason: string | null;
         };
