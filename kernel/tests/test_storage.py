@@ -481,6 +481,60 @@ def test_pdfs_with_javascript_are_refused(storage: Storage) -> None:
     assert _stored(storage) == []
 
 
+def _pdf_with_object_stream(action: bytes) -> bytes:
+    """A PDF 1.5 whose open action (object 5) is inside a compressed object stream, listed by an xref stream:
+    the bytes of the file do not show the action's names."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n")
+    offsets: dict[int, int] = {}
+
+    def obj(n: int, body: bytes) -> None:
+        offsets[n] = out.tell()
+        out.write(f"{n} 0 obj\n".encode() + body + b"\nendobj\n")
+
+    obj(1, b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>")
+    obj(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+    obj(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>")
+    header = b"5 0 "
+    packed = zlib.compress(header + action)
+    obj(
+        6,
+        b"<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (len(header), len(packed))
+        + packed
+        + b"\nendstream",
+    )
+    offsets[7] = out.tell()
+    rows = [
+        (0, 0, 0xFFFF),
+        (1, offsets[1], 0),
+        (1, offsets[2], 0),
+        (1, offsets[3], 0),
+        (0, 0, 0xFFFF),
+        (2, 6, 0),
+        (1, offsets[6], 0),
+        (1, offsets[7], 0),
+    ]
+    data = b"".join(struct.pack(">BIH", *r) for r in rows)
+    out.write(
+        b"7 0 obj\n<< /Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % len(data)
+        + data
+        + b"\nendstream\nendobj\n"
+    )
+    out.write(b"startxref\n%d\n%%%%EOF\n" % offsets[7])
+    return out.getvalue()
+
+
+def test_javascript_inside_a_compressed_object_stream_is_found(fs: FilesystemStorage) -> None:
+    hidden = _pdf_with_object_stream(b"<< /S /JavaScript /JS (app.alert(1)) >>")
+    assert b"JavaScript" not in hidden
+    assert len(PdfReader(io.BytesIO(hidden)).pages) == 1  # a real PDF
+    with pytest.raises(Unprocessable) as err:
+        _accept(fs, hidden, "a.pdf")
+    assert err.value.extra["code"] == "pdf_active_content"
+    with _accept(fs, _pdf_with_object_stream(b"<< /S /GoTo /D [3 0 R /Fit] >>"), "a.pdf") as a:
+        assert a.flags == ("pdf_open_action",)
+
+
 def test_a_pdf_with_an_open_action_is_accepted_and_flagged(fs: FilesystemStorage) -> None:
     with _accept(fs, _pdf(open_action=True), "a.pdf") as a:
         assert "pdf_open_action" in a.flags

@@ -22,7 +22,7 @@ from sanquan_kernel.storage.backends import (
     Storage,
     make_storage,
 )
-from sanquan_kernel.storage.intake import KINDS, Accepted, IntakePolicy, aintake, intake, sniff, thumbnail
+from sanquan_kernel.storage.checks import KINDS, Accepted, IntakePolicy, aintake, intake, sniff, thumbnail
 from sanquan_kernel.storage.metadata import strip_metadata
 from sanquan_kernel.storage.models import AttachmentMixin, Cleanup, cleanup_orphans
 from sanquan_kernel.storage.names import content_disposition, download_headers, safe_filename

@@ -507,8 +507,8 @@ def _name(raw: bytes) -> str:
 
 def check_pdf(path: Path) -> list[str]:
     """Refuse a PDF with active content, or one that is also another kind of file; the flags of what it holds.
-    Two readings: the bytes (names spelt with ``#xx`` escapes decoded), which see objects no table lists; and
-    pypdf's, which sees the objects inside compressed object streams."""
+    Two readings: the bytes (names spelt with ``#xx`` escapes decoded), which see every uncompressed object,
+    also those no table lists; and pypdf's of the objects inside compressed object streams."""
     with path.open("rb") as f:
         head = f.read(1024)
     if _HTML.search(head):
@@ -535,41 +535,43 @@ def check_pdf(path: Path) -> list[str]:
 
 
 def _pdf_object_names(path: Path) -> set[str]:
-    """The dictionary keys and name values of every object pypdf finds (also in object streams)."""
+    """The dictionary keys and name values of the objects inside compressed object streams (what the byte scan
+    cannot see), read by pypdf from the open file: only the xref and those streams are read, never the whole
+    file nor the other objects' streams (a 50 MB scan is not held in memory)."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
     names: set[str] = set()
     try:
-        reader = PdfReader(str(path), strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise Unprocessable(
-                "The PDF is protected by a password and cannot be checked; save it without one", code="encrypted"
-            )
-        ids = [(i, g) for g, table in reader.xref.items() for i in table]
-        ids += [(i, 0) for i in reader.xref_objStm]
-        if len(ids) > MAX_PDF_OBJECTS:
-            raise Unprocessable(f"The PDF has more than {MAX_PDF_OBJECTS:,} objects", code="damaged")
-        for idnum, gen in ids:
-            try:
-                obj = reader.get_object(IndirectObject(idnum, gen, reader))
-            except Exception:  # noqa: BLE001, S112 - a broken object: the byte scan still saw its names
-                continue
-            stack: list[tuple[Any, int]] = [(obj, 0)]
-            while stack:
-                o, depth = stack.pop()
-                if depth > 32:
+        with path.open("rb") as f:
+            reader = PdfReader(f, strict=False)
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise Unprocessable(
+                    "The PDF is protected by a password and cannot be checked; save it without one", code="encrypted"
+                )
+            ids = list(reader.xref_objStm)
+            if len(ids) > MAX_PDF_OBJECTS:
+                raise Unprocessable(f"The PDF has more than {MAX_PDF_OBJECTS:,} objects", code="damaged")
+            for idnum in ids:
+                try:
+                    obj = reader.get_object(IndirectObject(idnum, 0, reader))
+                except Exception:  # noqa: BLE001, S112 - a broken object: nothing a viewer runs either
                     continue
-                if isinstance(o, DictionaryObject):
-                    for k, v in o.items():
-                        names.add(str(k))
-                        if not isinstance(v, IndirectObject):
-                            stack.append((v, depth + 1))
-                elif isinstance(o, ArrayObject):
-                    stack.extend((v, depth + 1) for v in o if not isinstance(v, IndirectObject))
-                elif isinstance(o, NameObject):
-                    names.add(str(o))
+                stack: list[tuple[Any, int]] = [(obj, 0)]
+                while stack:
+                    o, depth = stack.pop()
+                    if depth > 32:
+                        continue
+                    if isinstance(o, DictionaryObject):
+                        for k, v in o.items():
+                            names.add(str(k))
+                            if not isinstance(v, IndirectObject):
+                                stack.append((v, depth + 1))
+                    elif isinstance(o, ArrayObject):
+                        stack.extend((v, depth + 1) for v in o if not isinstance(v, IndirectObject))
+                    elif isinstance(o, NameObject):
+                        names.add(str(o))
     except Unprocessable:
         raise
     except (PdfReadError, OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
