@@ -83,8 +83,8 @@ MATRIX: list[Row] = [
     T("GET", f"{P}/overview/export", None, "                                401  200  403  403  403  403  403  401"),
     T("GET", f"{P}/indicators", None, "                                     401  200  403  403  403  403  403  401"),
     T("GET", f"{P}/plans", None, "                                          401  200  403  200  200  403  200  401"),
-    T("GET", f"{P}/plans", "other", "                                       401  200  403  200  200  403  200  401",
-      query=_uni),
+    T("GET", f"{P}/plans", "other", "                                       401  200  403  404  404  403  404  401",
+      query=_uni, note="another university in the query is 404, as an unknown one (#14)"),
     T("POST", f"{P}/plans", None, "                                         401  403  403 p409  403  403 p409  401"),
     T("GET", f"{P}/plans/{{plan_id}}", "own", "                              401  200  403  200  200  403  200  401"),
     T("GET", f"{P}/plans/{{plan_id}}", "other", "                            401  200  403  404  404  403  404  401"),
@@ -169,7 +169,7 @@ MATRIX: list[Row] = [
     T("POST", f"{P}/letters/{{letter_id}}/sign", "sibling", "                401  403  404  403  404  404  403  401"),
     T("POST", f"{P}/letters/{{letter_id}}/sign", "other", "                  401  403  404  404  404  404  404  401"),
     T("GET", f"{P}/funding-lines", None, "                                  401  200  403  200  200  403  200  401"),
-    T("GET", f"{P}/funding-lines", "other", "                               401  200  403  200  200  403  200  401",
+    T("GET", f"{P}/funding-lines", "other", "                               401  200  403  404  404  403  404  401",
       query=_uni),
     T("POST", f"{P}/funding-lines", None, "                                 401  403  403 p422  403  403 p422  401"),
     T("GET", f"{P}/funding-lines/{{line_id}}", "own", "                      401  200  403  200  200  403  200  401"),
@@ -179,7 +179,7 @@ MATRIX: list[Row] = [
     T("DELETE", f"{P}/funding-lines/{{line_id}}", "own", "                   401  403  403 p412  403  403 p412  401"),
     T("DELETE", f"{P}/funding-lines/{{line_id}}", "other", "                 401  403  403  404  403  403  404  401"),
     T("GET", f"{P}/work-study-posts", None, "                               401  200  403  200  200  403  200  401"),
-    T("GET", f"{P}/work-study-posts", "other", "                            401  200  403  200  200  403  200  401",
+    T("GET", f"{P}/work-study-posts", "other", "                            401  200  403  404  404  403  404  401",
       query=_uni),
     # the path names a year; the row is always the caller's own university's
     T("PUT", f"{P}/work-study-posts/{{year}}", None, "                       401  403  403 p412  403  403 p412  401"),
@@ -305,8 +305,9 @@ MATRIX: list[Row] = [
     T("GET", f"{EV}/campaigns/{{campaign_id}}/rubric", "province", "         401  200  200  200  200  200  403  401"),
     T("PUT", f"{EV}/campaigns/{{campaign_id}}/rubric", "province", "         401 p412  403  403  403  403  403  401"),
     T("GET", f"{EV}/campaigns/{{campaign_id}}/nominations", "province", "    401  200  200  200  200  200  403  401"),
-    # a search filtered on another university: nothing of it comes back
-    T("GET", f"{EV}/campaigns/{{campaign_id}}/nominations", "province", "    401  200  200  200  200  200  403  401",
+    # a search filtered on another university: nothing of it comes back; a university's or department's people
+    # naming another university are answered 404, as for an unknown one (#14)
+    T("GET", f"{EV}/campaigns/{{campaign_id}}/nominations", "province", "    401  200  200  404  404  200  403  401",
       query=lambda w, t: {"university_id": w.orgs["uni_b"], "q": "授权矩阵"}),
     T("POST", f"{EV}/campaigns/{{campaign_id}}/nominations", "province", "   401  403  403 p422 p422  403  403  401"),
     T("GET", f"{EV}/campaigns/{{campaign_id}}/nominations/export", "province", "401 200  200  200  200  200  403  401"),

@@ -127,3 +127,25 @@ def test_a_framework_of_another_year_is_refused(flow: Flow) -> None:
     assert c.put(f"{API}/assessment/frameworks/2026", json=read, headers=PROVINCE).status_code == 200
     wrong = c.put(f"{API}/assessment/frameworks/2027", json=read, headers=PROVINCE)
     assert wrong.status_code == 422 and [e["loc"] for e in wrong.json()["errors"]] == [["body", "year"]]
+
+
+# -- 7 (neighbours). an unknown or foreign organisation in a query is 404 ------------------------------------------
+def test_an_unknown_or_foreign_organisation_in_a_query_is_404(flow: Flow) -> None:
+    c = flow.c
+    cid = flow.campaign()["id"]
+    flow.advance_to(cid, "nomination")  # universities see the campaign from now on
+    url = f"{API}/campaigns/{cid}/nominations"
+    assert c.get(url, headers=UNI_A_ADMIN).status_code == 200
+    for params, headers in (
+        ({"university_id": 999999}, PROVINCE),
+        ({"department_id": 999999}, PROVINCE),
+        ({"university_id": kt.UNI_A, "department_id": kt.DEPT_B1}, PROVINCE),
+        ({"university_id": kt.UNI_B}, UNI_A_ADMIN),
+        ({"department_id": kt.DEPT_B1}, UNI_A_ADMIN),
+    ):
+        r = c.get(url, params=params, headers=headers)
+        assert r.status_code == 404 and r.json()["detail"] == "No such university or department", (params, r.text)
+    assert c.get(url, params={"university_id": kt.UNI_A}, headers=UNI_A_ADMIN).status_code == 200
+    assert c.get(url, params={"department_id": kt.DEPT_A1}, headers=PROVINCE).status_code == 200
+    assert c.get(f"{API}/pilots", params={"university_id": 999999}, headers=UNI_A_ADMIN).status_code == 404
+    assert c.get(f"{API}/pilots", params={"university_id": kt.UNI_B}, headers=UNI_A_ADMIN).status_code == 200

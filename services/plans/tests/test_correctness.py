@@ -230,3 +230,23 @@ def test_a_new_university_is_in_the_overview_at_once(client: TestClient, app) ->
     finally:
         orgs.replace(before)
         orgs._refresher = None
+
+
+# -- neighbours: a null for a field that cannot be empty is a 422, not a database error ---------------------------
+def test_a_null_for_a_required_field_is_refused(client: TestClient, api) -> None:
+    draft = api.create_plan(year=local_today().year + 1)
+    task = api.add_task(draft["id"], milestones=[("调研", 10)])
+    for body in ({"due_on": None}, {"title": None}, {"department_id": None}):
+        r = client.patch(f"/api/plans/tasks/{task['id']}", json=body, headers=H())
+        assert r.status_code == 422, (body, r.text)
+    assert client.patch(f"/api/plans/tasks/{task['id']}", json={"start_on": None}, headers=H()).status_code == 200
+    m = task["milestones"][0]
+    r = client.patch(f"/api/plans/milestones/{m['id']}", json={"due_on": None}, headers=H())
+    assert r.status_code == 422, r.text
+    plan, (approved, _) = api.approved_plan()
+    r = client.post(
+        f"/api/plans/plans/{plan['id']}/change-requests",
+        json={"kind": "update_task", "task_id": approved["id"], "changes": {"due_on": None}, "reason": "x"},
+        headers=H(),
+    )
+    assert r.status_code == 422, r.text

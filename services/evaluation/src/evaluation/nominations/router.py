@@ -8,7 +8,7 @@ from fastapi import Depends, Request, Response
 
 from evaluation.campaigns.router import CampaignDep
 from evaluation.campaigns.service import load as load_campaign
-from evaluation.common import OrgDir, Person, today
+from evaluation.common import OrgDir, Person, require_orgs, today
 from evaluation.nominations import repository as repo
 from evaluation.nominations import service
 from evaluation.nominations.models import Nomination
@@ -50,6 +50,7 @@ def list_nominations(
 ) -> Page[NominationOut]:
     """The nominations the caller may see: all (province), their university's or department's, or those assigned
     to them (experts; never one of their own university). ``q`` searches titles, names and texts."""
+    require_orgs(orgdir, scope, university_id, department_id)
     blind = service.is_blind_for(campaign, scope)
     stmt = repo.list_stmt(
         scope,

@@ -8,7 +8,7 @@ from fastapi import Request, Response
 from evaluation.campaigns import service as campaigns
 from evaluation.campaigns.router import CampaignDep
 from evaluation.campaigns.schemas import Aggregation, CampaignOut
-from evaluation.common import OrgDir, Person, ProvinceAdmin, UniversityAdmin, today
+from evaluation.common import OrgDir, Person, ProvinceAdmin, UniversityAdmin, require_orgs, today
 from evaluation.results import repository as repo
 from evaluation.results import service
 from evaluation.results.schemas import (
@@ -163,6 +163,7 @@ def list_pilots(
     university_id: int | None = None,
 ) -> Page[PilotOut]:
     """E1: pilot universities by year (public)."""
+    require_orgs(orgdir, None, university_id)
     items, total = paginate(session, repo.pilots_stmt(year, university_id), page)
     out = [
         PilotOut(

@@ -14,6 +14,13 @@ from plans.common import Category, WorkStatus
 Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
 
 
+def _nulls(model: BaseModel, nullable: frozenset[str]) -> None:
+    """A field sent as null that cannot be empty: 422 naming it (not a database error, not a silent change)."""
+    nulls = sorted(f for f in model.model_fields_set if f not in nullable and getattr(model, f) is None)
+    if nulls:
+        raise ValueError(f"{', '.join(nulls)} cannot be null")
+
+
 class MilestoneCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -28,6 +35,11 @@ class MilestoneUpdate(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     due_on: Day | None = None
     seq: int | None = Field(default=None, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        _nulls(self, frozenset())
+        return self
 
 
 class MilestoneOut(BaseModel):
@@ -84,6 +96,11 @@ class TaskUpdate(BaseModel):
     due_on: Day | None = None
     expected_outputs: str | None = Field(default=None, max_length=20_000)
     sort_order: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        _nulls(self, frozenset({"responsible_user_id", "start_on"}))
+        return self
 
 
 class TaskOut(BaseModel):
