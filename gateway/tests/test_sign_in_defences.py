@@ -157,7 +157,15 @@ def test_a_client_id_has_a_soft_limit_across_addresses(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    "settings_overrides", [{"trust_proxy_headers": True, "login_max_failures_per_client": 3, "login_free_failures": 10}]
+    "settings_overrides",
+    [
+        {
+            "trust_proxy_headers": True,
+            "login_max_failures_per_client": 3,
+            "login_max_failures_per_address": 5,
+            "login_free_failures": 10,
+        }
+    ],
 )
 def test_our_own_service_clients_cannot_be_locked_out_from_many_addresses(world: World) -> None:
     def svc(secret: str, ip: str) -> httpx.Response:
@@ -169,6 +177,11 @@ def test_our_own_service_clients_cannot_be_locked_out_from_many_addresses(world:
 
     for n in range(4):
         assert svc("wrong-secret-000000", f"10.7.2.{n}").status_code == 401
+    assert svc(service_secret("plans"), "10.7.3.1").status_code == 200
+    # Nor by others' failures from the address they call from (the embedded run: everything from 127.0.0.1).
+    for n in range(5):
+        assert login(world, f"typo{n}", "wrong-pass1", ip="10.7.3.1").status_code in (400, 429)
+    assert_throttled(login(world, "padmin", ip="10.7.3.1"))
     assert svc(service_secret("plans"), "10.7.3.1").status_code == 200
 
 

@@ -280,17 +280,18 @@ def client_credentials_grant(
             free=settings.login_free_failures,
             max_delay=settings.login_max_delay_seconds,
         ),
-        throttle.Rule(throttle.key("ip", ip), window, limit=settings.login_max_failures_per_address),
     ]
     with factory.begin() as session:
         client = accounts.get_client_by_client_id(session, client_id)
         university_id = client.university_id if client else None
         if client is None or client.role != "service":
-            # Not for our own services: their generated secrets cannot be guessed, and a per-client lock that an
-            # attacker could set off from many addresses would stop the platform (docs/decisions.md).
-            rules.append(
-                throttle.Rule(throttle.key("client", client_id), window, limit=settings.login_max_failures_per_client)
-            )
+            # Not for our own services: their generated secrets cannot be guessed, and a per-client or per-address
+            # lock that others' failures set off (all of the embedded run comes from 127.0.0.1) would stop the
+            # platform (docs/decisions.md).
+            rules += [
+                throttle.Rule(throttle.key("client", client_id), window, limit=settings.login_max_failures_per_client),
+                throttle.Rule(throttle.key("ip", ip), window, limit=settings.login_max_failures_per_address),
+            ]
         wait = throttle.retry_after(session, [r.key for r in rules])
         if wait is None:
             ok = verify_password(secret, client.secret_hash if client else None)
