@@ -29,12 +29,13 @@ SECURITY_ACTIONS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("user_account", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False))
-    with op.batch_alter_table("refresh_token", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("session_started_at", sanquan_kernel.db.UTCDateTime(timezone=True), nullable=True)
-        )
+    # Plain ADD COLUMN (SQLite has it): a batch copy of user_account would have to drop a table others refer to.
+    op.add_column(
+        "user_account", sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column(
+        "refresh_token", sa.Column("session_started_at", sanquan_kernel.db.UTCDateTime(timezone=True), nullable=True)
+    )
     # A family's start: the oldest token of the family (its first sign-in) for the sessions open today.
     op.execute(
         "UPDATE refresh_token SET session_started_at = "
@@ -44,18 +45,15 @@ def upgrade() -> None:
         batch_op.alter_column(
             "session_started_at", existing_type=sanquan_kernel.db.UTCDateTime(timezone=True), nullable=False
         )
-    with op.batch_alter_table("auth_audit", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("security", sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.create_index(batch_op.f("ix_auth_audit_security"), ["security"], unique=False)
+    op.add_column("auth_audit", sa.Column("security", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_index(op.f("ix_auth_audit_security"), "auth_audit", ["security"], unique=False)
     audit = sa.table("auth_audit", sa.column("action", sa.String), sa.column("security", sa.Boolean))
     op.execute(audit.update().where(audit.c.action.in_(SECURITY_ACTIONS)).values(security=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("auth_audit", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_auth_audit_security"))
-        batch_op.drop_column("security")
-    with op.batch_alter_table("refresh_token", schema=None) as batch_op:
-        batch_op.drop_column("session_started_at")
-    with op.batch_alter_table("user_account", schema=None) as batch_op:
-        batch_op.drop_column("must_change_password")
+    # DROP COLUMN (SQLite 3.35+) rather than batch copies, for the same reason as above.
+    op.drop_index(op.f("ix_auth_audit_security"), table_name="auth_audit")
+    op.drop_column("auth_audit", "security")
+    op.drop_column("refresh_token", "session_started_at")
+    op.drop_column("user_account", "must_change_password")
