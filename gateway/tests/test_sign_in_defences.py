@@ -12,9 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from sanquan_gateway.auth.models import RefreshToken
+from sanquan_gateway.auth import throttle
+from sanquan_gateway.auth.models import LoginThrottle, RefreshToken
 from sanquan_gateway.config import Settings
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.secrets import service_secret
@@ -183,6 +184,28 @@ def test_our_own_service_clients_cannot_be_locked_out_from_many_addresses(world:
         assert login(world, f"typo{n}", "wrong-pass1", ip="10.7.3.1").status_code in (400, 429)
     assert_throttled(login(world, "padmin", ip="10.7.3.1"))
     assert svc(service_secret("plans"), "10.7.3.1").status_code == 200
+
+
+def test_idle_counters_are_pruned_and_live_ones_kept(world: World) -> None:
+    factory = world.app.state.kernel.sessionmaker
+    now = utcnow()
+    with factory.begin() as s:
+        s.add_all(
+            [
+                LoginThrottle(key="ip:old", window_start=now - timedelta(days=2), failures=3),
+                LoginThrottle(
+                    key="user:delayed",
+                    window_start=now - timedelta(days=2),
+                    failures=9,
+                    locked_until=now + timedelta(minutes=5),
+                ),
+                LoginThrottle(key="ip:recent", window_start=now - timedelta(minutes=5), failures=1),
+            ]
+        )
+    with factory.begin() as s:
+        assert throttle.prune(s) == 1
+    with factory() as s:
+        assert sorted(s.scalars(select(LoginThrottle.key))) == ["ip:recent", "user:delayed"]
 
 
 # -- 3. security events survive the refusal, and can be filtered, exported and scoped -----------------------------

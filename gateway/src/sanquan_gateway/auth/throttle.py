@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -84,16 +85,31 @@ def _count(session: Session, rule: Rule) -> None:
 
 def record_failures(factory: sessionmaker[Session], rules: list[Rule]) -> None:
     """Counted in their own transaction, so a failed sign-in is counted even though the request fails. Keys in
-    a fixed order so that two concurrent failures never wait on each other's rows."""
+    a fixed order so that two concurrent failures never wait on each other's rows. About one failure in a hundred
+    also removes the counters nobody has failed on for a day (each failure for a new name adds rows)."""
     for _ in range(3):
         try:
             with factory.begin() as session:
                 for rule in sorted(rules, key=lambda r: r.key):
                     _count(session, rule)
                     session.flush()
+                if random.random() < 0.01:  # housekeeping, not security: any generator does
+                    prune(session)
                 return
         except IntegrityError:  # two first failures of one key at once: the loser counts again
             continue
+
+
+def prune(session: Session, idle: timedelta = timedelta(days=1)) -> int:
+    """Remove counters with no failure and no delay for ``idle`` (longer than any window or delay in use)."""
+    cutoff = utcnow() - idle
+    result = session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.window_start < cutoff,
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < cutoff),
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def clear(session: Session, keys: list[str]) -> None:
