@@ -1,6 +1,7 @@
 """Memory of a large upload through the kernel's storage (issue #16): 200 MB streamed in 1 MiB chunks through
 ``spool``/``aspool`` and ``commit`` on the filesystem and on S3 (moto's server in a child process, so that its
-copy of the object is not counted here), and a 50 MB PDF (one 50 MB stream) through ``intake``.
+copy of the object is not counted here), a 50 MB PDF (one 50 MB stream) and a 40-megapixel JPEG (the default
+pixel limit: decoded to be cleaned, so its memory is the picture's, about 3 bytes a pixel) through ``intake``.
 
 For each: the peak of Python allocations (tracemalloc) and the growth of the process's peak RSS (VmHWM, reset
 through /proc/self/clear_refs before each run), against the 32 MB bound of the issue.
@@ -149,6 +150,20 @@ def main() -> None:
             fs3.commit(a.file)
 
     measure(f"aintake of a {len(pdf) >> 20} MB PDF (one stream)", lambda: asyncio.run(pdf_aintake()))
+    from PIL import Image
+
+    im = Image.linear_gradient("L").resize((8000, 5000)).convert("RGB")  # 40 MP, the default limit
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=85)
+    del im
+    jpeg = buf.getvalue()
+    del buf
+
+    def image_intake() -> None:
+        with intake(fs3, io.BytesIO(jpeg), filename="photo.jpg", policy=IntakePolicy()) as a:
+            fs3.commit(a.file)
+
+    measure(f"intake of a 40 MP JPEG ({len(jpeg) >> 20} MB), re-encoded", image_intake)
     import shutil
 
     shutil.rmtree(root)

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -272,6 +272,8 @@ def test_a_stream_that_ends_early_leaves_nothing(storage: Storage) -> None:
     with pytest.raises(Unprocessable) as err2:
         _accept(storage, b"%PDF-1.4\n1", declared_size=1000)
     assert err2.value.extra["code"] == "upload_incomplete"
+    with pytest.raises(Unprocessable):
+        _accept(storage, b"%PDF-1.4\n1", declared_size=-1)
     assert _stored(storage) == []
 
 
@@ -316,6 +318,40 @@ def test_async_intake_and_commit(storage: Storage) -> None:
         blob = storage.commit(accepted.file)
     assert (accepted.kind, accepted.media_type, accepted.filename) == ("pdf", "application/pdf", "报告.pdf")
     assert b"".join(storage.iter_chunks(blob.sha256)) == pdf
+    assert len(_stored(storage)) == 1
+
+
+def _upload_app(storage: Storage) -> TestClient:
+    """An endpoint as a service will write one: the raw body streamed through ``aintake``."""
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.put("/files/{name}")
+    async def upload(name: str, request: Request) -> dict[str, Any]:
+        length = request.headers.get("content-length")
+        with await aintake(
+            storage, request.stream(), filename=name, policy=POLICY, declared_size=int(length) if length else None
+        ) as accepted:
+            blob = await storage.acommit(accepted.file)
+        return {"sha256": blob.sha256, "kind": accepted.kind, "type": accepted.media_type, "name": accepted.filename}
+
+    return TestClient(app)
+
+
+def test_an_upload_endpoint_answers_problems(storage: Storage) -> None:
+    client = _upload_app(storage)
+    # the declared type is not believed: the bytes are a PNG
+    r = client.put("/files/scan.pdf", content=_image("PNG"), headers={"Content-Type": "application/pdf"})
+    assert r.status_code == 200, r.text
+    assert r.json()["kind"] == "png" and r.json()["type"] == "image/png" and r.json()["name"] == "scan.pdf.png"
+    big = _image("PNG") + b"\0" * (21 * 1024 * 1024)
+    r = client.put("/files/big.png", content=big)
+    assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["limit"] == 20 * 1024 * 1024 and "20 MB" in r.json()["detail"]
+    r = client.put("/files/a.pdf", content=b"MZ\x90\x00" + b"\0" * 100)
+    assert r.status_code == 415 and "Windows program" in r.json()["detail"]
+    r = client.put("/files/a.pdf", content=b"")
+    assert r.status_code == 422 and r.json()["code"] == "file_empty"
     assert len(_stored(storage)) == 1
 
 
@@ -432,12 +468,13 @@ def test_images_lose_exif_and_text_and_keep_their_orientation(storage: Storage) 
     info = PngImagePlugin.PngInfo()
     info.add_text("Author", "张三", zip=False)
     info.add_itxt("Comment", "秘密", zip=True)
-    png = _image("PNG", pnginfo=info)
+    png = _image("PNG", pnginfo=info, exif=_exif())
+    assert b"eXIf" in png
     with _accept(storage, png, "a.png") as a:
         blob = storage.commit(a.file)
     stored = b"".join(storage.iter_chunks(blob.sha256))
     assert Image.open(io.BytesIO(stored)).text == {}
-    assert b"tEXt" not in stored and b"iTXt" not in stored
+    assert b"tEXt" not in stored and b"iTXt" not in stored and b"eXIf" not in stored
 
     webp = _image("WEBP", exif=_exif())
     with _accept(storage, webp, "a.webp") as a:

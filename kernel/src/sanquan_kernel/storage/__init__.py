@@ -7,7 +7,7 @@ Typical use in a service::
     policy = IntakePolicy.from_settings()
     with await aintake(storage, request.stream(), filename=name, policy=policy,
                        declared_size=content_length) as accepted:
-        storage.commit(accepted.file)            # (in a worker thread: it may upload to S3)
+        await storage.acommit(accepted.file)     # a worker thread: it may upload to S3
         session.add(Attachment(sha256=accepted.sha256, size=accepted.size, media_type=accepted.media_type,
                                original_name=accepted.filename, ...))
     ...

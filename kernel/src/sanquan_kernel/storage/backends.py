@@ -224,6 +224,10 @@ class Storage(ABC):
     def commit(self, spooled: Spooled) -> Blob:
         """Store the spooled file under its hash, atomically; the temporary file is consumed. Idempotent."""
 
+    async def acommit(self, spooled: Spooled) -> Blob:
+        """``commit`` in a worker thread (an upload to S3 takes a while)."""
+        return await anyio.to_thread.run_sync(self.commit, spooled)
+
     def put(self, source: IO[bytes] | Iterable[bytes], *, limit: int) -> Blob:
         """``spool`` and ``commit`` in one (content already checked, e.g. a file the service made itself)."""
         with self.spool(source, limit=limit) as spooled:

@@ -423,7 +423,7 @@ def _reencode(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
                 im.load()
-            out = ImageOps.exif_transpose(im) or im
+            out = ImageOps.exif_transpose(im, in_place=False) if im.getexif().get(0x0112, 1) != 1 else im
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
             raise Unprocessable(f"The {KINDS[kind].label} image is damaged and cannot be read", code="damaged") from exc
         if kind == "jpeg" and out.mode not in ("RGB", "L", "CMYK"):
@@ -433,7 +433,7 @@ def _reencode(
         out.info = {}
         options: dict[str, Any] = {"icc_profile": icc} if icc else {}
         if kind == "jpeg":
-            options.update(quality=90, optimize=True)
+            options.update(quality=90)  # not optimize=True: libjpeg then holds every coefficient (2 bytes each)
         elif kind == "png":
             options.update(optimize=False, compress_level=6)
         else:
