@@ -266,8 +266,8 @@ def test_a_stream_that_ends_early_leaves_nothing(storage: Storage) -> None:
     # declared 2 GB, 10 bytes sent: refused for the declaration, before anything is read
     with pytest.raises(PayloadTooLarge) as err:
         _accept(storage, b"%PDF-1.4\n1", declared_size=2 * 1024**3)
-    assert err.value.extra["limit"] == 100 * 1024 * 1024
-    assert "100 MB" in str(err.value.detail)
+    assert err.value.extra["limit"] == 50 * 1024 * 1024
+    assert "50 MB" in str(err.value.detail)
     # declared within the limit, ended early: 422, nothing stored
     with pytest.raises(Unprocessable) as err2:
         _accept(storage, b"%PDF-1.4\n1", declared_size=1000)
@@ -918,3 +918,22 @@ def test_exports_name_their_file_safely() -> None:
     cd = r.headers["content-disposition"]
     assert "/" not in cd and "\r" not in cd and "\n" not in cd and cd.count('"') == 2
     assert cd.endswith(".csv") and "%E4%B8%AA%E4%BA%BA" in cd
+
+
+def test_an_unreachable_s3_store_is_503(tmp_path: Path) -> None:
+    st = S3Storage(
+        bucket=BUCKET,
+        namespace="svc",
+        spool_dir=tmp_path / "spool",
+        endpoint_url=f"http://127.0.0.1:{_free_port()}",
+        access_key_id="a",
+        secret_access_key="b",
+    )
+    st.client.meta.config.retries = {"max_attempts": 1}
+    with pytest.raises(ServiceUnavailable):
+        st.put(io.BytesIO(b"x"), limit=10)
+    assert list((tmp_path / "spool").glob("*")) == []  # the spooled file is not left behind
+    with pytest.raises(ServiceUnavailable):
+        st.stat("0" * 64)
+    with pytest.raises(ServiceUnavailable), st.open("0" * 64):
+        pass

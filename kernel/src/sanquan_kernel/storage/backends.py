@@ -383,13 +383,15 @@ class S3Storage(Storage):
         return f"{self.namespace}/{check_sha256(sha256)}"
 
     def _head(self, sha256: str) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             return self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))  # type: ignore[no-any-return]
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
+            raise ServiceUnavailable("The file store is unavailable; try again shortly") from exc
+        except BotoCoreError as exc:
             raise ServiceUnavailable("The file store is unavailable; try again shortly") from exc
 
     def commit(self, spooled: Spooled) -> Blob:
@@ -427,13 +429,15 @@ class S3Storage(Storage):
 
     @contextlib.contextmanager
     def open(self, sha256: str) -> Iterator[IO[bytes]]:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             body = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))["Body"]
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 raise NotFound("The file's content is not in storage") from None
+            raise ServiceUnavailable("The file store is unavailable; try again shortly") from exc
+        except BotoCoreError as exc:
             raise ServiceUnavailable("The file store is unavailable; try again shortly") from exc
         try:
             yield body
@@ -447,7 +451,12 @@ class S3Storage(Storage):
         return int(head["ContentLength"]), head["LastModified"].astimezone(UTC)
 
     def delete(self, sha256: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self.key(sha256))
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self.key(sha256))
+        except (BotoCoreError, ClientError) as exc:
+            raise ServiceUnavailable("The file store is unavailable; try again shortly") from exc
 
     def download_url(self, sha256: str, *, filename: str, media_type: str, inline: bool = False) -> str:
         """A presigned GET URL valid for ``presign_seconds``, with the response's Content-Type and
