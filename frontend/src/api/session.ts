@@ -25,9 +25,34 @@ export function tokenExpiresAt(): number {
   return expiresAt
 }
 
+/**
+ * A hint (not a secret: no token, just "1") that this browser signed in and may hold a refresh cookie. Without it
+ * the start-up probe is not sent: a fresh visit has no session, which is a normal outcome, not a 401 in the console.
+ */
+export const SESSION_HINT_KEY = 'sq.session'
+
+/** true when a refresh cookie may exist (or when storage cannot tell: then the probe is sent as before). */
+export function maySignInSilently(): boolean {
+  try {
+    return localStorage.getItem(SESSION_HINT_KEY) === '1'
+  } catch {
+    return true
+  }
+}
+
+function rememberSession(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(SESSION_HINT_KEY, '1')
+    else localStorage.removeItem(SESSION_HINT_KEY)
+  } catch {
+    /* storage unavailable: the probe is simply always sent */
+  }
+}
+
 export function setToken(t: TokenResponse | null, now: number = Date.now()): void {
   accessToken = t ? t.access_token : null
   expiresAt = t ? now + t.expires_in * 1000 : 0
+  rememberSession(t !== null)
   listeners.forEach((fn) => fn(accessToken))
 }
 
@@ -50,6 +75,8 @@ export function newRequestId(): string {
 }
 
 async function doRefresh(): Promise<boolean> {
+  // nobody signed in from this browser (or they signed out): there is no cookie to try
+  if (accessToken === null && !maySignInSilently()) return false
   try {
     const res = await fetch('/api/auth/web/refresh', {
       method: 'POST',

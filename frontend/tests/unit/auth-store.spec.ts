@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
-import { getAccessToken, setToken } from '@/api/session'
+import { SESSION_HINT_KEY, getAccessToken, setToken } from '@/api/session'
 import { useAuthStore } from '@/stores/auth'
 import { jsonResponse, mockFetch } from './setup-fetch'
 
@@ -10,7 +10,11 @@ const ME = {
 }
 
 describe('auth store', () => {
-  beforeEach(() => setActivePinia(createPinia()))
+  beforeEach(() => {
+    setActivePinia(createPinia())
+    // this browser signed in before (the refresh probe is only sent then: session-probe.spec.ts)
+    localStorage.setItem(SESSION_HINT_KEY, '1')
+  })
   afterEach(() => {
     vi.unstubAllGlobals()
     setToken(null)
