@@ -10,7 +10,7 @@ export const useOrgStore = defineStore('orgs', () => {
   const departments = ref<Org[]>([])
   let loading: Promise<void> | null = null
 
-  async function fetchAll(level: 'university' | 'department'): Promise<Org[]> {
+  async function fetchAll(level: 'province' | 'university' | 'department'): Promise<Org[]> {
     const out: Org[] = []
     for (let offset = 0; offset < 5000; offset += 500) {
       const page = await orgsApi.list({ level, limit: 500, offset })
@@ -23,11 +23,12 @@ export const useOrgStore = defineStore('orgs', () => {
   function load(force = false): Promise<void> {
     if (loading && !force) return loading
     loading = (async () => {
-      const [u, d] = await Promise.all([fetchAll('university'), fetchAll('department')])
+      // the province too: accounts and clients of the province are labelled with its name (not "#1")
+      const [p, u, d] = await Promise.all([fetchAll('province'), fetchAll('university'), fetchAll('department')])
       universities.value = u
       departments.value = d
       const map: Record<number, Org> = {}
-      for (const o of [...u, ...d]) map[o.id] = o
+      for (const o of [...p, ...u, ...d]) map[o.id] = o
       byId.value = map
     })().catch((e) => {
       loading = null

@@ -225,6 +225,10 @@ const en: typeof zhCN = {
     kind: 'Kind', title: 'Item', planned: 'Planned', spent: 'Spent', confirmDelete: 'Delete the funding line "{title}"?',
     kinds: { special_fund: 'Special fund', other: 'Other funding' },
   },
+  phone: {
+    openMenu: 'Open the menu', language: 'Language', ledgerLeft: '{hours} more hours or {days} more days to go',
+    ledgerDone: "Compliant: this year's training requirement is met", toList: 'Back to the list',
+  },
 }
 
 export default en

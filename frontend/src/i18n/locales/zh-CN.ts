@@ -223,4 +223,8 @@ export default {
     kind: '类别', title: '项目', planned: '预算', spent: '已支出', confirmDelete: '删除经费项目“{title}”？',
     kinds: { special_fund: '思政专项经费', other: '其他经费' },
   },
+  phone: {
+    openMenu: '打开菜单', language: '语言', ledgerLeft: '还差 {hours} 学时或 {days} 天', ledgerDone: '已达标：本年度培训要求已满足',
+    toList: '返回评审列表',
+  },
 }
