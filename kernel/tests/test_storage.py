@@ -755,6 +755,37 @@ def test_strip_metadata_office(fs: FilesystemStorage) -> None:
     assert load_workbook(io.BytesIO(cleaned)).active["A1"].value == "名称"
 
 
+def test_strip_metadata_blanks_reviewers_in_comments_and_tracked_changes() -> None:
+    body = (
+        b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+        b'wordprocessingml/2006/main"><w:body><w:p><w:ins w:id="1" w:author="\xe5\xbc\xa0\xe4\xb8\x89" '
+        b'w:date="2024-01-01T00:00:00Z"><w:r><w:t>text</w:t></w:r></w:ins><w:bookmarkStart w:id="0" w:name="keep"/>'
+        b"</w:p></w:body></w:document>"
+    )
+    comments = (
+        b'<?xml version="1.0" encoding="UTF-8"?><w:comments xmlns:w="http://schemas.openxmlformats.org/'
+        b'wordprocessingml/2006/main"><w:comment w:id="0" w:author="Zhang San" w:initials="ZS"><w:p><w:r>'
+        b"<w:t>ok</w:t></w:r></w:p></w:comment></w:comments>"
+    )
+    docx = _with_entries(_docx(), {"word/comments.xml": comments}, {"word/document.xml": body})
+    with strip_metadata(io.BytesIO(docx), "docx") as out:
+        z = zipfile.ZipFile(io.BytesIO(out.read()))
+    document, notes = z.read("word/document.xml"), z.read("word/comments.xml")
+    assert "张三".encode() not in document and b'w:author=""' in document and b'w:name="keep"' in document
+    assert b"Zhang San" not in notes and b"ZS" not in notes and b"<w:t>ok</w:t>" in notes
+    # a body of several MiB, read in pieces: no author survives a piece's edge
+    run = b'<w:ins w:id="1" w:author="\xe5\xbc\xa0\xe4\xb8\x89"><w:r><w:t>abc</w:t></w:r></w:ins>'
+    big = body.replace(b"<w:body><w:p>", b"<w:body><w:p>" + run * 60_000)
+    with strip_metadata(io.BytesIO(_with_entries(_docx(), {}, {"word/document.xml": big})), "docx") as out:
+        document = zipfile.ZipFile(io.BytesIO(out.read())).read("word/document.xml")
+    assert len(document) > 3 * 1024 * 1024 and "张三".encode() not in document
+    assert document.count(b'w:author=""') == 60_001
+    xl_comments = b'<comments xmlns="x"><authors><author>Li Si</author></authors><commentList/></comments>'
+    xlsx = _with_entries(_xlsx(), {"xl/comments1.xml": xl_comments})
+    with strip_metadata(io.BytesIO(xlsx), "xlsx") as out:
+        assert b"Li Si" not in zipfile.ZipFile(io.BytesIO(out.read())).read("xl/comments1.xml")
+
+
 # -- clamd ----------------------------------------------------------------------------------------------------------
 class FakeClamd:
     """A clamd that speaks INSTREAM: it reads the length-prefixed chunks to the zero length and answers FOUND

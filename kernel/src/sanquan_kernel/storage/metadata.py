@@ -2,8 +2,9 @@
 an Office package's ``docProps`` (core: author, last modified by, title, subject, keywords, description,
 category; app: company, manager, template, hyperlink base; custom properties). The content is not changed.
 
-Not removed (yet): the authors of comments and tracked changes inside a Word document's body, and names inside
-the text itself; a blind campaign's rules should tell people to accept changes and delete comments.
+The names of the people who commented or changed the text are blanked too (Word's ``w:author``/``w:initials`` on
+comments, tracked changes and the people part; Excel's comment authors and threaded-comment persons;
+PowerPoint's comment authors). Not removed: names inside the text itself.
 
 ``strip_metadata`` reads a stream and returns a new temporary file (rewound); the content then has another
 SHA-256 and is stored as a file of its own.
@@ -11,6 +12,7 @@ SHA-256 and is stored as a file of its own.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import zipfile
@@ -86,7 +88,52 @@ def _office(src: IO[bytes], out: IO[bytes]) -> None:
                 zout.writestr(_copy_info(info), _clean_props(lower, zin.read(name), parser))
                 continue
             with zin.open(info) as r, zout.open(_copy_info(info), "w") as w:
-                shutil.copyfileobj(r, w, 1 << 20)
+                if _PEOPLE_PARTS.match(lower):
+                    _rewrite_people(r, w)
+                else:
+                    shutil.copyfileobj(r, w, 1 << 20)
+
+
+#: Parts that name the people who commented or changed the text: Word's body, comments, notes and people
+#: (``w:author``, ``w:initials``, ``w15:userId`` ...), Excel's comment authors and threaded-comment persons,
+#: PowerPoint's comment authors.
+_PEOPLE_PARTS = re.compile(
+    r"(word/[^/]+\.xml|xl/comments[^/]*\.xml|xl/persons/[^/]+\.xml|xl/threadedcomments/[^/]+\.xml"
+    r"|ppt/commentauthors\.xml|ppt/authors\.xml)$"
+)
+_PEOPLE_ATTRS = re.compile(rb"(\s(?:\w+:)?(?:author|initials|userId|providerId|name|displayName))=(\"[^\"]*\"|'[^']*')")
+_XL_AUTHOR = re.compile(rb"<author>[^<]*</author>")
+#: Elements that name a person: comments, tracked changes (``ins``, ``del``, ``*Change``), people and authors.
+_PEOPLE_TAGS = re.compile(rb"<(?:\w+:)?(?:person|cmAuthor|author|comment|ins|del|moveFrom|moveTo|\w+Change)\b")
+
+
+def _anonymise(piece: bytes) -> bytes:
+    """Names of people in the attributes of the elements that carry them (not any ``name`` attribute: styles,
+    fonts and bookmarks have names too), and Excel's ``<author>`` texts."""
+    piece = _XL_AUTHOR.sub(b"<author>Reviewer</author>", piece)
+
+    def tag(m: re.Match[bytes]) -> bytes:
+        element = m.group(0)
+        if not _PEOPLE_TAGS.match(element):
+            return element
+        return _PEOPLE_ATTRS.sub(lambda a: a.group(1) + b'=""', element)
+
+    return re.sub(rb"<[^<>]*>", tag, piece)
+
+
+def _rewrite_people(r: IO[bytes], w: IO[bytes]) -> None:
+    """Stream a part through ``_anonymise`` in 1 MiB pieces, each cut after its last ``>`` (a tag never spans
+    two pieces; a piece without a ``>`` is a text run, carried on up to 16 MB)."""
+    carry = b""
+    while chunk := r.read(1 << 20):
+        data = carry + chunk
+        cut = data.rfind(b">") + 1
+        if cut == 0 and len(data) < 16 << 20:
+            carry = data
+            continue
+        w.write(_anonymise(data[:cut] if cut else data))
+        carry = data[cut:] if cut else b""
+    w.write(_anonymise(carry))
 
 
 def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
