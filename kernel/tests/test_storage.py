@@ -503,6 +503,13 @@ def test_thumbnail(fs: FilesystemStorage) -> None:
         thumbnail(io.BytesIO(_pdf()))
 
 
+def test_thumbnail_of_a_stored_image(storage: Storage) -> None:
+    blob = storage.put(io.BytesIO(_image("PNG", (900, 300))), limit=10**7)
+    with storage.open(blob.sha256) as f:  # an S3 body cannot seek
+        im = Image.open(io.BytesIO(thumbnail(f, max_side=90)))
+    assert im.size == (90, 30)
+
+
 def test_pdfs_with_javascript_are_refused(storage: Storage) -> None:
     with pytest.raises(Unprocessable) as err:
         _accept(storage, _pdf(js=True), "a.pdf")

@@ -285,10 +285,10 @@ class FilesystemStorage(Storage):
         if spooled.path is None:
             raise RuntimeError("the spooled file was committed or discarded")
         target = self.path(spooled.sha256)
-        if target.exists():
+        try:
             os.utime(target)  # seen again: orphan cleanup must not take it now
             spooled.discard()
-        else:
+        except FileNotFoundError:  # not stored (or removed just now): store it
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             spooled.path.replace(target)  # atomic; a concurrent commit of the same content writes the same bytes
             spooled.path = None

@@ -26,8 +26,10 @@ checks in a worker thread.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+import shutil
 import tempfile
 import warnings
 import zipfile
@@ -453,7 +455,16 @@ def thumbnail(src: Path | IO[bytes], *, max_side: int = 320, max_pixels: int = 4
     reduced size where the format allows (JPEG's draft mode), after the same pixel check as intake."""
     from PIL import Image
 
-    head = src.read_bytes()[:16] if isinstance(src, Path) else _peek(src)
+    if not isinstance(src, Path) and not src.seekable():  # an S3 object's body: Pillow seeks
+        copy = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
+        try:
+            shutil.copyfileobj(src, copy, 1 << 20)
+            copy.seek(0)
+            return thumbnail(copy, max_side=max_side, max_pixels=max_pixels)
+        finally:
+            copy.close()
+    with src.open("rb") if isinstance(src, Path) else contextlib.nullcontext(src) as f:
+        head = _peek(f)
     kind = sniff(head)
     if kind not in IMAGES:
         raise UnsupportedMediaType("Only images have thumbnails", code="file_type_not_accepted")
