@@ -923,8 +923,15 @@ def test_cleanup_removes_uploads_never_attached(
             ]
         )
         s.commit()
+    st.spool_dir.mkdir(parents=True, exist_ok=True)
+    stale, fresh = st.spool_dir / "upload-stale.part", st.spool_dir / "upload-fresh.part"
+    stale.write_bytes(b"cut off")
+    fresh.write_bytes(b"being written")
+    os.utime(stale, (time.time() - 2 * 86400, time.time() - 2 * 86400))
     with session_factory() as s:
         result = cleanup_orphans(s, Attachment, st, now=now)
+    assert not stale.exists() and fresh.exists()
+    fresh.unlink()
     assert (result.rows, result.objects) == (2, 1)
     assert not st.exists(blobs["orphan"].sha256)
     for kept in ("attached", "new", "shared"):

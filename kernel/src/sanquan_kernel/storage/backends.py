@@ -220,6 +220,20 @@ class Storage(ABC):
             w.abort()
             raise
 
+    def sweep_spool(self, older_than: float = 86400.0) -> int:
+        """Remove temporary files older than ``older_than`` seconds: uploads a killed process or a cancelled
+        request left behind (an upload being written is younger). The number removed."""
+        if not self.spool_dir.is_dir():
+            return 0
+        cutoff = datetime.now(UTC).timestamp() - older_than
+        removed = 0
+        for path in self.spool_dir.glob("upload-*.part"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+        return removed
+
     @abstractmethod
     def commit(self, spooled: Spooled) -> Blob:
         """Store the spooled file under its hash, atomically; the temporary file is consumed. Idempotent."""

@@ -440,12 +440,11 @@ def _reencode(
             options.update(optimize=False, compress_level=6)
         else:
             options.update(quality=90, method=4)
-        buf = tempfile.TemporaryFile()  # noqa: SIM115 - Pillow's encoders seek; closed below
-        out.save(buf, _PIL_FORMATS[kind], **options)
         width, height = out.size
-    buf.seek(0)
-    result = storage.spool(buf, limit=max(policy.limits[kind], spooled.size) * 4)
-    buf.close()
+        with tempfile.TemporaryFile() as buf:  # Pillow's encoders seek
+            out.save(buf, _PIL_FORMATS[kind], **options)
+            buf.seek(0)
+            result = storage.spool(buf, limit=max(policy.limits[kind], spooled.size) * 4)
     spooled.discard()
     return result, width, height, flags
 

@@ -61,10 +61,12 @@ def cleanup_orphans(
 ) -> Cleanup:
     """Remove the rows of uploads never attached (no owner) created more than ``older_than`` ago, commit, then
     remove each of their stored objects that no row of ``model`` names any more and that nobody uploaded again
-    since (an upload of the same content renews the object's time, so it is not taken from under a new row).
-    Run it from a periodic job with a session of its own; it commits."""
+    since (an upload of the same content renews the object's time, so it is not taken from under a new row);
+    temporary files as old (uploads cut off by a killed process or a cancelled request) go too. Run it from a
+    periodic job with a session of its own; it commits."""
     cutoff = (now or utcnow()) - older_than
     rows = objects = 0
+    storage.sweep_spool(older_than.total_seconds())
     while True:
         found = session.execute(
             select(model.id, model.sha256)
