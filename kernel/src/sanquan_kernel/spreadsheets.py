@@ -29,7 +29,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 #: Real workbooks expand 15–25 times (100,000 rows of 8 columns: 2.8 MB → 45 MB); a zip bomb about 1,000 times.
 #: 256 MB holds some 250,000 rows of 20 columns, and bounds the time a sheet's XML can take to read.
@@ -75,21 +75,24 @@ def is_workbook(filename: str, content: bytes) -> bool:
 
 
 # -- workbooks ---------------------------------------------------------------------------------------------------
-def check_archive(content: bytes) -> None:
+def check_archive(content: bytes | IO[bytes], *, label: str = ".xlsx workbook") -> None:
     """Refuse a workbook that would expand far beyond any real spreadsheet (a zip bomb) before a single entry is
     decompressed: the sizes come from the archive's directory. (An entry that lies about its size is cut off by
-    ``zipfile`` at the size it declared, so the check holds.)"""
+    ``zipfile`` at the size it declared, so the check holds.) ``content``: the bytes, or a binary file (an upload
+    spooled to disk: only the directory is read). ``label`` names the kind in the messages (other Office
+    packages, by ``sanquan_kernel.storage``)."""
+    noun = label.rsplit(" ", 1)[-1]
     try:
-        entries = zipfile.ZipFile(io.BytesIO(content)).infolist()
+        entries = zipfile.ZipFile(io.BytesIO(content) if isinstance(content, bytes) else content).infolist()
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise SpreadsheetError("The file is not a readable .xlsx workbook") from exc
+        raise SpreadsheetError(f"The file is not a readable {label}") from exc
     if sum(e.file_size for e in entries) > MAX_EXPANDED:
-        raise SpreadsheetError("The workbook expands to more than 256 MB, more than any ledger")
+        raise SpreadsheetError(f"The {noun} expands to more than 256 MB, more than any real one")
     for e in entries:
         if e.file_size > 16 * 1024 * 1024 and e.file_size > MAX_RATIO * max(e.compress_size, 1):
-            raise SpreadsheetError("The workbook is compressed like a zip bomb, not like a spreadsheet")
+            raise SpreadsheetError(f"The {noun} is compressed like a zip bomb, not like a real one")
         if e.filename.lower().endswith("sharedstrings.xml") and e.file_size > MAX_SHARED_STRINGS:
-            raise SpreadsheetError("The workbook's text table is larger than 64 MB")
+            raise SpreadsheetError(f"The {noun}'s text table is larger than 64 MB")
 
 
 @dataclass
