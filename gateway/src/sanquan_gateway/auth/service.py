@@ -178,9 +178,9 @@ def check_password(
     with factory() as session:
         user = accounts.get_user_by_username(session, username)
         university_id = user.university_id if user else None
-        wait = throttle.retry_after(session, [r.key for r in rules])
+        refused = throttle.refusal(session, [r.key for r in rules])
         password_ok = False
-        if wait is None:
+        if refused is None:
             password_ok = verify_password(password, user.password_hash if user else None)
             if (
                 password_ok
@@ -190,18 +190,19 @@ def check_password(
             ):
                 session.expunge(user)
                 return user
-    if wait is not None:
-        security_event(
-            factory,
-            request,
-            actor=username[:100],
-            action="login.throttled",
-            target=f"user:{username[:80]}",
-            university_id=university_id,
-            retry_after=wait,
-            known_device=device is not None,
-        )
-        raise _throttled("invalid_grant", wait)
+    if refused is not None:
+        if refused.first_seen():
+            security_event(
+                factory,
+                request,
+                actor=username[:100],
+                action="login.throttled",
+                target=f"user:{username[:80]}",
+                university_id=university_id,
+                retry_after=refused.wait,
+                known_device=device is not None,
+            )
+        raise _throttled("invalid_grant", refused.wait)
     security_event(
         factory,
         request,
@@ -292,8 +293,8 @@ def client_credentials_grant(
                 throttle.Rule(throttle.key("client", client_id), window, limit=settings.login_max_failures_per_client),
                 throttle.Rule(throttle.key("ip", ip), window, limit=settings.login_max_failures_per_address),
             ]
-        wait = throttle.retry_after(session, [r.key for r in rules])
-        if wait is None:
+        refused = throttle.refusal(session, [r.key for r in rules])
+        if refused is None:
             ok = verify_password(secret, client.secret_hash if client else None)
             if (
                 ok
@@ -320,17 +321,18 @@ def client_credentials_grant(
                     "expires_in": settings.access_token_ttl,
                     "scope": client.scopes,
                 }
-    if wait is not None:
-        security_event(
-            factory,
-            request,
-            actor=client_id[:100],
-            action="client.throttled",
-            target=f"client:{client_id[:80]}",
-            university_id=university_id,
-            retry_after=wait,
-        )
-        raise _throttled("invalid_client", wait)
+    if refused is not None:
+        if refused.first_seen():
+            security_event(
+                factory,
+                request,
+                actor=client_id[:100],
+                action="client.throttled",
+                target=f"client:{client_id[:80]}",
+                university_id=university_id,
+                retry_after=refused.wait,
+            )
+        raise _throttled("invalid_client", refused.wait)
     security_event(
         factory,
         request,

@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -47,16 +49,46 @@ class Rule:
     max_delay: int = 900
 
 
-def retry_after(session: Session, keys: list[str]) -> int | None:
-    """Seconds until the caller may try again, or None when none of ``keys`` is locked."""
+@dataclass(frozen=True)
+class Refusal:
+    """A locked key: the seconds to wait, and which lock it is (the key and the end of its delay or window)."""
+
+    wait: int
+    lock: str
+
+    def first_seen(self) -> bool:
+        """True the first time this replica refuses a request for this lock: the audit log records a lock once,
+        not every request an attacker sends into it (those cost no password check, so they come fast)."""
+        with _seen_lock:
+            if self.lock in _seen:
+                _seen.move_to_end(self.lock)
+                return False
+            _seen[self.lock] = None
+            if len(_seen) > 10_000:
+                _seen.popitem(last=False)
+            return True
+
+
+_seen: OrderedDict[str, None] = OrderedDict()
+_seen_lock = threading.Lock()
+
+
+def refusal(session: Session, keys: list[str]) -> Refusal | None:
+    """The longest lock among ``keys``, or None when none of them is locked."""
     now = utcnow()
     rows = session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
-    waits = [
-        math.ceil((r.locked_until - now).total_seconds())
-        for r in rows
-        if r.locked_until is not None and r.locked_until > now
-    ]
-    return max(waits) if waits else None
+    locked = [r for r in rows if r.locked_until is not None and r.locked_until > now]
+    if not locked:
+        return None
+    row = max(locked, key=lambda r: r.locked_until or now)
+    assert row.locked_until is not None
+    return Refusal(math.ceil((row.locked_until - now).total_seconds()), f"{row.key}@{row.locked_until.isoformat()}")
+
+
+def retry_after(session: Session, keys: list[str]) -> int | None:
+    """Seconds until the caller may try again, or None when none of ``keys`` is locked."""
+    r = refusal(session, keys)
+    return r.wait if r else None
 
 
 def _count(session: Session, rule: Rule) -> None:
