@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
@@ -147,7 +148,14 @@ async def token(request: Request) -> JSONResponse:
             username, password = field("username"), field("password")
             if not username or not password:
                 raise service.OAuthError("invalid_request", "username and password are required")
-            body = await run_in_threadpool(service.password_grant, k.sessionmaker, issuer, request, username, password)
+            body = await run_in_threadpool(
+                partial(service.password_grant, require_change=False),
+                k.sessionmaker,
+                issuer,
+                request,
+                username,
+                password,
+            )
             body.pop("refresh_expires_in", None)
         elif grant == "client_credentials":
             creds = _basic_credentials(request)
