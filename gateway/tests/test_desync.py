@@ -206,25 +206,35 @@ def victim_check(platform: Platform, who: str, client: httpx.Client | None = Non
 
 
 # -- the early answer -------------------------------------------------------------------------------------------------
-def test_an_early_answer_with_an_unsent_content_length_body_does_not_poison_the_next_caller(
-    platform: Platform,
-) -> None:
+def early_answer(platform: Platform, framing: str, first: bytes, rest: bytes | None, pause: float) -> Raw:
+    """An attacker's POST to a route the service answers on the head alone (404), with an unfinished body: ``first``
+    at once, then ``rest`` (if any) after ``pause``. Returns the connection after the answer, which must be the
+    404 with ``Connection: close``."""
     attacker = Raw(platform.gateway)
     try:
         attacker.send(
-            head(
-                "POST",
-                "/api/training/no-such-route",
-                f"Authorization: {platform.auth('uni_a_admin')}",
-                f"Content-Length: {HUGE}",
-            )
-            + b"0123456789"
+            head("POST", "/api/training/no-such-route", f"Authorization: {platform.auth('uni_a_admin')}", framing)
+            + first
         )
-        time.sleep(0.5)
-        attacker.send(smuggled(platform, "uni_a_admin"))
+        if rest is not None:
+            time.sleep(pause)
+            attacker.send(rest)
         status, headers, _ = attacker.response()
         assert status == 404
         assert headers.get(b"connection") == b"close", "the attacker's unread body ends its connection"
+    except BaseException:
+        attacker.close()
+        raise
+    return attacker
+
+
+def test_an_early_answer_with_an_unsent_content_length_body_does_not_poison_the_next_caller(
+    platform: Platform,
+) -> None:
+    attacker = early_answer(
+        platform, f"Content-Length: {HUGE}", b"0123456789", smuggled(platform, "uni_a_admin"), pause=0.5
+    )
+    try:
         assert attacker.closed_by_peer()
     finally:
         attacker.close()
@@ -233,45 +243,14 @@ def test_an_early_answer_with_an_unsent_content_length_body_does_not_poison_the_
 
 
 def test_the_service_answers_at_once_even_while_the_body_is_still_coming(platform: Platform) -> None:
-    attacker = Raw(platform.gateway)
-    try:
-        attacker.send(
-            head(
-                "POST",
-                "/api/training/no-such-route",
-                f"Authorization: {platform.auth('uni_a_admin')}",
-                f"Content-Length: {HUGE}",
-            )
-            + b"x" * 100
-        )
-        status, headers, _ = attacker.response()  # without sending another byte
-        assert status == 404
-        assert headers.get(b"connection") == b"close"
-    finally:
-        attacker.close()
+    early_answer(platform, f"Content-Length: {HUGE}", b"x" * 100, None, pause=0).close()  # no further byte sent
     victim_check(platform, "uni_b_admin")
 
 
 def test_an_early_answer_with_an_unsent_chunked_body_does_not_poison_the_next_caller(platform: Platform) -> None:
-    attacker = Raw(platform.gateway)
-    try:
-        attacker.send(
-            head(
-                "POST",
-                "/api/training/no-such-route",
-                f"Authorization: {platform.auth('uni_a_admin')}",
-                "Transfer-Encoding: chunked",
-            )
-            + b"a\r\n0123456789\r\n"
-        )
-        time.sleep(0.3)
-        payload = smuggled(platform, "uni_a_admin")
-        attacker.send(b"%x\r\n%s\r\n" % (len(payload), payload))
-        status, headers, _ = attacker.response()
-        assert status == 404
-        assert headers.get(b"connection") == b"close"
-    finally:
-        attacker.close()
+    payload = smuggled(platform, "uni_a_admin")
+    chunk = b"%x\r\n%s\r\n" % (len(payload), payload)
+    early_answer(platform, "Transfer-Encoding: chunked", b"a\r\n0123456789\r\n", chunk, pause=0.3).close()
     for _ in range(3):
         assert victim_check(platform, "uni_b_admin") < 2.0
 
