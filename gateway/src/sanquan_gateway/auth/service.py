@@ -8,7 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from fastapi import Request
 from sqlalchemy import func, select, update
@@ -190,32 +190,18 @@ def check_password(
             ):
                 session.expunge(user)
                 return user
-    if refused is not None:
-        if refused.first_seen():
-            security_event(
-                factory,
-                request,
-                actor=username[:100],
-                action="login.throttled",
-                target=f"user:{username[:80]}",
-                university_id=university_id,
-                retry_after=refused.wait,
-                known_device=device is not None,
-            )
-        raise _throttled("invalid_grant", refused.wait)
-    security_event(
+    _refuse(
         factory,
         request,
-        actor=username[:100],
-        action="login.failure",
-        target=f"user:{username[:80]}",
-        university_id=university_id,
-        reason="disabled" if password_ok and user is not None else "bad credentials",
+        ("login", "user", username),
+        university_id,
+        refused,
+        rules,
+        OAuthError(
+            "invalid_grant", "The username or password is wrong, or the account or its organisation is disabled"
+        ),
         known_device=device is not None,
-    )
-    throttle.record_failures(factory, rules)
-    raise OAuthError(
-        "invalid_grant", "The username or password is wrong, or the account or its organisation is disabled"
+        **({} if refused else {"reason": "disabled" if password_ok and user is not None else "bad credentials"}),
     )
 
 
@@ -339,28 +325,55 @@ def client_credentials_grant(
                     "expires_in": settings.access_token_ttl,
                     "scope": client.scopes,
                 }
+    _refuse(
+        factory,
+        request,
+        ("client", "client", client_id),
+        university_id,
+        refused,
+        rules,
+        OAuthError("invalid_client", "Client authentication failed", 401, {"WWW-Authenticate": 'Basic realm="token"'}),
+    )
+
+
+def _refuse(
+    factory: sessionmaker[Session],
+    request: Request,
+    who: tuple[str, str, str],
+    university_id: int | None,
+    refused: throttle.Refusal | None,
+    rules: list[throttle.Rule],
+    error: OAuthError,
+    **details: Any,
+) -> NoReturn:
+    """A refused sign-in of a person or a client (``who``: the action's prefix, the target's kind, the name given):
+    a throttled attempt is audited once per lock and answered 429; a failed one is audited, counted and answered
+    ``error``. Each audit entry in its own transaction, so that it survives the refusal."""
+    prefix, kind, name = who
     if refused is not None:
         if refused.first_seen():
             security_event(
                 factory,
                 request,
-                actor=client_id[:100],
-                action="client.throttled",
-                target=f"client:{client_id[:80]}",
+                actor=name[:100],
+                action=f"{prefix}.throttled",
+                target=f"{kind}:{name[:80]}",
                 university_id=university_id,
                 retry_after=refused.wait,
+                **details,
             )
-        raise _throttled("invalid_client", refused.wait)
+        raise _throttled(error.error, refused.wait)
     security_event(
         factory,
         request,
-        actor=client_id[:100],
-        action="client.failure",
-        target=f"client:{client_id[:80]}",
+        actor=name[:100],
+        action=f"{prefix}.failure",
+        target=f"{kind}:{name[:80]}",
         university_id=university_id,
+        **details,
     )
     throttle.record_failures(factory, rules)
-    raise OAuthError("invalid_client", "Client authentication failed", 401, {"WWW-Authenticate": 'Basic realm="token"'})
+    raise error
 
 
 def _revoke_family(session: Session, family_id: str) -> None:
