@@ -23,6 +23,10 @@ UNIVERSITY_PEOPLE = frozenset({"university_admin", "department_manager", "staff"
 DEPARTMENT_PEOPLE = frozenset({"department_manager", "staff"})
 
 
+#: Account ids are the gateway's integer keys.
+MAX_ACCOUNT_ID = 2**31 - 1
+
+
 @dataclass(frozen=True)
 class Account:
     id: int
@@ -67,7 +71,9 @@ class AccountDirectory:
         self._fetcher = fetcher
 
     def lookup(self, ids: Iterable[int]) -> dict[int, Account]:
-        wanted = {int(i) for i in ids}
+        # An id outside the account table's key range (a positive 32-bit integer) names no account: it is not
+        # asked of the gateway at all (whose database would refuse the number).
+        wanted = {int(i) for i in ids if 0 < int(i) <= MAX_ACCOUNT_ID}
         found = {i: self._static[i] for i in wanted if i in self._static}
         now = time.monotonic()
         with self._lock:

@@ -67,7 +67,8 @@ def revocations(request: Request, session: SessionDep) -> Response:
 def accounts(session: SessionDep, id: Annotated[list[int] | None, Query(max_length=500)] = None) -> JSONResponse:
     """Where the named accounts belong (role, university, department, active); unknown ids are left out. No
     credentials, no login names: only what a service needs to check a reference to an account."""
-    rows = session.scalars(select(User).where(User.id.in_(set(id))).order_by(User.id)) if id else []
+    wanted = {i for i in id or () if 0 < i <= 2**31 - 1}  # beyond the key's range no account exists
+    rows = session.scalars(select(User).where(User.id.in_(wanted)).order_by(User.id)) if wanted else []
     items: list[dict[str, Any]] = [
         {
             "id": u.id,
