@@ -1,6 +1,5 @@
 """Ranking, decision, publicity (公示), objections and final results (E1, E2)."""
 
-
 import pytest
 from evaluation_flow import (
     API,

@@ -7,7 +7,6 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from plans.common import today as local_today
-
 from sanquan_kernel import testing as kt
 
 
