@@ -34,6 +34,26 @@ export function fmtMoney(value: number | null | undefined): string {
 
 /** Today as `YYYY-MM-DD` in local time. */
 export function today(): string {
-  const d = new Date()
+  return isoDate(new Date())
+}
+
+function isoDate(d: Date): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+}
+
+/** The usual publicity (公示) period: at least five working days; the service decides (its minimum is configurable). */
+export const PUBLICITY_MIN_WORKING_DAYS = 5
+
+/** The last day of a period that starts on `start` (`YYYY-MM-DD`) and holds `days` working days (Monday to Friday,
+ * both ends counted, as the evaluation service counts them). */
+export function endAfterWorkingDays(start: string, days: number): string {
+  const [y, m, d] = start.split('-').map(Number)
+  const date = new Date(y, m - 1, d)
+  let counted = 0
+  for (;;) {
+    const weekday = date.getDay()
+    if (weekday !== 0 && weekday !== 6) counted += 1
+    if (counted >= days) return isoDate(date)
+    date.setDate(date.getDate() + 1)
+  }
 }
