@@ -5,6 +5,7 @@ accounts (a service checks that an account it is told about belongs where the re
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -68,7 +69,7 @@ def accounts(session: SessionDep, id: Annotated[list[int] | None, Query(max_leng
     """Where the named accounts belong (role, university, department, active); unknown ids are left out. No
     credentials, no login names: only what a service needs to check a reference to an account."""
     wanted = {i for i in id or () if 0 < i <= 2**31 - 1}  # beyond the key's range no account exists
-    rows = session.scalars(select(User).where(User.id.in_(wanted)).order_by(User.id)) if wanted else []
+    rows: Iterable[User] = session.scalars(select(User).where(User.id.in_(wanted)).order_by(User.id)) if wanted else []
     items: list[dict[str, Any]] = [
         {
             "id": u.id,
