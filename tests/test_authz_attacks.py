@@ -213,7 +213,7 @@ def test_forged_identity_headers_odd_ids_and_repeated_filters_widen_nothing(worl
                 failures += [
                     f"{url} repeated {key}: {leak}" for leak in Tenancy(w, "university_admin").json_leaks(r.json())[:3]
                 ]
-            elif r.status_code != 422:
+            elif r.status_code not in (404, 422):  # 404: the foreign id is out of scope (#14), as alone
                 failures.append(f"{url} repeated {key}: {r.status_code}")
     assert not failures, "\n".join(failures)
 
