@@ -34,43 +34,21 @@ from training_common import Server, make_app, province_orgdir, uni_id
 
 from sanquan_kernel import testing as kt
 from sanquan_kernel.migrate import migrate
+from sanquan_kernel.testing import rewrite_zip_entry, xlsx_bytes
 
 MB = 1024 * 1024
 HEADER = ["employee_no", "title", "taken_on", "hours", "days", "themes", "organizer_level", "external_id"]
 ROW = ["E1", "培训", "2025-03-01", 2, 0, "safety", "university", "x-1"]
 
 
-def _xlsx(rows: list[list[Any]]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _rewrite(content: bytes, name: str, write: Callable[[Any], None]) -> bytes:
-    real = zipfile.ZipFile(io.BytesIO(content))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in real.infolist():
-            if info.filename != name:
-                z.writestr(info.filename, real.read(info.filename))
-        with z.open(name, "w", force_zip64=True) as f:
-            write(f)
-    return out.getvalue()
-
-
 def shared_strings_bomb(mb: int = 314) -> bytes:
-    base = _xlsx([HEADER, ROW])
+    base = xlsx_bytes([HEADER, ROW])
     types = zipfile.ZipFile(io.BytesIO(base)).read("[Content_Types].xml")
     override = (
         b'<Override PartName="/xl/sharedStrings.xml" '
         b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
     )
-    base = _rewrite(base, "[Content_Types].xml", lambda f: f.write(types.replace(b"</Types>", override)))
+    base = rewrite_zip_entry(base, "[Content_Types].xml", lambda f: f.write(types.replace(b"</Types>", override)))
 
     def write(f: Any) -> None:
         f.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
@@ -79,18 +57,18 @@ def shared_strings_bomb(mb: int = 314) -> bytes:
             f.write(chunk)
         f.write(b"</sst>")
 
-    return _rewrite(base, "xl/sharedStrings.xml", write)
+    return rewrite_zip_entry(base, "xl/sharedStrings.xml", write)
 
 
 def declared(rows: int) -> bytes:
     """Three real rows, then empty rows up to ``rows``, the sheet declaring ``A1:XFD<rows>`` (each empty row
     was padded to the 16,384 declared columns)."""
-    base = _xlsx([HEADER, ROW, ROW, ROW])
+    base = xlsx_bytes([HEADER, ROW, ROW, ROW])
     sheet = zipfile.ZipFile(io.BytesIO(base)).read("xl/worksheets/sheet1.xml")
     sheet = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD%d"' % rows, sheet)
     head, tail = sheet.split(b"</sheetData>")
     empty = b"".join(b'<row r="%d"/>' % r for r in range(5, rows + 1))
-    return _rewrite(base, "xl/worksheets/sheet1.xml", lambda f: f.write(head + empty + b"</sheetData>" + tail))
+    return rewrite_zip_entry(base, "xl/worksheets/sheet1.xml", lambda f: f.write(head + empty + b"</sheetData>" + tail))
 
 
 CASES: dict[str, tuple[str, str, Callable[[], bytes]]] = {

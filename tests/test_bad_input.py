@@ -26,8 +26,9 @@ from typing import Any
 
 import httpx
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
+from sanquan_kernel.testing import xlsx_bytes
 from tests.harness import Stack
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -397,19 +398,11 @@ def test_a_streamed_body_that_grows_too_large_is_cut_off_with_413(stack: Stack) 
 
 
 # -- imports: files that are not what they say --------------------------------------------------------------
-def _xlsx(rows: list[list[Any]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def _zip_bomb() -> bytes:
     """A workbook whose sheet expands a thousandfold: 64 MB of one repeated row from some 60 KB."""
-    real = zipfile.ZipFile(io.BytesIO(_xlsx([["employee_no", "title"]])))
+    real = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["employee_no", "title"]])))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for info in real.infolist():
@@ -439,7 +432,7 @@ def test_files_that_are_not_what_their_extension_says_are_refused(stack: Stack) 
     header = "employee_no,title,taken_on,hours,days,themes,organizer_level,external_id\n"
     good_row = f"{staff['employee_no']},宪法学习,{YEAR}-01-05,2,0,law,department,bi-{time.time_ns()}\n"
     good_csv = (header + good_row).encode()
-    real_xlsx = _xlsx([header.strip().split(","), good_row.strip().split(",")])
+    real_xlsx = xlsx_bytes([header.strip().split(","), good_row.strip().split(",")])
     damaged = bytearray(real_xlsx)
     damaged[len(damaged) // 2 : len(damaged) // 2 + 64] = b"\x00" * 64
     files = {
@@ -483,7 +476,7 @@ def test_files_that_are_not_what_their_extension_says_are_refused(stack: Stack) 
 def _shared_strings_bomb() -> bytes:
     """A workbook whose shared-string table expands a thousandfold (issue #13: the import job opened it to
     estimate its rows before the import refused it)."""
-    real = zipfile.ZipFile(io.BytesIO(_xlsx([["employee_no", "title"]])))
+    real = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["employee_no", "title"]])))
     out = io.BytesIO()
     override = (
         b'<Override PartName="/xl/sharedStrings.xml" '
@@ -530,7 +523,10 @@ def test_an_import_with_far_dates_and_bad_hours_lists_every_row_and_stores_none(
     ]
     before = _records_state(stack)
     with stack.client("u1_admin") as c:
-        for filename, content in (("r.xlsx", _xlsx(rows)), ("r.csv", "\n".join(",".join(r) for r in rows).encode())):
+        for filename, content in (
+            ("r.xlsx", xlsx_bytes(rows)),
+            ("r.csv", "\n".join(",".join(r) for r in rows).encode()),
+        ):
             r = c.post("/api/training/records/import", params={"dry_run": "false"}, files={"file": (filename, content)})
             assert r.status_code == 200, r.text
             result = r.json()
@@ -552,7 +548,7 @@ def _cells_csv(content: bytes) -> list[str]:
     return [cell for row in csv.reader(io.StringIO(content.decode("utf-8-sig"))) for cell in row]
 
 
-def _cells_xlsx(content: bytes) -> list[Any]:
+def _cellsxlsx_bytes(content: bytes) -> list[Any]:
     wb = load_workbook(io.BytesIO(content))
     cells = []
     for ws in wb.worksheets:
@@ -574,7 +570,7 @@ def _assert_neutralised(cells: list[Any], planted: list[str], where: str) -> Non
 def _export(c: httpx.Client, path: str, fmt: str, **params: Any) -> list[Any]:
     r = c.get(path, params={"format": fmt, **params})
     assert r.status_code == 200, (path, r.status_code, r.text[:300])
-    return _cells_csv(r.content) if fmt == "csv" else _cells_xlsx(r.content)
+    return _cells_csv(r.content) if fmt == "csv" else _cellsxlsx_bytes(r.content)
 
 
 def test_formulas_stored_through_the_api_are_exported_as_text(scratch_stack: Stack) -> None:
@@ -633,7 +629,7 @@ def test_formulas_stored_through_the_api_are_exported_as_text(scratch_stack: Sta
         assert task.status_code == 201, task.text
         r = c.get(f"/api/plans/plans/{plan['id']}/export")
         assert r.status_code == 200, r.text
-        _assert_neutralised(_cells_xlsx(r.content), [FORMULAS[0], FORMULAS[1], FORMULAS[3]], "plan workbook")
+        _assert_neutralised(_cellsxlsx_bytes(r.content), [FORMULAS[0], FORMULAS[1], FORMULAS[3]], "plan workbook")
 
     # a nomination, in the nominations CSV: a campaign of its own, open for nominations
     with s.client("admin") as c:

@@ -10,23 +10,13 @@ import zipfile
 from datetime import datetime
 
 import pytest
-from openpyxl import Workbook
 
 from sanquan_kernel import spreadsheets as ss
-
-
-def _xlsx(rows: list[list[object]], *, write_only: bool = False) -> bytes:
-    wb = Workbook(write_only=write_only)
-    ws = wb.create_sheet("data") if write_only else wb.active
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+from sanquan_kernel.testing import xlsx_bytes
 
 
 def test_a_workbook_without_a_dimension_is_read_row_by_row() -> None:
-    content = _xlsx([["a", "b"], [1, datetime(2025, 3, 1)], [None, None], ["x", 2.5]], write_only=True)
+    content = xlsx_bytes([["a", "b"], [1, datetime(2025, 3, 1)], [None, None], ["x", 2.5]], write_only=True)
     sheet = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
     assert b"<dimension" not in sheet
     rows = list(ss.read_table("t.xlsx", content, max_rows=10))
@@ -35,7 +25,7 @@ def test_a_workbook_without_a_dimension_is_read_row_by_row() -> None:
 
 
 def test_the_estimate_counts_rows_not_the_claimed_dimension_and_stops_at_the_limit() -> None:
-    content = _xlsx([["h"], *[[i] for i in range(50)]])
+    content = xlsx_bytes([["h"], *[[i] for i in range(50)]])
     name = "xl/worksheets/sheet1.xml"
     real = zipfile.ZipFile(io.BytesIO(content))
     claimed = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', real.read(name))
@@ -49,7 +39,7 @@ def test_the_estimate_counts_rows_not_the_claimed_dimension_and_stops_at_the_lim
 
 def test_more_rows_than_the_limit_raise_too_large_with_the_limit() -> None:
     for name, content in (
-        ("t.xlsx", _xlsx([["h"], [1], [2], [3]])),
+        ("t.xlsx", xlsx_bytes([["h"], [1], [2], [3]])),
         ("t.csv", b"h\n1\n2\n\n3\n"),
     ):
         assert len(list(ss.read_table(name, content, max_rows=3))) == 4
@@ -94,7 +84,7 @@ def test_other_files_are_refused() -> None:
 def test_rows_wrapped_in_junk_elements_are_read_and_let_go() -> None:
     """Rows nested in unknown elements (not what Excel writes): read as openpyxl read them, and what has ended is
     deleted level by level, so the wrappers do not pile up in memory (900,000 wrapped rows: +211 MB before)."""
-    content = _xlsx([["h"], [1]])
+    content = xlsx_bytes([["h"], [1]])
     name = "xl/worksheets/sheet1.xml"
     real = zipfile.ZipFile(io.BytesIO(content))
     head, tail = real.read(name).split(b"</sheetData>")

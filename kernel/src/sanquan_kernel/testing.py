@@ -284,3 +284,35 @@ class count_statements:
         event.remove(self.engine, "begin", self._begin)
         event.remove(self.engine, "commit", self._commit)
         event.remove(self.engine, "rollback", self._rollback)
+
+
+def xlsx_bytes(rows: list[list[Any]], *, write_only: bool = False) -> bytes:
+    """A workbook of ``rows`` as openpyxl writes it (``write_only``: without a dimension element)."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=write_only)
+    ws = wb.create_sheet("data") if write_only else wb.active
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def rewrite_zip_entry(content: bytes, name: str, write: Any) -> bytes:
+    """The archive ``content`` with the entry ``name`` written anew (or added) by ``write(file)``: hostile workbooks
+    for the importers' tests and benchmarks."""
+    import io
+    import zipfile
+
+    real = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in real.infolist():
+            if info.filename != name:
+                z.writestr(info.filename, real.read(info.filename))
+        with z.open(name, "w", force_zip64=True) as f:
+            write(f)
+    return out.getvalue()

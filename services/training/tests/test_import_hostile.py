@@ -23,6 +23,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from sanquan_kernel import testing as kt
+from sanquan_kernel.testing import rewrite_zip_entry, xlsx_bytes
 from training.config import Settings
 from training.main import create_app
 from training.records.models import ImportJob, TrainingRecord
@@ -36,29 +37,6 @@ def _rows(n: int, no: str = "E1", tag: str = "h") -> list[list[Any]]:
     return [[no, f"培训{i}", "2025-03-01", 2, 0, "safety", "university", f"{tag}-{i}"] for i in range(n)]
 
 
-def _xlsx(rows: list[list[Any]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _rewrite(content: bytes, name: str, write: Callable[[Any], None]) -> bytes:
-    """The workbook with the entry ``name`` written anew (or added) by ``write(file)``."""
-    real = zipfile.ZipFile(io.BytesIO(content))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in real.infolist():
-            if info.filename != name:
-                z.writestr(info.filename, real.read(info.filename))
-        with z.open(name, "w", force_zip64=True) as f:
-            write(f)
-    return out.getvalue()
-
-
 def _with_shared_strings(content: bytes) -> bytes:
     """The workbook with its content types naming a shared-string table (openpyxl writes inline strings)."""
     types = zipfile.ZipFile(io.BytesIO(content)).read("[Content_Types].xml")
@@ -66,14 +44,14 @@ def _with_shared_strings(content: bytes) -> bytes:
         b'<Override PartName="/xl/sharedStrings.xml" '
         b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
     )
-    return _rewrite(content, "[Content_Types].xml", lambda f: f.write(types.replace(b"</Types>", override)))
+    return rewrite_zip_entry(content, "[Content_Types].xml", lambda f: f.write(types.replace(b"</Types>", override)))
 
 
 @functools.cache
 def shared_strings_bomb(mb: int = 320) -> bytes:
     """A workbook of a few hundred KB whose shared-string table expands to ``mb`` MB (the finding: 680 kB → 314 MB,
     which the old import job opened to estimate its rows: 7 s and +360 MB)."""
-    base = _with_shared_strings(_xlsx([HEADER, _rows(1)[0]]))
+    base = _with_shared_strings(xlsx_bytes([HEADER, _rows(1)[0]]))
 
     def write(f: Any) -> None:
         f.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
@@ -84,42 +62,44 @@ def shared_strings_bomb(mb: int = 320) -> bytes:
             f.write(chunk)
         f.write(b"</sst>")
 
-    return _rewrite(base, "xl/sharedStrings.xml", write)
+    return rewrite_zip_entry(base, "xl/sharedStrings.xml", write)
 
 
 @functools.cache
 def large_text_table() -> bytes:
     """A workbook whose shared-string table is 65 MB of varied text: compresses about 4:1, far from a bomb."""
-    base = _with_shared_strings(_xlsx([HEADER, _rows(1)[0]]))
+    base = _with_shared_strings(xlsx_bytes([HEADER, _rows(1)[0]]))
 
     def write(f: Any) -> None:
         f.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
         f.write(b"".join(b"<si><t>%040x</t></si>" % (i * 2654435761) for i in range(66 * MB // 56)))
         f.write(b"</sst>")
 
-    return _rewrite(base, "xl/sharedStrings.xml", write)
+    return rewrite_zip_entry(base, "xl/sharedStrings.xml", write)
 
 
 def declared_xfd(rows: list[list[Any]], ref: str = "A1:XFD1048576") -> bytes:
     """A small workbook whose sheet claims the whole of Excel's grid (16,384 columns by 1,048,576 rows)."""
-    base = _xlsx(rows)
+    base = xlsx_bytes(rows)
     sheet = zipfile.ZipFile(io.BytesIO(base)).read("xl/worksheets/sheet1.xml")
     claimed = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="' + ref.encode() + b'"', sheet)
     assert claimed != sheet
-    return _rewrite(base, "xl/worksheets/sheet1.xml", lambda f: f.write(claimed))
+    return rewrite_zip_entry(base, "xl/worksheets/sheet1.xml", lambda f: f.write(claimed))
 
 
 def styled_empty_rows(rows: list[list[Any]], empty: int) -> bytes:
     """Real rows followed by ``empty`` styled-but-empty rows spanning every column, as a formatted template has,
     with the dimension Excel declares for them (A1:XFD<last row>)."""
-    base = _xlsx(rows)
+    base = xlsx_bytes(rows)
     sheet = zipfile.ZipFile(io.BytesIO(base)).read("xl/worksheets/sheet1.xml")
     head, tail = sheet.split(b"</sheetData>")
     first = len(rows) + 1
     row = b'<row r="%d" spans="1:16384" s="1" customFormat="1" ht="20"/>'
     padding = b"".join(row % r for r in range(first, first + empty))
     head = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD%d"' % (first + empty - 1), head)
-    return _rewrite(base, "xl/worksheets/sheet1.xml", lambda f: f.write(head + padding + b"</sheetData>" + tail))
+    return rewrite_zip_entry(
+        base, "xl/worksheets/sheet1.xml", lambda f: f.write(head + padding + b"</sheetData>" + tail)
+    )
 
 
 def _peak_mb(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:
@@ -215,20 +195,24 @@ def test_styled_empty_rows_and_cells_beyond_the_header_cost_nothing_per_cell(
     assert r.status_code == 200 and r.json()["accepted"] == 2, r.text
     assert time.monotonic() - started < 15
     # a row's cells beyond the header's columns are not kept (a cell far out: XFD)
-    wide = _xlsx([HEADER, _rows(1)[0]])
+    wide = xlsx_bytes([HEADER, _rows(1)[0]])
     sheet = zipfile.ZipFile(io.BytesIO(wide)).read("xl/worksheets/sheet1.xml")
     sheet = sheet.replace(b"</row></sheetData>", b'<c r="XFD2" t="inlineStr"><is><t>far</t></is></c></row></sheetData>')
-    r = _post(client, IMPORT, "ledger.xlsx", _rewrite(wide, "xl/worksheets/sheet1.xml", lambda f: f.write(sheet)))
+    r = _post(
+        client, IMPORT, "ledger.xlsx", rewrite_zip_entry(wide, "xl/worksheets/sheet1.xml", lambda f: f.write(sheet))
+    )
     assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
 
 
 def test_a_row_of_more_cells_than_a_sheet_has_is_refused(client: TestClient, app: FastAPI, api) -> None:
     api.staff("E1")
-    base = _xlsx([HEADER, _rows(1)[0]])
+    base = xlsx_bytes([HEADER, _rows(1)[0]])
     sheet = zipfile.ZipFile(io.BytesIO(base)).read("xl/worksheets/sheet1.xml")
     cells = b"<c><v>1</v></c>" * 40_000
     sheet = sheet.replace(b"</row></sheetData>", cells + b"</row></sheetData>")
-    r = _post(client, IMPORT, "ledger.xlsx", _rewrite(base, "xl/worksheets/sheet1.xml", lambda f: f.write(sheet)))
+    r = _post(
+        client, IMPORT, "ledger.xlsx", rewrite_zip_entry(base, "xl/worksheets/sheet1.xml", lambda f: f.write(sheet))
+    )
     assert "16,384 cells" in _problem(r, 422)["detail"]
     assert _count(app, TrainingRecord) == 0
 
@@ -253,7 +237,7 @@ def test_a_file_over_the_row_limit_is_refused_with_413_naming_the_limit(capped: 
     csv_rows = [",".join(map(str, r)) for r in [HEADER, *_rows(4)]]
     files = {
         "ledger.csv": ("\n".join(csv_rows) + "\n").encode(),
-        "ledger.xlsx": _xlsx([HEADER, *_rows(4)]),
+        "ledger.xlsx": xlsx_bytes([HEADER, *_rows(4)]),
         "empty-rows-do-not-count.xlsx": styled_empty_rows([HEADER, *_rows(4)], empty=10),
     }
     for name, content in files.items():
@@ -303,11 +287,11 @@ def test_hostile_csv_files_are_refused_or_bounded_without_holding_them_whole(
 # -- the XML itself ----------------------------------------------------------------------------------------------
 def _sheet_with(cells: bytes, doctype: bytes = b"") -> bytes:
     """A workbook whose second row is ``cells`` (raw XML), the sheet led by ``doctype``."""
-    base = _xlsx([HEADER, _rows(1)[0]])
+    base = xlsx_bytes([HEADER, _rows(1)[0]])
     sheet = zipfile.ZipFile(io.BytesIO(base)).read("xl/worksheets/sheet1.xml")
     head, rest = sheet.split(b'<row r="2">')
     sheet = doctype + head + b'<row r="2">' + cells + b"</row></sheetData>" + rest.split(b"</sheetData>")[1]
-    return _rewrite(base, "xl/worksheets/sheet1.xml", lambda f: f.write(sheet))
+    return rewrite_zip_entry(base, "xl/worksheets/sheet1.xml", lambda f: f.write(sheet))
 
 
 def test_a_giant_cell_or_a_nest_of_junk_elements_is_refused_before_it_fills_memory(
@@ -376,8 +360,8 @@ def test_a_workbook_as_excel_writes_it_is_read_whatever_its_dimension_says(
     sst += '<si><r><rPr><b/></rPr><t>宪法</t></r><r><t>学习</t></r><rPh sb="0" eb="2"><t>xianfa</t></rPh></si>'.encode()
     sst += b"".join(b"<si><t>%s</t></si>" % v.encode() for v in strings[10:])
     sst_xml = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + sst + b"</sst>"
-    content = _rewrite(
-        _rewrite(base, "xl/worksheets/sheet1.xml", lambda f: f.write(sheet)),
+    content = rewrite_zip_entry(
+        rewrite_zip_entry(base, "xl/worksheets/sheet1.xml", lambda f: f.write(sheet)),
         "xl/sharedStrings.xml",
         lambda f: f.write(sst_xml),
     )
