@@ -1,12 +1,16 @@
 """The append-only audit trail each service keeps in its own database (who, when, what, before and after).
 
-A service declares ``class AuditEntry(AuditMixin, Base)`` and calls ``record_audit`` in the same transaction as
-the change it describes, so the trail and the data never disagree.
+A service declares ``class AuditEntry(AuditMixin, Base)``, binds it once in its ``deps.py``
+(``audit = Auditor(AuditEntry)``) and calls ``audit(session, principal, action, entity, id, before=…, after=…)``
+in the same transaction as the change it describes, so the trail and the data never disagree. ``snapshot(row,
+*fields)`` is the audited view of a row; ``jsonable`` makes dates, decimals and enums JSON-ready.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import enum
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, Integer, String
@@ -57,6 +61,63 @@ def record_audit(
 
     session.connection().execute(insert(model.__table__), values)
     note_audited(session, action)
+
+
+def jsonable(value: Any) -> Any:
+    """One value as the audit trail stores it: days and instants in ISO 8601, decimals as numbers, enums as their
+    values; anything else unchanged."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def jsonable_dict(d: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A before/after dict with each value ``jsonable`` (``None`` stays ``None``)."""
+    if d is None:
+        return None
+    return {k: jsonable(v) for k, v in d.items()}
+
+
+def snapshot(obj: Any, *fields: str) -> dict[str, Any]:
+    """The audited view of a row: the named fields, JSON-ready."""
+    return {f: jsonable(getattr(obj, f)) for f in fields}
+
+
+class Auditor:
+    """``record_audit`` bound to a service's ``AuditEntry`` model, its before/after made JSON-ready."""
+
+    def __init__(self, model: type[Any]) -> None:
+        self.model = model
+
+    def __call__(
+        self,
+        session: Session,
+        principal: Principal | None,
+        action: str,
+        entity: str,
+        entity_id: Any,
+        *,
+        university_id: int | None = None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        now: bool = False,
+    ) -> None:
+        record_audit(
+            session,
+            self.model,
+            principal,
+            action,
+            entity,
+            entity_id,
+            university_id=university_id,
+            before=jsonable_dict(before),
+            after=jsonable_dict(after),
+            now=now,
+        )
 
 
 def audit_values(

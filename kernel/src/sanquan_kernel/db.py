@@ -23,6 +23,8 @@ from sqlalchemy.exc import DataError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from sanquan_kernel import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -56,7 +58,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The current instant, aware UTC: the kernel clock's (tests may freeze it, ``sanquan_kernel.clock``)."""
+    return clock.now()
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
