@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PY_PACKAGES := kernel gateway services/plans services/training services/evaluation
 PY_SOURCES := kernel gateway services tests scripts bench ops
 
-.PHONY: run test install frontend lint typecheck pytest frontend-test e2e bench-gateway load-test fuzz fault-test clean
+.PHONY: run test install frontend lint typecheck schema schema-check pytest frontend-test e2e bench-gateway load-test fuzz fault-test clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt kernel/pyproject.toml gateway/pyproject.toml \
 		services/plans/pyproject.toml services/training/pyproject.toml services/evaluation/pyproject.toml
@@ -48,7 +48,15 @@ frontend-test: $(if $(wildcard frontend/package.json),frontend/node_modules/.ins
 e2e: install frontend
 	@if [ -f frontend/package.json ]; then $(PY) tests/e2e/run_e2e.py; fi
 
-test: lint typecheck pytest frontend-test e2e
+# The SPA's types come from the servers' OpenAPI (frontend/src/api/schema.d.ts, built in-process, no server):
+# `make schema` regenerates it, `make schema-check` (part of `make test`) fails when the committed file is stale.
+schema: install frontend/node_modules/.installed
+	$(PY) scripts/gen_openapi.py --write
+
+schema-check: install frontend/node_modules/.installed
+	$(PY) scripts/gen_openapi.py --check
+
+test: lint typecheck schema-check pytest frontend-test e2e
 
 bench-gateway: install
 	$(PY) bench/gateway_proxy.py

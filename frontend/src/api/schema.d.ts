@@ -36,7 +36,10 @@ export interface paths {
         put?: never;
         /**
          * Web Login
-         * @description Sign in from the SPA: the access token in the body, the refresh token in an HttpOnly cookie.
+         * @description Sign in from the SPA: the access token in the body, the refresh token in an HttpOnly cookie, and a device
+         *     cookie that lets this browser sign in to this account while strangers are throttled (docs/decisions.md).
+         *     An account whose password an administrator set answers 403 `password-change-required`: set it at
+         *     `/api/auth/password/initial`, then sign in.
          */
         post: operations["web_login_api_auth_web_login_post"];
         delete?: never;
@@ -140,6 +143,28 @@ export interface paths {
          * @description Change one's own password; every other sign-in of the account ends.
          */
         post: operations["change_password_api_auth_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password/initial": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Initial Password
+         * @description Set one's own password when an administrator created or reset the account (sign-in answers 403
+         *     `password-change-required` until then): no token needed, the current password proves who it is, throttled
+         *     and audited like a sign-in. Then sign in with the new password.
+         */
+        post: operations["change_initial_password_api_auth_password_initial_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -348,7 +373,8 @@ export interface paths {
         };
         /**
          * List Audit
-         * @description The audit log of sign-ins, revocations and changes to organisations and accounts (own university only).
+         * @description The audit log of sign-ins, security events, revocations and changes to organisations and accounts (own
+         *     university only), newest first; filter by action, security events, actor and date.
          */
         get: operations["list_audit_api_audit_get"];
         put?: never;
@@ -368,7 +394,8 @@ export interface paths {
         };
         /**
          * Export Audit
-         * @description The audit log (own university only) as XLSX or CSV, newest first, at most 100,000 entries.
+         * @description The audit log (own university only, the list's filters) as XLSX or CSV, newest first, at most 100,000
+         *     entries; cells that a spreadsheet would run as formulas are neutralised.
          */
         get: operations["export_audit_api_audit_export_get"];
         put?: never;
@@ -827,7 +854,10 @@ export interface paths {
         /** The task's progress reports, newest first */
         get: operations["list_progress_api_plans_tasks__task_id__progress_get"];
         put?: never;
-        /** Report progress on a task or one of its milestones (append-only) */
+        /**
+         * Report progress on a task or one of its milestones (append-only)
+         * @description The hot write of the plans service: answered as plain data of ``ProgressOut``, serialised directly.
+         */
         post: operations["report_progress_api_plans_tasks__task_id__progress_post"];
         delete?: never;
         options?: never;
@@ -1196,7 +1226,8 @@ export interface paths {
         get: operations["get_rule_api_training_rules__year__get"];
         /**
          * Put Rule
-         * @description Province admins set the rule of a year (If-Match when replacing); other years are untouched.
+         * @description Province admins set the rule of a year (If-Match when replacing); other years are untouched. The body
+         *     may be what ``GET`` answered: its ``year`` must be the path's.
          */
         put: operations["put_rule_api_training_rules__year__put"];
         post?: never;
@@ -1730,7 +1761,8 @@ export interface paths {
         get: operations["get_panel_api_evaluation_campaigns__campaign_id__experts_get"];
         /**
          * Put Panel
-         * @description Name the campaign's experts (account id and own university, or null for province-level experts).
+         * @description Name the campaign's experts by account id. An expert's university is their account's (null for
+         *     province-level experts); a different ``university_id`` given here adds a conflict with that university.
          */
         put: operations["put_panel_api_evaluation_campaigns__campaign_id__experts_put"];
         post?: never;
@@ -1752,7 +1784,8 @@ export interface paths {
         /**
          * Auto Assign
          * @description Give every submitted nomination up to N experts, balanced by load, respecting conflicts of interest.
-         *     Running it again only fills what is missing.
+         *     Running it again only fills what is missing; ``short`` lists the nominations that could not get enough
+         *     experts without a conflict of interest.
          */
         post: operations["auto_assign_api_evaluation_campaigns__campaign_id__assignments_auto_post"];
         delete?: never;
@@ -2286,6 +2319,8 @@ export interface components {
             } | null;
             /** Request Id */
             request_id: string | null;
+            /** Security */
+            security: boolean;
         };
         /** ClientCreate */
         ClientCreate: {
@@ -2362,6 +2397,15 @@ export interface components {
          * @enum {string}
          */
         ExportFormat: "xlsx" | "csv";
+        /** InitialPasswordChange */
+        InitialPasswordChange: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+            /** Username */
+            username: string;
+        };
         /** MeOut */
         MeOut: {
             /** Id */
@@ -2459,7 +2503,7 @@ export interface components {
         /** Page[AuditOut] */
         Page_AuditOut_: {
             /** Items */
-            items: components["schemas"]["evaluation__AuditOut"][];
+            items: components["schemas"]["AuditOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -2500,17 +2544,25 @@ export interface components {
             /** Offset */
             offset: number;
         };
-        /** PasswordChange */
+        /**
+         * PasswordChange
+         * @description One's own password (the username is checked by the endpoint, which knows it).
+         */
         PasswordChange: {
-            /** New Password */
-            new_password: string;
             /** Current Password */
             current_password: string;
+            /** New Password */
+            new_password: string;
         };
         /** PasswordReset */
         PasswordReset: {
             /** New Password */
             new_password: string;
+            /**
+             * Must Change Password
+             * @default true
+             */
+            must_change_password: boolean;
         };
         /**
          * Role
@@ -2549,6 +2601,11 @@ export interface components {
             role: components["schemas"]["Role"];
             /** Org Id */
             org_id: number;
+            /**
+             * Must Change Password
+             * @default true
+             */
+            must_change_password: boolean;
         };
         /** UserOut */
         UserOut: {
@@ -2568,6 +2625,8 @@ export interface components {
             department_id: number | null;
             /** Active */
             active: boolean;
+            /** Must Change Password */
+            must_change_password: boolean;
             /**
              * Created At
              * Format: date-time
@@ -3927,6 +3986,36 @@ export interface components {
              * @default
              */
             note: string;
+            /**
+             * Year
+             * @description The path's year, when given
+             */
+            year?: number | null;
+            /**
+             * University Id
+             * @description The caller's university, when given
+             */
+            university_id?: number | null;
+            /**
+             * University Name
+             * @description Read-only: ignored
+             */
+            university_name?: string | null;
+            /**
+             * Ratio
+             * @description Read-only: ignored
+             */
+            ratio?: number | null;
+            /**
+             * Ok
+             * @description Read-only: ignored
+             */
+            ok?: boolean | null;
+            /**
+             * Version
+             * @description Read-only: ignored
+             */
+            version?: number | null;
         };
         /** AtRiskReport */
         AtRiskReport: {
@@ -4302,7 +4391,7 @@ export interface components {
         /** Page[SelfReportOut] */
         Page_SelfReportOut_: {
             /** Items */
-            items: components["schemas"]["evaluation__SelfReportOut"][];
+            items: components["schemas"]["SelfReportOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -4437,12 +4526,37 @@ export interface components {
             /** Min Days */
             min_days: number;
         };
-        /** RuleIn */
+        /**
+         * RuleIn
+         * @description The rule of a year. What ``GET`` answered may be sent back as it is (read, modify, write): ``year`` must
+         *     then be the path's year; ``is_default``, ``version`` and ``updated_at`` are the server's and ignored (use
+         *     If-Match for the version).
+         */
         RuleIn: {
             /** Min Hours */
             min_hours: number | string;
             /** Min Days */
             min_days: number | string;
+            /**
+             * Year
+             * @description The path's year, when given
+             */
+            year?: number | null;
+            /**
+             * Is Default
+             * @description Read-only: ignored
+             */
+            is_default?: boolean | null;
+            /**
+             * Version
+             * @description Read-only: ignored (If-Match carries the version)
+             */
+            version?: number | null;
+            /**
+             * Updated At
+             * @description Read-only: ignored
+             */
+            updated_at?: string | null;
         };
         /** RuleOut */
         RuleOut: {
@@ -5004,6 +5118,11 @@ export interface components {
         FrameworkIn: {
             /** Indicators */
             indicators: components["schemas"]["IndicatorIn"][];
+            /**
+             * Year
+             * @description The path's year, when the body is what GET answered
+             */
+            year?: number | null;
         };
         /** FrameworkOut */
         FrameworkOut: {
@@ -5216,6 +5335,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[AuditOut] */
+        evaluation__Page_AuditOut_: {
+            /** Items */
+            items: components["schemas"]["evaluation__AuditOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[CampaignOut] */
         Page_CampaignOut_: {
             /** Items */
@@ -5264,6 +5394,17 @@ export interface components {
         Page_PilotOut_: {
             /** Items */
             items: components["schemas"]["PilotOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[SelfReportOut] */
+        evaluation__Page_SelfReportOut_: {
+            /** Items */
+            items: components["schemas"]["evaluation__SelfReportOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -5607,7 +5748,10 @@ export interface components {
         };
         /** ScoresIn */
         ScoresIn: {
-            /** Items */
+            /**
+             * Items
+             * @description At most one item per criterion
+             */
             items: components["schemas"]["ScoreIn"][];
         };
         /** SelfReportIn */
@@ -5928,6 +6072,56 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    change_initial_password_api_auth_password_initial_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InitialPasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -6429,9 +6623,18 @@ export interface operations {
     list_audit_api_audit_get: {
         parameters: {
             query?: {
-                action?: string | null;
                 limit?: number;
                 offset?: number;
+                /** @description one action, e.g. login.failure */
+                action?: string | null;
+                /** @description only security events (failed and throttled sign-ins, token reuse, ...) */
+                security?: boolean | null;
+                /** @description the actor, exactly (e.g. admin, user:12) */
+                actor?: string | null;
+                /** @description from this day (UTC), inclusive */
+                since?: string | null;
+                /** @description to this day (UTC), inclusive */
+                until?: string | null;
             };
             header?: never;
             path?: never;
@@ -6463,7 +6666,16 @@ export interface operations {
         parameters: {
             query?: {
                 format?: components["schemas"]["ExportFormat"];
+                /** @description one action, e.g. login.failure */
                 action?: string | null;
+                /** @description only security events (failed and throttled sign-ins, token reuse, ...) */
+                security?: boolean | null;
+                /** @description the actor, exactly (e.g. admin, user:12) */
+                actor?: string | null;
+                /** @description from this day (UTC), inclusive */
+                since?: string | null;
+                /** @description to this day (UTC), inclusive */
+                until?: string | null;
             };
             header?: never;
             path?: never;
@@ -8338,8 +8550,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
-                    "application/octet-stream": unknown;
                 };
             };
             /** @description Validation Error */
@@ -8370,8 +8582,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
-                    "application/octet-stream": unknown;
                 };
             };
             /** @description Validation Error */
@@ -8704,8 +8916,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
-                    "application/octet-stream": unknown;
                 };
             };
             /** @description Validation Error */
@@ -8777,8 +8989,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
-                    "application/octet-stream": unknown;
                 };
             };
             /** @description Validation Error */
@@ -8878,8 +9090,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
-                    "application/octet-stream": unknown;
                 };
             };
             /** @description Validation Error */
@@ -8948,8 +9160,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                     "text/csv": unknown;
-                    "application/octet-stream": unknown;
                 };
             };
             /** @description Validation Error */
@@ -10715,7 +10927,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_SelfReportOut_"];
+                    "application/json": components["schemas"]["evaluation__Page_SelfReportOut_"];
                 };
             };
             /** @description Validation Error */
@@ -10949,7 +11161,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_AuditOut_"];
+                    "application/json": components["schemas"]["evaluation__Page_AuditOut_"];
                 };
             };
             /** @description Validation Error */

@@ -132,7 +132,9 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     api.include_router(internal_router)
     api.include_router(health_router())
     api.add_route("/metrics", metrics_endpoint, include_in_schema=False)
-    CombinedOpenAPI(api, proxy).install()
+    combined = CombinedOpenAPI(api, proxy)
+    combined.install()
+    state.extras["openapi"] = combined
 
     spa_dir = Path(settings.spa_dir)
     if not spa_dir.is_absolute():

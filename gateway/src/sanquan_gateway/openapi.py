@@ -99,6 +99,21 @@ def merge(base: dict[str, Any], docs: dict[str, dict[str, Any]]) -> dict[str, An
     return merged
 
 
+def platform_document(base: dict[str, Any], docs: dict[str, dict[str, Any]], missing: list[str]) -> dict[str, Any]:
+    """The platform's document from the gateway's own (``base``) and the services' (in the proxy's order); also
+    built in-process, without servers, by ``scripts/gen_openapi.py`` for the SPA's generated types."""
+    doc = merge(base, docs)
+    doc["info"] = {
+        "title": "Three-All Education logistics platform API",
+        "version": base["info"]["version"],
+        "description": "Gateway (identity, organisations, tokens) and the plans, training and "
+        "evaluation services. See CONTRACT.md for the stable public part.",
+    }
+    if missing:
+        doc["x-unavailable-services"] = missing
+    return doc
+
+
 class CombinedOpenAPI:
     def __init__(self, app: FastAPI, proxy: Proxy) -> None:
         self.app = app
@@ -122,18 +137,9 @@ class CombinedOpenAPI:
         prefixes = list(self.proxy.upstreams)
         fetched = await asyncio.gather(*(self._fetch(p) for p in prefixes))
         docs = {p[5:]: d for p, d in zip(prefixes, fetched, strict=True) if d is not None}
-        base = self.app.openapi()
-        doc = merge(base, docs)
-        doc["info"] = {
-            "title": "Three-All Education logistics platform API",
-            "version": base["info"]["version"],
-            "description": "Gateway (identity, organisations, tokens) and the plans, training and "
-            "evaluation services. See CONTRACT.md for the stable public part.",
-        }
         missing = [p[5:] for p, d in zip(prefixes, fetched, strict=True) if d is None]
-        if missing:
-            doc["x-unavailable-services"] = missing
-        else:
+        doc = platform_document(self.app.openapi(), docs, missing)
+        if not missing:
             self._cache = (time.monotonic(), doc)
         return doc
 
