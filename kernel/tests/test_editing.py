@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from fastapi import Request
 from sqlalchemy import Engine, Integer, String, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from sanquan_kernel import testing as kt
-from sanquan_kernel.audit import AuditMixin, record_audit
+from sanquan_kernel.audit import AuditMixin, Auditor
 from sanquan_kernel.db import make_engine, make_sessionmaker
 from sanquan_kernel.editing import Editor, lock
 from sanquan_kernel.errors import Conflict, PreconditionFailed
@@ -39,11 +39,7 @@ class AuditEntry(AuditMixin, Base):
     __tablename__ = "audit_entry"
 
 
-def _audit(session: Session, principal: Principal | None, action: str, entity: str, entity_id: Any, **kw: Any) -> None:
-    record_audit(session, AuditEntry, principal, action, entity, entity_id, **kw)
-
-
-edit = Editor(_audit)
+edit = Editor(Auditor(AuditEntry))
 ADMIN = Principal(subject="7", role=Role.UNIVERSITY_ADMIN, org_id=kt.UNI_A, university_id=kt.UNI_A, department_id=None)
 
 
