@@ -136,13 +136,13 @@ def test_the_block_may_name_the_action_and_the_entry(engine: Engine) -> None:
     with make_sessionmaker(engine)() as s:
         d = s.get(Doc, 1)
         assert d is not None
-        with edit(s, None, d, None, "doc.submit", entity="document", university_id=None) as e:
+        with edit(s, None, d, None, "doc.submit", entity="document", entity_id=2026, university_id=None) as e:
             d.status = "submitted"
             e.touch()
             e.action, e.after = "doc.approved", {"seq": 3}
         s.commit()
     assert _doc(engine) == ("old", "submitted", 2)
-    assert _entries(engine) == [("doc.approved", "document", "1", None, None, {"seq": 3}, "system")]
+    assert _entries(engine) == [("doc.approved", "document", "2026", None, None, {"seq": 3}, "system")]
 
 
 def test_no_action_bumps_the_version_without_an_entry(engine: Engine) -> None:

@@ -99,6 +99,7 @@ class Edit(Generic[T]):
         action: str | None,
         *,
         entity: str | None = None,
+        entity_id: Any = None,
         fields: Fields | None = None,
         university_id: int | None = OWN_UNIVERSITY,
         lock: bool = True,
@@ -109,6 +110,7 @@ class Edit(Generic[T]):
         #: The audit entry's action; None writes no entry. The block may change it (e.g. by the outcome).
         self.action = action
         self.entity = entity or type(obj).__tablename__  # type: ignore[attr-defined]
+        self.entity_id = entity_id
         self.fields = fields
         #: True once the block changed the row: the version is bumped and the change audited when it ends.
         self.changed = False
@@ -188,7 +190,7 @@ class Edit(Generic[T]):
             self.principal,
             self.action,
             self.entity,
-            self._row.id,
+            self._row.id if self.entity_id is None else self.entity_id,
             university_id=university_id,
             before=before,
             after=after,
@@ -211,13 +213,14 @@ class Editor:
         action: str | None,
         *,
         entity: str | None = None,
+        entity_id: Any = None,
         fields: Fields | None = None,
         university_id: int | None = OWN_UNIVERSITY,
         lock: bool = True,
     ) -> Edit[T]:
-        """The edit of ``obj`` (see the module's docstring): ``request`` None checks no ``If-Match``; ``entity``
-        defaults to the row's table name; ``university_id`` to the row's own; ``lock=False`` only for a row
-        this transaction locked already."""
+        """The edit of ``obj`` (see the module's docstring): ``request`` None checks no ``If-Match``; the audit
+        entry's ``entity`` defaults to the row's table name, ``entity_id`` to its id, ``university_id`` to its own;
+        ``lock=False`` only for a row this transaction locked already."""
         return Edit(
             self.audit,
             session,
@@ -226,6 +229,7 @@ class Editor:
             principal,
             action,
             entity=entity,
+            entity_id=entity_id,
             fields=fields,
             university_id=university_id,
             lock=lock,
