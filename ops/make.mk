@@ -8,8 +8,8 @@
 BACKUP_DIR ?= backups
 COMPOSE ?= docker compose
 OPS_DATABASES := gateway plans training evaluation
-DOCKERFILES := gateway/Dockerfile services/plans/Dockerfile services/training/Dockerfile \
-	services/evaluation/Dockerfile frontend/Dockerfile
+# The gateway and every service are built from the one Dockerfile (build argument SERVICE); the SPA from its own.
+DOCKERFILES := Dockerfile frontend/Dockerfile
 
 .PHONY: backup restore backups ops-check images compose-backup compose-restore
 

@@ -1,7 +1,8 @@
 """``make run``: migrate, start the gateway and the three services, seed the demo province when the database is
 empty, print the URL and the demo logins, and stop everything cleanly on Ctrl-C.
 
-The processes are started with the same entrypoints as the containers (``python -m <package>.cli serve``).
+The processes are started with the same entrypoint as the containers (``python -m sanquan_kernel.cli serve``, the
+service named by ``--service`` here and by ``SANQUAN_SERVICE`` in the image).
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 
+ENTRYPOINT = "sanquan_kernel.cli"
 SERVICES = [
-    ("plans", "plans.cli", "PLANS_PORT", 8001),
-    ("training", "training.cli", "TRAINING_PORT", 8002),
-    ("evaluation", "evaluation.cli", "EVALUATION_PORT", 8003),
+    ("plans", "PLANS_PORT", 8001),
+    ("training", "TRAINING_PORT", 8002),
+    ("evaluation", "EVALUATION_PORT", 8003),
 ]
 
 
@@ -38,7 +40,7 @@ def environment() -> dict[str, str]:
         env.setdefault("ADMIN_PASSWORD", env["DEMO_PASSWORD"])
     gw = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
     env.setdefault("GATEWAY_INTERNAL_URL", gw)
-    for name, _, port_var, default in SERVICES:
+    for name, port_var, default in SERVICES:
         port = env.setdefault(port_var, str(default))
         env.setdefault(f"GATEWAY_{name.upper()}_URL", f"http://127.0.0.1:{port}")
     env.setdefault("EVALUATION_PLANS_URL", env["GATEWAY_PLANS_URL"])
@@ -55,8 +57,8 @@ def _pipe(name: str, proc: subprocess.Popen[bytes]) -> None:
 
 def start(env: dict[str, str]) -> list[tuple[str, subprocess.Popen[bytes]]]:
     procs = []
-    commands = [("gateway", [PY, "-m", "sanquan_gateway.cli", "serve", "--port", env["GATEWAY_PORT"]])]
-    commands += [(name, [PY, "-m", module, "serve", "--port", env[port_var]]) for name, module, port_var, _ in SERVICES]
+    ports = [("gateway", "GATEWAY_PORT"), *((name, port_var) for name, port_var, _ in SERVICES)]
+    commands = [(name, [PY, "-m", ENTRYPOINT, "--service", name, "serve", "--port", env[var]]) for name, var in ports]
     for name, cmd in commands:
         p = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
@@ -68,7 +70,7 @@ def start(env: dict[str, str]) -> list[tuple[str, subprocess.Popen[bytes]]]:
 
 def wait_ready(env: dict[str, str], procs: list[tuple[str, subprocess.Popen[bytes]]], timeout: float = 120) -> None:
     urls = {"gateway": f"http://127.0.0.1:{env['GATEWAY_PORT']}/readyz"}
-    urls.update({name: f"http://127.0.0.1:{env[port_var]}/readyz" for name, _, port_var, _ in SERVICES})
+    urls.update({name: f"http://127.0.0.1:{env[port_var]}/readyz" for name, port_var, _ in SERVICES})
     deadline = time.time() + timeout
     pending = dict(urls)
     while pending and time.time() < deadline:

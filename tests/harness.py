@@ -19,12 +19,13 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("plans", "training", "evaluation")
-MODULES = {
-    "gateway": "sanquan_gateway.cli",
-    "plans": "plans.cli",
-    "training": "training.cli",
-    "evaluation": "evaluation.cli",
-}
+#: The one entrypoint of every process, as in the image (SANQUAN_SERVICE) and ``make run``.
+ENTRYPOINT = "sanquan_kernel.cli"
+
+
+def service_command(service: str, *args: str) -> list[str]:
+    """``python -m sanquan_kernel.cli --service <service> <args>``."""
+    return [sys.executable, "-m", ENTRYPOINT, "--service", service, *args]
 
 
 def free_port() -> int:
@@ -96,7 +97,7 @@ class Stack:
         for service in [only] if only else ["gateway", *SERVICES]:
             log = self.data_dir / f"{service}.log"
             self.logs[service] = log
-            cmd = [sys.executable, "-m", MODULES[service], "serve", "--port", str(self.ports[service])]
+            cmd = service_command(service, "serve", "--port", str(self.ports[service]))
             self.procs[service] = subprocess.Popen(
                 cmd, cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
             )

@@ -14,14 +14,16 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
-#: service name in compose -> (Dockerfile, the package's cli module, its port)
+#: service name in compose -> (its source folder, its package, its port)
 PYTHON_SERVICES = {
-    "gateway": ("gateway/Dockerfile", "sanquan_gateway.cli", 8000),
-    "plans": ("services/plans/Dockerfile", "plans.cli", 8001),
-    "training": ("services/training/Dockerfile", "training.cli", 8002),
-    "evaluation": ("services/evaluation/Dockerfile", "evaluation.cli", 8003),
+    "gateway": ("gateway", "sanquan_gateway", 8000),
+    "plans": ("services/plans", "plans", 8001),
+    "training": ("services/training", "training", 8002),
+    "evaluation": ("services/evaluation", "evaluation", 8003),
 }
-DOCKERFILES = [ROOT / d for d, _, _ in PYTHON_SERVICES.values()] + [ROOT / "frontend/Dockerfile"]
+#: The one image of the gateway and every service (build argument SERVICE), and the SPA's.
+SERVICE_DOCKERFILE = ROOT / "Dockerfile"
+DOCKERFILES = [SERVICE_DOCKERFILE, ROOT / "frontend/Dockerfile"]
 MONITORING = {"prometheus", "grafana"}
 
 

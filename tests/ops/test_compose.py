@@ -90,10 +90,11 @@ def test_services_can_be_scaled_no_container_names_no_fixed_host_ports(compose: 
             assert "ports" not in service
 
 
-def test_every_python_service_is_built_from_its_dockerfile_and_run_by_its_image(compose: dict[str, Any]) -> None:
-    for name, (dockerfile, _, _) in PYTHON_SERVICES.items():
+def test_every_python_service_is_built_from_the_one_dockerfile_and_run_by_its_image(compose: dict[str, Any]) -> None:
+    for name, (folder, _, port) in PYTHON_SERVICES.items():
         service = compose["services"][name]
-        assert service["build"] == {"context": ".", "dockerfile": dockerfile}
+        args = {"SERVICE": name, "PORT": str(port)} | ({"SERVICE_DIR": folder} if folder != f"services/{name}" else {})
+        assert service["build"] == {"context": ".", "args": args}, name
         assert "command" not in service and "entrypoint" not in service, "the image's CMD is the entrypoint"
         assert service["image"].endswith(f"/{name}:${{SANQUAN_VERSION:-0.1.0}}")
 

@@ -18,8 +18,9 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.harness import MODULES
-from tests.ops.conftest import DOCKERFILES, PYTHON_SERVICES, ROOT, tool
+from sanquan_kernel.cli import load
+from tests.harness import ENTRYPOINT, service_command
+from tests.ops.conftest import DOCKERFILES, PYTHON_SERVICES, ROOT, SERVICE_DOCKERFILE, load_compose, tool
 
 ALLOWED_FINAL_BASES = ("python:3.11-slim", "nginx:")
 
@@ -108,29 +109,77 @@ def test_the_image_rules_catch_a_bad_dockerfile() -> None:
     assert "unpinned base image python:latest" in problems and "a secret in ENV" in problems
 
 
+def build_args(service: str) -> dict[str, str]:
+    """The build arguments compose gives the one Dockerfile for ``service``."""
+    args = load_compose()["services"][service]["build"]["args"]
+    return {k: str(v) for k, v in args.items()}
+
+
+def expanded(text: str, args: dict[str, str]) -> list[list[tuple[str, str]]]:
+    """The Dockerfile's stages with ``${ARG}`` replaced as ``docker build --build-arg …`` would: each stage's ARGs,
+    given or defaulted (defaults may name earlier ARGs)."""
+    result = []
+    for stage in stages(text):
+        values: dict[str, str] = {}
+        out = []
+        for word, arg in stage:
+            arg = re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), arg)
+            if word == "ARG":
+                name, _, default = arg.partition("=")
+                values[name] = args.get(name, default)
+            out.append((word, arg))
+        result.append(out)
+    return result
+
+
+def env_of(stage: list[tuple[str, str]]) -> dict[str, str]:
+    env = {}
+    for word, arg in stage:
+        if word == "ENV":
+            env.update(dict(pair.split("=", 1) for pair in arg.split()))
+    return env
+
+
 @pytest.mark.parametrize("service", sorted(PYTHON_SERVICES))
 def test_python_image_runs_the_same_entrypoint_as_make_run(service: str) -> None:
-    dockerfile, module, port = PYTHON_SERVICES[service]
-    final = stages((ROOT / dockerfile).read_text())[-1]
+    _, _, port = PYTHON_SERVICES[service]
+    final = expanded(SERVICE_DOCKERFILE.read_text(), build_args(service))[-1]
     cmd = json.loads(next(arg for word, arg in final if word == "CMD"))
-    assert cmd == ["python", "-m", module, "serve", "--host", "0.0.0.0"]
-    assert MODULES[service] == module, "tests/harness.py starts the same module"
-    assert f'"{module}"' in (ROOT / "scripts/run.py").read_text(), "make run starts the same module"
+    assert (
+        cmd
+        == ["python", "-m", ENTRYPOINT, "serve", "--host", "0.0.0.0"]
+        == ["python", *service_command(service)[1:3], "serve", "--host", "0.0.0.0"]
+    )
+    assert env_of(final)["SANQUAN_SERVICE"] == service and env_of(final)["SANQUAN_PORT"] == str(port)
+    assert load(service).name == service, "the entrypoint finds the service"
+    assert service_command(service)[1:] == ["-m", ENTRYPOINT, "--service", service], "tests/harness.py starts it"
+    run_py = (ROOT / "scripts/run.py").read_text()
+    assert f'ENTRYPOINT = "{ENTRYPOINT}"' in run_py and '"--service", name, "serve"' in run_py, "make run too"
     health = next(arg for word, arg in final if word == "HEALTHCHECK")
-    assert f"http://127.0.0.1:{port}/readyz" in health and "urllib.request" in health
+    assert "http://127.0.0.1:' + os.environ['SANQUAN_PORT'] + '/readyz" in health and "urllib.request" in health
     assert ("EXPOSE", str(port)) in final
     assert final[0][1].startswith("python:3.11-slim")
 
 
 @pytest.mark.parametrize("service", sorted(PYTHON_SERVICES))
 def test_python_image_installs_only_the_kernel_and_its_own_package(service: str) -> None:
-    dockerfile, _, _ = PYTHON_SERVICES[service]
-    folder = str(Path(dockerfile).parent)
-    build = stages((ROOT / dockerfile).read_text())[0]
+    folder, _, _ = PYTHON_SERVICES[service]
+    build = expanded(SERVICE_DOCKERFILE.read_text(), build_args(service))[0]
     copied = [arg.split()[0] for word, arg in build if word == "COPY"]
     assert copied == ["requirements.txt", "kernel/", f"{folder}/"]
     install = next(arg for word, arg in build if word == "RUN" and "pip install" in arg)
     assert re.search(rf"pip install .*-c constraints\.txt -e kernel -e {re.escape(folder)}(\s|$)", install)
+
+
+def test_the_one_dockerfile_refuses_to_build_without_a_service() -> None:
+    build = expanded(SERVICE_DOCKERFILE.read_text(), {})[0]
+    install = next(arg for word, arg in build if word == "RUN" and "pip install" in arg)
+    guard = install.split(" && ")[0]  # what runs before anything is installed
+    refused = subprocess.run(["sh", "-c", guard], capture_output=True, text=True, check=False)
+    assert refused.returncode != 0 and "--build-arg SERVICE=" in refused.stdout
+    named = expanded(SERVICE_DOCKERFILE.read_text(), {"SERVICE": "plans"})[0]
+    guard = next(arg for word, arg in named if word == "RUN" and "pip install" in arg).split(" && ")[0]
+    assert subprocess.run(["sh", "-c", guard], capture_output=True, check=False).returncode == 0
 
 
 def dockerignore_patterns() -> list[str]:
@@ -156,10 +205,14 @@ def _prefixes(path: str) -> list[str]:
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_everything_an_image_copies_is_in_the_build_context(dockerfile: Path) -> None:
+IMAGES = [(SERVICE_DOCKERFILE, s) for s in sorted(PYTHON_SERVICES)] + [(ROOT / "frontend/Dockerfile", "")]
+
+
+@pytest.mark.parametrize(("dockerfile", "service"), IMAGES, ids=lambda p: str(p).rpartition("/")[2])
+def test_everything_an_image_copies_is_in_the_build_context(dockerfile: Path, service: str) -> None:
     patterns = dockerignore_patterns()
-    for word, arg in instructions(dockerfile.read_text()):
+    args = build_args(service) if service else {}
+    for word, arg in (ins for stage in expanded(dockerfile.read_text(), args) for ins in stage):
         if word != "COPY" or arg.startswith("--from"):
             continue
         *sources, _ = arg.split()

@@ -29,8 +29,8 @@ from sqlalchemy.engine import make_url
 from sanquan_kernel import testing as kt
 from sanquan_kernel.health import alembic_heads
 from tests.harness import free_port
-from tests.ops.conftest import PYTHON_SERVICES, ROOT, tool
-from tests.ops.test_images import stages
+from tests.ops.conftest import PYTHON_SERVICES, ROOT, SERVICE_DOCKERFILE, tool
+from tests.ops.test_images import build_args, env_of, expanded
 
 DDL_LOG = """
 CREATE TABLE ops_ddl_log (id serial PRIMARY KEY, tag text, object text, pid int);
@@ -51,14 +51,22 @@ def libpq(url: str) -> str:
 
 
 def image_command(service: str, kind: str) -> list[str]:
-    """The final stage's CMD or HEALTHCHECK of the service's Dockerfile, with this interpreter for ``python``."""
-    final = stages((ROOT / PYTHON_SERVICES[service][0]).read_text())[-1]
+    """The final stage's CMD or HEALTHCHECK of the service's image, with this interpreter for ``python`` (run it with
+    ``image_env(service)``)."""
+    final = expanded(SERVICE_DOCKERFILE.read_text(), build_args(service))[-1]
     arg = next(a for w, a in final if w == kind)
     if kind == "HEALTHCHECK":
         arg = arg[arg.index("CMD ") + 4 :]
     cmd = json.loads(arg) if arg.startswith("[") else shlex.split(arg)
     assert cmd[0] == "python"
     return [sys.executable, *cmd[1:]]
+
+
+def image_env(service: str, port: int | None = None) -> dict[str, str]:
+    """The image's own ENV that names the service and its port (``SANQUAN_SERVICE``, ``SANQUAN_PORT``)."""
+    env = env_of(expanded(SERVICE_DOCKERFILE.read_text(), build_args(service))[-1])
+    env = {k: v for k, v in env.items() if k.startswith("SANQUAN_")}
+    return env | ({"SANQUAN_PORT": str(port)} if port else {})
 
 
 def wait_for_database(url: str, timeout: float = 30) -> None:
@@ -95,9 +103,9 @@ class Replica:
         return f"http://127.0.0.1:{self.port}"
 
     def healthcheck(self) -> int:
-        default = PYTHON_SERVICES[self.service][2]
-        cmd = [c.replace(f":{default}/", f":{self.port}/") for c in image_command(self.service, "HEALTHCHECK")]
-        return subprocess.run(cmd, capture_output=True, check=False, timeout=10).returncode
+        env = os.environ | image_env(self.service, self.port)
+        cmd = image_command(self.service, "HEALTHCHECK")
+        return subprocess.run(cmd, capture_output=True, check=False, timeout=10, env=env).returncode
 
 
 @pytest.fixture()
@@ -120,9 +128,15 @@ def fresh_databases() -> Iterator[dict[str, str]]:
 
 def start(service: str, port: int, env: dict[str, str], data: Path, n: int) -> Replica:
     log = data / f"{service}-{n}.log"
-    cmd = [*image_command(service, "CMD"), "--host", "127.0.0.1", "--port", str(port)]
+    # The image's CMD and its ENV; the port (SANQUAN_PORT) a free one, as compose's replicas each have their own.
+    cmd = [*image_command(service, "CMD"), "--host", "127.0.0.1"]
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
+        cmd,
+        cwd=ROOT,
+        env=env | image_env(service, port),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     return Replica(service, port, proc, log)
 

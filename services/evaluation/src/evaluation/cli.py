@@ -1,37 +1,14 @@
-"""``python -m evaluation.cli migrate|serve``: the same entrypoints for the native run and the container."""
+"""The evaluation service's commands (``migrate``, ``serve``): ``python -m sanquan_kernel.cli --service evaluation …``,
+the same entrypoint as the container's (``SANQUAN_SERVICE=evaluation``); see ``sanquan_kernel.cli``."""
 
 from __future__ import annotations
 
-import argparse
-
 from evaluation.config import Settings
 from evaluation.main import ALEMBIC_INI
-from sanquan_kernel import serve as server
-from sanquan_kernel.migrate import migrate
+from sanquan_kernel.cli import Service
 
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="sanquan-evaluation")
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("migrate", help="upgrade the database to head")
-    serve = sub.add_parser("serve", help="migrate, then serve")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=None)
-    serve.add_argument("--no-migrate", action="store_true")
-    serve.add_argument("--workers", type=int, default=None, help="worker processes (default: EVALUATION_WORKERS or 1)")
-    args = parser.parse_args(argv)
-    server.private_files()
-    settings = Settings()
-    if args.cmd == "migrate" or (args.cmd == "serve" and not args.no_migrate):
-        migrate(ALEMBIC_INI, settings.database_url)
-    if args.cmd == "serve":
-        server.serve(
-            "evaluation.main:create_app",
-            host=args.host,
-            port=args.port or settings.port,
-            workers=args.workers or settings.workers,
-        )
-
+SERVICE = Service(name="evaluation", app="evaluation.main:create_app", settings=Settings, alembic_ini=ALEMBIC_INI)
+main = SERVICE.main  # the console script sanquan-evaluation
 
 if __name__ == "__main__":
     main()

@@ -1,37 +1,14 @@
-"""``python -m plans.cli migrate|serve``: the same entrypoints for the native run and the container."""
+"""The plans service's commands (``migrate``, ``serve``): ``python -m sanquan_kernel.cli --service plans …``,
+the same entrypoint as the container's (``SANQUAN_SERVICE=plans``); see ``sanquan_kernel.cli``."""
 
 from __future__ import annotations
 
-import argparse
-
 from plans.config import Settings
 from plans.main import ALEMBIC_INI
-from sanquan_kernel import serve as server
-from sanquan_kernel.migrate import migrate
+from sanquan_kernel.cli import Service
 
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="sanquan-plans")
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("migrate", help="upgrade the database to head")
-    serve = sub.add_parser("serve", help="migrate, then serve")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=None)
-    serve.add_argument("--no-migrate", action="store_true")
-    serve.add_argument("--workers", type=int, default=None, help="worker processes (default: PLANS_WORKERS or 1)")
-    args = parser.parse_args(argv)
-    server.private_files()
-    settings = Settings()
-    if args.cmd == "migrate" or (args.cmd == "serve" and not args.no_migrate):
-        migrate(ALEMBIC_INI, settings.database_url)
-    if args.cmd == "serve":
-        server.serve(
-            "plans.main:create_app",
-            host=args.host,
-            port=args.port or settings.port,
-            workers=args.workers or settings.workers,
-        )
-
+SERVICE = Service(name="plans", app="plans.main:create_app", settings=Settings, alembic_ini=ALEMBIC_INI)
+main = SERVICE.main  # the console script sanquan-plans
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,74 @@
+"""The one command line (``python -m sanquan_kernel.cli``): each service found by its name, from ``--service`` or
+``SANQUAN_SERVICE`` (the image's), and its commands run against a real database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from sanquan_kernel.cli import Service, load, parser_for
+from sanquan_kernel.db import make_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = {"gateway": "user_account", "plans": "plan", "training": "training_record", "evaluation": "campaign"}
+
+
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sanquan_kernel.cli", *args],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "SANQUAN_SERVICE"} | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_service_is_found_by_its_name_and_has_migrate_and_serve(name: str) -> None:
+    service = load(name)
+    assert isinstance(service, Service) and service.name == name
+    assert service.app.endswith(".main:create_app") and service.alembic_ini.is_file()
+    parser = parser_for(service)
+    assert parser.parse_args(["serve", "--port", "9"]).port == 9
+    assert parser.parse_args(["migrate"]).cmd == "migrate"
+
+
+def test_only_the_gateway_bootstraps_and_creates_administrators() -> None:
+    assert load("gateway").bootstrap is not None and set(load("gateway").commands) == {"create-admin"}
+    for name in ("plans", "training", "evaluation"):
+        assert load(name).bootstrap is None and not load(name).commands
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_migrate_upgrades_the_named_services_database(how: str, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'training.db'}"
+    env = {"TRAINING_DATABASE_URL": url, "DATA_DIR": str(tmp_path)}
+    if how == "flag":
+        done = cli("--service", "training", "migrate", env=env)
+    else:
+        done = cli("migrate", env=env | {"SANQUAN_SERVICE": "training"})
+    assert done.returncode == 0, done.stderr
+    engine = make_engine(url, pool_size=1)
+    try:
+        tables = set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert {"alembic_version", "audit_entry", SERVICES["training"]} <= tables
+
+
+def test_an_unknown_or_missing_service_is_refused_with_its_reason(tmp_path: Path) -> None:
+    env = {"DATA_DIR": str(tmp_path)}
+    unknown = cli("--service", "payroll", "migrate", env=env)
+    assert unknown.returncode != 0 and "no service named 'payroll'" in unknown.stderr
+    missing = cli("migrate", env=env)
+    assert missing.returncode != 0 and "SANQUAN_SERVICE" in missing.stderr
+    assert cli("--service", "../plans", "migrate", env=env).returncode != 0
+    with pytest.raises(SystemExit):
+        load("os.path")
