@@ -141,6 +141,10 @@ class StorageSettings(BaseSettings):
     upload_max_document_bytes: int = 50 * 1024 * 1024
     #: The most pixels an uploaded image may have (width × height): it is decoded to be cleaned.
     upload_max_image_pixels: int = 40_000_000
+    #: Seconds between two runs of a service's attachment cleanup (orphans, end of retention); 0: never.
+    storage_cleanup_interval: float = 3600.0
+    #: Days a deleted attachment's file is kept (the audit trail names it) before it is removed.
+    storage_retention_days: int = 365
 
     def root(self) -> Path:
         return Path(self.storage_dir).resolve() if self.storage_dir else data_dir() / "files"

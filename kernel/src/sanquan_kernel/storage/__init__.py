@@ -14,6 +14,7 @@ Typical use in a service::
     return storage.download(row.sha256, filename=row.original_name, media_type=row.media_type)
 """
 
+from sanquan_kernel.storage.api import AttachmentOut, Attachments, Owner, OwnerAccess
 from sanquan_kernel.storage.backends import (
     Blob,
     FilesystemStorage,
@@ -31,10 +32,14 @@ __all__ = [
     "KINDS",
     "Accepted",
     "AttachmentMixin",
+    "AttachmentOut",
+    "Attachments",
     "Blob",
     "Cleanup",
     "FilesystemStorage",
     "IntakePolicy",
+    "Owner",
+    "OwnerAccess",
     "S3Storage",
     "Spooled",
     "Storage",

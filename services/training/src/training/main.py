@@ -38,6 +38,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
         api_prefix="/api/training",
         **overrides,
     )
+    from training.attachments.service import ATTACHMENTS
+
+    ATTACHMENTS.install(app)  # files (#16): /attachments and /<owner>/{id}/attachments, and their cleanup
     # The import-job worker lives with the app: it resumes queued jobs at start and stops with the app.
     worker = ImportWorker(app.state.kernel.sessionmaker, max_rows=settings.import_max_rows)
     app.state.kernel.extras["import_worker"] = worker

@@ -19,6 +19,7 @@ class AuditEntry(AuditMixin, Base):
 
 def load_all_models() -> None:
     """Import every domain package's models so that Base.metadata is complete (Alembic, tests)."""
+    import training.attachments.models
     import training.compliance.models
     import training.courses.models
     import training.records.models

@@ -278,6 +278,9 @@ def delete(session: Session, request: Request, principal: Principal, scope: Scop
     record.deleted_at = utcnow()
     record.deleted_by = principal.subject
     record.version += 1
+    from training.attachments.service import ATTACHMENTS
+
+    ATTACHMENTS.detach_owned(session, "record", [record.id])  # its certificates: kept for the retention period
     repository.apply_totals(
         session,
         {

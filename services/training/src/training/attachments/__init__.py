@@ -1,0 +1,1 @@
+"""Files attached to training records, self-reports (certificates) and courses (attendance sheets), issue #16."""
