@@ -75,7 +75,8 @@ export const plansApi = {
   letters: (q: { plan_id?: number; status?: LetterStatus } = {}) => http.get<Page<Letter>>(`${B}/letters`, { ...q, limit: 500 }),
   createLetter: (planId: number, body: { target: 'department' | 'person'; department_id?: number | null; responsible_user_id?: number | null }) =>
     http.post<Letter>(`${B}/plans/${planId}/letters`, body),
-  downloadLetter: (id: number) => download(`${B}/letters/${id}/document`, undefined, `letter-${id}.docx`),
+  downloadLetter: (id: number, format: 'docx' | 'pdf' = 'docx') =>
+    download(`${B}/letters/${id}/document`, { format }, `letter-${id}.${format}`),
   signLetter: (id: number, version: number) => http.post<Letter>(`${B}/letters/${id}/sign`, { version }),
 
   funding: (year: number) => http.get<Page<FundingLine>>(`${B}/funding-lines`, { year, limit: 500 }),

@@ -923,7 +923,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download a version of the letter (default: the current one) as DOCX */
+        /** Download a version of the letter (default: the current one) as DOCX or PDF */
         get: operations["download_letter_api_plans_letters__letter_id__document_get"];
         put?: never;
         post?: never;
@@ -8034,6 +8034,8 @@ export interface operations {
         parameters: {
             query?: {
                 version?: number | null;
+                /** @description docx (default) or pdf; without it, `Accept: application/pdf` asks for the PDF */
+                format?: ("docx" | "pdf") | null;
             };
             header?: never;
             path: {
@@ -8043,13 +8045,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The letter as a DOCX document in Chinese */
+            /** @description The letter in Chinese as DOCX, or as PDF with its Chinese font embedded (same content) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "application/pdf": string;
                 };
             };
             /** @description Validation Error */
@@ -8060,6 +8063,13 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+            /** @description PDF asked for and no Chinese font installed on the server (the DOCX still works) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -171,8 +171,8 @@ const en: typeof zhCN = {
     status: { pending: 'Pending', approved: 'Approved', rejected: 'Rejected' },
   },
   letters: {
-    generated: 'Letter generated', signedOk: 'Letter signed', generate: 'Generate letter', hint: 'Letters are generated per department or per responsible person and downloaded for printing (Word).', toDepartment: 'Department', toPerson: 'Person', pickPerson: 'Search and pick the responsible person',
-    none: 'No letters yet', target: 'Department / person', version: 'Version', download: 'Download', sign: 'Sign',
+    generated: 'Letter generated', signedOk: 'Letter signed', generate: 'Generate letter', hint: 'Letters are generated per department or per responsible person and downloaded for printing (Word or PDF).', toDepartment: 'Department', toPerson: 'Person', pickPerson: 'Search and pick the responsible person',
+    none: 'No letters yet', target: 'Department / person', version: 'Version', download: 'Download Word', downloadPdf: 'Download PDF', sign: 'Sign',
     status: { unsigned: 'Not signed', signed: 'Signed', needs_resign: 'Needs re-signing' },
     mineHint: 'The responsibility letters that name you as the responsible person: download, print and sign them.',
     noPeople: 'No task of the plan names a responsible account (choose one under “Responsible account” in the task)', personOption: '{name} ({n} tasks)',

@@ -169,8 +169,8 @@ export default {
     status: { pending: '待审核', approved: '已同意', rejected: '已驳回' },
   },
   letters: {
-    generated: '责任书已生成', signedOk: '已签收责任书', generate: '生成责任书', hint: '责任书可按部门或按责任人生成，下载打印（Word 格式）。', toDepartment: '按部门', toPerson: '按责任人', pickPerson: '搜索并选择责任人',
-    none: '暂无责任书', target: '责任单位/人', version: '版本', download: '下载', sign: '签收',
+    generated: '责任书已生成', signedOk: '已签收责任书', generate: '生成责任书', hint: '责任书可按部门或按责任人生成，下载打印（Word 或 PDF 格式）。', toDepartment: '按部门', toPerson: '按责任人', pickPerson: '搜索并选择责任人',
+    none: '暂无责任书', target: '责任单位/人', version: '版本', download: '下载 Word', downloadPdf: '下载 PDF', sign: '签收',
     status: { unsigned: '未签收', signed: '已签收', needs_resign: '需重新签收' },
     mineHint: '以下是以您为责任人的任务责任书，可下载打印并签收。', noPeople: '方案中没有指定责任人账号的任务（在任务中选择“责任人账号”）',
     personOption: '{name}（{n} 项任务）',

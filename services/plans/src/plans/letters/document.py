@@ -1,18 +1,27 @@
-"""The printable responsibility letter (任务责任书) as a DOCX in Chinese.
+"""The printable responsibility letter (任务责任书) in Chinese, as DOCX and as PDF with the same content.
 
 The letter is a document handed to people in the province, so its words are Chinese here (the UI's words live in
-the frontend's locale files)."""
+the frontend's locale files). Its content is built once (``letter_blocks``) and written by two renderers, so the
+DOCX and the PDF cannot drift apart. The PDF embeds a subset of a Chinese TrueType font (WenQuanYi Zen Hei from
+Debian's ``fonts-wqy-zenhei`` by default, ``PLANS_LETTER_FONT`` to name another): a reader's machine needs no
+Chinese font to show or print it (docs/decisions.md)."""
 
 from __future__ import annotations
 
 import io
-from typing import Any
+import logging
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from sanquan_kernel.errors import ServiceUnavailable
 from sanquan_kernel.exports import xml_safe
 
 CATEGORY_ZH = {
@@ -26,16 +35,28 @@ CATEGORY_ZH = {
     "funding_incentive": "保障力度",
     "accountability": "责任落实",
 }
+TABLE_HEADER = ("序号", "类别", "任务", "预期成果", "起止时间", "主要责任人")
+#: TrueType fonts with Chinese glyphs whose licences allow embedding, looked for in this order when
+#: PLANS_LETTER_FONT is not set (a .ttc's first face is used).
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # Debian fonts-wqy-zenhei (GPL-2 with a font exception)
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Debian fonts-wqy-microhei (Apache-2.0 / GPL-3)
+    "/usr/share/fonts/truetype/arphic/uming.ttc",  # Debian fonts-arphic-uming (Arphic Public License)
+)
+
+Kind = Literal["title", "heading", "paragraph", "bullet", "table"]
 
 
-def _font(doc: Any) -> None:
-    style = doc.styles["Normal"]
-    style.font.name = "宋体"
-    style.font.size = Pt(11)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+@dataclass(frozen=True)
+class Block:
+    """One piece of the letter: a title, a heading, a paragraph, a bullet point or the task table."""
+
+    kind: Kind
+    text: str = ""
+    rows: tuple[tuple[str, ...], ...] = field(default=())
 
 
-def render_letter(
+def letter_blocks(
     *,
     university_name: str,
     plan_year: int,
@@ -46,50 +67,165 @@ def render_letter(
     content: dict[str, Any],
     department_names: dict[int, str],
     signature: tuple[str, str] | None,
-) -> bytes:
-    """``holder`` names the department or person; ``signature`` is (who, when) when this version is signed."""
-    # Text typed by users may hold control characters that a DOCX (XML) cannot: they are left out.
+) -> list[Block]:
+    """The letter's content in reading order. ``holder`` names the department or person; ``signature`` is
+    (who, when) when this version is signed."""
+    # Text typed by users may hold control characters that a DOCX (XML) cannot: they are left out of both.
     university_name, plan_title, holder = xml_safe(university_name), xml_safe(plan_title), xml_safe(holder)
     content, department_names = xml_safe(content), xml_safe(department_names)
-    doc = Document()
-    _font(doc)
-    title = doc.add_heading(f"{university_name}后勤“三全育人”综合改革任务责任书", level=1)
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph(f"实施方案：{plan_title}（{plan_year}年度）")
-    doc.add_paragraph(f"责任单位／责任人：{holder}")
-    doc.add_paragraph(f"版本：第{version}版　内容摘要（SHA-256）：{content_hash[:16]}")
-    doc.add_paragraph(
-        "为落实高校后勤“三全育人”实施方案，明确任务责任书、实施路线图、完成时间表和主要责任人，"
-        "责任单位（责任人）承诺按下列任务、里程碑和完成时间组织实施，并按时报告进展。"
-    )
+    blocks = [
+        Block("title", f"{university_name}后勤“三全育人”综合改革任务责任书"),
+        Block("paragraph", f"实施方案：{plan_title}（{plan_year}年度）"),
+        Block("paragraph", f"责任单位／责任人：{holder}"),
+        Block("paragraph", f"版本：第{version}版　内容摘要（SHA-256）：{content_hash[:16]}"),
+        Block(
+            "paragraph",
+            "为落实高校后勤“三全育人”实施方案，明确任务责任书、实施路线图、完成时间表和主要责任人，"
+            "责任单位（责任人）承诺按下列任务、里程碑和完成时间组织实施，并按时报告进展。",
+        ),
+    ]
     tasks = content.get("tasks", [])
-    table = doc.add_table(rows=1, cols=6)
-    table.style = "Table Grid"
-    for cell, text in zip(
-        table.rows[0].cells, ("序号", "类别", "任务", "预期成果", "起止时间", "主要责任人"), strict=True
-    ):
-        cell.text = text
+    rows = [TABLE_HEADER]
     for i, t in enumerate(tasks, start=1):
-        row = table.add_row().cells
-        row[0].text = str(i)
-        row[1].text = CATEGORY_ZH.get(t["category"], t["category"])
-        row[2].text = t["title"] + (f"\n{t['description']}" if t.get("description") else "")
-        row[3].text = t.get("expected_outputs") or ""
-        row[4].text = f"{t.get('start_on') or '—'} 至 {t['due_on']}"
         dept = department_names.get(t["department_id"], "")
-        row[5].text = f"{t['responsible_name']}（{dept}）" if dept else t["responsible_name"]
-    doc.add_heading("实施路线图", level=2)
+        rows.append(
+            (
+                str(i),
+                CATEGORY_ZH.get(t["category"], t["category"]),
+                t["title"] + (f"\n{t['description']}" if t.get("description") else ""),
+                t.get("expected_outputs") or "",
+                f"{t.get('start_on') or '—'} 至 {t['due_on']}",
+                f"{t['responsible_name']}（{dept}）" if dept else t["responsible_name"],
+            )
+        )
+    blocks.append(Block("table", rows=tuple(rows)))
+    blocks.append(Block("heading", "实施路线图"))
     for i, t in enumerate(tasks, start=1):
         if not t.get("milestones"):
             continue
-        doc.add_paragraph(f"{i}. {t['title']}")
+        blocks.append(Block("paragraph", f"{i}. {t['title']}"))
         for m in t["milestones"]:
-            doc.add_paragraph(f"第{m['seq']}步：{m['title']}（完成时间：{m['due_on']}）", style="List Bullet")
-    doc.add_paragraph("")
+            blocks.append(Block("bullet", f"第{m['seq']}步：{m['title']}（完成时间：{m['due_on']}）"))
+    blocks.append(Block("paragraph", ""))
     if signature:
-        doc.add_paragraph(f"签署：{signature[0]}　　签署时间：{signature[1]}（已在平台确认第{version}版）")
+        blocks.append(
+            Block("paragraph", f"签署：{signature[0]}　　签署时间：{signature[1]}（已在平台确认第{version}版）")
+        )
     else:
-        doc.add_paragraph("责任单位（责任人）签字：____________　　日期：______年____月____日")
+        blocks.append(Block("paragraph", "责任单位（责任人）签字：____________　　日期：______年____月____日"))
+    return blocks
+
+
+def render_docx(blocks: list[Block]) -> bytes:
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "宋体"
+    style.font.size = Pt(11)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    for b in blocks:
+        if b.kind == "title":
+            doc.add_heading(b.text, level=1).alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif b.kind == "heading":
+            doc.add_heading(b.text, level=2)
+        elif b.kind == "bullet":
+            doc.add_paragraph(b.text, style="List Bullet")
+        elif b.kind == "table":
+            table = doc.add_table(rows=0, cols=len(b.rows[0]))
+            table.style = "Table Grid"
+            for row in b.rows:
+                for cell, text in zip(table.add_row().cells, row, strict=True):
+                    cell.text = text
+        else:
+            doc.add_paragraph(b.text)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def letter_font() -> Path:
+    """The Chinese font the PDF embeds: PLANS_LETTER_FONT, else the first of FONT_CANDIDATES installed; 503
+    naming what to install when there is none (the DOCX works without it)."""
+    return _find_font(os.environ.get("PLANS_LETTER_FONT", ""))
+
+
+@lru_cache(maxsize=4)
+def _find_font(configured: str) -> Path:
+    candidates = [configured] if configured else list(FONT_CANDIDATES)
+    for c in candidates:
+        if Path(c).is_file():
+            return Path(c)
+    raise ServiceUnavailable(
+        "PDF letters need a Chinese TrueType font: install fonts-wqy-zenhei or set PLANS_LETTER_FONT"
+        f" (looked for {', '.join(candidates)}); the DOCX is available",
+        code="letter_font_missing",
+    )
+
+
+#: Column widths of the task table (relative; the page's text width is shared in these proportions).
+_COLUMNS = (8, 16, 52, 36, 30, 32)
+
+
+def render_pdf(blocks: list[Block], font: Path | None = None) -> bytes:
+    """The same blocks as an A4 PDF with a subset of the Chinese font embedded (CIDFontType2, FontFile2)."""
+    from fpdf import FPDF
+    from fpdf.enums import Align, TableHeadingsDisplay, WrapMode, XPos, YPos
+    from fpdf.fonts import FontFace
+
+    # The font's bitmap strikes (BDF) cannot be subset and are dropped: fontTools says so on every letter.
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.set_margins(20, 20, 20)
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.set_creator("sanquan plans")
+    pdf.set_lang("zh-CN")
+    pdf.add_font("letter", "", str(font or letter_font()))
+    pdf.add_page()
+    width = pdf.epw
+    for b in blocks:
+        if b.kind == "title":
+            pdf.set_font("letter", size=16)
+            pdf.multi_cell(width, 9, b.text, align=Align.C, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN)
+            pdf.ln(3)
+        elif b.kind == "heading":
+            pdf.ln(3)
+            pdf.set_font("letter", size=13)
+            pdf.multi_cell(width, 8, b.text, align=Align.L, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN)
+            pdf.ln(1)
+        elif b.kind == "table":
+            pdf.set_font("letter", size=9)
+            with pdf.table(
+                col_widths=_COLUMNS,
+                width=width,
+                text_align="LEFT",
+                line_height=5,
+                wrapmode=WrapMode.CHAR,
+                headings_style=FontFace(emphasis=None, fill_color=(235, 235, 235)),
+                repeat_headings=TableHeadingsDisplay.ON_TOP_OF_EVERY_PAGE,
+                v_align="TOP",
+                padding=1,
+            ) as table:
+                for row in b.rows:
+                    r = table.row()
+                    for text in row:
+                        r.cell(text)
+            pdf.ln(2)
+        else:
+            pdf.set_font("letter", size=11)
+            indent = 6 if b.kind == "bullet" else 0
+            if b.kind == "bullet":
+                if pdf.will_page_break(6.5):
+                    pdf.add_page()
+                # The bullet is drawn, not written: the text reads the same as the DOCX's list item.
+                pdf.circle(x=pdf.l_margin + 1.2, y=pdf.get_y() + 2.45, radius=0.8, style="F")
+            pdf.set_x(pdf.l_margin + indent)
+            pdf.multi_cell(
+                width - indent, 6.5, b.text, align=Align.L, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
+            pdf.ln(1)
+    return bytes(pdf.output())
+
+
+def render_letter(*, fmt: Literal["docx", "pdf"] = "docx", **letter: Any) -> bytes:
+    """The letter as DOCX or PDF; ``letter`` holds ``letter_blocks``'s arguments."""
+    blocks = letter_blocks(**letter)
+    return render_pdf(blocks) if fmt == "pdf" else render_docx(blocks)

@@ -1,11 +1,10 @@
-"""``/api/plans``: responsibility letters — generate, list, download as DOCX, sign."""
+"""``/api/plans``: responsibility letters — generate, list, download as DOCX or PDF, sign."""
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import quote
+from typing import Annotated, Literal
 
-from fastapi import Depends, Query, Response
+from fastapi import Depends, Header, Query, Response
 
 from plans.common import Orgs, PlanEditor
 from plans.letters import repository as repo
@@ -21,11 +20,13 @@ from sanquan_kernel.etag import set_etag
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.pagination import Page, PageDep, paginate
 from sanquan_kernel.routing import ServiceRouter
+from sanquan_kernel.storage.names import content_disposition
 
 router = ServiceRouter(tags=["responsibility letters"])
 #: Letters are read by scope (a staff member sees the letters naming them); campus systems need plans:read.
 LetterReader = Depends(require_scope("plans:read"))
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
 
 
 def load_letter(
@@ -101,23 +102,35 @@ def get_letter(letter: LetterDep, session: SessionDep, response: Response, orgs:
     response_class=Response,
     responses={
         200: {
-            "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
-            "description": "The letter as a DOCX document in Chinese",
-        }
+            "content": {
+                DOCX: {"schema": {"type": "string", "format": "binary"}},
+                PDF: {"schema": {"type": "string", "format": "binary"}},
+            },
+            "description": "The letter in Chinese as DOCX, or as PDF with its Chinese font embedded (same content)",
+        },
+        503: {"description": "PDF asked for and no Chinese font installed on the server (the DOCX still works)"},
     },
-    summary="Download a version of the letter (default: the current one) as DOCX",
+    summary="Download a version of the letter (default: the current one) as DOCX or PDF",
 )
 def download_letter(
-    letter: LetterDep, session: SessionDep, orgs: Orgs, version: Annotated[int | None, Query(ge=1)] = None
+    letter: LetterDep,
+    session: SessionDep,
+    orgs: Orgs,
+    version: Annotated[int | None, Query(ge=1)] = None,
+    format: Annotated[
+        Literal["docx", "pdf"] | None,
+        Query(description="docx (default) or pdf; without it, `Accept: application/pdf` asks for the PDF"),
+    ] = None,
+    accept: Annotated[str, Header(include_in_schema=False)] = "",
 ) -> Response:
-    data, number, year = service.document(session, letter, orgs, version)
-    filename = f"任务责任书-{year}-{letter.id}-v{number}.docx"
+    fmt = format or ("pdf" if PDF in accept and DOCX not in accept else "docx")
+    data, number, year = service.document(session, letter, orgs, version, fmt)
     return Response(
         data,
-        media_type=DOCX,
+        media_type=PDF if fmt == "pdf" else DOCX,
         headers={
-            "Content-Disposition": f'attachment; filename="letter-{letter.id}-v{number}.docx"; '
-            f"filename*=UTF-8''{quote(filename)}"
+            "Content-Disposition": content_disposition(f"任务责任书-{year}-{letter.id}-v{number}.{fmt}"),
+            "Vary": "Accept",
         },
     )
 

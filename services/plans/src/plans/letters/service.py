@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -218,9 +218,13 @@ def sign(session: Session, principal: Principal, letter: ResponsibilityLetter, v
 
 
 def document(
-    session: Session, letter: ResponsibilityLetter, orgdir: OrgDirectory, version: int | None
+    session: Session,
+    letter: ResponsibilityLetter,
+    orgdir: OrgDirectory,
+    version: int | None,
+    fmt: Literal["docx", "pdf"] = "docx",
 ) -> tuple[bytes, int, int]:
-    """The DOCX of a version (default: the current one), with its signature when that version is signed;
+    """The DOCX or PDF of a version (default: the current one), with its signature when that version is signed;
     answers (bytes, version, plan year)."""
     number = version or letter.current_version
     v = repo.version(session, letter.id, number)
@@ -232,6 +236,7 @@ def document(
     holder = orgdir.name(letter.department_id) if letter.target == "department" else letter.responsible_name
     dept_ids = {t["department_id"] for t in v.content.get("tasks", [])}
     data = render_letter(
+        fmt=fmt,
         university_name=orgdir.name(plan.university_id),
         plan_year=plan.year,
         plan_title=plan.title,
