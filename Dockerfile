@@ -36,6 +36,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     ENVIRONMENT=production \
     SANQUAN_SERVICE=${SERVICE} \
     SANQUAN_PORT=${PORT}
+# The plans service's PDF letters embed a Chinese TrueType font: Debian's fonts-wqy-zenhei (docs/decisions.md).
+RUN if [ "${SERVICE}" = "plans" ]; then \
+        apt-get update \
+        && apt-get install -y --no-install-recommends fonts-wqy-zenhei=0.9.45-8 \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
     && mkdir -p /data \
