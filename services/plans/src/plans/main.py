@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
 
     # The reports router first: its fixed paths (/overview, /indicators) must not be shadowed.
     routers = [reports_router, plan_router, tasks_router, letters_router, resources_router]
-    return create_service_app(
+    app = create_service_app(
         settings=settings,
         title="Plans service",
         description=DESCRIPTION,
@@ -40,3 +40,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
         api_prefix="/api/plans",
         **overrides,
     )
+    from plans.attachments.service import ATTACHMENTS
+
+    ATTACHMENTS.install(app)  # files (#16): /attachments and /<owner>/{id}/attachments, and their cleanup
+    return app

@@ -16,6 +16,7 @@ class AuditEntry(AuditMixin, Base):
 
 def load_all_models() -> None:
     """Import every domain package's models so that Base.metadata is complete (Alembic, tests)."""
+    import plans.attachments.models
     import plans.letters.models
     import plans.plan.models
     import plans.resources.models

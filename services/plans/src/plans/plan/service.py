@@ -154,6 +154,9 @@ def delete_plan(session: Session, request: Request, principal: Principal, plan: 
     if plan.status != PlanStatus.DRAFT or plan.first_submitted_at is not None:
         raise Conflict("Only a draft that was never submitted can be deleted")
     audit(session, principal, "plan.delete", "plan", plan.id, university_id=plan.university_id, before=_fields(plan))
+    from plans.attachments.service import detach_with
+
+    detach_with(session, plan)  # its files (#16): kept for the retention period
     session.delete(plan)
     session.flush()
 

@@ -276,6 +276,9 @@ def delete_task(session: Session, request: Request, principal: Principal, plan: 
     audit(
         session, principal, "task.delete", "task", task.id, university_id=task.university_id, before=task_fields(task)
     )
+    from plans.attachments.service import detach_with
+
+    detach_with(session, task)  # its files (#16): kept for the retention period
     session.delete(task)
     session.flush()
     refresh_letters(session, plan.id)
@@ -374,6 +377,9 @@ def delete_milestone(session: Session, request: Request, principal: Principal, p
         university_id=m.university_id,
         before=milestone_fields(m),
     )
+    from plans.attachments.service import detach_with
+
+    detach_with(session, m)  # its files (#16): kept for the retention period
     session.delete(m)
     session.flush()
     refresh_letters(session, plan.id)
