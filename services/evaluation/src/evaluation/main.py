@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     from evaluation.review.router import router as review
 
     routers = [campaigns, nominations, review, results, assessment, audit]
-    return create_service_app(
+    app = create_service_app(
         settings=settings,
         title="Evaluation service",
         routers=routers,
@@ -33,3 +33,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
         api_prefix="/api/evaluation",
         **overrides,
     )
+    from evaluation.attachments.service import ATTACHMENTS
+
+    ATTACHMENTS.install(app)  # files (#16): /attachments and /nominations/{id}/attachments, and their cleanup
+    return app

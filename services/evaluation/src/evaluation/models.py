@@ -17,6 +17,7 @@ class AuditEntry(AuditMixin, Base):
 def load_all_models() -> None:
     """Import every domain package's models so that Base.metadata is complete (Alembic, tests)."""
     import evaluation.assessment.models
+    import evaluation.attachments.models
     import evaluation.campaigns.models
     import evaluation.nominations.models
     import evaluation.results.models
