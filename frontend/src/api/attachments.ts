@@ -10,7 +10,9 @@ import { getAccessToken, newRequestId, refreshAccessToken, tokenNeedsRefresh } f
 
 export type AttachmentService = 'training' | 'plans' | 'evaluation'
 /** What a file can be attached to, per service (the path segment of `/api/{svc}/<owner>/{id}/attachments`). */
-export type AttachmentOwner = 'records' | 'self-reports' | 'courses' | 'plans' | 'milestones' | 'letters' | 'nominations'
+export type AttachmentOwner = 'records' | 'self-reports' | 'courses' | 'plans' | 'milestones' | 'progress' | 'letters' | 'nominations'
+/** plans only: what a plan's file is (docs/attachments-api.md) */
+export type AttachmentPurpose = 'rules' | 'system' | 'letter_scan' | 'other'
 export type AttachmentId = number | string
 export type AttachmentKind = 'pdf' | 'jpeg' | 'png' | 'webp' | 'docx' | 'xlsx' | 'pptx'
 
@@ -24,7 +26,8 @@ export interface Attachment {
   created_at: string
   content_url: string
   thumbnail_url: string | null
-  owner: { type: string; id: AttachmentId } | null
+  owner: { kind: string; id: AttachmentId } | null
+  purpose?: AttachmentPurpose | null
 }
 
 export const OWNER_SERVICE: Record<AttachmentOwner, AttachmentService> = {
@@ -33,6 +36,7 @@ export const OWNER_SERVICE: Record<AttachmentOwner, AttachmentService> = {
   courses: 'training',
   plans: 'plans',
   milestones: 'plans',
+  progress: 'plans',
   letters: 'plans',
   nominations: 'evaluation',
 }
@@ -208,8 +212,8 @@ const contentPath = (svc: AttachmentService, a: Attachment) => a.content_url || 
 
 export const attachmentsApi = {
   list: (owner: AttachmentOwner, id: number | string) => http.get<{ items: Attachment[] }>(base(owner, id)),
-  attach: (owner: AttachmentOwner, id: number | string, ids: AttachmentId[]) =>
-    http.post<{ items: Attachment[] } | undefined>(base(owner, id), { attachment_ids: ids }),
+  attach: (owner: AttachmentOwner, id: number | string, ids: AttachmentId[], purpose?: AttachmentPurpose) =>
+    http.post<{ items: Attachment[] }>(base(owner, id), purpose ? { attachment_ids: ids, purpose } : { attachment_ids: ids }),
   remove: (svc: AttachmentService, id: AttachmentId) => http.delete(`/api/${svc}/attachments/${id}`),
   /** The file's bytes (with the bearer token, so not a plain link): `inline` for viewing in the page. */
   async blob(svc: AttachmentService, a: Attachment, inline = false): Promise<Blob> {
