@@ -1,13 +1,19 @@
-"""``make backup`` / ``make restore``: every process's database and the gateway's keys and secrets.
+"""``make backup`` / ``make restore``: every process's database, the gateway's keys and secrets, and the stored
+files (uploads, #16).
 
 The databases are those the processes themselves use (``<NAME>_DATABASE_URL``, else SQLite in ``DATA_DIR``):
 PostgreSQL is dumped with ``pg_dump --format=custom`` and restored with ``pg_restore``; SQLite files are copied
 with SQLite's online backup API (consistent while the platform runs). ``DATA_DIR/keys`` (the token signing key)
-and ``DATA_DIR/secrets`` (service secrets of the embedded run) are copied too.
+and ``DATA_DIR/secrets`` (service secrets of the embedded run) are copied too. The stored files go into
+``files/`` laid out like the filesystem store (``<service>/ab/cd/<sha256>``), read from whichever backend is
+configured (``STORAGE_BACKEND``: the folder under ``DATA_DIR/files``, or the S3 bucket through boto3), after the
+databases (so every object a dumped row names is already stored), hard-linked from the previous backup when
+unchanged and checked against their SHA-256 (``sanquan_kernel.storage.backup``).
 
 A backup is a folder ``backups/<UTC timestamp>/`` with ``manifest.json``; restore takes such a folder, first
-backs up the current state into ``backups/<timestamp>-pre-restore/``, then replaces every database. Stop the
-platform before restoring.
+backs up the current state into ``backups/<timestamp>-pre-restore/``, puts back every file the store lacks
+(through the storage interface, which checks each one's hash; nothing is deleted from the store), then replaces
+every database. Stop the platform before restoring.
 
     python ops/backup.py backup [--dest backups]
     python ops/backup.py restore backups/20261126T010203Z
@@ -23,12 +29,15 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
+
+from sanquan_kernel.storage import backup as files_backup
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Every process with a database, and where its settings live.
@@ -104,6 +113,12 @@ def _new_folder(dest: Path, suffix: str) -> Path:
     raise SystemExit(f"cannot create a backup folder in {dest}")
 
 
+def _previous_files(dest: Path, current: Path) -> Path | None:
+    """The files folder of the newest earlier backup in ``dest`` (objects unchanged since are hard-linked)."""
+    earlier = sorted(p.parent for p in dest.glob("*/files") if p.parent != current and p.is_dir())
+    return earlier[-1] / "files" if earlier else None
+
+
 def backup(dest: Path, *, suffix: str = "") -> Path:
     folder = _new_folder(dest, suffix)
     manifest: dict[str, object] = {"created": datetime.now(UTC).isoformat(), "databases": {}, "data": []}
@@ -134,6 +149,13 @@ def backup(dest: Path, *, suffix: str = "") -> Path:
             shutil.copytree(src_dir, folder / "data" / sub)
             copied.append(sub)
     manifest["data"] = copied
+    # After the databases: every object a dumped row names was stored before the row was committed.
+    stats = files_backup.export_tree(folder / "files", previous=_previous_files(dest, folder))
+    manifest["files"] = stats.as_dict()
+    if stats.corrupt:
+        print(
+            f"warning: {len(stats.corrupt)} stored file(s) do not match their SHA-256: {stats.corrupt}", file=sys.stderr
+        )
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return folder
 
@@ -176,6 +198,14 @@ def restore(folder: Path, *, safety_backup: bool = True) -> Path | None:
         if current[name].kind != entry["kind"]:
             raise SystemExit(f"{name}: the backup is {entry['kind']}, the configured database {current[name].kind}")
     safety = backup(folder.parent, suffix="-pre-restore") if safety_backup else None
+    # Files first: adding objects the store lacks is harmless if the restore stops half-way.
+    if "files" in manifest:
+        stats = files_backup.import_tree(folder / "files")
+        if stats.corrupt:
+            raise SystemExit(
+                f"{len(stats.corrupt)} file(s) of the backup do not match their SHA-256 and were not restored: "
+                f"{stats.corrupt}; the databases were left as they were"
+            )
     for name, entry in entries.items():
         db = current[name]
         source = folder / entry["file"]
@@ -233,8 +263,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"restored {args.folder}")
     else:
         for folder in sorted(args.dest.glob("*/manifest.json")):
-            entries = json.loads(folder.read_text())["databases"]
-            print(folder.parent.name, " ".join(f"{n}:{e['kind']}" for n, e in entries.items()))
+            manifest = json.loads(folder.read_text())
+            entries = manifest["databases"]
+            files = manifest.get("files", {})
+            print(
+                folder.parent.name,
+                " ".join(f"{n}:{e['kind']}" for n, e in entries.items()),
+                f"files:{files.get('objects', 0)}" if files else "",
+            )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 # Operations targets, included by the root Makefile (which defines PY, VENV and `install`).
-#   make backup                               every database + the gateway's keys -> backups/<UTC timestamp>/
+#   make backup                               every database, the gateway's keys and the stored files
+#                                             -> backups/<UTC timestamp>/
 #   make restore BACKUP=backups/<timestamp>   stop the platform first; the current state is saved before
 #   make backups                              list the backups
 #   make ops-check                            compose schema, Dockerfile lint, compose invariants, start-up tests
@@ -31,14 +32,17 @@ ops-check: install
 images:
 	$(COMPOSE) build
 
-# In compose the databases live in the postgres container (its pg_dump matches the server's version) and the
-# signing key in the gateway's volume.
+# In compose the databases live in the postgres container (its pg_dump matches the server's version), the
+# signing key in the gateway's volume, and the stored files in the store the services use (a volume or the S3
+# bucket): a service container streams them out and back as a tar (python -m sanquan_kernel.storage.backup;
+# the restore adds what the store lacks and checks every object's SHA-256).
 compose-backup:
 	@set -euo pipefail; dir=$(BACKUP_DIR)/$$(date -u +%Y%m%dT%H%M%SZ)-compose; mkdir -p -m 700 $$dir; \
 	for db in $(OPS_DATABASES); do \
 		$(COMPOSE) exec -T postgres pg_dump -U postgres --format=custom $$db > $$dir/$$db.dump; \
 	done; \
 	$(COMPOSE) exec -T gateway tar -C /data -cf - keys > $$dir/gateway-data.tar; \
+	$(COMPOSE) exec -T plans python -m sanquan_kernel.storage.backup export > $$dir/files.tar; \
 	chmod 600 $$dir/*; echo $$dir
 
 compose-restore:
@@ -52,4 +56,8 @@ compose-restore:
 			-d $$db < $(BACKUP)/$$db.dump; \
 	done; \
 	$(COMPOSE) run --rm --no-deps -T --entrypoint tar gateway -C /data -xf - < $(BACKUP)/gateway-data.tar; \
+	if [ -f $(BACKUP)/files.tar ]; then \
+		$(COMPOSE) run --rm --no-deps -T --entrypoint python plans -m sanquan_kernel.storage.backup import \
+			< $(BACKUP)/files.tar; \
+	fi; \
 	$(COMPOSE) up -d
