@@ -22,7 +22,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, insert, text
 from sqlalchemy.engine import make_url
 
-from plans.common import Category, today
 from plans.config import Settings
 from plans.main import ALEMBIC_INI, create_app
 from plans.plan.models import Plan
@@ -30,7 +29,9 @@ from plans.reports import repository as reports_repo
 from plans.reports import service as reports_service
 from plans.resources.models import FundingLine, WorkStudyPosts
 from plans.tasks.models import Milestone, Task
+from plans.vocabulary import Category
 from sanquan_kernel import testing as kt
+from sanquan_kernel.clock import today
 from sanquan_kernel.migrate import migrate
 from sanquan_kernel.orgdir import Org, OrgDirectory
 from sanquan_kernel.principal import Principal, Role, scope_for

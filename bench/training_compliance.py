@@ -28,8 +28,8 @@ from training_common import DEPTS_PER_UNI, UNIVERSITIES, Server, make_app, perce
 from sanquan_kernel import testing as kt
 from sanquan_kernel.db import make_engine
 from sanquan_kernel.migrate import migrate
-from training.domain import THEMES
 from training.main import ALEMBIC_INI
+from training.vocabulary import THEMES
 
 YEAR = 2025
 DB_NAME = "bench_training_compliance"

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from evaluation.campaigns.models import Campaign
-from evaluation.common import today
 from sanquan_kernel import testing as kt
+from sanquan_kernel.clock import today
 
 # Signing a token costs milliseconds; tests ask for the same few principals again and again.
 expert = lru_cache(maxsize=None)(kt.expert)

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from evaluation_flow import API, EXPERT_P, PROVINCE, UNI_A_ADMIN, UNI_B_ADMIN, Flow
 
-from evaluation.common import today
 from sanquan_kernel import testing as kt
+from sanquan_kernel.clock import today
 
 
 def _decided(flow: Flow) -> int:

@@ -12,11 +12,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from plans.common import today as local_today
 from plans.config import Settings
 from plans.main import ALEMBIC_INI, create_app
 from plans.models import Base
 from sanquan_kernel import testing as kt
+from sanquan_kernel.clock import today as local_today
 from sanquan_kernel.migrate import migrate
 
 

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 
-from plans.common import today as local_today
 from sanquan_kernel import testing as kt
+from sanquan_kernel.clock import today as local_today
 
 H = kt.university_admin
 

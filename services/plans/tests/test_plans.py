@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from plans.common import today as local_today
 from sanquan_kernel import testing as kt
+from sanquan_kernel.clock import today as local_today
 
 
 def test_a_second_plan_for_the_same_university_and_year_is_a_conflict(client: TestClient, api) -> None:

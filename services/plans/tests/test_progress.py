@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from plans.common import today
 from plans.tasks.service import is_overdue
 from sanquan_kernel import testing as kt
+from sanquan_kernel.clock import today
 
 
 def test_a_department_manager_cannot_report_on_another_departments_task(client: TestClient, api) -> None:

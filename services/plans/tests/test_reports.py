@@ -9,8 +9,8 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from plans.common import today
 from sanquan_kernel import testing as kt
+from sanquan_kernel.clock import today
 
 
 def _report(client: TestClient, task: dict, milestone: int, on: str | None = None) -> None:

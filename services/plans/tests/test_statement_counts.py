@@ -9,9 +9,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from plans.common import today
 from plans.tasks.schemas import ProgressOut
 from sanquan_kernel import testing as kt
+from sanquan_kernel.clock import today
 
 
 def _cost(app: FastAPI, client: TestClient, method: str, url: str, headers: dict, body: Any = None) -> tuple:

@@ -1,63 +1,61 @@
-"""Dependencies every router shares: the org directory, and "this role, with this client scope" checks.
+"""The training service's dependencies: who may call each kind of endpoint, the org directory and the auditor.
 
 People are judged by role; integration and service clients also need the named scope (``training:read`` for
-reading, ``training:write`` for writing). Scope (what is visible) always comes from ``CurrentScope``.
+reading, ``training:write`` for writing). What is visible always comes from ``CurrentScope``. The kernel gives the
+one way to say it (``sanquan_kernel.deps.require``); the service's words are here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated
 
-from fastapi import Depends, Request
-
-from sanquan_kernel.auth import CurrentPrincipal, require_scope
-from sanquan_kernel.errors import Forbidden
-from sanquan_kernel.orgdir import OrgDirectory
+from sanquan_kernel.audit import Auditor
+from sanquan_kernel.deps import Accounts, Orgs, require
 from sanquan_kernel.principal import Principal, Role
+from training.models import AuditEntry
+
+__all__ = [
+    "READERS",
+    "READ_SCOPE",
+    "RECORD_WRITERS",
+    "STAFF_WRITERS",
+    "WRITE_SCOPE",
+    "Accounts",
+    "IndicatorReader",
+    "Organiser",
+    "Orgs",
+    "ProvinceAdmin",
+    "Reader",
+    "RecordWriter",
+    "SelfReportDecider",
+    "StaffMember",
+    "StaffWriter",
+    "audit",
+]
 
 READ_SCOPE = "training:read"
 WRITE_SCOPE = "training:write"
 
-ALL_ROLES = frozenset(Role)
+#: Who may read the training data at all (an expert's scope sees nothing here; it is simply empty).
+READERS = frozenset(Role)
 #: Who may enter, correct and delete ledger records (and import them).
 RECORD_WRITERS = frozenset({Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER, Role.INTEGRATION})
 #: Who may create and replace staff (CONTRACT.md: an integration client, a university admin, a province admin).
 STAFF_WRITERS = frozenset({Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.INTEGRATION})
-#: Who may read the training data at all (an expert's scope sees nothing here; it is simply empty).
-READERS = frozenset(Role)
 
-#: China Standard Time: "today" for "taken_on is not in the future" is the province's calendar day.
-CHINA_TZ = timezone(timedelta(hours=8))
+Reader = Annotated[Principal, require(*READERS, client_scope=READ_SCOPE)]
+RecordWriter = Annotated[Principal, require(*RECORD_WRITERS, client_scope=WRITE_SCOPE)]
+StaffWriter = Annotated[Principal, require(*STAFF_WRITERS, client_scope=WRITE_SCOPE)]
+#: Who organises courses (people only).
+Organiser = Annotated[Principal, require(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER)]
+#: The province sets the yearly rule.
+ProvinceAdmin = Annotated[Principal, require(Role.PROVINCE_ADMIN)]
+#: The indicators for the evaluation service (E3): the province, or a service client with ``training:indicators``.
+IndicatorReader = Annotated[Principal, require(Role.PROVINCE_ADMIN, Role.SERVICE, client_scope="training:indicators")]
+#: A staff member reports their own training.
+StaffMember = Annotated[Principal, require(Role.STAFF)]
+#: The staff member's department manager decides; a university admin may stand in for a department without one.
+SelfReportDecider = Annotated[Principal, require(Role.DEPARTMENT_MANAGER, Role.UNIVERSITY_ADMIN)]
 
-
-def today() -> date:
-    return datetime.now(UTC).astimezone(CHINA_TZ).date()
-
-
-async def _orgdir(request: Request) -> OrgDirectory:
-    orgdir: OrgDirectory = request.app.state.kernel.orgdir
-    return orgdir
-
-
-OrgDirDep = Annotated[OrgDirectory, Depends(_orgdir)]
-
-
-def allow(roles: frozenset[Role], client_scope: str) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency: the caller's role is one of ``roles`` and a client holds ``client_scope`` (403 otherwise).
-    Asynchronous: it does no I/O, so it runs on the event loop instead of costing a worker thread."""
-    scope_check = require_scope(client_scope)
-
-    async def _check(principal: CurrentPrincipal) -> Principal:
-        await scope_check(principal)
-        if principal.role not in roles:
-            raise Forbidden("Your role may not do this")
-        return principal
-
-    return _check
-
-
-Reader = Annotated[Principal, Depends(allow(READERS, READ_SCOPE))]
-RecordWriter = Annotated[Principal, Depends(allow(RECORD_WRITERS, WRITE_SCOPE))]
-StaffWriter = Annotated[Principal, Depends(allow(STAFF_WRITERS, WRITE_SCOPE))]
+#: The audit trail of the service (``training.models.AuditEntry``), written with the change it describes.
+audit = Auditor(AuditEntry)

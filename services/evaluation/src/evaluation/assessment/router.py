@@ -16,7 +16,7 @@ from evaluation.assessment.schemas import (
     SelfReportOut,
     VerifyIn,
 )
-from evaluation.common import OrgDir, Person, ProvinceAdmin
+from evaluation.deps import Orgs, Person, ProvinceAdmin
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound
@@ -80,7 +80,7 @@ def put_self_report(
     body: SelfReportIn,
     session: SessionDep,
     principal: CurrentPrincipal,
-    orgdir: OrgDir,
+    orgdir: Orgs,
     response: Response,
 ) -> SelfReportOut:
     """A university reports its value for a self-reported indicator, with evidence; the province verifies it."""
@@ -114,7 +114,7 @@ def compute_scorecards(
     session: SessionDep,
     scope: CurrentScope,
     principal: ProvinceAdmin,
-    orgdir: OrgDir,
+    orgdir: Orgs,
     request: Request,
     university_id: int | None = None,
 ) -> list[ScorecardSummary]:
@@ -137,14 +137,14 @@ def compute_scorecards(
 
 
 @router.get("/{year}/scorecards", response_model=RankingOut)
-def get_ranking(year: int, session: SessionDep, scope: CurrentScope, _: Person, orgdir: OrgDir) -> RankingOut:
+def get_ranking(year: int, session: SessionDep, scope: CurrentScope, _: Person, orgdir: Orgs) -> RankingOut:
     """The provincial ranking (province); a university sees its own line with its rank."""
     return service.ranking(session, scope, year, orgdir)
 
 
 @router.get("/{year}/scorecards/{university_id}", response_model=ScorecardOut)
 def get_scorecard(
-    year: int, university_id: int, session: SessionDep, scope: CurrentScope, _: Person, orgdir: OrgDir
+    year: int, university_id: int, session: SessionDep, scope: CurrentScope, _: Person, orgdir: Orgs
 ) -> ScorecardOut:
     """One university's scorecard: each indicator's value, target, score or the reason it is unavailable, and
     the source figures it was computed from."""

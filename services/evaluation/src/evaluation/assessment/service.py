@@ -29,8 +29,9 @@ from evaluation.assessment.schemas import (
     ScorecardSummary,
     SelfReportIn,
 )
-from evaluation.common import audit, snapshot
+from evaluation.deps import audit
 from evaluation.sources import NotInSource, SourceUnavailable, get_json
+from sanquan_kernel.audit import snapshot
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory

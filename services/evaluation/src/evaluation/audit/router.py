@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from evaluation.common import ProvinceAdmin
+from evaluation.deps import ProvinceAdmin
 from evaluation.models import AuditEntry
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.pagination import Page, PageDep, paginate

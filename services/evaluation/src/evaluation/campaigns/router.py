@@ -18,7 +18,7 @@ from evaluation.campaigns.schemas import (
     RubricIn,
     RubricOut,
 )
-from evaluation.common import Person, ProvinceAdmin
+from evaluation.deps import Person, ProvinceAdmin
 from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.etag import check_if_match, set_etag

@@ -28,13 +28,11 @@ from evaluation.campaigns.schemas import (
     RubricIn,
     RubricOut,
 )
-from evaluation.common import audit, snapshot
+from evaluation.deps import audit
+from evaluation.vocabulary import EDITABLE_PHASES, PHASES
+from sanquan_kernel.audit import snapshot
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
 from sanquan_kernel.principal import Principal, Scope
-
-PHASES = ("draft", "nomination", "preselection", "review", "decision", "publicity", "final")
-#: phases in which the settings, categories and rubric may still change
-EDITABLE_PHASES = ("draft", "nomination", "preselection")
 
 
 @dataclass(frozen=True)

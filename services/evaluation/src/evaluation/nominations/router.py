@@ -8,12 +8,14 @@ from fastapi import Depends, Request, Response
 
 from evaluation.campaigns.router import CampaignDep
 from evaluation.campaigns.service import load as load_campaign
-from evaluation.common import OrgDir, Person, require_orgs, today
+from evaluation.deps import Orgs, Person
 from evaluation.nominations import repository as repo
 from evaluation.nominations import service
 from evaluation.nominations.models import Nomination
 from evaluation.nominations.schemas import NominationIn, NominationOut, NominationStatus, NominationUpdate
+from evaluation.visibility import require_orgs
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
+from sanquan_kernel.clock import today
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.etag import check_if_match, set_etag
 from sanquan_kernel.exports import neutralise_formula
@@ -30,7 +32,7 @@ def _nomination(nomination_id: int, session: SessionDep, scope: CurrentScope, _:
 NominationDep = Annotated[Nomination, Depends(_nomination)]
 
 
-def _one(session: SessionDep, scope: CurrentScope, n: Nomination, orgdir: OrgDir, response: Response) -> NominationOut:
+def _one(session: SessionDep, scope: CurrentScope, n: Nomination, orgdir: Orgs, response: Response) -> NominationOut:
     campaign = load_campaign(session, scope, n.campaign_id)
     set_etag(response, n.version)
     return service.to_out(n, orgdir, blind=service.is_blind_for(campaign, scope))
@@ -41,7 +43,7 @@ def list_nominations(
     campaign: CampaignDep,
     session: SessionDep,
     scope: CurrentScope,
-    orgdir: OrgDir,
+    orgdir: Orgs,
     page: PageDep,
     status: NominationStatus | None = None,
     q: str | None = None,
@@ -76,7 +78,7 @@ def export_nominations(
     campaign: CampaignDep,
     session: SessionDep,
     scope: CurrentScope,
-    orgdir: OrgDir,
+    orgdir: Orgs,
     status: NominationStatus | None = None,
     q: str | None = None,
 ) -> Response:
@@ -115,7 +117,7 @@ def create_nomination(
     session: SessionDep,
     principal: CurrentPrincipal,
     scope: CurrentScope,
-    orgdir: OrgDir,
+    orgdir: Orgs,
     request: Request,
     response: Response,
 ) -> NominationOut:
@@ -136,7 +138,7 @@ def create_nomination(
 
 @router.get("/nominations/{nomination_id}", response_model=NominationOut)
 def get_nomination(
-    n: NominationDep, request: Request, session: SessionDep, scope: CurrentScope, orgdir: OrgDir, response: Response
+    n: NominationDep, request: Request, session: SessionDep, scope: CurrentScope, orgdir: Orgs, response: Response
 ) -> NominationOut:
     return _one(session, scope, n, orgdir, response)
 
@@ -149,7 +151,7 @@ def update_nomination(
     session: SessionDep,
     principal: CurrentPrincipal,
     scope: CurrentScope,
-    orgdir: OrgDir,
+    orgdir: Orgs,
     response: Response,
 ) -> NominationOut:
     check_if_match(request, n.version)
@@ -165,7 +167,7 @@ def preselect_nomination(
     session: SessionDep,
     principal: CurrentPrincipal,
     scope: CurrentScope,
-    orgdir: OrgDir,
+    orgdir: Orgs,
     response: Response,
 ) -> NominationOut:
     check_if_match(request, n.version)
@@ -180,7 +182,7 @@ def submit_nomination(
     session: SessionDep,
     principal: CurrentPrincipal,
     scope: CurrentScope,
-    orgdir: OrgDir,
+    orgdir: Orgs,
     response: Response,
 ) -> NominationOut:
     check_if_match(request, n.version)
@@ -195,7 +197,7 @@ def withdraw_nomination(
     session: SessionDep,
     principal: CurrentPrincipal,
     scope: CurrentScope,
-    orgdir: OrgDir,
+    orgdir: Orgs,
     response: Response,
 ) -> NominationOut:
     check_if_match(request, n.version)

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 from evaluation.campaigns import repository as campaign_repo
 from evaluation.campaigns.models import Campaign
 from evaluation.campaigns.service import require_open_window, require_phase, subject_kind_of
-from evaluation.common import audit, snapshot
+from evaluation.deps import audit
 from evaluation.nominations import repository as repo
 from evaluation.nominations.models import Nomination
 from evaluation.nominations.schemas import FileMeta, NominationIn, NominationOut, NominationUpdate
 from evaluation.review import repository as review_repo
 from evaluation.sources import NotInSource, SourceUnavailable, get_json
+from sanquan_kernel.audit import snapshot
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory

@@ -8,7 +8,7 @@ from fastapi import Request, Response
 from evaluation.campaigns import service as campaigns
 from evaluation.campaigns.router import CampaignDep
 from evaluation.campaigns.schemas import Aggregation, CampaignOut
-from evaluation.common import OrgDir, Person, ProvinceAdmin, UniversityAdmin, require_orgs, today
+from evaluation.deps import Orgs, Person, ProvinceAdmin, UniversityAdmin
 from evaluation.results import repository as repo
 from evaluation.results import service
 from evaluation.results.schemas import (
@@ -21,7 +21,9 @@ from evaluation.results.schemas import (
     RankingOut,
     ResultsOut,
 )
+from evaluation.visibility import require_orgs
 from sanquan_kernel.auth import CurrentScope
+from sanquan_kernel.clock import today
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import Conflict, NotFound
 from sanquan_kernel.etag import check_if_match, set_etag
@@ -34,7 +36,7 @@ router = ServiceRouter(tags=["results"])
 
 @router.get("/campaigns/{campaign_id}/ranking", response_model=RankingOut)
 def get_ranking(
-    campaign: CampaignDep, session: SessionDep, _: ProvinceAdmin, orgdir: OrgDir, method: Aggregation | None = None
+    campaign: CampaignDep, session: SessionDep, _: ProvinceAdmin, orgdir: Orgs, method: Aggregation | None = None
 ) -> RankingOut:
     """The live ranking of submitted nominations (province only), by the campaign's method or ``method``."""
     if campaigns.phase_index(campaign.phase) < campaigns.phase_index("review"):
@@ -48,7 +50,7 @@ def decide(
     campaign: CampaignDep,
     session: SessionDep,
     principal: ProvinceAdmin,
-    orgdir: OrgDir,
+    orgdir: Orgs,
     request: Request,
 ) -> ResultsOut:
     check_if_match(request, campaign.version)
@@ -91,7 +93,7 @@ def finalize(
 
 
 @router.get("/campaigns/{campaign_id}/results", response_model=ResultsOut)
-def get_results(campaign: CampaignDep, session: SessionDep, scope: CurrentScope, orgdir: OrgDir) -> ResultsOut:
+def get_results(campaign: CampaignDep, session: SessionDep, scope: CurrentScope, orgdir: Orgs) -> ResultsOut:
     """The decided results: the whole ranking for the province; once published, the awarded nominations (and
     one's own university's) for everyone else."""
     return service.results(session, scope, campaign, orgdir)
@@ -102,7 +104,7 @@ def get_results(campaign: CampaignDep, session: SessionDep, scope: CurrentScope,
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "The visible results as CSV (the 公示 list)"}},
 )
-def export_results(campaign: CampaignDep, session: SessionDep, scope: CurrentScope, orgdir: OrgDir) -> Response:
+def export_results(campaign: CampaignDep, session: SessionDep, scope: CurrentScope, orgdir: Orgs) -> Response:
     """The same rows as the results, as CSV (UTF-8 with BOM for spreadsheet programs)."""
     out = service.results(session, scope, campaign, orgdir)
     cols = ["rank", "nomination_id", "title", "university_name", "subject_name", "category", "score", "awarded"]
@@ -157,7 +159,7 @@ def answer_objection(
 def list_pilots(
     session: SessionDep,
     _: Person,
-    orgdir: OrgDir,
+    orgdir: Orgs,
     page: PageDep,
     year: int | None = None,
     university_id: int | None = None,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from evaluation.campaigns.models import Campaign
 from evaluation.campaigns.service import require_phase
-from evaluation.common import audit
+from evaluation.deps import audit
 from evaluation.results import repository as repo
 from evaluation.results.models import Objection, PilotUniversity, ResultEntry
 from evaluation.results.repository import NominationBrief
@@ -32,12 +32,11 @@ from evaluation.results.schemas import (
 )
 from evaluation.review import repository as review_repo
 from evaluation.review.aggregation import aggregate, rank
+from evaluation.vocabulary import PUBLISHED_PHASES
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Scope
-
-PUBLISHED_PHASES = ("publicity", "final")
 
 
 def _r(x: float | None) -> float | None:

@@ -4,7 +4,7 @@ from fastapi import Response
 
 from evaluation.campaigns.router import CampaignDep
 from evaluation.campaigns.service import load as load_campaign
-from evaluation.common import Accounts, Expert, OrgDir, Person, ProvinceAdmin
+from evaluation.deps import Accounts, Expert, Orgs, Person, ProvinceAdmin
 from evaluation.nominations import service as nominations
 from evaluation.nominations.router import NominationDep
 from evaluation.review import repository as repo
@@ -40,7 +40,7 @@ def put_panel(
     campaign: CampaignDep,
     session: SessionDep,
     principal: ProvinceAdmin,
-    orgdir: OrgDir,
+    orgdir: Orgs,
     accounts: Accounts,
 ) -> PanelOut:
     """Name the campaign's experts by account id. An expert's university is their account's (null for

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from evaluation.campaigns import repository as campaign_repo
 from evaluation.campaigns.models import Campaign
 from evaluation.campaigns.service import require_phase
-from evaluation.common import audit
+from evaluation.deps import audit
 from evaluation.nominations.models import Nomination
 from evaluation.review import repository as repo
 from evaluation.review.aggregation import Criterion, sheet_total
@@ -34,12 +34,11 @@ from evaluation.review.schemas import (
     ScoresIn,
     ShortNomination,
 )
+from evaluation.vocabulary import ASSIGNING_PHASES
 from sanquan_kernel.accounts import AccountDirectory
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Role
-
-ASSIGNING_PHASES = ("preselection", "review")
 
 
 # -- panel ------------------------------------------------------------------------------------------------------

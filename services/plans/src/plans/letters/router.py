@@ -6,14 +6,14 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Query, Response
 
-from plans.common import Orgs, PlanEditor
+from plans.deps import LetterReader, Orgs, PlanEditor, only
 from plans.letters import repository as repo
 from plans.letters import service
 from plans.letters.models import ResponsibilityLetter
 from plans.letters.schemas import LetterCreate, LetterDetail, LetterOut, LetterStatus, SignBody
 from plans.plan.router import PlanDep
 from plans.tasks.rules import Rules
-from sanquan_kernel.auth import CurrentPrincipal, CurrentScope, require_scope
+from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound
 from sanquan_kernel.etag import set_etag
@@ -23,8 +23,6 @@ from sanquan_kernel.routing import ServiceRouter
 from sanquan_kernel.storage.names import content_disposition
 
 router = ServiceRouter(tags=["responsibility letters"])
-#: Letters are read by scope (a staff member sees the letters naming them); campus systems need plans:read.
-LetterReader = Depends(require_scope("plans:read"))
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
 
@@ -50,7 +48,7 @@ def _detail(response: Response, session: SessionDep, letter: ResponsibilityLette
     "/plans/{plan_id}/letters",
     response_model=LetterDetail,
     status_code=201,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     responses={200: {"model": LetterDetail, "description": "The letter already existed"}},
     summary="Generate the letter of a department or a responsible person (200 when it exists)",
 )
@@ -70,7 +68,7 @@ def create_letter(
 @router.get(
     "/letters",
     response_model=Page[LetterOut],
-    dependencies=[LetterReader],
+    dependencies=[only(LetterReader)],
     summary="Responsibility letters the caller can see",
 )
 def list_letters(
@@ -89,7 +87,7 @@ def list_letters(
 @router.get(
     "/letters/{letter_id}",
     response_model=LetterDetail,
-    dependencies=[LetterReader],
+    dependencies=[only(LetterReader)],
     summary="A letter with its versions and signatures",
 )
 def get_letter(letter: LetterDep, session: SessionDep, response: Response, orgs: Orgs) -> LetterDetail:
@@ -98,7 +96,7 @@ def get_letter(letter: LetterDep, session: SessionDep, response: Response, orgs:
 
 @router.get(
     "/letters/{letter_id}/document",
-    dependencies=[LetterReader],
+    dependencies=[only(LetterReader)],
     response_class=Response,
     responses={
         200: {
@@ -138,7 +136,7 @@ def download_letter(
 @router.post(
     "/letters/{letter_id}/sign",
     response_model=LetterDetail,
-    dependencies=[LetterReader],
+    dependencies=[only(LetterReader)],
     summary="Sign (acknowledge) the current version of the letter — the responsible person only",
 )
 def sign_letter(

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plans.common import audit, local_date, lock
+from plans.deps import audit, lock
 from plans.letters import repository as repo
 from plans.letters.document import render_letter
 from plans.letters.models import LetterSignature, LetterVersion, ResponsibilityLetter
@@ -25,6 +25,7 @@ from plans.letters.schemas import LetterCreate, LetterDetail, LetterOut, LetterV
 from plans.plan.models import Plan
 from plans.tasks.models import Milestone, Task
 from sanquan_kernel.accounts import AccountDirectory
+from sanquan_kernel.clock import local_date
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Role

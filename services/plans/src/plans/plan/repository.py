@@ -7,9 +7,9 @@ from collections.abc import Collection
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from plans.common import plan_visible
 from plans.plan.models import ChangeRequest, Plan, PlanSubmission, ReviewComment
 from plans.tasks.models import Milestone, Task
+from plans.visibility import plan_visible
 from sanquan_kernel.principal import Scope
 
 

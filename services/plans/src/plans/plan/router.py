@@ -7,16 +7,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query, Request, Response
 from sqlalchemy import Select
 
-from plans.common import (
-    Orgs,
-    PlanEditor,
-    PlanReader,
-    PlanStatus,
-    ProvinceOnly,
-    ReviewReader,
-    own_university,
-    require_university,
-)
+from plans.deps import Orgs, PlanEditor, PlanReader, ProvinceOnly, ReviewReader, only, own_university
 from plans.plan import repository as repo
 from plans.plan import service
 from plans.plan.models import ChangeRequest, Plan
@@ -37,6 +28,8 @@ from plans.plan.schemas import (
 )
 from plans.reports.export import XLSX, change_requests_workbook
 from plans.tasks.rules import Rules
+from plans.visibility import require_university
+from plans.vocabulary import PlanStatus
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound
@@ -65,7 +58,7 @@ def _answer(response: Response, plan: Plan, orgs: OrgDirectory) -> PlanOut:
     return service.plan_out(plan, orgs)
 
 
-@router.get("/plans", response_model=Page[PlanOut], dependencies=[PlanReader], summary="List plans")
+@router.get("/plans", response_model=Page[PlanOut], dependencies=[only(PlanReader)], summary="List plans")
 def list_plans(
     session: SessionDep,
     scope: CurrentScope,
@@ -88,7 +81,7 @@ def list_plans(
     "/plans",
     response_model=PlanOut,
     status_code=201,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     summary="Create the university's plan for a year",
 )
 def create_plan(
@@ -102,7 +95,7 @@ def create_plan(
     return _answer(response, plan, orgs)
 
 
-@router.get("/plans/{plan_id}", response_model=PlanOut, dependencies=[PlanReader], summary="A plan")
+@router.get("/plans/{plan_id}", response_model=PlanOut, dependencies=[only(PlanReader)], summary="A plan")
 def get_plan(plan: PlanDep, response: Response, orgs: Orgs) -> PlanOut:
     return _answer(response, plan, orgs)
 
@@ -110,7 +103,7 @@ def get_plan(plan: PlanDep, response: Response, orgs: Orgs) -> PlanOut:
 @router.patch(
     "/plans/{plan_id}",
     response_model=PlanOut,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     summary="Edit a draft or returned plan (If-Match)",
 )
 def update_plan(
@@ -130,7 +123,7 @@ def update_plan(
     "/plans/{plan_id}",
     status_code=204,
     response_class=Response,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     summary="Delete a draft that was never submitted (If-Match)",
 )
 def delete_plan(plan: PlanDep, request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
@@ -141,7 +134,7 @@ def delete_plan(plan: PlanDep, request: Request, session: SessionDep, principal:
 @router.post(
     "/plans/{plan_id}/submit",
     response_model=PlanOut,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     summary="Submit the plan to the province (stores a snapshot)",
 )
 def submit_plan(
@@ -160,7 +153,7 @@ def submit_plan(
 @router.post(
     "/plans/{plan_id}/approve",
     response_model=PlanOut,
-    dependencies=[ProvinceOnly],
+    dependencies=[only(ProvinceOnly)],
     summary="Approve the submitted plan (province)",
 )
 def approve_plan(
@@ -179,7 +172,7 @@ def approve_plan(
 @router.post(
     "/plans/{plan_id}/return",
     response_model=PlanOut,
-    dependencies=[ProvinceOnly],
+    dependencies=[only(ProvinceOnly)],
     summary="Return the submitted plan with comments, overall and per task (province)",
 )
 def return_plan(
@@ -198,7 +191,7 @@ def return_plan(
 @router.get(
     "/plans/{plan_id}/submissions",
     response_model=Page[SubmissionOut],
-    dependencies=[ReviewReader],
+    dependencies=[only(ReviewReader)],
     summary="The plan's submissions, oldest first",
 )
 def list_submissions(plan: PlanDep, session: SessionDep, page: PageDep) -> Page[SubmissionOut]:
@@ -215,7 +208,7 @@ def list_submissions(plan: PlanDep, session: SessionDep, page: PageDep) -> Page[
 @router.get(
     "/plans/{plan_id}/submissions/{seq}",
     response_model=SubmissionDetail,
-    dependencies=[ReviewReader],
+    dependencies=[only(ReviewReader)],
     summary="One submission with its snapshot",
 )
 def get_submission(plan: PlanDep, seq: int, session: SessionDep) -> SubmissionDetail:
@@ -228,7 +221,7 @@ def get_submission(plan: PlanDep, seq: int, session: SessionDep) -> SubmissionDe
 @router.get(
     "/plans/{plan_id}/diff",
     response_model=PlanDiff,
-    dependencies=[ReviewReader],
+    dependencies=[only(ReviewReader)],
     summary="What changed between a submission (default: the latest) and the one before it, or since the latest",
 )
 def get_diff(
@@ -248,7 +241,7 @@ def get_diff(
 @router.get(
     "/plans/{plan_id}/comments",
     response_model=Page[CommentOut],
-    dependencies=[ReviewReader],
+    dependencies=[only(ReviewReader)],
     summary="The province's review comments, overall (task_id null) and per task",
 )
 def list_comments(plan: PlanDep, session: SessionDep, page: PageDep) -> Page[CommentOut]:
@@ -299,7 +292,7 @@ AllChangeRequests = Annotated[Select[tuple[ChangeRequest]], Depends(_all_change_
 @router.get(
     "/change-requests",
     response_model=Page[ChangeRequestItem],
-    dependencies=[ReviewReader],
+    dependencies=[only(ReviewReader)],
     summary="Change requests across plans, newest first (the province's queue; a university sees its own)",
 )
 def list_all_change_requests(
@@ -313,7 +306,7 @@ def list_all_change_requests(
 
 @router.get(
     "/change-requests/export",
-    dependencies=[ReviewReader],
+    dependencies=[only(ReviewReader)],
     response_class=Response,
     responses={
         200: {
@@ -335,7 +328,7 @@ def export_all_change_requests(stmt: AllChangeRequests, session: SessionDep, org
     "/plans/{plan_id}/change-requests",
     response_model=ChangeRequestOut,
     status_code=201,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     summary="Ask the province to change an approved plan",
 )
 def create_change_request(
@@ -353,7 +346,7 @@ def create_change_request(
 @router.get(
     "/plans/{plan_id}/change-requests",
     response_model=Page[ChangeRequestOut],
-    dependencies=[ReviewReader],
+    dependencies=[only(ReviewReader)],
     summary="The plan's change requests, newest first",
 )
 def list_change_requests(
@@ -373,7 +366,10 @@ def list_change_requests(
 
 
 @router.get(
-    "/change-requests/{cr_id}", response_model=ChangeRequestOut, dependencies=[ReviewReader], summary="A change request"
+    "/change-requests/{cr_id}",
+    response_model=ChangeRequestOut,
+    dependencies=[only(ReviewReader)],
+    summary="A change request",
 )
 def get_change_request(cr: ChangeRequestDep, response: Response) -> ChangeRequestOut:
     return _cr_answer(response, cr)
@@ -382,7 +378,7 @@ def get_change_request(cr: ChangeRequestDep, response: Response) -> ChangeReques
 @router.post(
     "/change-requests/{cr_id}/approve",
     response_model=ChangeRequestOut,
-    dependencies=[ProvinceOnly],
+    dependencies=[only(ProvinceOnly)],
     summary="Approve a change request and apply it (province)",
 )
 def approve_change_request(
@@ -401,7 +397,7 @@ def approve_change_request(
 @router.post(
     "/change-requests/{cr_id}/reject",
     response_model=ChangeRequestOut,
-    dependencies=[ProvinceOnly],
+    dependencies=[only(ProvinceOnly)],
     summary="Reject a change request (province)",
 )
 def reject_change_request(

@@ -7,7 +7,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from plans.common import PlanStatus
+from plans.vocabulary import PlanStatus
 
 
 class PlanCreate(BaseModel):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plans.common import EDITABLE, PlanStatus, audit, local_date, lock
+from plans.deps import audit, lock
 from plans.letters.service import refresh_letters
 from plans.plan import repository as repo
 from plans.plan.models import ChangeRequest, Plan, PlanSubmission, ReviewComment
@@ -39,6 +39,8 @@ from plans.tasks import service as task_service
 from plans.tasks.models import Milestone, Task
 from plans.tasks.rules import TaskRules
 from plans.tasks.schemas import MilestoneUpdate, TaskCreate, TaskUpdate
+from plans.vocabulary import EDITABLE, PlanStatus
+from sanquan_kernel.clock import local_date
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
 from sanquan_kernel.etag import check_if_match

@@ -12,7 +12,6 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from plans.common import LOCAL_TZ
 from plans.letters.document import CATEGORY_ZH
 from plans.plan.models import Plan
 from plans.plan.schemas import ChangeRequestItem
@@ -20,6 +19,7 @@ from plans.reports.schemas import ProvinceOverview
 from plans.resources.models import FundingLine, WorkStudyPosts
 from plans.resources.service import work_study_ok, work_study_ratio
 from plans.tasks.models import Milestone, Task
+from sanquan_kernel.clock import PROVINCE_TZ
 from sanquan_kernel.exports import neutralise_formula as safe_cell
 from sanquan_kernel.orgdir import OrgDirectory
 
@@ -250,7 +250,7 @@ def _change_text(changes: dict[str, Any], orgdir: OrgDirectory) -> str:
 
 def _local(at: datetime | None) -> str:
     """A time as the province reads it (Asia/Shanghai)."""
-    return at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if at is not None else ""
+    return at.astimezone(PROVINCE_TZ).strftime("%Y-%m-%d %H:%M") if at is not None else ""
 
 
 def change_requests_workbook(items: list[ChangeRequestItem], orgdir: OrgDirectory) -> bytes:

@@ -11,12 +11,13 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from plans.common import FundingKind, WorkStatus, plan_visible
 from plans.letters.models import ResponsibilityLetter
 from plans.plan.models import Plan
 from plans.resources.models import FundingLine, WorkStudyPosts
 from plans.tasks.models import Milestone, Task
 from plans.tasks.repository import milestone_overdue, milestone_visible, task_overdue, task_visible
+from plans.visibility import plan_visible
+from plans.vocabulary import FundingKind, WorkStatus
 from sanquan_kernel.principal import Scope
 
 DONE = WorkStatus.DONE.value

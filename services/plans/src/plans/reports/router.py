@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Response
+from fastapi import Query, Response
 
-from plans.common import Orgs, PlanReader, ProvinceOnly, require_university
+from plans.deps import IndicatorReader, Orgs, PlanReader, ProvinceOnly, only
 from plans.plan.router import PlanDep
 from plans.reports import export, service
 from plans.reports.schemas import Indicators, ProvinceOverview, UniversityDashboard
-from sanquan_kernel.auth import CurrentPrincipal, CurrentScope, require_roles, require_scope
+from plans.visibility import require_university
+from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import Unprocessable
-from sanquan_kernel.principal import Role
 from sanquan_kernel.routing import ServiceRouter
 
 router = ServiceRouter(tags=["dashboards and indicators"])
@@ -33,7 +33,7 @@ def _attachment(data: bytes, filename: str) -> Response:
 @router.get(
     "/dashboard",
     response_model=UniversityDashboard,
-    dependencies=[PlanReader],
+    dependencies=[only(PlanReader)],
     summary="A university's dashboard for a year (the province names the university)",
 )
 def dashboard(
@@ -58,7 +58,7 @@ def dashboard(
 @router.get(
     "/overview",
     response_model=ProvinceOverview,
-    dependencies=[ProvinceOnly],
+    dependencies=[only(ProvinceOnly)],
     summary="Every university's plan status, overdue work, completion per category and work-study ratio",
 )
 def overview(session: SessionDep, scope: CurrentScope, orgs: Orgs, year: Year) -> Response:
@@ -70,7 +70,7 @@ def overview(session: SessionDep, scope: CurrentScope, orgs: Orgs, year: Year) -
 
 @router.get(
     "/overview/export",
-    dependencies=[ProvinceOnly],
+    dependencies=[only(ProvinceOnly)],
     response_class=Response,
     responses=XLSX_RESPONSE,
     summary="The province overview as XLSX",
@@ -82,7 +82,7 @@ def overview_export(session: SessionDep, scope: CurrentScope, orgs: Orgs, year: 
 
 @router.get(
     "/plans/{plan_id}/export",
-    dependencies=[PlanReader],
+    dependencies=[only(PlanReader)],
     response_class=Response,
     responses=XLSX_RESPONSE,
     summary="A plan with its tasks, roadmap, funding and work-study posts as XLSX (tasks the caller sees)",
@@ -92,13 +92,10 @@ def plan_export(plan: PlanDep, session: SessionDep, scope: CurrentScope, orgs: O
     return _attachment(data, f"plan-{plan.university_id}-{plan.year}.xlsx")
 
 
-_indicator_roles = require_roles(Role.PROVINCE_ADMIN, Role.SERVICE)
-
-
 @router.get(
     "/indicators",
     response_model=Indicators,
-    dependencies=[Depends(_indicator_roles), Depends(require_scope("plans:indicators"))],
+    dependencies=[only(IndicatorReader)],
     summary="Per-university indicators of a year for the annual assessment (province or service token)",
 )
 def indicators(

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from plans.common import Category, WorkStatus
 from plans.resources.schemas import WorkStudyOut
+from plans.vocabulary import Category, WorkStatus
 
 PlanState = Literal["not_started", "draft", "submitted", "returned", "approved"]
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from plans.common import Category, PlanStatus, today
 from plans.plan.models import Plan
 from plans.plan.service import approved_on_time
 from plans.reports import export
@@ -28,6 +27,8 @@ from plans.reports.schemas import (
 from plans.resources import repository as resources_repo
 from plans.resources.service import work_study_ok, work_study_out, work_study_ratio
 from plans.tasks.models import Milestone, Task
+from plans.vocabulary import Category, PlanStatus
+from sanquan_kernel.clock import today
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Scope
 

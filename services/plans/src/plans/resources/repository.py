@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from plans.common import plan_visible
 from plans.resources.models import FundingLine, WorkStudyPosts
+from plans.visibility import plan_visible
 from sanquan_kernel.principal import Scope
 
 

@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request, Response
 
-from plans.common import FundingKind, Orgs, PlanEditor, PlanReader, own_university, require_university
+from plans.deps import Orgs, PlanEditor, PlanReader, only, own_university
 from plans.resources import repository as repo
 from plans.resources import service
 from plans.resources.models import FundingLine
 from plans.resources.schemas import FundingCreate, FundingOut, FundingUpdate, WorkStudyOut, WorkStudyPut
+from plans.visibility import require_university
+from plans.vocabulary import FundingKind
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound, Unprocessable
@@ -35,7 +37,7 @@ FundingDep = Annotated[FundingLine, Depends(load_funding)]
 @router.get(
     "/funding-lines",
     response_model=Page[FundingOut],
-    dependencies=[PlanReader],
+    dependencies=[only(PlanReader)],
     summary="Funding lines (P5: the special fund and other funding), planned and spent",
 )
 def list_funding(
@@ -57,7 +59,7 @@ def list_funding(
     "/funding-lines",
     response_model=FundingOut,
     status_code=201,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     summary="Add a funding line of the caller's university",
 )
 def create_funding(
@@ -68,7 +70,9 @@ def create_funding(
     return service.funding_out(line)
 
 
-@router.get("/funding-lines/{line_id}", response_model=FundingOut, dependencies=[PlanReader], summary="A funding line")
+@router.get(
+    "/funding-lines/{line_id}", response_model=FundingOut, dependencies=[only(PlanReader)], summary="A funding line"
+)
 def get_funding(line: FundingDep, response: Response) -> FundingOut:
     set_etag(response, line.version)
     return service.funding_out(line)
@@ -77,7 +81,7 @@ def get_funding(line: FundingDep, response: Response) -> FundingOut:
 @router.patch(
     "/funding-lines/{line_id}",
     response_model=FundingOut,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     summary="Edit a funding line, e.g. the amount spent (If-Match)",
 )
 def update_funding(
@@ -97,7 +101,7 @@ def update_funding(
     "/funding-lines/{line_id}",
     status_code=204,
     response_class=Response,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     summary="Remove a funding line (If-Match)",
 )
 def delete_funding(line: FundingDep, request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
@@ -108,7 +112,7 @@ def delete_funding(line: FundingDep, request: Request, session: SessionDep, prin
 @router.get(
     "/work-study-posts",
     response_model=Page[WorkStudyOut],
-    dependencies=[PlanReader],
+    dependencies=[only(PlanReader)],
     summary="Work-study posts per university and year (P6), with the ratio and the 10% check",
 )
 def list_work_study(
@@ -131,7 +135,7 @@ def list_work_study(
 @router.put(
     "/work-study-posts/{year}",
     response_model=WorkStudyOut,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     responses={201: {"model": WorkStudyOut, "description": "Created"}},
     summary="Set the caller's university's posts of a year (201 created, 200 replaced; If-Match)",
 )

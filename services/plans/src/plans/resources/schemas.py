@@ -7,7 +7,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from plans.common import FundingKind
+from plans.vocabulary import FundingKind
 
 Amount = Field(ge=0, le=Decimal("999999999999.99"), decimal_places=2)
 

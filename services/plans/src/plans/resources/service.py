@@ -9,7 +9,7 @@ from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plans.common import audit, lock
+from plans.deps import audit, lock
 from plans.resources import repository as repo
 from plans.resources.models import FundingLine, WorkStudyPosts
 from plans.resources.schemas import FundingCreate, FundingOut, FundingUpdate, WorkStudyOut, WorkStudyPut

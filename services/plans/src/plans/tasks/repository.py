@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from plans.common import WorkStatus
 from plans.plan.models import Plan
 from plans.tasks.models import Milestone, ProgressReport, Task
+from plans.vocabulary import WorkStatus
 from sanquan_kernel.principal import Scope, ScopeKind
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
 
-from plans.common import Category, Orgs, PlanEditor, PlanReader, ProgressReporter, today
+from plans.deps import Orgs, PlanEditor, PlanReader, ProgressReporter, only
 from plans.plan.models import Plan
 from plans.plan.router import PlanDep
 from plans.tasks import repository as repo
@@ -24,7 +24,9 @@ from plans.tasks.schemas import (
     TaskOut,
     TaskUpdate,
 )
+from plans.vocabulary import Category
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
+from sanquan_kernel.clock import today
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound
 from sanquan_kernel.etag import set_etag
@@ -69,7 +71,7 @@ def _detail(response: Response, session: SessionDep, task: Task, orgs: OrgDirect
 @router.get(
     "/plans/{plan_id}/tasks",
     response_model=Page[TaskOut],
-    dependencies=[PlanReader],
+    dependencies=[only(PlanReader)],
     summary="The plan's tasks the caller can see (a department manager: their department's)",
 )
 def list_tasks(
@@ -104,7 +106,7 @@ def list_tasks(
     "/plans/{plan_id}/tasks",
     response_model=TaskDetail,
     status_code=201,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     summary="Add a task (with its milestones) to a draft or returned plan",
 )
 def create_task(
@@ -115,7 +117,7 @@ def create_task(
 
 
 @router.get(
-    "/tasks/{task_id}", response_model=TaskDetail, dependencies=[PlanReader], summary="A task with its milestones"
+    "/tasks/{task_id}", response_model=TaskDetail, dependencies=[only(PlanReader)], summary="A task with its milestones"
 )
 def get_task(task: TaskDep, session: SessionDep, response: Response, orgs: Orgs) -> TaskDetail:
     return _detail(response, session, task, orgs)
@@ -124,7 +126,7 @@ def get_task(task: TaskDep, session: SessionDep, response: Response, orgs: Orgs)
 @router.patch(
     "/tasks/{task_id}",
     response_model=TaskDetail,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     summary="Edit a task of a draft or returned plan (If-Match)",
 )
 def update_task(
@@ -144,7 +146,7 @@ def update_task(
     "/tasks/{task_id}",
     status_code=204,
     response_class=Response,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     summary="Remove a task from a draft or returned plan (If-Match)",
 )
 def delete_task(task: TaskDep, request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
@@ -155,7 +157,7 @@ def delete_task(task: TaskDep, request: Request, session: SessionDep, principal:
 @router.get(
     "/tasks/{task_id}/milestones",
     response_model=Page[MilestoneOut],
-    dependencies=[PlanReader],
+    dependencies=[only(PlanReader)],
     summary="The task's roadmap, in order",
 )
 def list_milestones(task: TaskDep, session: SessionDep, page: PageDep) -> Page[MilestoneOut]:
@@ -171,7 +173,7 @@ def list_milestones(task: TaskDep, session: SessionDep, page: PageDep) -> Page[M
     "/tasks/{task_id}/milestones",
     response_model=MilestoneOut,
     status_code=201,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     summary="Add a milestone to a task of a draft or returned plan",
 )
 def create_milestone(
@@ -187,7 +189,9 @@ def create_milestone(
     return service.milestone_out(m)
 
 
-@router.get("/milestones/{milestone_id}", response_model=MilestoneOut, dependencies=[PlanReader], summary="A milestone")
+@router.get(
+    "/milestones/{milestone_id}", response_model=MilestoneOut, dependencies=[only(PlanReader)], summary="A milestone"
+)
 def get_milestone(found: MilestoneDep, response: Response) -> MilestoneOut:
     set_etag(response, found[0].version)
     return service.milestone_out(found[0])
@@ -196,7 +200,7 @@ def get_milestone(found: MilestoneDep, response: Response) -> MilestoneOut:
 @router.patch(
     "/milestones/{milestone_id}",
     response_model=MilestoneOut,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     summary="Edit a milestone of a draft or returned plan (If-Match)",
 )
 def update_milestone(
@@ -218,7 +222,7 @@ def update_milestone(
     "/milestones/{milestone_id}",
     status_code=204,
     response_class=Response,
-    dependencies=[PlanEditor],
+    dependencies=[only(PlanEditor)],
     summary="Remove a milestone from a draft or returned plan (If-Match)",
 )
 def delete_milestone(
@@ -233,7 +237,7 @@ def delete_milestone(
     "/tasks/{task_id}/progress",
     response_model=ProgressOut,
     status_code=201,
-    dependencies=[ProgressReporter],
+    dependencies=[only(ProgressReporter)],
     summary="Report progress on a task or one of its milestones (append-only)",
 )
 def report_progress(
@@ -248,7 +252,7 @@ def report_progress(
 @router.get(
     "/tasks/{task_id}/progress",
     response_model=Page[ProgressOut],
-    dependencies=[PlanReader],
+    dependencies=[only(PlanReader)],
     summary="The task's progress reports, newest first",
 )
 def list_progress(task: TaskDep, session: SessionDep, scope: CurrentScope, page: PageDep) -> Page[ProgressOut]:

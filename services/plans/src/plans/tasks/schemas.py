@@ -7,7 +7,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from plans.common import Category, WorkStatus
+from plans.vocabulary import Category, WorkStatus
 
 #: The days of tasks, milestones and reports lie within the years a plan can have (2000–2100): a far past or
 #: future date is a typing error, answered 422.

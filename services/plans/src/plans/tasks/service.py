@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from plans.common import EDITABLE, PlanStatus, WorkStatus, audit, lock, today
+from plans.deps import audit, lock
 from plans.letters.service import refresh_letters
 from plans.models import AuditEntry
 from plans.plan.models import Plan
@@ -32,7 +32,9 @@ from plans.tasks.schemas import (
     TaskOut,
     TaskUpdate,
 )
+from plans.vocabulary import EDITABLE, PlanStatus, WorkStatus
 from sanquan_kernel.audit import record_audit
+from sanquan_kernel.clock import today
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
 from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.orgdir import OrgDirectory

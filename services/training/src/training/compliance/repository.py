@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from sanquan_kernel.principal import Scope, ScopeKind
 from training.compliance.models import TrainingRule
-from training.domain import DEFAULT_MIN_DAYS, DEFAULT_MIN_HOURS, THEMES
 from training.records import repository as records_repository
 from training.records.models import TOTAL_COLUMNS, StaffYearTotal
 from training.staff import repository as staff_repository
 from training.staff.models import Staff
+from training.vocabulary import DEFAULT_MIN_DAYS, DEFAULT_MIN_HOURS, THEMES
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,19 @@ from __future__ import annotations
 import enum
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 
-from sanquan_kernel.auth import CurrentScope, require_roles, require_scope
+from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import Unprocessable
 from sanquan_kernel.etag import set_etag
 from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
-from sanquan_kernel.principal import Principal, Role
 from sanquan_kernel.responses import json_response
 from sanquan_kernel.routing import ServiceRouter
 from training.compliance import service
 from training.compliance.schemas import AtRiskReport, ComplianceReport, Indicators, Ledger, RuleIn, RuleOut, ThemeReport
-from training.deps import OrgDirDep, Reader
-from training.domain import THEME_LABELS
+from training.deps import IndicatorReader, Orgs, ProvinceAdmin, Reader
+from training.vocabulary import THEME_LABELS
 
 router = ServiceRouter(tags=["compliance"])
 
@@ -50,7 +49,7 @@ def put_rule(
     request: Request,
     response: Response,
     session: SessionDep,
-    principal: Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN))],
+    principal: ProvinceAdmin,
 ) -> RuleOut:
     """Province admins set the rule of a year (If-Match when replacing); other years are untouched. The body
     may be what ``GET`` answered: its ``year`` must be the path's."""
@@ -68,7 +67,7 @@ def put_rule(
 # -- a person's ledger -------------------------------------------------------------------------------------------
 @router.get("/staff/{staff_id}/ledger", response_model=Ledger, tags=["ledger"])
 def get_ledger(
-    staff_id: int, session: SessionDep, _: Reader, scope: CurrentScope, orgdir: OrgDirDep, year: Year = None
+    staff_id: int, session: SessionDep, _: Reader, scope: CurrentScope, orgdir: Orgs, year: Year = None
 ) -> Response:
     return json_response(service.ledger(session, scope, orgdir, staff_id, _year(year)))
 
@@ -84,7 +83,7 @@ def export_ledger(
     session: SessionDep,
     _: Reader,
     scope: CurrentScope,
-    orgdir: OrgDirDep,
+    orgdir: Orgs,
     year: Year = None,
     format: ExportFormat = ExportFormat.XLSX,
 ) -> Response:
@@ -130,7 +129,7 @@ def get_compliance(
     session: SessionDep,
     _: Reader,
     scope: CurrentScope,
-    orgdir: OrgDirDep,
+    orgdir: Orgs,
     year: Year = None,
     group_by: GroupBy = GroupBy.UNIVERSITY,
     org_id: int | None = None,
@@ -150,7 +149,7 @@ def export_compliance(
     session: SessionDep,
     _: Reader,
     scope: CurrentScope,
-    orgdir: OrgDirDep,
+    orgdir: Orgs,
     year: Year = None,
     group_by: GroupBy = GroupBy.UNIVERSITY,
     org_id: int | None = None,
@@ -176,8 +175,7 @@ def export_compliance(
 def get_indicators(
     session: SessionDep,
     scope: CurrentScope,
-    _: Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.SERVICE))],
-    __: Annotated[Principal, Depends(require_scope("training:indicators"))],
+    _: IndicatorReader,
     year: Year = None,
     university_id: int | None = None,
 ) -> Indicators:
@@ -187,7 +185,7 @@ def get_indicators(
 
 @router.get("/reports/themes", response_model=ThemeReport, tags=["reports"])
 def get_theme_report(
-    session: SessionDep, _: Reader, scope: CurrentScope, orgdir: OrgDirDep, year: Year = None, org_id: int | None = None
+    session: SessionDep, _: Reader, scope: CurrentScope, orgdir: Orgs, year: Year = None, org_id: int | None = None
 ) -> ThemeReport:
     """T2: coverage of each theme (share of counted staff with at least one record of it)."""
     return service.themes(session, scope, orgdir, _year(year), org_id)
@@ -203,7 +201,7 @@ def export_theme_report(
     session: SessionDep,
     _: Reader,
     scope: CurrentScope,
-    orgdir: OrgDirDep,
+    orgdir: Orgs,
     year: Year = None,
     org_id: int | None = None,
     format: ExportFormat = ExportFormat.XLSX,
@@ -219,7 +217,7 @@ def get_at_risk(
     session: SessionDep,
     _: Reader,
     scope: CurrentScope,
-    orgdir: OrgDirDep,
+    orgdir: Orgs,
     year: Year = None,
     org_id: int | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -239,7 +237,7 @@ def export_at_risk(
     session: SessionDep,
     _: Reader,
     scope: CurrentScope,
-    orgdir: OrgDirDep,
+    orgdir: Orgs,
     year: Year = None,
     org_id: int | None = None,
     format: ExportFormat = ExportFormat.XLSX,

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from sanquan_kernel.audit import record_audit
+from sanquan_kernel.clock import today
 from sanquan_kernel.errors import NotFound
 from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.orgdir import OrgDirectory
@@ -32,8 +32,11 @@ from training.compliance.schemas import (
     ThemeCoverage,
     ThemeReport,
 )
-from training.deps import today
-from training.domain import (
+from training.deps import audit
+from training.records import service as records_service
+from training.records.models import TOTAL_COLUMNS
+from training.staff.schemas import StaffOut
+from training.vocabulary import (
     DEFAULT_MIN_DAYS,
     DEFAULT_MIN_HOURS,
     THEME_LABELS,
@@ -41,10 +44,6 @@ from training.domain import (
     is_compliant,
     q2,
 )
-from training.models import AuditEntry
-from training.records import service as records_service
-from training.records.models import TOTAL_COLUMNS
-from training.staff.schemas import StaffOut
 
 
 @dataclass(frozen=True)
@@ -102,9 +101,8 @@ def put_rule(session: Session, request: Request, principal: Principal, year: int
             year=year, min_hours=body.min_hours, min_days=body.min_days, version=1, updated_by=principal.subject
         )
         session.add(row)
-        record_audit(
+        audit(
             session,
-            AuditEntry,
             principal,
             "rule.create",
             "training_rule",
@@ -117,9 +115,8 @@ def put_rule(session: Session, request: Request, principal: Principal, year: int
         row.min_hours, row.min_days = body.min_hours, body.min_days
         row.version += 1
         row.updated_by = principal.subject
-        record_audit(
+        audit(
             session,
-            AuditEntry,
             principal,
             "rule.update",
             "training_rule",

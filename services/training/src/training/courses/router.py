@@ -2,26 +2,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Query
 
-from sanquan_kernel.auth import CurrentScope, require_roles
+from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.pagination import Page, PageDep
-from sanquan_kernel.principal import Principal, Role
 from sanquan_kernel.routing import ServiceRouter
 from training.courses import repository, service
 from training.courses.schemas import AttendanceResult, CourseCreate, CourseOut, EnrolmentOut, StaffIds
-from training.deps import OrgDirDep, Reader
+from training.deps import Organiser, Orgs, Reader
 
 router = ServiceRouter(prefix="/courses", tags=["courses"])
 
-Organiser = Annotated[
-    Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER))
-]
-
 
 @router.post("", response_model=CourseOut, status_code=201)
-def create_course(body: CourseCreate, session: SessionDep, principal: Organiser, orgdir: OrgDirDep) -> CourseOut:
+def create_course(body: CourseCreate, session: SessionDep, principal: Organiser, orgdir: Orgs) -> CourseOut:
     course = service.create(session, principal, orgdir, body)
     return service.to_out(course, orgdir, 0)
 
@@ -31,7 +26,7 @@ def list_courses(
     session: SessionDep,
     _: Reader,
     scope: CurrentScope,
-    orgdir: OrgDirDep,
+    orgdir: Orgs,
     page: PageDep,
     year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
 ) -> Page[CourseOut]:
@@ -46,7 +41,7 @@ def list_courses(
 
 
 @router.get("/{course_id}", response_model=CourseOut)
-def get_course(course_id: int, session: SessionDep, _: Reader, scope: CurrentScope, orgdir: OrgDirDep) -> CourseOut:
+def get_course(course_id: int, session: SessionDep, _: Reader, scope: CurrentScope, orgdir: Orgs) -> CourseOut:
     course = service.get_or_404(session, scope, course_id)
     return service.to_out(course, orgdir, repository.enrolled_counts(session, [course_id]).get(course_id, 0))
 

@@ -4,8 +4,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from training.domain import Theme
 from training.records.schemas import Amount
+from training.vocabulary import Theme
 
 
 class CourseCreate(BaseModel):

@@ -7,19 +7,18 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from sanquan_kernel.audit import record_audit
+from sanquan_kernel.clock import today
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Role, Scope
 from training.courses import repository
 from training.courses.models import Course, Enrolment
 from training.courses.schemas import AttendanceResult, CourseCreate, CourseOut, EnrolmentOut
-from training.deps import today
-from training.domain import OrganizerLevel, Source, q2, themes_from_db, themes_to_db
-from training.models import AuditEntry
+from training.deps import audit
 from training.records import repository as records_repository
 from training.records import service as records_service
 from training.staff.models import Staff
+from training.vocabulary import OrganizerLevel, Source, q2, themes_from_db, themes_to_db
 
 
 def to_out(course: Course, orgdir: OrgDirectory, enrolled: int) -> CourseOut:
@@ -97,9 +96,8 @@ def create(session: Session, principal: Principal, orgdir: OrgDirectory, body: C
     )
     session.add(course)
     session.flush()
-    record_audit(
+    audit(
         session,
-        AuditEntry,
         principal,
         "course.create",
         "course",
@@ -146,9 +144,8 @@ def enrol(
         )
     session.flush()
     if new_ids:
-        record_audit(
+        audit(
             session,
-            AuditEntry,
             principal,
             "course.enrol",
             "course",
@@ -200,9 +197,8 @@ def attend(
         created += int(is_new)
     session.flush()
     if marked:
-        record_audit(
+        audit(
             session,
-            AuditEntry,
             principal,
             "course.attendance",
             "course",

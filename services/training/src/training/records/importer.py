@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from sanquan_kernel import spreadsheets
 from sanquan_kernel.db import is_sqlite, utcnow
-from training.domain import EARLIEST_TAKEN_ON, ORGANIZER_ALIASES, THEME_ALIASES, THEMES, Source, q2
 from training.records import repository
+from training.vocabulary import EARLIEST_TAKEN_ON, ORGANIZER_ALIASES, THEME_ALIASES, THEMES, Source, q2
 
 COLUMNS = ("employee_no", "title", "taken_on", "hours", "days", "themes", "organizer_level", "external_id")
 REQUIRED = ("employee_no", "title", "taken_on", "hours", "days", "themes", "organizer_level")

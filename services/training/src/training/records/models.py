@@ -9,8 +9,8 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sanquan_kernel.db import UTCDateTime, utcnow
-from training.domain import THEMES
 from training.models import JSON_TYPE, Base
+from training.vocabulary import THEMES
 
 
 class TrainingRecord(Base):

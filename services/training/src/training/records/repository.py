@@ -31,10 +31,10 @@ from sqlalchemy.orm.util import identity_key
 from sanquan_kernel.db import frozen, is_sqlite
 from sanquan_kernel.pagination import PageParams, paginate
 from sanquan_kernel.principal import Scope
-from training.domain import themes_from_db
 from training.models import AuditEntry
 from training.records.models import TOTAL_COLUMNS, ImportJob, StaffYearTotal, TrainingRecord
 from training.staff.models import Staff
+from training.vocabulary import themes_from_db
 
 RECORD_TABLE: Table = TrainingRecord.__table__  # type: ignore[assignment]
 TOTAL_TABLE: Table = StaffYearTotal.__table__  # type: ignore[assignment]

@@ -16,12 +16,12 @@ from sanquan_kernel.principal import Role
 from sanquan_kernel.responses import json_response
 from sanquan_kernel.routing import ServiceRouter
 from training.deps import Reader, RecordWriter
-from training.domain import THEME_LABELS, Theme
 from training.records import importer, repository, service
 from training.records.jobs import ImportWorker
 from training.records.models import ImportJob
 from training.records.schemas import ImportJobOut, ImportResult, RecordCorrection, RecordCreate, RecordOut
 from training.staff.service import target_university
+from training.vocabulary import THEME_LABELS, Theme
 
 router = ServiceRouter(prefix="/records", tags=["records"])
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from training.domain import OrganizerLevel, Theme
+from training.vocabulary import OrganizerLevel, Theme
 
 Amount = Annotated[Decimal, Field(ge=0, le=9999, max_digits=6, decimal_places=2)]
 

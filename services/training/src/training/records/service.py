@@ -12,14 +12,14 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from sanquan_kernel.audit import audit_values, record_audit
+from sanquan_kernel.audit import audit_values
+from sanquan_kernel.clock import today
 from sanquan_kernel.db import is_sqlite, utcnow
 from sanquan_kernel.errors import NotFound, PayloadTooLarge, Unprocessable
 from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.metrics import BUSINESS_EVENTS, note_audited
 from sanquan_kernel.principal import Principal, Role, Scope
-from training.deps import today
-from training.domain import EARLIEST_TAKEN_ON, Source, q2, themes_from_db, themes_to_db
+from training.deps import audit
 from training.models import AuditEntry
 from training.records import importer, repository
 from training.records.models import TrainingRecord
@@ -27,6 +27,7 @@ from training.records.schemas import ImportResult, ImportRowError, RecordCorrect
 from training.staff import repository as staff_repository
 from training.staff.models import Staff
 from training.staff.service import target_university
+from training.vocabulary import EARLIEST_TAKEN_ON, Source, q2, themes_from_db, themes_to_db
 
 
 def to_out(record: TrainingRecord, names: dict[int, tuple[str, str]] | None = None) -> RecordOut:
@@ -289,9 +290,8 @@ def delete(session: Session, request: Request, principal: Principal, scope: Scop
             )
         },
     )
-    record_audit(
+    audit(
         session,
-        AuditEntry,
         principal,
         "record.delete",
         "training_record",
@@ -341,9 +341,8 @@ def correct(
     )
     repository.apply_totals(session, deltas)
     record.version += 1
-    record_audit(
+    audit(
         session,
-        AuditEntry,
         principal,
         "record.correct",
         "training_record",
@@ -385,9 +384,8 @@ def import_file(
     if not outcome.errors and not dry_run:
         stored = importer.store(session, university_id, outcome, principal.subject)
         if stored:
-            record_audit(
+            audit(
                 session,
-                AuditEntry,
                 principal,
                 "record.import",
                 "training_record",

@@ -1,25 +1,18 @@
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import Request, Response
 
-from fastapi import Depends, Request, Response
-
-from sanquan_kernel.auth import CurrentScope, require_roles
+from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.etag import set_etag
 from sanquan_kernel.pagination import Page, PageDep
-from sanquan_kernel.principal import Principal, Role
 from sanquan_kernel.routing import ServiceRouter
-from training.deps import Reader
+from training.deps import Reader, SelfReportDecider, StaffMember
 from training.self_reports import repository, service
 from training.self_reports.models import SelfReportStatus
 from training.self_reports.schemas import Rejection, SelfReportCreate, SelfReportOut
 
 router = ServiceRouter(prefix="/self-reports", tags=["self-reports"])
-
-StaffMember = Annotated[Principal, Depends(require_roles(Role.STAFF))]
-#: The staff member's department manager decides; a university admin may stand in for a department without one.
-Decider = Annotated[Principal, Depends(require_roles(Role.DEPARTMENT_MANAGER, Role.UNIVERSITY_ADMIN))]
 
 
 @router.post("", response_model=SelfReportOut, status_code=201)
@@ -57,7 +50,12 @@ def get_self_report(
 
 @router.post("/{report_id}/approve", response_model=SelfReportOut)
 def approve_self_report(
-    report_id: int, request: Request, response: Response, session: SessionDep, principal: Decider, scope: CurrentScope
+    report_id: int,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: SelfReportDecider,
+    scope: CurrentScope,
 ) -> SelfReportOut:
     """Approve: the report becomes a ledger record (source ``self_report``) in the same transaction."""
     report = service.approve(session, request, principal, scope, report_id)
@@ -72,7 +70,7 @@ def reject_self_report(
     request: Request,
     response: Response,
     session: SessionDep,
-    principal: Decider,
+    principal: SelfReportDecider,
     scope: CurrentScope,
 ) -> SelfReportOut:
     report = service.reject(session, request, principal, scope, report_id, body.reason)

@@ -8,13 +8,11 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from sanquan_kernel.audit import record_audit
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound
 from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.principal import Principal, Scope
-from training.domain import Source, q2, themes_from_db, themes_to_db
-from training.models import AuditEntry
+from training.deps import audit
 from training.records import repository as records_repository
 from training.records import service as records_service
 from training.self_reports import repository
@@ -22,6 +20,7 @@ from training.self_reports.models import SelfReport, SelfReportStatus
 from training.self_reports.schemas import SelfReportCreate, SelfReportOut
 from training.staff import repository as staff_repository
 from training.staff.models import Staff
+from training.vocabulary import Source, q2, themes_from_db, themes_to_db
 
 
 def to_outs(session: Session, reports: list[SelfReport]) -> list[SelfReportOut]:
@@ -83,9 +82,8 @@ def submit(session: Session, principal: Principal, scope: Scope, body: SelfRepor
     )
     session.add(report)
     session.flush()
-    record_audit(
+    audit(
         session,
-        AuditEntry,
         principal,
         "self_report.submit",
         "self_report",
@@ -137,9 +135,8 @@ def approve(session: Session, request: Request, principal: Principal, scope: Sco
     report.record_id = record.id
     report.decided_by, report.decided_at = principal.subject, utcnow()
     report.version += 1
-    record_audit(
+    audit(
         session,
-        AuditEntry,
         principal,
         "self_report.approve",
         "self_report",
@@ -161,9 +158,8 @@ def reject(
     report.reason = reason.strip()
     report.decided_by, report.decided_at = principal.subject, utcnow()
     report.version += 1
-    record_audit(
+    audit(
         session,
-        AuditEntry,
         principal,
         "self_report.reject",
         "self_report",

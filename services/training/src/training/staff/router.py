@@ -9,7 +9,7 @@ from sanquan_kernel.db import SessionDep
 from sanquan_kernel.etag import set_etag
 from sanquan_kernel.pagination import Page, PageDep
 from sanquan_kernel.routing import ServiceRouter
-from training.deps import OrgDirDep, Reader, StaffWriter
+from training.deps import Orgs, Reader, StaffWriter
 from training.staff import repository, service
 from training.staff.schemas import StaffOut, StaffUpsert
 
@@ -28,7 +28,7 @@ def upsert_staff(
     response: Response,
     session: SessionDep,
     principal: StaffWriter,
-    orgdir: OrgDirDep,
+    orgdir: Orgs,
 ) -> StaffOut:
     """Create (201) or replace (200) the staff member with this employee number in the caller's university."""
     staff, created = service.upsert(session, request, principal, orgdir, employee_no, body)
@@ -42,7 +42,7 @@ def list_staff(
     session: SessionDep,
     _: Reader,
     scope: CurrentScope,
-    orgdir: OrgDirDep,
+    orgdir: Orgs,
     page: PageDep,
     department_id: int | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
@@ -54,7 +54,7 @@ def list_staff(
 
 @router.get("/{staff_id}", response_model=StaffOut)
 def get_staff(
-    staff_id: int, response: Response, session: SessionDep, _: Reader, scope: CurrentScope, orgdir: OrgDirDep
+    staff_id: int, response: Response, session: SessionDep, _: Reader, scope: CurrentScope, orgdir: Orgs
 ) -> StaffOut:
     staff = service.get_or_404(session, scope, staff_id)
     set_etag(response, staff.version)

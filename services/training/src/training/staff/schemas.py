@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from training.domain import EmploymentType
+from training.vocabulary import EmploymentType
 
 
 class StaffUpsert(BaseModel):

@@ -6,12 +6,11 @@ from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sanquan_kernel.audit import record_audit
 from sanquan_kernel.errors import NotFound, Unprocessable
 from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Role, Scope
-from training.models import AuditEntry
+from training.deps import audit
 from training.staff import repository
 from training.staff.models import Staff
 from training.staff.schemas import StaffOut, StaffUpsert
@@ -88,9 +87,8 @@ def upsert(
             if existing is None:
                 raise
         else:
-            record_audit(
+            audit(
                 session,
-                AuditEntry,
                 principal,
                 "staff.create",
                 "staff",
@@ -108,9 +106,8 @@ def upsert(
         # A move keeps the ledger whole: records keep the department they were made in (history) and reports
         # attribute the person's whole year to their current department (docs/decisions.md, "Training service").
         action = "staff.move" if before["department_id"] != after["department_id"] else "staff.update"
-        record_audit(
+        audit(
             session,
-            AuditEntry,
             principal,
             action,
             "staff",
