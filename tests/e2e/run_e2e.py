@@ -1,5 +1,8 @@
 """Start the real platform with demo data (SQLite, free ports, the built SPA served by the gateway), then run the
-browser journeys of ``frontend/`` against it (``npm run test:e2e`` with ``E2E_BASE_URL``)."""
+browser journeys of ``frontend/`` against it (``npm run test:e2e`` with ``E2E_BASE_URL``).
+
+``python tests/e2e/run_e2e.py e2e/files.test.mjs`` runs only the named journey files (paths under ``frontend/``):
+``journeys``, ``workflows``, ``phone`` and ``files`` (attachments, #16) are all run by default."""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ sys.path.insert(0, str(ROOT))
 from tests.harness import Stack  # noqa: E402
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    only = list(sys.argv[1:] if argv is None else argv)
     if not (ROOT / "frontend" / "dist" / "index.html").is_file():
         print("e2e: frontend/dist is missing; run `make frontend` first", file=sys.stderr)
         return 1
@@ -29,7 +33,8 @@ def main() -> int:
     with Stack(name="e2e") as stack:
         stack.seed_demo()
         env = {**os.environ, "E2E_BASE_URL": stack.url, "E2E_PASSWORD": stack.password}
-        return subprocess.run(["npm", "run", "test:e2e"], cwd=ROOT / "frontend", env=env, check=False).returncode
+        command = ["node", "--test", "--test-concurrency=1", *only] if only else ["npm", "run", "test:e2e"]
+        return subprocess.run(command, cwd=ROOT / "frontend", env=env, check=False).returncode
 
 
 if __name__ == "__main__":
