@@ -11,15 +11,15 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 import httpx
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from sanquan_kernel.errors import Forbidden, Unauthorized
-from sanquan_kernel.principal import Principal, Role, Scope, scope_for
+from sanquan_kernel.errors import Unauthorized
+from sanquan_kernel.principal import Principal, Scope, scope_for
 from sanquan_kernel.revocation import RevocationList
 from sanquan_kernel.tokens import TokenError, token_digest, verify_access_token
 
@@ -132,27 +132,4 @@ async def _current_scope(principal: CurrentPrincipal) -> Scope:
 
 CurrentScope = Annotated[Scope, Depends(_current_scope)]
 
-
-def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency: the caller's role must be one of ``roles`` (403 otherwise)."""
-    allowed = frozenset(roles)
-
-    async def _check(principal: CurrentPrincipal) -> Principal:
-        if principal.role not in allowed:
-            raise Forbidden("Your role may not do this")
-        return principal
-
-    return _check
-
-
-def require_scope(
-    scope: str, *, for_roles: frozenset[Role] = frozenset({Role.INTEGRATION, Role.SERVICE})
-) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency: clients (integration, service) must hold ``scope``; people are judged by role instead."""
-
-    async def _check(principal: CurrentPrincipal) -> Principal:
-        if principal.role in for_roles and scope not in principal.scopes:
-            raise Forbidden(f"The client lacks the scope {scope}")
-        return principal
-
-    return _check
+# Who may call an endpoint (a role, and a client's scope): ``sanquan_kernel.deps.require``.

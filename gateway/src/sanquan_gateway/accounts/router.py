@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from sanquan_gateway.accounts import repository as repo
 from sanquan_gateway.accounts import service
@@ -16,17 +16,18 @@ from sanquan_gateway.accounts.schemas import (
     UserOut,
     UserUpdate,
 )
-from sanquan_kernel.auth import CurrentPrincipal, CurrentScope, require_roles
+from sanquan_gateway.deps import Person, only
+from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import Forbidden, NotFound
 from sanquan_kernel.etag import check_if_match, set_etag
 from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
 from sanquan_kernel.pagination import Page, PageDep, paginate
-from sanquan_kernel.principal import PERSON_ROLES, Role
+from sanquan_kernel.principal import Role
 
 router = APIRouter(tags=["accounts"])
 # Accounts are people's business: machine clients (integration, service) get 403 on every path here.
-_people = [Depends(require_roles(*PERSON_ROLES))]
+_people = [only(Person)]
 
 
 @router.get("/users", response_model=Page[UserOut], dependencies=_people)

@@ -10,12 +10,13 @@ from pydantic import BaseModel
 from sqlalchemy import Select, select
 
 from sanquan_gateway.audit.models import AuthAudit
-from sanquan_kernel.auth import CurrentScope, require_roles
+from sanquan_gateway.deps import AuditReader, only
+from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import Unprocessable
 from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
 from sanquan_kernel.pagination import Page, PageDep, paginate
-from sanquan_kernel.principal import Role, Scope
+from sanquan_kernel.principal import Scope
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -66,7 +67,7 @@ class AuditFilter:
 
 
 AuditFilterDep = Annotated[AuditFilter, Depends()]
-_admins = [Depends(require_roles(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN))]
+_admins = [only(AuditReader)]
 
 
 @router.get("", response_model=Page[AuditOut], dependencies=_admins)

@@ -8,22 +8,21 @@ import hashlib
 from collections.abc import Iterable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
 from sanquan_gateway.accounts.models import User
 from sanquan_gateway.auth.revocations import active_entries, entries_etag
+from sanquan_gateway.deps import InternalReader, only
 from sanquan_gateway.orgs.models import Organisation
-from sanquan_kernel.auth import require_roles, require_scope
 from sanquan_kernel.db import SessionDep
-from sanquan_kernel.principal import Role
 
 router = APIRouter(
     prefix="/internal",
     tags=["internal"],
     include_in_schema=False,
-    dependencies=[Depends(require_roles(Role.SERVICE)), Depends(require_scope("internal:read"))],
+    dependencies=[only(InternalReader)],
 )
 
 
