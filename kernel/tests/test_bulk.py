@@ -89,6 +89,8 @@ def test_a_bulk_row_reads_back_identical_to_one_stored_by_sqlalchemy(engine: Eng
 def test_the_columns_are_the_tables_and_a_required_column_nobody_gives_is_named() -> None:
     shape = row_shape(ITEM, FIELDS, {"source": "x", "created_at": datetime.now(UTC)})
     assert shape.columns == tuple(c.name for c in ITEM.c if c.name != "id")  # the default fills version
+    without_note = row_shape(ITEM, FIELDS[:-1], {"source": "x", "created_at": datetime.now(UTC)})
+    assert "note" not in without_note.columns  # nullable and not given: the database's NULL
     with pytest.raises(ValueError, match=r"bulk_item\.source is NOT NULL"):
         row_shape(ITEM, FIELDS, {"created_at": datetime.now(UTC)})
     with pytest.raises(ValueError, match="has no column colour"):

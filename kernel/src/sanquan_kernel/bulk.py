@@ -9,7 +9,8 @@
   faster than a Core ``executemany`` of dicts.
 
 The columns are the table's own, in its order: ``fields`` name the values each row gives, ``constant`` the values
-every row shares; any other column takes its scalar (or no-argument callable) default, or NULL. A column that is
+every row shares; any other column takes its scalar (or no-argument callable) default, else the database's
+(server default or NULL). A column that is
 NOT NULL and gets none of these is refused when the statement is built (``ValueError`` naming it), so adding a
 required column to a table fails loudly in the tests of its bulk writer instead of silently in production.
 
@@ -93,7 +94,7 @@ def row_shape(table: Table, fields: Sequence[str], constant: Mapping[str, Any]) 
                     raise ValueError(
                         f"{table.name}.{name} is NOT NULL and has no default: give it per row or for every row"
                     )
-                value = None
+                continue  # NULL, left to the database (fewer values to send)
         columns.append(name)
         sources.append(len(shared))
         shared.append(value)
@@ -150,8 +151,9 @@ def _executemany(connection: Any, shape: RowShape, rows: Iterable[Sequence[Any]]
     own = set(shape.field_positions)
     shared_processors = [p for i, p in enumerate(processors) if i not in own]
     encoded_shared = tuple(p(v) if p is not None else v for p, v in zip(shared_processors, shape.shared, strict=True))
-    per_row: list[tuple[int, Callable[[Any], Any]]] = [
-        (i, p) for i in shape.field_positions if (p := processors[i]) is not None
+    # Office files repeat their dates and amounts on many rows: each distinct value is encoded once.
+    per_row: list[tuple[int, _Encoded]] = [
+        (i, _Encoded(p)) for i in shape.field_positions if (p := processors[i]) is not None
     ]
     pick = shape.pick
     table = dialect.identifier_preparer.format_table(shape.table)
@@ -168,8 +170,8 @@ def _executemany(connection: Any, shape: RowShape, rows: Iterable[Sequence[Any]]
             values: Any = pick(encoded_shared + tuple(row))
             if per_row:
                 values = list(values)
-                for i, process in per_row:
-                    values[i] = process(values[i])
+                for i, encoded in per_row:
+                    values[i] = encoded[values[i]]
             batch.append(values)
             if len(batch) == SQLITE_BATCH:
                 cursor.executemany(sql, batch)
@@ -181,3 +183,16 @@ def _executemany(connection: Any, shape: RowShape, rows: Iterable[Sequence[Any]]
     finally:
         cursor.close()
     return n
+
+
+class _Encoded(dict[Any, Any]):
+    """value → its column type's encoding, computed once per distinct value (values of bulk rows are hashable:
+    numbers, dates, strings, None)."""
+
+    def __init__(self, process: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.process = process
+
+    def __missing__(self, value: Any) -> Any:
+        encoded = self[value] = self.process(value)
+        return encoded
