@@ -2,7 +2,8 @@
 
 Two phases: the whole file is read and validated first, streaming row by row and collecting every error with its
 row, column and reason; only a file without errors is stored, in the caller's transaction, with one multi-row
-insert (``COPY`` on PostgreSQL) and one bulk update of the yearly totals. All or nothing.
+insert (``COPY`` on PostgreSQL; ``repository.insert_imported``) and one bulk update of the yearly totals. All or
+nothing.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from sanquan_kernel import spreadsheets
-from sanquan_kernel.db import is_sqlite, utcnow
 from training.records import repository
 from training.vocabulary import EARLIEST_TAKEN_ON, ORGANIZER_ALIASES, THEME_ALIASES, THEMES, Source, q2
 
@@ -279,13 +278,6 @@ def validate(
     return out
 
 
-def lock_university(session: Session, university_id: int) -> None:
-    """Imports into one university run one at a time (PostgreSQL; SQLite writers are serialised anyway), so the
-    check for stored external ids below cannot race with another import of the same file."""
-    if not is_sqlite(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('training-import'), :u)"), {"u": university_id})
-
-
 def drop_stored(session: Session, university_id: int, out: Outcome) -> None:
     """Rows whose external id an earlier import stored are skipped, so uploading a file twice is harmless."""
     ext_ids = [r[8] for r in out.rows if r[8]]
@@ -298,93 +290,20 @@ def drop_stored(session: Session, university_id: int, out: Outcome) -> None:
         out.skipped = before - len(out.rows)
 
 
-def _copy_text(value: str | None) -> str:
-    """A text value in COPY's text format: backslash escapes, \\N for null."""
-    if value is None:
-        return "\\N"
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return value
-
-
 # -- storing -----------------------------------------------------------------------------------------------------
-STORE_COLUMNS = (
-    "staff_id",
-    "university_id",
-    "department_id",
-    "title",
-    "taken_on",
-    "year",
-    "hours",
-    "days",
-    "themes",
-    "organizer_level",
-    "external_id",
-    "source",
-    "created_at",
-    "created_by",
-    "version",
-)
-
-
 def store(session: Session, university_id: int, out: Outcome, actor: str) -> int:
-    """Store the validated rows and their totals in the caller's transaction; answers the number stored."""
-    now = utcnow()
-    source = Source.IMPORT.value
+    """Store the validated rows and their totals in the caller's transaction; answers the number stored. The rows
+    go in at the database's bound (``repository.insert_imported``: COPY on PostgreSQL), their columns and storage
+    formats taken from the table."""
     if not out.rows:
         return 0
-    if is_sqlite(session):
-        # The driver's executemany with plain values, in SQLAlchemy's SQLite storage formats (ISO dates, naive
-        # UTC datetimes, NUMERIC as REAL): several times faster than a Core executemany of dicts.
-        stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-        data = [
-            (
-                sid,
-                university_id,
-                dept,
-                title,
-                on.isoformat(),
-                on.year,
-                float(h),
-                float(d),
-                th,
-                lvl,
-                ext,
-                source,
-                stamp,
-                actor,
-                1,
-            )
-            for sid, dept, title, on, h, d, th, lvl, ext in out.rows
-        ]
-        cursor = session.connection().connection.cursor()
-        try:
-            placeholders = ", ".join("?" * len(STORE_COLUMNS))
-            cursor.executemany(
-                f"INSERT INTO training_record ({', '.join(STORE_COLUMNS)}) VALUES ({placeholders})", data
-            )
-        finally:
-            cursor.close()
-    else:
-        # COPY: the physical bound for PostgreSQL; the unique constraint still guards external ids.
-        raw = session.connection().connection.driver_connection
-        assert raw is not None
-        tail = f"\t{source}\t{now.isoformat()}\t{_copy_text(actor)}\t1\n"
-        titles = _Memo(_copy_text)
-        lines = (
-            f"{sid}\t{university_id}\t{dept}\t{titles[title]}\t{on}\t{on.year}\t{h}\t{d}\t{th}\t{lvl}\t"
-            f"{_copy_text(ext)}{tail}"
-            for sid, dept, title, on, h, d, th, lvl, ext in out.rows
-        )
-        with raw.cursor() as cur, cur.copy(f"COPY training_record ({', '.join(STORE_COLUMNS)}) FROM STDIN") as cp:
-            batch: list[str] = []
-            for line in lines:
-                batch.append(line)
-                if len(batch) == 10_000:
-                    cp.write("".join(batch))
-                    batch.clear()
-            if batch:
-                cp.write("".join(batch))
+    repository.insert_imported(
+        session,
+        university_id,
+        Source.IMPORT.value,
+        actor,
+        ((sid, dept, title, on, on.year, h, d, th, lvl, ext) for sid, dept, title, on, h, d, th, lvl, ext in out.rows),
+    )
     # Sum per staff member, year and theme set first (few combinations), then spread over the theme columns.
     sums: dict[tuple[int, int, str], list[Any]] = {}
     for sid, _dept, _title, on, h, d, th, _lvl, _ext in out.rows:

@@ -15,7 +15,7 @@ import time
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from sanquan_kernel.db import is_sqlite, utcnow
+from sanquan_kernel.db import utcnow
 from sanquan_kernel.principal import Principal, Role, scope_for
 from training.records import importer, service
 from training.records.models import ImportJob
@@ -65,9 +65,8 @@ class ImportWorker:
         rolled back with the process, since a job's outcome commits with its records: it stored nothing."""
         self._stop.clear()
         with self.factory() as s, s.begin():
-            orphans = select(ImportJob).where(ImportJob.status == "running")
-            if not is_sqlite(s):
-                orphans = orphans.with_for_update(skip_locked=True)
+            # FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite renders no lock clause (its one writer is this process).
+            orphans = select(ImportJob).where(ImportJob.status == "running").with_for_update(skip_locked=True)
             for job in s.scalars(orphans):
                 log.warning("import job %s was interrupted by a restart; running it again", job.id)
                 job.status, job.processed, job.updated_at = "queued", 0, utcnow()

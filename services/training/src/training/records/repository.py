@@ -1,5 +1,9 @@
 """Every query on the ledger and on the per-staff yearly totals. Records are seen through their staff member's
-current place in the register (so a move takes the whole ledger along) and the record's own university."""
+current place in the register (so a move takes the whole ledger along) and the record's own university.
+
+The ledger's hot writes and their database branches live here and nowhere else (kernel/HOT_PATHS.md): the push's
+one-statement insert with totals and audit entry on PostgreSQL (three statements on SQLite), the import's COPY
+(executemany on SQLite), the advisory lock that serialises imports of one university."""
 
 from __future__ import annotations
 
@@ -22,13 +26,16 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from sanquan_kernel.db import frozen, is_sqlite
+from sanquan_kernel.bulk import insert_rows
+from sanquan_kernel.db import frozen, is_sqlite, utcnow
+from sanquan_kernel.metrics import note_audited
 from sanquan_kernel.pagination import PageParams, paginate
 from sanquan_kernel.principal import Scope
 from training.models import AuditEntry
@@ -148,20 +155,35 @@ def insert_idempotent(session: Session, values: Mapping[str, Any]) -> TrainingRe
 def insert_counted(
     session: Session, values: Mapping[str, Any], delta: Delta, audit: Mapping[str, Any]
 ) -> TrainingRecord | None:
-    """PostgreSQL: ``insert_idempotent``, ``apply_totals`` of ``delta`` and the audit entry ``audit`` (its entity id
-    the new record's) in one statement, data-modifying CTEs: the totals and the audit entry are made from the
-    inserted row, so a record stored already (also by a racing post) adds to neither."""
+    """``insert_idempotent``, ``apply_totals`` of ``delta`` and the audit entry ``audit`` (its entity id the new
+    record's); a record stored already (also by a racing post) adds to neither and answers None.
+
+    PostgreSQL: one statement, data-modifying CTEs (the totals and the audit entry are made from the inserted
+    row). SQLite has no data-modifying CTEs: the three statements, in the caller's transaction."""
+    if is_sqlite(session):
+        record = insert_idempotent(session, values)
+        if record is not None:
+            apply_totals(session, {(record.staff_id, record.year): delta})
+            session.add(AuditEntry(**{**audit, "entity_id": str(record.id)}))
+        return record
     stmt, params = _counted(session, values, delta, audit)
-    record: TrainingRecord | None = session.scalars(select(TrainingRecord).from_statement(stmt), params).first()
-    return record
+    stored: TrainingRecord | None = session.scalars(select(TrainingRecord).from_statement(stmt), params).first()
+    if stored is not None:
+        note_audited(session, audit["action"])  # an entry written in SQL: its business event counted here
+    return stored
 
 
 def insert_counted_row(
     session: Session, values: Mapping[str, Any], delta: Delta, audit: Mapping[str, Any]
-) -> RowMapping | None:
-    """``insert_counted`` answering the stored row as plain data (the campus push: no ORM object)."""
+) -> Mapping[Any, Any] | None:
+    """``insert_counted`` answering the stored row as plain data (the campus push: on PostgreSQL no ORM object)."""
+    if is_sqlite(session):
+        record = insert_counted(session, values, delta, audit)
+        return None if record is None else {c.key: getattr(record, c.key) for c in RECORD_TABLE.c}
     stmt, params = _counted(session, values, delta, audit)
     row: RowMapping | None = session.connection().execute(stmt, params).mappings().first()
+    if row is not None:
+        note_audited(session, audit["action"])
     return row
 
 
@@ -203,6 +225,42 @@ def _counted_insert(keys: tuple[str, ...]) -> Any:
     ).select_from(rec)
     audited = insert(AUDIT_TABLE).from_select(audit_columns, entry)
     return select(*rec.c).add_cte(totals.cte("tot"), audited.cte("aud"))
+
+
+# -- imports ---------------------------------------------------------------------------------------------------
+#: The values of one validated import row (``importer.Outcome.rows``, with the year), in this order; every other
+#: column of training_record comes from ``insert_imported``'s shared values, its model default, or NULL
+#: (``sanquan_kernel.bulk``: a new NOT NULL column without a default fails the import tests by name).
+IMPORTED_FIELDS = (
+    "staff_id",
+    "department_id",
+    "title",
+    "taken_on",
+    "year",
+    "hours",
+    "days",
+    "themes",
+    "organizer_level",
+    "external_id",
+)
+
+
+def lock_imports(session: Session, university_id: int) -> None:
+    """Imports into one university run one at a time (PostgreSQL: a transaction-scoped advisory lock; SQLite
+    writers are serialised by BEGIN IMMEDIATE already), so the check for stored external ids cannot race with
+    another import of the same file."""
+    if not is_sqlite(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('training-import'), :u)"), {"u": university_id})
+
+
+def insert_imported(
+    session: Session, university_id: int, source: str, actor: str, rows: Iterable[Sequence[Any]]
+) -> int:
+    """Store validated import rows (``IMPORTED_FIELDS`` each) at the database's bound: COPY on PostgreSQL, the
+    driver's executemany on SQLite (``sanquan_kernel.bulk``); the unique constraint still guards external ids.
+    The caller adds the totals."""
+    shared = {"university_id": university_id, "source": source, "created_at": utcnow(), "created_by": actor}
+    return insert_rows(session, RECORD_TABLE, rows, fields=IMPORTED_FIELDS, constant=shared)
 
 
 def find_by_external_id(session: Session, university_id: int, source: str, external_id: str) -> TrainingRecord | None:

@@ -14,13 +14,12 @@ from sqlalchemy.orm import Session
 
 from sanquan_kernel.audit import audit_values
 from sanquan_kernel.clock import today
-from sanquan_kernel.db import is_sqlite, utcnow
+from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import NotFound, PayloadTooLarge, Unprocessable
 from sanquan_kernel.etag import check_if_match
-from sanquan_kernel.metrics import BUSINESS_EVENTS, note_audited
+from sanquan_kernel.metrics import BUSINESS_EVENTS
 from sanquan_kernel.principal import Principal, Role, Scope
 from training.deps import audit
-from training.models import AuditEntry
 from training.records import importer, repository
 from training.records.models import TrainingRecord
 from training.records.schemas import ImportResult, ImportRowError, RecordCorrection, RecordCreate, RecordOut
@@ -168,20 +167,16 @@ class Person:
 def store(session: Session, new: NewRecord, audit: dict[str, Any] | None = None) -> tuple[TrainingRecord, bool]:
     """Store one record and add it to the totals; an external id stored before answers the stored record.
     ``audit``: the new record's audit entry (``audit_values``; its entity id becomes the record's), written only
-    when the record is. On PostgreSQL the three writes are one statement (``repository.insert_counted``)."""
+    when the record is (``repository.insert_counted``: one statement on PostgreSQL)."""
     values = new.values()
     delta = repository.record_delta(q2(new.hours), q2(new.days), new.themes)
     record: TrainingRecord | None
-    if audit is not None and not is_sqlite(session):
+    if audit is not None:
         record = repository.insert_counted(session, values, delta, audit)
-        if record is not None:
-            note_audited(session, audit["action"])
     else:
         record = repository.insert_idempotent(session, values)
         if record is not None:
             repository.apply_totals(session, {(new.staff.id, new.taken_on.year): delta})
-            if audit is not None:
-                session.add(AuditEntry(**{**audit, "entity_id": str(record.id)}))
     if record is None:
         return _stored_before(session, new), False
     return record, True
@@ -217,7 +212,8 @@ def push(session: Session, principal: Principal, scope: Scope, body: RecordCreat
     """CONTRACT.md records: 201 with the new record; the same external_id again from the same source answers
     200 with the stored record and stores nothing (also when the two posts race). Answers the record as the plain
     data of ``RecordOut`` and whether it is new. The hottest write of the platform: on PostgreSQL the person is
-    one statement, the record with its totals and audit entry another, and no ORM object is made."""
+    one statement, the record with its totals and audit entry another, and no ORM object is made
+    (``repository.insert_counted_row``)."""
     person = _person(session, principal, scope, body)
     check_taken_on(body.taken_on)
     new = NewRecord(
@@ -243,14 +239,10 @@ def push(session: Session, principal: Principal, scope: Scope, body: RecordCreat
         university_id=person.university_id,
         after=snapshot_of(values),
     )
-    if is_sqlite(session):  # no data-modifying CTEs: the ORM's three statements
-        record, created = store(session, new, audit)
-        return record_data(_columns(record), person.employee_no, person.name), created
     delta = repository.record_delta(q2(new.hours), q2(new.days), new.themes)
     row = repository.insert_counted_row(session, values, delta, audit)
     if row is None:
         return record_data(_columns(_stored_before(session, new)), person.employee_no, person.name), False
-    note_audited(session, audit["action"])
     return record_data(row, person.employee_no, person.name), True
 
 
@@ -379,7 +371,7 @@ def import_file(
     except importer.ImportFileError as exc:
         raise Unprocessable(str(exc), errors=[{"loc": ["body", "file"], "msg": str(exc)}]) from None
     if not outcome.errors:
-        importer.lock_university(session, university_id)
+        repository.lock_imports(session, university_id)
         importer.drop_stored(session, university_id, outcome)
     if not outcome.errors and not dry_run:
         stored = importer.store(session, university_id, outcome, principal.subject)
