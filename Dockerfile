@@ -44,8 +44,8 @@ RUN if [ "${SERVICE}" = "plans" ]; then \
     fi
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
-    && mkdir -p /data \
-    && chown app:app /data
+    && mkdir -p /data/files \
+    && chown app:app /data /data/files
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
 WORKDIR /app

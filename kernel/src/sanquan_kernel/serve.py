@@ -49,13 +49,20 @@ HEADER_TIMEOUT_SECONDS = _number("HEADER_TIMEOUT_SECONDS", 10.0)
 def private_files(directory: Path | None = None) -> None:
     """Files and directories this process creates are its user's only (0600 / 0700): databases, keys, secrets.
 
-    What an earlier version left readable to others in ``directory`` (default ``DATA_DIR``) is tightened too."""
+    What an earlier version left readable to others in ``directory`` (default ``DATA_DIR``) is tightened too, except
+    the stored files when ``STORAGE_GROUP_ID`` shares them with nginx (``sanquan_kernel.storage``)."""
+    from sanquan_kernel.settings import StorageSettings
+
     os.umask(0o077)
     root = directory or data_dir()
     if not root.is_dir():
         return
+    files = StorageSettings()
+    shared = files.root() if files.storage_group_id is not None else None
     uid = os.geteuid()
     for path in (root, *root.rglob("*")):
+        if shared is not None and path.is_relative_to(shared):
+            continue
         try:
             st = os.lstat(path)
             if st.st_uid == uid and not stat.S_ISLNK(st.st_mode) and st.st_mode & 0o077:

@@ -145,6 +145,9 @@ class StorageSettings(BaseSettings):
     storage_cleanup_interval: float = 3600.0
     #: Days a deleted attachment's file is kept (the audit trail names it) before it is removed.
     storage_retention_days: int = 365
+    #: A group that may read the stored files (the filesystem backend): nginx serving X-Accel-Redirect runs in it.
+    #: Objects are then 0640 and their directories 0750 in that group; everything else in DATA_DIR stays private.
+    storage_group_id: int | None = None
 
     def root(self) -> Path:
         return Path(self.storage_dir).resolve() if self.storage_dir else data_dir() / "files"

@@ -209,7 +209,10 @@ def test_delete_detaches_and_keeps_the_object_until_retention_ends(
     client.post(f"{SR}/{report['id']}/attachments", json={"attachment_ids": [item["id"]]}, headers=kt.staff(400))
     assert client.delete(f"{A}/{item['id']}", headers=kt.department_manager()).status_code == 403
     assert client.delete(f"{A}/{item['id']}", headers=kt.staff(401, kt.DEPT_A2)).status_code == 404
-    assert client.delete(f"{A}/{item['id']}", headers=kt.staff(400)).status_code == 204
+    assert client.get(f"{A}/{item['id']}", headers=kt.staff(400)).headers["etag"] == 'W/"1"'
+    stale = client.delete(f"{A}/{item['id']}", headers={**kt.staff(400), "If-Match": 'W/"9"'})
+    assert stale.status_code == 412
+    assert client.delete(f"{A}/{item['id']}", headers={**kt.staff(400), "If-Match": 'W/"1"'}).status_code == 204
     assert client.get(f"{A}/{item['id']}", headers=kt.staff(400)).status_code == 404
     assert client.get(f"{SR}/{report['id']}/attachments", headers=kt.staff(400)).json()["items"] == []
     orphan = upload(client, samples.png(), "p.png", kt.staff(400)).json()

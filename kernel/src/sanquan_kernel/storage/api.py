@@ -38,6 +38,7 @@ from sanquan_kernel.audit import record_audit
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep, utcnow
 from sanquan_kernel.errors import Forbidden, NotFound, Unprocessable
+from sanquan_kernel.etag import check_if_match, set_etag
 from sanquan_kernel.principal import PERSON_ROLES, Principal, Role, Scope
 from sanquan_kernel.routing import ServiceRouter
 from sanquan_kernel.storage.backends import Storage, make_storage
@@ -224,20 +225,26 @@ class Attachments:
             raise NotFound("No such attachment")
         return row, access.blind
 
-    def _audit_download(self, session: Session, principal: Principal, row: Any, what: str) -> None:
+    def _audit_download(self, request: Request, session: Session, principal: Principal, row: Any, what: str) -> None:
+        """The audit entry of a download, committed before the file is sent. A GET's session reads (deferred on
+        SQLite, where a read that turns into a write fails when another writer is busy): it is ended first and the
+        entry written by a writer session, so one connection at a time."""
         owner = self.owners.get(row.owner_kind) if row.owner_kind else None
         if owner is None or not owner.audited:
             return
-        record_audit(
-            session,
-            self.audit_model,
-            principal,
-            f"attachment.{what}",
-            "attachment",
-            row.id,
-            university_id=row.university_id,
-            after={"owner_kind": row.owner_kind, "owner_id": row.owner_id, "name": row.original_name},
-        )
+        session.commit()
+        with request.app.state.kernel.sessionmaker() as writer:
+            record_audit(
+                writer,
+                self.audit_model,
+                principal,
+                f"attachment.{what}",
+                "attachment",
+                row.id,
+                university_id=row.university_id,
+                after={"owner_kind": row.owner_kind, "owner_id": row.owner_id, "name": row.original_name},
+            )
+            writer.commit()
 
     # -- writing ---------------------------------------------------------------------------------------------------
     async def upload(self, request: Request, principal: Principal, filename: str | None) -> AttachmentOut:
@@ -347,8 +354,11 @@ class Attachments:
         ).all()
         return AttachmentList(items=[self.out(r, blind=blind) for r in rows])
 
-    def remove(self, session: Session, principal: Principal, scope: Scope, attachment_id: int) -> None:
-        """Detach and soft-delete: the caller's own unattached upload, or a file of an owner the caller may edit."""
+    def remove(
+        self, request: Request, session: Session, principal: Principal, scope: Scope, attachment_id: int
+    ) -> None:
+        """Detach and soft-delete: the caller's own unattached upload, or a file of an owner the caller may edit.
+        An attachment never changes, so its ETag is ``W/"1"``; a stale ``If-Match`` is 412."""
         row = self._row(session, attachment_id, for_update=True)
         if row.owner_id is None:
             if not self._uploader(principal, row):
@@ -359,6 +369,7 @@ class Attachments:
                 raise NotFound("No such attachment")
             if owner.edit(session, principal, scope, row.owner_id) is None:
                 raise NotFound("No such attachment")
+        check_if_match(request, 1)
         row.deleted_at = utcnow()
         record_audit(
             session,
@@ -501,9 +512,14 @@ class Attachments:
 
         @router.get("/attachments/{attachment_id}", response_model=AttachmentOut, summary="An attachment's metadata")
         def get_attachment(
-            attachment_id: AttachmentId, session: SessionDep, principal: CurrentPrincipal, scope: CurrentScope
+            attachment_id: AttachmentId,
+            response: Response,
+            session: SessionDep,
+            principal: CurrentPrincipal,
+            scope: CurrentScope,
         ) -> AttachmentOut:
             row, blind = api.readable(session, principal, scope, attachment_id)
+            set_etag(response, 1)  # an attachment never changes; DELETE takes If-Match
             return api.out(row, blind=blind)
 
         @router.get(
@@ -521,7 +537,7 @@ class Attachments:
             disposition: Literal["attachment", "inline"] = "attachment",
         ) -> Response:
             row, blind = api.readable(session, principal, scope, attachment_id)
-            api._audit_download(session, principal, row, "download")
+            api._audit_download(request, session, principal, row, "download")
             return api.content(request, row, blind=blind, inline=disposition == "inline")
 
         @router.get(
@@ -547,9 +563,13 @@ class Attachments:
             summary="Detach and delete an attachment (the file is kept for the retention period)",
         )
         def delete_attachment(
-            attachment_id: AttachmentId, session: SessionDep, principal: CurrentPrincipal, scope: CurrentScope
+            attachment_id: AttachmentId,
+            request: Request,
+            session: SessionDep,
+            principal: CurrentPrincipal,
+            scope: CurrentScope,
         ) -> Response:
-            api.remove(session, principal, scope, attachment_id)
+            api.remove(request, session, principal, scope, attachment_id)
             return Response(status_code=204)
 
         for owner in self.owners.values():

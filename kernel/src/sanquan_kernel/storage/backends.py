@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import os
 import re
+import stat
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator
@@ -39,6 +40,10 @@ CHUNK = 1 << 20
 HEAD = 8192
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NAMESPACE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+
+
+def stat_mode(mode: int) -> int:
+    return stat.S_IMODE(mode)
 
 
 def check_sha256(sha256: str) -> str:
@@ -281,12 +286,27 @@ class FilesystemStorage(Storage):
     filesystem, so that the final rename is atomic). With ``accel_prefix`` (e.g. ``/_files/``, an nginx
     ``internal`` location aliased to ``root``) downloads are handed to nginx with ``X-Accel-Redirect``."""
 
-    def __init__(self, root: Path, namespace: str, *, accel_prefix: str | None = None) -> None:
+    def __init__(
+        self, root: Path, namespace: str, *, accel_prefix: str | None = None, group_id: int | None = None
+    ) -> None:
         super().__init__(namespace, root / namespace / ".tmp")
         self.root = root / namespace
         if accel_prefix is not None and not (accel_prefix.startswith("/") and accel_prefix.endswith("/")):
             raise ValueError("STORAGE_ACCEL_PREFIX must start and end with '/' (e.g. /_files/)")
         self.accel_prefix = accel_prefix
+        #: ``STORAGE_GROUP_ID``: stored objects are readable by this group (nginx serving X-Accel-Redirect runs
+        #: in it), directories 0750 and files 0640; temporary files stay the process's own (0600).
+        self.group_id = group_id
+
+    def _share(self, target: Path) -> None:
+        """Give the group read access to ``target`` and the directories above it up to the storage root."""
+        assert self.group_id is not None
+        for path, mode in ((target, 0o640), *((d, 0o750) for d in (target.parent, target.parent.parent, self.root))):
+            st = path.stat()
+            if st.st_gid != self.group_id:
+                os.chown(path, -1, self.group_id)
+            if stat_mode(st.st_mode) != mode:
+                path.chmod(mode)
 
     def _relative(self, sha256: str) -> str:
         check_sha256(sha256)
@@ -306,6 +326,8 @@ class FilesystemStorage(Storage):
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             spooled.path.replace(target)  # atomic; a concurrent commit of the same content writes the same bytes
             spooled.path = None
+            if self.group_id is not None:
+                self._share(target)
             dir_fd = os.open(target.parent, os.O_RDONLY)
             try:
                 os.fsync(dir_fd)
@@ -512,4 +534,4 @@ def make_storage(namespace: str, settings: Any = None) -> Storage:
             secret_access_key=s.s3_secret_access_key,
             presign_seconds=s.s3_presign_seconds,
         )
-    return FilesystemStorage(s.root(), namespace, accel_prefix=s.storage_accel_prefix)
+    return FilesystemStorage(s.root(), namespace, accel_prefix=s.storage_accel_prefix, group_id=s.storage_group_id)
