@@ -66,7 +66,10 @@ def typescript(doc: dict[str, Any], scratch: Path) -> bytes:
     source.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if not OPENAPI_TS.exists():
         raise SystemExit(f"{OPENAPI_TS} is missing: run `make frontend/node_modules/.installed` (npm ci) first")
-    subprocess.run([str(OPENAPI_TS), str(source), "-o", str(target)], cwd=FRONTEND, check=True, capture_output=True)
+    # --default-non-nullable=false: a field with a default stays optional, as it is in a request body. Responses
+    # carry every field (pydantic serialises defaults too); the SPA reads them through `Sent<>` (src/api/generated.ts).
+    command = [str(OPENAPI_TS), str(source), "--default-non-nullable=false", "-o", str(target)]
+    subprocess.run(command, cwd=FRONTEND, check=True, capture_output=True)
     return target.read_bytes()
 
 
@@ -104,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         difflib.unified_diff(
             committed.decode().splitlines(),
             generated.decode().splitlines(),
-            f"{rel} (committed)",
+            f"{rel} (in the tree)",
             f"{rel} (from the servers' models)",
             lineterm="",
         )

@@ -9,14 +9,15 @@ import type {
   CampaignType,
   Conflict,
   Framework,
-  Indicator,
+  IndicatorIn,
   IndicatorReport,
   Metric,
   Nomination,
   NominationIn,
   NominationStatus,
   Objection,
-  PanelExpert,
+  Panel,
+  PanelExpertIn,
   Phase,
   Pilot,
   Results,
@@ -50,9 +51,9 @@ export const evaluationApi = {
   submitNomination: (id: number, version?: number) => http.post<Nomination>(`${B}/nominations/${id}/submit`, undefined, version ? { ifMatch: version } : {}),
   withdraw: (id: number, version?: number) => http.post<Nomination>(`${B}/nominations/${id}/withdraw`, undefined, version ? { ifMatch: version } : {}),
 
-  panel: (campaignId: number) => http.get<{ campaign_id: number; experts: PanelExpert[] }>(`${B}/campaigns/${campaignId}/experts`),
-  putPanel: (campaignId: number, experts: PanelExpert[]) =>
-    http.put<{ campaign_id: number; experts: PanelExpert[] }>(`${B}/campaigns/${campaignId}/experts`, {
+  panel: (campaignId: number) => http.get<Panel>(`${B}/campaigns/${campaignId}/experts`),
+  putPanel: (campaignId: number, experts: PanelExpertIn[]) =>
+    http.put<Panel>(`${B}/campaigns/${campaignId}/experts`, {
       experts: experts.map(({ expert_id, university_id, name }) => ({ expert_id, university_id, name })),
     }),
   autoAssign: (campaignId: number) =>
@@ -88,7 +89,7 @@ export const evaluationApi = {
 
   metrics: () => http.get<Metric[]>(`${B}/assessment/metrics`),
   framework: (year: number) => http.get<Framework>(`${B}/assessment/frameworks/${year}`),
-  putFramework: (year: number, indicators: Indicator[], version?: number) =>
+  putFramework: (year: number, indicators: IndicatorIn[], version?: number) =>
     http.put<Framework>(`${B}/assessment/frameworks/${year}`, { indicators }, version !== undefined ? { ifMatch: version } : {}),
   defaultFramework: (year: number) => http.post<Framework>(`${B}/assessment/frameworks/${year}/default`),
   indicatorReports: (year: number) => http.get<Page<IndicatorReport>>(`${B}/assessment/${year}/self-reports`, { limit: 500 }),

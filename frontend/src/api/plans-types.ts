@@ -1,333 +1,61 @@
-/** Types of the plans service (read from its schemas.py files under services/plans/src/plans). */
-export type PlanStatus = 'draft' | 'submitted' | 'returned' | 'approved'
-export type PlanState = 'not_started' | PlanStatus
+/**
+ * API types of the plans service, as aliases of the generated `schema.d.ts` (see generated.ts: `make schema`
+ * regenerates it from the services' models under services/plans/src/plans).
+ */
+import type { In, Narrow, Out, Query, Schemas } from './generated'
+
+export type PlanStatus = Schemas['PlanStatus']
+/** A university's plan state in the dashboards: `not_started` when it has no plan of the year. */
+export type PlanState = Out<'UniversityDashboard'>['plan_status']
+export type Category = Schemas['Category']
 export const CATEGORIES = [
   'service', 'management', 'environment', 'culture', 'collaboration',
   'organisation', 'publicity', 'funding_incentive', 'accountability',
-] as const
-export type Category = (typeof CATEGORIES)[number]
+] as const satisfies readonly Category[]
 export const MAIN_CATEGORIES: Category[] = ['service', 'management', 'environment', 'culture', 'collaboration']
-export type WorkStatus = 'not_started' | 'in_progress' | 'done'
+export type WorkStatus = Schemas['WorkStatus']
 
-export interface Plan {
-  id: number
-  university_id: number
-  university_name: string
-  year: number
-  title: string
-  summary: string
-  in_annual_work_plan: boolean
-  rules_text: string
-  systems_text: string
-  status: PlanStatus
-  submission_due_on: string | null
-  first_submitted_at: string | null
-  submitted_at: string | null
-  approved_at: string | null
-  returned_at: string | null
-  approved_on_time: boolean
-  created_at: string
-  updated_at: string
-  version: number
-}
+export type Plan = Out<'PlanOut'>
+export type PlanCreate = In<'PlanCreate'>
+export type PlanUpdate = In<'PlanUpdate'>
 
-export interface PlanCreate {
-  year: number
-  title: string
-  summary?: string
-  in_annual_work_plan?: boolean
-  rules_text?: string
-  systems_text?: string
-  submission_due_on?: string | null
-}
+export type Milestone = Out<'MilestoneOut'>
+export type MilestoneCreate = In<'MilestoneCreate'>
 
-export type PlanUpdate = Partial<Omit<PlanCreate, 'year'>>
+/** The SPA always sends the new task's milestones (the server's default is none). */
+export type TaskCreate = Narrow<In<'TaskCreate'>, { milestones: MilestoneCreate[] }>
+export type TaskUpdate = In<'TaskUpdate'>
+export type Task = Out<'TaskOut'>
+export type TaskDetail = Out<'TaskDetail'>
 
-export interface Milestone {
-  id: number
-  task_id: number
-  seq: number
-  title: string
-  due_on: string
-  status: WorkStatus
-  percent: number
-  completed_on: string | null
-  evidence: string
-  overdue: boolean
-  version: number
-}
+export type ProgressCreate = In<'ProgressCreate'>
+export type Progress = Out<'ProgressOut'>
 
-export interface MilestoneCreate {
-  title: string
-  due_on: string
-  seq?: number | null
-}
+export type Submission = Out<'SubmissionOut'>
+export type PlanComment = Out<'CommentOut'>
 
-export interface TaskFields {
-  category: Category
-  title: string
-  description: string
-  department_id: number
-  responsible_user_id: number | null
-  responsible_name: string
-  start_on: string | null
-  due_on: string
-  expected_outputs: string
-  sort_order?: number
-}
+export type FieldChange = Out<'FieldChange'>
+export type ItemRef = Out<'ItemRef'>
+/** `to_seq` null: the plan as it is now against its latest submission (`current=true`). */
+export type PlanDiff = Out<'PlanDiff'>
 
-export interface TaskCreate extends TaskFields {
-  milestones: MilestoneCreate[]
-}
+export type CategoryStat = Out<'CategoryStat'>
+export type MilestoneItem = Out<'MilestoneItem'>
+export type UniversityDashboard = Out<'UniversityDashboard'>
+export type OverviewRow = Out<'OverviewRow'>
+export type ProvinceOverview = Out<'ProvinceOverview'>
 
-export interface Task extends TaskFields {
-  id: number
-  plan_id: number
-  university_id: number
-  department_name: string
-  status: WorkStatus
-  percent: number
-  completed_on: string | null
-  overdue: boolean
-  sort_order: number
-  version: number
-}
+export type Letter = Out<'LetterOut'>
+export type LetterStatus = Letter['status']
 
-export interface TaskDetail extends Task {
-  milestones: Milestone[]
-}
+export type FundingLine = Out<'FundingOut'>
+export type WorkStudy = Out<'WorkStudyOut'>
 
-export interface ProgressCreate {
-  milestone_id: number | null
-  status: WorkStatus
-  percent: number
-  note: string
-  evidence: string
-  reported_on?: string | null
-}
-
-export interface Progress extends ProgressCreate {
-  id: number
-  task_id: number
-  reported_on: string
-  reported_by: string
-  reported_at: string
-}
-
-export interface Submission {
-  id: number
-  plan_id: number
-  seq: number
-  submitted_at: string
-  submitted_by: string
-  outcome: 'pending' | 'returned' | 'approved'
-  decided_at: string | null
-  decided_by: string | null
-}
-
-export interface PlanComment {
-  id: number
-  submission_id: number
-  task_id: number | null
-  body: string
-  author: string
-  created_at: string
-}
-
-type Scalar = string | number | boolean | null
-export interface FieldChange {
-  field: string
-  old: Scalar
-  new: Scalar
-}
-export interface ItemRef {
-  id: number
-  title: string
-}
-export interface PlanDiff {
-  plan_id: number
-  from_seq: number | null
-  /** null: the plan as it is now against its latest submission (`current=true`) */
-  to_seq: number | null
-  plan_changes: FieldChange[]
-  tasks_added: ItemRef[]
-  tasks_removed: ItemRef[]
-  tasks_changed: {
-    id: number
-    title: string
-    changes: FieldChange[]
-    milestones_added: ItemRef[]
-    milestones_removed: ItemRef[]
-    milestones_changed: { id: number; title: string; changes: FieldChange[] }[]
-  }[]
-}
-
-export interface CategoryStat {
-  category: Category
-  total: number
-  done: number
-  overdue: number
-  completion_rate: number
-  average_percent?: number | null
-}
-
-export interface MilestoneItem {
-  milestone_id: number
-  title: string
-  due_on: string
-  status: WorkStatus
-  percent: number
-  task_id: number
-  task_title: string
-  department_id: number
-  department_name: string
-  days_overdue: number
-}
-
-export interface UniversityDashboard {
-  year: number
-  as_of: string
-  university_id: number
-  university_name: string
-  plan_id: number | null
-  plan_status: PlanState
-  tasks_total: number
-  tasks_done: number
-  tasks_overdue: number
-  milestones_total: number
-  milestones_done: number
-  milestones_overdue: number
-  by_category: CategoryStat[]
-  by_department: { department_id: number; department_name: string; total: number; done: number; overdue: number }[]
-  milestones_due_soon: MilestoneItem[]
-  overdue_milestones: MilestoneItem[]
-  letters: { total: number; signed: number; unsigned: number; needs_resign: number }
-  funding: { special_fund_planned: number; special_fund_spent: number; other_planned: number; other_spent: number; special_fund_spent_rate: number }
-  work_study: WorkStudy | null
-}
-
-export interface OverviewRow {
-  university_id: number
-  university_name: string
-  university_code: string | null
-  plan_id: number | null
-  plan_status: PlanState
-  tasks_total: number
-  tasks_done: number
-  tasks_overdue: number
-  milestones_total: number
-  milestones_done: number
-  milestones_overdue: number
-  completion_rate: number
-  by_category: CategoryStat[]
-  total_posts: number | null
-  work_study_posts: number | null
-  work_study_ratio: number | null
-  work_study_ok: boolean | null
-  special_fund_planned: number
-  special_fund_spent: number
-}
-
-export interface ProvinceOverview {
-  year: number
-  as_of: string
-  totals: {
-    universities: number
-    by_status: Record<string, number>
-    tasks_total: number
-    tasks_done: number
-    tasks_overdue: number
-    milestones_overdue: number
-    universities_with_overdue: number
-    work_study_below_minimum: number
-  }
-  completion_by_category: CategoryStat[]
-  work_study_below_minimum: number[]
-  rows: OverviewRow[]
-}
-
-export type LetterStatus = 'unsigned' | 'signed' | 'needs_resign'
-export interface Letter {
-  id: number
-  plan_id: number
-  university_id: number
-  target: 'department' | 'person'
-  department_id: number | null
-  department_name: string
-  responsible_user_id: number | null
-  responsible_name: string
-  current_version: number
-  content_hash: string
-  status: LetterStatus
-  signed_version: number | null
-  version: number
-}
-
-export interface FundingLine {
-  id: number
-  university_id: number
-  year: number
-  kind: 'special_fund' | 'other'
-  title: string
-  planned_amount: number
-  spent_amount: number
-  note: string
-  version: number
-}
-
-export interface WorkStudy {
-  university_id: number
-  university_name: string
-  year: number
-  total_posts: number
-  work_study_posts: number
-  ratio: number
-  ok: boolean
-  note: string
-  version: number
-}
-
-export type ChangeKind = 'update_task' | 'add_task' | 'update_milestone'
-export type ChangeStatus = 'pending' | 'approved' | 'rejected'
-
-export interface ChangeRequestCreate {
-  kind: ChangeKind
-  task_id?: number | null
-  milestone_id?: number | null
-  changes: Record<string, unknown>
-  reason: string
-}
-
-export interface ChangeRequest {
-  id: number
-  plan_id: number
-  university_id: number
-  kind: ChangeKind
-  task_id: number | null
-  milestone_id: number | null
-  changes: Record<string, unknown>
-  reason: string
-  status: ChangeStatus
-  requested_by: string
-  requested_at: string
-  decided_by: string | null
-  decided_at: string | null
-  decision_comment: string | null
-  version: number
-}
-
+export type ChangeRequestCreate = In<'ChangeRequestCreate'>
+export type ChangeRequest = Out<'ChangeRequestOut'>
+export type ChangeKind = ChangeRequest['kind']
+export type ChangeStatus = ChangeRequest['status']
 /** A row of the cross-plan change request list (`GET /api/plans/change-requests`). */
-export interface ChangeRequestItem extends ChangeRequest {
-  university_name: string
-  year: number
-  /** the task it changes, or for add_task the new task's title */
-  task_title: string | null
-  milestone_title: string | null
-}
-
-export interface ChangeRequestQuery {
-  status?: ChangeStatus
-  university_id?: number
-  year?: number
-}
-
+export type ChangeRequestItem = Out<'ChangeRequestItem'>
+/** That list's filters (its paging is passed apart). */
+export type ChangeRequestQuery = Omit<Query<'list_all_change_requests_api_plans_change_requests_get'>, 'limit' | 'offset'>

@@ -30,7 +30,7 @@ function ledger(hours: number, days: number, compliant: boolean): Ledger {
     hours,
     days,
     compliant,
-    by_theme: { safety: { hours, days } } as Ledger['by_theme'],
+    by_theme: { safety: { hours, days, count: 1 } },
     records: [
       {
         id: 5, staff_id: 1, employee_no: 'E001', staff_name: '张三', title: '消防安全培训', taken_on: '2026-03-02', hours, days,
