@@ -381,6 +381,101 @@ MATRIX: list[Row] = [
     # nothing computed in the spare year yet (409)
     T("POST", f"{EV}/assessment/{{year}}/publish", None, "                   401 p409  403  403  403  403  403  401"),
     T("GET", f"{EV}/audit", None, "                                         401  200  403  403  403  403  403  401"),
+    # == attachments (#16): an attachment answers as its owner does (404 for one outside the caller's scope, on every
+    #    path); attaching and deleting need the right to edit the owner; uploads are by people (a client: 403) ======
+    T("POST", f"{TR}/attachments", None, "                                  401 p422  403 p422 p422 p422  403  401",
+      note="the probe is an empty file"),
+    *[
+        T("GET", f"{TR}/attachments/{{attachment_id}}{tail}", t, cells)
+        for tail in ("", "/content", "/thumbnail")
+        for t, cells in (
+            ("own", "                                                    401  200  404  200  200  200  200  401"),
+            ("sibling", "                                                401  200  404  200  404  404  200  401"),
+            ("other", "                                                  401  200  404  404  404  404  404  401"),
+        )
+    ],
+    T("DELETE", f"{TR}/attachments/{{attachment_id}}", "own", "              401 p412  404 p412 p412  403 p412  401"),
+    T("DELETE", f"{TR}/attachments/{{attachment_id}}", "sibling", "          401 p412  404 p412  404  404 p412  401"),
+    T("DELETE", f"{TR}/attachments/{{attachment_id}}", "other", "            401 p412  404  404  404  404  404  401"),
+    T("GET", f"{TR}/records/{{record_id}}/attachments", "own", "             401  200  404  200  200  200  200  401"),
+    T("GET", f"{TR}/records/{{record_id}}/attachments", "sibling", "         401  200  404  200  404  404  200  401"),
+    T("GET", f"{TR}/records/{{record_id}}/attachments", "other", "           401  200  404  404  404  404  404  401"),
+    T("POST", f"{TR}/records/{{record_id}}/attachments", "own", "            401 p422  403 p422 p422  403 p422  401"),
+    T("POST", f"{TR}/records/{{record_id}}/attachments", "sibling", "        401 p422  403 p422  404  403 p422  401"),
+    T("POST", f"{TR}/records/{{record_id}}/attachments", "other", "          401 p422  403  404  404  403  404  401"),
+    T("GET", f"{TR}/self-reports/{{report_id}}/attachments", "own", "        401  200  404  200  200  200  200  401"),
+    T("GET", f"{TR}/self-reports/{{report_id}}/attachments", "sibling", "    401  200  404  200  404  404  200  401"),
+    T("GET", f"{TR}/self-reports/{{report_id}}/attachments", "other", "      401  200  404  404  404  404  404  401"),
+    # only the staff member attaches to their own report
+    T("POST", f"{TR}/self-reports/{{report_id}}/attachments", "own", "       401  403  403  403  403 p422  403  401"),
+    T("POST", f"{TR}/self-reports/{{report_id}}/attachments", "sibling", "   401  403  403  403  403  404  403  401"),
+    T("POST", f"{TR}/self-reports/{{report_id}}/attachments", "other", "     401  403  403  403  403  404  403  401"),
+    T("GET", f"{TR}/courses/{{course_id}}/attachments", "own", "             401  200  200  200  200  200  200  401"),
+    T("GET", f"{TR}/courses/{{course_id}}/attachments", "sibling", "         401  200  404  200  404  404  200  401"),
+    T("GET", f"{TR}/courses/{{course_id}}/attachments", "other", "           401  200  404  404  404  404  404  401"),
+    T("GET", f"{TR}/courses/{{course_id}}/attachments", "province", "        401  200  200  200  200  200  200  401"),
+    # the organiser's level attaches: a university course is not a department manager's, a province course the
+    # province's only
+    T("POST", f"{TR}/courses/{{course_id}}/attachments", "own", "            401 p422  403 p422  403  403  403  401"),
+    T("POST", f"{TR}/courses/{{course_id}}/attachments", "sibling", "        401 p422  403 p422  404  403  403  401"),
+    T("POST", f"{TR}/courses/{{course_id}}/attachments", "other", "          401 p422  403  404  404  403  403  401"),
+    T("POST", f"{TR}/courses/{{course_id}}/attachments", "province", "       401 p422  403  403  403  403  403  401"),
+    T("POST", f"{P}/attachments", None, "                                   401  403  403 p422 p422  403  403  401"),
+    *[
+        T("GET", f"{P}/attachments/{{attachment_id}}{tail}", t, cells)
+        for tail in ("", "/content", "/thumbnail")
+        for t, cells in (
+            ("own", "                                                    401  200  403  200  200  403  200  401"),
+            ("sibling", "                                                401  200  403  200  404  403  200  401"),
+            ("other", "                                                  401  200  403  404  404  403  404  401"),
+        )
+    ],
+    T("DELETE", f"{P}/attachments/{{attachment_id}}", "own", "               401  403  403 p412 p412  403 p412  401"),
+    T("DELETE", f"{P}/attachments/{{attachment_id}}", "sibling", "           401  403  403 p412  404  403 p412  401"),
+    T("DELETE", f"{P}/attachments/{{attachment_id}}", "other", "             401  403  403  404  404  403  404  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/attachments", "own", "                  401  200  403  200  200  403  200  401"),
+    T("GET", f"{P}/plans/{{plan_id}}/attachments", "other", "                401  200  403  404  404  403  404  401"),
+    T("POST", f"{P}/plans/{{plan_id}}/attachments", "own", "                 401  403  403 p422  403  403 p422  401"),
+    T("POST", f"{P}/plans/{{plan_id}}/attachments", "other", "               401  403  403  404  403  403  404  401"),
+    *[
+        T(method, f"{P}/{coll}/{{{param}}}/attachments", t, cells)
+        for coll, param in (("milestones", "milestone_id"), ("progress", "report_id"))
+        for method, t, cells in (
+            # (progress reports: own and other only, made in the spare year's plans)
+            ("GET", "own", "                                             401  200  403  200  200  403  200  401"),
+            ("GET", "sibling", "                                         401  200  403  200  404  403  200  401"),
+            ("GET", "other", "                                           401  200  403  404  404  403  404  401"),
+            ("POST", "own", "                                            401  403  403 p422 p422  403 p422  401"),
+            ("POST", "sibling", "                                        401  403  403 p422  404  403 p422  401"),
+            ("POST", "other", "                                          401  403  403  404  404  403  404  401"),
+        )
+        if coll == "milestones" or t != "sibling"
+    ],
+    T("GET", f"{P}/letters/{{letter_id}}/attachments", "own", "              401  200  404  200  200  404  200  401"),
+    T("GET", f"{P}/letters/{{letter_id}}/attachments", "sibling", "          401  200  404  200  404  404  200  401"),
+    T("GET", f"{P}/letters/{{letter_id}}/attachments", "other", "            401  200  404  404  404  404  404  401"),
+    T("POST", f"{P}/letters/{{letter_id}}/attachments", "own", "             401  403  403 p422  403  403 p422  401"),
+    T("POST", f"{P}/letters/{{letter_id}}/attachments", "sibling", "         401  403  403 p422  403  403 p422  401"),
+    T("POST", f"{P}/letters/{{letter_id}}/attachments", "other", "           401  403  403  404  403  403  404  401"),
+    T("POST", f"{EV}/attachments", None, "                                  401  403  403 p422 p422  403  403  401"),
+    *[
+        T("GET", f"{EV}/attachments/{{attachment_id}}{tail}", t, cells)
+        for tail in ("", "/content", "/thumbnail")
+        for t, cells in (
+            ("own", "                                                    401  200  404  200  200  404  403  401"),
+            ("sibling", "                                                401  200  404  200  404  404  403  401"),
+            ("other", "                                                  401  200  404  404  404  404  403  401"),
+        )
+    ],
+    T("DELETE", f"{EV}/attachments/{{attachment_id}}", "own", "              401  403  404 p412 p412  404  403  401"),
+    T("DELETE", f"{EV}/attachments/{{attachment_id}}", "sibling", "          401  403  404 p412  404  404  403  401"),
+    T("DELETE", f"{EV}/attachments/{{attachment_id}}", "other", "            401  403  404  404  404  404  403  401"),
+    T("GET", f"{EV}/nominations/{{nomination_id}}/attachments", "own", "     401  200  404  200  200  404  403  401"),
+    T("GET", f"{EV}/nominations/{{nomination_id}}/attachments", "sibling", " 401  200  404  200  404  404  403  401"),
+    T("GET", f"{EV}/nominations/{{nomination_id}}/attachments", "other", "   401  200  404  404  404  404  403  401"),
+    T("POST", f"{EV}/nominations/{{nomination_id}}/attachments", "own", "    401  403  403 p422 p422  403  403  401"),
+    T("POST", f"{EV}/nominations/{{nomination_id}}/attachments", "sibling", "401  403  403 p422  404  403  403  401"),
+    T("POST", f"{EV}/nominations/{{nomination_id}}/attachments", "other", "  401  403  403  404  404  403  403  401"),
 ]
 # fmt: on
 

@@ -36,6 +36,10 @@ KINDS: dict[tuple[str, str], str] = {
     ("plans", "task_id"): "task",
     ("plans", "milestone_id"): "milestone",
     ("plans", "letter_id"): "letter",
+    ("plans", "report_id"): "progress",
+    ("training", "attachment_id"): "training_attachment",
+    ("plans", "attachment_id"): "plans_attachment",
+    ("evaluation", "attachment_id"): "evaluation_attachment",
     ("plans", "line_id"): "funding_line",
     ("evaluation", "campaign_id"): "campaign",
     ("evaluation", "nomination_id"): "nomination",
@@ -255,6 +259,20 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/evaluation/assessment/self-reports/{report_id}/verify"): lambda w, t: {"accepted": True},
 }
 
+#: Attaching (#16): the valid body names an upload nobody has (a refused caller must not get that far); the
+#: probe is an empty list (422).
+ATTACH_PATHS = [
+    "/api/training/records/{record_id}/attachments",
+    "/api/training/self-reports/{report_id}/attachments",
+    "/api/training/courses/{course_id}/attachments",
+    "/api/plans/plans/{plan_id}/attachments",
+    "/api/plans/milestones/{milestone_id}/attachments",
+    "/api/plans/progress/{report_id}/attachments",
+    "/api/plans/letters/{letter_id}/attachments",
+    "/api/evaluation/nominations/{nomination_id}/attachments",
+]
+BODIES.update({("POST", p): (lambda w, t: {"attachment_ids": [MISSING]}) for p in ATTACH_PATHS})
+
 #: The probe of an allowed caller where a stale If-Match is not enough (the service takes none): an invalid body.
 #: Operations absent here use the valid body (and their probe fails on the version or the record's state).
 PROBES: dict[tuple[str, str], Body] = {
@@ -284,10 +302,13 @@ PROBES: dict[tuple[str, str], Body] = {
     ("POST", "/api/evaluation/campaigns/{campaign_id}/conflicts"): lambda w, t: {"reason": ""},
     ("PUT", "/api/evaluation/nominations/{nomination_id}/scores"): lambda w, t: {"items": []},
     ("PUT", "/api/evaluation/assessment/{year}/self-reports/{indicator_code}"): lambda w, t: {"value": "x"},
+    **{("POST", p): (lambda w, t: {"attachment_ids": []}) for p in ATTACH_PATHS},
 }
 
 #: Import bodies: a one-row ledger file for the target's staff member.
 MULTIPART = {("POST", "/api/training/records/import"), ("POST", "/api/training/records/import-jobs")}
+#: Uploads (#16): the raw body is the file; the probe is an empty file (422, nothing stored).
+RAW = {("POST", f"/api/{s}/attachments") for s in ("training", "plans", "evaluation")}
 
 
 def _ledger_file(w: World, t: str | None, valid: bool) -> dict[str, Any]:
@@ -339,6 +360,11 @@ def request(
         return client.request(
             method, url, params=params, files=_ledger_file(w, target, valid=not probe), headers=headers
         )
+    if key in RAW:
+        from sanquan_kernel.storage import samples
+
+        content = b"" if probe else samples.pdf()
+        return client.request(method, url, params={"filename": "授权矩阵.pdf"}, content=content, headers=headers)
     body_fn = PROBES.get(key) if probe else None
     body_fn = body_fn or BODIES.get(key)
     body = body_fn(w, target) if body_fn else None

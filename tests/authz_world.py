@@ -111,6 +111,7 @@ def build_world(stack: Stack) -> World:
         _training(w, admin)
         _plans(w, admin)
         _evaluation(w, admin)
+        _attachments(w, admin)
     return w
 
 
@@ -333,3 +334,31 @@ def _evaluation(w: World, admin: httpx.Client) -> None:
         with w.as_(who) as c:
             r = c.put(f"{api}/assessment/{w.spare_year}/self-reports/hall", json={"value": 0.9, "evidence": "台账"})
             w.ids[("assessment_report", target)] = ok(r)["id"]
+
+
+def _attachments(w: World, admin: httpx.Client) -> None:
+    """Issue #16: a picture attached in each service to the own / sibling / other records, milestones and
+    nominations (by people who may), and a progress report of each spare-year plan (own and other)."""
+    from sanquan_kernel.storage import samples
+
+    picture = samples.png((32, 24))
+
+    def attach(who: str, service: str, owner_path: str) -> int:
+        with w.as_(who) as c:
+            up = ok(c.post(f"/api/{service}/attachments", params={"filename": "授权矩阵.png"}, content=picture), 201)
+            ok(c.post(f"/api/{service}/{owner_path}/attachments", json={"attachment_ids": [up["id"]]}))
+            return int(up["id"])
+
+    for target, who in (("own", "u1_admin"), ("sibling", "u1_admin"), ("other", "u2_admin")):
+        w.ids[("training_attachment", target)] = attach(who, "training", f"records/{w.id('record', target)}")
+        w.ids[("plans_attachment", target)] = attach(who, "plans", f"milestones/{w.id('milestone', target)}")
+    # progress reports on the spare year's approved plans (no demo figure moves)
+    for target, who in (("own", "u1_admin"), ("other", "u2_admin")):
+        with w.as_(who) as c:
+            task = ok(c.get(f"/api/plans/plans/{w.id('spare_plan', target)}/tasks"))["items"][0]
+            report = c.post(f"/api/plans/tasks/{task['id']}/progress", json={"status": "in_progress", "percent": 10})
+            w.ids[("progress", target)] = ok(report, 201)["id"]
+    for target, who in (("own", "u1_d1_mgr"), ("sibling", "u1_d2_mgr"), ("other", "u2_admin")):
+        w.ids[("evaluation_attachment", target)] = attach(
+            who, "evaluation", f"nominations/{w.id('nomination', target)}"
+        )

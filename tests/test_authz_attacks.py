@@ -812,3 +812,74 @@ def test_an_integration_client_acts_only_for_its_university_and_within_its_scope
         t: _get(w, "province_admin", f"{TR}/staff/{w.id('staff', t)}/ledger", year=w.year) for t in ledger_before
     } == ledger_before
     assert {u: _get(w, "province_admin", u, limit=1)["total"] for u in totals} == totals
+
+
+# -- files (#16): another university's attachment ids on every path ---------------------------------------------------
+def test_another_universitys_attachments_answer_404_on_every_path_and_cannot_be_taken(world: World) -> None:
+    """University 1's people and client aim university 2's attachment ids at every attachment path, through the
+    gateway and at each service directly: metadata, download (inline too), thumbnail, delete (a stale and a fresh
+    If-Match), and attaching them to their own records (422, the file stays where it is); an upload university 2
+    has not attached yet is seen by its uploader alone — not even by the province."""
+    w = world
+    from sanquan_kernel.storage import samples
+
+    owners = {
+        "training": f"{TR}/records/{w.id('record', 'other')}/attachments",
+        "plans": f"{PL}/milestones/{w.id('milestone', 'other')}/attachments",
+        "evaluation": f"{EV}/nominations/{w.id('nomination', 'other')}/attachments",
+    }
+    own_owner = {
+        "training": (f"{TR}/records/{w.id('record', 'own')}/attachments", "university_admin"),
+        "plans": (f"{PL}/milestones/{w.id('milestone', 'own')}/attachments", "department_manager"),
+        "evaluation": (f"{EV}/nominations/{w.id('nomination', 'own')}/attachments", "department_manager"),
+    }
+    callers = ("university_admin", "department_manager", "staff", "integration", "expert")
+    failures: list[str] = []
+    before = {s: _get(w, "province_admin", url) for s, url in owners.items()}
+    for service in ("training", "plans", "evaluation"):
+        theirs = w.id(f"{service}_attachment", "other")
+        with w.as_("u2_admin") as u2:
+            unattached = u2.post(
+                f"/api/{service}/attachments", params={"filename": "乙校.pdf"}, content=samples.pdf(author="乙校")
+            )
+            assert unattached.status_code in (201, 403), unattached.text
+        ids = [theirs] + ([unattached.json()["id"]] if unattached.status_code == 201 else [])
+        for base in (None, w.stack.service_url(service)):
+            for who in callers:
+                c = w.client(who, base)
+                for aid in ids:
+                    a = f"/api/{service}/attachments/{aid}"
+                    for method, url, kw in (
+                        ("GET", a, {}),
+                        ("GET", f"{a}/content", {}),
+                        ("GET", f"{a}/content", {"params": {"disposition": "inline"}}),
+                        ("GET", f"{a}/thumbnail", {}),
+                        ("DELETE", a, {"headers": {"If-Match": 'W/"999"'}}),
+                        ("DELETE", a, {"headers": {"If-Match": 'W/"1"'}}),
+                        ("DELETE", a, {}),
+                    ):
+                        r = c.request(method, url, **kw)
+                        if r.status_code not in (403, 404) or (r.status_code == 403 and who in ("university_admin",)):
+                            failures.append(f"{who} {method} {base or ''}{url}: {r.status_code} {r.text[:120]}")
+                        elif r.status_code == 404 and "No such" not in r.text and "Not Found" not in r.text:
+                            failures.append(f"{who} {method} {url}: a 404 that says more: {r.text[:160]}")
+                r = c.get(owners[service])
+                if r.status_code not in (403, 404):
+                    failures.append(f"{who} GET {base or ''}{owners[service]}: {r.status_code}")
+            url, who = own_owner[service]
+            r = w.client(who, base).post(url, json={"attachment_ids": ids})
+            if r.status_code != 422:
+                failures.append(f"{who} attached university 2's files {ids} to {url}: {r.status_code} {r.text[:160]}")
+        if len(ids) > 1:  # the unattached upload: its uploader alone
+            with w.as_("province_admin") as admin:
+                if admin.get(f"/api/{service}/attachments/{ids[1]}").status_code != 404:
+                    failures.append(f"the province read university 2's unattached {service} upload")
+            with w.as_("u2_admin") as u2:
+                assert u2.get(f"/api/{service}/attachments/{ids[1]}").status_code == 200
+    assert not failures, "\n".join(failures)
+    # nothing moved: university 2's files are where they were, and still downloadable by the province
+    assert {s: _get(w, "province_admin", url) for s, url in owners.items()} == before
+    for service in ("training", "plans", "evaluation"):
+        with w.as_("province_admin") as admin:
+            got = admin.get(f"/api/{service}/attachments/{w.id(f'{service}_attachment', 'other')}/content")
+            assert got.status_code == 200 and got.content[:8] == b"\x89PNG\r\n\x1a\n", service
