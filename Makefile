@@ -8,17 +8,35 @@ PYTEST_ARGS ?=
 PY_PACKAGES := kernel gateway services/plans services/training services/evaluation
 PY_SOURCES := kernel gateway services tests scripts bench ops
 
-.PHONY: run test install frontend lint typecheck schema schema-check pytest frontend-test e2e bench-gateway load-test fuzz fault-test clean
+.PHONY: run test install lock frontend lint typecheck schema schema-check pytest frontend-test e2e bench-gateway load-test fuzz fault-test clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt kernel/pyproject.toml gateway/pyproject.toml \
+# Every third-party package comes from requirements-dev.lock (exact versions with hashes, pip's hash-checking
+# mode; it includes requirements.lock's runtime set); the local packages are installed editable on top, built with
+# the locked setuptools. An existing .venv is updated in place.
+$(VENV)/.installed: requirements.lock requirements-dev.lock kernel/pyproject.toml gateway/pyproject.toml \
 		services/plans/pyproject.toml services/training/pyproject.toml services/evaluation/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -r requirements-dev.txt
-	$(PIP) install -q --no-deps $(foreach p,$(PY_PACKAGES),-e $(p))
+	$(PIP) install -q --require-hashes -r requirements-dev.lock
+	$(PIP) install -q --no-deps --no-build-isolation $(foreach p,$(PY_PACKAGES),-e $(p))
 	touch $@
 
 install: $(VENV)/.installed
+
+# `make lock`: requirements.txt -> requirements.lock, requirements-dev.txt -> requirements-dev.lock (pip-tools,
+# hashes of every file on the index for each pinned version; resolved for Python 3.11 on Linux). Versions already
+# in a lock file are kept unless the .txt asks otherwise; `make lock LOCK_ARGS=--upgrade` moves everything to the
+# newest allowed. Resolved against PyPI whatever pip.conf says: the lock lists the hashes of every file PyPI has for
+# each version (wheels of every platform and the sdist), which a partial mirror may not have.
+LOCK_INDEX ?= https://pypi.org/simple
+LOCK_ARGS ?=
+PIP_COMPILE := PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_CONSTRAINT= $(VENV)/bin/pip-compile -q --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --index-url $(LOCK_INDEX) $(LOCK_ARGS)
+
+lock: install
+	$(PIP_COMPILE) -o requirements.lock requirements.txt
+	$(PIP_COMPILE) -o requirements-dev.lock requirements-dev.txt
+	$(PY) scripts/check_locks.py
+	$(MAKE) install
 
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
