@@ -153,7 +153,7 @@ describe('browser workflows', { skip: Boolean(SKIP_REASON), concurrency: 1 }, ()
     await prov.context.close()
   })
 
-  test('responsibility letter to one person: generated, downloaded as DOCX, signed by that person', async () => {
+  test('responsibility letter to one person: generated, downloaded as DOCX and PDF, signed by that person', async () => {
     assert.ok(planId, 'the previous journey left an approved plan')
     const uni = await signIn(browser, 'u4_admin')
     await go(uni.page, '/plans/mine')
@@ -169,6 +169,10 @@ describe('browser workflows', { skip: Boolean(SKIP_REASON), concurrency: 1 }, ()
     await shot(uni.page, '78-uadmin-person-letter')
     const docx = await downloadOf(uni.page, () => row.locator('[data-test="letter-download"]').click())
     assert.ok(isZip(docx.bytes), `${docx.name} is a DOCX (starts with PK)`)
+    // the same letter as PDF (#16), under its Chinese name
+    const pdf = await downloadOf(uni.page, () => row.locator('[data-test="letter-download-pdf"]').click())
+    assert.equal(pdf.bytes.subarray(0, 5).toString('latin1'), '%PDF-', `${pdf.name} is a PDF`)
+    assert.match(pdf.name, /^任务责任书-\d{4}-\d+-v\d+\.pdf$/)
     const letters = (await api('u4_admin', 'GET', `/api/plans/letters?plan_id=${planId}`)).items.filter((l) => l.target === 'person')
     assert.equal(letters.length, 1)
     assert.deepEqual(uni.errors, [])
