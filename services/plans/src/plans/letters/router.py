@@ -106,7 +106,10 @@ def get_letter(letter: LetterDep, session: SessionDep, response: Response, orgs:
             },
             "description": "The letter in Chinese as DOCX, or as PDF with its Chinese font embedded (same content)",
         },
-        503: {"description": "PDF asked for and no Chinese font installed on the server (the DOCX still works)"},
+        503: {
+            "description": "PDF asked for and no Chinese font installed on the server (the DOCX still works)",
+            "content": {"application/json": {}},
+        },
     },
     summary="Download a version of the letter (default: the current one) as DOCX or PDF",
 )
