@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Date, Engine, Integer, MetaData, Numeric, String, Table, Text, cast, insert, select
+from sqlalchemy import Column, Date, Engine, Integer, MetaData, Numeric, String, Table, Text, cast, insert, select, text
 from sqlalchemy.orm import Session
 
 from sanquan_kernel import testing as kt
@@ -106,3 +106,17 @@ def test_a_constraint_still_refuses_a_bad_row_and_nothing_of_the_batch_is_stored
         insert_rows(s, ITEM, rows, fields=FIELDS, constant={"source": "import", "created_at": now})
     with Session(engine) as s:
         assert s.scalar(select(ITEM.c.id).limit(1)) is None
+
+
+def test_a_columns_type_decorator_applies_to_bulk_rows_too(engine: Engine) -> None:
+    """``UTCDateTime`` reads a naive datetime as UTC; COPY alone would read it in the session's time zone."""
+    naive = datetime(2026, 12, 3, 9, 30, 15)
+    row = [(7, "t", date(2026, 1, 1), Decimal("1"), None)]
+    with Session(engine) as s, s.begin():
+        if engine.dialect.name == "postgresql":
+            s.execute(text("SET LOCAL TIME ZONE 'Asia/Shanghai'"))
+        s.execute(insert(ITEM).values({**dict(zip(FIELDS, row[0], strict=True)), "source": "x", "created_at": naive}))
+        insert_rows(s, ITEM, row, fields=FIELDS, constant={"source": "x", "created_at": naive})
+    with Session(engine) as s:
+        stored = list(s.scalars(select(ITEM.c.created_at).order_by(ITEM.c.id)))
+    assert stored == [naive.replace(tzinfo=UTC)] * 2

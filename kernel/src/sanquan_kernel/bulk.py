@@ -1,18 +1,19 @@
 """Bulk inserts at the database's physical bound, with the columns and the storage formats taken from the table.
 
-``insert_rows(session, table, rows, fields=…, constant=…)`` stores many rows in the caller's transaction:
+``insert_rows(session, table, rows, fields=…, constant=…)`` stores many rows in the caller's transaction. Every
+value first goes through its column type's bind processor, as SQLAlchemy would send it (a ``TypeDecorator`` such
+as ``UTCDateTime`` on both databases; on SQLite ISO dates, naive UTC datetimes, NUMERIC as REAL); then
 
-* PostgreSQL: ``COPY table (columns) FROM STDIN``; psycopg encodes each value by its Python type (the same
-  adaptation as a parameter of any other statement), so nothing here knows COPY's text format;
-* SQLite: the driver's ``executemany`` of one ``INSERT``, each value passed through its column type's own bind
-  processor (what SQLAlchemy itself would store: ISO dates, naive UTC datetimes, NUMERIC as REAL) — several times
-  faster than a Core ``executemany`` of dicts.
+* PostgreSQL: ``COPY table (columns) FROM STDIN``, psycopg writing each value in COPY's format as it adapts any
+  parameter, so nothing here knows COPY's text format;
+* SQLite: the driver's ``executemany`` of one ``INSERT`` with the rows streamed to it — several times faster than
+  a Core ``executemany`` of dicts.
 
 The columns are the table's own, in its order: ``fields`` name the values each row gives, ``constant`` the values
 every row shares; any other column takes its scalar (or no-argument callable) default, else the database's
-(server default or NULL). A column that is
-NOT NULL and gets none of these is refused when the statement is built (``ValueError`` naming it), so adding a
-required column to a table fails loudly in the tests of its bulk writer instead of silently in production.
+(server default or NULL). A column that is NOT NULL and gets none of these is refused when the statement is built
+(``ValueError`` naming it), so adding a required column to a table fails loudly in the tests of its bulk writer
+instead of silently in production.
 
 No ORM events, no Python-side ``onupdate``, no RETURNING: for append-only rows whose side effects (totals, audit)
 the caller writes itself. The database's constraints and server defaults still apply.
@@ -21,16 +22,12 @@ the caller writes itself. The database's constraints and server defaults still a
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Column, Table
 from sqlalchemy.orm import Session
-
-#: Rows written to COPY per round of Python work (psycopg buffers and sends in larger blocks itself).
-COPY_BATCH = 10_000
-SQLITE_BATCH = 10_000
 
 
 @dataclass(frozen=True)
@@ -127,62 +124,60 @@ def insert_rows(
     raise NotImplementedError(f"bulk inserts on {connection.dialect.name}")
 
 
-def _copy(connection: Any, shape: RowShape, rows: Iterable[Sequence[Any]]) -> int:
-    raw = connection.connection.driver_connection
-    shared, pick = shape.shared, shape.pick
-    table = connection.dialect.identifier_preparer.format_table(shape.table)
-    quote = connection.dialect.identifier_preparer.quote
-    sql = f"COPY {table} ({', '.join(quote(c) for c in shape.columns)}) FROM STDIN"
-    n = 0
-    with raw.cursor() as cur, cur.copy(sql) as copy:
-        write = copy.write_row
-        for row in rows:
-            write(pick(shared + tuple(row)))
-            n += 1
-    return n
-
-
-def _executemany(connection: Any, shape: RowShape, rows: Iterable[Sequence[Any]]) -> int:
-    dialect = connection.dialect
-    types = [shape.table.c[c].type for c in shape.columns]
-    processors = [t._cached_bind_processor(dialect) for t in types]
+def _encoded(dialect: Any, shape: RowShape, rows: Iterable[Sequence[Any]], counted: list[int]) -> Iterator[Any]:
+    """The rows as the columns' values, each passed through its column type's bind processor for ``dialect`` as
+    SQLAlchemy would (SQLite: ISO dates, naive UTC datetimes, NUMERIC as REAL; PostgreSQL: the type decorators,
+    e.g. ``UTCDateTime``). ``counted[0]`` counts the rows."""
+    processors = [shape.table.c[c].type._cached_bind_processor(dialect) for c in shape.columns]
     # The shared values are encoded once (they fill the columns that are not the row's own, in order); the row's
     # own values per row, only where their column type has a processor.
     own = set(shape.field_positions)
     shared_processors = [p for i, p in enumerate(processors) if i not in own]
-    encoded_shared = tuple(p(v) if p is not None else v for p, v in zip(shared_processors, shape.shared, strict=True))
+    shared = tuple(p(v) if p is not None else v for p, v in zip(shared_processors, shape.shared, strict=True))
     # Office files repeat their dates and amounts on many rows: each distinct value is encoded once.
     per_row: list[tuple[int, _Encoded]] = [
         (i, _Encoded(p)) for i in shape.field_positions if (p := processors[i]) is not None
     ]
     pick = shape.pick
-    table = dialect.identifier_preparer.format_table(shape.table)
+    for row in rows:
+        values: Any = pick(shared + tuple(row))
+        if per_row:
+            values = list(values)
+            for i, encoded in per_row:
+                values[i] = encoded[values[i]]
+        counted[0] += 1
+        yield values
+
+
+def _columns_sql(dialect: Any, shape: RowShape) -> str:
     quote = dialect.identifier_preparer.quote
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(c) for c in shape.columns)}) "
-        f"VALUES ({', '.join('?' * len(shape.columns))})"
-    )
+    return f"{dialect.identifier_preparer.format_table(shape.table)} ({', '.join(quote(c) for c in shape.columns)})"
+
+
+def _copy(connection: Any, shape: RowShape, rows: Iterable[Sequence[Any]]) -> int:
+    """COPY … FROM STDIN; psycopg writes each value in COPY's format as it would send it as a parameter."""
+    counted = [0]
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {_columns_sql(connection.dialect, shape)} FROM STDIN") as copy:
+        write = copy.write_row
+        for values in _encoded(connection.dialect, shape, rows, counted):
+            write(values)
+    return counted[0]
+
+
+def _executemany(connection: Any, shape: RowShape, rows: Iterable[Sequence[Any]]) -> int:
+    """One INSERT, the driver's executemany with the rows streamed to it."""
+    counted = [0]
+    placeholders = ", ".join("?" * len(shape.columns))
     cursor = connection.connection.cursor()
-    n = 0
     try:
-        batch: list[Any] = []
-        for row in rows:
-            values: Any = pick(encoded_shared + tuple(row))
-            if per_row:
-                values = list(values)
-                for i, encoded in per_row:
-                    values[i] = encoded[values[i]]
-            batch.append(values)
-            if len(batch) == SQLITE_BATCH:
-                cursor.executemany(sql, batch)
-                n += len(batch)
-                batch.clear()
-        if batch:
-            cursor.executemany(sql, batch)
-            n += len(batch)
+        cursor.executemany(
+            f"INSERT INTO {_columns_sql(connection.dialect, shape)} VALUES ({placeholders})",
+            _encoded(connection.dialect, shape, rows, counted),
+        )
     finally:
         cursor.close()
-    return n
+    return counted[0]
 
 
 class _Encoded(dict[Any, Any]):
