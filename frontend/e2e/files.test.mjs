@@ -90,16 +90,8 @@ async function uploadAs(username, svc, name, bytes) {
   return JSON.parse(text)
 }
 
-/** The bytes behind an object URL the page made (what the browser shows), as a Buffer. */
-async function blobBytes(page, url) {
-  const b64 = await page.evaluate(async (u) => {
-    const buf = new Uint8Array(await (await fetch(u)).arrayBuffer())
-    let s = ''
-    for (const x of buf) s += String.fromCharCode(x)
-    return btoa(s)
-  }, url)
-  return Buffer.from(b64, 'base64')
-}
+/** The images under `scope` that the browser decoded (not blocked, not broken). */
+const shownImages = (scope) => scope.locator('img').evaluateAll((imgs) => imgs.filter((i) => i.complete && i.naturalWidth > 0).length)
 
 /** Nothing of the page reaches past the right edge of the screen (tables scroll inside themselves). */
 async function assertFits(page, where) {
@@ -221,6 +213,7 @@ describe('file journeys', { skip: Boolean(SKIP_REASON), concurrency: 1 }, () => 
     const { context, page, errors } = await signIn(browser, 'expert1')
     await page.goto('/evaluation/reviews')
     await settled(page)
+    const inline = page.waitForResponse((r) => /\/api\/evaluation\/attachments\/[^/]+\/content\?disposition=inline/.test(r.url()))
     await page.locator('[data-test="assignment"]').filter({ hasText: String(STAMP) }).first().click()
     const detail = page.locator('[data-test="review-detail"]')
     await detail.locator('[data-test="blind-note"]').waitFor()
@@ -236,10 +229,16 @@ describe('file journeys', { skip: Boolean(SKIP_REASON), concurrency: 1 }, () => 
     assert.ok(v.x + v.width <= f.x + 1, `the PDF (x ${v.x}..${v.x + v.width}) is left of the form (x ${f.x})`)
     assert.ok(v.y < f.y + f.height && f.y < v.y + v.height, 'they share the same rows')
 
-    // what the expert's browser shows is the PDF, without the properties that name the university
+    // the page frames the fetched bytes (the policy lets an object URL of its own be framed)
     const src = await viewer.getAttribute('data-src')
     assert.match(src, /^blob:/)
-    const bytes = await blobBytes(page, src)
+    const framed = await frame.evaluate((el) => el.contentDocument?.URL ?? null)
+    assert.equal(framed, src, 'the PDF is framed, not blocked')
+    // what the expert receives from the URL the page asked is the PDF, without the properties naming the university
+    const asked = (await inline).url()
+    const res = await fetch(asked, { headers: { Authorization: `Bearer ${await tokenFor('expert1')}` } })
+    assert.equal(res.status, 200)
+    const bytes = Buffer.from(await res.arrayBuffer())
     assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-')
     assert.ok(!bytes.includes(Buffer.from('Zhongyuan Institute')), 'the author is removed in a blind campaign')
     const listed = await detail.locator('[data-test="attachment-name"]').allTextContents()
@@ -251,7 +250,7 @@ describe('file journeys', { skip: Boolean(SKIP_REASON), concurrency: 1 }, () => 
     await detail.locator('[data-test="score-save"]').click()
     await expectMessage(page, /保存|saved/i)
     const sheets = await api('expert1', 'GET', `${E}/nominations/${nomination.id}/scores`)
-    assert.equal(sheets[0]?.total, 10)
+    assert.deepEqual(sheets[0]?.items.map((x) => x.score), [10], 'the expert\'s score is stored')
     assert.deepEqual(errors, [])
     await context.close()
   })
@@ -294,11 +293,14 @@ describe('file journeys', { skip: Boolean(SKIP_REASON), concurrency: 1 }, () => 
     // back in the dialog, the report's photos come as thumbnails
     await row.locator('[data-test="report-progress"]').click()
     const again = page.locator('.el-dialog:visible').first()
+    await page.waitForFunction((n) => document.querySelectorAll('.el-dialog .el-timeline-item').length === n, reports.length)
     const history = again.locator('.el-timeline-item').filter({ hasText: '改造后的食堂' }).first()
     await history.locator('[data-test="attachments-open"]').click()
     const list = page.locator('[data-test="attachments-dialog"]:visible, .el-dialog:visible').last()
     await page.waitForFunction(() => document.querySelectorAll('[data-test="attachment-thumb"]').length >= 2)
-    assert.ok((await list.locator('[data-test="attachment-thumb"]').count()) >= 2)
+    await page.waitForTimeout(300)
+    assert.equal(await shownImages(list), 2, 'both thumbnails are shown (fetched with the token, shown from object URLs)')
+    assert.deepEqual((await list.locator('[data-test="attachment-name"]').allTextContents()).sort(), photos.map((p) => p.name).sort())
     await shot(page, 'f31-manager-progress-thumbnails')
     // another university cannot read them
     await assert.rejects(api('u2_admin', 'GET', `/api/plans/progress/${mine.id}/attachments`), /404/)

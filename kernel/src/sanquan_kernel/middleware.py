@@ -292,10 +292,12 @@ class PrivateEndpointsMiddleware:
 #: The browser policy of every response of the platform (nginx's template sends the same; docs/decisions.md).
 #: Scripts only from the platform's origin, no inline script; inline styles stay allowed because Element Plus and
 #: Swagger UI set ``style`` attributes; images and fonts from the origin or ``data:`` (icons, Swagger UI's CSS).
+#: ``blob:`` images and frames: the SPA fetches an attachment's bytes with the bearer token and shows them from an
+#: object URL of its own (thumbnails, a PDF beside the experts' scoring form, #16); nothing else can mint one.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-    "frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "frame-src 'self' blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
 )
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
