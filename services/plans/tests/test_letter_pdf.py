@@ -179,3 +179,20 @@ def test_text_users_typed_with_control_characters_and_rare_characters_still_rend
     )
     text = squeezed(pdf_text(document.render_pdf(blocks)))
     assert "甲大学后勤" in text and "\x00" not in text and "x" * 100 in text and "文化育人" in text
+
+
+def test_a_task_too_long_for_one_page_is_not_cut_and_reads_the_same(client: TestClient, api) -> None:
+    plan = api.create_plan()
+    api.add_task(plan["id"], kt.UNI_A, kt.DEPT_A1, title="短任务")
+    long_text = "".join(f"第{i}条：食堂后厨开放日与光盘行动宣传。" for i in range(1, 1200))[:20_000]
+    api.add_task(plan["id"], kt.UNI_A, kt.DEPT_A1, title="长任务", description=long_text, expected_outputs="总结" * 500)
+    api.add_task(plan["id"], kt.UNI_A, kt.DEPT_A1, title="其后的任务")
+    letter = _letter(client, plan["id"], target="department", department_id=kt.DEPT_A1)
+    url = f"/api/plans/letters/{letter['id']}/document"
+    as_pdf = client.get(url, params={"format": "pdf"}, headers=kt.university_admin())
+    assert as_pdf.status_code == 200, as_pdf.text
+    as_docx = client.get(url, headers=kt.university_admin())
+    expected, got = squeezed(docx_text(as_docx.content)), squeezed(pdf_text(as_pdf.content))
+    assert squeezed(long_text[-60:]) in expected and "其后的任务" in expected
+    first, *rest = got.split(HEADER)
+    assert first + HEADER + "".join(rest) == expected

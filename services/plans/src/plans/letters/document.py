@@ -162,14 +162,67 @@ def _find_font(configured: str) -> Path:
 
 
 #: Column widths of the task table (relative; the page's text width is shared in these proportions).
-_COLUMNS = (8, 16, 52, 36, 30, 32)
+_COLUMNS = (10, 16, 50, 34, 30, 32)
+
+
+def _pdf_table(pdf: Any, rows: tuple[tuple[str, ...], ...], width: float) -> None:
+    """The task table. A row too tall for one page (a description of thousands of characters: fpdf2 refuses to
+    split a row) is written as its cells one under the other across the page, in the same order, and the table
+    goes on below it: the letter's text stays the same and nothing is cut."""
+    from fpdf.enums import Align, MethodReturnValue, TableHeadingsDisplay, WrapMode, XPos
+    from fpdf.fonts import FontFace
+
+    pdf.set_font("letter", size=9)
+    line, padding = 5.0, 1.0
+    columns = [width * c / sum(_COLUMNS) for c in _COLUMNS]
+    tallest = pdf.eph - 4 * line - 4 * padding  # with the header row above it
+
+    def height(row: tuple[str, ...]) -> float:
+        lines = [
+            pdf.multi_cell(
+                w - 2 * padding, line, text, dry_run=True, output=MethodReturnValue.LINES, wrapmode=WrapMode.WORD
+            )
+            for w, text in zip(columns, row, strict=True)
+        ]
+        return max(len(x) for x in lines) * line + 2 * padding
+
+    def table(part: list[tuple[str, ...]], *, header: bool) -> None:
+        with pdf.table(
+            col_widths=_COLUMNS,
+            width=width,
+            text_align="LEFT",
+            line_height=line,
+            wrapmode=WrapMode.WORD,  # at spaces (dates), else per character (a CJK run is one long "word")
+            first_row_as_headings=header,
+            headings_style=FontFace(emphasis=None, fill_color=(235, 235, 235)),
+            repeat_headings=TableHeadingsDisplay.ON_TOP_OF_EVERY_PAGE,
+            v_align="TOP",
+            padding=padding,
+        ) as t:
+            for row in part:
+                r = t.row()
+                for text in row:
+                    r.cell(text)
+
+    part: list[tuple[str, ...]] = [rows[0]]
+    header = True
+    for row in rows[1:]:
+        if height(row) <= tallest:
+            part.append(row)
+            continue
+        if part:
+            table(part, header=header)
+            header, part = False, []
+        for text in row:
+            pdf.multi_cell(width, line, text, border=1, align=Align.L, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN)
+    if part:
+        table(part, header=header)
 
 
 def render_pdf(blocks: list[Block], font: Path | None = None) -> bytes:
     """The same blocks as an A4 PDF with a subset of the Chinese font embedded (CIDFontType2, FontFile2)."""
     from fpdf import FPDF
-    from fpdf.enums import Align, TableHeadingsDisplay, WrapMode, XPos, YPos
-    from fpdf.fonts import FontFace
+    from fpdf.enums import Align, WrapMode, XPos, YPos
 
     # The font's bitmap strikes (BDF) cannot be subset and are dropped: fontTools says so on every letter.
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
@@ -192,22 +245,7 @@ def render_pdf(blocks: list[Block], font: Path | None = None) -> bytes:
             pdf.multi_cell(width, 8, b.text, align=Align.L, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN)
             pdf.ln(1)
         elif b.kind == "table":
-            pdf.set_font("letter", size=9)
-            with pdf.table(
-                col_widths=_COLUMNS,
-                width=width,
-                text_align="LEFT",
-                line_height=5,
-                wrapmode=WrapMode.CHAR,
-                headings_style=FontFace(emphasis=None, fill_color=(235, 235, 235)),
-                repeat_headings=TableHeadingsDisplay.ON_TOP_OF_EVERY_PAGE,
-                v_align="TOP",
-                padding=1,
-            ) as table:
-                for row in b.rows:
-                    r = table.row()
-                    for text in row:
-                        r.cell(text)
+            _pdf_table(pdf, b.rows, width)
             pdf.ln(2)
         else:
             pdf.set_font("letter", size=11)
