@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from sanquan_kernel.cli import Service, load, parser_for
 from sanquan_kernel.db import make_engine
@@ -72,3 +72,18 @@ def test_an_unknown_or_missing_service_is_refused_with_its_reason(tmp_path: Path
     assert cli("--service", "../plans", "migrate", env=env).returncode != 0
     with pytest.raises(SystemExit):
         load("os.path")
+
+
+def test_the_gateways_own_commands_run_through_the_one_entrypoint(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    env = {"GATEWAY_DATABASE_URL": url, "DATA_DIR": str(tmp_path), "ADMIN_PASSWORD": "Strong-Pass-2026x"}
+    for args in (["migrate"], ["create-admin", "second_admin"]):
+        done = cli(*args, env=env | {"SANQUAN_SERVICE": "gateway"})
+        assert done.returncode == 0, done.stderr
+    engine = make_engine(url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT username, role FROM user_account")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [("second_admin", "province_admin")]
