@@ -177,6 +177,16 @@ def _pdf_table(pdf: Any, rows: tuple[tuple[str, ...], ...], width: float) -> Non
     columns = [width * c / sum(_COLUMNS) for c in _COLUMNS]
     tallest = pdf.eph - 4 * line - 4 * padding  # with the header row above it
 
+    def surely_fits(row: tuple[str, ...]) -> bool:
+        """Without laying the row out: a full-width character at 9 pt is 3.2 mm wide, and wrapping at spaces
+        may waste up to half of each line."""
+        for w, text in zip(columns, row, strict=True):
+            per_line = max(1, int((w - 2 * padding) / 3.2))
+            lines = 2 * (len(text) // per_line + 1) + text.count("\n")
+            if lines * line + 2 * padding > tallest:
+                return False
+        return True
+
     def height(row: tuple[str, ...]) -> float:
         lines = [
             pdf.multi_cell(
@@ -207,7 +217,7 @@ def _pdf_table(pdf: Any, rows: tuple[tuple[str, ...], ...], width: float) -> Non
     part: list[tuple[str, ...]] = [rows[0]]
     header = True
     for row in rows[1:]:
-        if height(row) <= tallest:
+        if surely_fits(row) or height(row) <= tallest:
             part.append(row)
             continue
         if part:
