@@ -269,10 +269,15 @@ def installed_closure(requirements: list[Requirement]) -> set[str]:
     return {k.split("[")[0] for k in seen}
 
 
+#: The kernel's test support (fixtures, the pytest plugin, sample files and the S3 test server): imported by tests
+#: only, so their libraries (pytest, moto, python-docx for samples) are dev dependencies, not the image's.
+TEST_SUPPORT = frozenset({"testing.py", "testing_plugin.py", "storage/samples.py"})
+
+
 def third_party_imports(src: Path, own: set[str]) -> set[str]:
     names: set[str] = set()
     for path in src.rglob("*.py"):
-        if path.name == "testing.py" and path.parent.name == "sanquan_kernel":
+        if path.relative_to(src).as_posix() in TEST_SUPPORT and src.name == "sanquan_kernel":
             continue  # test helpers, never imported by a running process
         tree = ast.parse(path.read_text(), str(path))
         for node in ast.walk(tree):
