@@ -183,3 +183,19 @@ def test_a_backup_object_that_does_not_match_its_hash_stops_the_restore_before_t
     assert [p for p in stored.rglob("*") if p.is_file() and p.parent.name != ".tmp"] == []
     with training(env, urls["training"], {}) as client:
         assert client.get(f"{A}/{r.json()['id']}", headers=kt.staff(400)).status_code == 200
+
+
+def test_compose_backups_stream_the_files_from_a_service_that_mounts_the_store() -> None:
+    """make compose-backup / compose-restore run the kernel's files backup in the plans container: that container
+    must hold the whole store (the shared files volume at DATA_DIR/files) or use S3."""
+    from tests.ops.conftest import load_compose
+
+    make = (ROOT / "ops" / "make.mk").read_text()
+    assert "$(COMPOSE) exec -T plans python -m sanquan_kernel.storage.backup export > $$dir/files.tar" in make
+    assert "--entrypoint python plans -m sanquan_kernel.storage.backup import" in make
+    plans = load_compose()["services"]["plans"]
+    s3 = plans.get("environment", {}).get("STORAGE_BACKEND") == "s3"
+    assert s3 or "files:/data/files" in plans.get("volumes", []), "the plans container does not see the stored files"
+    for other in ("training", "evaluation"):
+        service = load_compose()["services"][other]
+        assert s3 or "files:/data/files" in service.get("volumes", []), f"{other} stores its files elsewhere"
