@@ -9,13 +9,12 @@ People are judged by role; campus systems (integration clients) and service clie
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from sqlalchemy.orm import Session
+from typing import Annotated
 
 from plans.models import AuditEntry
 from sanquan_kernel.audit import Auditor
 from sanquan_kernel.deps import Accounts, Orgs, only, require
+from sanquan_kernel.editing import Editor, lock
 from sanquan_kernel.errors import Forbidden
 from sanquan_kernel.principal import Principal, Role
 
@@ -32,6 +31,7 @@ __all__ = [
     "ProvinceOnly",
     "ReviewReader",
     "audit",
+    "edit",
     "lock",
     "only",
     "own_university",
@@ -78,11 +78,7 @@ def own_university(principal: Principal) -> int:
     return principal.university_id
 
 
-def lock(session: Session, obj: Any) -> None:
-    """Re-read a row under ``SELECT … FOR UPDATE`` before a version check or a state change, so that two
-    concurrent writers cannot both pass the check (SQLite writers are already serialised by BEGIN IMMEDIATE)."""
-    session.refresh(obj, with_for_update=True)
-
-
 #: The audit trail of the service (``plans.models.AuditEntry``), its before/after made JSON-ready.
 audit = Auditor(AuditEntry)
+#: A versioned change of a row (lock, If-Match, the change, the version, the audit entry): sanquan_kernel.editing.
+edit = Editor(audit)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plans.deps import audit, lock
+from plans.deps import audit, edit
 from plans.letters import repository as repo
 from plans.letters.document import render_letter
 from plans.letters.models import LetterSignature, LetterVersion, ResponsibilityLetter
@@ -189,33 +189,23 @@ def may_sign(principal: Principal, letter: ResponsibilityLetter) -> bool:
 def sign(session: Session, principal: Principal, letter: ResponsibilityLetter, version: int, signer_name: str) -> None:
     if not may_sign(principal, letter):
         raise Forbidden("Only the responsible person signs this letter")
-    lock(session, letter)
-    if version != letter.current_version:
-        raise Conflict(f"Version {version} is not the current version ({letter.current_version}) of the letter")
-    if letter.signed_version == version:
-        return
-    session.add(
-        LetterSignature(
-            letter_id=letter.id,
-            version=version,
-            content_hash=letter.content_hash,
-            signed_by=principal.subject,
-            signer_name=signer_name,
+    # The body names the letter's content version it signs (not If-Match): 409 when that is not the current one.
+    with edit(session, None, letter, principal, "letter.sign", entity="letter") as e:
+        if version != letter.current_version:
+            raise Conflict(f"Version {version} is not the current version ({letter.current_version}) of the letter")
+        if letter.signed_version == version:
+            return
+        session.add(
+            LetterSignature(
+                letter_id=letter.id,
+                version=version,
+                content_hash=letter.content_hash,
+                signed_by=principal.subject,
+                signer_name=signer_name,
+            )
         )
-    )
-    letter.signed_version = version
-    letter.status = "signed"
-    letter.version += 1
-    session.flush()
-    audit(
-        session,
-        principal,
-        "letter.sign",
-        "letter",
-        letter.id,
-        university_id=letter.university_id,
-        after={"version": version, "content_hash": letter.content_hash},
-    )
+        e.set(signed_version=version, status="signed")
+        e.after = {"version": version, "content_hash": letter.content_hash}
 
 
 def document(

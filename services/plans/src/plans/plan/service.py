@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plans.deps import audit, lock
+from plans.deps import audit, edit
 from plans.letters.service import refresh_letters
 from plans.plan import repository as repo
 from plans.plan.models import ChangeRequest, Plan, PlanSubmission, ReviewComment
@@ -43,7 +43,6 @@ from plans.vocabulary import EDITABLE, PlanStatus
 from sanquan_kernel.clock import local_date
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
-from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Scope
 
@@ -126,41 +125,20 @@ def create_plan(session: Session, principal: Principal, university_id: int, body
 
 
 def update_plan(session: Session, request: Request, principal: Principal, plan: Plan, body: PlanUpdate) -> None:
-    lock(session, plan)
-    check_if_match(request, plan.version)
-    task_service.ensure_editable(plan)
-    changes = body.model_dump(exclude_unset=True)
-    if not changes:
-        return
-    before = _fields(plan)
-    for k, v in changes.items():
-        setattr(plan, k, v)
-    plan.version += 1
-    session.flush()
-    audit(
-        session,
-        principal,
-        "plan.update",
-        "plan",
-        plan.id,
-        university_id=plan.university_id,
-        before=before,
-        after=_fields(plan),
-    )
+    with edit(session, request, plan, principal, "plan.update", entity="plan", fields=_fields) as e:
+        task_service.ensure_editable(plan)
+        e.set(body.model_dump(exclude_unset=True))
 
 
 def delete_plan(session: Session, request: Request, principal: Principal, plan: Plan) -> None:
     """A plan that was never submitted may be withdrawn; once submitted, its record stays."""
-    lock(session, plan)
-    check_if_match(request, plan.version)
-    if plan.status != PlanStatus.DRAFT or plan.first_submitted_at is not None:
-        raise Conflict("Only a draft that was never submitted can be deleted")
-    audit(session, principal, "plan.delete", "plan", plan.id, university_id=plan.university_id, before=_fields(plan))
     from plans.attachments.service import detach_with
 
-    detach_with(session, plan)  # its files (#16): kept for the retention period
-    session.delete(plan)
-    session.flush()
+    with edit(session, request, plan, principal, "plan.delete", entity="plan", fields=_fields) as e:
+        if plan.status != PlanStatus.DRAFT or plan.first_submitted_at is not None:
+            raise Conflict("Only a draft that was never submitted can be deleted")
+        detach_with(session, plan)  # its files (#16): kept for the retention period
+        e.delete()
 
 
 # -- snapshot and diff ---------------------------------------------------------------------------------
@@ -254,27 +232,27 @@ def diff_current(session: Session, scope: Scope, plan: Plan) -> PlanDiff:
 
 # -- review --------------------------------------------------------------------------------------------
 def submit(session: Session, request: Request, principal: Principal, scope: Scope, plan: Plan) -> PlanSubmission:
-    lock(session, plan)
-    check_if_match(request, plan.version)
-    if plan.status not in EDITABLE:
-        raise Conflict(f"A {plan.status} plan cannot be submitted")
-    snap = snapshot(session, scope, plan)
-    if not snap["tasks"]:
-        raise Conflict("A plan needs at least one task before it is submitted")  # P2
-    sub = PlanSubmission(
-        plan_id=plan.id,
-        university_id=plan.university_id,
-        seq=repo.next_submission_seq(session, plan.id),
-        submitted_by=principal.subject,
-        snapshot=snap,
-    )
-    session.add(sub)
-    session.flush()
-    plan.status = PlanStatus.SUBMITTED.value
-    plan.submitted_at = sub.submitted_at
-    plan.first_submitted_at = plan.first_submitted_at or sub.submitted_at
-    plan.version += 1
-    audit(session, principal, "plan.submit", "plan", plan.id, university_id=plan.university_id, after={"seq": sub.seq})
+    with edit(session, request, plan, principal, "plan.submit", entity="plan") as e:
+        if plan.status not in EDITABLE:
+            raise Conflict(f"A {plan.status} plan cannot be submitted")
+        snap = snapshot(session, scope, plan)
+        if not snap["tasks"]:
+            raise Conflict("A plan needs at least one task before it is submitted")  # P2
+        sub = PlanSubmission(
+            plan_id=plan.id,
+            university_id=plan.university_id,
+            seq=repo.next_submission_seq(session, plan.id),
+            submitted_by=principal.subject,
+            snapshot=snap,
+        )
+        session.add(sub)
+        session.flush()
+        e.set(
+            status=PlanStatus.SUBMITTED.value,
+            submitted_at=sub.submitted_at,
+            first_submitted_at=plan.first_submitted_at or sub.submitted_at,
+        )
+        e.after = {"seq": sub.seq}
     return sub
 
 
@@ -287,72 +265,60 @@ def _pending_submission(session: Session, plan: Plan) -> PlanSubmission:
 
 
 def approve(session: Session, request: Request, principal: Principal, plan: Plan, comment: str) -> None:
-    lock(session, plan)
-    check_if_match(request, plan.version)
-    sub = _pending_submission(session, plan)
-    sub.outcome, sub.decided_at, sub.decided_by = "approved", utcnow(), principal.subject
-    if comment:
+    with edit(session, request, plan, principal, "plan.approve", entity="plan") as e:
+        sub = _pending_submission(session, plan)
+        sub.outcome, sub.decided_at, sub.decided_by = "approved", utcnow(), principal.subject
+        if comment:
+            session.add(
+                ReviewComment(
+                    plan_id=plan.id,
+                    submission_id=sub.id,
+                    university_id=plan.university_id,
+                    task_id=None,
+                    body=comment,
+                    author=principal.subject,
+                )
+            )
+        e.set(status=PlanStatus.APPROVED.value, approved_at=sub.decided_at)
+        e.after = {"seq": sub.seq}
+
+
+def return_plan(session: Session, request: Request, principal: Principal, plan: Plan, body: ReturnBody) -> None:
+    with edit(session, request, plan, principal, "plan.return", entity="plan") as e:
+        sub = _pending_submission(session, plan)
+        task_ids = {t["id"] for t in sub.snapshot["tasks"]}
+        wrong = [i for i, c in enumerate(body.task_comments) if c.task_id not in task_ids]
+        if wrong:
+            raise Unprocessable(
+                "A comment names a task that is not in the submission",
+                errors=[
+                    {"loc": ["body", "task_comments", i, "task_id"], "msg": "not in the submission"} for i in wrong
+                ],
+            )
+        sub.outcome, sub.decided_at, sub.decided_by = "returned", utcnow(), principal.subject
         session.add(
             ReviewComment(
                 plan_id=plan.id,
                 submission_id=sub.id,
                 university_id=plan.university_id,
                 task_id=None,
-                body=comment,
+                body=body.comment,
                 author=principal.subject,
             )
         )
-    plan.status, plan.approved_at = PlanStatus.APPROVED.value, sub.decided_at
-    plan.version += 1
-    session.flush()
-    audit(session, principal, "plan.approve", "plan", plan.id, university_id=plan.university_id, after={"seq": sub.seq})
-
-
-def return_plan(session: Session, request: Request, principal: Principal, plan: Plan, body: ReturnBody) -> None:
-    lock(session, plan)
-    check_if_match(request, plan.version)
-    sub = _pending_submission(session, plan)
-    task_ids = {t["id"] for t in sub.snapshot["tasks"]}
-    wrong = [i for i, c in enumerate(body.task_comments) if c.task_id not in task_ids]
-    if wrong:
-        raise Unprocessable(
-            "A comment names a task that is not in the submission",
-            errors=[{"loc": ["body", "task_comments", i, "task_id"], "msg": "not in the submission"} for i in wrong],
-        )
-    sub.outcome, sub.decided_at, sub.decided_by = "returned", utcnow(), principal.subject
-    session.add(
-        ReviewComment(
-            plan_id=plan.id,
-            submission_id=sub.id,
-            university_id=plan.university_id,
-            task_id=None,
-            body=body.comment,
-            author=principal.subject,
-        )
-    )
-    for c in body.task_comments:
-        session.add(
-            ReviewComment(
-                plan_id=plan.id,
-                submission_id=sub.id,
-                university_id=plan.university_id,
-                task_id=c.task_id,
-                body=c.body,
-                author=principal.subject,
+        for c in body.task_comments:
+            session.add(
+                ReviewComment(
+                    plan_id=plan.id,
+                    submission_id=sub.id,
+                    university_id=plan.university_id,
+                    task_id=c.task_id,
+                    body=c.body,
+                    author=principal.subject,
+                )
             )
-        )
-    plan.status, plan.returned_at = PlanStatus.RETURNED.value, sub.decided_at
-    plan.version += 1
-    session.flush()
-    audit(
-        session,
-        principal,
-        "plan.return",
-        "plan",
-        plan.id,
-        university_id=plan.university_id,
-        after={"seq": sub.seq, "task_comments": len(body.task_comments)},
-    )
+        e.set(status=PlanStatus.RETURNED.value, returned_at=sub.decided_at)
+        e.after = {"seq": sub.seq, "task_comments": len(body.task_comments)}
 
 
 # -- change requests after approval --------------------------------------------------------------------
@@ -456,50 +422,39 @@ def decide_change(
     rules: TaskRules,
 ) -> None:
     """P4: the province approves (the change is applied now, in the same transaction) or rejects."""
-    lock(session, cr)
-    check_if_match(request, cr.version)
-    if cr.status != "pending":
-        raise Conflict(f"The change request is already {cr.status}")
-    if approve_it:
-        plan = session.get(Plan, cr.plan_id)
-        assert plan is not None
-        # The rules are checked again against the plan as it is now: 422 naming the change's field.
-        loc = ("changes",)
-        if cr.kind == "add_task":
-            task_service.add_task(session, principal, plan, TaskCreate.model_validate(cr.changes), rules, loc=loc)
-        elif cr.kind == "update_task":
-            task = session.get(Task, cr.task_id)
-            if task is None:
-                raise Conflict("The task no longer exists")
-            changes = TaskUpdate.model_validate(cr.changes).model_dump(exclude_unset=True)
-            task_service.apply_task_update(session, principal, plan, task, changes, rules, loc=loc)
-        else:
-            m = session.get(Milestone, cr.milestone_id)
-            if m is None:
-                raise Conflict("The milestone no longer exists")
-            task_service.apply_milestone_update(
-                session,
-                principal,
-                plan,
-                m,
-                MilestoneUpdate.model_validate(cr.changes).model_dump(exclude_unset=True),
-                rules,
-                loc=[*loc, "due_on"],
-            )
-            refresh_letters(session, plan.id)
-    cr.status = "approved" if approve_it else "rejected"
-    cr.decided_by, cr.decided_at, cr.decision_comment = principal.subject, utcnow(), comment
-    cr.version += 1
-    session.flush()
-    audit(
-        session,
-        principal,
-        f"change_request.{cr.status}",
-        "change_request",
-        cr.id,
-        university_id=cr.university_id,
-        after={"comment": comment},
-    )
+    with edit(session, request, cr, principal, None, entity="change_request") as e:
+        if cr.status != "pending":
+            raise Conflict(f"The change request is already {cr.status}")
+        if approve_it:
+            plan = session.get(Plan, cr.plan_id)
+            assert plan is not None
+            # The rules are checked again against the plan as it is now: 422 naming the change's field.
+            loc = ("changes",)
+            if cr.kind == "add_task":
+                task_service.add_task(session, principal, plan, TaskCreate.model_validate(cr.changes), rules, loc=loc)
+            elif cr.kind == "update_task":
+                task = session.get(Task, cr.task_id)
+                if task is None:
+                    raise Conflict("The task no longer exists")
+                changes = TaskUpdate.model_validate(cr.changes).model_dump(exclude_unset=True)
+                task_service.apply_task_update(session, principal, plan, task, changes, rules, loc=loc)
+            else:
+                m = session.get(Milestone, cr.milestone_id)
+                if m is None:
+                    raise Conflict("The milestone no longer exists")
+                task_service.apply_milestone_update(
+                    session,
+                    principal,
+                    plan,
+                    m,
+                    MilestoneUpdate.model_validate(cr.changes).model_dump(exclude_unset=True),
+                    rules,
+                    loc=[*loc, "due_on"],
+                )
+                refresh_letters(session, plan.id)
+        status = "approved" if approve_it else "rejected"
+        e.set(status=status, decided_by=principal.subject, decided_at=utcnow(), decision_comment=comment)
+        e.action, e.after = f"change_request.{status}", {"comment": comment}
 
 
 def change_request_items(session: Session, crs: list[ChangeRequest], orgdir: OrgDirectory) -> list[ChangeRequestItem]:

@@ -9,12 +9,11 @@ from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from plans.deps import audit, lock
+from plans.deps import audit, edit
 from plans.resources import repository as repo
 from plans.resources.models import FundingLine, WorkStudyPosts
 from plans.resources.schemas import FundingCreate, FundingOut, FundingUpdate, WorkStudyOut, WorkStudyPut
 from sanquan_kernel.errors import Conflict
-from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal
 
@@ -86,42 +85,14 @@ def create_funding(session: Session, principal: Principal, university_id: int, b
 def update_funding(
     session: Session, request: Request, principal: Principal, line: FundingLine, body: FundingUpdate
 ) -> None:
-    lock(session, line)
-    check_if_match(request, line.version)
-    changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    if not changes:
-        return
-    before = _fields(line, FUNDING_FIELDS)
-    for k, v in changes.items():
-        setattr(line, k, v.value if k == "kind" else v)
-    line.version += 1
-    session.flush()
-    audit(
-        session,
-        principal,
-        "funding.update",
-        "funding_line",
-        line.id,
-        university_id=line.university_id,
-        before=before,
-        after=_fields(line, FUNDING_FIELDS),
-    )
+    with edit(session, request, line, principal, "funding.update", entity="funding_line", fields=FUNDING_FIELDS) as e:
+        changes = body.model_dump(exclude_unset=True, exclude_none=True)
+        e.set({k: v.value if k == "kind" else v for k, v in changes.items()})
 
 
 def delete_funding(session: Session, request: Request, principal: Principal, line: FundingLine) -> None:
-    lock(session, line)
-    check_if_match(request, line.version)
-    audit(
-        session,
-        principal,
-        "funding.delete",
-        "funding_line",
-        line.id,
-        university_id=line.university_id,
-        before=_fields(line, FUNDING_FIELDS),
-    )
-    session.delete(line)
-    session.flush()
+    with edit(session, request, line, principal, "funding.delete", entity="funding_line", fields=FUNDING_FIELDS) as e:
+        e.delete()
 
 
 def put_work_study(
@@ -148,21 +119,15 @@ def put_work_study(
             after=_fields(row, names),
         )
         return row, True
-    lock(session, row)
-    check_if_match(request, row.version)
-    before = _fields(row, names)
-    for k, v in body.model_dump(include=WORK_STUDY_FIELDS).items():
-        setattr(row, k, v)
-    row.version += 1
-    session.flush()
-    audit(
+    with edit(
         session,
+        request,
+        row,
         principal,
         "work_study.update",
-        "work_study_posts",
-        row.id,
+        entity="work_study_posts",
+        fields=names,
         university_id=university_id,
-        before=before,
-        after=_fields(row, names),
-    )
+    ) as e:
+        e.set(body.model_dump(include=WORK_STUDY_FIELDS))
     return row, False

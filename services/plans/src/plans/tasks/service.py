@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from plans.deps import audit, lock
+from plans.deps import audit, edit, lock
 from plans.letters.service import refresh_letters
 from plans.models import AuditEntry
 from plans.plan.models import Plan
@@ -36,7 +36,6 @@ from plans.vocabulary import EDITABLE, PlanStatus, WorkStatus
 from sanquan_kernel.audit import record_audit
 from sanquan_kernel.clock import today
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
-from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Scope
 
@@ -231,28 +230,22 @@ def apply_task_update(
     rules: TaskRules,
     *,
     loc: Loc = ("body",),
+    request: Request | None = None,
+    editable_only: bool = False,
 ) -> None:
-    """Apply field changes (already validated as ``TaskUpdate``) to a task; no status guard."""
-    if not changes:
-        return
-    before = task_fields(task)
-    check_task_update(session, rules, plan, task, changes, loc=loc)
-    for k, v in changes.items():
-        setattr(task, k, v.value if hasattr(v, "value") else v)
-    if task.department_id != before["department_id"]:
-        repo.move_milestones(session, task.id, task.department_id)
-    task.version += 1
-    session.flush()
-    audit(
-        session,
-        principal,
-        "task.update",
-        "task",
-        task.id,
-        university_id=task.university_id,
-        before=before,
-        after=task_fields(task),
-    )
+    """Apply field changes (already validated as ``TaskUpdate``) to a task. ``request``: its ``If-Match`` is
+    checked (None: the service's own change, an approved change request); ``editable_only``: only while the plan
+    is a draft or returned (409)."""
+    with edit(session, request, task, principal, "task.update", entity="task", fields=task_fields) as e:
+        if editable_only:
+            ensure_editable(plan)
+        if not changes:
+            return
+        check_task_update(session, rules, plan, task, changes, loc=loc)
+        department_id = task.department_id
+        e.set({k: v.value if hasattr(v, "value") else v for k, v in changes.items()})
+        if task.department_id != department_id:
+            repo.move_milestones(session, task.id, task.department_id)
     refresh_letters(session, task.plan_id)
 
 
@@ -265,24 +258,17 @@ def update_task(
     body: TaskUpdate,
     rules: TaskRules,
 ) -> None:
-    lock(session, task)
-    check_if_match(request, task.version)
-    ensure_editable(plan)
-    apply_task_update(session, principal, plan, task, body.model_dump(exclude_unset=True), rules)
+    changes = body.model_dump(exclude_unset=True)
+    apply_task_update(session, principal, plan, task, changes, rules, request=request, editable_only=True)
 
 
 def delete_task(session: Session, request: Request, principal: Principal, plan: Plan, task: Task) -> None:
-    lock(session, task)
-    check_if_match(request, task.version)
-    ensure_editable(plan)
-    audit(
-        session, principal, "task.delete", "task", task.id, university_id=task.university_id, before=task_fields(task)
-    )
     from plans.attachments.service import detach_with
 
-    detach_with(session, task)  # its files (#16): kept for the retention period
-    session.delete(task)
-    session.flush()
+    with edit(session, request, task, principal, "task.delete", entity="task", fields=task_fields) as e:
+        ensure_editable(plan)
+        detach_with(session, task)  # its files (#16): kept for the retention period
+        e.delete()
     refresh_letters(session, plan.id)
 
 
@@ -325,29 +311,22 @@ def apply_milestone_update(
     rules: TaskRules,
     *,
     loc: Loc = ("body", "due_on"),
+    request: Request | None = None,
+    editable_only: bool = False,
 ) -> None:
-    if not changes:
-        return
-    if changes.get("due_on") is not None:
-        task = session.get(Task, m.task_id)
-        assert task is not None
-        due = changes["due_on"]
-        check_milestone(rules, plan, task, date.fromisoformat(due) if isinstance(due, str) else due, loc=loc)
-    before = milestone_fields(m)
-    for k, v in changes.items():
-        setattr(m, k, v)
-    m.version += 1
-    session.flush()
-    audit(
-        session,
-        principal,
-        "milestone.update",
-        "milestone",
-        m.id,
-        university_id=m.university_id,
-        before=before,
-        after=milestone_fields(m),
-    )
+    """Apply field changes (already validated as ``MilestoneUpdate``); ``request`` and ``editable_only`` as for
+    ``apply_task_update``."""
+    with edit(session, request, m, principal, "milestone.update", entity="milestone", fields=milestone_fields) as e:
+        if editable_only:
+            ensure_editable(plan)
+        if not changes:
+            return
+        if changes.get("due_on") is not None:
+            task = session.get(Task, m.task_id)
+            assert task is not None
+            due = changes["due_on"]
+            check_milestone(rules, plan, task, date.fromisoformat(due) if isinstance(due, str) else due, loc=loc)
+        e.set(changes)
 
 
 def update_milestone(
@@ -359,31 +338,18 @@ def update_milestone(
     body: MilestoneUpdate,
     rules: TaskRules,
 ) -> None:
-    lock(session, m)
-    check_if_match(request, m.version)
-    ensure_editable(plan)
-    apply_milestone_update(session, principal, plan, m, body.model_dump(exclude_unset=True), rules)
+    changes = body.model_dump(exclude_unset=True)
+    apply_milestone_update(session, principal, plan, m, changes, rules, request=request, editable_only=True)
     refresh_letters(session, plan.id)
 
 
 def delete_milestone(session: Session, request: Request, principal: Principal, plan: Plan, m: Milestone) -> None:
-    lock(session, m)
-    check_if_match(request, m.version)
-    ensure_editable(plan)
-    audit(
-        session,
-        principal,
-        "milestone.delete",
-        "milestone",
-        m.id,
-        university_id=m.university_id,
-        before=milestone_fields(m),
-    )
     from plans.attachments.service import detach_with
 
-    detach_with(session, m)  # its files (#16): kept for the retention period
-    session.delete(m)
-    session.flush()
+    with edit(session, request, m, principal, "milestone.delete", entity="milestone", fields=milestone_fields) as e:
+        ensure_editable(plan)
+        detach_with(session, m)  # its files (#16): kept for the retention period
+        e.delete()
     refresh_letters(session, plan.id)
 
 
@@ -414,20 +380,22 @@ def report_progress(
         if found is None or found[0].task_id != task.id:
             raise NotFound("No such milestone on this task")
         m = found[0]
-        m.status, m.percent, m.completed_on = body.status.value, body.percent, completed_on
-        if body.evidence:
-            m.evidence = body.evidence
-        m.version += 1
-        session.flush()
+        # New versions without edits' audit entries: the report's own entry below says what happened. The task's
+        # lock serialises the reporters of its milestones.
+        with edit(session, None, m, principal, None, lock=False) as e:
+            e.set(status=body.status.value, percent=body.percent, completed_on=completed_on)
+            if body.evidence:
+                e.set(evidence=body.evidence)
         count, done, percent_sum, last_done = repo.milestone_stats(session, task.id)
-        task.percent = percent_sum // count if count else body.percent
-        if count and done == count:
-            task.status, task.completed_on = WorkStatus.DONE.value, last_done
-        else:
-            task.status = WorkStatus.IN_PROGRESS.value if percent_sum else WorkStatus.NOT_STARTED.value
-            task.completed_on = None
-        task.version += 1
-        session.flush()
+        with edit(session, None, task, principal, None, lock=False) as e:
+            e.set(percent=percent_sum // count if count else body.percent)
+            if count and done == count:
+                e.set(status=WorkStatus.DONE.value, completed_on=last_done)
+            else:
+                e.set(
+                    status=WorkStatus.IN_PROGRESS.value if percent_sum else WorkStatus.NOT_STARTED.value,
+                    completed_on=None,
+                )
         university_id, department_id = task.university_id, task.department_id
     else:
         # The task's own figures are set outright, not computed from what is stored: one UPDATE, which takes the
