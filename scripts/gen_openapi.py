@@ -32,7 +32,6 @@ OPENAPI_TS = FRONTEND / "node_modules" / ".bin" / "openapi-typescript"
 
 def platform_openapi() -> dict[str, Any]:
     """Call with DATA_DIR set to a scratch directory (main() does): nothing is to be written under var/."""
-    logging.disable(logging.WARNING)
     from evaluation.config import Settings as EvaluationSettings
     from evaluation.main import create_app as evaluation_app
     from plans.config import Settings as PlansSettings
@@ -80,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--write", action="store_true", help=f"regenerate {SCHEMA_TS.relative_to(REPO)}")
     mode.add_argument("--check", action="store_true", help="fail when the committed schema.d.ts is stale")
     args = parser.parse_args(argv)
+    logging.disable(logging.WARNING)  # the apps' start-up notes (no database, generated key) are noise here
     with tempfile.TemporaryDirectory(prefix="sanquan-openapi-") as scratch:
         os.environ["DATA_DIR"] = scratch  # nothing written under var/ (SQLite files, storage directories)
         doc = platform_openapi()
