@@ -8861,16 +8861,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The file with the type decided at upload (X-Accel-Redirect behind nginx) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/octet-stream": string;
                 };
             };
-            /** @description presigned URL */
+            /** @description Follow Location: a presigned URL of the S3 store */
             307: {
                 headers: {
                     [name: string]: unknown;
@@ -8899,13 +8899,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A JPEG of at most 320 pixels a side */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "image/jpeg": unknown;
+                    "image/jpeg": string;
                 };
             };
             /** @description Validation Error */
@@ -10487,16 +10487,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The file with the type decided at upload (X-Accel-Redirect behind nginx) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/octet-stream": string;
                 };
             };
-            /** @description presigned URL */
+            /** @description Follow Location: a presigned URL of the S3 store */
             307: {
                 headers: {
                     [name: string]: unknown;
@@ -10525,13 +10525,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A JPEG of at most 320 pixels a side */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "image/jpeg": unknown;
+                    "image/jpeg": string;
                 };
             };
             /** @description Validation Error */
@@ -12489,16 +12489,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The file with the type decided at upload (X-Accel-Redirect behind nginx) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/octet-stream": string;
                 };
             };
-            /** @description presigned URL */
+            /** @description Follow Location: a presigned URL of the S3 store */
             307: {
                 headers: {
                     [name: string]: unknown;
@@ -12527,13 +12527,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description A JPEG of at most 320 pixels a side */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "image/jpeg": unknown;
+                    "image/jpeg": string;
                 };
             };
             /** @description Validation Error */

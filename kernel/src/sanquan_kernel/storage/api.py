@@ -526,7 +526,13 @@ class Attachments:
             "/attachments/{attachment_id}/content",
             response_class=Response,
             summary="Download an attachment (?disposition=inline to view a PDF or image in the browser)",
-            responses={200: {"content": {"application/octet-stream": {}}}, 307: {"description": "presigned URL"}},
+            responses={
+                200: {
+                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                    "description": "The file with the type decided at upload (X-Accel-Redirect behind nginx)",
+                },
+                307: {"description": "Follow Location: a presigned URL of the S3 store"},
+            },
         )
         def download_attachment(
             attachment_id: AttachmentId,
@@ -544,7 +550,12 @@ class Attachments:
             "/attachments/{attachment_id}/thumbnail",
             response_class=Response,
             summary="A JPEG thumbnail of an image attachment",
-            responses={200: {"content": {"image/jpeg": {}}}},
+            responses={
+                200: {
+                    "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+                    "description": "A JPEG of at most 320 pixels a side",
+                }
+            },
         )
         def attachment_thumbnail(
             attachment_id: AttachmentId,
