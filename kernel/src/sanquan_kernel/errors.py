@@ -40,13 +40,44 @@ _TITLES = {
 }
 
 
+#: The stable ``code`` of a problem raised without a more specific one, by status. Clients (the SPA) translate
+#: codes, never the English ``detail``; a specific code (``file_empty``, ``stale_version`` ...) is more precise.
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "too_large",
+    414: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    428: "precondition_required",
+    429: "too_many_requests",
+    431: "too_large",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "unavailable",
+    504: "timeout",
+}
+
+
 def problem_body(
     status: int, detail: str | None = None, *, title: str | None = None, type_: str = "about:blank", **extra: Any
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {"type": type_, "title": title or _TITLES.get(status, "Error"), "status": status}
+    body: dict[str, Any] = {
+        "type": type_,
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "code": STATUS_CODES.get(status, "error"),
+    }
     if detail is not None:
         body["detail"] = detail
     body.update(extra)
+    if isinstance(body.get("errors"), list):
+        body["errors"] = [field_error(e) for e in body["errors"]]
     return body
 
 
@@ -133,15 +164,81 @@ class ServiceUnavailable(ProblemError):
     status = 503
 
 
+_LOC_PREFIXES = frozenset({"body", "query", "path", "header", "cookie", "form"})
+
+
+def _field_of(loc: list[Any]) -> str | None:
+    """The field an error belongs to: the last named part of its location (``["body", "items", 0, "title"]`` ->
+    ``title``), None for the body or query as a whole."""
+    names = [p for p in loc if isinstance(p, str)]
+    if names and names[0] in _LOC_PREFIXES:
+        names = names[1:]
+    return names[-1] if names else None
+
+
+def _json_param(value: Any) -> Any:
+    """A pydantic ``ctx`` value as JSON: numbers, text and booleans as they are; anything else (an exception, a
+    pattern, a decimal, a date) as its text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_param(v) for v in value]
+    return str(value)
+
+
+#: pydantic ``type``s that mean the same to a person, folded into one code (the SPA translates codes).
+_CODE_ALIASES = {
+    "missing_argument": "missing",
+    "string_type": "string_type",
+    "int_parsing": "int_type",
+    "int_from_float": "int_type",
+    "float_parsing": "float_type",
+    "decimal_parsing": "decimal_type",
+    "bool_parsing": "bool_type",
+    "date_parsing": "date_type",
+    "date_from_datetime_parsing": "date_type",
+    "date_from_datetime_inexact": "date_type",
+    "datetime_parsing": "datetime_type",
+    "datetime_from_date_parsing": "datetime_type",
+    "json_invalid": "json_invalid",
+    "assertion_error": "value_error",
+}
+
+
+def field_error(err: dict[str, Any]) -> dict[str, Any]:
+    """One entry of ``errors[]`` with its stable ``code``, ``params``, ``field`` and ``message`` added (the
+    ``loc``/``msg``/``type`` of the contract kept). Entries raised by domain code without a code get
+    ``value_error``; an explicit ``code`` is kept."""
+    loc = [p if isinstance(p, int) else str(p) for p in err.get("loc", ())]
+    msg = str(err.get("msg", err.get("message", "invalid")))
+    kind = str(err.get("type", "value_error"))
+    out = dict(err)
+    out["loc"] = loc
+    out["msg"] = msg
+    out["type"] = kind
+    out.setdefault("field", _field_of(loc))
+    out.setdefault("code", _CODE_ALIASES.get(kind, kind))
+    params = out.get("params")
+    out["params"] = {str(k): _json_param(v) for k, v in (params or {}).items()}
+    out.setdefault("message", msg)
+    return out
+
+
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
+        ctx = {k: v for k, v in (err.get("ctx") or {}).items() if k != "error"}
+        if err.get("type") == "value_error" and (err.get("ctx") or {}).get("error") is not None:
+            ctx["reason"] = str(err["ctx"]["error"])
         out.append(
-            {
-                "loc": [str(p) if not isinstance(p, int) else p for p in err.get("loc", ())],
-                "msg": str(err.get("msg", "invalid")),
-                "type": str(err.get("type", "value_error")),
-            }
+            field_error(
+                {
+                    "loc": list(err.get("loc", ())),
+                    "msg": str(err.get("msg", "invalid")),
+                    "type": str(err.get("type", "value_error")),
+                    "params": ctx,
+                }
+            )
         )
     return out
 
@@ -157,6 +254,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
+        "code": {
+            "type": "string",
+            "description": "A stable machine-readable code (not_found, conflict, stale_version, file_empty ...): "
+            "translate this, not the English detail",
+        },
         "errors": {
             "type": "array",
             "items": {
@@ -165,6 +267,21 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                     "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
                     "msg": {"type": "string"},
                     "type": {"type": "string"},
+                    "field": {
+                        "anyOf": [{"type": "string"}, {"type": "null"}],
+                        "description": "The field the error belongs to (the last named part of loc)",
+                    },
+                    "code": {
+                        "type": "string",
+                        "description": "Stable code from pydantic's error type (missing, string_too_short, too_short, "
+                        "greater_than_equal ...) or the domain's",
+                    },
+                    "params": {
+                        "type": "object",
+                        "additionalProperties": True,
+                        "description": "The code's parameters (min_length, ge, max_length ...)",
+                    },
+                    "message": {"type": "string", "description": "The English message (same as msg)"},
                 },
             },
         },

@@ -256,7 +256,13 @@ async def web_refresh(request: Request) -> JSONResponse:
         body = await run_in_threadpool(service.refresh_grant, k.sessionmaker, k.extras["issuer"], request, raw)
     except service.OAuthError as exc:
         resp = JSONResponse(
-            {"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": exc.description},
+            {
+                "type": "about:blank",
+                "title": "Unauthorized",
+                "status": 401,
+                "code": "unauthorized",
+                "detail": exc.description,
+            },
             status_code=401,
             media_type="application/problem+json",
         )

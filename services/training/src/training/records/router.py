@@ -147,7 +147,11 @@ def _max_rows(request: Request) -> int:
 
 
 def _file_problem(exc: importer.ImportFileError) -> Unprocessable:
-    return Unprocessable(str(exc), errors=[{"loc": ["body", "file"], "msg": str(exc)}])
+    return Unprocessable(
+        str(exc),
+        code="file_unreadable",
+        errors=[{"loc": ["body", "file"], "msg": str(exc), "code": "file_unreadable"}],
+    )
 
 
 @router.post("/import", response_model=ImportResult)
