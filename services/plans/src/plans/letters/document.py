@@ -153,12 +153,29 @@ def _find_font(configured: str) -> Path:
     candidates = [configured] if configured else list(FONT_CANDIDATES)
     for c in candidates:
         if Path(c).is_file():
+            if not _has_chinese(Path(c)):
+                raise ServiceUnavailable(
+                    f"PDF letters need a Chinese font: {c} has no Chinese characters (PLANS_LETTER_FONT)",
+                    code="letter_font_missing",
+                )
             return Path(c)
     raise ServiceUnavailable(
         "PDF letters need a Chinese TrueType font: install fonts-wqy-zenhei or set PLANS_LETTER_FONT"
         f" (looked for {', '.join(candidates)}); the DOCX is available",
         code="letter_font_missing",
     )
+
+
+def _has_chinese(path: Path) -> bool:
+    """Whether the font (a .ttc's first face) maps the letter's own characters: 任务责任书."""
+    from fontTools.ttLib import TTFont
+
+    try:
+        font = TTFont(path, fontNumber=0, lazy=True)
+        cmap = font.getBestCmap() or {}
+    except Exception:  # noqa: BLE001 - not a font fontTools can read: not a usable font either
+        return False
+    return all(ord(ch) in cmap for ch in "任务责任书")
 
 
 #: Column widths of the task table (relative; the page's text width is shared in these proportions).
