@@ -61,7 +61,7 @@ def test_an_expert_of_a_never_sees_a_nomination_of_a(flow: Flow, review) -> None
     ) & set(a)
     export = c.get(f"{API}/campaigns/{cid}/nominations/export", headers=EXPERT_A)
     assert export.status_code == 200
-    exported = {int(row["id"]) for row in csv.DictReader(io.StringIO(export.text.lstrip("\ufeff")))}
+    exported = {int(row["编号"]) for row in csv.DictReader(io.StringIO(export.text.lstrip("\ufeff")))}
     assert exported == listed
     for n in a:
         assert c.get(f"{API}/nominations/{n}", headers=EXPERT_A).status_code == 404

@@ -191,3 +191,22 @@ def test_scope_on_plans_and_tasks(client: TestClient, api) -> None:
         assert client.get(f"/api/plans/tasks/{t1['id']}", headers=h).status_code == 403
     # the province sees both
     assert client.get("/api/plans/plans", headers=kt.province_admin()).json()["total"] == 2
+
+
+def test_exports_have_chinese_file_names(client: TestClient, api) -> None:
+    """Issue #17: 全省方案总览-2026.xlsx, not plans-overview-2026.xlsx; the plan under its university's name."""
+    from urllib.parse import unquote
+
+    def name(r) -> str:
+        assert r.status_code == 200, r.text
+        return unquote(r.headers["content-disposition"].split("filename*=UTF-8''")[1])
+
+    plan = api.create_plan()
+    assert (
+        name(client.get("/api/plans/overview/export?year=2026", headers=kt.province_admin()))
+        == "全省方案总览-2026.xlsx"
+    )
+    assert name(client.get(f"/api/plans/plans/{plan['id']}/export", headers=kt.university_admin())) == (
+        f"实施方案-甲大学-{plan['year']}.xlsx"
+    )
+    assert name(client.get("/api/plans/change-requests/export", headers=kt.province_admin())) == "变更申请.xlsx"

@@ -209,3 +209,30 @@ def test_the_ledger_answers_totals_by_theme_and_records(api) -> None:
     assert led["by_theme"]["law"] == {"hours": 90.0, "days": 0.0, "count": 1}
     assert led["by_theme"]["ideals"]["count"] == 0
     assert len(led["records"]) == 1 and led["staff"]["employee_no"] == "A1"
+
+
+def test_exports_show_levels_and_sources_in_words_and_chinese_file_names(client: TestClient, api) -> None:
+    """Issue #17: 组织层级 and 来源 as the SPA shows them (校级, 手工录入), not the codes (university, manual)."""
+    from urllib.parse import unquote
+
+    s = api.staff("A1")
+    api.record(s["id"], organizer_level="province")
+    api.record(s["id"], title="部门培训", organizer_level="department")
+    h = kt.university_admin()
+    r = client.get("/api/training/records/export", params={"year": 2025}, headers=h)
+    rows = _xlsx_rows(r.content)
+    level, source = rows[0].index("组织层级"), rows[0].index("来源")
+    assert sorted(row[level] for row in rows[1:]) == ["省级", "部门级"]
+    assert {row[source] for row in rows[1:]} == {"手工录入"}
+    assert unquote(r.headers["content-disposition"].split("filename*=UTF-8''")[1]) == "培训台账-2025.xlsx"
+    led = client.get(f"/api/training/staff/{s['id']}/ledger/export", params={"year": 2025}, headers=h)
+    rows = _xlsx_rows(led.content)
+    level, source = rows[0].index("组织层级"), rows[0].index("来源")
+    assert {row[level] for row in rows[1:-1]} == {"省级", "部门级"} and rows[1][source] == "手工录入"
+
+
+def test_a_pushed_records_source_names_the_campus_system() -> None:
+    from training.vocabulary import source_label
+
+    assert source_label("hr-system-1") == "系统对接（hr-system-1）"
+    assert source_label("course") == "课程考勤" and source_label("self_report") == "本人申报"

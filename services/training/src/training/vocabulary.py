@@ -80,6 +80,32 @@ class Source(enum.StrEnum):
     SELF_REPORT = "self_report"
 
 
+#: What exports show for organiser levels and sources (the SPA has the same words in its locales).
+ORGANIZER_LABELS: dict[str, str] = {
+    "province": "省级",
+    "university": "校级",
+    "department": "部门级",
+    "external": "校外",
+}
+SOURCE_LABELS: dict[str, str] = {
+    "manual": "手工录入",
+    "import": "Excel 导入",
+    "course": "课程考勤",
+    "self_report": "本人申报",
+}
+
+
+def organizer_label(code: str | None) -> str:
+    return ORGANIZER_LABELS.get(code or "", code or "")
+
+
+def source_label(code: str | None) -> str:
+    """A record's source in words; an integration client's pushes (its client id) as 系统对接（id）."""
+    if not code:
+        return ""
+    return SOURCE_LABELS.get(code) or f"系统对接（{code}）"
+
+
 # T1: 90 study hours or 12 days, unless the province set another rule for the year.
 #: The earliest day a record may be dated (the ledgers' years run from 1900, as the year filters do).
 EARLIEST_TAKEN_ON = date(1900, 1, 1)

@@ -141,17 +141,16 @@ class DefaultIndicator:
     weight: float
 
 
-#: E3: the seed's indicators, weights summing to 100.
+#: E3: the seed's indicators, weights summing to 100. Names are Chinese (stored with the framework and shown as
+#: they are); the SPA's en locale names these codes (``indicatorNames``) while a name is the default one.
 DEFAULT_FRAMEWORK = (
-    DefaultIndicator(
-        "plan_approved", "Plan approved and in the annual work plan", "plan_approved_in_work_plan", 1.0, 15
-    ),
-    DefaultIndicator("milestones_on_time", "Milestones completed on time", "milestone_on_time_rate", 0.9, 15),
-    DefaultIndicator("training_compliance", "Staff-training compliance rate (T1)", "training_compliance_rate", 1.0, 20),
-    DefaultIndicator("law_coverage", "Rule-of-law training coverage (T2)", "law_coverage", 1.0, 10),
-    DefaultIndicator("work_study", "Work-study posts at least 10% (P6)", "work_study_ratio", 0.10, 10),
-    DefaultIndicator("special_fund", "Special fund set up and spent (P5)", "special_fund_spent_rate", 0.9, 15),
-    DefaultIndicator("awards", "Awards and model posts won (E2)", "awards_won", 1.0, 15),
+    DefaultIndicator("plan_approved", "实施方案获批并纳入年度工作计划", "plan_approved_in_work_plan", 1.0, 15),
+    DefaultIndicator("milestones_on_time", "里程碑按期完成", "milestone_on_time_rate", 0.9, 15),
+    DefaultIndicator("training_compliance", "职工培训达标率（T1）", "training_compliance_rate", 1.0, 20),
+    DefaultIndicator("law_coverage", "法治教育培训覆盖率（T2）", "law_coverage", 1.0, 10),
+    DefaultIndicator("work_study", "勤工助学岗位不低于10%（P6）", "work_study_ratio", 0.10, 10),
+    DefaultIndicator("special_fund", "设立并执行思政专项经费（P5）", "special_fund_spent_rate", 0.9, 15),
+    DefaultIndicator("awards", "获评先进与示范岗（E2）", "awards_won", 1.0, 15),
 )
 
 

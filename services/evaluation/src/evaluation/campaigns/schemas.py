@@ -19,7 +19,10 @@ class CampaignTypeIn(BaseModel):
 
 class CampaignTypeOut(BaseModel):
     code: str
-    name: str
+    name: str = Field(description="The type's name in Chinese (the platform's primary language)")
+    name_en: str | None = Field(
+        default=None, description="The name in English for the built-in types; null for a type the province added"
+    )
     subject_kind: SubjectKind
     builtin: bool
 

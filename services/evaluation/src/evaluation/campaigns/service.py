@@ -40,17 +40,18 @@ class BuiltinType:
     code: str
     name: str
     subject_kind: str
+    name_en: str
 
 
 #: E1, E2: the seed's campaign types. The province adds more through ``campaign_type``.
 BUILTIN_TYPES = {
     t.code: t
     for t in (
-        BuiltinType("pilot", "Pilot university selection", "university"),
-        BuiltinType("excellent_case", "Excellent cases", "case"),
-        BuiltinType("outstanding_person", "Outstanding logistics people", "person"),
-        BuiltinType("service_model_post", "Service-education model posts", "post"),
-        BuiltinType("management_model_post", "Management-education model posts", "post"),
+        BuiltinType("pilot", "试点高校遴选", "university", "Pilot university selection"),
+        BuiltinType("excellent_case", "优秀案例", "case", "Excellent cases"),
+        BuiltinType("outstanding_person", "后勤育人先进个人", "person", "Outstanding logistics people"),
+        BuiltinType("service_model_post", "服务育人示范岗", "post", "Service-education model posts"),
+        BuiltinType("management_model_post", "管理育人示范岗", "post", "Management-education model posts"),
     )
 }
 
@@ -96,7 +97,7 @@ def require_open_window(session: Session, campaign: Campaign, phase: str, today:
 # -- types ------------------------------------------------------------------------------------------------------
 def list_types(session: Session) -> list[CampaignTypeOut]:
     out = [
-        CampaignTypeOut(code=t.code, name=t.name, subject_kind=t.subject_kind, builtin=True)
+        CampaignTypeOut(code=t.code, name=t.name, name_en=t.name_en, subject_kind=t.subject_kind, builtin=True)
         for t in BUILTIN_TYPES.values()
     ]
     out += [

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import csv
-import io
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
+from evaluation import exports
 from evaluation.campaigns.router import CampaignDep
 from evaluation.campaigns.service import load as load_campaign
 from evaluation.deps import Orgs, Person
@@ -15,10 +15,10 @@ from evaluation.nominations.models import Nomination
 from evaluation.nominations.schemas import NominationIn, NominationOut, NominationStatus, NominationUpdate
 from evaluation.visibility import require_orgs
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
-from sanquan_kernel.clock import today
+from sanquan_kernel.clock import PROVINCE_TZ, today
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.etag import check_if_match, set_etag
-from sanquan_kernel.exports import neutralise_formula
+from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
 from sanquan_kernel.pagination import Page, PageDep, paginate
 from sanquan_kernel.routing import ServiceRouter
 
@@ -72,7 +72,12 @@ def list_nominations(
 @router.get(
     "/campaigns/{campaign_id}/nominations/export",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "The visible nominations as CSV"}},
+    responses={
+        200: {
+            "content": {"text/csv": {}, XLSX_MEDIA: {}},
+            "description": "The visible nominations as CSV (the default) or XLSX (format=xlsx), Chinese headers",
+        }
+    },
 )
 def export_nominations(
     campaign: CampaignDep,
@@ -81,33 +86,35 @@ def export_nominations(
     orgdir: Orgs,
     status: NominationStatus | None = None,
     q: str | None = None,
+    format: ExportFormat = ExportFormat.CSV,
 ) -> Response:
-    """The same rows as the list, as CSV (UTF-8 with BOM for spreadsheet programs)."""
+    """The same rows as the list, as CSV (UTF-8 with BOM for spreadsheet programs) or XLSX."""
     blind = service.is_blind_for(campaign, scope)
-    rows = session.scalars(repo.list_stmt(scope, campaign.id, status=status, q=q, blind=campaign.blind))
-    buf = io.StringIO()
-    cols = [
-        "id",
-        "status",
-        "subject_kind",
-        "university_id",
-        "university_name",
-        "department_name",
-        "subject_name",
-        "category",
-        "title",
-        "submitted_at",
-    ]
-    w = csv.writer(buf)
-    w.writerow(cols)
-    for n in rows:
-        out = service.to_out(n, orgdir, blind=blind).model_dump(mode="json")
-        w.writerow(["" if out[c] is None else neutralise_formula(out[c]) for c in cols])
-    return Response(
-        "\ufeff" + buf.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="nominations-{campaign.id}.csv"'},
-    )
+    stmt = repo.list_stmt(scope, campaign.id, status=status, q=q, blind=campaign.blind)
+    categories = exports.category_names(session, campaign)
+    rows = []
+    for n in session.scalars(stmt):
+        out = service.to_out(n, orgdir, blind=blind)
+        rows.append(
+            [
+                out.id,
+                exports.NOMINATION_STATUS_ZH.get(out.status, out.status),
+                exports.SUBJECT_KIND_ZH.get(out.subject_kind, out.subject_kind),
+                out.university_id,
+                out.university_name,
+                out.department_name,
+                out.subject_name,
+                categories.get(out.category or "", out.category),
+                out.title,
+                _local(out.submitted_at),
+            ]
+        )
+    name = exports.file_name("推荐名单", campaign)
+    return table_response(exports.NOMINATION_HEADERS, rows, format, name, sheet="推荐名单")
+
+
+def _local(at: datetime | None) -> str | None:
+    return at.astimezone(PROVINCE_TZ).strftime("%Y-%m-%d %H:%M") if at is not None else None
 
 
 @router.post("/campaigns/{campaign_id}/nominations", response_model=NominationOut, status_code=201)

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import csv
-import io
-
 from fastapi import Request, Response
 
+from evaluation import exports
 from evaluation.campaigns import service as campaigns
 from evaluation.campaigns.router import CampaignDep
 from evaluation.campaigns.schemas import Aggregation, CampaignOut
@@ -27,7 +25,7 @@ from sanquan_kernel.clock import today
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import Conflict, NotFound
 from sanquan_kernel.etag import check_if_match, set_etag
-from sanquan_kernel.exports import neutralise_formula
+from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
 from sanquan_kernel.pagination import Page, PageDep, paginate
 from sanquan_kernel.routing import ServiceRouter
 
@@ -102,23 +100,38 @@ def get_results(campaign: CampaignDep, session: SessionDep, scope: CurrentScope,
 @router.get(
     "/campaigns/{campaign_id}/results/export",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "The visible results as CSV (the 公示 list)"}},
+    responses={
+        200: {
+            "content": {"text/csv": {}, XLSX_MEDIA: {}},
+            "description": "The visible results (the 公示 list) as CSV (the default) or XLSX (format=xlsx)",
+        }
+    },
 )
-def export_results(campaign: CampaignDep, session: SessionDep, scope: CurrentScope, orgdir: Orgs) -> Response:
-    """The same rows as the results, as CSV (UTF-8 with BOM for spreadsheet programs)."""
+def export_results(
+    campaign: CampaignDep,
+    session: SessionDep,
+    scope: CurrentScope,
+    orgdir: Orgs,
+    format: ExportFormat = ExportFormat.CSV,
+) -> Response:
+    """The same rows as the results, Chinese headers, as CSV (UTF-8 with BOM) or XLSX."""
     out = service.results(session, scope, campaign, orgdir)
-    cols = ["rank", "nomination_id", "title", "university_name", "subject_name", "category", "score", "awarded"]
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(cols)
-    for item in out.items:
-        row = item.model_dump()
-        w.writerow(["" if row[c] is None else neutralise_formula(row[c]) for c in cols])
-    return Response(
-        "\ufeff" + buf.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="results-{campaign.id}.csv"'},
-    )
+    categories = exports.category_names(session, campaign)
+    rows = [
+        [
+            item.rank,
+            item.nomination_id,
+            item.title,
+            item.university_name,
+            item.subject_name,
+            categories.get(item.category or "", item.category),
+            item.score,
+            item.awarded,
+        ]
+        for item in out.items
+    ]
+    name = exports.file_name("评选结果", campaign)
+    return table_response(exports.RESULT_HEADERS, rows, format, name, sheet="评选结果")
 
 
 @router.post("/campaigns/{campaign_id}/objections", response_model=ObjectionOut, status_code=201)

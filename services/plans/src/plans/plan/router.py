@@ -37,6 +37,7 @@ from sanquan_kernel.etag import set_etag
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.pagination import Page, PageDep, paginate
 from sanquan_kernel.routing import ServiceRouter
+from sanquan_kernel.storage.names import content_disposition
 
 router = ServiceRouter(tags=["plans"])
 EXPORT_MAX_ROWS = 10_000
@@ -319,9 +320,7 @@ def list_all_change_requests(
 def export_all_change_requests(stmt: AllChangeRequests, session: SessionDep, orgs: Orgs) -> Response:
     crs = list(session.scalars(stmt.limit(EXPORT_MAX_ROWS)))
     data = change_requests_workbook(service.change_request_items(session, crs, orgs), orgs)
-    return Response(
-        data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="change-requests.xlsx"'}
-    )
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": content_disposition("变更申请.xlsx")})
 
 
 @router.post(

@@ -15,6 +15,7 @@ from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import Unprocessable
 from sanquan_kernel.routing import ServiceRouter
+from sanquan_kernel.storage.names import content_disposition
 
 router = ServiceRouter(tags=["dashboards and indicators"])
 Year = Annotated[int, Query(ge=2000, le=2100)]
@@ -27,7 +28,8 @@ XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 def _attachment(data: bytes, filename: str) -> Response:
-    return Response(data, media_type=export.XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    """An XLSX download under its Chinese name (RFC 6266 ``filename*`` with an ASCII fallback)."""
+    return Response(data, media_type=export.XLSX, headers={"Content-Disposition": content_disposition(filename)})
 
 
 @router.get(
@@ -77,7 +79,7 @@ def overview(session: SessionDep, scope: CurrentScope, orgs: Orgs, year: Year) -
 )
 def overview_export(session: SessionDep, scope: CurrentScope, orgs: Orgs, year: Year) -> Response:
     data = export.overview_workbook(service.province_overview(session, scope, orgs, year))
-    return _attachment(data, f"plans-overview-{year}.xlsx")
+    return _attachment(data, f"全省方案总览-{year}.xlsx")
 
 
 @router.get(
@@ -89,7 +91,7 @@ def overview_export(session: SessionDep, scope: CurrentScope, orgs: Orgs, year: 
 )
 def plan_export(plan: PlanDep, session: SessionDep, scope: CurrentScope, orgs: Orgs) -> Response:
     data = service.plan_export(session, scope, orgs, plan)
-    return _attachment(data, f"plan-{plan.university_id}-{plan.year}.xlsx")
+    return _attachment(data, f"实施方案-{orgs.name(plan.university_id)}-{plan.year}.xlsx".replace("/", "_"))
 
 
 @router.get(

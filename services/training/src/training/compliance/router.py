@@ -15,7 +15,7 @@ from sanquan_kernel.routing import ServiceRouter
 from training.compliance import service
 from training.compliance.schemas import AtRiskReport, ComplianceReport, Indicators, Ledger, RuleIn, RuleOut, ThemeReport
 from training.deps import IndicatorReader, Orgs, ProvinceAdmin, Reader
-from training.vocabulary import THEME_LABELS
+from training.vocabulary import THEME_LABELS, organizer_label, source_label
 
 router = ServiceRouter(tags=["compliance"])
 
@@ -100,8 +100,8 @@ def export_ledger(
             r.hours,
             r.days,
             "；".join(THEME_LABELS[t] for t in r.themes),
-            r.organizer_level,
-            r.source,
+            organizer_label(r.organizer_level),
+            source_label(r.source),
         ]
         for r in led.records
     ]

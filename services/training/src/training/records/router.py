@@ -21,7 +21,7 @@ from training.records.jobs import ImportWorker
 from training.records.models import ImportJob
 from training.records.schemas import ImportJobOut, ImportResult, RecordCorrection, RecordCreate, RecordOut
 from training.staff.service import target_university
-from training.vocabulary import THEME_LABELS, Theme
+from training.vocabulary import THEME_LABELS, Theme, organizer_label, source_label
 
 router = ServiceRouter(prefix="/records", tags=["records"])
 
@@ -115,8 +115,8 @@ def export_records(
             r.hours,
             r.days,
             _themes_zh(r.themes),
-            r.organizer_level,
-            r.source,
+            organizer_label(r.organizer_level),
+            source_label(r.source),
             r.external_id,
             r.evidence,
         ]
