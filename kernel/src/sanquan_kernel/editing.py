@@ -15,9 +15,10 @@ steps everywhere, in this order::
    own, e.g. a change request being applied);
 3. the block runs: the service's checks, then ``e.set(...)`` (a setattr per field) or changes made otherwise and
    declared with ``e.touch()``;
-4. when the block ends without an exception and something changed: ``version += 1``, flush, and one audit entry
-   with ``before`` (the ``fields`` as the row was when the edit began) and ``after`` (as the edit leaves them), or
-   with what the block put in ``e.before`` / ``e.after``. Nothing changed (an empty PATCH): no new version, no
+4. the first change counts the version up (``version += 1``, sent with the change's own UPDATE); when the block
+   ends without an exception and something changed: a flush, and one audit entry with ``before`` (the ``fields``
+   as the row was when the edit began) and ``after`` (as the edit leaves them), or with what the block put in
+   ``e.before`` / ``e.after``. Nothing changed (an empty PATCH): no new version, no
    entry. An exception: nothing of the edit's is written (the request's session rolls back).
 
 ``e.delete()`` deletes the row instead, after an audit entry with its ``before``.
@@ -112,7 +113,7 @@ class Edit(Generic[T]):
         self.entity = entity or type(obj).__tablename__  # type: ignore[attr-defined]
         self.entity_id = entity_id
         self.fields = fields
-        #: True once the block changed the row: the version is bumped and the change audited when it ends.
+        #: True once the block changed the row (and counted its version up): audited when the block ends.
         self.changed = False
         #: The audit entry's before and after; ``after`` None: the fields as the edit leaves the row.
         self.before: dict[str, Any] | None = None
@@ -153,19 +154,22 @@ class Edit(Generic[T]):
         for name, value in given.items():
             setattr(self.obj, name, value)
         if given:
-            self.changed = True
+            self.touch()
         return bool(given)
 
     def touch(self) -> None:
-        """Declare a change made otherwise (a child row, an SQL statement, attributes set directly)."""
-        self.changed = True
+        """Declare a change (made otherwise: a child row, an SQL statement, attributes set directly); the first
+        one counts the version up."""
+        if not self.changed:
+            self.changed = True
+            self._row.version += 1
 
     def commit(self) -> None:
-        """Bump the version, flush and audit now (the end of the ``with`` block does it otherwise)."""
+        """Flush and audit now (the end of the ``with`` block does it otherwise)."""
         if self._done:
             raise RuntimeError("The edit is already written")
         self._done = True
-        self._row.version += 1
+        self.touch()
         self.session.flush()
         after = self.after if self.after is not None else _snapshot(self.obj, self.fields)
         self._write_audit(self.before, after)
