@@ -11,6 +11,7 @@ from typing import Annotated
 
 from sanquan_kernel.audit import Auditor
 from sanquan_kernel.deps import Accounts, Orgs, require
+from sanquan_kernel.editing import Editor
 from sanquan_kernel.principal import Principal, Role
 from training.models import AuditEntry
 
@@ -59,3 +60,5 @@ SelfReportDecider = Annotated[Principal, require(Role.DEPARTMENT_MANAGER, Role.U
 
 #: The audit trail of the service (``training.models.AuditEntry``), written with the change it describes.
 audit = Auditor(AuditEntry)
+#: A versioned change of a row (lock, If-Match, the change, the version, the audit entry): sanquan_kernel.editing.
+edit = Editor(audit)

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from sanquan_kernel.clock import today
 from sanquan_kernel.errors import NotFound
-from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Scope, ScopeKind
 from training.compliance import repository
@@ -32,7 +31,7 @@ from training.compliance.schemas import (
     ThemeCoverage,
     ThemeReport,
 )
-from training.deps import audit
+from training.deps import audit, edit
 from training.records import service as records_service
 from training.records.models import TOTAL_COLUMNS
 from training.staff.schemas import StaffOut
@@ -110,20 +109,18 @@ def put_rule(session: Session, request: Request, principal: Principal, year: int
             after={"min_hours": str(body.min_hours), "min_days": str(body.min_days)},
         )
     else:
-        check_if_match(request, row.version)
-        before = {"min_hours": str(q2(row.min_hours)), "min_days": str(q2(row.min_days))}
-        row.min_hours, row.min_days = body.min_hours, body.min_days
-        row.version += 1
-        row.updated_by = principal.subject
-        audit(
+        with edit(
             session,
+            request,
+            row,
             principal,
             "rule.update",
-            "training_rule",
-            year,
-            before=before,
-            after={"min_hours": str(body.min_hours), "min_days": str(body.min_days)},
-        )
+            entity="training_rule",
+            entity_id=year,
+            fields=lambda r: {"min_hours": str(q2(r.min_hours)), "min_days": str(q2(r.min_days))},
+        ) as e:
+            e.set(min_hours=body.min_hours, min_days=body.min_days, updated_by=principal.subject)
+            e.after = {"min_hours": str(body.min_hours), "min_days": str(body.min_days)}
     session.flush()
     return rule_for(session, year)
 

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from sanquan_kernel.audit import audit_values
 from sanquan_kernel.clock import today
 from sanquan_kernel.db import utcnow
+from sanquan_kernel.editing import lock
 from sanquan_kernel.errors import NotFound, PayloadTooLarge, Unprocessable
-from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.metrics import BUSINESS_EVENTS
 from sanquan_kernel.principal import Principal, Role, Scope
-from training.deps import audit
+from training.deps import audit, edit
 from training.records import importer, repository
 from training.records.models import TrainingRecord
 from training.records.schemas import ImportResult, ImportRowError, RecordCorrection, RecordCreate, RecordOut
@@ -258,7 +258,7 @@ def get_for_update(session: Session, scope: Scope, record_id: int) -> TrainingRe
     with the same ``If-Match`` cannot both pass the check (and both move the yearly totals). SQLite writers are
     serialised by BEGIN IMMEDIATE already."""
     record = get_or_404(session, scope, record_id)
-    session.refresh(record, with_for_update=True)
+    lock(session, record)
     if record.deleted_at is not None:
         raise NotFound("Record not found")
     return record
@@ -266,31 +266,22 @@ def get_for_update(session: Session, scope: Scope, record_id: int) -> TrainingRe
 
 def delete(session: Session, request: Request, principal: Principal, scope: Scope, record_id: int) -> None:
     """A deleted record stops counting at once (T1) and stays in the audit trail with what it said."""
-    record = get_for_update(session, scope, record_id)
-    check_if_match(request, record.version)
-    record.deleted_at = utcnow()
-    record.deleted_by = principal.subject
-    record.version += 1
     from training.attachments.service import ATTACHMENTS
 
-    ATTACHMENTS.detach_owned(session, "record", [record.id])  # its certificates: kept for the retention period
-    repository.apply_totals(
-        session,
-        {
-            (record.staff_id, record.year): repository.record_delta(
-                -q2(record.hours), -q2(record.days), record.themes, -1
-            )
-        },
-    )
-    audit(
-        session,
-        principal,
-        "record.delete",
-        "training_record",
-        record.id,
-        university_id=record.university_id,
-        before=snapshot(record),
-    )
+    record = get_for_update(session, scope, record_id)
+    # Locked already (a deleted record is 404 before any If-Match check); audited with what it said.
+    with edit(session, request, record, principal, "record.delete", entity="training_record", lock=False) as e:
+        e.before = snapshot(record)
+        e.set(deleted_at=utcnow(), deleted_by=principal.subject)
+        ATTACHMENTS.detach_owned(session, "record", [record.id])  # its certificates: kept for the retention period
+        repository.apply_totals(
+            session,
+            {
+                (record.staff_id, record.year): repository.record_delta(
+                    -q2(record.hours), -q2(record.days), record.themes, -1
+                )
+            },
+        )
 
 
 def correct(
@@ -298,52 +289,42 @@ def correct(
 ) -> TrainingRecord:
     """A correction moves the record's figures out of the old year's totals and into the new ones."""
     record = get_for_update(session, scope, record_id)
-    check_if_match(request, record.version)
-    changes = body.model_dump(exclude_unset=True)
-    if not changes:
-        return record
-    before = snapshot(record)
-    new_hours = q2(changes.get("hours", record.hours))
-    new_days = q2(changes.get("days", record.days))
-    if new_hours == 0 and new_days == 0:
-        raise Unprocessable("hours and days cannot both be 0", errors=[{"loc": ["body"], "msg": "both 0"}])
-    if "taken_on" in changes:
-        check_taken_on(changes["taken_on"])
-    deltas: dict[tuple[int, int], repository.Delta] = {}
-    repository.add_delta(
-        deltas,
-        record.staff_id,
-        record.year,
-        repository.record_delta(-q2(record.hours), -q2(record.days), record.themes, -1),
-    )
-    if "title" in changes:
-        record.title = changes["title"].strip()
-    if "taken_on" in changes:
-        record.taken_on = changes["taken_on"]
-        record.year = record.taken_on.year
-    if "themes" in changes:
-        record.themes = themes_to_db(changes["themes"])
-    if "organizer_level" in changes:
-        record.organizer_level = str(changes["organizer_level"])
-    if "evidence" in changes:
-        record.evidence = changes["evidence"]
-    record.hours, record.days = new_hours, new_days
-    repository.add_delta(
-        deltas, record.staff_id, record.year, repository.record_delta(new_hours, new_days, record.themes)
-    )
-    repository.apply_totals(session, deltas)
-    record.version += 1
-    audit(
-        session,
-        principal,
-        "record.correct",
-        "training_record",
-        record.id,
-        university_id=record.university_id,
-        before=before,
-        after=snapshot(record),
-    )
-    session.flush()
+    with edit(
+        session, request, record, principal, "record.correct", entity="training_record", fields=snapshot, lock=False
+    ) as e:
+        changes = body.model_dump(exclude_unset=True)
+        if not changes:
+            return record
+        new_hours = q2(changes.get("hours", record.hours))
+        new_days = q2(changes.get("days", record.days))
+        if new_hours == 0 and new_days == 0:
+            raise Unprocessable("hours and days cannot both be 0", errors=[{"loc": ["body"], "msg": "both 0"}])
+        if "taken_on" in changes:
+            check_taken_on(changes["taken_on"])
+        deltas: dict[tuple[int, int], repository.Delta] = {}
+        repository.add_delta(
+            deltas,
+            record.staff_id,
+            record.year,
+            repository.record_delta(-q2(record.hours), -q2(record.days), record.themes, -1),
+        )
+        if "title" in changes:
+            record.title = changes["title"].strip()
+        if "taken_on" in changes:
+            record.taken_on = changes["taken_on"]
+            record.year = record.taken_on.year
+        if "themes" in changes:
+            record.themes = themes_to_db(changes["themes"])
+        if "organizer_level" in changes:
+            record.organizer_level = str(changes["organizer_level"])
+        if "evidence" in changes:
+            record.evidence = changes["evidence"]
+        record.hours, record.days = new_hours, new_days
+        e.touch()
+        repository.add_delta(
+            deltas, record.staff_id, record.year, repository.record_delta(new_hours, new_days, record.themes)
+        )
+        repository.apply_totals(session, deltas)
     return record
 
 

@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound
-from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.principal import Principal, Scope
-from training.deps import audit
+from training.deps import audit, edit
 from training.records import repository as records_repository
 from training.records import service as records_service
 from training.self_reports import repository
@@ -101,72 +100,53 @@ def get_or_404(session: Session, scope: Scope, report_id: int) -> SelfReport:
     return report
 
 
-def _pending(session: Session, request: Request, scope: Scope, report_id: int) -> SelfReport:
-    report = get_or_404(session, scope, report_id)
-    check_if_match(request, report.version)
+def _require_pending(report: SelfReport) -> None:
     if report.status != SelfReportStatus.PENDING.value:
         raise Conflict(f"The self-report is already {report.status}")
-    return report
 
 
 def approve(session: Session, request: Request, principal: Principal, scope: Scope, report_id: int) -> SelfReport:
     """The approval and the ledger record it makes are one transaction."""
-    report = _pending(session, request, scope, report_id)
-    staff = session.get(Staff, report.staff_id)
-    assert staff is not None
-    before = _snapshot(report)
-    record, _ = records_service.store(
-        session,
-        records_service.NewRecord(
-            staff=staff,
-            title=report.title,
-            taken_on=report.taken_on,
-            hours=report.hours,
-            days=report.days,
-            themes=report.themes,
-            organizer_level=report.organizer_level,
-            source=Source.SELF_REPORT.value,
-            created_by=principal.subject,
-            external_id=f"self-report:{report.id}",
-            evidence=report.evidence,
-        ),
-    )
-    report.status = SelfReportStatus.APPROVED.value
-    report.record_id = record.id
-    report.decided_by, report.decided_at = principal.subject, utcnow()
-    report.version += 1
-    audit(
-        session,
-        principal,
-        "self_report.approve",
-        "self_report",
-        report.id,
-        university_id=report.university_id,
-        before=before,
-        after=_snapshot(report),
-    )
-    session.flush()
+    report = get_or_404(session, scope, report_id)
+    with edit(session, request, report, principal, "self_report.approve", entity="self_report", fields=_snapshot) as e:
+        _require_pending(report)
+        staff = session.get(Staff, report.staff_id)
+        assert staff is not None
+        record, _ = records_service.store(
+            session,
+            records_service.NewRecord(
+                staff=staff,
+                title=report.title,
+                taken_on=report.taken_on,
+                hours=report.hours,
+                days=report.days,
+                themes=report.themes,
+                organizer_level=report.organizer_level,
+                source=Source.SELF_REPORT.value,
+                created_by=principal.subject,
+                external_id=f"self-report:{report.id}",
+                evidence=report.evidence,
+            ),
+        )
+        e.set(
+            status=SelfReportStatus.APPROVED.value,
+            record_id=record.id,
+            decided_by=principal.subject,
+            decided_at=utcnow(),
+        )
     return report
 
 
 def reject(
     session: Session, request: Request, principal: Principal, scope: Scope, report_id: int, reason: str
 ) -> SelfReport:
-    report = _pending(session, request, scope, report_id)
-    before = _snapshot(report)
-    report.status = SelfReportStatus.REJECTED.value
-    report.reason = reason.strip()
-    report.decided_by, report.decided_at = principal.subject, utcnow()
-    report.version += 1
-    audit(
-        session,
-        principal,
-        "self_report.reject",
-        "self_report",
-        report.id,
-        university_id=report.university_id,
-        before=before,
-        after=_snapshot(report),
-    )
-    session.flush()
+    report = get_or_404(session, scope, report_id)
+    with edit(session, request, report, principal, "self_report.reject", entity="self_report", fields=_snapshot) as e:
+        _require_pending(report)
+        e.set(
+            status=SelfReportStatus.REJECTED.value,
+            reason=reason.strip(),
+            decided_by=principal.subject,
+            decided_at=utcnow(),
+        )
     return report

@@ -7,10 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sanquan_kernel.errors import NotFound, Unprocessable
-from sanquan_kernel.etag import check_if_match
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Role, Scope
-from training.deps import audit
+from training.deps import audit, edit
 from training.staff import repository
 from training.staff.models import Staff
 from training.staff.schemas import StaffOut, StaffUpsert
@@ -97,24 +96,14 @@ def upsert(
                 after=repository.snapshot(staff),
             )
             return staff, True
-    check_if_match(request, existing.version)
-    before = repository.snapshot(existing)
-    _apply(existing, body)
-    after = repository.snapshot(existing)
-    if after != before:
-        existing.version += 1
-        # A move keeps the ledger whole: records keep the department they were made in (history) and reports
-        # attribute the person's whole year to their current department (docs/decisions.md, "Training service").
-        action = "staff.move" if before["department_id"] != after["department_id"] else "staff.update"
-        audit(
-            session,
-            principal,
-            action,
-            "staff",
-            existing.id,
-            university_id=university_id,
-            before=before,
-            after=after,
-        )
+    fields = repository.snapshot
+    with edit(session, request, existing, principal, None, fields=fields, university_id=university_id) as e:
+        _apply(existing, body)
+        after = fields(existing)
+        if e.before is not None and after != e.before:
+            e.touch()
+            # A move keeps the ledger whole: records keep the department they were made in (history) and reports
+            # attribute the person's whole year to their current department (docs/decisions.md, "Training service").
+            e.action = "staff.move" if e.before["department_id"] != after["department_id"] else "staff.update"
     session.flush()
     return existing, False
