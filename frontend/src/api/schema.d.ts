@@ -1934,7 +1934,7 @@ export interface paths {
         };
         /**
          * Export Nominations
-         * @description The same rows as the list, as CSV (UTF-8 with BOM for spreadsheet programs).
+         * @description The same rows as the list, as CSV (UTF-8 with BOM for spreadsheet programs) or XLSX.
          */
         get: operations["export_nominations_api_evaluation_campaigns__campaign_id__nominations_export_get"];
         put?: never;
@@ -2268,7 +2268,7 @@ export interface paths {
         };
         /**
          * Export Results
-         * @description The same rows as the results, as CSV (UTF-8 with BOM for spreadsheet programs).
+         * @description The same rows as the results, Chinese headers, as CSV (UTF-8 with BOM) or XLSX.
          */
         get: operations["export_results_api_evaluation_campaigns__campaign_id__results_export_get"];
         put?: never;
@@ -3024,10 +3024,22 @@ export interface components {
             title: string;
             status: number;
             detail?: string;
+            /** @description A stable machine-readable code (not_found, conflict, stale_version, file_empty ...): translate this, not the English detail */
+            code?: string;
             errors?: {
                 loc?: (string | number)[];
                 msg?: string;
                 type?: string;
+                /** @description The field the error belongs to (the last named part of loc) */
+                field?: string | null;
+                /** @description Stable code from pydantic's error type (missing, string_too_short, too_short, greater_than_equal ...) or the domain's */
+                code?: string;
+                /** @description The code's parameters (min_length, ge, max_length ...) */
+                params?: {
+                    [key: string]: unknown;
+                };
+                /** @description The English message (same as msg) */
+                message?: string;
             }[];
         };
         /** ApproveBody */
@@ -5406,8 +5418,16 @@ export interface components {
         CampaignTypeOut: {
             /** Code */
             code: string;
-            /** Name */
+            /**
+             * Name
+             * @description The type's name in Chinese (the platform's primary language)
+             */
             name: string;
+            /**
+             * Name En
+             * @description The name in English for the built-in types; null for a type the province added
+             */
+            name_en?: string | null;
             /**
              * Subject Kind
              * @enum {string}
@@ -11109,6 +11129,7 @@ export interface operations {
             query?: {
                 status?: ("proposed" | "preselected" | "submitted" | "withdrawn") | null;
                 q?: string | null;
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path: {
@@ -11118,13 +11139,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The visible nominations as CSV */
+            /** @description The visible nominations as CSV (the default) or XLSX (format=xlsx), Chinese headers */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/csv": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Validation Error */
@@ -11829,7 +11851,9 @@ export interface operations {
     };
     export_results_api_evaluation_campaigns__campaign_id__results_export_get: {
         parameters: {
-            query?: never;
+            query?: {
+                format?: components["schemas"]["ExportFormat"];
+            };
             header?: never;
             path: {
                 campaign_id: number;
@@ -11838,13 +11862,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The visible results as CSV (the 公示 list) */
+            /** @description The visible results (the 公示 list) as CSV (the default) or XLSX (format=xlsx) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "text/csv": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Validation Error */
