@@ -12,6 +12,7 @@ import { precheck, problemOf, uploadAttachment, type Attachment } from '@/api/at
 import { fileProblemText } from '@/utils/fileProblems'
 import FileUploader from '@/components/files/FileUploader.vue'
 import AttachmentList from '@/components/files/AttachmentList.vue'
+import AttachmentsPanel from '@/components/files/AttachmentsPanel.vue'
 import { jsonResponse, mockFetch } from './setup-fetch'
 
 const MB = 1024 * 1024
@@ -116,7 +117,7 @@ describe('server refusals translated', () => {
       expect(t(code)).not.toContain('server words')
     }
     expect(t('image_too_large', 413)).toContain('像素')
-    expect(t('something_new')).toBe('文件未通过检查: server words something_new')
+    expect(t('something_new')).toBe('文件未通过检查') // the server's English words never reach the zh-CN UI (#17)
     setLocale('en')
     expect(t('something_new', 418)).toBe('The request failed (418): server words something_new')
     expect(fileProblemText(problemOf(new TypeError('Failed to fetch')))).toBe('Network error; try again')
@@ -279,6 +280,56 @@ describe('AttachmentList', () => {
     await until(() => (w.emitted('deleted')?.length ?? 0) === 1)
     expect(f.mock.calls[0][0]).toBe('/api/training/attachments/11')
     expect((f.mock.calls[0][1] as RequestInit).method).toBe('DELETE')
+    w.unmount()
+  })
+})
+
+describe('AttachmentsPanel', () => {
+  beforeEach(() => {
+    FakeXHR.sent = []
+    vi.stubGlobal('XMLHttpRequest', FakeXHR)
+    setToken({ access_token: 'tok-9', token_type: 'bearer', expires_in: 900 })
+    setLocale('en')
+  })
+  afterEach(() => {
+    vi.unstubAllGlobals()
+    setToken(null)
+    setLocale('zh-CN')
+  })
+
+  it('lists the owner’s files, uploads to the owner’s service and attaches each stored file to the owner', async () => {
+    const attached: unknown[] = []
+    let items = [stored({ id: 5, name: '改造前.png', kind: 'png', media_type: 'image/png', content_url: '/api/plans/attachments/5/content' })]
+    const f = mockFetch(async (url, init) => {
+      if (url === '/api/plans/progress/9/attachments' && init.method === 'POST') {
+        attached.push(JSON.parse(String(init.body)))
+        items = [...items, stored({ id: 6, name: '改造后.png', kind: 'png', media_type: 'image/png' })]
+        return jsonResponse({ body: { items } })
+      }
+      if (url === '/api/plans/progress/9/attachments') return jsonResponse({ body: { items } })
+      return new Response(new Blob(['x'], { type: 'image/jpeg' }), { status: 200 })
+    })
+    const w = mount(AttachmentsPanel, { props: { owner: 'progress', ownerId: 9, editable: true }, global: { plugins: [i18n] }, attachTo: document.body })
+    await until(() => w.findAll('[data-test="attachment"]').length === 1)
+    await pick(w, [new File(['\x89PNG'], '改造后.png', { type: 'image/png' })])
+    await until(() => FakeXHR.sent.length === 1)
+    expect(FakeXHR.sent[0].url).toBe(`/api/plans/attachments?filename=${encodeURIComponent('改造后.png')}`)
+    FakeXHR.sent[0].respond(201, stored({ id: 6, name: '改造后.png', kind: 'png', media_type: 'image/png' }))
+    await until(() => w.findAll('[data-test="attachment"]').length === 2)
+    expect(attached).toEqual([{ attachment_ids: [6] }])
+    expect(w.findAll('[data-test="attachment-name"]').map((n) => n.text())).toEqual(['改造前.png', '改造后.png'])
+    expect(w.find('[data-test="upload-entry"]').exists()).toBe(false) // shown in the list now, not twice
+    expect(f.mock.calls.filter((c) => c[0] === '/api/plans/progress/9/attachments').length).toBe(3)
+    w.unmount()
+  })
+
+  it('read-only: no uploader and no delete, and a refusal to list is shown translated', async () => {
+    mockFetch(() => jsonResponse({ status: 404, body: { status: 404, title: 'Not Found', detail: 'No such nomination' } }))
+    const w = mount(AttachmentsPanel, { props: { owner: 'nominations', ownerId: 3 }, global: { plugins: [i18n] }, attachTo: document.body })
+    await until(() => w.find('.el-alert').exists())
+    expect(w.find('.el-alert').text()).toContain('Not found (or outside what you may see)')
+    expect(w.find('[data-test="file-uploader"]').exists()).toBe(false)
+    expect(w.find('[data-test="attachment-delete"]').exists()).toBe(false)
     w.unmount()
   })
 })
