@@ -8,9 +8,10 @@ content-addressed and never change, so:
 - ``export_tree`` hard-links an object from the previous backup when it is there with the same size (a daily
   backup of a large store costs only what is new) and copies the others, checking on the way that each object's
   content still has its name's SHA-256 (a mismatch is reported, and the object still copied: nothing is dropped);
-- ``import_tree`` puts each object back through the storage interface itself (``Storage.put``: a rename on the
-  filesystem, a single or multipart upload to S3), which computes the hash again: an object whose content does not
-  match its name is refused and reported. Objects already stored are skipped; nothing is deleted from the store.
+- ``import_tree`` puts each object back through the storage interface itself (``Storage.spool`` hashes it on the
+  way, ``commit`` is a rename on the filesystem or a single or multipart upload to S3): an object whose content
+  does not match its name is refused and reported, never committed. Objects already stored are skipped; nothing
+  is deleted from the store. Both directions copy eight objects at a time (each waits on an fsync or a request).
 
 ``export_tar`` / ``import_tar`` stream the same layout as a tar archive through stdout/stdin, for ``make
 compose-backup`` (which runs ``python -m sanquan_kernel.storage.backup export`` inside a service container, so it
@@ -28,7 +29,9 @@ import os
 import re
 import sys
 import tarfile
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -37,6 +40,9 @@ from sanquan_kernel.storage.backends import CHUNK, FilesystemStorage, S3Storage,
 
 _OBJECT = re.compile(r"([a-z0-9][a-z0-9_-]{0,39})/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})")
 _S3_KEY = re.compile(r"([a-z0-9][a-z0-9_-]{0,39})/([0-9a-f]{64})")
+#: Objects copied at once: each one waits on its own fsync (filesystem) or HTTP request (S3).
+WORKERS = 8
+_LOCK = threading.Lock()
 
 
 @dataclass
@@ -61,6 +67,20 @@ class Stats:
             "skipped": self.skipped,
             "corrupt": self.corrupt,
         }
+
+
+class _Stores:
+    """One storage per namespace, made on first use (from several threads)."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+        self.made: dict[str, Storage] = {}
+
+    def get(self, namespace: str) -> Storage:
+        with _LOCK:
+            if namespace not in self.made:
+                self.made[namespace] = make_storage(namespace, self.settings)
+            return self.made[namespace]
 
 
 def relative(namespace: str, sha256: str) -> str:
@@ -115,57 +135,74 @@ def export_tree(dest: Path, *, previous: Path | None = None, settings: Any = Non
     s = _settings(settings)
     stats = Stats(backend=s.storage_backend)
     dest.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stores: dict[str, Storage] = {}
-    for namespace, sha, size in iter_objects(s):
+    stores = _Stores(s)
+
+    def one(item: tuple[str, str, int]) -> None:
+        namespace, sha, size = item
         rel = relative(namespace, sha)
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        stats.objects += 1
-        stats.bytes += size
         old = previous / rel if previous is not None else None
         if old is not None and old.is_file() and old.stat().st_size == size:
             with contextlib.suppress(OSError):
                 os.link(old, target)
-                stats.linked += 1
-                continue
-        store = stores.setdefault(namespace, make_storage(namespace, s))
-        with store.open(sha) as f:
-            if _copy_checked(f, target) != sha:
+                with _LOCK:
+                    stats.objects, stats.bytes, stats.linked = stats.objects + 1, stats.bytes + size, stats.linked + 1
+                return
+        with stores.get(namespace).open(sha) as f:
+            ok = _copy_checked(f, target) == sha
+        with _LOCK:
+            stats.objects, stats.bytes, stats.copied = stats.objects + 1, stats.bytes + size, stats.copied + 1
+            if not ok:
                 stats.corrupt.append(rel)
-        stats.copied += 1
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(one, iter_objects(s)))
+    stats.corrupt.sort()
     return stats
 
 
 def _put(store: Storage, namespace: str, sha: str, source: IO[bytes], size: int, stats: Stats) -> None:
-    stats.objects += 1
-    stats.bytes += size
+    """Store ``source`` under ``sha`` unless it is there; refused (reported) when its content has another hash:
+    spooled and hashed first, committed only when the hash is its name."""
+    with _LOCK:
+        stats.objects += 1
+        stats.bytes += size
     if store.exists(sha):
-        stats.skipped += 1
+        with _LOCK:
+            stats.skipped += 1
         return
-    blob = store.put(source, limit=max(size, 1))
-    if blob.sha256 != sha:
-        # Stored under its real hash by put: nothing refers to that one, so it is removed again.
-        store.delete(blob.sha256)
-        stats.corrupt.append(relative(namespace, sha))
-        return
-    stats.copied += 1
+    with store.spool(source, limit=max(size, 1)) as spooled:
+        if spooled.sha256 != sha:
+            with _LOCK:
+                stats.corrupt.append(relative(namespace, sha))
+            return
+        store.commit(spooled)
+    with _LOCK:
+        stats.copied += 1
 
 
 def import_tree(src: Path, settings: Any = None) -> Stats:
     """Every object of a backup's files folder into the configured store (missing ones only)."""
     s = _settings(settings)
     stats = Stats(backend=s.storage_backend)
-    stores: dict[str, Storage] = {}
     if not src.is_dir():
         return stats
+    found = []
     for path in sorted(src.glob("*/??/??/*")):
         m = _OBJECT.fullmatch(path.relative_to(src).as_posix())
-        if not m or not path.is_file() or path.is_symlink():
-            continue
-        namespace, sha = m.group(1), m.group(4)
-        store = stores.setdefault(namespace, make_storage(namespace, s))
+        if m and path.is_file() and not path.is_symlink():
+            found.append((m.group(1), m.group(4), path))
+    stores = _Stores(s)
+
+    def one(item: tuple[str, str, Path]) -> None:
+        namespace, sha, path = item
         with path.open("rb") as f:
-            _put(store, namespace, sha, f, path.stat().st_size, stats)
+            _put(stores.get(namespace), namespace, sha, f, path.stat().st_size, stats)
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(one, found))
+    stats.corrupt.sort()
     return stats
 
 
