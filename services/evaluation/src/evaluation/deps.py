@@ -9,9 +9,10 @@ from typing import Annotated
 from evaluation.models import AuditEntry
 from sanquan_kernel.audit import Auditor
 from sanquan_kernel.deps import Accounts, Orgs, only, require
+from sanquan_kernel.editing import Editor
 from sanquan_kernel.principal import Principal, Role
 
-__all__ = ["Accounts", "Expert", "Orgs", "Person", "ProvinceAdmin", "UniversityAdmin", "audit", "only"]
+__all__ = ["Accounts", "Expert", "Orgs", "Person", "ProvinceAdmin", "UniversityAdmin", "audit", "edit", "only"]
 
 ProvinceAdmin = Annotated[Principal, require(Role.PROVINCE_ADMIN)]
 UniversityAdmin = Annotated[Principal, require(Role.UNIVERSITY_ADMIN)]
@@ -24,3 +25,5 @@ Person = Annotated[
 
 #: The audit trail of the service (``evaluation.models.AuditEntry``), written with the change it describes.
 audit = Auditor(AuditEntry)
+#: A versioned change of a row (lock, If-Match, the change, the version, the audit entry): sanquan_kernel.editing.
+edit = Editor(audit)

@@ -20,7 +20,7 @@ from evaluation.deps import Orgs, Person, ProvinceAdmin
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound
-from sanquan_kernel.etag import check_if_match, set_etag
+from sanquan_kernel.etag import set_etag
 from sanquan_kernel.pagination import Page, PageDep, paginate
 from sanquan_kernel.routing import ServiceRouter
 
@@ -45,10 +45,7 @@ def put_framework(
     year: int, body: FrameworkIn, session: SessionDep, principal: ProvinceAdmin, request: Request, response: Response
 ) -> FrameworkOut:
     """Set the year's indicators (code, name, metric, target, weight); the source follows from the metric."""
-    fw = repo.framework(session, year)
-    if fw is not None:
-        check_if_match(request, fw.version)
-    fw = service.put_framework(session, principal, year, body)
+    fw = service.put_framework(session, request, principal, year, body)
     set_etag(response, fw.version)
     return service.framework_out(session, fw)
 
@@ -102,8 +99,7 @@ def verify_self_report(
     row = repo.self_report(session, scope, report_id)
     if row is None:
         raise NotFound("No such self-reported value")
-    check_if_match(request, row.version)
-    row = service.verify(session, principal, row, body.accepted, body.note)
+    row = service.verify(session, request, principal, row, body.accepted, body.note)
     set_etag(response, row.version)
     return SelfReportOut.model_validate(row)
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy.orm import Session
 
 from evaluation.assessment import repository as repo
@@ -29,7 +30,7 @@ from evaluation.assessment.schemas import (
     ScorecardSummary,
     SelfReportIn,
 )
-from evaluation.deps import audit
+from evaluation.deps import audit, edit
 from evaluation.sources import NotInSource, SourceUnavailable, get_json
 from sanquan_kernel.audit import snapshot
 from sanquan_kernel.db import utcnow
@@ -57,7 +58,32 @@ def load_framework(session: Session, year: int) -> IndicatorFramework:
     return fw
 
 
-def put_framework(session: Session, principal: Principal, year: int, body: FrameworkIn) -> IndicatorFramework:
+def put_framework(
+    session: Session, request: Request | None, principal: Principal, year: int, body: FrameworkIn
+) -> IndicatorFramework:
+    """Create or replace the year's framework (``request``'s If-Match guards a replace)."""
+    fw = repo.framework(session, year)
+    if fw is None:
+        _check_framework(year, body)
+        fw = IndicatorFramework(year=year, status="draft", version=1)
+        session.add(fw)
+        session.flush()
+        _replace_indicators(session, fw, body)
+        after = framework_out(session, fw).model_dump(mode="json")
+        audit(session, principal, "framework.put", "indicator_framework", year, before=None, after=after)
+        return fw
+    with edit(session, request, fw, principal, "framework.put", entity="indicator_framework", entity_id=year) as e:
+        _check_framework(year, body)
+        if fw.status == "published":
+            raise Conflict(f"The {year} assessment is published; its framework no longer changes")
+        e.before = framework_out(session, fw).model_dump(mode="json")
+        e.touch()
+        _replace_indicators(session, fw, body)
+        e.after = framework_out(session, fw).model_dump(mode="json")
+    return fw
+
+
+def _check_framework(year: int, body: FrameworkIn) -> None:
     codes = [i.code for i in body.indicators]
     errors = [
         {"loc": ["body", "indicators", n, "code"], "msg": "duplicate code"}
@@ -73,17 +99,9 @@ def put_framework(session: Session, principal: Principal, year: int, body: Frame
         errors.append({"loc": ["body", "year"], "msg": f"must be the path's year ({year})"})
     if errors:
         raise Unprocessable("The framework is invalid", errors=errors)
-    fw = repo.framework(session, year)
-    before = None
-    if fw is None:
-        fw = IndicatorFramework(year=year, status="draft", version=1)
-        session.add(fw)
-        session.flush()
-    else:
-        if fw.status == "published":
-            raise Conflict(f"The {year} assessment is published; its framework no longer changes")
-        before = framework_out(session, fw).model_dump(mode="json")
-        fw.version += 1
+
+
+def _replace_indicators(session: Session, fw: IndicatorFramework, body: FrameworkIn) -> None:
     repo.replace_indicators(
         session,
         fw.id,
@@ -101,16 +119,6 @@ def put_framework(session: Session, principal: Principal, year: int, body: Frame
             for n, i in enumerate(body.indicators)
         ],
     )
-    audit(
-        session,
-        principal,
-        "framework.put",
-        "indicator_framework",
-        year,
-        before=before,
-        after=framework_out(session, fw).model_dump(mode="json"),
-    )
-    return fw
 
 
 def default_framework(session: Session, principal: Principal, year: int) -> IndicatorFramework:
@@ -118,6 +126,7 @@ def default_framework(session: Session, principal: Principal, year: int) -> Indi
         raise Conflict(f"The {year} framework exists already")
     return put_framework(
         session,
+        None,
         principal,
         year,
         FrameworkIn(
@@ -153,25 +162,40 @@ def report(
     if ind is None or ind.source != "self_reported":
         raise NotFound("No self-reported indicator with this code")
     row = repo.self_report_for(session, year, university_id, code)
-    before = snapshot(row, *REPORT_FIELDS) if row else None
-    if row is None:
-        row = SelfReportedValue(
-            year=year,
+    if row is not None:
+        with edit(
+            session,
+            None,
+            row,
+            principal,
+            "self_report.put",
+            entity="self_reported_value",
+            fields=REPORT_FIELDS,
             university_id=university_id,
-            indicator_code=code,
-            value=body.value,
-            evidence=body.evidence,
-            files=[f.model_dump() for f in body.files],
-            status="reported",
-            reported_by=principal.subject,
-            version=1,
-        )
-        session.add(row)
-    else:
-        row.value, row.evidence, row.files = body.value, body.evidence, [f.model_dump() for f in body.files]
-        row.status, row.note, row.verified_by, row.verified_at = "reported", None, None, None
-        row.reported_by = principal.subject
-        row.version += 1
+        ) as e:
+            e.set(
+                value=body.value,
+                evidence=body.evidence,
+                files=[f.model_dump() for f in body.files],
+                status="reported",
+                note=None,
+                verified_by=None,
+                verified_at=None,
+                reported_by=principal.subject,
+            )
+        return row
+    row = SelfReportedValue(
+        year=year,
+        university_id=university_id,
+        indicator_code=code,
+        value=body.value,
+        evidence=body.evidence,
+        files=[f.model_dump() for f in body.files],
+        status="reported",
+        reported_by=principal.subject,
+        version=1,
+    )
+    session.add(row)
     session.flush()
     audit(
         session,
@@ -180,32 +204,30 @@ def report(
         "self_reported_value",
         row.id,
         university_id=university_id,
-        before=before,
         after=snapshot(row, *REPORT_FIELDS),
     )
     return row
 
 
 def verify(
-    session: Session, principal: Principal, row: SelfReportedValue, accepted: bool, note: str | None
+    session: Session,
+    request: Request | None,
+    principal: Principal,
+    row: SelfReportedValue,
+    accepted: bool,
+    note: str | None,
 ) -> SelfReportedValue:
-    fw = load_framework(session, row.year)
-    if fw.status == "published":
-        raise Conflict(f"The {row.year} assessment is published")
-    before = snapshot(row, *REPORT_FIELDS)
-    row.status = "verified" if accepted else "rejected"
-    row.note, row.verified_by, row.verified_at = note, principal.subject, utcnow()
-    row.version += 1
-    audit(
-        session,
-        principal,
-        "self_report.verify",
-        "self_reported_value",
-        row.id,
-        university_id=row.university_id,
-        before=before,
-        after=snapshot(row, *REPORT_FIELDS),
-    )
+    action, entity = "self_report.verify", "self_reported_value"
+    with edit(session, request, row, principal, action, entity=entity, fields=REPORT_FIELDS) as e:
+        fw = load_framework(session, row.year)
+        if fw.status == "published":
+            raise Conflict(f"The {row.year} assessment is published")
+        e.set(
+            status="verified" if accepted else "rejected",
+            note=note,
+            verified_by=principal.subject,
+            verified_at=utcnow(),
+        )
     return row
 
 
@@ -431,20 +453,23 @@ def detail(session: Session, scope: Scope, year: int, university_id: int, orgdir
 
 def publish(session: Session, principal: Principal, year: int) -> IndicatorFramework:
     fw = load_framework(session, year)
-    if fw.status == "published":
-        raise Conflict(f"The {year} assessment is published already")
-    cards = list(session.scalars(repo.scorecards_stmt_all(year)))
-    if not cards:
-        raise Conflict("No scorecard has been computed")
-    incomplete = sorted(c.university_id for c in cards if not c.complete)
-    if incomplete:
-        raise Conflict("Some scorecards have unavailable indicators; compute them again first", universities=incomplete)
-    stale = sorted(c.university_id for c in cards if c.inputs.get("framework_version") != fw.version)
-    if stale:
-        raise Conflict("The framework changed after these scorecards were computed", universities=stale)
-    now = utcnow()
-    fw.status, fw.published_at, fw.version = "published", now, fw.version + 1
-    for c in cards:
-        c.status, c.published_at = "published", now
-    audit(session, principal, "assessment.publish", "indicator_framework", year, after={"scorecards": len(cards)})
+    with edit(session, None, fw, principal, "assessment.publish", entity="indicator_framework", entity_id=year) as e:
+        if fw.status == "published":
+            raise Conflict(f"The {year} assessment is published already")
+        cards = list(session.scalars(repo.scorecards_stmt_all(year)))
+        if not cards:
+            raise Conflict("No scorecard has been computed")
+        incomplete = sorted(c.university_id for c in cards if not c.complete)
+        if incomplete:
+            raise Conflict(
+                "Some scorecards have unavailable indicators; compute them again first", universities=incomplete
+            )
+        stale = sorted(c.university_id for c in cards if c.inputs.get("framework_version") != fw.version)
+        if stale:
+            raise Conflict("The framework changed after these scorecards were computed", universities=stale)
+        now = utcnow()
+        e.set(status="published", published_at=now)
+        for c in cards:
+            c.status, c.published_at = "published", now
+        e.after = {"scorecards": len(cards)}
     return fw

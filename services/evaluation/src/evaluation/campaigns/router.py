@@ -21,7 +21,7 @@ from evaluation.campaigns.schemas import (
 from evaluation.deps import Person, ProvinceAdmin
 from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
-from sanquan_kernel.etag import check_if_match, set_etag
+from sanquan_kernel.etag import set_etag
 from sanquan_kernel.pagination import Page, PageDep, paginate
 from sanquan_kernel.routing import ServiceRouter
 
@@ -83,8 +83,7 @@ def update_campaign(
     request: Request,
     response: Response,
 ) -> CampaignOut:
-    check_if_match(request, campaign.version)
-    return _one(session, service.update(session, principal, campaign, body), response)
+    return _one(session, service.update(session, request, principal, campaign, body), response)
 
 
 @router.post("/campaigns/{campaign_id}/advance", response_model=CampaignOut)
@@ -97,8 +96,7 @@ def advance_campaign(
     response: Response,
 ) -> CampaignOut:
     """Move the campaign to its next phase (nomination, preselection, review, decision), after that phase's guard."""
-    check_if_match(request, campaign.version)
-    return _one(session, service.advance(session, principal, campaign, body.to), response)
+    return _one(session, service.advance(session, request, principal, campaign, body.to), response)
 
 
 @router.get("/campaigns/{campaign_id}/rubric", response_model=RubricOut)
@@ -110,5 +108,4 @@ def get_rubric(campaign: CampaignDep, session: SessionDep) -> RubricOut:
 def put_rubric(
     body: RubricIn, campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin, request: Request
 ) -> RubricOut:
-    check_if_match(request, campaign.version)
-    return service.replace_rubric(session, principal, campaign, body)
+    return service.replace_rubric(session, request, principal, campaign, body)

@@ -12,6 +12,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import date
 
+from fastapi import Request
 from sqlalchemy.orm import Session
 
 from evaluation.campaigns import repository as repo
@@ -28,9 +29,10 @@ from evaluation.campaigns.schemas import (
     RubricIn,
     RubricOut,
 )
-from evaluation.deps import audit
+from evaluation.deps import audit, edit
 from evaluation.vocabulary import EDITABLE_PHASES, PHASES
 from sanquan_kernel.audit import snapshot
+from sanquan_kernel.editing import Edit
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
 from sanquan_kernel.principal import Principal, Scope
 
@@ -229,54 +231,43 @@ def create(session: Session, principal: Principal, body: CampaignIn) -> Campaign
     return campaign
 
 
-def update(session: Session, principal: Principal, campaign: Campaign, body: CampaignSettings) -> Campaign:
-    require_phase(campaign, *EDITABLE_PHASES, action="Changing the campaign's settings")
-    _check_settings(body, campaign.type_code)
-    before = snapshot(campaign, *AUDIT_FIELDS)
-    for name in (
-        "title",
-        "description",
-        "quota_per_university",
-        "awards_count",
-        "aggregation",
-        "experts_per_nomination",
-        "blind",
-        "disagreement_threshold",
-        "pilot_years",
-    ):
-        value = getattr(body, name)
-        if value is not None:
-            setattr(campaign, name, value)
-    _apply_children(session, campaign, body)
-    campaign.version += 1
-    audit(
-        session,
-        principal,
-        "campaign.update",
-        "campaign",
-        campaign.id,
-        before=before,
-        after=snapshot(campaign, *AUDIT_FIELDS),
-    )
+def update(
+    session: Session, request: Request | None, principal: Principal, campaign: Campaign, body: CampaignSettings
+) -> Campaign:
+    with edit(session, request, campaign, principal, "campaign.update", entity="campaign", fields=AUDIT_FIELDS) as e:
+        require_phase(campaign, *EDITABLE_PHASES, action="Changing the campaign's settings")
+        _check_settings(body, campaign.type_code)
+        for name in (
+            "title",
+            "description",
+            "quota_per_university",
+            "awards_count",
+            "aggregation",
+            "experts_per_nomination",
+            "blind",
+            "disagreement_threshold",
+            "pilot_years",
+        ):
+            value = getattr(body, name)
+            if value is not None:
+                setattr(campaign, name, value)
+        _apply_children(session, campaign, body)
+        e.touch()
     return campaign
 
 
-def advance(session: Session, principal: Principal, campaign: Campaign, to: str) -> Campaign:
+def advance(session: Session, request: Request | None, principal: Principal, campaign: Campaign, to: str) -> Campaign:
     """Move to the next phase, after its guard. Publicity and final have endpoints of their own."""
-    current = phase_index(campaign.phase)
-    if phase_index(to) != current + 1:
-        raise Conflict(f"A campaign in the {campaign.phase} phase cannot move to {to}", phase=campaign.phase)
-    if to in ("publicity", "final"):
-        raise Conflict(
-            f"Use the {'publish' if to == 'publicity' else 'finalize'} action to enter {to}", phase=campaign.phase
-        )
-    _guard(session, campaign, to)
-    before = campaign.phase
-    campaign.phase = to
-    campaign.version += 1
-    audit(
-        session, principal, "campaign.advance", "campaign", campaign.id, before={"phase": before}, after={"phase": to}
-    )
+    with edit(session, request, campaign, principal, "campaign.advance", entity="campaign", fields=("phase",)) as e:
+        current = phase_index(campaign.phase)
+        if phase_index(to) != current + 1:
+            raise Conflict(f"A campaign in the {campaign.phase} phase cannot move to {to}", phase=campaign.phase)
+        if to in ("publicity", "final"):
+            raise Conflict(
+                f"Use the {'publish' if to == 'publicity' else 'finalize'} action to enter {to}", phase=campaign.phase
+            )
+        _guard(session, campaign, to)
+        e.set(phase=to)
     return campaign
 
 
@@ -298,7 +289,14 @@ def rubric(session: Session, campaign: Campaign) -> RubricOut:
     )
 
 
-def replace_rubric(session: Session, principal: Principal, campaign: Campaign, body: RubricIn) -> RubricOut:
+def replace_rubric(
+    session: Session, request: Request | None, principal: Principal, campaign: Campaign, body: RubricIn
+) -> RubricOut:
+    with edit(session, request, campaign, principal, "campaign.rubric", entity="campaign") as e:
+        return _replace_rubric(session, e, campaign, body)
+
+
+def _replace_rubric(session: Session, e: Edit[Campaign], campaign: Campaign, body: RubricIn) -> RubricOut:
     require_phase(campaign, *EDITABLE_PHASES, action="Changing the rubric")
     codes = [c.code for c in body.criteria]
     errors = [
@@ -331,17 +329,9 @@ def replace_rubric(session: Session, principal: Principal, campaign: Campaign, b
             for i, c in enumerate(body.criteria)
         ],
     )
-    campaign.version += 1
+    e.touch()
     after = rubric(session, campaign)
-    audit(
-        session,
-        principal,
-        "campaign.rubric",
-        "campaign",
-        campaign.id,
-        before=before,
-        after=after.model_dump(mode="json"),
-    )
+    e.before, e.after = before, after.model_dump(mode="json")
     return after
 
 

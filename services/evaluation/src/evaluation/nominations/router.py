@@ -17,7 +17,7 @@ from evaluation.visibility import require_orgs
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.clock import PROVINCE_TZ, today
 from sanquan_kernel.db import SessionDep
-from sanquan_kernel.etag import check_if_match, set_etag
+from sanquan_kernel.etag import set_etag
 from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
 from sanquan_kernel.pagination import Page, PageDep, paginate
 from sanquan_kernel.routing import ServiceRouter
@@ -161,9 +161,8 @@ def update_nomination(
     orgdir: Orgs,
     response: Response,
 ) -> NominationOut:
-    check_if_match(request, n.version)
     campaign = load_campaign(session, scope, n.campaign_id)
-    service.update(session, principal, campaign, n, body)
+    service.update(session, request, principal, campaign, n, body)
     return _one(session, scope, n, orgdir, response)
 
 
@@ -177,8 +176,7 @@ def preselect_nomination(
     orgdir: Orgs,
     response: Response,
 ) -> NominationOut:
-    check_if_match(request, n.version)
-    service.preselect(session, principal, n)
+    service.preselect(session, request, principal, n)
     return _one(session, scope, n, orgdir, response)
 
 
@@ -192,8 +190,7 @@ def submit_nomination(
     orgdir: Orgs,
     response: Response,
 ) -> NominationOut:
-    check_if_match(request, n.version)
-    service.submit(session, principal, n)
+    service.submit(session, request, principal, n)
     return _one(session, scope, n, orgdir, response)
 
 
@@ -207,6 +204,5 @@ def withdraw_nomination(
     orgdir: Orgs,
     response: Response,
 ) -> NominationOut:
-    check_if_match(request, n.version)
-    service.withdraw(session, principal, n)
+    service.withdraw(session, request, principal, n)
     return _one(session, scope, n, orgdir, response)

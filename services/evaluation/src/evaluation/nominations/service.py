@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from fastapi import Request
 from sqlalchemy.orm import Session
 
 from evaluation.campaigns import repository as campaign_repo
 from evaluation.campaigns.models import Campaign
 from evaluation.campaigns.service import require_open_window, require_phase, subject_kind_of
-from evaluation.deps import audit
+from evaluation.deps import audit, edit
 from evaluation.nominations import repository as repo
 from evaluation.nominations.models import Nomination
 from evaluation.nominations.schemas import FileMeta, NominationIn, NominationOut, NominationUpdate
@@ -25,6 +26,7 @@ from evaluation.review import repository as review_repo
 from evaluation.sources import NotInSource, SourceUnavailable, get_json
 from sanquan_kernel.audit import snapshot
 from sanquan_kernel.db import utcnow
+from sanquan_kernel.editing import Edit
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Role, Scope, ScopeKind
@@ -212,34 +214,29 @@ def _may_edit(principal: Principal, n: Nomination) -> None:
 
 
 def update(
-    session: Session, principal: Principal, campaign: Campaign, n: Nomination, body: NominationUpdate
+    session: Session,
+    request: Request | None,
+    principal: Principal,
+    campaign: Campaign,
+    n: Nomination,
+    body: NominationUpdate,
 ) -> Nomination:
-    _may_edit(principal, n)
-    require_phase(campaign, "nomination", "preselection", action="Changing a nomination")
-    if n.status not in ("proposed", "preselected"):
-        raise Conflict(f"A {n.status} nomination cannot be changed")
-    if body.category is not None and body.category != n.category:
-        _check_category(session, campaign, body.category)
-        if n.status == "preselected":
-            _check_quota(session, campaign, n, body.category)
-    before = snapshot(n, *AUDIT_FIELDS)
-    for name in ("title", "text", "materials_text", "category"):
-        value = getattr(body, name)
-        if value is not None:
-            setattr(n, name, value)
-    if body.files is not None:
-        n.files = [f.model_dump() for f in body.files]
-    n.version += 1
-    audit(
-        session,
-        principal,
-        "nomination.update",
-        "nomination",
-        n.id,
-        university_id=n.university_id,
-        before=before,
-        after=snapshot(n, *AUDIT_FIELDS),
-    )
+    with edit(session, request, n, principal, "nomination.update", entity="nomination", fields=AUDIT_FIELDS) as e:
+        _may_edit(principal, n)
+        require_phase(campaign, "nomination", "preselection", action="Changing a nomination")
+        if n.status not in ("proposed", "preselected"):
+            raise Conflict(f"A {n.status} nomination cannot be changed")
+        if body.category is not None and body.category != n.category:
+            _check_category(session, campaign, body.category)
+            if n.status == "preselected":
+                _check_quota(session, campaign, n, body.category)
+        for name in ("title", "text", "materials_text", "category"):
+            value = getattr(body, name)
+            if value is not None:
+                setattr(n, name, value)
+        if body.files is not None:
+            n.files = [f.model_dump() for f in body.files]
+        e.touch()
     return n
 
 
@@ -256,7 +253,16 @@ def _check_quota(session: Session, campaign: Campaign, n: Nomination, category: 
             raise Conflict(f"The quota of {cat.quota} for the category {category} is used up", quota=cat.quota)
 
 
-def _transition(session: Session, principal: Principal, campaign_id: int, n: Nomination, to: str) -> Nomination:
+def _transition(
+    session: Session, request: Request | None, principal: Principal, campaign_id: int, n: Nomination, to: str
+) -> Nomination:
+    with edit(session, request, n, principal, f"nomination.{to}", entity="nomination") as e:
+        return _move(session, e, principal, campaign_id, n, to)
+
+
+def _move(
+    session: Session, e: Edit[Nomination], principal: Principal, campaign_id: int, n: Nomination, to: str
+) -> Nomination:
     if principal.role is not Role.UNIVERSITY_ADMIN:
         raise Forbidden("Only the university admin pre-selects, submits and withdraws")
     # Lock the campaign row: quota counting and the phase check must see a stable state.
@@ -272,32 +278,22 @@ def _transition(session: Session, principal: Principal, campaign_id: int, n: Nom
         raise Conflict(f"A {n.status} nomination cannot become {to}")
     if to in ("preselected", "submitted") and n.status == "proposed":
         _check_quota(session, campaign, n, n.category)
-    before = n.status
-    n.status = to
+    e.before = {"status": n.status}
+    e.set(status=to)
     if to == "submitted":
-        n.submitted_at = utcnow()
+        e.set(submitted_at=utcnow())
     removed = review_repo.delete_assignments_of(session, n.id) if to == "withdrawn" else 0
-    n.version += 1
-    audit(
-        session,
-        principal,
-        f"nomination.{to}",
-        "nomination",
-        n.id,
-        university_id=n.university_id,
-        before={"status": before},
-        after={"status": to, **({"assignments_removed": removed} if removed else {})},
-    )
+    e.after = {"status": to, **({"assignments_removed": removed} if removed else {})}
     return n
 
 
-def preselect(session: Session, principal: Principal, n: Nomination) -> Nomination:
-    return _transition(session, principal, n.campaign_id, n, "preselected")
+def preselect(session: Session, request: Request | None, principal: Principal, n: Nomination) -> Nomination:
+    return _transition(session, request, principal, n.campaign_id, n, "preselected")
 
 
-def submit(session: Session, principal: Principal, n: Nomination) -> Nomination:
-    return _transition(session, principal, n.campaign_id, n, "submitted")
+def submit(session: Session, request: Request | None, principal: Principal, n: Nomination) -> Nomination:
+    return _transition(session, request, principal, n.campaign_id, n, "submitted")
 
 
-def withdraw(session: Session, principal: Principal, n: Nomination) -> Nomination:
-    return _transition(session, principal, n.campaign_id, n, "withdrawn")
+def withdraw(session: Session, request: Request | None, principal: Principal, n: Nomination) -> Nomination:
+    return _transition(session, request, principal, n.campaign_id, n, "withdrawn")

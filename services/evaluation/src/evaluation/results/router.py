@@ -24,7 +24,7 @@ from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.clock import today
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import Conflict, NotFound
-from sanquan_kernel.etag import check_if_match, set_etag
+from sanquan_kernel.etag import set_etag
 from sanquan_kernel.exports import XLSX_MEDIA, ExportFormat, table_response
 from sanquan_kernel.pagination import Page, PageDep, paginate
 from sanquan_kernel.routing import ServiceRouter
@@ -51,8 +51,7 @@ def decide(
     orgdir: Orgs,
     request: Request,
 ) -> ResultsOut:
-    check_if_match(request, campaign.version)
-    return service.decide(session, principal, campaign, body, orgdir)
+    return service.decide(session, request, principal, campaign, body, orgdir)
 
 
 @router.post("/campaigns/{campaign_id}/publish", response_model=CampaignOut)
@@ -65,10 +64,10 @@ def publish(
     response: Response,
 ) -> CampaignOut:
     """Publish the decision for its publicity period (公示); objections are accepted during the period."""
-    check_if_match(request, campaign.version)
     settings = request.app.state.kernel.settings
     service.publish(
         session,
+        request,
         principal,
         campaign,
         body,
@@ -84,8 +83,7 @@ def publish(
 def finalize(
     campaign: CampaignDep, session: SessionDep, principal: ProvinceAdmin, request: Request, response: Response
 ) -> CampaignOut:
-    check_if_match(request, campaign.version)
-    service.finalize(session, principal, campaign, today())
+    service.finalize(session, request, principal, campaign, today())
     set_etag(response, campaign.version)
     return campaigns.to_out(session, [campaign])[0]
 
@@ -164,8 +162,7 @@ def answer_objection(
     o = repo.objection(session, scope, objection_id)
     if o is None:
         raise NotFound("No such objection")
-    check_if_match(request, o.version)
-    return ObjectionOut.model_validate(service.answer_objection(session, principal, o, body.answer))
+    return ObjectionOut.model_validate(service.answer_objection(session, request, principal, o, body.answer))
 
 
 @router.get("/pilots", response_model=Page[PilotOut])

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from fastapi import Request
 from sqlalchemy.orm import Session
 
 from evaluation.campaigns.models import Campaign
 from evaluation.campaigns.service import require_phase
-from evaluation.deps import audit
+from evaluation.deps import audit, edit
 from evaluation.results import repository as repo
 from evaluation.results.models import Objection, PilotUniversity, ResultEntry
 from evaluation.results.repository import NominationBrief
@@ -34,6 +35,7 @@ from evaluation.review import repository as review_repo
 from evaluation.review.aggregation import aggregate, rank
 from evaluation.vocabulary import PUBLISHED_PHASES
 from sanquan_kernel.db import utcnow
+from sanquan_kernel.editing import Edit
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Scope
@@ -77,8 +79,19 @@ def ranking(session: Session, campaign: Campaign, orgdir: OrgDirectory, method: 
 
 
 def decide(
-    session: Session, principal: Principal, campaign: Campaign, body: DecisionIn, orgdir: OrgDirectory
+    session: Session,
+    request: Request | None,
+    principal: Principal,
+    campaign: Campaign,
+    body: DecisionIn,
+    orgdir: OrgDirectory,
 ) -> ResultsOut:
+    with edit(session, request, campaign, principal, "campaign.decide", entity="campaign") as e:
+        _decide(session, e, campaign, body, orgdir)
+    return results(session, None, campaign, orgdir)
+
+
+def _decide(session: Session, e: Edit[Campaign], campaign: Campaign, body: DecisionIn, orgdir: OrgDirectory) -> None:
     require_phase(campaign, "decision", action="Deciding")
     ranked = ranking(session, campaign, orgdir)
     if body.awarded_nomination_ids is None:
@@ -114,16 +127,8 @@ def decide(
             for i in ranked.items
         ],
     )
-    campaign.version += 1
-    audit(
-        session,
-        principal,
-        "campaign.decide",
-        "campaign",
-        campaign.id,
-        after={"method": campaign.aggregation, "awarded": sorted(awarded)},
-    )
-    return results(session, None, campaign, orgdir)
+    e.touch()
+    e.after = {"method": campaign.aggregation, "awarded": sorted(awarded)}
 
 
 def working_days(start: date, end: date) -> int:
@@ -160,6 +165,7 @@ def check_publicity(body: PublishIn, today: date, *, min_working_days: int, allo
 
 def publish(
     session: Session,
+    request: Request | None,
     principal: Principal,
     campaign: Campaign,
     body: PublishIn,
@@ -168,27 +174,23 @@ def publish(
     min_working_days: int,
     allow_past: bool = False,
 ) -> Campaign:
-    require_phase(campaign, "decision", action="Publishing")
-    check_publicity(body, today, min_working_days=min_working_days, allow_past=allow_past)
-    if not repo.entries(session, campaign.id):
-        raise Conflict("Nothing has been decided yet")
-    campaign.phase = "publicity"
-    campaign.publicity_starts_on, campaign.publicity_ends_on = body.publicity_starts_on, body.publicity_ends_on
-    campaign.published_at = utcnow()
-    campaign.version += 1
-    audit(
-        session,
-        principal,
-        "campaign.publish",
-        "campaign",
-        campaign.id,
-        before={"phase": "decision"},
-        after={
+    with edit(session, request, campaign, principal, "campaign.publish", entity="campaign") as e:
+        require_phase(campaign, "decision", action="Publishing")
+        check_publicity(body, today, min_working_days=min_working_days, allow_past=allow_past)
+        if not repo.entries(session, campaign.id):
+            raise Conflict("Nothing has been decided yet")
+        e.set(
+            phase="publicity",
+            publicity_starts_on=body.publicity_starts_on,
+            publicity_ends_on=body.publicity_ends_on,
+            published_at=utcnow(),
+        )
+        e.before = {"phase": "decision"}
+        e.after = {
             "phase": "publicity",
             "publicity_starts_on": body.publicity_starts_on.isoformat(),
             "publicity_ends_on": body.publicity_ends_on.isoformat(),
-        },
-    )
+        }
     return campaign
 
 
@@ -269,25 +271,26 @@ def lodge_objection(
     return o
 
 
-def answer_objection(session: Session, principal: Principal, o: Objection, answer: str) -> Objection:
-    if o.status != "open":
-        raise Conflict("The objection has been answered already")
-    o.status, o.answer, o.answered_by, o.answered_at = "answered", answer, principal.subject, utcnow()
-    o.version += 1
-    audit(
-        session,
-        principal,
-        "objection.answer",
-        "objection",
-        o.id,
-        university_id=o.university_id,
-        before={"status": "open"},
-        after={"status": "answered", "answer": answer},
-    )
+def answer_objection(
+    session: Session, request: Request | None, principal: Principal, o: Objection, answer: str
+) -> Objection:
+    with edit(session, request, o, principal, "objection.answer", entity="objection") as e:
+        if o.status != "open":
+            raise Conflict("The objection has been answered already")
+        e.set(status="answered", answer=answer, answered_by=principal.subject, answered_at=utcnow())
+        e.before, e.after = {"status": "open"}, {"status": "answered", "answer": answer}
     return o
 
 
-def finalize(session: Session, principal: Principal, campaign: Campaign, today: date) -> Campaign:
+def finalize(
+    session: Session, request: Request | None, principal: Principal, campaign: Campaign, today: date
+) -> Campaign:
+    with edit(session, request, campaign, principal, "campaign.finalize", entity="campaign") as e:
+        _finalize(session, e, campaign, today)
+    return campaign
+
+
+def _finalize(session: Session, e: Edit[Campaign], campaign: Campaign, today: date) -> None:
     require_phase(campaign, "publicity", action="Finalising")
     assert campaign.publicity_ends_on is not None
     if today <= campaign.publicity_ends_on:
@@ -295,8 +298,7 @@ def finalize(session: Session, principal: Principal, campaign: Campaign, today: 
     open_count = repo.open_objections(session, campaign.id)
     if open_count:
         raise Conflict(f"{open_count} objection(s) are not answered yet")
-    campaign.phase, campaign.finalized_at = "final", utcnow()
-    campaign.version += 1
+    e.set(phase="final", finalized_at=utcnow())
     pilots: list[tuple[int, int]] = []
     if campaign.type_code == "pilot":
         # E1: the awarded universities become pilots for the years the campaign names.
@@ -308,13 +310,4 @@ def finalize(session: Session, principal: Principal, campaign: Campaign, today: 
                 if (u, y) not in have:
                     session.add(PilotUniversity(university_id=u, year=y, campaign_id=campaign.id))
                     pilots.append((u, y))
-    audit(
-        session,
-        principal,
-        "campaign.finalize",
-        "campaign",
-        campaign.id,
-        before={"phase": "publicity"},
-        after={"phase": "final", "pilots": pilots},
-    )
-    return campaign
+    e.before, e.after = {"phase": "publicity"}, {"phase": "final", "pilots": pilots}
