@@ -1,58 +1,38 @@
 """Fixtures: the plans app on a fresh, migrated database — SQLite and PostgreSQL — with tokens from the
-kernel's test key and the sample org tree (two universities, so every test can use another tenant's record)."""
+kernel's test key and the sample org tree (two universities, so every test can use another tenant's record).
+``database_url``, ``shared_app``, ``app`` and ``client`` come from the kernel's test plugin
+(``sanquan_kernel.testing_plugin``); this file says which service they are of."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import make_url
 
 from plans.config import Settings
 from plans.main import ALEMBIC_INI, create_app
 from plans.models import Base
 from sanquan_kernel import testing as kt
 from sanquan_kernel.clock import today as local_today
-from sanquan_kernel.migrate import migrate
-
-
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = kt.test_database_url(request.param, "test_plans", tmp_path_factory.mktemp("db"))
-    migrate(ALEMBIC_INI, url)
-    yield url
-    if request.param == "postgresql":
-        kt.drop_postgres_database(str(make_url(url).database))
+from sanquan_kernel.testing_plugin import ServiceUnderTest
 
 
 @pytest.fixture(scope="session")
-def _app(database_url: str) -> Iterator[FastAPI]:
-    application = create_app(
-        Settings(database_url=database_url, environment="test"),
-        authenticator=kt.make_authenticator(),
-        orgdir=kt.sample_orgdir(),
-        accounts=kt.sample_accounts(),
-        start_sync=False,
+def service_under_test() -> ServiceUnderTest:
+    """The plans service for the kernel's test plugin (``database_url``, ``shared_app``, ``app``, ``client``)."""
+    return ServiceUnderTest(
+        name="plans",
+        alembic_ini=ALEMBIC_INI,
+        metadata=Base.metadata,
+        create_app=lambda url: create_app(
+            Settings(database_url=url, environment="test"),
+            authenticator=kt.make_authenticator(),
+            orgdir=kt.sample_orgdir(),
+            accounts=kt.sample_accounts(),
+            start_sync=False,
+        ),
     )
-    yield application
-    application.state.kernel.engine.dispose()
-
-
-@pytest.fixture
-def app(_app: FastAPI) -> Iterator[FastAPI]:
-    """One application per database (building it reads the migration tree); every test starts from empty tables."""
-    yield _app
-    kt.clear_tables(_app.state.kernel.engine, Base.metadata)
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as c:
-        yield c
 
 
 # -- a small vocabulary for the business-rule tests -----------------------------------------------------------
@@ -118,23 +98,3 @@ class Api:
 @pytest.fixture
 def api(client: TestClient) -> Api:
     return Api(client)
-
-
-# Signing a test token costs ~50 ms (python-jose parses the PEM each time); the ready-made headers of the kernel
-# are pure functions of their arguments, so during this service's tests each one is signed once.
-_HEADER_FUNCS = (
-    "province_admin",
-    "university_admin",
-    "department_manager",
-    "staff",
-    "expert",
-    "integration",
-    "service",
-)
-_CACHED = {name: functools.cache(getattr(kt, name)) for name in _HEADER_FUNCS}
-
-
-@pytest.fixture(autouse=True)
-def _cached_headers(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, fn in _CACHED.items():
-        monkeypatch.setattr(kt, name, fn)

@@ -1,63 +1,34 @@
 """Fixtures: the training app on a fresh, migrated database — SQLite and PostgreSQL — with tokens from the
-kernel's test key and the sample org tree (two universities, so every test can use another tenant's record)."""
+kernel's test key and the sample org tree (two universities, so every test can use another tenant's record).
+``database_url``, ``shared_app``, ``app`` and ``client`` come from the kernel's test plugin
+(``sanquan_kernel.testing_plugin``); this file says which service they are of."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator
-
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import make_url
 
 from sanquan_kernel import testing as kt
-from sanquan_kernel.migrate import migrate
+from sanquan_kernel.testing_plugin import ServiceUnderTest
 from training.config import Settings
 from training.main import ALEMBIC_INI, create_app
 from training.models import Base
 
-_signed = functools.lru_cache(maxsize=None)(kt.token)
-
-
-@pytest.fixture(autouse=True)
-def _reuse_signed_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Signing a test token costs ~50 ms; the same claims give the same token within this suite."""
-    monkeypatch.setattr(kt, "token", _signed)
-
-
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = kt.test_database_url(request.param, "test_training", tmp_path_factory.mktemp("db"))
-    migrate(ALEMBIC_INI, url)
-    yield url
-    if request.param == "postgresql":
-        kt.drop_postgres_database(str(make_url(url).database))
-
 
 @pytest.fixture(scope="session")
-def _shared_app(database_url: str) -> Iterator[FastAPI]:
-    """One app per database for the whole suite (building one costs ~0.3 s); tables are emptied after each test."""
-    application = create_app(
-        Settings(database_url=database_url, environment="test"),
-        authenticator=kt.make_authenticator(),
-        orgdir=kt.sample_orgdir(),
-        start_sync=False,
+def service_under_test() -> ServiceUnderTest:
+    """The training service for the kernel's test plugin (``database_url``, ``shared_app``, ``app``, ``client``)."""
+    return ServiceUnderTest(
+        name="training",
+        alembic_ini=ALEMBIC_INI,
+        metadata=Base.metadata,
+        create_app=lambda url: create_app(
+            Settings(database_url=url, environment="test"),
+            authenticator=kt.make_authenticator(),
+            orgdir=kt.sample_orgdir(),
+            start_sync=False,
+        ),
     )
-    yield application
-    application.state.kernel.engine.dispose()
-
-
-@pytest.fixture
-def app(_shared_app: FastAPI) -> Iterator[FastAPI]:
-    yield _shared_app
-    kt.clear_tables(_shared_app.state.kernel.engine, Base.metadata)
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as c:
-        yield c
 
 
 class Api:
