@@ -5,6 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PYTEST_ARGS ?=
+# pytest-xdist workers of `make pytest` (2 cores: the tests wait on databases and subprocesses much of the time;
+# docs/decisions.md "Test time"); PYTEST_WORKERS=0 runs in one process. Tests on one started platform share a
+# worker (tests/conftest.py, --dist loadgroup).
+PYTEST_WORKERS ?= 3
 PY_PACKAGES := kernel gateway services/plans services/training services/evaluation
 PY_SOURCES := kernel gateway services tests scripts bench ops
 
@@ -58,7 +62,7 @@ typecheck: install
 	$(VENV)/bin/mypy kernel/src gateway/src services/plans/src services/training/src services/evaluation/src
 
 pytest: install
-	$(PY) -m pytest -q -p no:logging $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:logging -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 frontend-test: $(if $(wildcard frontend/package.json),frontend/node_modules/.installed,)
 	@if [ -f frontend/package.json ]; then cd frontend && npm run lint && npm run type-check && npm run test:unit; fi

@@ -11,6 +11,30 @@ from sanquan_kernel import testing as kt
 from tests.authz_world import World, build_world
 from tests.harness import Stack
 
+#: The fixtures that start a whole platform (four processes and the demo data: 10-40 s each). Under ``pytest -n
+#: --dist loadgroup`` (``make pytest``) every test on one of them goes to the same worker, so each platform starts
+#: once, not once per worker; the scheduler hands out the groups (the most tests first) before the single tests.
+PLATFORMS = ("stack", "scratch_stack", "edge", "private_pg_stack")
+
+
+def platform_group(item: pytest.Item) -> str | None:
+    """``stack-sqlite`` for a test on the SQLite ``stack`` (``world`` uses it too), None for a test on none."""
+    names = getattr(item, "fixturenames", ())
+    for name in PLATFORMS:
+        if name in names:
+            callspec = getattr(item, "callspec", None)
+            param = callspec.params.get(name, "") if callspec is not None else ""
+            return f"{name}-{param or item.path.name}"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist names the groups in the test ids
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        group = platform_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
@@ -18,7 +42,7 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
         if kt.postgres_required():
             pytest.fail("PostgreSQL is required (CI) but not reachable")
         pytest.skip("PostgreSQL not reachable")
-    with Stack(backend=request.param, name=f"xs_{request.param[:2]}") as s:
+    with Stack(backend=request.param, name=f"xs_{request.param[:2]}", test_profile=True) as s:
         s.seed_demo()
         yield s
 
@@ -43,6 +67,6 @@ def scratch_stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
         if kt.postgres_required():
             pytest.fail("PostgreSQL is required (CI) but not reachable")
         pytest.skip("PostgreSQL not reachable")
-    with Stack(backend=request.param, name=f"xr_{request.param[:2]}", extra_env=STACK_ENV) as s:
+    with Stack(backend=request.param, name=f"xr_{request.param[:2]}", extra_env=STACK_ENV, test_profile=True) as s:
         s.seed_demo()
         yield s

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("e2e: skipped, chromium is not installed (apt-get install chromium)")
         return 0
-    with Stack(name="e2e") as stack:
+    with Stack(name="e2e", test_profile=True) as stack:
         stack.seed_demo()
         env = {**os.environ, "E2E_BASE_URL": stack.url, "E2E_PASSWORD": stack.password}
         command = ["node", "--test", "--test-concurrency=1", *only] if only else ["npm", "run", "test:e2e"]

@@ -22,8 +22,10 @@ def _factory(settings: Settings):  # type: ignore[no-untyped-def]
 
 def _bootstrap(settings: Settings) -> None:
     """The province, the first administrator and the services' clients, if missing."""
+    from sanquan_gateway.auth import passwords
     from sanquan_gateway.bootstrap import bootstrap
 
+    passwords.use_profile(settings.password_hash_profile)
     bootstrap(_factory(settings), settings.admin_username, settings.admin_password)
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
@@ -44,6 +45,15 @@ class Settings(KernelSettings):
     admin_username: str | None = os.environ.get("ADMIN_USERNAME")
     admin_password: str | None = os.environ.get("ADMIN_PASSWORD")
     revocation_poll_seconds: float = 1.0
+    #: ``test``: argon2id with a cheap profile (one pass over 1 MiB) for the platforms the tests start, where sign-ins
+    #: and seeded accounts would otherwise spend most of the CPU; refused unless ENVIRONMENT=test.
+    password_hash_profile: Literal["default", "test"] = "default"
+
+    @model_validator(mode="after")
+    def _test_hash_profile(self) -> Settings:
+        if self.password_hash_profile == "test" and self.environment != "test":
+            raise ValueError("GATEWAY_PASSWORD_HASH_PROFILE=test is for ENVIRONMENT=test only")
+        return self
 
     @model_validator(mode="after")
     def _production_secrets(self) -> Settings:

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sanquan_gateway.accounts.router import router as accounts_router
 from sanquan_gateway.audit.router import router as audit_router
+from sanquan_gateway.auth import passwords
 from sanquan_gateway.auth.keys import load_signing_key, retired_public_keys
 from sanquan_gateway.auth.revocations import RevocationPoller
 from sanquan_gateway.auth.router import jwks_router
@@ -76,6 +77,7 @@ class GatewayApp:
 def create_app(settings: Settings | None = None, *, start_background: bool = True) -> ASGIApp:
     settings = settings or Settings()
     configure_logging("gateway", settings.log_level)
+    passwords.use_profile(settings.password_hash_profile)
     load_all_models()
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     factory = make_sessionmaker(engine)

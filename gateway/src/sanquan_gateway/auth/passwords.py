@@ -22,6 +22,13 @@ def configure_hasher(*, time_cost: int, memory_cost: int) -> None:
     _DUMMY_HASH = _hasher.hash("not-a-real-password-0")
 
 
+def use_profile(profile: str) -> None:
+    """``GATEWAY_PASSWORD_HASH_PROFILE``: ``test`` is the cheap profile of the test suites (ENVIRONMENT=test only,
+    see ``Settings``); ``default`` keeps the library's defaults."""
+    if profile == "test":
+        configure_hasher(time_cost=1, memory_cost=1024)
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
