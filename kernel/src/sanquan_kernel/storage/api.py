@@ -528,7 +528,10 @@ class Attachments:
             summary="Download an attachment (?disposition=inline to view a PDF or image in the browser)",
             responses={
                 200: {
-                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                    "content": {
+                        media: {"schema": {"type": "string", "format": "binary"}}
+                        for media in sorted({k.media_type for k in KINDS.values()})
+                    },
                     "description": "The file with the type decided at upload (X-Accel-Redirect behind nginx)",
                 },
                 307: {"description": "Follow Location: a presigned URL of the S3 store"},
