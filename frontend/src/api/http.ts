@@ -2,11 +2,19 @@
  * The one HTTP wrapper: bearer token, single-flight silent refresh (on 401 and shortly before expiry),
  * X-Request-ID on every request, problem+json errors turned into ApiError with field errors for forms.
  */
+import { fieldErrorText } from './problems'
 import { getAccessToken, newRequestId, refreshAccessToken, tokenNeedsRefresh } from './session'
 
 export interface FieldError {
   loc: (string | number)[]
   msg: string
+  /** stable code (pydantic's error type or the domain's), translated by the SPA */
+  code?: string
+  /** the code's parameters (min_length, ge ...) */
+  params?: Record<string, unknown>
+  /** the field the entry belongs to (the last named part of loc) */
+  field?: string | null
+  message?: string
 }
 
 export interface Problem {
@@ -31,8 +39,10 @@ export class ApiError extends Error {
   readonly status: number
   readonly problem: Problem
   readonly requestId: string | null
-  /** field name → first message, for 422 answers */
+  /** field name → first message, for 422 answers, in the user's language (translated from the entry's code) */
   readonly fieldErrors: Record<string, string>
+  /** field name → the first entry itself (code and params) */
+  readonly fieldProblems: Record<string, FieldError>
 
   constructor(status: number, problem: Problem, requestId: string | null) {
     super(problem.detail || problem.title || `HTTP ${status}`)
@@ -41,9 +51,12 @@ export class ApiError extends Error {
     this.problem = problem
     this.requestId = requestId
     this.fieldErrors = {}
+    this.fieldProblems = {}
     for (const e of problem.errors ?? []) {
       const f = fieldOf(e.loc ?? [])
-      if (!(f in this.fieldErrors)) this.fieldErrors[f] = e.msg
+      if (f in this.fieldErrors) continue
+      this.fieldErrors[f] = fieldErrorText(e)
+      this.fieldProblems[f] = e
     }
   }
 

@@ -48,7 +48,9 @@ describe('http wrapper', () => {
     const e = err as ApiError
     expect(e.status).toBe(422)
     expect(e.requestId).toBe('rid-9')
-    expect(e.fieldErrors).toEqual({ username: 'letters, digits only', password: 'the password needs a digit' })
+    // entries without a code (an older server): the English words are not shown in zh-CN, a generic message is
+    expect(e.fieldErrors).toEqual({ username: '内容不符合要求', password: '内容不符合要求' })
+    expect(e.fieldProblems.username.msg).toBe('letters, digits only')
   })
 
   it('uses the problem detail as the message of other errors', async () => {
