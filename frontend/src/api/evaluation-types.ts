@@ -29,6 +29,7 @@ export type PanelExpert = Out<'PanelExpertOut'>
 export type PanelExpertIn = In<'PanelExpertIn'>
 export type Panel = Out<'PanelOut'>
 export type Assignment = Out<'AssignmentOut'>
+export type AutoAssignResult = Out<'AutoAssignOut'>
 export type Conflict = Out<'ConflictOut'>
 
 export type ScoreItem = Out<'ScoreOut'>

@@ -3,6 +3,7 @@ import type { Page } from './types'
 import type {
   AssessmentRanking,
   Assignment,
+  AutoAssignResult,
   Campaign,
   CampaignIn,
   CampaignRanking,
@@ -57,7 +58,7 @@ export const evaluationApi = {
       experts: experts.map(({ expert_id, university_id, name }) => ({ expert_id, university_id, name })),
     }),
   autoAssign: (campaignId: number) =>
-    http.post<{ created: number; assignments_total: number; short: { nomination_id: number; missing: number }[] }>(`${B}/campaigns/${campaignId}/assignments/auto`),
+    http.post<AutoAssignResult>(`${B}/campaigns/${campaignId}/assignments/auto`),
   assignments: (campaignId: number, q: { expert_id?: number; nomination_id?: number } = {}) =>
     http.get<Page<Assignment>>(`${B}/campaigns/${campaignId}/assignments`, { limit: 500, ...q }),
   assign: (campaignId: number, nomination_id: number, expert_id: number) =>

@@ -3,11 +3,9 @@
  * token is an HttpOnly cookie scoped to /api/auth/web that JS never sees. `refreshAccessToken` is single-flight:
  * concurrent callers share one POST /api/auth/web/refresh.
  */
-export interface TokenResponse {
-  access_token: string
-  token_type: string
-  expires_in: number
-}
+import type { Out } from './generated'
+
+export type TokenResponse = Out<'WebTokenOut'>
 
 let accessToken: string | null = null
 let expiresAt = 0
