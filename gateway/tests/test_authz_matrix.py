@@ -404,6 +404,7 @@ def test_exports_hold_only_what_the_caller_may_see(world: World) -> None:
     users = rows("/api/users/export", "mgr_a1")
     assert {r["用户名"] for r in users} == {"mgr_a1", "staff_a1", "gone_a1", "victim_a1"}
     assert all("password" not in k.lower() for k in users[0])
+    assert {r["所属组织"] for r in users} == {"'=HYPERLINK(1)"}  # the organisation's name, not only its number
     world.client.patch(f"/api/orgs/{world.ids['b1']}", json={"name": "乙-改"}, headers=world.auth("province_admin"))
     audit = rows("/api/audit/export", "uni_a_admin")
     assert audit and all("b1" not in r["对象"] and r["对象"] != f"org:{world.ids['b1']}" for r in audit)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from sqlalchemy import select
 
 from sanquan_gateway.accounts import repository as repo
 from sanquan_gateway.accounts import service
@@ -17,6 +18,7 @@ from sanquan_gateway.accounts.schemas import (
     UserUpdate,
 )
 from sanquan_gateway.deps import Person, only
+from sanquan_gateway.orgs.models import Organisation
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import Forbidden, NotFound
@@ -87,6 +89,10 @@ def export_users(
 ) -> Response:
     """The visible accounts as XLSX or CSV, with the list's filters (never a password hash)."""
     stmt = repo.list_users_stmt(scope, org_id=org_id, role=role.value if role else None, q=q, active=active)
+    users = list(session.scalars(stmt.limit(100_000)))
+    org_ids = {u.org_id for u in users if u.org_id is not None}
+    found = session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids)))
+    names: dict[int, str] = {oid: name for oid, name in found}
     rows = [
         (
             u.id,
@@ -94,12 +100,13 @@ def export_users(
             u.display_name,
             ROLE_ZH.get(u.role, u.role),
             u.org_id,
+            names.get(u.org_id, "") if u.org_id is not None else "",
             u.active,
             u.created_at.date().isoformat(),
         )
-        for u in session.scalars(stmt.limit(100_000))
+        for u in users
     ]
-    headers = ("编号", "用户名", "姓名", "角色", "所属组织编号", "启用", "创建日期")
+    headers = ("编号", "用户名", "姓名", "角色", "所属组织编号", "所属组织", "启用", "创建日期")
     return table_response(headers, rows, format, "账号", sheet="账号")
 
 
