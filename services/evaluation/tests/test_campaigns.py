@@ -1,8 +1,13 @@
 """Campaign settings, phases and quotas (E1, E2): what can happen when."""
 
+import threading
+import time
 from datetime import date, timedelta
+from typing import Any
 
 from evaluation_flow import API, PROVINCE, UNI_A_ADMIN, UNI_B_ADMIN, Flow, department_manager, expert
+from fastapi import FastAPI
+from sqlalchemy import text
 
 from sanquan_kernel import testing as kt
 
@@ -183,6 +188,31 @@ def test_a_stale_if_match_is_refused(flow: Flow) -> None:
         headers={**PROVINCE, "If-Match": f'W/"{campaign["version"]}"'},
     )
     assert r.status_code == 412
+
+
+def test_of_two_writers_holding_one_etag_the_second_is_refused(flow: Flow, app: FastAPI) -> None:
+    """The edit re-reads the campaign FOR UPDATE before the If-Match check: a request arriving while another
+    transaction holds the changed row waits for it, then sees the new version and answers 412 (before, on
+    PostgreSQL, it checked the version it had loaded, waited only at its own UPDATE and overwrote the other one)."""
+    campaign = flow.campaign()
+    cid, version = campaign["id"], campaign["version"]
+    answers: list[Any] = []
+
+    def patch() -> None:
+        headers = {**PROVINCE, "If-Match": f'W/"{version}"'}
+        answers.append(flow.c.patch(f"{API}/campaigns/{cid}", json={"title": "mine"}, headers=headers))
+
+    with app.state.kernel.engine.connect() as conn:
+        other = conn.begin()
+        conn.execute(text("UPDATE campaign SET title = 'theirs', version = version + 1 WHERE id = :id"), {"id": cid})
+        writer = threading.Thread(target=patch)
+        writer.start()
+        time.sleep(0.5)  # the request has loaded the campaign and waits for the row
+        other.commit()
+    writer.join(30)
+    assert [r.status_code for r in answers] == [412], answers[0].text
+    now = flow.get(cid)
+    assert (now["title"], now["version"]) == ("theirs", version + 1)
 
 
 def test_only_the_province_creates_campaigns(flow: Flow) -> None:
