@@ -45,7 +45,7 @@ export const evaluationApi = {
   nominations: (campaignId: number, q: { status?: NominationStatus; limit?: number; offset?: number } = {}) =>
     http.get<Page<Nomination>>(`${B}/campaigns/${campaignId}/nominations`, { limit: 200, ...q }),
   exportNominations: (campaignId: number) =>
-    download(`${B}/campaigns/${campaignId}/nominations/export`, undefined, `nominations-${campaignId}.csv`),
+    download(`${B}/campaigns/${campaignId}/nominations/export`, { format: 'xlsx' }, `推荐名单-${campaignId}.xlsx`),
   nomination: (id: number) => http.get<Nomination>(`${B}/nominations/${id}`),
   nominate: (campaignId: number, body: NominationIn) => http.post<Nomination>(`${B}/campaigns/${campaignId}/nominations`, body),
   preselect: (id: number, version?: number) => http.post<Nomination>(`${B}/nominations/${id}/preselect`, undefined, version ? { ifMatch: version } : {}),
@@ -78,7 +78,7 @@ export const evaluationApi = {
     http.post<Campaign>(`${B}/campaigns/${campaignId}/publish`, { publicity_starts_on, publicity_ends_on }),
   finalize: (campaignId: number) => http.post<Campaign>(`${B}/campaigns/${campaignId}/finalize`),
   results: (campaignId: number) => http.get<Results>(`${B}/campaigns/${campaignId}/results`),
-  exportResults: (campaignId: number) => download(`${B}/campaigns/${campaignId}/results/export`, undefined, `results-${campaignId}.csv`),
+  exportResults: (campaignId: number) => download(`${B}/campaigns/${campaignId}/results/export`, { format: 'xlsx' }, `评选结果-${campaignId}.xlsx`),
 
   objections: (campaignId: number) => http.get<Page<Objection>>(`${B}/campaigns/${campaignId}/objections`, { limit: 500 }),
   lodgeObjection: (campaignId: number, nomination_id: number, text: string) =>

@@ -12,7 +12,7 @@ export interface OrgQuery {
 
 export const orgsApi = {
   list: (q: OrgQuery = {}) => http.get<Page<Org>>('/api/orgs', { ...q }),
-  exportXlsx: (q: Omit<OrgQuery, 'limit' | 'offset'> = {}) => download('/api/orgs/export', { ...q, format: 'xlsx' }, `orgs-${q.level ?? 'all'}.xlsx`),
+  exportXlsx: (q: Omit<OrgQuery, 'limit' | 'offset'> = {}) => download('/api/orgs/export', { ...q, format: 'xlsx' }, '组织机构.xlsx'),
   tree: () => http.get<OrgNode[] | OrgNode>('/api/orgs/tree'),
   get: (id: number) => http.get<Org>(`/api/orgs/${id}`),
   create: (body: { name: string; code: string; level: OrgLevel; parent_id: number | null; type?: UniversityType | null }) =>

@@ -51,13 +51,13 @@ export const plansApi = {
     http.get<Page<ChangeRequest>>(`${B}/plans/${planId}/change-requests`, { status, limit: 200 }),
   allChangeRequests: (q: ChangeRequestQuery & { limit?: number; offset?: number } = {}) =>
     http.get<Page<ChangeRequestItem>>(`${B}/change-requests`, { ...q }),
-  exportChangeRequests: (q: ChangeRequestQuery = {}) => download(`${B}/change-requests/export`, { ...q }, 'change-requests.xlsx'),
+  exportChangeRequests: (q: ChangeRequestQuery = {}) => download(`${B}/change-requests/export`, { ...q }, '变更申请.xlsx'),
   createChangeRequest: (planId: number, body: ChangeRequestCreate) => http.post<ChangeRequest>(`${B}/plans/${planId}/change-requests`, body),
   approveChangeRequest: (id: number, version: number, comment = '') =>
     http.post<ChangeRequest>(`${B}/change-requests/${id}/approve`, { comment }, { ifMatch: version }),
   rejectChangeRequest: (id: number, version: number, comment: string) =>
     http.post<ChangeRequest>(`${B}/change-requests/${id}/reject`, { comment }, { ifMatch: version }),
-  exportPlan: (id: number) => download(`${B}/plans/${id}/export`, undefined, `plan-${id}.xlsx`),
+  exportPlan: (id: number) => download(`${B}/plans/${id}/export`, undefined, `实施方案-${id}.xlsx`),
 
   tasks: (planId: number, q: { category?: Category; department_id?: number; overdue?: boolean } = {}) =>
     http.get<Page<Task>>(`${B}/plans/${planId}/tasks`, { ...q, limit: 500 }),
@@ -76,7 +76,7 @@ export const plansApi = {
   createLetter: (planId: number, body: { target: 'department' | 'person'; department_id?: number | null; responsible_user_id?: number | null }) =>
     http.post<Letter>(`${B}/plans/${planId}/letters`, body),
   downloadLetter: (id: number, format: 'docx' | 'pdf' = 'docx') =>
-    download(`${B}/letters/${id}/document`, { format }, `letter-${id}.${format}`),
+    download(`${B}/letters/${id}/document`, { format }, `任务责任书-${id}.${format}`),
   signLetter: (id: number, version: number) => http.post<Letter>(`${B}/letters/${id}/sign`, { version }),
 
   funding: (year: number) => http.get<Page<FundingLine>>(`${B}/funding-lines`, { year, limit: 500 }),
@@ -91,5 +91,5 @@ export const plansApi = {
 
   dashboard: (year: number, university_id?: number) => http.get<UniversityDashboard>(`${B}/dashboard`, { year, university_id }),
   overview: (year: number) => http.get<ProvinceOverview>(`${B}/overview`, { year }),
-  exportOverview: (year: number) => download(`${B}/overview/export`, { year }, `plans-overview-${year}.xlsx`),
+  exportOverview: (year: number) => download(`${B}/overview/export`, { year }, `全省方案总览-${year}.xlsx`),
 }

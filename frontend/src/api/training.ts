@@ -49,13 +49,13 @@ export const trainingApi = {
   upsertStaff: (employeeNo: string, body: StaffUpsert) =>
     http.put<Staff>(`${B}/staff/by-employee-no/${encodeURIComponent(employeeNo)}`, body),
   ledger: (id: number, year: number) => http.get<Ledger>(`${B}/staff/${id}/ledger`, { year }),
-  exportLedger: (id: number, year: number) => download(`${B}/staff/${id}/ledger/export`, { year, format: 'xlsx' }, `ledger-${id}-${year}.xlsx`),
+  exportLedger: (id: number, year: number) => download(`${B}/staff/${id}/ledger/export`, { year, format: 'xlsx' }, `个人培训台账-${year}.xlsx`),
 
   // records
   listRecords: (q: RecordQuery = {}) => http.get<Page<TrainingRecord>>(`${B}/records`, { ...q }),
   createRecord: (body: RecordCreate) => http.post<TrainingRecord>(`${B}/records`, body),
   deleteRecord: (id: number) => http.delete(`${B}/records/${id}`),
-  exportRecords: (q: Omit<RecordQuery, 'limit' | 'offset'>) => download(`${B}/records/export`, { ...q, format: 'xlsx' }, 'training-records.xlsx'),
+  exportRecords: (q: Omit<RecordQuery, 'limit' | 'offset'>) => download(`${B}/records/export`, { ...q, format: 'xlsx' }, '培训台账.xlsx'),
   importRecords: (file: File, dryRun: boolean) => {
     const form = new FormData()
     form.append('file', file)
@@ -77,14 +77,14 @@ export const trainingApi = {
   compliance: (year: number, group_by: GroupBy, org_id?: number | null, limit?: number, offset?: number) =>
     http.get<Compliance>(`${B}/compliance`, { year, group_by, org_id, limit, offset }),
   exportCompliance: (year: number, group_by: GroupBy, org_id?: number | null) =>
-    download(`${B}/compliance/export`, { year, group_by, org_id, format: 'xlsx' }, `compliance-${year}.xlsx`),
+    download(`${B}/compliance/export`, { year, group_by, org_id, format: 'xlsx' }, `培训达标统计-${year}.xlsx`),
   atRisk: (year: number, org_id?: number | null, limit = 50, offset = 0) =>
     http.get<AtRiskReport>(`${B}/reports/at-risk`, { year, org_id, limit, offset }),
   exportAtRisk: (year: number, org_id?: number | null) =>
-    download(`${B}/reports/at-risk/export`, { year, org_id, format: 'xlsx' }, `at-risk-${year}.xlsx`),
+    download(`${B}/reports/at-risk/export`, { year, org_id, format: 'xlsx' }, `未达标预警-${year}.xlsx`),
   themes: (year: number, org_id?: number | null) => http.get<ThemeReport>(`${B}/reports/themes`, { year, org_id }),
   exportThemes: (year: number, org_id?: number | null) =>
-    download(`${B}/reports/themes/export`, { year, org_id, format: 'xlsx' }, `themes-${year}.xlsx`),
+    download(`${B}/reports/themes/export`, { year, org_id, format: 'xlsx' }, `培训主题覆盖-${year}.xlsx`),
   indicators: (year: number) => http.get<TrainingIndicators>(`${B}/indicators`, { year }),
 
   // courses and attendance

@@ -12,7 +12,7 @@ export interface UserQuery {
 
 export const usersApi = {
   list: (q: UserQuery = {}) => http.get<Page<User>>('/api/users', { ...q }),
-  exportXlsx: (q: Omit<UserQuery, 'limit' | 'offset'> = {}) => download('/api/users/export', { ...q, format: 'xlsx' }, 'accounts.xlsx'),
+  exportXlsx: (q: Omit<UserQuery, 'limit' | 'offset'> = {}) => download('/api/users/export', { ...q, format: 'xlsx' }, '账号.xlsx'),
   get: (id: number) => http.get<User>(`/api/users/${id}`),
   create: (body: { username: string; password: string; display_name: string; role: Role; org_id: number }) =>
     http.post<User>('/api/users', body),
