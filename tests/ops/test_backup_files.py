@@ -109,6 +109,8 @@ def test_an_uploaded_file_downloads_byte_identical_after_a_restore_into_an_empty
     tmp_path: Path,
 ) -> None:
     env, urls = platform
+    if store and "postgresql" in next(iter(urls.values())):
+        pytest.skip("the backends are independent: S3 is run with SQLite, PostgreSQL with the filesystem")
     env = {**{k: v for k, v in env.items() if k not in STORAGE_VARIABLES}, **store}
     data = Path(env["DATA_DIR"])
     populate(env, urls)
