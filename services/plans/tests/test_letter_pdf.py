@@ -230,3 +230,19 @@ def test_a_configured_font_without_chinese_is_a_clear_503_not_a_page_of_boxes(
     monkeypatch.setenv("PLANS_LETTER_FONT", str(latin_only_font(tmp_path / "latin.ttf")))
     r = client.get(f"/api/plans/letters/{letter['id']}/document?format=pdf", headers=kt.university_admin())
     assert r.status_code == 503 and "has no Chinese characters" in r.json()["detail"], r.text
+
+
+def test_the_same_letter_is_rendered_once_and_again_when_its_content_changes(client: TestClient, api) -> None:
+    plan = api.create_plan()
+    api.add_task(plan["id"], kt.UNI_A, kt.DEPT_A1, responsible_user_id=400, responsible_name="赵六")
+    letter = _letter(client, plan["id"], target="person", responsible_user_id=400)
+    url = f"/api/plans/letters/{letter['id']}/document?format=pdf"
+    me = kt.staff(400)
+    first = client.get(url, headers=me)
+    hits = document._cached_pdf.cache_info().hits
+    again = client.get(url, headers=me)
+    assert again.content == first.content and document._cached_pdf.cache_info().hits == hits + 1
+    assert client.post(f"/api/plans/letters/{letter['id']}/sign", json={"version": 1}, headers=me).status_code == 200
+    signed = client.get(url, headers=me)
+    assert signed.status_code == 200 and "签署：" in squeezed(pdf_text(signed.content))
+    assert "签署：" not in squeezed(pdf_text(first.content))

@@ -290,7 +290,14 @@ def render_pdf(blocks: list[Block], font: Path | None = None) -> bytes:
     return bytes(pdf.output())
 
 
+@lru_cache(maxsize=32)
+def _cached_pdf(blocks: tuple[Block, ...], font: Path) -> bytes:
+    """A PDF costs about a second (the font collection is parsed each time): the same letter with the same
+    content — the same blocks, names included — is rendered once per process (32 kept, ~50 KB each)."""
+    return render_pdf(list(blocks), font)
+
+
 def render_letter(*, fmt: Literal["docx", "pdf"] = "docx", **letter: Any) -> bytes:
     """The letter as DOCX or PDF; ``letter`` holds ``letter_blocks``'s arguments."""
     blocks = letter_blocks(**letter)
-    return render_pdf(blocks) if fmt == "pdf" else render_docx(blocks)
+    return _cached_pdf(tuple(blocks), letter_font()) if fmt == "pdf" else render_docx(blocks)
