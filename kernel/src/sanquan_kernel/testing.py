@@ -144,17 +144,31 @@ def postgres_required() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true") or os.environ.get("REQUIRE_POSTGRES") == "1"
 
 
+_postgres_seen = False
+
+
 def postgres_available() -> bool:
+    """Whether the test server answers. Once it has answered, it counts as there for the rest of the process: on a
+    busy machine (``pytest -n`` workers beside other suites) a later connection can take longer than the timeout,
+    and the tests should then fail on it, not be skipped as if there were no server."""
+    global _postgres_seen
+    if _postgres_seen:
+        return True
+    import time
+
     from sqlalchemy import create_engine, text
 
-    try:
-        eng = create_engine(postgres_admin_url(), connect_args={"connect_timeout": 2})
-        with eng.connect() as c:
-            c.execute(text("SELECT 1"))
-        eng.dispose()
-        return True
-    except Exception:  # noqa: BLE001
-        return False
+    for _ in range(3):
+        try:
+            eng = create_engine(postgres_admin_url(), connect_args={"connect_timeout": 3})
+            with eng.connect() as c:
+                c.execute(text("SELECT 1"))
+            eng.dispose()
+            _postgres_seen = True
+            return True
+        except Exception:  # noqa: BLE001 - not there, or too slow to answer this time
+            time.sleep(0.5)
+    return False
 
 
 def create_postgres_database(name: str, *, durable: bool = True) -> str:
