@@ -326,3 +326,56 @@ def test_accel_redirect_hands_filesystem_downloads_to_nginx(client: TestClient, 
         assert r.content == b""
     finally:
         app.state.kernel.extras.pop("storage", None)
+
+
+def test_the_service_sweeps_orphans_on_its_own_schedule(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cleanup runs in the service's lifespan every STORAGE_CLEANUP_INTERVAL seconds: an upload never
+    attached, older than a day, goes (row and object) without anyone calling it; an attached one stays."""
+    import os
+    import time
+    from datetime import UTC, datetime
+
+    from training.config import Settings
+    from training.main import create_app
+
+    monkeypatch.setenv("STORAGE_CLEANUP_INTERVAL", "0.3")
+    app = create_app(
+        Settings(database_url=database_url, environment="test"),
+        authenticator=kt.make_authenticator(),
+        orgdir=kt.sample_orgdir(),
+        start_sync=False,
+    )
+    st = FilesystemStorage(tmp_path / "files", "training")
+    app.state.kernel.extras["storage"] = st
+    old = utcnow() - timedelta(days=2)
+    try:
+        orphan, kept = (st.put(iter([data]), limit=100) for data in (b"never attached", b"attached"))
+        for blob in (orphan, kept):
+            then = (datetime.now(UTC) - timedelta(days=2)).timestamp()
+            os.utime(st.path(blob.sha256), (then, then))
+        with app.state.kernel.sessionmaker() as s:
+            for blob, owner in ((orphan, None), (kept, 7)):
+                s.add(
+                    Attachment(
+                        sha256=blob.sha256,
+                        size=blob.size,
+                        media_type="application/pdf",
+                        original_name="x.pdf",
+                        owner_kind="record" if owner else None,
+                        owner_id=owner,
+                        uploaded_by=400,
+                        created_at=old,
+                    )
+                )
+            s.commit()
+        with TestClient(app):
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and len(rows(app)) > 1:
+                time.sleep(0.1)
+        assert [r.sha256 for r in rows(app)] == [kept.sha256]
+        assert not st.exists(orphan.sha256) and st.exists(kept.sha256)
+    finally:
+        kt.clear_tables(app.state.kernel.engine, Attachment.metadata)
+        app.state.kernel.engine.dispose()
