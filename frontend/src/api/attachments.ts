@@ -5,6 +5,7 @@
  * The server decides everything (kind from the bytes, limits, polyglots, active content); `precheck` only spares
  * the user a long upload that would be refused anyway, using the server's default limits.
  */
+import type { Narrow, Out } from './generated'
 import { ApiError, http, type Problem } from './http'
 import { getAccessToken, newRequestId, refreshAccessToken, tokenNeedsRefresh } from './session'
 
@@ -16,19 +17,8 @@ export type AttachmentPurpose = 'rules' | 'system' | 'letter_scan' | 'other'
 export type AttachmentId = number | string
 export type AttachmentKind = 'pdf' | 'jpeg' | 'png' | 'webp' | 'docx' | 'xlsx' | 'pptx'
 
-export interface Attachment {
-  id: AttachmentId
-  name: string
-  size: number
-  media_type: string
-  sha256: string
-  kind: AttachmentKind | string
-  created_at: string
-  content_url: string
-  thumbnail_url: string | null
-  owner: { kind: string; id: AttachmentId } | null
-  purpose?: AttachmentPurpose | null
-}
+/** The server's `AttachmentOut`; `purpose` is declared `str` there, its values are `AttachmentPurpose`. */
+export type Attachment = Narrow<Out<'AttachmentOut'>, { purpose: AttachmentPurpose | null }>
 
 export const OWNER_SERVICE: Record<AttachmentOwner, AttachmentService> = {
   records: 'training',

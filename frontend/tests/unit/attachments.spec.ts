@@ -62,7 +62,7 @@ class FakeXHR {
 
 const stored = (over: Partial<Attachment> = {}): Attachment => ({
   id: 11, name: '结业证书.pdf', size: 2048, media_type: 'application/pdf', sha256: 'a'.repeat(64), kind: 'pdf',
-  created_at: '2026-11-30T08:00:00Z', content_url: '/api/training/attachments/11/content', thumbnail_url: null, owner: null, ...over,
+  created_at: '2026-11-30T08:00:00Z', content_url: '/api/training/attachments/11/content', thumbnail_url: null, owner: null, purpose: null, ...over,
 })
 
 const until = async (cond: () => boolean, ms = 3000) => {
