@@ -215,6 +215,10 @@ MATRIX: list[Row] = [
     T("POST", f"{TR}/records/import", "own", "                              401 p200  403 p200 p200  403 p200  401"),
     T("POST", f"{TR}/records/import", "sibling", "                          401 p200  403 p200  200  403 p200  401"),
     T("POST", f"{TR}/records/import", "other", "                            401 p200  403  422  422  403  422  401"),
+    # 下载错误报告 (#17): the import's check returned as a workbook; nothing is stored, allowed like the import
+    T("POST", f"{TR}/records/import-report", "own", "                       401 p200  403 p200 p200  403 p200  401"),
+    T("POST", f"{TR}/records/import-report", "sibling", "                   401 p200  403 p200  200  403 p200  401"),
+    T("POST", f"{TR}/records/import-report", "other", "                     401 p200  403  422  422  403  422  401"),
     T("POST", f"{TR}/records/import-jobs", "own", "                         401 p202  403 p202 p202  403 p202  401"),
     T("POST", f"{TR}/records/import-jobs", "other", "                       401 p202  403  422  422  403  422  401"),
     # an import job is seen by the account that started it (university 1's admin started the "own" one)

@@ -306,7 +306,11 @@ PROBES: dict[tuple[str, str], Body] = {
 }
 
 #: Import bodies: a one-row ledger file for the target's staff member.
-MULTIPART = {("POST", "/api/training/records/import"), ("POST", "/api/training/records/import-jobs")}
+MULTIPART = {
+    ("POST", "/api/training/records/import"),
+    ("POST", "/api/training/records/import-jobs"),
+    ("POST", "/api/training/records/import-report"),
+}
 #: Uploads (#16): the raw body is the file; the probe is an empty file (422, nothing stored).
 RAW = {("POST", f"/api/{s}/attachments") for s in ("training", "plans", "evaluation")}
 

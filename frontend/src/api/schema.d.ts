@@ -1263,7 +1263,9 @@ export interface paths {
         };
         /**
          * Import Template
-         * @description An empty file with the header row the import expects (themes separated by ';').
+         * @description The import's template. ``xlsx`` (培训记录导入模板.xlsx): Chinese headers, a grey example row (not imported),
+         *     drop-down lists for themes and levels, date cells and a 填写说明 sheet. ``csv``: the contract's header row
+         *     only (the English codes, for campus systems).
          */
         get: operations["import_template_api_training_records_import_template_get"];
         put?: never;
@@ -1288,6 +1290,27 @@ export interface paths {
          * @description All or nothing: when any row is wrong nothing is stored and every wrong row is listed.
          */
         post: operations["import_records_api_training_records_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/records/import-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Report
+         * @description 下载错误报告: the file checked as the import checks it (nothing stored), returned as a workbook with an
+         *     错误说明 column and every refused cell filled and commented, at the row numbers Excel showed.
+         */
+        post: operations["import_report_api_training_records_import_report_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4504,6 +4527,14 @@ export interface components {
              */
             file: string;
         };
+        /** Body_import_report_api_training_records_import_report_post */
+        Body_import_report_api_training_records_import_report_post: {
+            /**
+             * File
+             * @description .csv or .xlsx
+             */
+            file: string;
+        };
         /** ComplianceReport */
         ComplianceReport: {
             /** Year */
@@ -4728,6 +4759,33 @@ export interface components {
             column: string;
             /** Message */
             message: string;
+            /**
+             * Sheet Row
+             * @description The row number Excel shows for the row (the header's for a missing column)
+             */
+            sheet_row?: number | null;
+            /**
+             * Header
+             * @description The column's header as written in the file (工号, employee_no ...)
+             */
+            header?: string | null;
+            /**
+             * Code
+             * @description Stable reason code (missing_column, unknown_staff, not_date ...)
+             */
+            code?: string | null;
+            /**
+             * Params
+             * @description The reason's parameters (value, first ...)
+             */
+            params?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Message Zh
+             * @description The message in Chinese
+             */
+            message_zh?: string | null;
         };
         /** IndicatorItem */
         training__IndicatorItem: {
@@ -9488,6 +9546,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_report_api_training_records_import_report_post: {
+        parameters: {
+            query?: {
+                university_id?: number | null;
+                lang?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_report_api_training_records_import_report_post"];
+            };
+        };
+        responses: {
+            /** @description The uploaded rows with their errors marked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Validation Error */

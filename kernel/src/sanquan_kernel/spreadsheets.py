@@ -246,10 +246,11 @@ def _column(ref: str, columns: dict[str, int]) -> int:
     return column
 
 
-def _sheet_rows(wb: Workbook) -> Iterator[list[Any]]:
-    """The first sheet's rows with data, as they are in the file: the first (the header) with up to 16,384
-    values, the others with no more values than the header has. The declared dimension is never read; an empty
-    or styled-but-empty row costs no work per cell. Cached values of formulas are read, not the formulas."""
+def _sheet_rows(wb: Workbook) -> Iterator[tuple[int, list[Any]]]:
+    """The first sheet's rows with data and their numbers (the row number Excel shows), as they are in the file:
+    the first (the header) with up to 16,384 values, the others with no more values than the header has. The
+    declared dimension is never read; an empty or styled-but-empty row costs no work per cell. Cached values of
+    formulas are read, not the formulas."""
     from openpyxl.utils.datetime import from_excel, from_ISO8601
 
     shared = _shared_strings(wb)
@@ -308,19 +309,19 @@ def _sheet_rows(wb: Workbook) -> Iterator[list[Any]]:
             _release(el, _DATA)  # the row and anything between rows
             if values:
                 width = min(width, len(values))
-                yield values
+                yield number, values
 
 
-def _xlsx_rows(content: bytes, max_rows: int) -> Iterator[list[Any]]:
+def _xlsx_rows(content: bytes, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
     wb = open_workbook(content)
     try:
         data = -1  # the header is not a data row
         try:
-            for values in _sheet_rows(wb):
+            for numbered in _sheet_rows(wb):
                 data += 1
                 if data > max_rows:
                     raise _too_many(max_rows)
-                yield values
+                yield numbered
         except SpreadsheetError:
             raise
         except Exception as exc:  # a damaged sheet (truncated entry, broken XML, a bad reference) found reading it
@@ -375,7 +376,7 @@ class _Lines:
             yield line
 
 
-def _csv_rows(content: bytes, max_rows: int) -> Iterator[list[Any]]:
+def _csv_rows(content: bytes, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
     text = io.TextIOWrapper(io.BytesIO(content), encoding=_encoding(content), newline="")
     sample = text.read(4096)
     text.seek(0)
@@ -384,9 +385,11 @@ def _csv_rows(content: bytes, max_rows: int) -> Iterator[list[Any]]:
     reader = csv.reader(lines, delimiter=delimiter)
     width = MAX_CSV_COLUMNS
     data = -1
+    number = 0  # the record's row in Excel (which shows a blank line as a row)
     try:
         for row in reader:
             lines.record = 0
+            number += 1
             if not any(row):
                 continue
             data += 1
@@ -394,7 +397,7 @@ def _csv_rows(content: bytes, max_rows: int) -> Iterator[list[Any]]:
                 width = len(row)
             elif data > max_rows:
                 raise _too_many(max_rows)
-            yield row if len(row) <= width else row[:width]
+            yield number, (row if len(row) <= width else row[:width])
     except csv.Error as exc:
         raise SpreadsheetError(f"The CSV file cannot be read past line {reader.line_num}: {exc}") from None
 
@@ -404,6 +407,12 @@ def read_table(filename: str, content: bytes, *, max_rows: int) -> Iterator[list
     """The rows of an uploaded ``.xlsx`` (first sheet) or ``.csv`` with data: the header first, then at most
     ``max_rows`` rows, none wider than the header. Empty rows are left out. Raises ``SpreadsheetError`` while
     iterating (``SpreadsheetTooLarge`` past ``max_rows``)."""
+    return (values for _number, values in read_numbered_table(filename, content, max_rows=max_rows))
+
+
+def read_numbered_table(filename: str, content: bytes, *, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
+    """``read_table``'s rows with the number Excel shows for each (1 is the sheet's first row; a CSV's blank
+    lines count, as Excel shows them as rows): what a user is told about a row names this number."""
     if is_workbook(filename, content):
         return _xlsx_rows(content, max_rows)
     if filename.lower().endswith((".csv", ".txt")) or not filename:
@@ -429,3 +438,74 @@ def estimate_rows(filename: str, content: bytes, *, max_rows: int) -> int:
         return min(max(rows - 1, 0), max_rows)
     lines = content.count(b"\n") - 1 + (0 if content.endswith(b"\n") else 1)
     return min(max(lines, 0), max_rows)
+
+
+# -- error reports -----------------------------------------------------------------------------------------------
+#: The fill of a refused cell in an error report (light red, as Excel's "bad" style).
+ERROR_FILL = "FFC7CE"
+
+
+def error_report(
+    rows: Iterator[tuple[int, list[Any]]],
+    marks: dict[tuple[int, int], str],
+    *,
+    error_header: str,
+    sheet: str = "Sheet1",
+    author: str = "import",
+) -> bytes:
+    """The uploaded sheet returned with its errors: every row at the row number it had (as Excel showed it), one
+    more column (``error_header``) holding each bad row's reasons, and every refused cell filled light red with
+    its reason as a comment. ``rows``: ``read_numbered_table``'s rows (the header first); ``marks``: (sheet row,
+    0-based column) → reason; a column past the data (a missing column) marks the row's error cell only. Text a
+    spreadsheet would evaluate is written as text."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    from sanquan_kernel.exports import neutralise_formula
+
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (row, column), reason in marks.items():
+        by_row.setdefault(row, []).append((column, reason))
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet[:31])
+    fill = PatternFill("solid", fgColor=ERROR_FILL)
+    bold = Font(bold=True, color="9C0006")
+    written = 0
+    width = 0
+    header = True
+    for number, values in rows:
+        while written < number - 1:
+            ws.append([])
+            written += 1
+        if not width:
+            width = len(values)  # the header's
+        cells = []
+        bad = dict(sorted(by_row.get(number, [])))
+        for column in range(width):
+            value = values[column] if column < len(values) else None
+            cell = WriteOnlyCell(ws, value=neutralise_formula(value))
+            if hasattr(value, "year"):
+                cell.number_format = "yyyy-mm-dd"
+            if column in bad:
+                cell.fill = fill
+                cell.comment = Comment(bad[column], author)
+            cells.append(cell)
+        if header:
+            header = False
+            note = WriteOnlyCell(ws, value=error_header)
+            note.font = bold
+            if bad:
+                note.value = f"{error_header}：" + "；".join(bad.values())
+                note.fill = fill
+        else:
+            note = WriteOnlyCell(ws, value="；".join(bad.values()) if bad else None)
+            if bad:
+                note.font = bold
+        cells.append(note)
+        ws.append(cells)
+        written += 1
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

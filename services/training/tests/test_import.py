@@ -30,6 +30,11 @@ def _post(
     return r.json()
 
 
+def _brief(errors: list[dict]) -> list[dict]:
+    """The contract's fields of each error (row: the data row, 1 the first)."""
+    return [{k: e[k] for k in ("row", "column", "message")} for e in errors]
+
+
 def _count(app: FastAPI) -> int:
     with app.state.kernel.sessionmaker() as db:
         return db.scalar(select(func.count()).select_from(TrainingRecord)) or 0
@@ -62,7 +67,11 @@ def test_an_import_with_one_bad_row_stores_nothing(client: TestClient, app: Fast
         ),
     )
     assert res["rejected"] == 1 and res["accepted"] == 0
-    assert res["errors"] == [{"row": 2, "column": "taken_on", "message": "not a date (YYYY-MM-DD)"}]
+    assert _brief(res["errors"]) == [{"row": 2, "column": "taken_on", "message": "not a date (YYYY-MM-DD)"}]
+    # the row Excel shows (the header is row 1), the header as written, a stable code and the Chinese reason
+    (e,) = res["errors"]
+    assert (e["sheet_row"], e["header"], e["code"]) == (3, "taken_on", "not_date")
+    assert e["message_zh"] == "不是有效日期，请按 2026-03-15 的格式填写"
     assert _count(app) == 0
 
 
@@ -140,7 +149,9 @@ def test_an_xlsx_with_chinese_headers_and_excel_dates_is_read(client: TestClient
 
 def test_a_file_without_the_required_columns_is_refused_at_row_zero(client: TestClient) -> None:
     res = _post(client, b"employee_no,title\nE1,x\n")
-    assert {"row": 0, "column": "taken_on", "message": "missing column"} in res["errors"]
+    assert {"row": 0, "column": "taken_on", "message": "missing column"} in _brief(res["errors"])
+    e = next(e for e in res["errors"] if e["column"] == "taken_on")
+    assert (e["sheet_row"], e["message_zh"]) == (1, "缺少“培训日期”列")
 
 
 def test_a_staff_member_and_a_read_only_client_cannot_import(client: TestClient) -> None:
@@ -152,9 +163,10 @@ def test_a_staff_member_and_a_read_only_client_cannot_import(client: TestClient)
 def test_the_template_has_the_header_row(client: TestClient) -> None:
     c = client.get("/api/training/records/import-template", params={"format": "csv"}, headers=kt.university_admin())
     assert c.status_code == 200 and c.content.decode("utf-8-sig").strip() == HEADER.strip()
+    # the workbook speaks Chinese (test_import_workbooks.py), headers the import reads as the contract's columns
     x = client.get("/api/training/records/import-template", params={"format": "xlsx"}, headers=kt.university_admin())
-    rows = list(load_workbook(io.BytesIO(x.content)).worksheets[0].iter_rows(values_only=True))
-    assert rows == [tuple(HEADER.strip().split(","))]
+    header = next(load_workbook(io.BytesIO(x.content)).worksheets[0].iter_rows(values_only=True))
+    assert header == ("工号", "培训名称", "培训日期", "学时", "天数", "培训主题", "组织层级", "外部编号")
 
 
 def test_an_import_job_reports_progress_and_the_result(client: TestClient, app: FastAPI, api) -> None:
@@ -204,7 +216,8 @@ def test_an_import_job_with_a_bad_row_ends_done_with_the_errors_and_stores_nothi
             break
         time.sleep(0.05)
     assert job["status"] == "done"
-    assert job["result"]["errors"] == [
+    assert _brief(job["result"]["errors"]) == [
         {"row": 2, "column": "employee_no", "message": "no staff member with employee number 'E9' in your scope"}
     ]
+    assert job["result"]["errors"][0]["sheet_row"] == 3
     assert _count(app) == 0

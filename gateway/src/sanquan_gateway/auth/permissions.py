@@ -63,6 +63,7 @@ PERMISSIONS: dict[Role, list[str]] = {
         "dashboard:department:view",
         "training:staff:view",
         "training:record:manage",
+        "training:record:import",
         "training:report:view",
         "training:course:attendance",
         "training:selfreport:review",

@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 
 from sanquan_kernel import spreadsheets
 from training.records import repository
-from training.vocabulary import EARLIEST_TAKEN_ON, ORGANIZER_ALIASES, THEME_ALIASES, THEMES, Source, q2
+from training.vocabulary import (
+    EARLIEST_TAKEN_ON,
+    ORGANIZER_ALIASES,
+    THEME_ALIASES,
+    THEME_LABELS,
+    THEMES,
+    Source,
+    q2,
+)
 
 COLUMNS = ("employee_no", "title", "taken_on", "hours", "days", "themes", "organizer_level", "external_id")
 REQUIRED = ("employee_no", "title", "taken_on", "hours", "days", "themes", "organizer_level")
@@ -46,6 +54,49 @@ HEADER_ALIASES: dict[str, str] = {
     "外部编号": "external_id",
     "记录编号": "external_id",
 }
+#: The template's headers (Chinese; the contract's codes above stay accepted for campus systems).
+COLUMN_HEADERS: dict[str, str] = {
+    "employee_no": "工号",
+    "title": "培训名称",
+    "taken_on": "培训日期",
+    "hours": "学时",
+    "days": "天数",
+    "themes": "培训主题",
+    "organizer_level": "组织层级",
+    "external_id": "外部编号",
+}
+#: The template's example row: a row with this employee number is the example left in place, not a record.
+EXAMPLE_EMPLOYEE_NO = "示例-0001"
+_THEMES_ZH = "、".join(THEME_LABELS.values())
+#: Every reason a row is refused: code → (English, Chinese), with ``{value}``-style parameters.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "missing_column": ("missing column", "缺少“{header}”列"),
+    "required": ("required", "必填"),
+    "unknown_staff": (
+        "no staff member with employee number '{value}' in your scope",
+        "没有工号为“{value}”的人员（或不在您的管理范围内）",
+    ),
+    "other_department": (
+        "employee number '{value}' belongs to another department: a department manager imports for their own "
+        "department only",
+        "工号“{value}”不是本部门人员，部门负责人只能导入本部门人员的记录",
+    ),
+    "title_length": ("required, at most 200 characters", "必填，最多 200 个字"),
+    "not_date": ("not a date (YYYY-MM-DD)", "不是有效日期，请按 2026-03-15 的格式填写"),
+    "future_date": ("must not be in the future", "不能晚于今天"),
+    "too_early": ("must not be before 1900-01-01", "不能早于 1900-01-01"),
+    "not_number": ("not a number", "不是数字"),
+    "amount_range": ("must be between 0 and 9999 with at most two decimals", "须在 0 到 9999 之间，最多两位小数"),
+    "both_zero": ("hours and days cannot both be 0", "学时和天数不能同时为 0"),
+    "unknown_theme": (
+        "unknown theme '{value}' (use " + ", ".join(THEMES) + ")",
+        "未知的培训主题“{value}”，可填：" + _THEMES_ZH + "；多个主题用“；”“、”或“，”分隔",
+    ),
+    "themes_required": ("at least one theme is required", "至少填写一个培训主题"),
+    "unknown_level": ("one of province, university, department, external", "须为 省级、校级、部门级、校外 之一"),
+    "external_id_length": ("at most 100 characters", "最多 100 个字符"),
+    "external_id_repeat": ("repeats row {first}", "与第 {first} 行的外部编号重复"),
+}
 MAX_ERRORS = 1000
 #: Rows besides the header one file may hold (the setting TRAINING_IMPORT_MAX_ROWS; see config.Settings).
 DEFAULT_MAX_ROWS = 200_000
@@ -59,6 +110,11 @@ ImportFileError = spreadsheets.SpreadsheetError
 ImportTooLarge = spreadsheets.SpreadsheetTooLarge
 
 
+def message(code: str, params: dict[str, Any], lang: str = "en") -> str:
+    en, zh = MESSAGES[code]
+    return (zh if lang == "zh" else en).format(**params)
+
+
 @dataclass
 class Outcome:
     total: int = 0
@@ -67,11 +123,29 @@ class Outcome:
     error_rows: set[int] = field(default_factory=set)
     #: Validated rows ready to store: (staff_id, department_id, title, taken_on, hours, days, themes, level, ext)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+    #: The file's header row: its number in the sheet, the columns found (contract code → 0-based index) and the
+    #: header text each was found under.
+    header_row: int = 1
+    columns: dict[str, int] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    max_errors: int | None = MAX_ERRORS
 
-    def error(self, row: int, column: str, message: str) -> None:
+    def error(self, row: int, column: str, code: str, sheet_row: int, **params: Any) -> None:
+        """A refused cell: ``row`` the data row (CONTRACT.md: 1 is the first), ``sheet_row`` the row Excel shows."""
         self.error_rows.add(row)
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append({"row": row, "column": column, "message": message})
+        if self.max_errors is None or len(self.errors) < self.max_errors:
+            self.errors.append(
+                {
+                    "row": row,
+                    "column": column,
+                    "message": message(code, params),
+                    "sheet_row": sheet_row,
+                    "header": self.headers.get(column) or COLUMN_HEADERS[column],
+                    "code": code,
+                    "params": params,
+                    "message_zh": message(code, params, "zh"),
+                }
+            )
 
     @property
     def rejected(self) -> int:
@@ -83,9 +157,10 @@ class Outcome:
 
 
 # -- reading -----------------------------------------------------------------------------------------------------
-def read_table(filename: str, content: bytes, max_rows: int = DEFAULT_MAX_ROWS) -> Iterator[list[Any]]:
-    """The upload's rows, read under the kernel's bounds for hostile files (``sanquan_kernel.spreadsheets``)."""
-    return spreadsheets.read_table(filename, content, max_rows=max_rows)
+def read_table(filename: str, content: bytes, max_rows: int = DEFAULT_MAX_ROWS) -> Iterator[tuple[int, list[Any]]]:
+    """The upload's rows with the number Excel shows for each, read under the kernel's bounds for hostile files
+    (``sanquan_kernel.spreadsheets``)."""
+    return spreadsheets.read_numbered_table(filename, content, max_rows=max_rows)
 
 
 def estimate_rows(filename: str, content: bytes, max_rows: int = DEFAULT_MAX_ROWS) -> int:
@@ -134,8 +209,8 @@ def _amount(value: Any) -> Decimal | None:
     return d
 
 
-def _themes(value: Any) -> tuple[str | None, str]:
-    """'law;safety' (also with '；', ',', '、') → ('law,safety', '') or (None, reason)."""
+def _themes(value: Any) -> tuple[str | None, tuple[str, dict[str, Any]]]:
+    """'law;safety' (also with '；', ',', '，', '、', '|') → ('law,safety', _) or (None, (code, params))."""
     raw = _cell(value)
     for sep in ("；", "、", ",", "，", "|"):
         raw = raw.replace(sep, ";")
@@ -146,11 +221,11 @@ def _themes(value: Any) -> tuple[str | None, str]:
             continue
         code = THEME_ALIASES.get(p) or THEME_ALIASES.get(p.lower())
         if code is None:
-            return None, f"unknown theme '{p}' (use {', '.join(THEMES)})"
+            return None, ("unknown_theme", {"value": p})
         codes.add(code)
     if not codes:
-        return None, "at least one theme is required"
-    return ",".join(t for t in THEMES if t in codes), ""
+        return None, ("themes_required", {})
+    return ",".join(t for t in THEMES if t in codes), ("", {})
 
 
 class _Memo(dict[Any, Any]):
@@ -168,9 +243,9 @@ class _Memo(dict[Any, Any]):
 def _checked_amount(value: Any) -> tuple[Decimal | None, str]:
     d = _amount(value)
     if d is None:
-        return None, "not a number"
+        return None, "not_number"
     if d < 0 or d > MAX_AMOUNT or d != d.quantize(CENT):
-        return None, "must be between 0 and 9999 with at most two decimals"
+        return None, "amount_range"
     return q2(d), ""
 
 
@@ -180,25 +255,31 @@ def _level(value: Any) -> str | None:
 
 
 def validate(
-    table: Iterator[list[Any]],
+    table: Iterator[tuple[int, list[Any]]],
     staff_by_no: dict[str, tuple[int, int]],
     today: date,
     progress: Callable[[int], None] | None = None,
+    *,
+    department_id: int | None = None,
+    max_errors: int | None = MAX_ERRORS,
 ) -> Outcome:
-    """Read every row and check it; collect every error. ``staff_by_no`` holds only the staff the caller may
-    write for, so a person of another department or university is simply unknown."""
-    out = Outcome()
-    header = next(table, None)
-    if header is None:
+    """Read every row and check it; collect every error. ``staff_by_no`` holds the staff the caller may write for
+    (a person of another university is simply unknown); with ``department_id`` (a department manager's import) a
+    person of another department of the university is refused as such."""
+    out = Outcome(max_errors=max_errors)
+    first = next(table, None)
+    if first is None:
         raise ImportFileError("The file is empty: the first row must be the header")
-    index: dict[str, int] = {}
+    out.header_row, header = first
+    index = out.columns
     for i, h in enumerate(header):
         key = HEADER_ALIASES.get(_cell(h).lower()) or HEADER_ALIASES.get(_cell(h))
         if key and key not in index:
             index[key] = i
+            out.headers[key] = _cell(h)
     missing = [c for c in REQUIRED if c not in index]
     for c in missing:
-        out.error(0, c, "missing column")
+        out.error(0, c, "missing_column", out.header_row, header=COLUMN_HEADERS[c])
     if missing:
         return out
     i_no, i_title, i_on, i_h, i_d, i_th, i_lvl = (index[c] for c in REQUIRED)
@@ -209,66 +290,71 @@ def validate(
     error = out.error
     append = out.rows.append
     n = 0
-    for cells in table:
+    for line, cells in table:
         if len(cells) < width:
             if not any(c not in (None, "") for c in cells):
                 continue  # blank lines are not rows
             cells = [*cells, *([None] * (width - len(cells)))]
-        n += 1
-        bad = False
         raw_no = cells[i_no]
         no = raw_no.strip() if type(raw_no) is str else _cell(raw_no)
+        if no == EXAMPLE_EMPLOYEE_NO:
+            continue  # the template's example row, left in place
+        n += 1
+        bad = False
         staff = staff_by_no.get(no)
         if staff is None:
             if not no and not any(c not in (None, "") for c in cells):
                 n -= 1
                 continue
-            error(n, "employee_no", f"no staff member with employee number '{no}' in your scope" if no else "required")
+            error(n, "employee_no", "unknown_staff" if no else "required", line, **({"value": no} if no else {}))
+            bad = True
+        elif department_id is not None and staff[1] != department_id:
+            error(n, "employee_no", "other_department", line, value=no)
             bad = True
         raw_title = cells[i_title]
         title = raw_title.strip() if type(raw_title) is str else _cell(raw_title)
         if not title or len(title) > 200:
-            error(n, "title", "required, at most 200 characters")
+            error(n, "title", "title_length", line)
             bad = True
         taken_on = dates[cells[i_on]]
         if taken_on is None:
-            error(n, "taken_on", "not a date (YYYY-MM-DD)")
+            error(n, "taken_on", "not_date", line)
             bad = True
         elif taken_on > today:
-            error(n, "taken_on", "must not be in the future")
+            error(n, "taken_on", "future_date", line)
             bad = True
         elif taken_on < EARLIEST_TAKEN_ON:
-            error(n, "taken_on", "must not be before 1900-01-01")
+            error(n, "taken_on", "too_early", line)
             bad = True
         hours, h_reason = amounts[cells[i_h]]
         if hours is None:
-            error(n, "hours", h_reason)
+            error(n, "hours", h_reason, line)
             bad = True
         days, d_reason = amounts[cells[i_d]]
         if days is None:
-            error(n, "days", d_reason)
+            error(n, "days", d_reason, line)
             bad = True
         if hours is not None and days is not None and not hours and not days:
-            error(n, "hours", "hours and days cannot both be 0")
+            error(n, "hours", "both_zero", line)
             bad = True
-        themes, reason = themes_of[cells[i_th]]
+        themes, (t_code, t_params) = themes_of[cells[i_th]]
         if themes is None:
-            error(n, "themes", reason)
+            error(n, "themes", t_code, line, **t_params)
             bad = True
         level = levels[cells[i_lvl]]
         if level is None:
-            error(n, "organizer_level", "one of province, university, department, external")
+            error(n, "organizer_level", "unknown_level", line)
             bad = True
         ext = _cell(cells[i_ext]) if i_ext is not None else ""
         if ext:
             if len(ext) > 100:
-                error(n, "external_id", "at most 100 characters")
+                error(n, "external_id", "external_id_length", line)
                 bad = True
             elif ext in seen_ext:
-                error(n, "external_id", f"repeats row {seen_ext[ext]}")
+                error(n, "external_id", "external_id_repeat", line, first=seen_ext[ext])
                 bad = True
             else:
-                seen_ext[ext] = n
+                seen_ext[ext] = line
         if not bad:
             assert staff is not None
             append((staff[0], staff[1], title, taken_on, hours, days, themes, level, ext or None))

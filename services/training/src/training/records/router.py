@@ -15,8 +15,9 @@ from sanquan_kernel.pagination import Page, PageDep
 from sanquan_kernel.principal import Role
 from sanquan_kernel.responses import json_response
 from sanquan_kernel.routing import ServiceRouter
+from sanquan_kernel.storage.names import content_disposition
 from training.deps import Reader, RecordWriter
-from training.records import importer, repository, service
+from training.records import importer, repository, service, workbooks
 from training.records.jobs import ImportWorker
 from training.records.models import ImportJob
 from training.records.schemas import ImportJobOut, ImportResult, RecordCorrection, RecordCreate, RecordOut
@@ -131,8 +132,16 @@ def export_records(
     responses={200: {"content": {XLSX_MEDIA: {}, "text/csv": {}}}},
 )
 def import_template(_: Reader, format: ExportFormat = ExportFormat.XLSX) -> Response:
-    """An empty file with the header row the import expects (themes separated by ';')."""
-    return table_response(list(importer.COLUMNS), [], format, "training-import-template", sheet="records")
+    """The import's template. ``xlsx`` (培训记录导入模板.xlsx): Chinese headers, a grey example row (not imported),
+    drop-down lists for themes and levels, date cells and a 填写说明 sheet. ``csv``: the contract's header row
+    only (the English codes, for campus systems)."""
+    if format is ExportFormat.CSV:
+        return table_response(list(importer.COLUMNS), [], format, "training-import-template", sheet="records")
+    return Response(
+        content=workbooks.template(),
+        media_type=XLSX_MEDIA,
+        headers={"Content-Disposition": content_disposition("培训记录导入模板.xlsx")},
+    )
 
 
 async def _read_upload(file: UploadFile) -> tuple[str, bytes]:
@@ -180,6 +189,40 @@ async def import_records(
         max_rows=_max_rows(request),
     )
     return await anyio.to_thread.run_sync(work)
+
+
+@router.post(
+    "/import-report",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA: {}}, "description": "The uploaded rows with their errors marked"}},
+)
+async def import_report(
+    request: Request,
+    session: SessionDep,
+    principal: RecordWriter,
+    scope: CurrentScope,
+    file: Annotated[UploadFile, File(description=".csv or .xlsx")],
+    university_id: int | None = None,
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+) -> Response:
+    """下载错误报告: the file checked as the import checks it (nothing stored), returned as a workbook with an
+    错误说明 column and every refused cell filled and commented, at the row numbers Excel showed."""
+    filename, content = await _read_upload(file)
+    target = target_university(principal, university_id)
+    max_rows = _max_rows(request)
+
+    def build() -> bytes:
+        out = service.check_file(session, principal, scope, target, filename, content, max_rows, max_errors=None)
+        return workbooks.error_report(filename, content, out, max_rows, lang)
+
+    body = await anyio.to_thread.run_sync(build)
+    stem = (filename.rsplit(".", 1)[0] or "import")[:100]
+    name = f"错误报告-{stem}.xlsx" if lang == "zh" else f"import-errors-{stem}.xlsx"
+    return Response(
+        content=body,
+        media_type=XLSX_MEDIA,
+        headers={"Content-Disposition": content_disposition(name.replace("/", "_").replace("\\", "_"))},
+    )
 
 
 def _job_out(job: ImportJob, worker: ImportWorker | None) -> ImportJobOut:

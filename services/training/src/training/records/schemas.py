@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -98,6 +98,13 @@ class ImportRowError(BaseModel):
     row: int = Field(description="1 is the first data row; 0 is the header")
     column: str
     message: str
+    sheet_row: int | None = Field(
+        None, description="The row number Excel shows for the row (the header's for a missing column)"
+    )
+    header: str | None = Field(None, description="The column's header as written in the file (工号, employee_no ...)")
+    code: str | None = Field(None, description="Stable reason code (missing_column, unknown_staff, not_date ...)")
+    params: dict[str, Any] = Field(default_factory=dict, description="The reason's parameters (value, first ...)")
+    message_zh: str | None = Field(None, description="The message in Chinese")
 
 
 class ImportResult(BaseModel):

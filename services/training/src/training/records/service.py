@@ -329,6 +329,37 @@ def correct(
 
 
 # -- imports -------------------------------------------------------------------------------------------------------
+def check_file(
+    session: Session,
+    principal: Principal,
+    scope: Scope,
+    university_id: int,
+    filename: str,
+    content: bytes,
+    max_rows: int,
+    *,
+    progress: Callable[[int], None] | None = None,
+    max_errors: int | None = importer.MAX_ERRORS,
+) -> importer.Outcome:
+    """Read and check every row of an upload (nothing stored). A department manager imports for their own
+    department: the university's staff are looked up so that a person of another department is refused as such
+    (not as unknown); a person of another university stays unknown."""
+    department_id = principal.department_id if principal.role is Role.DEPARTMENT_MANAGER else None
+    if department_id is not None:
+        staff_by_no = staff_repository.lookup_employee_numbers(session, None, university_id)
+    else:
+        staff_by_no = staff_repository.lookup_employee_numbers(session, scope, university_id)
+    try:
+        table = importer.read_table(filename, content, max_rows)
+        return importer.validate(
+            table, staff_by_no, today(), progress, department_id=department_id, max_errors=max_errors
+        )
+    except importer.ImportTooLarge as exc:
+        raise PayloadTooLarge(str(exc), max_rows=exc.limit) from None
+    except importer.ImportFileError as exc:
+        raise Unprocessable(str(exc), errors=[{"loc": ["body", "file"], "msg": str(exc)}]) from None
+
+
 def import_file(
     session: Session,
     principal: Principal,
@@ -343,14 +374,7 @@ def import_file(
 ) -> ImportResult:
     """CONTRACT.md import: validate every row first; when any is wrong store nothing and list them all. A file of
     more than ``max_rows`` rows is refused with 413 (nothing stored), a hostile or unreadable one with 422."""
-    staff_by_no = staff_repository.lookup_employee_numbers(session, scope, university_id)
-    try:
-        table = importer.read_table(filename, content, max_rows)
-        outcome = importer.validate(table, staff_by_no, today(), progress)
-    except importer.ImportTooLarge as exc:
-        raise PayloadTooLarge(str(exc), max_rows=exc.limit) from None
-    except importer.ImportFileError as exc:
-        raise Unprocessable(str(exc), errors=[{"loc": ["body", "file"], "msg": str(exc)}]) from None
+    outcome = check_file(session, principal, scope, university_id, filename, content, max_rows, progress=progress)
     if not outcome.errors:
         repository.lock_imports(session, university_id)
         importer.drop_stored(session, university_id, outcome)

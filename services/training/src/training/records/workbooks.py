@@ -1,0 +1,172 @@
+"""The import's workbooks for office users: the template (Chinese headers, an example row, drop-down lists, date
+cells and a 填写说明 sheet) and the error report (the uploaded rows with an error column and the bad cells marked).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from sanquan_kernel import spreadsheets
+from training.records import importer
+from training.vocabulary import ORGANIZER_LABELS, THEME_LABELS
+
+#: Rows of the template that carry the drop-down lists and the date format.
+TEMPLATE_ROWS = 2000
+SHEET = "培训记录"
+EXAMPLE = (
+    importer.EXAMPLE_EMPLOYEE_NO,
+    "（示例）消防安全培训",
+    date(2026, 3, 15),
+    8,
+    1,
+    "安全教育；以宪法教育为核心的法治教育",
+    "校级",
+    "",
+)
+_REQUIRED = "必填"
+_NOTES: list[tuple[str, str, str, str]] = [
+    ("employee_no", _REQUIRED, "人员的工号，须是本单位在册人员；部门负责人只能导入本部门人员。", "T0001"),
+    ("title", _REQUIRED, "培训名称，最多 200 个字。", "消防安全培训"),
+    (
+        "taken_on",
+        _REQUIRED,
+        "培训日期，日期格式（如 2026-03-15），不能晚于今天。也可写 2026/3/15 或 20260315。",
+        "2026-03-15",
+    ),
+    ("hours", _REQUIRED, "学时，0 到 9999，最多两位小数；学时和天数不能同时为 0。", "8"),
+    ("days", _REQUIRED, "天数，0 到 9999，最多两位小数。", "1"),
+    (
+        "themes",
+        _REQUIRED,
+        "培训主题，可从下拉列表选择；多个主题用分号、顿号或逗号分隔（；、，均可）。可填："
+        + "、".join(THEME_LABELS.values())
+        + "。",
+        "安全教育；以宪法教育为核心的法治教育",
+    ),
+    ("organizer_level", _REQUIRED, "组织层级，从下拉列表选择：" + "、".join(ORGANIZER_LABELS.values()) + "。", "校级"),
+    ("external_id", "选填", "外部编号：本单位系统中的记录编号。同一编号再次导入时不会重复计入。", "HR-2026-0001"),
+]
+_RULES = [
+    "1. 第一行是表头，请勿修改；从第 3 行起每行填写一条培训记录（第 2 行灰色示例行可保留或删除，导入时不会计入）。",
+    "2. 导入前系统先校验全部行：只要有一行有误，整批都不导入；错误会按 Excel 行号和列名列出，",
+    "   并可“下载错误报告”：原表加一列“错误说明”，有误的单元格标红并附批注。",
+    "3. 表头也可使用英文代码（employee_no, title, taken_on, hours, days, themes, organizer_level, external_id），"
+    "供校内系统对接使用。",
+    "4. 年度达标规则：年度累计学时或天数达到规定之一即为达标。",
+]
+
+
+def template() -> bytes:
+    """The .xlsx template: Chinese headers, a grey example row, the themes' and levels' drop-down lists, date and
+    number cells, and a 填写说明 sheet (the columns, what each takes, the rules of the import)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws.append([importer.COLUMN_HEADERS[c] for c in importer.COLUMNS])
+    ws.append(list(EXAMPLE))
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = head_fill
+        cell.alignment = Alignment(horizontal="center")
+    for cell in ws[2]:
+        cell.font = Font(italic=True, color="808080")
+    last = TEMPLATE_ROWS + 1
+    for row in range(2, last + 1):
+        ws.cell(row=row, column=3).number_format = "yyyy-mm-dd"
+        ws.cell(row=row, column=1).number_format = "@"  # 工号 as text: leading zeros stay
+    for letter, width in zip("ABCDEFGH", (12, 28, 14, 8, 8, 36, 12, 16), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+
+    themes = DataValidation(
+        type="list",
+        formula1='"' + ",".join(THEME_LABELS.values()) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",  # several themes typed with ；、， are kept
+        errorTitle="培训主题",
+        error="可从下拉列表选择一个主题；多个主题请用“；”或“、”分隔。",
+        promptTitle="培训主题",
+        prompt="从列表选择，或输入多个主题并用“；”“、”分隔",
+        showInputMessage=True,
+    )
+    themes.add(f"F2:F{last}")
+    levels = DataValidation(
+        type="list",
+        formula1='"' + ",".join(ORGANIZER_LABELS.values()) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="组织层级",
+        error="请从下拉列表选择：" + "、".join(ORGANIZER_LABELS.values()),
+    )
+    levels.add(f"G2:G{last}")
+    dates = DataValidation(
+        type="date",
+        operator="between",
+        formula1="DATE(1900,1,1)",
+        formula2="TODAY()",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="培训日期",
+        error="请填写不晚于今天的日期，如 2026-03-15。",
+    )
+    dates.add(f"C2:C{last}")
+    amounts = DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2="9999",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="学时 / 天数",
+        error="请填写 0 到 9999 之间的数字，最多两位小数。",
+    )
+    amounts.add(f"D2:E{last}")
+    for dv in (themes, levels, dates, amounts):
+        ws.add_data_validation(dv)
+
+    notes = wb.create_sheet("填写说明")
+    notes.append(["列名", "英文代码", "是否必填", "填写要求", "示例"])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+        cell.fill = head_fill
+    for code, required, text, example in _NOTES:
+        notes.append([importer.COLUMN_HEADERS[code], code, required, text, example])
+    notes.append([])
+    for line in _RULES:
+        notes.append([line])
+    for letter, width in zip("ABCDE", (12, 18, 10, 80, 36), strict=True):
+        notes.column_dimensions[letter].width = width
+    for row in notes.iter_rows(min_row=2, max_row=len(_NOTES) + 1):
+        row[3].alignment = Alignment(wrap_text=True, vertical="top")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def error_report(filename: str, content: bytes, outcome: importer.Outcome, max_rows: int, lang: str) -> bytes:
+    """The uploaded rows with an 错误说明 column and each refused cell filled and commented (``outcome``: the
+    check of this same file, every error kept)."""
+    zh = lang == "zh"
+    marks: dict[tuple[int, int], str] = {}
+    past = 1 << 20  # a missing column: marked on the header row's error cell only
+    for e in outcome.errors:
+        column = outcome.columns.get(e["column"])
+        reason = e["message_zh"] if zh else e["message"]
+        key = (e["sheet_row"], column if column is not None else past + len(marks))
+        label = e["header"]
+        text = f"{label}：{reason}" if zh else f"{label}: {reason}"
+        marks[key] = f"{marks[key]}；{text}" if key in marks else text
+    return spreadsheets.error_report(
+        importer.read_table(filename, content, max_rows),
+        marks,
+        error_header="错误说明" if zh else "Errors",
+        sheet=SHEET if zh else "records",
+        author="三全育人平台" if zh else "import",
+    )
