@@ -43,14 +43,17 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
     if request.param == "filesystem":
         return {}
     url = request.getfixturevalue("s3_url")
-    samples.s3_storage(url, tmp_path / "spool", "training")  # the bucket exists and holds no training object
-    return {
+    samples.s3_storage(url, tmp_path / "spool", "training")  # the bucket exists
+    values = {
         "STORAGE_BACKEND": "s3",
         "S3_ENDPOINT_URL": url,
         "S3_BUCKET": samples.BUCKET,
         "S3_ACCESS_KEY_ID": "test-access",
         "S3_SECRET_ACCESS_KEY": "test-secret-key",
     }
+    # Empty of every namespace: moto keeps one state per process, other tests' objects may be in the bucket.
+    lose_the_bucket(values)
+    return values
 
 
 @contextmanager
@@ -99,8 +102,9 @@ def download(client: TestClient, attachment_id: int) -> bytes:
 
 def lose_the_bucket(store: dict[str, str]) -> None:
     st = samples.s3_storage(store["S3_ENDPOINT_URL"], Path("/nonexistent"), "training")
-    for obj in st.client.list_objects_v2(Bucket=samples.BUCKET).get("Contents", []):
-        st.client.delete_object(Bucket=samples.BUCKET, Key=obj["Key"])
+    for page in st.client.get_paginator("list_objects_v2").paginate(Bucket=samples.BUCKET):
+        for obj in page.get("Contents", []):
+            st.client.delete_object(Bucket=samples.BUCKET, Key=obj["Key"])
 
 
 def test_an_uploaded_file_downloads_byte_identical_after_a_restore_into_an_empty_data_dir(
