@@ -1,4 +1,21 @@
-import { download, http } from './http'
+import { download, http, request } from './http'
+
+function fileNameOf(res: Response, fallback: string): string {
+  const cd = res.headers.get('content-disposition') ?? ''
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(cd)
+  return star ? decodeURIComponent(star[1]) : fallback
+}
+
+function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 1000)
+}
 import type {
   AtRiskReport,
   AttendanceResult,
@@ -68,7 +85,15 @@ export const trainingApi = {
     return http.upload<ImportJob>(`${B}/records/import-jobs`, form, { dry_run: dryRun })
   },
   getImportJob: (id: number) => http.get<ImportJob>(`${B}/records/import-jobs/${id}`),
-  downloadTemplate: (format: 'xlsx' | 'csv') => download(`${B}/records/import-template`, { format }, `training-import-template.${format}`),
+  downloadTemplate: (format: 'xlsx' | 'csv') =>
+    download(`${B}/records/import-template`, { format }, format === 'xlsx' ? '培训记录导入模板.xlsx' : 'training-import-template.csv'),
+  /** 下载错误报告: the uploaded file back with an error column and the bad cells marked (nothing is stored) */
+  downloadImportReport: async (file: File, lang: 'zh' | 'en') => {
+    const form = new FormData()
+    form.append('file', file)
+    const res = await request<Response>('POST', `${B}/records/import-report`, { form, query: { lang }, raw: true })
+    saveBlob(await res.blob(), fileNameOf(res, lang === 'zh' ? '错误报告.xlsx' : 'import-errors.xlsx'))
+  },
 
   // rules, compliance and reports
   getRule: (year: number) => http.get<Rule>(`${B}/rules/${year}`),

@@ -68,6 +68,7 @@ export const ROLE_PERMISSIONS: Record<Role, string[]> = {
     'plans:progress:report',
     'training:course:attendance',
     'training:export',
+    'training:record:import',
     'training:record:manage',
     'training:report:view',
     'training:selfreport:review',

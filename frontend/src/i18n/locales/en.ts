@@ -134,12 +134,12 @@ const en: typeof zhCN = {
     minHours: 'Minimum hours', minDays: 'Minimum days', isDefault: 'No rule set for this year yet; the default applies (90 hours or 12 days).', setAt: 'Last changed {at}',
   },
   import: {
-    step1: 'Choose a file', step2: 'Check (dry run)', step3: 'Import', columns: 'Header columns (themes separated by ";"):',
+    step1: 'Choose a file', step2: 'Check (dry run)', step3: 'Import', columns: 'Download the Excel template and fill it in under its headers (it has an example row, drop-down lists and a 填写说明 (instructions) sheet). Columns:', columnList: '工号 (employee no.), 培训名称 (title), 培训日期 (date), 学时 (hours), 天数 (days), 培训主题 (themes), 组织层级 (level), 外部编号 (external id, optional)', separators: 'Separate several themes with ；、， or ; , (full-width or not). The English codes (employee_no …) are accepted as headers too, for campus systems.', deptScope: 'Department managers import records of their own department’s staff only.',
     templateXlsx: 'Excel template', templateCsv: 'CSV template', drop: 'Drop an .xlsx or .csv file here, or click to choose',
     check: 'Check file', commit: 'Import {n} rows', processed: '{done} of {total} rows processed', failed: 'The import failed', total: 'Rows',
     accepted: 'Valid', rejected: 'With errors', skipped: 'Already stored (skipped)', checkTitle: 'Check result', doneTitle: 'Import finished',
     fixAndRetry: 'Some rows are wrong, so nothing was imported. Fix the rows below, then choose the corrected file and check again.', allGood: 'All rows are valid; you can import now.',
-    stored: '{n} records imported', row: 'Row', column: 'Column', message: 'Problem',
+    stored: '{n} records imported', row: 'Excel row', column: 'Column', message: 'Problem', report: 'Download error report', reportHint: 'The error report is your file with an added Errors column and the wrong cells marked red with a comment.',
   },
   courses: {
     new: 'New course', dates: 'Dates', startsOn: 'Starts', endsOn: 'Ends', capacity: 'Capacity', enrolledCount: 'Enrolled',

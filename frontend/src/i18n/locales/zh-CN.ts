@@ -132,12 +132,12 @@ export default {
     minHours: '最低学时', minDays: '最低天数', isDefault: '本年度尚未单独设置，使用默认规则（90 学时或 12 天）。', setAt: '最近修改：{at}',
   },
   import: {
-    step1: '选择文件', step2: '校验（试导入）', step3: '正式导入', columns: '表头列（主题之间用英文分号 ; 分隔）：',
+    step1: '选择文件', step2: '校验（试导入）', step3: '正式导入', columns: '请先下载 Excel 模板，按表头填写（模板内有示例行、下拉列表和“填写说明”页）。表头列：', columnList: '工号、培训名称、培训日期、学时、天数、培训主题、组织层级、外部编号（选填）', separators: '多个培训主题之间用“；”“、”或“，”分隔（中英文符号均可）。表头也可用英文代码（employee_no 等），供校内系统对接。', deptScope: '部门负责人只能导入本部门人员的记录。',
     templateXlsx: '下载 Excel 模板', templateCsv: '下载 CSV 模板', drop: '将 .xlsx 或 .csv 文件拖到此处，或点击选择',
     check: '校验文件', commit: '导入 {n} 行', processed: '已处理 {done} / {total} 行', failed: '导入失败', total: '总行数',
     accepted: '可导入', rejected: '有误', skipped: '已存在（跳过）', checkTitle: '校验结果', doneTitle: '导入完成',
     fixAndRetry: '文件中有错误行，整批未导入。请按下表修改后重新选择文件校验。', allGood: '校验通过，可以正式导入。',
-    stored: '已导入 {n} 条记录', row: '行号', column: '列', message: '错误说明',
+    stored: '已导入 {n} 条记录', row: 'Excel 行号', column: '列', message: '错误说明', report: '下载错误报告', reportHint: '错误报告是您上传的表格：新增“错误说明”列，有误的单元格标红并附批注。',
   },
   courses: {
     new: '新建课程', dates: '起止日期', startsOn: '开始日期', endsOn: '结束日期', capacity: '人数上限', enrolledCount: '报名人数',
