@@ -82,6 +82,17 @@ const en: typeof zhCN = {
     law_coverage: 'Rule-of-law training coverage (T2)', work_study: 'Work-study posts at least 10% (P6)', special_fund: 'Special fund set up and spent (P5)',
     awards: 'Awards and model posts won (E2)',
   },
+  rules: {
+    between: 'Enter a number from {min} to {max}', maxLength: 'At most {max} characters', taskTitle: 'Enter the task name', category: 'Choose the task category',
+    department: 'Choose the responsible department', responsible: 'Enter the responsible person', startOn: 'Choose the start date', dueOn: 'Choose the due date',
+    recordTitle: 'Enter the training name', takenOn: 'Choose the training date', themes: 'Choose at least one training theme', organizer: 'Choose the organiser level',
+    employeeNo: 'Enter the employee number', staffName: 'Enter the name', employmentType: 'Choose the employment type', username: 'Enter the username', displayName: 'Enter the name',
+    password: 'Enter the password', role: 'Choose the role', university: 'Choose the university', clientName: 'Enter the client name', scopes: 'Choose at least one scope',
+    orgName: 'Enter the name', orgCode: 'Enter the code', campaignType: 'Choose the campaign type', campaignTitle: 'Enter the campaign name',
+    nominationTitle: 'Enter the nomination title', objectionNomination: 'Choose the publicised entry', objectionText: 'Enter the objection', planTitle: 'Enter the plan title',
+    fundingTitle: 'Enter the funding item', courseTitle: 'Enter the course name', startsOn: 'Choose the start date', endsOn: 'Choose the end date',
+    currentPassword: 'Enter the current password', newPassword: 'Enter the new password',
+  },
   fields: {
     code: 'Code', createdAt: 'Created', department: 'Department', displayName: 'Name', name: 'Name', org: 'Organisation', permissions: 'Permissions',
     role: 'Role', status: 'Status', type: 'Type', university: 'University', username: 'Username', year: 'Year',

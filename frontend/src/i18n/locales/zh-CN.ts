@@ -80,6 +80,17 @@ export default {
     law_coverage: '法治教育培训覆盖率（T2）', work_study: '勤工助学岗位不低于10%（P6）', special_fund: '设立并执行思政专项经费（P5）',
     awards: '获评先进与示范岗（E2）',
   },
+  rules: {
+    between: '请输入 {min} 到 {max} 之间的数', maxLength: '不能超过 {max} 个字符', taskTitle: '请输入任务名称', category: '请选择任务类别',
+    department: '请选择责任部门', responsible: '请输入主要责任人', startOn: '请选择开始日期', dueOn: '请选择完成时限',
+    recordTitle: '请输入培训名称', takenOn: '请选择培训日期', themes: '请至少选择一个培训主题', organizer: '请选择组织层级',
+    employeeNo: '请输入工号', staffName: '请输入姓名', employmentType: '请选择用工形式', username: '请输入用户名', displayName: '请输入姓名',
+    password: '请输入密码', role: '请选择角色', university: '请选择高校', clientName: '请输入客户端名称', scopes: '请至少选择一项授权范围',
+    orgName: '请输入名称', orgCode: '请输入代码', campaignType: '请选择活动类型', campaignTitle: '请输入活动名称',
+    nominationTitle: '请输入推荐项目名称', objectionNomination: '请选择公示项目', objectionText: '请填写异议内容', planTitle: '请输入方案名称',
+    fundingTitle: '请输入经费项目名称', courseTitle: '请输入课程名称', startsOn: '请选择开始日期', endsOn: '请选择结束日期',
+    currentPassword: '请输入当前密码', newPassword: '请输入新密码',
+  },
   fields: {
     code: '代码', createdAt: '创建时间', department: '部门', displayName: '姓名', name: '名称', org: '所属单位', permissions: '权限数',
     role: '角色', status: '状态', type: '类型', university: '高校', username: '用户名', year: '年度',
