@@ -2,7 +2,8 @@
 browser journeys of ``frontend/`` against it (``npm run test:e2e`` with ``E2E_BASE_URL``).
 
 ``python tests/e2e/run_e2e.py e2e/files.test.mjs`` runs only the named journey files (paths under ``frontend/``):
-``journeys``, ``workflows``, ``phone`` and ``files`` (attachments, #16) are all run by default."""
+``journeys``, ``workflows``, ``phone``, ``files`` (attachments, #16) and ``import`` (the Excel import that explains
+itself, #17: template, Excel row numbers, the error report) are all run by default (every ``e2e/*.test.mjs``)."""
 
 from __future__ import annotations
 

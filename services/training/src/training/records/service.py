@@ -204,7 +204,10 @@ def _person(session: Session, principal: Principal, scope: Scope, body: RecordCr
         row = staff_repository.person(session, scope, university_id=university_id, employee_no=body.employee_no.strip())
         loc = "employee_no"
     if row is None:
-        raise Unprocessable("No such staff member", errors=[{"loc": ["body", loc], "msg": "unknown staff member"}])
+        raise Unprocessable(
+            "No such staff member",
+            errors=[{"loc": ["body", loc], "msg": "unknown staff member", "code": "unknown_staff"}],
+        )
     return Person(*row)
 
 
