@@ -50,6 +50,7 @@ const en: typeof zhCN = {
     date_type: 'Enter a valid date (YYYY-MM-DD)', datetime_type: 'Enter a valid date and time', enum: 'Choose from the list', literal_error: 'Choose from the list',
     json_invalid: 'The request is not valid JSON', list_type: 'Should be a list', dict_type: 'Wrong format', extra_forbidden: 'This field is not accepted',
     value_error: 'Invalid value', url_parsing: 'Enter a valid URL', file_unreadable: 'The file cannot be read; upload an .xlsx or .csv file',
+    unknown_staff: 'No staff member with this employee number (within what you manage)',
     family: {
       required: 'Required', text: 'Invalid text', list: 'Wrong number of items', number: 'Out of the allowed range', date: 'Invalid date',
       choice: 'Choose from the list', type: 'Wrong format', format: 'Wrong format', invalid: 'Invalid value',

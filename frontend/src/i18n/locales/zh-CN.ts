@@ -48,6 +48,7 @@ export default {
     date_type: '请输入有效日期（年-月-日）', datetime_type: '请输入有效的日期和时间', enum: '请从列表中选择', literal_error: '请从列表中选择',
     json_invalid: '提交的内容格式有误', list_type: '应为多项的列表', dict_type: '提交的内容格式有误', extra_forbidden: '不允许提交该字段',
     value_error: '内容不符合要求', url_parsing: '请输入有效的网址', file_unreadable: '文件无法读取，请上传 .xlsx 或 .csv 文件',
+    unknown_staff: '未找到该工号的人员（或不在您的管理范围内）',
     family: {
       required: '此项为必填项', text: '文字内容不符合要求', list: '选择或填写的项数不符合要求', number: '数值超出允许范围', date: '日期无效',
       choice: '请从列表中选择', type: '格式不正确', format: '提交的内容格式有误', invalid: '内容不符合要求',
