@@ -2,7 +2,7 @@
 /**
  * The JavaScript the browser must download to show the sign-in page: the entry chunk, its static imports
  * (transitively) and the lazily loaded LoginView chunk with its static imports — read from Vite's manifest,
- * gzipped at level 9 as a server would. Usage: node scripts/measure-bundle.mjs [--json] [--budget=250]
+ * gzipped at level 9 as a server would. Usage: node scripts/measure-bundle.mjs [--json] [--budget=150]
  */
 import { readFileSync, existsSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
@@ -18,7 +18,7 @@ if (!existsSync(manifestPath)) {
 }
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
 const args = process.argv.slice(2)
-const budgetKb = Number((args.find((a) => a.startsWith('--budget=')) ?? '--budget=250').split('=')[1])
+const budgetKb = Number((args.find((a) => a.startsWith('--budget=')) ?? '--budget=150').split('=')[1])
 
 function closure(keys) {
   const seen = new Set()

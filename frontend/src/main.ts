@@ -1,7 +1,7 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'
-import { i18n } from './i18n'
+import { i18n, loadLocale, type AppLocale } from './i18n'
 import { router } from './router'
 import { vPerm } from './directives/perm'
 import 'element-plus/theme-chalk/base.css'
@@ -12,4 +12,5 @@ app.use(createPinia())
 app.use(i18n)
 app.use(router)
 app.directive('perm', vPerm)
-app.mount('#app')
+// A user who chose English sees it from the first paint: its messages are loaded before mounting.
+void loadLocale(i18n.global.locale.value as AppLocale).finally(() => app.mount('#app'))

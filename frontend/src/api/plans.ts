@@ -89,7 +89,8 @@ export const plansApi = {
   putWorkStudy: (year: number, body: { total_posts: number; work_study_posts: number; note: string }, version?: number) =>
     http.put<WorkStudy>(`${B}/work-study-posts/${year}`, body, version !== undefined ? { ifMatch: version } : {}),
 
-  dashboard: (year: number, university_id?: number) => http.get<UniversityDashboard>(`${B}/dashboard`, { year, university_id }),
+  dashboard: (year: number, university_id?: number, due_within_days?: number) =>
+    http.get<UniversityDashboard>(`${B}/dashboard`, { year, university_id, due_within_days }),
   overview: (year: number) => http.get<ProvinceOverview>(`${B}/overview`, { year }),
   exportOverview: (year: number) => download(`${B}/overview/export`, { year }, `全省方案总览-${year}.xlsx`),
 }

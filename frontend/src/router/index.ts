@@ -21,6 +21,7 @@ const UD: Role[] = ['university_admin', 'department_manager']
 const PUD: Role[] = ['province_admin', 'university_admin', 'department_manager']
 
 export const appRoutes: RouteRecordRaw[] = [
+  { path: 'workbench', name: 'workbench', component: () => import('@/views/WorkbenchView.vue'), meta: { title: 'menu.workbench', roles: UD } },
   { path: 'dashboard', name: 'dashboard', component: () => import('@/views/province/DashboardView.vue'), meta: { title: 'menu.dashboard', roles: A, perm: 'dashboard:province:view' } },
   { path: 'universities', name: 'universities', component: () => import('@/views/orgs/UniversitiesView.vue'), meta: { title: 'menu.universities', roles: A, perm: 'orgs:university:manage' } },
   { path: 'departments', name: 'departments', component: () => import('@/views/orgs/DepartmentsView.vue'), meta: { title: 'menu.departments', roles: U, perm: 'orgs:department:manage' } },
@@ -62,9 +63,8 @@ export function homeFor(role: Role | null): string {
     case 'province_admin':
       return '/dashboard'
     case 'university_admin':
-      return '/training/compliance'
     case 'department_manager':
-      return '/training/staff'
+      return '/workbench'
     case 'staff':
       return '/my/ledger'
     case 'expert':

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { elementLocales, i18n, setLocale, type AppLocale } from '@/i18n'
+import { elementLocales, i18n, loadLocale, setLocale, type AppLocale } from '@/i18n'
 
 export const useAppStore = defineStore('app', () => {
   const locale = ref<AppLocale>(i18n.global.locale.value as AppLocale)
@@ -8,7 +8,9 @@ export const useAppStore = defineStore('app', () => {
   const collapsed = ref(false)
   const elementLocale = computed(() => elementLocales[locale.value])
 
-  function switchLocale(l: AppLocale): void {
+  /** Loads the locale's messages if they are not yet (English is a chunk of its own), then shows it. */
+  async function switchLocale(l: AppLocale): Promise<void> {
+    await loadLocale(l)
     locale.value = l
     setLocale(l)
   }

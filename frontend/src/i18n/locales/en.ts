@@ -12,8 +12,15 @@ const en: typeof zhCN = {
     yes: 'Yes', no: 'No',
     noPermission: 'Not permitted',
   },
+  workbench: {
+    title: 'Workbench', todos: 'To do', none: 'Nothing to do', partFailed: 'Some to-dos could not be read; refresh later',
+    planReturned: 'The {year} plan was returned: revise it and submit again',
+    milestoneOverdue: '{task}: milestone "{title}" is {days} days overdue', milestoneDue: '{task}: milestone "{title}" is due on {date}',
+    lettersUnsigned: '{n} responsibility letters to sign', selfReports: '{n} self-reports to review', nominations: '{title}: {n} nominations to submit',
+    kinds: { returned: 'Plan returned', overdue: 'Overdue', dueSoon: 'Due in 7 days', letters: 'Letters to sign', selfReports: 'Self-reports', nominations: 'Nominations' },
+  },
   menu: {
-    overview: 'Overview', dashboard: 'Province dashboard', myLedger: 'My training ledger', reviews: 'My reviews', plans: 'Implementation plans', myPlan: 'Our plan',
+    overview: 'Overview', workbench: 'Workbench', dashboard: 'Province dashboard', myLedger: 'My training ledger', reviews: 'My reviews', plans: 'Implementation plans', myPlan: 'Our plan',
     planReview: 'Plan review', progress: 'Task progress', training: 'Training ledger', compliance: 'Compliance', staff: 'Staff register', ledger: 'Personal ledger',
     records: 'Training records', import: 'Excel import', courses: 'Courses & attendance', approvals: 'Self-report approvals', trainingRule: 'Yearly training rule',
     evaluation: 'Awards & assessment', campaigns: 'Campaigns', assessment: 'Supervision & assessment', organisation: 'Organisations & accounts', universities: 'Universities',

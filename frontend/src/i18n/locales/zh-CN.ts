@@ -10,8 +10,15 @@ export default {
     yes: '是', no: '否',
     noPermission: '无权限',
   },
+  workbench: {
+    title: '工作台', todos: '待办', none: '暂无待办事项', partFailed: '部分待办暂时无法读取，请稍后刷新',
+    planReturned: '{year} 年度实施方案已被退回，请修改后重新提交',
+    milestoneOverdue: '{task}：节点“{title}”已逾期 {days} 天', milestoneDue: '{task}：节点“{title}”将于 {date} 到期',
+    lettersUnsigned: '{n} 份责任书待签订', selfReports: '{n} 条培训自报待审核', nominations: '{title}：{n} 项推荐待提交',
+    kinds: { returned: '方案退回', overdue: '已逾期', dueSoon: '7 天内到期', letters: '责任书待签', selfReports: '自报待审', nominations: '推荐待提交' },
+  },
   menu: {
-    overview: '概览', dashboard: '全省总览', myLedger: '我的培训台账', reviews: '评审任务', plans: '实施方案', myPlan: '本校实施方案',
+    overview: '概览', workbench: '工作台', dashboard: '全省总览', myLedger: '我的培训台账', reviews: '评审任务', plans: '实施方案', myPlan: '本校实施方案',
     planReview: '方案审核', progress: '任务进度', training: '培训台账', compliance: '达标统计', staff: '人员名册', ledger: '个人台账',
     records: '培训记录', import: 'Excel 导入', courses: '培训课程与考勤', approvals: '自报审批', trainingRule: '年度学时规则',
     evaluation: '评优与考核', campaigns: '评选活动', assessment: '督导考核', organisation: '组织与账号', universities: '高校管理',

@@ -1,0 +1,144 @@
+/**
+ * The admin conventions (issue #17 parts 4 and 5): the workbench's 待办 and their links, English loaded on demand
+ * with the sign-in page's messages precompiled, and axe-core over every page of every role (desktop and 390×844):
+ * no serious or critical violation.
+ */
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { after, before, describe, test } from 'node:test'
+import { BASE_URL, SKIP_REASON, api, field, go, launch, settled, shot, signIn, PASSWORD } from './helpers.mjs'
+
+if (SKIP_REASON) {
+  console.log(`e2e skipped: ${SKIP_REASON}`)
+  test('conventions journeys', { skip: SKIP_REASON }, () => {})
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+const PHONE = { width: 390, height: 844 }
+
+/** The pages each role opens from its menu (and the pages behind a list's row). */
+const PAGES = {
+  admin: ['/dashboard', '/universities', '/accounts', '/clients', '/audit', '/training/rule', '/training/compliance', '/training/courses', '/plans/review', '/plans/change-requests', '/plans/progress', '/evaluation/campaigns', '/evaluation/assessment', '/evaluation/pilots', '/profile'],
+  expert1: ['/evaluation/reviews', '/evaluation/pilots', '/profile'],
+  u1_admin: ['/workbench', '/departments', '/accounts', '/training/compliance', '/training/staff', '/training/records', '/training/import', '/training/courses', '/training/approvals', '/plans/mine', '/plans/change-requests', '/plans/progress', '/evaluation/campaigns', '/evaluation/assessment', '/profile'],
+  u1_d1_mgr: ['/workbench', '/training/compliance', '/training/staff', '/training/records', '/training/approvals', '/plans/progress', '/profile'],
+  u1_d1_staff1: ['/my/ledger', '/plans/letters', '/evaluation/pilots', '/profile'],
+}
+
+/** axe-core's serious and critical violations on the page as it is now (the context bypasses the CSP to inject it). */
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE })
+  const found = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await window.axe.run(document, { resultTypes: ['violations'] })
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
+  })
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+}
+
+async function signInAt(browser, username, viewport) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', baseURL: BASE_URL, bypassCSP: true, ...(viewport === PHONE ? { isMobile: true, hasTouch: true } : {}) })
+  const page = await context.newPage()
+  page.setDefaultTimeout(20_000)
+  await page.goto('/login')
+  await field(page, 'username').fill(username)
+  await field(page, 'password').fill(PASSWORD)
+  await page.locator('[data-test="login-submit"]').click()
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
+  await page.locator('.el-header').waitFor()
+  return { context, page }
+}
+
+describe('admin conventions', { skip: Boolean(SKIP_REASON), concurrency: 1 }, () => {
+  let browser
+  before(async () => {
+    browser = await launch()
+  })
+  after(async () => {
+    await browser?.close()
+  })
+
+  test('sign-in page: Chinese first, English loaded on demand (its own chunk), messages with parameters filled', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: BASE_URL })
+    const page = await context.newPage()
+    const scripts = []
+    page.on('request', (r) => r.resourceType() === 'script' && scripts.push(new URL(r.url()).pathname))
+    await page.goto('/login')
+    await settled(page)
+    const zh = await page.locator('[data-test="login-submit"]').innerText()
+    assert.match(zh, /登\s*录/)
+    const before = scripts.length
+    await page.locator('.el-radio-button', { hasText: 'EN' }).first().click()
+    await page.waitForFunction(() => /sign in|log in/i.test(document.querySelector('[data-test="login-submit"]')?.textContent ?? ''))
+    assert.ok(scripts.length > before, 'English is fetched when chosen, not with the first load')
+    // a message with a parameter, compiled at build time, renders with its value (not the key, not "{...}")
+    await field(page, 'username').fill('nobody-here')
+    await field(page, 'password').fill('wrong-password-1')
+    await page.locator('[data-test="login-submit"]').click()
+    await page.locator('.el-alert, .el-form-item__error').first().waitFor()
+    const text = await page.locator('.el-alert, .el-form-item__error').first().innerText()
+    assert.doesNotMatch(text, /[{}]|errors\.|login\./, text)
+    await context.close()
+  })
+
+  test('workbench: university admin lands on 工作台; every 待办 links to the page where it is done', async () => {
+    // make sure there is something to do: a milestone due in 3 days in u1's plan (through the API, as the admin)
+    const year = new Date().getFullYear()
+    const plans = await api('u1_admin', 'GET', `/api/plans/plans?year=${year}`)
+    const plan = plans.items[0]
+    assert.ok(plan, 'u1 has a plan this year in the demo')
+    const tasks = await api('u1_admin', 'GET', `/api/plans/plans/${plan.id}/tasks?limit=1`)
+    const due = new Date(Date.now() + 3 * 86400_000).toISOString().slice(0, 10)
+    const title = `e2e-工作台-${Date.now() % 100000}`
+    await api('u1_admin', 'POST', `/api/plans/tasks/${tasks.items[0].id}/milestones`, { title, due_on: due }).catch(() => null)
+
+    const { context, page } = await signIn(browser, 'u1_admin')
+    assert.equal(new URL(page.url()).pathname, '/workbench')
+    await page.locator('[data-test="workbench"]').waitFor()
+    await settled(page)
+    const links = page.locator('.todo-link')
+    const n = await links.count()
+    assert.ok(n > 0, 'the university admin has 待办 in the demo')
+    const dueSoon = page.locator('[data-test="todo-dueSoon"]', { hasText: title })
+    if (await dueSoon.count()) assert.match(await dueSoon.first().innerText(), /将于 \d{4}/)
+    await shot(page, '17-conventions-workbench')
+    const targets = await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')))
+    for (const href of [...new Set(targets.map((h) => h.split('?')[0]))]) {
+      await go(page, '/workbench')
+      await page.locator(`.todo-link[href^="${href}"]`).first().click()
+      await page.waitForURL((u) => u.pathname === href)
+      await settled(page)
+      assert.notEqual(new URL(page.url()).pathname, '/forbidden', href)
+    }
+    await context.close()
+  })
+
+  test('workbench: department manager sees their own 待办 page (scoped; no nomination to submit)', async () => {
+    const { context, page } = await signIn(browser, 'u1_d1_mgr')
+    assert.equal(new URL(page.url()).pathname, '/workbench')
+    await page.locator('[data-test="workbench"]').waitFor()
+    await settled(page)
+    assert.equal(await page.locator('[data-test="todo-nominations"]').count(), 0)
+    await context.close()
+  })
+
+  for (const [label, viewport] of [['desktop', { width: 1440, height: 900 }], ['phone', PHONE]]) {
+    test(`axe-core: no serious or critical violation on any page of any role (${label})`, async () => {
+      const problems = []
+      for (const [user, pages] of Object.entries(PAGES)) {
+        const { context, page } = await signInAt(browser, user, viewport)
+        for (const path of pages) {
+          await go(page, path)
+          for (const v of await axeViolations(page)) problems.push(`${user} ${path}: ${v.id} (${v.impact}) ${v.nodes.join(' | ')}`)
+        }
+        await context.close()
+      }
+      const context = await browser.newContext({ viewport, baseURL: BASE_URL, bypassCSP: true })
+      const page = await context.newPage()
+      await go(page, '/login')
+      for (const v of await axeViolations(page)) problems.push(`login: ${v.id} (${v.impact}) ${v.nodes.join(' | ')}`)
+      await context.close()
+      assert.deepEqual(problems, [], problems.join('\n'))
+    })
+  }
+})
