@@ -159,8 +159,12 @@ def test_indicators_need_the_province_or_the_indicators_scope(client: TestClient
 
 
 def test_a_plan_submitted_after_its_due_date_is_not_approved_on_time(client: TestClient, api) -> None:
+    # the due date is the province's (the year's issued notice, issue #18), not the one the university wrote
     due = str(today() - timedelta(days=1))
-    plan, _ = api.approved_plan(submission_due_on=due)
+    notice = {"year": 2026, "title": "通知", "plan_due_on": due}
+    n = client.post("/api/plans/notices", json=notice, headers=kt.province_admin()).json()
+    assert client.post(f"/api/plans/notices/{n['id']}/issue", headers=kt.province_admin()).status_code == 200
+    plan, _ = api.approved_plan(submission_due_on="2099-12-31")
     got = client.get(f"/api/plans/plans/{plan['id']}", headers=kt.university_admin()).json()
     assert got["status"] == "approved" and got["approved_on_time"] is False
 

@@ -30,6 +30,7 @@ __all__ = [
     "ProgressReporter",
     "ProvinceOnly",
     "ReviewReader",
+    "UniversityAdmin",
     "audit",
     "edit",
     "lock",
@@ -48,6 +49,8 @@ ProvinceOnly = Annotated[Principal, require(Role.PROVINCE_ADMIN)]
 ProgressReporter = Annotated[
     Principal, require(Role.DEPARTMENT_MANAGER, Role.UNIVERSITY_ADMIN, Role.INTEGRATION, client_scope=WRITE_SCOPE)
 ]
+#: Acknowledging the year's notice (issue #18): a person of the university, who is recorded.
+UniversityAdmin = Annotated[Principal, require(Role.UNIVERSITY_ADMIN)]
 #: Reading: everyone with an org scope; campus systems need ``plans:read``; staff and experts are refused.
 PlanReader = Annotated[
     Principal,

@@ -24,13 +24,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     settings = settings or Settings()
     load_all_models()
     from plans.letters.router import router as letters_router
+    from plans.notices.router import router as notices_router
     from plans.plan.router import router as plan_router
     from plans.reports.router import router as reports_router
     from plans.resources.router import router as resources_router
     from plans.tasks.router import router as tasks_router
 
     # The reports router first: its fixed paths (/overview, /indicators) must not be shadowed.
-    routers = [reports_router, plan_router, tasks_router, letters_router, resources_router]
+    routers = [reports_router, plan_router, tasks_router, letters_router, resources_router, notices_router]
     app = create_service_app(
         settings=settings,
         title="Plans service",

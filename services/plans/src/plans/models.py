@@ -18,6 +18,7 @@ def load_all_models() -> None:
     """Import every domain package's models so that Base.metadata is complete (Alembic, tests)."""
     import plans.attachments.models
     import plans.letters.models
+    import plans.notices.models
     import plans.plan.models
     import plans.resources.models
     import plans.tasks.models  # noqa: F401

@@ -8,6 +8,7 @@ from fastapi import Depends, Query, Request, Response
 from sqlalchemy import Select
 
 from plans.deps import Orgs, PlanEditor, PlanReader, ProvinceOnly, ReviewReader, only, own_university
+from plans.notices.service import Deadlines
 from plans.plan import repository as repo
 from plans.plan import service
 from plans.plan.models import ChangeRequest, Plan
@@ -54,9 +55,9 @@ def load_plan(plan_id: int, session: SessionDep, scope: CurrentScope) -> Plan:
 PlanDep = Annotated[Plan, Depends(load_plan)]
 
 
-def _answer(response: Response, plan: Plan, orgs: OrgDirectory) -> PlanOut:
+def _answer(response: Response, plan: Plan, orgs: OrgDirectory, session: SessionDep) -> PlanOut:
     set_etag(response, plan.version)
-    return service.plan_out(plan, orgs)
+    return service.plan_out(plan, orgs, Deadlines(session).plan_due_on(plan.university_id, plan.year))
 
 
 @router.get("/plans", response_model=Page[PlanOut], dependencies=[only(PlanReader)], summary="List plans")
@@ -75,7 +76,9 @@ def list_plans(
         repo.list_plans_stmt(scope, year=year, university_id=university_id, status=status.value if status else None),
         page,
     )
-    return Page(items=[service.plan_out(p, orgs) for p in items], total=total, limit=page.limit, offset=page.offset)
+    deadlines = Deadlines(session)
+    out = [service.plan_out(p, orgs, deadlines.plan_due_on(p.university_id, p.year)) for p in items]
+    return Page(items=out, total=total, limit=page.limit, offset=page.offset)
 
 
 @router.post(
@@ -93,12 +96,12 @@ def create_plan(
     orgs: Orgs,
 ) -> PlanOut:
     plan = service.create_plan(session, principal, own_university(principal), body)
-    return _answer(response, plan, orgs)
+    return _answer(response, plan, orgs, session)
 
 
 @router.get("/plans/{plan_id}", response_model=PlanOut, dependencies=[only(PlanReader)], summary="A plan")
-def get_plan(plan: PlanDep, response: Response, orgs: Orgs) -> PlanOut:
-    return _answer(response, plan, orgs)
+def get_plan(plan: PlanDep, response: Response, orgs: Orgs, session: SessionDep) -> PlanOut:
+    return _answer(response, plan, orgs, session)
 
 
 @router.patch(
@@ -117,7 +120,7 @@ def update_plan(
     orgs: Orgs,
 ) -> PlanOut:
     service.update_plan(session, request, principal, plan, body)
-    return _answer(response, plan, orgs)
+    return _answer(response, plan, orgs, session)
 
 
 @router.delete(
@@ -148,7 +151,7 @@ def submit_plan(
     orgs: Orgs,
 ) -> PlanOut:
     service.submit(session, request, principal, scope, plan)
-    return _answer(response, plan, orgs)
+    return _answer(response, plan, orgs, session)
 
 
 @router.post(
@@ -167,7 +170,7 @@ def approve_plan(
     body: ApproveBody | None = None,
 ) -> PlanOut:
     service.approve(session, request, principal, plan, body.comment if body else "")
-    return _answer(response, plan, orgs)
+    return _answer(response, plan, orgs, session)
 
 
 @router.post(
@@ -186,7 +189,7 @@ def return_plan(
     orgs: Orgs,
 ) -> PlanOut:
     service.return_plan(session, request, principal, plan, body)
-    return _answer(response, plan, orgs)
+    return _answer(response, plan, orgs, session)
 
 
 @router.get(

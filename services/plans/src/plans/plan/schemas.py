@@ -19,7 +19,11 @@ class PlanCreate(BaseModel):
     in_annual_work_plan: StrictBool = Field(default=False, description="P1: the plan is part of the annual work plan")
     rules_text: str = Field(default="", max_length=200_000, description="P2: 具体实施细则")
     systems_text: str = Field(default="", max_length=200_000, description="P2: 具体制度")
-    submission_due_on: date | None = Field(default=None, description="The day the plan is due at the province")
+    submission_due_on: date | None = Field(
+        default=None,
+        description="The university's own target date (informational: on time is measured against the province's "
+        "notice, submission_deadline)",
+    )
 
 
 class PlanUpdate(BaseModel):
@@ -56,7 +60,14 @@ class PlanOut(BaseModel):
     submitted_at: datetime | None
     approved_at: datetime | None
     returned_at: datetime | None
-    approved_on_time: bool = Field(description="Approved, and first submitted on or before the due date")
+    submission_deadline: date | None = Field(
+        default=None,
+        description="The province's deadline for this plan: the year's issued notice, or the university's extension; "
+        "null when no notice is issued for the year",
+    )
+    approved_on_time: bool = Field(
+        description="Approved, and first submitted on or before submission_deadline (no deadline: any approval)"
+    )
     created_at: datetime
     updated_at: datetime
     version: int

@@ -66,21 +66,24 @@ class PlanDates(Protocol):
     """What "approved on time" reads of a plan (an ORM plan or a row of the report queries)."""
 
     status: str
-    submission_due_on: date | None
     first_submitted_at: datetime | None
 
 
-def approved_on_time(plan: PlanDates) -> bool:
-    """Approved, and first submitted on or before the due date (no due date: any approval is on time)."""
+def approved_on_time(plan: PlanDates, deadline: date | None) -> bool:
+    """Approved, and first submitted on or before the province's deadline (issue #18): the issued notice's plan
+    deadline of the plan's year, or the university's extension (``plans.notices.service.Deadlines``) — never the
+    ``submission_due_on`` the university wrote itself. No notice issued for the year: no deadline, so any approval
+    is on time (docs/decisions.md "The year's notice")."""
     if plan.status != PlanStatus.APPROVED:
         return False
-    if plan.submission_due_on is None:
+    if deadline is None:
         return True
     first = local_date(plan.first_submitted_at)
-    return first is not None and first <= plan.submission_due_on
+    return first is not None and first <= deadline
 
 
-def plan_out(plan: Plan, orgdir: OrgDirectory) -> PlanOut:
+def plan_out(plan: Plan, orgdir: OrgDirectory, deadline: date | None) -> PlanOut:
+    """``deadline``: the province's for this plan (``Deadlines.plan_due_on``)."""
     return PlanOut(
         id=plan.id,
         university_id=plan.university_id,
@@ -97,7 +100,8 @@ def plan_out(plan: Plan, orgdir: OrgDirectory) -> PlanOut:
         submitted_at=plan.submitted_at,
         approved_at=plan.approved_at,
         returned_at=plan.returned_at,
-        approved_on_time=approved_on_time(plan),
+        submission_deadline=deadline,
+        approved_on_time=approved_on_time(plan, deadline),
         created_at=plan.created_at,
         updated_at=plan.updated_at,
         version=plan.version,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from plans.notices.service import Deadlines
 from plans.plan.models import Plan
 from plans.plan.service import approved_on_time
 from plans.reports import export
@@ -235,6 +236,7 @@ def indicators(session: Session, scope: Scope, year: int, university_id: int | N
     when its due date has passed or it is done, and as on time when it was completed on or before its due date."""
     as_of = min(today(), date(year, 12, 31))
     fig = repo.year_figures(session, scope, year, as_of, university_id=university_id)
+    deadlines = Deadlines(session)
     items: list[IndicatorItem] = []
     for uid in sorted(set(fig.plans) | set(fig.work_study) | set(fig.funding)):
         plan = fig.plans.get(uid)
@@ -247,7 +249,7 @@ def indicators(session: Session, scope: Scope, year: int, university_id: int | N
                 university_id=uid,
                 plan_status=_status(plan),
                 plan_approved=_status(plan) == "approved",
-                plan_approved_on_time=approved_on_time(plan) if plan else False,
+                plan_approved_on_time=approved_on_time(plan, deadlines.plan_due_on(uid, year)) if plan else False,
                 in_annual_work_plan=bool(plan and plan.in_annual_work_plan),
                 milestones_total=ms.total,
                 milestones_due=ms.due,
