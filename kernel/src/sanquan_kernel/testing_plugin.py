@@ -150,3 +150,75 @@ def client(app: Any) -> Iterator[Any]:
 
     with TestClient(app) as c:
         yield c
+
+
+# -- pytest-xdist: tests marked ``xdist_group`` share a worker -----------------------------------------------------
+# pytest-xdist's ``--dist loadgroup`` names a test's group in its id (``item._nodeid``), which pytest 9 no longer
+# reads (ids are ``item._id`` objects): every test was scheduled alone, and a platform that a dozen tests share was
+# started on every worker. Here the workers write each grouped test's group to a file that the controller's
+# scheduler reads (the same marks, the same scheduling, without touching the ids).
+_GROUPS_ENV = "SANQUAN_XDIST_GROUPS"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import os
+    import tempfile
+
+    if not hasattr(config, "workerinput") and config.getoption("dist", "no") == "loadgroup":
+        fd, path = tempfile.mkstemp(prefix="sanquan-xdist-groups-", suffix=".json")
+        os.close(fd)
+        os.environ[_GROUPS_ENV] = path  # the workers are started after this, with this environment
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import os
+
+    path = os.environ.get(_GROUPS_ENV)
+    if path and not hasattr(config, "workerinput"):
+        Path(path).unlink(missing_ok=True)
+
+
+@pytest.hookimpl(trylast=True)  # after every conftest has marked its tests
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    import json
+    import os
+
+    path = os.environ.get(_GROUPS_ENV)
+    if not path or not hasattr(config, "workerinput"):
+        return
+    groups = {}
+    for item in items:
+        names = sorted(
+            {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
+        )
+        if names:
+            groups[item.nodeid] = "_".join(names)
+    tmp = f"{path}.{os.getpid()}"
+    Path(tmp).write_text(json.dumps(groups), encoding="utf-8")
+    Path(tmp).replace(path)  # every worker writes the same map: the last one in wins, whole
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own (the first answer is taken)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    import json
+    import os
+
+    groups_file = os.environ.get(_GROUPS_ENV)
+    if not groups_file or config.getoption("dist", "no") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    source = Path(groups_file)
+
+    class GroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        """``loadgroup``: a marked test's scope is its group, every other test is a scope of its own; the largest
+        scopes are handed out first (LoadScopeScheduling's order)."""
+
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:
+                self.groups = json.loads(source.read_text(encoding="utf-8") or "{}")
+            return self.groups.get(nodeid, nodeid)
+
+    return GroupScheduling(config, log)
