@@ -96,3 +96,35 @@ def test_rows_wrapped_in_junk_elements_are_read_and_let_go() -> None:
             z.writestr(info.filename, data)
     got = list(ss.read_table("t.xlsx", out.getvalue(), max_rows=5000))
     assert got[:3] == [["h"], [1], [3]] and len(got) == 1002 and got[-1] == [1002]
+
+
+def test_numbered_rows_are_the_rows_excel_shows() -> None:
+    """#17: a user is told the row number Excel shows: empty rows (a workbook's, a CSV's blank lines) count."""
+    content = xlsx_bytes([["a", "b"], [1, 2], [None, None], ["x", 2.5]], write_only=True)
+    assert list(ss.read_numbered_table("t.xlsx", content, max_rows=10)) == [
+        (1, ["a", "b"]),
+        (2, [1, 2]),
+        (4, ["x", 2.5]),
+    ]
+    csv = b'a,b\n1,2\n\n"x\ny",3\n4,5\n'
+    assert list(ss.read_numbered_table("t.csv", csv, max_rows=10)) == [
+        (1, ["a", "b"]),
+        (2, ["1", "2"]),
+        (4, ["x\ny", "3"]),  # one record over two lines is one row in Excel
+        (5, ["4", "5"]),
+    ]
+
+
+def test_the_error_report_keeps_the_rows_where_they_were_and_marks_only_the_refused_cells() -> None:
+    from openpyxl import load_workbook
+
+    rows = iter([(1, ["h1", "h2"]), (2, ["=1+1", datetime(2025, 3, 1)]), (5, ["y", None])])
+    body = ss.error_report(rows, {(5, 1): "required", (1, 99): "missing column h3"}, error_header="错误说明")
+    ws = load_workbook(io.BytesIO(body)).active
+    assert [c.value for c in ws[1]] == ["h1", "h2", "错误说明：missing column h3"]
+    assert ws["A2"].value == "'=1+1" and ws["B2"].is_date and ws["C2"].value is None  # a formula stays text
+    assert ws["A3"].value is None and ws["A4"].value is None and ws["A5"].value == "y"
+    assert ws["C5"].value == "required"
+    marked = {c.coordinate for row in ws.iter_rows() for c in row if c.fill.fgColor.rgb.endswith(ss.ERROR_FILL)}
+    assert marked == {"B5", "C1"}
+    assert {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment} == {"B5": "required"}
