@@ -196,3 +196,36 @@ def test_with_no_notice_issued_there_is_no_deadline(client: TestClient, api) -> 
     plan, _ = api.approved_plan(kt.UNI_A, submission_due_on=str(today() - timedelta(days=10)))
     got = client.get(f"/api/plans/plans/{plan['id']}", headers=kt.university_admin()).json()
     assert got["submission_deadline"] is None and got["approved_on_time"] is True
+
+
+def test_the_notice_carries_files_of_the_province_read_by_universities_once_issued(client: TestClient) -> None:
+    from sanquan_kernel.storage import samples
+
+    notice = _notice(client)
+    up = client.post(
+        "/api/plans/attachments",
+        params={"filename": "通知附件.pdf"},
+        content=samples.pdf(),
+        headers=kt.province_admin(),
+    )
+    assert up.status_code == 201, up.text
+    files = f"{N}/{notice['id']}/attachments"
+    r = client.post(files, json={"attachment_ids": [up.json()["id"]]}, headers=kt.province_admin())
+    assert r.status_code == 200 and [i["name"] for i in r.json()["items"]] == ["通知附件.pdf"]
+    assert client.get(files, headers=kt.university_admin()).status_code == 404  # a draft's files: the province's
+    assert client.get(f"/api/plans/attachments/{up.json()['id']}", headers=kt.university_admin()).status_code == 404
+    _issue(client, notice)
+    for h in (kt.university_admin(), kt.university_admin(kt.UNI_B), kt.department_manager()):
+        assert [i["name"] for i in client.get(files, headers=h).json()["items"]] == ["通知附件.pdf"]
+        assert client.get(f"/api/plans/attachments/{up.json()['id']}/content", headers=h).status_code == 200
+    # the issued notice's files stay as issued; universities never attach to it
+    more = client.post(
+        "/api/plans/attachments", params={"filename": "补充.pdf"}, content=samples.pdf(), headers=kt.province_admin()
+    ).json()
+    r = client.post(files, json={"attachment_ids": [more["id"]]}, headers=kt.province_admin())
+    assert r.status_code == 409 and r.json()["code"] == "notice_issued"
+    mine = client.post(
+        "/api/plans/attachments", params={"filename": "x.pdf"}, content=samples.pdf(), headers=kt.university_admin()
+    ).json()
+    assert client.post(files, json={"attachment_ids": [mine["id"]]}, headers=kt.university_admin()).status_code == 403
+    assert len(client.get(files, headers=kt.province_admin()).json()["items"]) == 1

@@ -8,6 +8,8 @@
   A progress report is either of a milestone or of the task itself, so reports take files of their own.
 - A responsibility letter's signed scan: read by whoever sees the letter (the person it names too); changed by
   the university.
+- The year's notice (issue #18): read by the plan readers once issued (a draft: the province only); the province
+  attaches files to a draft, an issued notice's files stay as issued.
 Deleting a plan, a task or a milestone soft-deletes the files of everything that goes with it (``detach_with``).
 """
 
@@ -20,11 +22,12 @@ from plans.attachments.models import PURPOSES, Attachment
 from plans.letters import repository as letters
 from plans.letters.models import ResponsibilityLetter
 from plans.models import AuditEntry
+from plans.notices import repository as notices
 from plans.plan import repository as plans
 from plans.plan.models import Plan
 from plans.tasks import repository as tasks
 from plans.tasks.models import Milestone, ProgressReport, Task
-from sanquan_kernel.errors import Forbidden
+from sanquan_kernel.errors import Conflict, Forbidden
 from sanquan_kernel.principal import Principal, Role, Scope
 from sanquan_kernel.storage import Attachments, Owner, OwnerAccess
 
@@ -109,6 +112,21 @@ def edit_letter(session: Session, principal: Principal, scope: Scope, letter_id:
     return _letter(session, principal, scope, letter_id)
 
 
+def read_notice(session: Session, principal: Principal, scope: Scope, notice_id: int) -> OwnerAccess | None:
+    """The year's notice (issue #18): its readers read its files (a draft: the province only)."""
+    _may(principal, READERS, READ)
+    return OwnerAccess(None) if notices.get_notice(session, principal, notice_id) is not None else None
+
+
+def edit_notice(session: Session, principal: Principal, scope: Scope, notice_id: int) -> OwnerAccess | None:
+    """The province attaches files to a draft; an issued notice's files are as issued."""
+    _may(principal, frozenset({Role.PROVINCE_ADMIN}), WRITE)
+    notice = notices.get_notice(session, principal, notice_id)
+    if notice is not None and notice.status != "draft":
+        raise Conflict("The notice has been issued: its files are as issued", code="notice_issued")
+    return OwnerAccess(None) if notice is not None else None
+
+
 ATTACHMENTS = Attachments(
     service="plans",
     api_prefix="/api/plans",
@@ -129,8 +147,9 @@ ATTACHMENTS = Attachments(
             "progress", "progress", "report_id", read_progress, edit_progress, "a progress report (photos, documents)"
         ),
         Owner("letter", "letters", "letter_id", read_letter, edit_letter, "a responsibility letter (its signed scan)"),
+        Owner("notice", "notices", "notice_id", read_notice, edit_notice, "the year's notice of the province"),
     ],
-    uploaders=frozenset({Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER}),
+    uploaders=frozenset({Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER}),
 )
 
 
