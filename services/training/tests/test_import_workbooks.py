@@ -229,3 +229,12 @@ def test_a_department_manager_cannot_import_into_another_university(client: Test
     assert r.status_code == 422
     r = client.post(REPORT, files={"file": ("a.csv", b"employee_no\n")}, headers=kt.staff())
     assert r.status_code == 403
+
+
+def test_the_error_report_marks_a_bounded_number_of_cells_and_says_so(client: TestClient, monkeypatch) -> None:
+    from training.records import workbooks
+
+    monkeypatch.setattr(workbooks, "REPORT_MAX_ERRORS", 2)
+    ws = _report(client, _bad_file()).active
+    assert "仅标出前 2 处错误" in ws["I1"].value
+    assert sum(1 for row in ws.iter_rows() for c in row if c.comment) == 2

@@ -212,7 +212,9 @@ async def import_report(
     max_rows = _max_rows(request)
 
     def build() -> bytes:
-        out = service.check_file(session, principal, scope, target, filename, content, max_rows, max_errors=None)
+        out = service.check_file(
+            session, principal, scope, target, filename, content, max_rows, max_errors=workbooks.REPORT_MAX_ERRORS
+        )
         return workbooks.error_report(filename, content, out, max_rows, lang)
 
     body = await anyio.to_thread.run_sync(build)

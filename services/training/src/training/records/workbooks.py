@@ -11,6 +11,8 @@ from sanquan_kernel import spreadsheets
 from training.records import importer
 from training.vocabulary import ORGANIZER_LABELS, THEME_LABELS
 
+#: The cells an error report marks at most (a file wrong on every row of 200,000 is not held as a million marks).
+REPORT_MAX_ERRORS = 50_000
 #: Rows of the template that carry the drop-down lists and the date format.
 TEMPLATE_ROWS = 2000
 SHEET = "培训记录"
@@ -155,6 +157,12 @@ def error_report(filename: str, content: bytes, outcome: importer.Outcome, max_r
     check of this same file, every error kept)."""
     zh = lang == "zh"
     marks: dict[tuple[int, int], str] = {}
+    if len(outcome.errors) >= REPORT_MAX_ERRORS:
+        marks[(outcome.header_row, 1 << 30)] = (
+            f"仅标出前 {REPORT_MAX_ERRORS:,} 处错误"
+            if zh
+            else f"only the first {REPORT_MAX_ERRORS:,} errors are marked"
+        )
     past = 1 << 20  # a missing column: marked on the header row's error cell only
     for e in outcome.errors:
         column = outcome.columns.get(e["column"])
