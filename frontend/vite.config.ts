@@ -77,6 +77,9 @@ export default defineConfig(({ command }) => ({
     include: ['tests/unit/**/*.spec.ts'],
     setupFiles: ['tests/unit/setup-locales.ts'],
     css: false,
+    // Mounting Element Plus forms in jsdom takes seconds on a busy 2-core machine; a test that waits is not a
+    // failing test (each test still fails on its assertions).
+    testTimeout: 30_000,
     server: { deps: { inline: ['element-plus'] } },
   },
 }))
