@@ -238,3 +238,23 @@ def test_the_error_report_marks_a_bounded_number_of_cells_and_says_so(client: Te
     ws = _report(client, _bad_file()).active
     assert "仅标出前 2 处错误" in ws["I1"].value
     assert sum(1 for row in ws.iter_rows() for c in row if c.comment) == 2
+
+
+def test_a_department_managers_import_job_refuses_another_departments_rows(
+    client: TestClient, app: FastAPI, api
+) -> None:
+    import time
+
+    api.staff("A2", dept=kt.DEPT_A2)
+    body = "工号,培训名称,培训日期,学时,天数,培训主题,组织层级\nA2,别的部门,2025-03-01,8,1,安全教育,部门级\n".encode()
+    mgr = kt.department_manager(kt.DEPT_A1)
+    r = client.post("/api/training/records/import-jobs", files={"file": ("a.csv", body)}, headers=mgr)
+    assert r.status_code == 202, r.text
+    for _ in range(100):
+        job = client.get(r.headers["location"], headers=mgr).json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert job["status"] == "done", job
+    assert [(e["sheet_row"], e["code"]) for e in job["result"]["errors"]] == [(2, "other_department")]
+    assert _count(app) == 0
