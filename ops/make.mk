@@ -35,7 +35,9 @@ images:
 # In compose the databases live in the postgres container (its pg_dump matches the server's version), the
 # signing key in the gateway's volume, and the stored files in the store the services use (a volume or the S3
 # bucket): a service container streams them out and back as a tar (python -m sanquan_kernel.storage.backup;
-# the restore adds what the store lacks and checks every object's SHA-256).
+# the restore adds what the store lacks and checks every object's SHA-256). The plans container reaches the whole
+# store in either mode (STORAGE_BACKEND s3 or filesystem): the files volume, or the bucket with the services'
+# account. Before the import, minio-init runs once (starting MinIO if needed): on a new host the bucket exists.
 compose-backup:
 	@set -euo pipefail; dir=$(BACKUP_DIR)/$$(date -u +%Y%m%dT%H%M%SZ)-compose; mkdir -p -m 700 $$dir; \
 	for db in $(OPS_DATABASES); do \
@@ -57,6 +59,7 @@ compose-restore:
 	done; \
 	$(COMPOSE) run --rm --no-deps -T --entrypoint tar gateway -C /data -xf - < $(BACKUP)/gateway-data.tar; \
 	if [ -f $(BACKUP)/files.tar ]; then \
+		$(COMPOSE) run --rm -T minio-init; \
 		$(COMPOSE) run --rm --no-deps -T --entrypoint python plans -m sanquan_kernel.storage.backup import \
 			< $(BACKUP)/files.tar; \
 	fi; \

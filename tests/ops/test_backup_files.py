@@ -1,7 +1,8 @@
-"""``make backup`` / ``make restore`` carry the stored files (#16): a file uploaded through the training service's
-attachment endpoint before the backup downloads byte-identical through the same endpoint after everything —
-databases, DATA_DIR (keys, the files folder) and, on S3, the bucket's objects — was lost and restored. On SQLite
-and PostgreSQL, with the filesystem store and with an S3 server (moto's, a real HTTP server)."""
+"""``make backup`` / ``make restore`` carry the stored files (#16): files uploaded through the attachment endpoints of
+every service that keeps them (plans, training, evaluation) before the backup download byte-identical through the
+same endpoints after everything — databases, DATA_DIR (keys, the files folder) and, on S3, the bucket's objects —
+was lost and restored. On SQLite and PostgreSQL, with the filesystem store and with an S3 server (moto's, a real
+HTTP server)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -72,19 +74,36 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
-@contextmanager
-def training(env: dict[str, str], url: str, store: dict[str, str]) -> Iterator[TestClient]:
-    """The training service on ``url`` with the platform's DATA_DIR and storage, as a client."""
-    from training.config import Settings
-    from training.main import create_app
+def create_service(name: str, url: str) -> Any:
+    """The app of service ``name`` on ``url`` (its own test wiring: sample organisations and accounts)."""
+    extra: dict[str, Any] = {}
+    if name == "training":
+        from training.config import Settings
+        from training.main import create_app
+    elif name == "plans":
+        from plans.config import Settings  # type: ignore[assignment]
+        from plans.main import create_app  # type: ignore[assignment]
 
+        extra = {"accounts": kt.sample_accounts()}
+    else:
+        from evaluation.config import Settings  # type: ignore[assignment]
+        from evaluation.main import create_app  # type: ignore[assignment]
+
+        extra = {"accounts": kt.sample_accounts()}
+    return create_app(
+        Settings(database_url=url, environment="test"),
+        authenticator=kt.make_authenticator(),
+        orgdir=kt.sample_orgdir(),
+        start_sync=False,
+        **extra,
+    )
+
+
+@contextmanager
+def service(name: str, env: dict[str, str], urls: dict[str, str], store: dict[str, str]) -> Iterator[TestClient]:
+    """Service ``name`` on its database with the platform's DATA_DIR and storage, as a client."""
     with data_dir_set(env["DATA_DIR"]), environment(store):
-        app = create_app(
-            Settings(database_url=url, environment="test"),
-            authenticator=kt.make_authenticator(),
-            orgdir=kt.sample_orgdir(),
-            start_sync=False,
-        )
+        app = create_service(name, urls[name])
         try:
             with TestClient(app) as client:
                 yield client
@@ -92,8 +111,12 @@ def training(env: dict[str, str], url: str, store: dict[str, str]) -> Iterator[T
             app.state.kernel.engine.dispose()
 
 
-def download(client: TestClient, attachment_id: int) -> bytes:
-    r = client.get(f"{A}/{attachment_id}/content", headers=kt.staff(400), follow_redirects=False)
+def training(env: dict[str, str], url: str, store: dict[str, str]) -> Any:
+    return service("training", env, {"training": url}, store)
+
+
+def download(client: TestClient, attachment_id: int, prefix: str = A, headers: dict[str, str] | None = None) -> bytes:
+    r = client.get(f"{prefix}/{attachment_id}/content", headers=headers or kt.staff(400), follow_redirects=False)
     if r.status_code == 307:  # S3: a presigned URL, fetched like a browser would
         r = httpx.get(r.headers["location"])
     assert r.status_code == 200, r.text
@@ -107,7 +130,20 @@ def lose_the_bucket(store: dict[str, str]) -> None:
             st.client.delete_object(Bucket=samples.BUCKET, Key=obj["Key"])
 
 
-def test_an_uploaded_file_downloads_byte_identical_after_a_restore_into_an_empty_data_dir(
+#: What each service keeps, uploaded through its own endpoint by someone allowed to: (name, bytes) and the uploader
+#: (an upload not yet attached is its uploader's alone). A photo is stored cleaned (re-encoded without EXIF): the
+#: restore must give back what was stored, which the download before the backup shows.
+UPLOADS: dict[str, tuple[list[tuple[str, bytes]], dict[str, str]]] = {
+    "training": ([("食品安全证书.pdf", samples.pdf()), ("培训签到表.docx", samples.docx())], kt.staff(400)),
+    "plans": (
+        [("三全育人实施细则.docx", samples.docx(author="李四")), ("食堂改造.png", samples.png((80, 60), gps=True))],
+        kt.university_admin(),
+    ),
+    "evaluation": ([("申报书.pdf", samples.pdf(author="王五"))], kt.department_manager(kt.DEPT_A1)),
+}
+
+
+def test_uploaded_files_of_every_service_download_byte_identical_after_a_restore_into_an_empty_data_dir(
     platform: tuple[dict[str, str], dict[str, str]],
     store: dict[str, str],
     tmp_path: Path,
@@ -118,28 +154,35 @@ def test_an_uploaded_file_downloads_byte_identical_after_a_restore_into_an_empty
     env = {**{k: v for k, v in env.items() if k not in STORAGE_VARIABLES}, **store}
     data = Path(env["DATA_DIR"])
     populate(env, urls)
-    files = {"食品安全证书.pdf": samples.pdf(), "培训签到表.docx": samples.docx()}
-    with training(env, urls["training"], store) as client:
-        uploaded = {}
-        for name, body in files.items():
-            r = client.post(f"{A}?filename={quote(name)}", content=body, headers=kt.staff(400))
-            assert r.status_code == 201, r.text
-            uploaded[name] = r.json()
-            assert download(client, uploaded[name]["id"]) == body
+    uploaded: dict[str, list[tuple[dict[str, Any], bytes]]] = {}  # service -> (its item, the bytes it sent back)
+    for name, (files, who) in UPLOADS.items():
+        prefix = f"/api/{name}/attachments"
+        with service(name, env, urls, store) as client:
+            uploaded[name] = []
+            for filename, body in files:
+                r = client.post(f"{prefix}?filename={quote(filename)}", content=body, headers=who)
+                assert r.status_code == 201, r.text
+                stored = download(client, r.json()["id"], prefix, who)
+                assert stored == body or filename.endswith(".png"), filename
+                uploaded[name].append((r.json(), stored))
+    count = sum(len(files) for files, _ in UPLOADS.values())
     if not store:
-        assert len([p for p in (data / "files" / "training").rglob("*") if p.is_file()]) == 2
+        for name, (files, _) in UPLOADS.items():
+            assert len([p for p in (data / "files" / name).rglob("*") if p.is_file()]) == len(files), name
 
     backups = tmp_path / "backups"
     folder = Path(run_ops(env, "backup", "--dest", str(backups)).strip())
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["files"]["objects"] == 2 and manifest["files"]["corrupt"] == []
-    for item in uploaded.values():
-        kept = folder / "files" / "training" / item["sha256"][:2] / item["sha256"][2:4] / item["sha256"]
-        assert hashlib.sha256(kept.read_bytes()).hexdigest() == item["sha256"]
-        assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    assert manifest["files"]["objects"] == count and manifest["files"]["corrupt"] == []
+    for name, items in uploaded.items():
+        for item, _ in items:
+            sha = item["sha256"]
+            kept = folder / "files" / name / sha[:2] / sha[2:4] / sha
+            assert hashlib.sha256(kept.read_bytes()).hexdigest() == sha
+            assert oct(kept.stat().st_mode & 0o777) == "0o600"
     # A second backup links the unchanged objects instead of copying them again.
     again = Path(run_ops(env, "backup", "--dest", str(backups)).strip())
-    assert json.loads((again / "manifest.json").read_text())["files"]["linked"] == 2
+    assert json.loads((again / "manifest.json").read_text())["files"]["linked"] == count
 
     # Everything lost: the databases, the whole DATA_DIR, the bucket's objects.
     wipe(urls, data)
@@ -147,15 +190,17 @@ def test_an_uploaded_file_downloads_byte_identical_after_a_restore_into_an_empty
     if store:
         lose_the_bucket(store)
     with training(env, urls["training"], store) as client:
-        gone = client.get(f"{A}/{uploaded['食品安全证书.pdf']['id']}/content", headers=kt.staff(400))
+        gone = client.get(f"{A}/{uploaded['training'][0][0]['id']}/content", headers=kt.staff(400))
         assert gone.status_code in (404, 500, 503)  # no table, or no row: the file is not there
 
     run_ops(env, "restore", str(folder))
-    with training(env, urls["training"], store) as client:
-        for name, item in uploaded.items():
-            meta = client.get(f"{A}/{item['id']}", headers=kt.staff(400))
-            assert meta.status_code == 200 and meta.json()["name"] == name
-            assert download(client, item["id"]) == files[name]
+    for name, items in uploaded.items():
+        prefix, who = f"/api/{name}/attachments", UPLOADS[name][1]
+        with service(name, env, urls, store) as client:
+            for item, stored in items:
+                meta = client.get(f"{prefix}/{item['id']}", headers=who)
+                assert meta.status_code == 200 and meta.json()["name"] == item["name"], (name, meta.text)
+                assert download(client, item["id"], prefix, who) == stored, (name, item["name"])
 
 
 def test_a_backup_object_that_does_not_match_its_hash_stops_the_restore_before_the_databases(
@@ -193,15 +238,19 @@ def test_a_backup_object_that_does_not_match_its_hash_stops_the_restore_before_t
 
 def test_compose_backups_stream_the_files_from_a_service_that_mounts_the_store() -> None:
     """make compose-backup / compose-restore run the kernel's files backup in the plans container: that container
-    must hold the whole store (the shared files volume at DATA_DIR/files) or use S3."""
+    must hold the whole store in either mode — the shared files volume at DATA_DIR/files (STORAGE_BACKEND=filesystem)
+    and the same bucket with the same account as the other two (s3, compose's default)."""
     from tests.ops.conftest import load_compose
 
     make = (ROOT / "ops" / "make.mk").read_text()
     assert "$(COMPOSE) exec -T plans python -m sanquan_kernel.storage.backup export > $$dir/files.tar" in make
     assert "--entrypoint python plans -m sanquan_kernel.storage.backup import" in make
-    plans = load_compose()["services"]["plans"]
-    s3 = plans.get("environment", {}).get("STORAGE_BACKEND") == "s3"
-    assert s3 or "files:/data/files" in plans.get("volumes", []), "the plans container does not see the stored files"
-    for other in ("training", "evaluation"):
-        service = load_compose()["services"][other]
-        assert s3 or "files:/data/files" in service.get("volumes", []), f"{other} stores its files elsewhere"
+    services = load_compose()["services"]
+    plans = services["plans"]["environment"]
+    assert plans["STORAGE_BACKEND"] == "${STORAGE_BACKEND:-s3}"
+    for name in ("plans", "training", "evaluation"):
+        service = services[name]
+        assert "files:/data/files" in service.get("volumes", []), f"{name} stores its files elsewhere"
+        env = service["environment"]
+        for key in ("STORAGE_BACKEND", "S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+            assert env[key] == plans[key], (name, key)
