@@ -424,7 +424,7 @@ MATRIX: list[Row] = [
     T("POST", f"{TR}/courses/{{course_id}}/attachments", "sibling", "        401 p422  403 p422  404  403  403  401"),
     T("POST", f"{TR}/courses/{{course_id}}/attachments", "other", "          401 p422  403  404  404  403  403  401"),
     T("POST", f"{TR}/courses/{{course_id}}/attachments", "province", "       401 p422  403  403  403  403  403  401"),
-    T("POST", f"{P}/attachments", None, "                                   401  403  403 p422 p422  403  403  401"),
+    T("POST", f"{P}/attachments", None, "                                   401 p422  403 p422 p422  403  403  401"),
     *[
         T("GET", f"{P}/attachments/{{attachment_id}}{tail}", t, cells)
         for tail in ("", "/content", "/thumbnail")
@@ -461,6 +461,25 @@ MATRIX: list[Row] = [
     T("POST", f"{P}/letters/{{letter_id}}/attachments", "own", "             401  403  403 p422  403  403 p422  401"),
     T("POST", f"{P}/letters/{{letter_id}}/attachments", "sibling", "         401  403  403 p422  403  403 p422  401"),
     T("POST", f"{P}/letters/{{letter_id}}/attachments", "other", "           401  403  403  404  403  403  404  401"),
+    # == the year's notice (issue #18): the province writes and issues it; everyone who reads plans reads it once
+    #    issued (a draft is the province's: 404); a university admin acknowledges (already done in the world: 200)
+    T("GET", f"{P}/notices", None, "                                        401  200  403  200  200  403  200  401"),
+    T("POST", f"{P}/notices", None, "                                       401 p422  403  403  403  403  403  401"),
+    T("GET", f"{P}/notices/{{notice_id}}", "province", "                     401  200  403  200  200  403  200  401"),
+    T("GET", f"{P}/notices/{{notice_id}}", "draft", "                        401  200  403  404  404  403  404  401"),
+    *[
+        T(method, f"{P}/notices/{{notice_id}}{tail}", t, "                401 p412  403  403  403  403  403  401")
+        for method, tail in (("PATCH", ""), ("DELETE", ""), ("POST", "/issue"), ("POST", "/corrections"))
+        for t in ("province", "draft")
+    ],
+    T("POST", f"{P}/notices/{{notice_id}}/acknowledgement", "province", "    401  403  403 p200  403  403  403  401"),
+    T("POST", f"{P}/notices/{{notice_id}}/acknowledgement", "draft", "       401  403  403  404  403  403  403  401"),
+    T("GET", f"{P}/notices/{{notice_id}}/acknowledgements", "province", "    401  200  403  403  403  403  403  401"),
+    T("POST", f"{P}/notices/{{notice_id}}/extensions", "province", "         401 p422  403  403  403  403  403  401"),
+    T("GET", f"{P}/notices/{{notice_id}}/attachments", "province", "         401  200  403  200  200  403  200  401"),
+    T("GET", f"{P}/notices/{{notice_id}}/attachments", "draft", "            401  200  403  404  404  403  404  401"),
+    T("POST", f"{P}/notices/{{notice_id}}/attachments", "province", "        401 p422  403  403  403  403  403  401"),
+    T("POST", f"{P}/notices/{{notice_id}}/attachments", "draft", "           401 p422  403  403  403  403  403  401"),
     T("POST", f"{EV}/attachments", None, "                                  401  403  403 p422 p422  403  403  401"),
     *[
         T("GET", f"{EV}/attachments/{{attachment_id}}{tail}", t, cells)

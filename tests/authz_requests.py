@@ -37,6 +37,7 @@ KINDS: dict[tuple[str, str], str] = {
     ("plans", "milestone_id"): "milestone",
     ("plans", "letter_id"): "letter",
     ("plans", "report_id"): "progress",
+    ("plans", "notice_id"): "notice",
     ("training", "attachment_id"): "training_attachment",
     ("plans", "attachment_id"): "plans_attachment",
     ("evaluation", "attachment_id"): "evaluation_attachment",
@@ -172,6 +173,21 @@ BODIES: dict[tuple[str, str], Body] = {
         "department_id": _dept_of(w, t),
     },
     ("POST", "/api/plans/letters/{letter_id}/sign"): lambda w, t: {"version": 1},
+    ("POST", "/api/plans/notices"): lambda w, t: {
+        "year": w.spare_year + 2,
+        "title": "授权矩阵通知",
+        "plan_due_on": _future(),
+    },
+    ("PATCH", "/api/plans/notices/{notice_id}"): lambda w, t: {"title": "被改的通知"},
+    ("POST", "/api/plans/notices/{notice_id}/corrections"): lambda w, t: {
+        "changes": {"title": "被更正的通知"},
+        "reason": "授权矩阵",
+    },
+    ("POST", "/api/plans/notices/{notice_id}/extensions"): lambda w, t: {
+        "university_id": w.orgs["uni_a"],
+        "due_on": _future(),
+        "reason": "授权矩阵",
+    },
     ("POST", "/api/plans/funding-lines"): lambda w, t: {
         "year": w.year,
         "kind": "other",
@@ -269,6 +285,7 @@ ATTACH_PATHS = [
     "/api/plans/milestones/{milestone_id}/attachments",
     "/api/plans/progress/{report_id}/attachments",
     "/api/plans/letters/{letter_id}/attachments",
+    "/api/plans/notices/{notice_id}/attachments",
     "/api/evaluation/nominations/{nomination_id}/attachments",
 ]
 BODIES.update({("POST", p): (lambda w, t: {"attachment_ids": [MISSING]}) for p in ATTACH_PATHS})
@@ -280,6 +297,12 @@ PROBES: dict[tuple[str, str], Body] = {
     ("POST", "/api/plans/tasks/{task_id}/progress"): lambda w, t: {"status": "in_progress", "percent": 101},
     ("POST", "/api/plans/plans/{plan_id}/letters"): lambda w, t: {"target": "nobody"},
     ("POST", "/api/plans/letters/{letter_id}/sign"): lambda w, t: {"version": 0},
+    ("POST", "/api/plans/notices"): lambda w, t: {"year": w.spare_year + 2, "title": ""},
+    ("POST", "/api/plans/notices/{notice_id}/extensions"): lambda w, t: {
+        "university_id": w.orgs["uni_a"],
+        "due_on": _future(),
+        "reason": "",
+    },
     ("POST", "/api/plans/funding-lines"): lambda w, t: {
         "year": w.year,
         "kind": "other",

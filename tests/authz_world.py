@@ -265,6 +265,21 @@ def _plans(w: World, admin: httpx.Client) -> None:
             )
             w.ids[("change_request", target)] = ok(cr, 201)["id"]
             w.ids[("spare_plan", target)] = plan["id"]
+    # The year's notice (issue #18): one issued for the spare year (``province``), acknowledged by university 1, and
+    # a draft for the year after (``draft``: the province's only).
+    issued = ok(
+        admin.post(
+            "/api/plans/notices",
+            json={"year": w.spare_year, "title": "授权矩阵通知", "plan_due_on": f"{w.spare_year}-03-31"},
+        ),
+        201,
+    )
+    ok(admin.post(f"/api/plans/notices/{issued['id']}/issue"))
+    w.ids[("notice", "province")] = issued["id"]
+    with w.as_("u1_admin") as c:
+        ok(c.post(f"/api/plans/notices/{issued['id']}/acknowledgement"), 201)
+    draft = {"year": w.spare_year + 1, "title": "授权矩阵通知草稿", "plan_due_on": f"{w.spare_year + 1}-03-31"}
+    w.ids[("notice", "draft")] = ok(admin.post("/api/plans/notices", json=draft), 201)["id"]
 
 
 def _evaluation(w: World, admin: httpx.Client) -> None:

@@ -1021,6 +1021,128 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plans/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The province's notices (others than the province: issued ones only), newest year first */
+        get: operations["list_notices_api_plans_notices_get"];
+        put?: never;
+        /** Write the notice of a year (a draft; one notice per year) */
+        post: operations["create_notice_api_plans_notices_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/notices/{notice_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A notice */
+        get: operations["get_notice_api_plans_notices__notice_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete a draft notice (If-Match) */
+        delete: operations["delete_notice_api_plans_notices__notice_id__delete"];
+        options?: never;
+        head?: never;
+        /** Edit a draft notice (If-Match); an issued one answers 409 notice_issued */
+        patch: operations["update_notice_api_plans_notices__notice_id__patch"];
+        trace?: never;
+    };
+    "/api/plans/notices/{notice_id}/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a draft notice to every university (If-Match) */
+        post: operations["issue_notice_api_plans_notices__notice_id__issue_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/notices/{notice_id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Correct an issued notice, with the reason (If-Match); recorded in its corrections */
+        post: operations["correct_notice_api_plans_notices__notice_id__corrections_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/notices/{notice_id}/acknowledgement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The caller's university acknowledges the issued notice (idempotent) */
+        post: operations["acknowledge_api_plans_notices__notice_id__acknowledgement_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/notices/{notice_id}/acknowledgements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every university: acknowledged or not, and its plan deadline (with extensions) */
+        get: operations["list_acknowledgements_api_plans_notices__notice_id__acknowledgements_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/notices/{notice_id}/extensions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move one university's plan submission deadline, with the reason (audited; a later grant replaces it) */
+        post: operations["grant_extension_api_plans_notices__notice_id__extensions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plans/attachments": {
         parameters: {
             query?: never;
@@ -1156,6 +1278,24 @@ export interface paths {
         put?: never;
         /** Attach your uploads to a responsibility letter (its signed scan) */
         post: operations["attach_to_letter_api_plans_letters__letter_id__attachments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/notices/{notice_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files attached to the year's notice of the province */
+        get: operations["list_notice_attachments_api_plans_notices__notice_id__attachments_get"];
+        put?: never;
+        /** Attach your uploads to the year's notice of the province */
+        post: operations["attach_to_notice_api_plans_notices__notice_id__attachments_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3065,6 +3205,20 @@ export interface components {
                 message?: string;
             }[];
         };
+        /** AcknowledgementOut */
+        AcknowledgementOut: {
+            /** University Id */
+            university_id: number;
+            /** Acknowledged By */
+            acknowledged_by: string;
+            /** Acknowledged By Name */
+            acknowledged_by_name: string;
+            /**
+             * Acknowledged At
+             * Format: date-time
+             */
+            acknowledged_at: string;
+        };
         /** ApproveBody */
         ApproveBody: {
             /**
@@ -3121,6 +3275,16 @@ export interface components {
             kind: string;
             /** Id */
             id: number;
+        };
+        /** CalendarEntry */
+        CalendarEntry: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Title */
+            title: string;
         };
         /**
          * Category
@@ -3306,6 +3470,37 @@ export interface components {
              */
             created_at: string;
         };
+        /**
+         * CorrectionCreate
+         * @description A correction of an issued notice: the changed fields and why.
+         */
+        CorrectionCreate: {
+            changes: components["schemas"]["NoticeUpdate"];
+            /** Reason */
+            reason: string;
+        };
+        /** CorrectionOut */
+        CorrectionOut: {
+            /** Id */
+            id: number;
+            /** Reason */
+            reason: string;
+            /** Before */
+            before: {
+                [key: string]: unknown;
+            };
+            /** After */
+            after: {
+                [key: string]: unknown;
+            };
+            /** Corrected By */
+            corrected_by: string;
+            /**
+             * Corrected At
+             * Format: date-time
+             */
+            corrected_at: string;
+        };
         /** DepartmentStat */
         DepartmentStat: {
             /** Department Id */
@@ -3318,6 +3513,19 @@ export interface components {
             done: number;
             /** Overdue */
             overdue: number;
+        };
+        /** ExtensionCreate */
+        ExtensionCreate: {
+            /** University Id */
+            university_id: number;
+            /**
+             * Due On
+             * Format: date
+             * @description The university's new plan submission deadline
+             */
+            due_on: string;
+            /** Reason */
+            reason: string;
         };
         /** FieldChange */
         FieldChange: {
@@ -3665,6 +3873,160 @@ export interface components {
             /** Seq */
             seq?: number | null;
         };
+        /** NoticeCreate */
+        NoticeCreate: {
+            /** Title */
+            title: string;
+            /** Body */
+            body?: string | null;
+            /**
+             * Plan Due On
+             * Format: date
+             * @description The plan submission deadline of every university
+             */
+            plan_due_on: string;
+            /**
+             * Progress Report Dates
+             * @description The days progress reports are due (e.g. quarterly)
+             */
+            progress_report_dates?: string[] | null;
+            /** Campaign Calendar */
+            campaign_calendar?: components["schemas"]["CalendarEntry"][] | null;
+            /**
+             * Self Report Opens On
+             * @description The assessment's self-report window
+             */
+            self_report_opens_on?: string | null;
+            /** Self Report Closes On */
+            self_report_closes_on?: string | null;
+            /** Year */
+            year: number;
+        };
+        /** NoticeDetail */
+        NoticeDetail: {
+            /** Id */
+            id: number;
+            /** Year */
+            year: number;
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            status: components["schemas"]["NoticeStatus"];
+            /**
+             * Plan Due On
+             * Format: date
+             */
+            plan_due_on: string;
+            /** Progress Report Dates */
+            progress_report_dates: string[];
+            /** Campaign Calendar */
+            campaign_calendar: components["schemas"]["CalendarEntry"][];
+            /** Self Report Opens On */
+            self_report_opens_on: string | null;
+            /** Self Report Closes On */
+            self_report_closes_on: string | null;
+            /** Issued At */
+            issued_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /**
+             * My Plan Due On
+             * @description The caller's university's plan deadline (an extension moves it); null for the province
+             */
+            my_plan_due_on: string | null;
+            /** @description The caller's university's acknowledgement */
+            my_acknowledgement: components["schemas"]["AcknowledgementOut"] | null;
+            /** Corrections */
+            corrections: components["schemas"]["CorrectionOut"][];
+        };
+        /** NoticeOut */
+        NoticeOut: {
+            /** Id */
+            id: number;
+            /** Year */
+            year: number;
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            status: components["schemas"]["NoticeStatus"];
+            /**
+             * Plan Due On
+             * Format: date
+             */
+            plan_due_on: string;
+            /** Progress Report Dates */
+            progress_report_dates: string[];
+            /** Campaign Calendar */
+            campaign_calendar: components["schemas"]["CalendarEntry"][];
+            /** Self Report Opens On */
+            self_report_opens_on: string | null;
+            /** Self Report Closes On */
+            self_report_closes_on: string | null;
+            /** Issued At */
+            issued_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /**
+             * My Plan Due On
+             * @description The caller's university's plan deadline (an extension moves it); null for the province
+             */
+            my_plan_due_on: string | null;
+            /** @description The caller's university's acknowledgement */
+            my_acknowledgement: components["schemas"]["AcknowledgementOut"] | null;
+        };
+        /**
+         * NoticeStatus
+         * @enum {string}
+         */
+        NoticeStatus: "draft" | "issued";
+        /** NoticeUpdate */
+        NoticeUpdate: {
+            /** Title */
+            title?: string | null;
+            /** Body */
+            body?: string | null;
+            /**
+             * Plan Due On
+             * @description The plan submission deadline of every university
+             */
+            plan_due_on?: string | null;
+            /**
+             * Progress Report Dates
+             * @description The days progress reports are due (e.g. quarterly)
+             */
+            progress_report_dates?: string[] | null;
+            /** Campaign Calendar */
+            campaign_calendar?: components["schemas"]["CalendarEntry"][] | null;
+            /**
+             * Self Report Opens On
+             * @description The assessment's self-report window
+             */
+            self_report_opens_on?: string | null;
+            /** Self Report Closes On */
+            self_report_closes_on?: string | null;
+        };
         /** OverviewRow */
         OverviewRow: {
             /** University Id */
@@ -3799,6 +4161,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[NoticeOut] */
+        Page_NoticeOut_: {
+            /** Items */
+            items: components["schemas"]["NoticeOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[PlanOut] */
         Page_PlanOut_: {
             /** Items */
@@ -3885,7 +4258,7 @@ export interface components {
             systems_text?: string;
             /**
              * Submission Due On
-             * @description The day the plan is due at the province
+             * @description The university's own target date (informational: on time is measured against the province's notice, submission_deadline)
              */
             submission_due_on?: string | null;
         };
@@ -3944,8 +4317,13 @@ export interface components {
             /** Returned At */
             returned_at: string | null;
             /**
+             * Submission Deadline
+             * @description The province's deadline for this plan: the year's issued notice, or the university's extension; null when no notice is issued for the year
+             */
+            submission_deadline?: string | null;
+            /**
              * Approved On Time
-             * @description Approved, and first submitted on or before the due date
+             * @description Approved, and first submitted on or before submission_deadline (no deadline: any approval)
              */
             approved_on_time: boolean;
             /**
@@ -4089,6 +4467,15 @@ export interface components {
              * Format: date-time
              */
             signed_at: string;
+        };
+        /** Standings */
+        Standings: {
+            /** Items */
+            items: components["schemas"]["UniversityStanding"][];
+            /** Acknowledged */
+            acknowledged: number;
+            /** Total */
+            total: number;
         };
         /** SubmissionDetail */
         SubmissionDetail: {
@@ -4371,6 +4758,33 @@ export interface components {
             letters: components["schemas"]["LetterStat"];
             funding: components["schemas"]["FundingStat"];
             work_study: components["schemas"]["WorkStudyOut"] | null;
+        };
+        /**
+         * UniversityStanding
+         * @description One university's standing with the notice: acknowledged or not, and its deadline.
+         */
+        UniversityStanding: {
+            /** University Id */
+            university_id: number;
+            /** University Name */
+            university_name: string;
+            /** Acknowledged */
+            acknowledged: boolean;
+            /** Acknowledged By */
+            acknowledged_by: string | null;
+            /** Acknowledged By Name */
+            acknowledged_by_name: string | null;
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+            /**
+             * Plan Due On
+             * Format: date
+             */
+            plan_due_on: string;
+            /** Extension Reason */
+            extension_reason: string | null;
+            /** Extension Granted At */
+            extension_granted_at: string | null;
         };
         /**
          * WorkStatus
@@ -8831,6 +9245,340 @@ export interface operations {
             };
         };
     };
+    list_notices_api_plans_notices_get: {
+        parameters: {
+            query?: {
+                year?: number | null;
+                status?: components["schemas"]["NoticeStatus"] | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NoticeOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_notice_api_plans_notices_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_notice_api_plans_notices__notice_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_notice_api_plans_notices__notice_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_notice_api_plans_notices__notice_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticeUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    issue_notice_api_plans_notices__notice_id__issue_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    correct_notice_api_plans_notices__notice_id__corrections_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acknowledge_api_plans_notices__notice_id__acknowledgement_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Already acknowledged: the first one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcknowledgementOut"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcknowledgementOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_acknowledgements_api_plans_notices__notice_id__acknowledgements_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Standings"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    grant_extension_api_plans_notices__notice_id__extensions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtensionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Standings"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     upload_attachment_api_plans_attachments_post: {
         parameters: {
             query?: {
@@ -9238,6 +9986,72 @@ export interface operations {
             header?: never;
             path: {
                 letter_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttachBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_notice_attachments_api_plans_notices__notice_id__attachments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attach_to_notice_api_plans_notices__notice_id__attachments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: number;
             };
             cookie?: never;
         };

@@ -155,11 +155,12 @@ def correct_notice(
     "/notices/{notice_id}/acknowledgement",
     response_model=AcknowledgementOut,
     status_code=201,
+    dependencies=[only(UniversityAdmin)],
     responses={200: {"model": AcknowledgementOut, "description": "Already acknowledged: the first one"}},
     summary="The caller's university acknowledges the issued notice (idempotent)",
 )
 def acknowledge(
-    notice: NoticeDep, session: SessionDep, principal: UniversityAdmin, response: Response
+    notice: NoticeDep, session: SessionDep, principal: CurrentPrincipal, response: Response
 ) -> AcknowledgementOut:
     ack, created = service.acknowledge(session, principal, notice, own_university(principal))
     response.status_code = 201 if created else 200
