@@ -17,7 +17,8 @@ const en: typeof zhCN = {
     planReturned: 'The {year} plan was returned: revise it and submit again',
     milestoneOverdue: '{task}: milestone "{title}" is {days} days overdue', milestoneDue: '{task}: milestone "{title}" is due on {date}',
     lettersUnsigned: '{n} responsibility letters to sign', selfReports: '{n} self-reports to review', nominations: '{title}: {n} nominations to submit',
-    kinds: { returned: 'Plan returned', overdue: 'Overdue', dueSoon: 'Due in 7 days', letters: 'Letters to sign', selfReports: 'Self-reports', nominations: 'Nominations' },
+    kinds: { returned: 'Plan returned', overdue: 'Overdue', dueSoon: 'Due in 7 days', letters: 'Letters to sign', selfReports: 'Self-reports', nominations: 'Nominations', notice: 'Notice to acknowledge' },
+    notice: 'Notice of the year', noticeToAck: 'The {year} notice: acknowledge receipt', noticeDue: 'Plans due: {date}', noticeAcked: 'Acknowledged on {at}', noticeOpen: 'Open the notice',
   },
   menu: {
     overview: 'Overview', workbench: 'Workbench', dashboard: 'Province dashboard', myLedger: 'My training ledger', reviews: 'My reviews', plans: 'Implementation plans', myPlan: 'Our plan',
@@ -25,7 +26,7 @@ const en: typeof zhCN = {
     records: 'Training records', import: 'Excel import', courses: 'Courses & attendance', approvals: 'Self-report approvals', trainingRule: 'Yearly training rule',
     evaluation: 'Awards & assessment', campaigns: 'Campaigns', assessment: 'Supervision & assessment', organisation: 'Organisations & accounts', universities: 'Universities',
     departments: 'Departments', accounts: 'Accounts', clients: 'Integration clients', audit: 'Audit log', profile: 'My account', letters: 'Responsibility letters', pilots: 'Pilot universities',
-    changeRequests: 'Change requests', myLetters: 'My responsibility letters',
+    changeRequests: 'Change requests', myLetters: 'My responsibility letters', notices: 'Notices of the year',
   },
   roles: {
     province_admin: 'Province admin', expert: 'Expert reviewer', university_admin: 'University admin', department_manager: 'Department manager', staff: 'Staff member',
@@ -71,6 +72,7 @@ const en: typeof zhCN = {
     too_many_requests: 'Too many attempts; try again later', internal_error: 'Server error; try again later or contact an administrator', bad_gateway: 'The service is unavailable; try again later',
     unavailable: 'The service is unavailable; try again later', timeout: 'The service timed out; try again later', file_unreadable: 'The file cannot be read; upload an .xlsx or .csv file',
     password_change_required: 'Set your own password first',
+    notice_issued: 'The notice has been issued: change it by a correction', notice_not_issued: 'The notice has not been issued yet', notice_year_taken: 'There is already a notice for this year',
   },
   fieldLabels: {
     body: 'The request', file: 'File', title: 'Title', name: 'Name', code: 'Code', username: 'Username', display_name: 'Name', password: 'Password',
@@ -303,6 +305,17 @@ const en: typeof zhCN = {
       http_404: 'Not found (or outside what you may see)', http_409: 'Conflicts with the current state (e.g. an approved record’s files cannot change)', http_413: 'The file is too large', http_415: 'This kind of file is not accepted here',
       http_422: 'The file did not pass the checks', http_503: 'The service is unavailable; try again later', unknown: 'The request failed ({status})',
     },
+  },
+  notices: {
+    title: 'Notices of the year', new: 'New notice', none: 'No notices', year: 'Year', noticeTitle: 'Title', body: 'Text',
+    planDue: 'Plan submission deadline', myPlanDue: 'Our plan deadline', progressDates: 'Progress report dates', calendar: 'Campaign calendar',
+    calendarDate: 'Date', calendarTitle: 'What', addEntry: 'Add an entry', selfReport: 'Assessment self-report window', opens: 'Opens', closes: 'Closes',
+    status: { draft: 'Draft', issued: 'Issued' }, issuedAt: 'Issued at', issue: 'Issue', issueConfirm: 'Once issued every university sees it and it changes only by a correction. Issue it?',
+    issued: 'The notice has been issued', saved: 'Saved', edit: 'Edit', correct: 'Correct', correctionReason: 'Reason for the correction', corrected: 'Corrected',
+    corrections: 'Corrections', correctedBy: 'By', acknowledge: 'Acknowledge receipt', acknowledged: 'Acknowledged', ackAt: 'Acknowledged at', ackBy: 'By',
+    notAcknowledged: 'Not acknowledged', standings: 'Acknowledgements by university', ackCount: '{n} of {total} acknowledged', extension: 'Extension', grantExtension: 'Grant an extension',
+    newDue: 'New deadline', reason: 'Reason', extended: 'Extended: {reason}', attachments: 'Attachments', back: 'Back to the list', deleteConfirm: 'Delete this draft notice?',
+    required: 'Required', reasonRequired: 'Give the reason',
   },
   phone: {
     openMenu: 'Open the menu', language: 'Language', ledgerLeft: '{hours} more hours or {days} more days to go',

@@ -15,7 +15,8 @@ export default {
     planReturned: '{year} 年度实施方案已被退回，请修改后重新提交',
     milestoneOverdue: '{task}：节点“{title}”已逾期 {days} 天', milestoneDue: '{task}：节点“{title}”将于 {date} 到期',
     lettersUnsigned: '{n} 份责任书待签订', selfReports: '{n} 条培训自报待审核', nominations: '{title}：{n} 项推荐待提交',
-    kinds: { returned: '方案退回', overdue: '已逾期', dueSoon: '7 天内到期', letters: '责任书待签', selfReports: '自报待审', nominations: '推荐待提交' },
+    kinds: { returned: '方案退回', overdue: '已逾期', dueSoon: '7 天内到期', letters: '责任书待签', selfReports: '自报待审', nominations: '推荐待提交', notice: '通知待确认' },
+    notice: '年度通知', noticeToAck: '{year} 年度通知待确认收悉', noticeDue: '方案报送截止：{date}', noticeAcked: '已于 {at} 确认收悉', noticeOpen: '查看通知',
   },
   menu: {
     overview: '概览', workbench: '工作台', dashboard: '全省总览', myLedger: '我的培训台账', reviews: '评审任务', plans: '实施方案', myPlan: '本校实施方案',
@@ -23,7 +24,7 @@ export default {
     records: '培训记录', import: 'Excel 导入', courses: '培训课程与考勤', approvals: '自报审批', trainingRule: '年度学时规则',
     evaluation: '评优与考核', campaigns: '评选活动', assessment: '督导考核', organisation: '组织与账号', universities: '高校管理',
     departments: '部门管理', accounts: '账号管理', clients: '系统对接', audit: '审计日志', profile: '个人设置', letters: '任务责任书', pilots: '试点高校',
-    changeRequests: '变更申请', myLetters: '我的责任书',
+    changeRequests: '变更申请', myLetters: '我的责任书', notices: '年度通知',
   },
   roles: {
     province_admin: '省厅管理员', expert: '评审专家', university_admin: '高校管理员', department_manager: '部门负责人', staff: '后勤职工',
@@ -69,6 +70,7 @@ export default {
     too_many_requests: '尝试次数过多，请稍后再试', internal_error: '服务器出错，请稍后再试或联系管理员', bad_gateway: '服务暂时不可用，请稍后再试',
     unavailable: '服务暂时不可用，请稍后再试', timeout: '服务响应超时，请稍后再试', file_unreadable: '文件无法读取，请上传 .xlsx 或 .csv 文件',
     password_change_required: '请先设置您自己的密码',
+    notice_issued: '通知已下发，只能通过“更正”修改', notice_not_issued: '通知尚未下发', notice_year_taken: '该年度已有通知',
   },
   fieldLabels: {
     body: '提交的内容', file: '文件', title: '名称', name: '名称', code: '代码', username: '用户名', display_name: '姓名', password: '密码',
@@ -301,6 +303,17 @@ export default {
       http_404: '未找到（或不在您的可见范围内）', http_409: '与当前状态冲突（例如已审批的记录不能再修改附件）', http_413: '文件过大', http_415: '此处不接受该类文件',
       http_422: '文件未通过检查', http_503: '服务暂不可用，请稍后再试', unknown: '操作失败（{status}）',
     },
+  },
+  notices: {
+    title: '年度通知', new: '新建通知', none: '暂无通知', year: '年度', noticeTitle: '通知标题', body: '正文',
+    planDue: '方案报送截止日期', myPlanDue: '本校方案报送截止', progressDates: '进度报送日期', calendar: '评选活动安排',
+    calendarDate: '日期', calendarTitle: '事项', addEntry: '添加一项', selfReport: '考核自评时间', opens: '开始', closes: '截止',
+    status: { draft: '草稿', issued: '已下发' }, issuedAt: '下发时间', issue: '下发', issueConfirm: '下发后全省高校可见，只能以“更正”方式修改。确定下发？',
+    issued: '通知已下发', saved: '已保存', edit: '编辑', correct: '更正', correctionReason: '更正原因', corrected: '已更正',
+    corrections: '更正记录', correctedBy: '更正人', acknowledge: '确认收悉', acknowledged: '已确认收悉', ackAt: '确认时间', ackBy: '确认人',
+    notAcknowledged: '未确认', standings: '各高校确认情况', ackCount: '已确认 {n} / {total}', extension: '延期', grantExtension: '批准延期',
+    newDue: '新的截止日期', reason: '原因', extended: '已延期：{reason}', attachments: '附件', back: '返回列表', deleteConfirm: '删除该通知草稿？',
+    required: '请填写', reasonRequired: '请填写原因',
   },
   phone: {
     openMenu: '打开菜单', language: '语言', ledgerLeft: '还差 {hours} 学时或 {days} 天', ledgerDone: '已达标：本年度培训要求已满足',
