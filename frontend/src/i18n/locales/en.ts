@@ -4,6 +4,7 @@ import type zhCN from './zh-CN'
 const en: typeof zhCN = {
   app: { name: 'University Logistics "Three-All Education" Platform', short: 'Three-All Logistics' },
   common: {
+    pageSize: 'Rows per page',
     actions: 'Actions', activate: 'Activate', active: 'Active', all: 'All', back: 'Back', cancel: 'Cancel', close: 'Close', confirm: 'Please confirm',
     create: 'Create', deactivate: 'Deactivate', delete: 'Delete', deleted: 'Deleted', edit: 'Edit', empty: 'No data', exportXlsx: 'Export Excel',
     home: 'Home', inactive: 'Inactive', monthN: 'M{n}', notYet: 'The backend for this area is not available yet', ok: 'OK', province: 'Province',

@@ -2,6 +2,7 @@
 export default {
   app: { name: '高校后勤“三全育人”综合管理平台', short: '后勤三全育人' },
   common: {
+    pageSize: '每页条数',
     actions: '操作', activate: '启用', active: '启用', all: '全部', back: '返回', cancel: '取消', close: '关闭', confirm: '请确认',
     create: '创建', deactivate: '停用', delete: '删除', deleted: '已删除', edit: '编辑', empty: '暂无数据', exportXlsx: '导出 Excel',
     home: '返回首页', inactive: '停用', monthN: '{n}月', notYet: '该模块的后端接口尚未就绪', ok: '确定', province: '全省',
