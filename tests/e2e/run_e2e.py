@@ -4,8 +4,9 @@ browser journeys of ``frontend/`` against it (``npm run test:e2e`` with ``E2E_BA
 ``python tests/e2e/run_e2e.py e2e/files.test.mjs`` runs only the named journey files (paths under ``frontend/``):
 ``journeys``, ``workflows``, ``phone``, ``files`` (attachments, #16), ``i18n`` (messages in the user's language,
 #17), ``import`` (the Excel import that explains itself, #17: template, Excel row numbers, the error report) and
-``conventions`` (the workbench, English on demand, axe-core on every page of every role, #17 parts 4-5) are
-all run by default (every ``e2e/*.test.mjs``)."""
+``conventions`` (the workbench, English on demand, axe-core on every page of every role, #17 parts 4-5) and
+``notices`` (the province issues the year's notice, a university acknowledges it on a phone, the province sees it,
+#18) are all run by default (every ``e2e/*.test.mjs``)."""
 
 from __future__ import annotations
 
