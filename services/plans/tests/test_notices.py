@@ -229,3 +229,25 @@ def test_the_notice_carries_files_of_the_province_read_by_universities_once_issu
     ).json()
     assert client.post(files, json={"attachment_ids": [mine["id"]]}, headers=kt.university_admin()).status_code == 403
     assert len(client.get(files, headers=kt.province_admin()).json()["items"]) == 1
+
+
+def test_another_universitys_ids_get_nothing(client: TestClient, api) -> None:
+    """University B names university A everywhere it could: it acknowledges only for itself, reads no standings, grants
+    no extension to itself or to A, and never sees A's plan (nor its deadline)."""
+    notice = _issue(client, _notice(client))
+    b = kt.university_admin(kt.UNI_B)
+    r = client.post(
+        f"{N}/{notice['id']}/acknowledgement?university_id={kt.UNI_A}", json={"university_id": kt.UNI_A}, headers=b
+    )
+    assert r.status_code == 201 and r.json()["university_id"] == kt.UNI_B
+    assert client.get(f"{N}/{notice['id']}", headers=kt.university_admin()).json()["my_acknowledgement"] is None
+    assert client.get(f"{N}/{notice['id']}/acknowledgements", headers=b).status_code == 403
+    for uni in (kt.UNI_A, kt.UNI_B):
+        ext = {"university_id": uni, "due_on": "2099-12-31", "reason": "自己批准"}
+        assert client.post(f"{N}/{notice['id']}/extensions", json=ext, headers=b).status_code == 403
+    s = client.get(f"{N}/{notice['id']}/acknowledgements", headers=kt.province_admin()).json()
+    assert {i["university_id"]: i["acknowledged"] for i in s["items"]}[kt.UNI_A] is False
+    assert all(i["extension_reason"] is None for i in s["items"])
+    plan_a, _ = api.approved_plan(kt.UNI_A)
+    assert client.get(f"/api/plans/plans/{plan_a['id']}", headers=b).status_code == 404
+    assert client.get("/api/plans/plans?year=2026", headers=b).json()["items"] == []
