@@ -115,6 +115,18 @@ def test_numbered_rows_are_the_rows_excel_shows() -> None:
     ]
 
 
+def test_a_short_row_does_not_cut_the_rows_below_it() -> None:
+    """A row that leaves its last optional cells empty must not narrow the rows after it: their last cells (an
+    external id, a date left) were dropped without a word (found by the staff import, #17)."""
+    content = xlsx_bytes([["a", "b", "c", "d"], ["1", "2"], ["3", "4", "5", "6"], ["7", "8", "9", "10", "past"]])
+    assert list(ss.read_numbered_table("t.xlsx", content, max_rows=10)) == [
+        (1, ["a", "b", "c", "d"]),
+        (2, ["1", "2"]),
+        (3, ["3", "4", "5", "6"]),
+        (4, ["7", "8", "9", "10"]),  # cells past the header are still not read
+    ]
+
+
 def test_the_error_report_keeps_the_rows_where_they_were_and_marks_only_the_refused_cells() -> None:
     from openpyxl import load_workbook
 

@@ -257,6 +257,7 @@ def _sheet_rows(wb: Workbook) -> Iterator[tuple[int, list[Any]]]:
     dates, timedeltas, epoch = wb.date_styles, wb.timedelta_styles, wb.epoch
     columns: dict[str, int] = {}
     width = SHEET_COLUMNS  # until the header is read
+    header_read = False
     number = rows = 0
     with wb.archive.open(wb.sheet) as src:
         for el in _pull(src, (_ROW, _DATA)):
@@ -308,7 +309,8 @@ def _sheet_rows(wb: Workbook) -> Iterator[tuple[int, list[Any]]]:
                 values[column - 1] = value
             _release(el, _DATA)  # the row and anything between rows
             if values:
-                width = min(width, len(values))
+                if not header_read:  # the header's width bounds the rows below; a short row does not
+                    width, header_read = len(values), True
                 yield number, values
 
 
