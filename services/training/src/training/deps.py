@@ -29,6 +29,7 @@ __all__ = [
     "Reader",
     "RecordWriter",
     "SelfReportDecider",
+    "StaffImporter",
     "StaffMember",
     "StaffWriter",
     "audit",
@@ -47,6 +48,9 @@ STAFF_WRITERS = frozenset({Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.INTE
 Reader = Annotated[Principal, require(*READERS, client_scope=READ_SCOPE)]
 RecordWriter = Annotated[Principal, require(*RECORD_WRITERS, client_scope=WRITE_SCOPE)]
 StaffWriter = Annotated[Principal, require(*STAFF_WRITERS, client_scope=WRITE_SCOPE)]
+#: Who imports the staff register from Excel (#17): the province, a university admin, a department manager (their
+#: own department's people only, refused per row otherwise).
+StaffImporter = Annotated[Principal, require(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER)]
 #: Who organises courses (people only).
 Organiser = Annotated[Principal, require(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER)]
 #: The province sets the yearly rule.

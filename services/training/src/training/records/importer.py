@@ -110,13 +110,19 @@ ImportFileError = spreadsheets.SpreadsheetError
 ImportTooLarge = spreadsheets.SpreadsheetTooLarge
 
 
-def message(code: str, params: dict[str, Any], lang: str = "en") -> str:
-    en, zh = MESSAGES[code]
+def message(
+    code: str, params: dict[str, Any], lang: str = "en", messages: dict[str, tuple[str, str]] | None = None
+) -> str:
+    en, zh = (messages or MESSAGES)[code]
     return (zh if lang == "zh" else en).format(**params)
 
 
 @dataclass
 class Outcome:
+    """The check of one upload: every refused cell, the rows ready to store, where the header was. Shared by every
+    import of the service (records here; the staff register and course attendance declare their own ``labels``
+    and ``messages`` and reuse this, the header mapping and the workbooks)."""
+
     total: int = 0
     skipped: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -129,6 +135,9 @@ class Outcome:
     columns: dict[str, int] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     max_errors: int | None = MAX_ERRORS
+    #: column code → the template's (Chinese) header; reason code → (English, Chinese)
+    labels: dict[str, str] = field(default_factory=lambda: COLUMN_HEADERS)
+    messages: dict[str, tuple[str, str]] = field(default_factory=lambda: MESSAGES)
 
     def error(self, row: int, column: str, code: str, sheet_row: int, **params: Any) -> None:
         """A refused cell: ``row`` the data row (CONTRACT.md: 1 is the first), ``sheet_row`` the row Excel shows."""
@@ -138,12 +147,12 @@ class Outcome:
                 {
                     "row": row,
                     "column": column,
-                    "message": message(code, params),
+                    "message": message(code, params, "en", self.messages),
                     "sheet_row": sheet_row,
-                    "header": self.headers.get(column) or COLUMN_HEADERS[column],
+                    "header": self.headers.get(column) or self.labels[column],
                     "code": code,
                     "params": params,
-                    "message_zh": message(code, params, "zh"),
+                    "message_zh": message(code, params, "zh", self.messages),
                 }
             )
 
@@ -166,6 +175,35 @@ def read_table(filename: str, content: bytes, max_rows: int = DEFAULT_MAX_ROWS) 
 def estimate_rows(filename: str, content: bytes, max_rows: int = DEFAULT_MAX_ROWS) -> int:
     """A cheap row count for a progress bar; a zip bomb raises ``ImportFileError`` here, before the job exists."""
     return spreadsheets.estimate_rows(filename, content, max_rows=max_rows)
+
+
+def read_header(
+    out: Outcome, table: Iterator[tuple[int, list[Any]]], aliases: dict[str, str], required: tuple[str, ...]
+) -> bool:
+    """Read the header row into ``out`` (the columns found under any of their ``aliases``, Chinese or the codes);
+    a missing required column is an error on the header row. Answers whether the rows can be read."""
+    first = next(table, None)
+    if first is None:
+        raise ImportFileError("The file is empty: the first row must be the header")
+    out.header_row, header = first
+    for i, h in enumerate(header):
+        key = aliases.get(_cell(h).lower()) or aliases.get(_cell(h))
+        if key and key not in out.columns:
+            out.columns[key] = i
+            out.headers[key] = _cell(h)
+    missing = [c for c in required if c not in out.columns]
+    for c in missing:
+        out.error(0, c, "missing_column", out.header_row, header=out.labels[c])
+    return not missing
+
+
+def padded(cells: list[Any], width: int) -> list[Any] | None:
+    """A row as wide as the columns read, or ``None`` for a blank line (not a row)."""
+    if len(cells) < width:
+        if not any(c not in (None, "") for c in cells):
+            return None
+        return [*cells, *([None] * (width - len(cells)))]
+    return cells
 
 
 # -- validating --------------------------------------------------------------------------------------------------
@@ -267,21 +305,9 @@ def validate(
     (a person of another university is simply unknown); with ``department_id`` (a department manager's import) a
     person of another department of the university is refused as such."""
     out = Outcome(max_errors=max_errors)
-    first = next(table, None)
-    if first is None:
-        raise ImportFileError("The file is empty: the first row must be the header")
-    out.header_row, header = first
-    index = out.columns
-    for i, h in enumerate(header):
-        key = HEADER_ALIASES.get(_cell(h).lower()) or HEADER_ALIASES.get(_cell(h))
-        if key and key not in index:
-            index[key] = i
-            out.headers[key] = _cell(h)
-    missing = [c for c in REQUIRED if c not in index]
-    for c in missing:
-        out.error(0, c, "missing_column", out.header_row, header=COLUMN_HEADERS[c])
-    if missing:
+    if not read_header(out, table, HEADER_ALIASES, REQUIRED):
         return out
+    index = out.columns
     i_no, i_title, i_on, i_h, i_d, i_th, i_lvl = (index[c] for c in REQUIRED)
     i_ext = index.get("external_id")
     width = max(index.values()) + 1

@@ -5,7 +5,10 @@ cells and a 填写说明 sheet) and the error report (the uploaded rows with an 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sanquan_kernel import spreadsheets
 from training.records import importer
@@ -59,18 +62,53 @@ _RULES = [
 ]
 
 
-def template() -> bytes:
-    """The .xlsx template: Chinese headers, a grey example row, the themes' and levels' drop-down lists, date and
-    number cells, and a 填写说明 sheet (the columns, what each takes, the rules of the import)."""
+@dataclass(frozen=True)
+class ListColumn:
+    """A drop-down list on one column of the template (``warning``: other text is kept, e.g. several themes)."""
+
+    letter: str
+    options: tuple[str, ...]
+    title: str
+    error: str
+    warning: bool = False
+    prompt: str = ""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """What one import's template declares; everything else (styles, the example row, validations on the rows to
+    fill, the 填写说明 sheet) is built the same way for every import by ``build_template``."""
+
+    name: str
+    name_en: str
+    columns: tuple[str, ...]
+    labels: dict[str, str]
+    example: tuple[Any, ...]
+    widths: tuple[int, ...]
+    notes: list[tuple[str, str, str, str]]
+    rules: list[str]
+    lists: tuple[ListColumn, ...] = ()
+    text_letters: tuple[str, ...] = ("A",)
+    date_letters: tuple[str, ...] = ()
+    extra: tuple[Callable[[str, int], Any], ...] = field(default=())
+
+
+def _letter(i: int) -> str:
+    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i]
+
+
+def build_template(sheet: Sheet) -> bytes:
+    """The .xlsx template of an import: Chinese headers, a grey example row, drop-down lists, text and date cells
+    on the rows to fill, and a 填写说明 sheet (the columns, what each takes, the rules of the import)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook()
     ws = wb.active
-    ws.title = SHEET
-    ws.append([importer.COLUMN_HEADERS[c] for c in importer.COLUMNS])
-    ws.append(list(EXAMPLE))
+    ws.title = sheet.name
+    ws.append([sheet.labels[c] for c in sheet.columns])
+    ws.append(list(sheet.example))
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -80,35 +118,52 @@ def template() -> bytes:
         cell.font = Font(italic=True, color="808080")
     last = TEMPLATE_ROWS + 1
     for row in range(2, last + 1):
-        ws.cell(row=row, column=3).number_format = "yyyy-mm-dd"
-        ws.cell(row=row, column=1).number_format = "@"  # 工号 as text: leading zeros stay
-    for letter, width in zip("ABCDEFGH", (12, 28, 14, 8, 8, 36, 12, 16), strict=True):
-        ws.column_dimensions[letter].width = width
+        for letter in sheet.date_letters:
+            ws[f"{letter}{row}"].number_format = "yyyy-mm-dd"
+        for letter in sheet.text_letters:
+            ws[f"{letter}{row}"].number_format = "@"  # 工号 as text: leading zeros stay
+    for i, width in enumerate(sheet.widths):
+        ws.column_dimensions[_letter(i)].width = width
     ws.freeze_panes = "A2"
+    for lc in sheet.lists:
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(lc.options) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=lc.title,
+            error=lc.error,
+            **({"errorStyle": "warning"} if lc.warning else {}),
+            **({"promptTitle": lc.title, "prompt": lc.prompt, "showInputMessage": True} if lc.prompt else {}),
+        )
+        dv.add(f"{lc.letter}2:{lc.letter}{last}")
+        ws.add_data_validation(dv)
+    for make in sheet.extra:
+        ws.add_data_validation(make(sheet.name, last))
 
-    themes = DataValidation(
-        type="list",
-        formula1='"' + ",".join(THEME_LABELS.values()) + '"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorStyle="warning",  # several themes typed with ；、， are kept
-        errorTitle="培训主题",
-        error="可从下拉列表选择一个主题；多个主题请用“；”或“、”分隔。",
-        promptTitle="培训主题",
-        prompt="从列表选择，或输入多个主题并用“；”“、”分隔",
-        showInputMessage=True,
-    )
-    themes.add(f"F2:F{last}")
-    levels = DataValidation(
-        type="list",
-        formula1='"' + ",".join(ORGANIZER_LABELS.values()) + '"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="组织层级",
-        error="请从下拉列表选择：" + "、".join(ORGANIZER_LABELS.values()),
-    )
-    levels.add(f"G2:G{last}")
-    dates = DataValidation(
+    notes = wb.create_sheet("填写说明")
+    notes.append(["列名", "英文代码", "是否必填", "填写要求", "示例"])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+        cell.fill = head_fill
+    for code, required, text, example in sheet.notes:
+        notes.append([sheet.labels[code], code, required, text, example])
+    notes.append([])
+    for line in sheet.rules:
+        notes.append([line])
+    for letter, width in zip("ABCDE", (12, 18, 10, 80, 36), strict=True):
+        notes.column_dimensions[letter].width = width
+    for row in notes.iter_rows(min_row=2, max_row=len(sheet.notes) + 1):
+        row[3].alignment = Alignment(wrap_text=True, vertical="top")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _dates(_: str, last: int) -> Any:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    dv = DataValidation(
         type="date",
         operator="between",
         formula1="DATE(1900,1,1)",
@@ -118,8 +173,14 @@ def template() -> bytes:
         errorTitle="培训日期",
         error="请填写不晚于今天的日期，如 2026-03-15。",
     )
-    dates.add(f"C2:C{last}")
-    amounts = DataValidation(
+    dv.add(f"C2:C{last}")
+    return dv
+
+
+def _amounts(_: str, last: int) -> Any:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    dv = DataValidation(
         type="decimal",
         operator="between",
         formula1="0",
@@ -129,32 +190,57 @@ def template() -> bytes:
         errorTitle="学时 / 天数",
         error="请填写 0 到 9999 之间的数字，最多两位小数。",
     )
-    amounts.add(f"D2:E{last}")
-    for dv in (themes, levels, dates, amounts):
-        ws.add_data_validation(dv)
-
-    notes = wb.create_sheet("填写说明")
-    notes.append(["列名", "英文代码", "是否必填", "填写要求", "示例"])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-        cell.fill = head_fill
-    for code, required, text, example in _NOTES:
-        notes.append([importer.COLUMN_HEADERS[code], code, required, text, example])
-    notes.append([])
-    for line in _RULES:
-        notes.append([line])
-    for letter, width in zip("ABCDE", (12, 18, 10, 80, 36), strict=True):
-        notes.column_dimensions[letter].width = width
-    for row in notes.iter_rows(min_row=2, max_row=len(_NOTES) + 1):
-        row[3].alignment = Alignment(wrap_text=True, vertical="top")
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    dv.add(f"D2:E{last}")
+    return dv
 
 
-def error_report(filename: str, content: bytes, outcome: importer.Outcome, max_rows: int, lang: str) -> bytes:
+RECORDS = Sheet(
+    name=SHEET,
+    name_en="records",
+    columns=importer.COLUMNS,
+    labels=importer.COLUMN_HEADERS,
+    example=EXAMPLE,
+    widths=(12, 28, 14, 8, 8, 36, 12, 16),
+    notes=_NOTES,
+    rules=_RULES,
+    lists=(
+        ListColumn(
+            "F",
+            tuple(THEME_LABELS.values()),
+            "培训主题",
+            "可从下拉列表选择一个主题；多个主题请用“；”或“、”分隔。",
+            warning=True,  # several themes typed with ；、， are kept
+            prompt="从列表选择，或输入多个主题并用“；”“、”分隔",
+        ),
+        ListColumn(
+            "G",
+            tuple(ORGANIZER_LABELS.values()),
+            "组织层级",
+            "请从下拉列表选择：" + "、".join(ORGANIZER_LABELS.values()),
+        ),
+    ),
+    text_letters=("A",),
+    date_letters=("C",),
+    extra=(_dates, _amounts),
+)
+
+
+def template() -> bytes:
+    """The training records' template (``RECORDS``)."""
+    return build_template(RECORDS)
+
+
+def error_report(
+    filename: str,
+    content: bytes,
+    outcome: importer.Outcome,
+    max_rows: int,
+    lang: str,
+    sheet: Sheet | None = None,
+) -> bytes:
     """The uploaded rows with an 错误说明 column and each refused cell filled and commented (``outcome``: the
-    check of this same file, every error kept)."""
+    check of this same file, every error kept); ``sheet``: the import's (the records' by default)."""
+    sheet = sheet or RECORDS
     zh = lang == "zh"
     marks: dict[tuple[int, int], str] = {}
     if len(outcome.errors) >= REPORT_MAX_ERRORS:
@@ -175,6 +261,6 @@ def error_report(filename: str, content: bytes, outcome: importer.Outcome, max_r
         importer.read_table(filename, content, max_rows),
         marks,
         error_header="错误说明" if zh else "Errors",
-        sheet=SHEET if zh else "records",
+        sheet=sheet.name if zh else sheet.name_en,
         author="三全育人平台" if zh else "import",
     )

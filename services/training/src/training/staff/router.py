@@ -1,17 +1,24 @@
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
-from fastapi import Query, Request, Response
+import anyio
+from fastapi import File, Query, Request, Response, UploadFile
 
 from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.etag import set_etag
+from sanquan_kernel.exports import XLSX_MEDIA
 from sanquan_kernel.pagination import Page, PageDep
+from sanquan_kernel.principal import Principal, Role
 from sanquan_kernel.routing import ServiceRouter
-from training.deps import Orgs, Reader, StaffWriter
-from training.staff import repository, service
-from training.staff.schemas import StaffOut, StaffUpsert
+from sanquan_kernel.storage.names import content_disposition
+from training.deps import Orgs, Reader, StaffImporter, StaffWriter
+from training.records import workbooks
+from training.records.router import _max_rows, _read_upload
+from training.staff import importer, repository, service
+from training.staff.schemas import StaffImportResult, StaffOut, StaffUpsert
 
 router = ServiceRouter(prefix="/staff", tags=["staff"])
 
@@ -50,6 +57,97 @@ def list_staff(
 ) -> Page[StaffOut]:
     items, total = repository.list_page(session, scope, page, department_id=department_id, q=q, active=active)
     return Page(items=[service.to_out(s, orgdir) for s in items], total=total, limit=page.limit, offset=page.offset)
+
+
+def _import_university(principal: Principal, university_id: int | None) -> int:
+    return service.target_university(principal, university_id)
+
+
+@router.get(
+    "/import-template",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA: {}}}},
+)
+def staff_import_template(principal: StaffImporter, orgdir: Orgs, university_id: int | None = None) -> Response:
+    """人员名册导入模板.xlsx: Chinese headers, a grey example row (not imported), drop-down lists of the university's
+    departments (a department manager: their own), employment types and 在岗, date cells and a 填写说明 sheet."""
+    if principal.role is Role.PROVINCE_ADMIN and university_id is None:
+        names: list[str] = []
+    else:
+        uni = _import_university(principal, university_id)
+        depts = orgdir.departments_of(uni)
+        if principal.role is Role.DEPARTMENT_MANAGER:
+            depts = [d for d in depts if d.id == principal.department_id]
+        names = [d.name for d in depts if d.active]
+    return Response(
+        content=workbooks.build_template(importer.sheet(names)),
+        media_type=XLSX_MEDIA,
+        headers={"Content-Disposition": content_disposition("人员名册导入模板.xlsx")},
+    )
+
+
+@router.post("/import", response_model=StaffImportResult)
+async def import_staff(
+    request: Request,
+    session: SessionDep,
+    principal: StaffImporter,
+    orgdir: Orgs,
+    file: Annotated[UploadFile, File(description=".csv or .xlsx")],
+    dry_run: bool = False,
+    university_id: int | None = None,
+) -> StaffImportResult:
+    """All or nothing: when any row is wrong nothing is stored and every wrong row is listed (Excel row numbers,
+    Chinese reasons); otherwise each row creates or updates its person by employee number."""
+    filename, content = await _read_upload(file)
+    target = _import_university(principal, university_id)
+    work = functools.partial(
+        importer.import_file,
+        session,
+        request,
+        principal,
+        orgdir,
+        target,
+        filename,
+        content,
+        dry_run=dry_run,
+        max_rows=_max_rows(request),
+    )
+    return await anyio.to_thread.run_sync(work)
+
+
+@router.post(
+    "/import-report",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA: {}}, "description": "The uploaded rows with their errors marked"}},
+)
+async def staff_import_report(
+    request: Request,
+    session: SessionDep,
+    principal: StaffImporter,
+    orgdir: Orgs,
+    file: Annotated[UploadFile, File(description=".csv or .xlsx")],
+    university_id: int | None = None,
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+) -> Response:
+    """下载错误报告 of the staff import (the records import's report: nothing stored)."""
+    filename, content = await _read_upload(file)
+    target = _import_university(principal, university_id)
+    max_rows = _max_rows(request)
+
+    def build() -> bytes:
+        out = importer.check_file(
+            session, principal, orgdir, target, filename, content, max_rows, max_errors=workbooks.REPORT_MAX_ERRORS
+        )
+        return workbooks.error_report(filename, content, out, max_rows, lang, importer.sheet([]))
+
+    body = await anyio.to_thread.run_sync(build)
+    stem = (filename.rsplit(".", 1)[0] or "import")[:100]
+    name = f"错误报告-{stem}.xlsx" if lang == "zh" else f"import-errors-{stem}.xlsx"
+    return Response(
+        content=body,
+        media_type=XLSX_MEDIA,
+        headers={"Content-Disposition": content_disposition(name.replace("/", "_").replace("\\", "_"))},
+    )
 
 
 @router.get("/{staff_id}", response_model=StaffOut)

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from training.records.schemas import ImportRowError
 from training.vocabulary import EmploymentType
 
 
@@ -48,3 +49,17 @@ class StaffOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class StaffImportResult(BaseModel):
+    """The staff register import: the records import's counts and errors (``ImportRowError``), and what each row
+    did (created, updated, unchanged: the same file twice changes nothing)."""
+
+    total: int
+    accepted: int
+    rejected: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    errors: list[ImportRowError]
