@@ -197,7 +197,7 @@ const en: typeof zhCN = {
     confirmSubmit: 'After submitting, the plan waits for the province and cannot be edited. Submit ({n} tasks)?', submitted: 'Submitted to the province', confirmDeleteTask: 'Delete the task "{title}"?',
     returnedWith: 'The province returned the plan; revise it and submit again:', waiting: 'Submitted; waiting for the province\'s review.', approvedAt: 'Approved on {at}.',
     tasksTab: 'Tasks ({n})', categoryHint: 'Fill in the five main tasks and the four safeguards; each task needs a department, a responsible person, a due date and a roadmap.', roadmap: 'Roadmap',
-    basics: 'Plan', summary: 'Summary', rules: 'Implementation rules', systems: 'Systems', inWorkPlan: 'In the annual work plan', dueAtProvince: 'Due at the province',
+    basics: 'Plan', summary: 'Summary', rules: 'Implementation rules', systems: 'Systems', inWorkPlan: 'In the annual work plan', dueAtProvince: 'Due at the province', ownTarget: 'Our own target date', noProvinceDeadline: 'No notice of the year issued',
     reviewTab: 'Review history ({n})', submissionN: 'Submission {n}', notSubmittedYet: 'Not submitted yet', planTitle: 'Plan', noneToReview: 'No plans match',
     submittedAt: 'Submitted', review: 'Review', taskCommentHint: 'Comment on this task (optional)', diff: 'Changes since last submission', noDiff: 'No change information',
     diffBetween: 'Changes from submission {from} to {to}', firstSubmission: 'This is the first submission; there is nothing to compare.', noChanges: 'Nothing changed since the last submission',

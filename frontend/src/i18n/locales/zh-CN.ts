@@ -195,7 +195,7 @@ export default {
     confirmSubmit: '提交后将等待省厅审核，期间不能修改。确认提交（{n} 项任务）？', submitted: '已提交省厅审核', confirmDeleteTask: '删除任务“{title}”？',
     returnedWith: '省厅退回了方案，请根据意见修改后重新提交：', waiting: '方案已提交，等待省厅审核。', approvedAt: '方案已于 {at} 批准。',
     tasksTab: '任务（{n}）', categoryHint: '按五大任务和四项保障分类填报，每项任务需明确责任部门、主要责任人、完成时限和路线图。', roadmap: '路线图',
-    basics: '方案概况', summary: '方案概述', rules: '实施细则', systems: '配套制度', inWorkPlan: '纳入年度工作计划', dueAtProvince: '报送截止日期',
+    basics: '方案概况', summary: '方案概述', rules: '实施细则', systems: '配套制度', inWorkPlan: '纳入年度工作计划', dueAtProvince: '报送截止日期', ownTarget: '本校计划报送日期', noProvinceDeadline: '省厅未下发年度通知',
     reviewTab: '审核记录（{n}）', submissionN: '第 {n} 次提交', notSubmittedYet: '尚未提交', planTitle: '方案名称', noneToReview: '没有符合条件的方案',
     submittedAt: '提交时间', review: '审核', taskCommentHint: '对该任务的修改意见（可选）', diff: '与上次提交的差异', noDiff: '暂无差异信息',
     diffBetween: '第 {from} 次与第 {to} 次提交的差异', firstSubmission: '这是第一次提交，没有可比较的版本。', noChanges: '与上次提交相比没有变化',
