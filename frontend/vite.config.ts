@@ -9,13 +9,15 @@ import type { Plugin } from 'vite'
 const backend = process.env.VITE_BACKEND ?? 'http://127.0.0.1:8000'
 
 /**
- * The app's messages (src/i18n/locales/*.ts) compiled to vue-i18n's message AST when building, so the built app
+ * The app's messages with placeholders (src/i18n/locales/*.ts) compiled to vue-i18n's message AST when building, so the built app
  * drops vue-i18n's message compiler (__INTLIFY_DROP_MESSAGE_COMPILER__): about 10 kB gzipped less on the sign-in
  * page (issue #17, docs/benchmarks.md). A message the compiler cannot read fails the build. Dev and unit tests keep
  * the strings and the compiler.
  */
 function i18nMessagesAsAst(): Plugin {
   const compileTree = (node: unknown, path: string): unknown => {
+    // a message without vue-i18n syntax stays a string (src/i18n/index.ts gives it back as it is): smaller than its AST
+    if (typeof node === 'string' && !/[{}@|%]/.test(node)) return node
     if (typeof node === 'string') {
       const { ast } = baseCompile(node, {
         jit: true,

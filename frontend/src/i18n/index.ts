@@ -1,3 +1,4 @@
+import { compile, type MessageCompiler } from '@intlify/core-base'
 import { createI18n } from 'vue-i18n'
 import type { Language } from 'element-plus/es/locale'
 import elZhCn from 'element-plus/es/locale/lang/zh-cn'
@@ -55,7 +56,17 @@ const numberFormats = {
   },
 } as const
 
+/**
+ * A message without vue-i18n syntax is shown as it is; the others go to vue-i18n's compile, which in the built app
+ * reads the AST the build made of them (vite.config.ts, the message compiler is not shipped) and in development
+ * compiles the string.
+ */
+const PLAIN = /[{}@|%]/
+const messageCompiler = ((message: unknown, context: Parameters<MessageCompiler>[1]) =>
+  typeof message === 'string' && !PLAIN.test(message) ? () => message : compile(message as string, context)) as MessageCompiler
+
 export const i18n = createI18n({
+  messageCompiler,
   legacy: false,
   locale: initialLocale(),
   fallbackLocale: 'en',
