@@ -219,6 +219,15 @@ MATRIX: list[Row] = [
     T("POST", f"{TR}/records/import-report", "own", "                       401 p200  403 p200 p200  403 p200  401"),
     T("POST", f"{TR}/records/import-report", "sibling", "                   401 p200  403 p200  200  403 p200  401"),
     T("POST", f"{TR}/records/import-report", "other", "                     401 p200  403  422  422  403  422  401"),
+    # the staff register from Excel (#17): the province, university admins, department managers (their department
+    # only: another department's person is refused per row, nothing stored); the probe is a dry run with a bad row
+    T("GET", f"{TR}/staff/import-template", None, "                         401  200  403  200  200  403  403  401"),
+    T("POST", f"{TR}/staff/import", "own", "                                401 p200  403 p200 p200  403  403  401"),
+    T("POST", f"{TR}/staff/import", "sibling", "                            401 p200  403 p200  200  403  403  401"),
+    T("POST", f"{TR}/staff/import", "other", "                              401 p200  403  422  422  403  403  401"),
+    T("POST", f"{TR}/staff/import-report", "own", "                         401 p200  403 p200 p200  403  403  401"),
+    T("POST", f"{TR}/staff/import-report", "sibling", "                     401 p200  403 p200  200  403  403  401"),
+    T("POST", f"{TR}/staff/import-report", "other", "                       401 p200  403  422  422  403  403  401"),
     T("POST", f"{TR}/records/import-jobs", "own", "                         401 p202  403 p202 p202  403 p202  401"),
     T("POST", f"{TR}/records/import-jobs", "other", "                       401 p202  403  422  422  403  422  401"),
     # an import job is seen by the account that started it (university 1's admin started the "own" one)

@@ -333,6 +333,8 @@ MULTIPART = {
     ("POST", "/api/training/records/import"),
     ("POST", "/api/training/records/import-jobs"),
     ("POST", "/api/training/records/import-report"),
+    ("POST", "/api/training/staff/import"),
+    ("POST", "/api/training/staff/import-report"),
 }
 #: Uploads (#16): the raw body is the file; the probe is an empty file (422, nothing stored).
 RAW = {("POST", f"/api/{s}/attachments") for s in ("training", "plans", "evaluation")}
@@ -345,6 +347,14 @@ def _ledger_file(w: World, t: str | None, valid: bool) -> dict[str, Any]:
         "employee_no,title,taken_on,hours,days,themes,organizer_level,external_id\n"
         f"{no},授权矩阵导入,{_past()},{hours},0,law,university,\n"
     )
+    return {"file": ("authz.csv", csv.encode(), "text/csv")}
+
+
+def _staff_file(w: World, t: str | None, valid: bool) -> dict[str, Any]:
+    """A one-row staff register naming the target's person in the target's department (the probe: a bad type)."""
+    no = w.id("employee_no", t or "own")
+    kind = "contract" if valid else "临时工"
+    csv = f"工号,姓名,部门,用工类型\n{no},授权矩阵,{w.id('org', t or 'own')},{kind}\n"
     return {"file": ("authz.csv", csv.encode(), "text/csv")}
 
 
@@ -384,9 +394,8 @@ def request(
     if key in MULTIPART:
         # the target is the university named in the query and the staff member in the file
         params = {"dry_run": "true" if probe else "false", "university_id": _uni_of(w, target), **query}
-        return client.request(
-            method, url, params=params, files=_ledger_file(w, target, valid=not probe), headers=headers
-        )
+        make_file = _staff_file if "/staff/" in path else _ledger_file
+        return client.request(method, url, params=params, files=make_file(w, target, valid=not probe), headers=headers)
     if key in RAW:
         from sanquan_kernel.storage import samples
 
