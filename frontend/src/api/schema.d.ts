@@ -1339,6 +1339,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/staff/import-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Staff Import Template
+         * @description 人员名册导入模板.xlsx: Chinese headers, a grey example row (not imported), drop-down lists of the university's
+         *     departments (a department manager: their own), employment types and 在岗, date cells and a 填写说明 sheet.
+         */
+        get: operations["staff_import_template_api_training_staff_import_template_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/staff/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Staff
+         * @description All or nothing: when any row is wrong nothing is stored and every wrong row is listed (Excel row numbers,
+         *     Chinese reasons); otherwise each row creates or updates its person by employee number.
+         */
+        post: operations["import_staff_api_training_staff_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/staff/import-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Staff Import Report
+         * @description 下载错误报告 of the staff import (the records import's report: nothing stored).
+         */
+        post: operations["staff_import_report_api_training_staff_import_report_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/training/staff/{staff_id}": {
         parameters: {
             query?: never;
@@ -4949,6 +5011,22 @@ export interface components {
              */
             file: string;
         };
+        /** Body_import_staff_api_training_staff_import_post */
+        Body_import_staff_api_training_staff_import_post: {
+            /**
+             * File
+             * @description .csv or .xlsx
+             */
+            file: string;
+        };
+        /** Body_staff_import_report_api_training_staff_import_report_post */
+        Body_staff_import_report_api_training_staff_import_report_post: {
+            /**
+             * File
+             * @description .csv or .xlsx
+             */
+            file: string;
+        };
         /** ComplianceReport */
         ComplianceReport: {
             /** Year */
@@ -5540,6 +5618,41 @@ export interface components {
         StaffIds: {
             /** Staff Ids */
             staff_ids: number[];
+        };
+        /**
+         * StaffImportResult
+         * @description The staff register import: the records import's counts and errors (``ImportRowError``), and what each row
+         *     did (created, updated, unchanged: the same file twice changes nothing).
+         */
+        StaffImportResult: {
+            /** Total */
+            total: number;
+            /** Accepted */
+            accepted: number;
+            /** Rejected */
+            rejected: number;
+            /**
+             * Created
+             * @default 0
+             */
+            created?: number;
+            /**
+             * Updated
+             * @default 0
+             */
+            updated?: number;
+            /**
+             * Unchanged
+             * @default 0
+             */
+            unchanged?: number;
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run?: boolean;
+            /** Errors */
+            errors: components["schemas"]["ImportRowError"][];
         };
         /** StaffOut */
         StaffOut: {
@@ -10147,6 +10260,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_StaffOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    staff_import_template_api_training_staff_import_template_get: {
+        parameters: {
+            query?: {
+                university_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_staff_api_training_staff_import_post: {
+        parameters: {
+            query?: {
+                dry_run?: boolean;
+                university_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_staff_api_training_staff_import_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffImportResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    staff_import_report_api_training_staff_import_report_post: {
+        parameters: {
+            query?: {
+                university_id?: number | null;
+                lang?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_staff_import_report_api_training_staff_import_report_post"];
+            };
+        };
+        responses: {
+            /** @description The uploaded rows with their errors marked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Validation Error */

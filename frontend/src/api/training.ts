@@ -34,6 +34,7 @@ import type {
   SelfReport,
   SelfReportStatus,
   Staff,
+  StaffImportResult,
   StaffUpsert,
   ThemeReport,
   TrainingIndicators,
@@ -67,6 +68,20 @@ export const trainingApi = {
     http.put<Staff>(`${B}/staff/by-employee-no/${encodeURIComponent(employeeNo)}`, body),
   ledger: (id: number, year: number) => http.get<Ledger>(`${B}/staff/${id}/ledger`, { year }),
   exportLedger: (id: number, year: number) => download(`${B}/staff/${id}/ledger/export`, { year, format: 'xlsx' }, `个人培训台账-${year}.xlsx`),
+
+  // the staff register from Excel (#17)
+  importStaff: (file: File, dryRun: boolean) => {
+    const form = new FormData()
+    form.append('file', file)
+    return http.upload<StaffImportResult>(`${B}/staff/import`, form, { dry_run: dryRun })
+  },
+  downloadStaffTemplate: () => download(`${B}/staff/import-template`, {}, '人员名册导入模板.xlsx'),
+  downloadStaffImportReport: async (file: File, lang: 'zh' | 'en') => {
+    const form = new FormData()
+    form.append('file', file)
+    const res = await request<Response>('POST', `${B}/staff/import-report`, { form, query: { lang }, raw: true })
+    saveBlob(await res.blob(), fileNameOf(res, lang === 'zh' ? '错误报告.xlsx' : 'import-errors.xlsx'))
+  },
 
   // records
   listRecords: (q: RecordQuery = {}) => http.get<Page<TrainingRecord>>(`${B}/records`, { ...q }),

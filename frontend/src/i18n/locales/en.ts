@@ -135,6 +135,9 @@ const en: typeof zhCN = {
   staff: {
     employeeNo: 'Employee no.', employeeNoRequired: 'Enter the employee number', position: 'Position', employmentType: 'Employment', joinedOn: 'Joined',
     inPost: 'In post', left: 'Left', new: 'Add staff member', searchHint: 'Name or employee no.',
+    import: 'Import register', importTitle: 'Import the staff register from Excel', importColumns: 'Employee no., name, department (name or id), employment (permanent, contract, dispatched, outsourced), position, in post (yes/no), joined, left (the last four optional)',
+    importHint: 'Creates or updates people by employee number; the same file twice changes nothing. One wrong row and nothing is imported.', importDeptScope: 'Department managers import their own department\'s people only.',
+    importStored: '{created} created, {updated} updated, {unchanged} unchanged',
   },
   records: {
     title: 'Training', takenOn: 'Date', hours: 'Hours', days: 'Days', themes: 'Themes', organizer: 'Organiser', source: 'Source',
@@ -161,7 +164,7 @@ const en: typeof zhCN = {
     check: 'Check file', commit: 'Import {n} rows', processed: '{done} of {total} rows processed', failed: 'The import failed', total: 'Rows',
     accepted: 'Valid', rejected: 'With errors', skipped: 'Already stored (skipped)', checkTitle: 'Check result', doneTitle: 'Import finished',
     fixAndRetry: 'Some rows are wrong, so nothing was imported. Fix the rows below, then choose the corrected file and check again.', allGood: 'All rows are valid; you can import now.',
-    stored: '{n} records imported', row: 'Excel row', column: 'Column', message: 'Problem', report: 'Download error report', reportHint: 'The error report is your file with an added Errors column and the wrong cells marked red with a comment.',
+    rowAt: 'row {row}', stored: '{n} records imported', row: 'Excel row', column: 'Column', message: 'Problem', report: 'Download error report', reportHint: 'The error report is your file with an added Errors column and the wrong cells marked red with a comment.',
   },
   courses: {
     new: 'New course', dates: 'Dates', startsOn: 'Starts', endsOn: 'Ends', capacity: 'Capacity', enrolledCount: 'Enrolled',

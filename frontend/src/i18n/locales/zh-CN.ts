@@ -133,6 +133,9 @@ export default {
   staff: {
     employeeNo: '工号', employeeNoRequired: '请填写工号', position: '岗位', employmentType: '用工形式', joinedOn: '入职日期',
     inPost: '在岗', left: '离岗', new: '新增人员', searchHint: '姓名或工号',
+    import: '导入名册', importTitle: '从 Excel 导入人员名册', importColumns: '工号、姓名、部门（名称或编号）、用工类型（在编、合同制、劳务派遣、外包）、岗位、在岗（是/否）、入职日期、离职日期（后四列选填）',
+    importHint: '按工号新建或更新人员，同一文件重复导入不会产生变化；只要有一行有误，整批都不导入。', importDeptScope: '部门负责人只能导入本部门人员。',
+    importStored: '已新建 {created} 人，更新 {updated} 人，{unchanged} 人无变化',
   },
   records: {
     title: '培训名称', takenOn: '培训日期', hours: '学时', days: '天数', themes: '培训主题', organizer: '组织层级', source: '来源',
@@ -159,7 +162,7 @@ export default {
     check: '校验文件', commit: '导入 {n} 行', processed: '已处理 {done} / {total} 行', failed: '导入失败', total: '总行数',
     accepted: '可导入', rejected: '有误', skipped: '已存在（跳过）', checkTitle: '校验结果', doneTitle: '导入完成',
     fixAndRetry: '文件中有错误行，整批未导入。请按下表修改后重新选择文件校验。', allGood: '校验通过，可以正式导入。',
-    stored: '已导入 {n} 条记录', row: 'Excel 行号', column: '列', message: '错误说明', report: '下载错误报告', reportHint: '错误报告是您上传的表格：新增“错误说明”列，有误的单元格标红并附批注。',
+    rowAt: '第 {row} 行', stored: '已导入 {n} 条记录', row: 'Excel 行号', column: '列', message: '错误说明', report: '下载错误报告', reportHint: '错误报告是您上传的表格：新增“错误说明”列，有误的单元格标红并附批注。',
   },
   courses: {
     new: '新建课程', dates: '起止日期', startsOn: '开始日期', endsOn: '结束日期', capacity: '人数上限', enrolledCount: '报名人数',
