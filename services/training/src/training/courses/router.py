@@ -1,16 +1,29 @@
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
-from fastapi import Query
+import anyio
+from fastapi import File, Query, Request, Response, UploadFile
 
 from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.db import SessionDep
+from sanquan_kernel.exports import XLSX_MEDIA
 from sanquan_kernel.pagination import Page, PageDep
 from sanquan_kernel.routing import ServiceRouter
-from training.courses import repository, service
-from training.courses.schemas import AttendanceResult, CourseCreate, CourseOut, EnrolmentOut, StaffIds
+from sanquan_kernel.storage.names import content_disposition
+from training.courses import attendance_import, repository, service
+from training.courses.schemas import (
+    AttendanceImportResult,
+    AttendanceResult,
+    CourseCreate,
+    CourseOut,
+    EnrolmentOut,
+    StaffIds,
+)
 from training.deps import Organiser, Orgs, Reader
+from training.records import workbooks
+from training.records.router import _max_rows, _read_upload
 
 router = ServiceRouter(prefix="/courses", tags=["courses"])
 
@@ -66,3 +79,78 @@ def record_attendance(
 ) -> AttendanceResult:
     """Tick who attended: their ledger records are made in the same transaction."""
     return service.attend(session, principal, scope, course_id, body.staff_ids)
+
+
+@router.get(
+    "/{course_id}/attendance/import-template",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA: {}}}},
+)
+def attendance_import_template(course_id: int, session: SessionDep, _: Organiser, scope: CurrentScope) -> Response:
+    """课程出勤导入模板.xlsx: the course's enrolled people the caller sees (工号, 姓名, 出勤 是), 是/否 drop-downs and a
+    填写说明 sheet."""
+    return Response(
+        content=attendance_import.template(session, scope, course_id),
+        media_type=XLSX_MEDIA,
+        headers={"Content-Disposition": content_disposition(f"课程出勤导入模板-{course_id}.xlsx")},
+    )
+
+
+@router.post("/{course_id}/attendance/import", response_model=AttendanceImportResult)
+async def import_attendance(
+    course_id: int,
+    request: Request,
+    session: SessionDep,
+    principal: Organiser,
+    scope: CurrentScope,
+    file: Annotated[UploadFile, File(description=".csv or .xlsx")],
+    dry_run: bool = False,
+) -> AttendanceImportResult:
+    """Attendance from Excel: all or nothing, then the course's attendance path (ledger records made once)."""
+    filename, content = await _read_upload(file)
+    work = functools.partial(
+        attendance_import.import_file,
+        session,
+        principal,
+        scope,
+        course_id,
+        filename,
+        content,
+        dry_run=dry_run,
+        max_rows=_max_rows(request),
+    )
+    return await anyio.to_thread.run_sync(work)
+
+
+@router.post(
+    "/{course_id}/attendance/import-report",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA: {}}, "description": "The uploaded rows with their errors marked"}},
+)
+async def attendance_import_report(
+    course_id: int,
+    request: Request,
+    session: SessionDep,
+    _: Organiser,
+    scope: CurrentScope,
+    file: Annotated[UploadFile, File(description=".csv or .xlsx")],
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+) -> Response:
+    """下载错误报告 of the attendance import (nothing stored)."""
+    filename, content = await _read_upload(file)
+    max_rows = _max_rows(request)
+
+    def build() -> bytes:
+        out = attendance_import.check_file(
+            session, scope, course_id, filename, content, max_rows, max_errors=workbooks.REPORT_MAX_ERRORS
+        )
+        return workbooks.error_report(filename, content, out, max_rows, lang, attendance_import.sheet([]))
+
+    body = await anyio.to_thread.run_sync(build)
+    stem = (filename.rsplit(".", 1)[0] or "import")[:100]
+    name = f"错误报告-{stem}.xlsx" if lang == "zh" else f"import-errors-{stem}.xlsx"
+    return Response(
+        content=body,
+        media_type=XLSX_MEDIA,
+        headers={"Content-Disposition": content_disposition(name.replace("/", "_").replace("\\", "_"))},
+    )

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from training.records.schemas import Amount
+from training.records.schemas import Amount, ImportRowError
 from training.vocabulary import Theme
 
 
@@ -70,3 +70,15 @@ class AttendanceResult(BaseModel):
     attended: int = Field(description="Enrolments marked attended by this call")
     records_created: int
     items: list[EnrolmentOut]
+
+
+class AttendanceImportResult(BaseModel):
+    """Course attendance from Excel: the records import's counts and errors, and what the course path did."""
+
+    total: int
+    accepted: int
+    rejected: int
+    attended: int = Field(0, description="Enrolments marked attended by this import")
+    records_created: int = 0
+    dry_run: bool = False
+    errors: list[ImportRowError]

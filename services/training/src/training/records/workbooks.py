@@ -91,6 +91,8 @@ class Sheet:
     text_letters: tuple[str, ...] = ("A",)
     date_letters: tuple[str, ...] = ()
     extra: tuple[Callable[[str, int], Any], ...] = field(default=())
+    #: rows filled in below the example (a course's enrolled people)
+    rows: tuple[tuple[Any, ...], ...] = ()
 
 
 def _letter(i: int) -> str:
@@ -109,6 +111,8 @@ def build_template(sheet: Sheet) -> bytes:
     ws.title = sheet.name
     ws.append([sheet.labels[c] for c in sheet.columns])
     ws.append(list(sheet.example))
+    for filled in sheet.rows:
+        ws.append(list(filled))
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -116,7 +120,7 @@ def build_template(sheet: Sheet) -> bytes:
         cell.alignment = Alignment(horizontal="center")
     for cell in ws[2]:
         cell.font = Font(italic=True, color="808080")
-    last = TEMPLATE_ROWS + 1
+    last = TEMPLATE_ROWS + 1 + len(sheet.rows)
     for row in range(2, last + 1):
         for letter in sheet.date_letters:
             ws[f"{letter}{row}"].number_format = "yyyy-mm-dd"
