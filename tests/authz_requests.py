@@ -335,6 +335,8 @@ MULTIPART = {
     ("POST", "/api/training/records/import-report"),
     ("POST", "/api/training/staff/import"),
     ("POST", "/api/training/staff/import-report"),
+    ("POST", "/api/training/courses/{course_id}/attendance/import"),
+    ("POST", "/api/training/courses/{course_id}/attendance/import-report"),
 }
 #: Uploads (#16): the raw body is the file; the probe is an empty file (422, nothing stored).
 RAW = {("POST", f"/api/{s}/attachments") for s in ("training", "plans", "evaluation")}
@@ -355,6 +357,13 @@ def _staff_file(w: World, t: str | None, valid: bool) -> dict[str, Any]:
     no = w.id("employee_no", t or "own")
     kind = "contract" if valid else "临时工"
     csv = f"工号,姓名,部门,用工类型\n{no},授权矩阵,{w.id('org', t or 'own')},{kind}\n"
+    return {"file": ("authz.csv", csv.encode(), "text/csv")}
+
+
+def _attendance_file(w: World, t: str | None, valid: bool) -> dict[str, Any]:
+    """A one-row attendance file naming a person of the target (the probe: a bad 出勤 value)."""
+    no = w.id("employee_no", "own" if t in (None, "province") else t)
+    csv = f"工号,出勤\n{no},{'是' if valid else '也许'}\n"
     return {"file": ("authz.csv", csv.encode(), "text/csv")}
 
 
@@ -394,7 +403,7 @@ def request(
     if key in MULTIPART:
         # the target is the university named in the query and the staff member in the file
         params = {"dry_run": "true" if probe else "false", "university_id": _uni_of(w, target), **query}
-        make_file = _staff_file if "/staff/" in path else _ledger_file
+        make_file = _staff_file if "/staff/" in path else _attendance_file if "/attendance/" in path else _ledger_file
         return client.request(method, url, params=params, files=make_file(w, target, valid=not probe), headers=headers)
     if key in RAW:
         from sanquan_kernel.storage import samples
