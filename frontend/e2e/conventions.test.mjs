@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
-import { BASE_URL, SKIP_REASON, api, field, go, launch, settled, shot, signIn, PASSWORD } from './helpers.mjs'
+import { BASE_URL, SKIP_REASON, api, choose, field, go, launch, settled, shot, signIn, PASSWORD } from './helpers.mjs'
 
 if (SKIP_REASON) {
   console.log(`e2e skipped: ${SKIP_REASON}`)
@@ -118,6 +118,39 @@ describe('admin conventions', { skip: Boolean(SKIP_REASON), concurrency: 1 }, ()
     await page.locator('[data-test="workbench"]').waitFor()
     await settled(page)
     assert.equal(await page.locator('[data-test="todo-nominations"]').count(), 0)
+    await context.close()
+  })
+
+  test('培训记录: search by person, and the search survives leaving the page and coming back (query string and menu)', async () => {
+    const { context, page } = await signIn(browser, 'u1_admin')
+    await go(page, '/training/records')
+    const staff = await api('u1_admin', 'GET', '/api/training/staff?limit=1')
+    const person = staff.items[0]
+    await choose(page, 'records-person', person.employee_no, { type: true })
+    await settled(page)
+    assert.equal(new URL(page.url()).searchParams.get('staff_id'), String(person.id))
+    const nos = await page.locator('[data-test="records-table"] .el-table__body tr td:first-child').allInnerTexts()
+    assert.ok(nos.length > 0, 'the demo person has records')
+    assert.deepEqual([...new Set(nos.map((x) => x.trim()))], [person.employee_no])
+    // away through the menu and back through the menu: the same search, the same rows
+    await page.locator('[data-test="menu-training-staff"]').click()
+    await page.waitForURL((u) => u.pathname === '/training/staff')
+    await settled(page)
+    await page.locator('[data-test="menu-training-records"]').click()
+    await page.waitForURL((u) => u.pathname === '/training/records')
+    await settled(page)
+    assert.equal(new URL(page.url()).searchParams.get('staff_id'), String(person.id))
+    const again = await page.locator('[data-test="records-table"] .el-table__body tr td:first-child').allInnerTexts()
+    assert.deepEqual([...new Set(again.map((x) => x.trim()))], [person.employee_no])
+    // a reload keeps it (query string); 重置 clears it
+    await page.reload()
+    await settled(page)
+    assert.equal(new URL(page.url()).searchParams.get('staff_id'), String(person.id))
+    await page.locator('[data-test="records-reset"]').click()
+    await settled(page)
+    assert.equal(new URL(page.url()).searchParams.get('staff_id'), null)
+    const all = await page.locator('[data-test="records-table"] .el-table__body tr td:first-child').allInnerTexts()
+    assert.ok(new Set(all.map((x) => x.trim())).size > 1, 'after 重置 the records of several people show')
     await context.close()
   })
 

@@ -4,6 +4,7 @@ import type zhCN from './zh-CN'
 const en: typeof zhCN = {
   app: { name: 'University Logistics "Three-All Education" Platform', short: 'Three-All Logistics' },
   common: {
+    searchButton: 'Search', reset: 'Reset',
     pageSize: 'Rows per page',
     actions: 'Actions', activate: 'Activate', active: 'Active', all: 'All', back: 'Back', cancel: 'Cancel', close: 'Close', confirm: 'Please confirm',
     create: 'Create', deactivate: 'Deactivate', delete: 'Delete', deleted: 'Deleted', edit: 'Edit', empty: 'No data', exportXlsx: 'Export Excel',
@@ -140,6 +141,7 @@ const en: typeof zhCN = {
     importStored: '{created} created, {updated} updated, {unchanged} unchanged',
   },
   records: {
+    searchPerson: 'Search by person (name or staff no.)',
     title: 'Training', takenOn: 'Date', hours: 'Hours', days: 'Days', themes: 'Themes', organizer: 'Organiser', source: 'Source',
     evidence: 'Evidence', evidenceHint: 'Certificate number, link or note', new: 'Add training record', confirmDelete: 'Delete the record "{title}" of {name}? (It stays in the audit trail.)',
   },

@@ -2,6 +2,7 @@
 export default {
   app: { name: '高校后勤“三全育人”综合管理平台', short: '后勤三全育人' },
   common: {
+    searchButton: '搜索', reset: '重置',
     pageSize: '每页条数',
     actions: '操作', activate: '启用', active: '启用', all: '全部', back: '返回', cancel: '取消', close: '关闭', confirm: '请确认',
     create: '创建', deactivate: '停用', delete: '删除', deleted: '已删除', edit: '编辑', empty: '暂无数据', exportXlsx: '导出 Excel',
@@ -138,6 +139,7 @@ export default {
     importStored: '已新建 {created} 人，更新 {updated} 人，{unchanged} 人无变化',
   },
   records: {
+    searchPerson: '按人员搜索（姓名或工号）',
     title: '培训名称', takenOn: '培训日期', hours: '学时', days: '天数', themes: '培训主题', organizer: '组织层级', source: '来源',
     evidence: '佐证材料', evidenceHint: '证书编号、链接或说明', new: '录入培训记录', confirmDelete: '删除 {name} 的培训记录“{title}”？（保留在审计日志中）',
   },
