@@ -129,3 +129,49 @@ def drop_audit_entry_table() -> None:
         for column in reversed(AUDIT_INDEXED):
             batch_op.drop_index(batch_op.f(f"ix_audit_entry_{column}"))
     op.drop_table("audit_entry")
+
+
+def create_attachment_table(*extra: Any) -> None:
+    """``upgrade()`` of each service's attachment revision (``..._1800_create_attachment.py``, issue #16): the
+    table of ``storage.AttachmentMixin`` as it was then, with the service's own extra columns (``extra``:
+    ``sa.Column`` objects, after the mixin's) and the indexes named by the naming convention.
+
+    Frozen with that revision, like ``create_audit_entry_table``: a later change to the mixin is a new revision."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    from sanquan_kernel.db import UTCDateTime
+
+    op.create_table(
+        "attachment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("media_type", sa.String(length=100), nullable=False),
+        sa.Column("original_name", sa.String(length=255), nullable=False),
+        sa.Column("owner_kind", sa.String(length=40), nullable=True),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("university_id", sa.Integer(), nullable=True),
+        sa.Column("department_id", sa.Integer(), nullable=True),
+        sa.Column("uploaded_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", UTCDateTime(timezone=True), nullable=True),
+        *extra,
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attachment")),
+    )
+    op.create_index("ix_attachment_owner", "attachment", ["owner_kind", "owner_id"], unique=False)
+    for column in ATTACHMENT_INDEXED:
+        op.create_index(op.f(f"ix_attachment_{column}"), "attachment", [column], unique=False)
+
+
+def drop_attachment_table() -> None:
+    """``downgrade()`` of that revision."""
+    from alembic import op
+
+    for column in reversed(ATTACHMENT_INDEXED):
+        op.drop_index(op.f(f"ix_attachment_{column}"), table_name="attachment")
+    op.drop_index("ix_attachment_owner", table_name="attachment")
+    op.drop_table("attachment")
+
+
+ATTACHMENT_INDEXED = ("sha256", "university_id", "created_at")
