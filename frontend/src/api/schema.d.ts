@@ -1913,6 +1913,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/courses/{course_id}/attendance/import-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attendance Import Template
+         * @description 课程出勤导入模板.xlsx: the course's enrolled people the caller sees (工号, 姓名, 出勤 是), 是/否 drop-downs and a
+         *     填写说明 sheet.
+         */
+        get: operations["attendance_import_template_api_training_courses__course_id__attendance_import_template_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/courses/{course_id}/attendance/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Attendance
+         * @description Attendance from Excel: all or nothing, then the course's attendance path (ledger records made once).
+         */
+        post: operations["import_attendance_api_training_courses__course_id__attendance_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training/courses/{course_id}/attendance/import-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attendance Import Report
+         * @description 下载错误报告 of the attendance import (nothing stored).
+         */
+        post: operations["attendance_import_report_api_training_courses__course_id__attendance_import_report_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/training/attachments": {
         parameters: {
             query?: never;
@@ -4975,6 +5036,36 @@ export interface components {
             /** Days Per Month */
             days_per_month: number;
         };
+        /**
+         * AttendanceImportResult
+         * @description Course attendance from Excel: the records import's counts and errors, and what the course path did.
+         */
+        AttendanceImportResult: {
+            /** Total */
+            total: number;
+            /** Accepted */
+            accepted: number;
+            /** Rejected */
+            rejected: number;
+            /**
+             * Attended
+             * @description Enrolments marked attended by this import
+             * @default 0
+             */
+            attended?: number;
+            /**
+             * Records Created
+             * @default 0
+             */
+            records_created?: number;
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run?: boolean;
+            /** Errors */
+            errors: components["schemas"]["ImportRowError"][];
+        };
         /** AttendanceResult */
         AttendanceResult: {
             /**
@@ -4987,8 +5078,24 @@ export interface components {
             /** Items */
             items: components["schemas"]["EnrolmentOut"][];
         };
+        /** Body_attendance_import_report_api_training_courses__course_id__attendance_import_report_post */
+        Body_attendance_import_report_api_training_courses__course_id__attendance_import_report_post: {
+            /**
+             * File
+             * @description .csv or .xlsx
+             */
+            file: string;
+        };
         /** Body_create_import_job_api_training_records_import_jobs_post */
         Body_create_import_job_api_training_records_import_jobs_post: {
+            /**
+             * File
+             * @description .csv or .xlsx
+             */
+            file: string;
+        };
+        /** Body_import_attendance_api_training_courses__course_id__attendance_import_post */
+        Body_import_attendance_api_training_courses__course_id__attendance_import_post: {
             /**
              * File
              * @description .csv or .xlsx
@@ -11516,6 +11623,111 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AttendanceResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attendance_import_template_api_training_courses__course_id__attendance_import_template_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_attendance_api_training_courses__course_id__attendance_import_post: {
+        parameters: {
+            query?: {
+                dry_run?: boolean;
+            };
+            header?: never;
+            path: {
+                course_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_import_attendance_api_training_courses__course_id__attendance_import_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttendanceImportResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attendance_import_report_api_training_courses__course_id__attendance_import_report_post: {
+        parameters: {
+            query?: {
+                lang?: string;
+            };
+            header?: never;
+            path: {
+                course_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_attendance_import_report_api_training_courses__course_id__attendance_import_report_post"];
+            };
+        };
+        responses: {
+            /** @description The uploaded rows with their errors marked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Validation Error */

@@ -18,6 +18,7 @@ function saveBlob(blob: Blob, name: string): void {
 }
 import type {
   AtRiskReport,
+  AttendanceImportResult,
   AttendanceResult,
   Compliance,
   Course,
@@ -134,6 +135,20 @@ export const trainingApi = {
   enrol: (courseId: number, staffIds: number[]) => http.post<Enrolment[]>(`${B}/courses/${courseId}/enrolments`, { staff_ids: staffIds }),
   attendance: (courseId: number, staffIds: number[]) =>
     http.post<AttendanceResult>(`${B}/courses/${courseId}/attendance`, { staff_ids: staffIds }),
+  /** attendance from Excel (#17): the template lists the enrolled people; the import goes the attendance path */
+  importAttendance: (courseId: number, file: File, dryRun: boolean) => {
+    const form = new FormData()
+    form.append('file', file)
+    return http.upload<AttendanceImportResult>(`${B}/courses/${courseId}/attendance/import`, form, { dry_run: dryRun })
+  },
+  downloadAttendanceTemplate: (courseId: number) =>
+    download(`${B}/courses/${courseId}/attendance/import-template`, {}, `课程出勤导入模板-${courseId}.xlsx`),
+  downloadAttendanceImportReport: async (courseId: number, file: File, lang: 'zh' | 'en') => {
+    const form = new FormData()
+    form.append('file', file)
+    const res = await request<Response>('POST', `${B}/courses/${courseId}/attendance/import-report`, { form, query: { lang }, raw: true })
+    saveBlob(await res.blob(), fileNameOf(res, lang === 'zh' ? '错误报告.xlsx' : 'import-errors.xlsx'))
+  },
 
   // self-reported training
   listSelfReports: (q: { status?: SelfReportStatus; staff_id?: number; limit?: number; offset?: number } = {}) =>

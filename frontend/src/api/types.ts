@@ -67,6 +67,7 @@ export type RecordFields = Narrow<
 export type ImportRowError = Out<'ImportRowError'>
 export type ImportResult = Out<'ImportResult'>
 export type StaffImportResult = Out<'StaffImportResult'>
+export type AttendanceImportResult = Out<'AttendanceImportResult'>
 export type ImportJob = Out<'ImportJobOut'>
 
 export type RuleBrief = Out<'RuleBrief'>

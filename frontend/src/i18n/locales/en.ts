@@ -171,6 +171,8 @@ const en: typeof zhCN = {
   courses: {
     new: 'New course', dates: 'Dates', startsOn: 'Starts', endsOn: 'Ends', capacity: 'Capacity', enrolledCount: 'Enrolled',
     attendance: 'Enrolment & attendance', searchStaff: 'Search staff by name or number', enrol: 'Enrol', enrolled: 'Enrolled', attended: 'Attended',
+    importAttendance: 'Import attendance from Excel', importAttendanceTitle: 'Import attendance: {title}', importAttendanceColumns: 'Employee no., name (for checking only), attended (yes/no, empty is yes). The template lists the people enrolled.',
+    importAttendanceHint: 'Attendees get the course\'s hours and days in their ledger, once however often the file is imported; one wrong row and nothing is imported. Attendance is recorded once the course has ended.',
     notYet: 'Not recorded', noEnrolments: 'Nobody enrolled yet', markAttended: 'Mark attended ({n})', attendedResult: '{n} attended; {r} ledger records created',
   },
   selfReports: {

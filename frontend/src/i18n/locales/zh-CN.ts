@@ -169,6 +169,8 @@ export default {
   courses: {
     new: '新建课程', dates: '起止日期', startsOn: '开始日期', endsOn: '结束日期', capacity: '人数上限', enrolledCount: '报名人数',
     attendance: '报名与考勤', searchStaff: '搜索人员姓名或工号后选择', enrol: '报名', enrolled: '已报名', attended: '已出勤',
+    importAttendance: '从 Excel 导入出勤', importAttendanceTitle: '导入出勤：{title}', importAttendanceColumns: '工号、姓名（仅供核对）、出勤（是/否，不填为“是”）。模板已列出本课程的报名人员。',
+    importAttendanceHint: '出勤人员按课程学时和天数计入培训台账，重复导入不会重复计入；只要有一行有误，整批都不导入。课程结束后才能记录出勤。',
     notYet: '未记录', noEnrolments: '尚无报名人员', markAttended: '标记出勤（{n} 人）', attendedResult: '{n} 人已出勤，生成 {r} 条台账记录',
   },
   selfReports: {
