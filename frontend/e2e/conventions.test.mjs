@@ -154,6 +154,29 @@ describe('admin conventions', { skip: Boolean(SKIP_REASON), concurrency: 1 }, ()
     await context.close()
   })
 
+  test('批准 and 通过 ask first: cancelling a self-report approval leaves it pending, confirming approves it', async () => {
+    const title = `e2e-确认通过-${Date.now() % 100000}`
+    const day = `${new Date().getFullYear()}-01-15`
+    const sr = await api('u1_d1_staff1', 'POST', '/api/training/self-reports', { title, taken_on: day, hours: 2, days: 0, themes: ['safety'], organizer_level: 'external' })
+    const { context, page } = await signIn(browser, 'u1_d1_mgr')
+    await go(page, '/training/approvals')
+    const row = page.locator('[data-test="approve"]').locator('xpath=ancestor::tr').filter({ hasText: title })
+    await row.locator('[data-test="approve"]').click()
+    const box = page.locator('.el-message-box:visible')
+    await box.waitFor()
+    assert.match(await box.innerText(), /确认通过/)
+    await box.locator('.el-message-box__btns .el-button:not(.el-button--primary)').click()
+    await settled(page)
+    assert.equal((await api('u1_d1_mgr', 'GET', `/api/training/self-reports?status=pending&limit=200`)).items.some((x) => x.id === sr.id), true, 'cancelled: still pending')
+    await row.locator('[data-test="approve"]').click()
+    await page.locator('.el-message-box:visible .el-message-box__btns .el-button--primary').click()
+    await page.locator('.el-message').first().waitFor()
+    await settled(page)
+    const approved = await api('u1_d1_mgr', 'GET', `/api/training/self-reports?status=approved&limit=200`)
+    assert.ok(approved.items.some((x) => x.id === sr.id), 'confirmed: approved')
+    await context.close()
+  })
+
   for (const [label, viewport] of [['desktop', { width: 1440, height: 900 }], ['phone', PHONE]]) {
     test(`axe-core: no serious or critical violation on any page of any role (${label})`, async () => {
       const problems = []

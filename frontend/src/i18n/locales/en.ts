@@ -176,6 +176,7 @@ const en: typeof zhCN = {
     notYet: 'Not recorded', noEnrolments: 'Nobody enrolled yet', markAttended: 'Mark attended ({n})', attendedResult: '{n} attended; {r} ledger records created',
   },
   selfReports: {
+    approveConfirm: 'Approve the self-report of {name}? Its hours then count in their ledger.',
     report: 'Report outside training', hint: 'Training you report yourself counts once your department manager approves it.', mine: 'My reports', none: 'No reports',
     submitted: 'Submitted for approval', submittedAt: 'Submitted', reason: 'Decision note', approve: 'Approve', reject: 'Return', approved: 'Approved and added to the ledger',
     rejected: 'Returned', rejectReason: 'Why is it returned?',
@@ -197,6 +198,7 @@ const en: typeof zhCN = {
   },
   workStatus: { not_started: 'Not started', in_progress: 'In progress', done: 'Done' },
   plans: {
+    approveConfirm: 'Approve this plan? It then becomes the year\'s work plan.',
     task: 'Task', noTasks: 'No tasks yet', open: 'Open', overdue: 'Overdue', today: 'Today', editTask: 'Edit task', newTask: 'New task',
     category: 'Category', mainTasks: 'Main tasks', safeguards: 'Safeguards', taskTitle: 'Task', description: 'Measures', responsible: 'Responsible person',
     period: 'Period', expectedOutputs: 'Expected outputs', milestones: 'Roadmap milestones', milestoneTitle: 'Milestone', addMilestone: 'Add milestone', due: 'Due',

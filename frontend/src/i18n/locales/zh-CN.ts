@@ -174,6 +174,7 @@ export default {
     notYet: '未记录', noEnrolments: '尚无报名人员', markAttended: '标记出勤（{n} 人）', attendedResult: '{n} 人已出勤，生成 {r} 条台账记录',
   },
   selfReports: {
+    approveConfirm: '确认通过 {name} 的培训自报？通过后学时计入其培训台账。',
     report: '申报校外培训', hint: '本人申报的培训需部门负责人审核通过后计入台账。', mine: '我的申报', none: '暂无申报',
     submitted: '已提交，等待审核', submittedAt: '提交时间', reason: '审核意见', approve: '通过', reject: '退回', approved: '已通过并计入台账',
     rejected: '已退回', rejectReason: '请填写退回原因',
@@ -195,6 +196,7 @@ export default {
   },
   workStatus: { not_started: '未开始', in_progress: '进行中', done: '已完成' },
   plans: {
+    approveConfirm: '确认批准该实施方案？批准后方案纳入年度工作计划。',
     task: '任务', noTasks: '尚无任务', open: '未完成', overdue: '已逾期', today: '今天', editTask: '编辑任务', newTask: '新增任务',
     category: '任务类别', mainTasks: '五大任务', safeguards: '四项保障', taskTitle: '任务名称', description: '具体举措', responsible: '主要责任人',
     period: '起止日期', expectedOutputs: '预期成果', milestones: '路线图里程碑', milestoneTitle: '里程碑', addMilestone: '添加里程碑', due: '完成时限',
