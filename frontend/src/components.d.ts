@@ -12,6 +12,10 @@ export {}
 declare module 'vue' {
   export interface GlobalComponents {
     AppChart: typeof import('./components/charts/AppChart.vue')['default']
+    AttachmentList: typeof import('./components/files/AttachmentList.vue')['default']
+    AttachmentsButton: typeof import('./components/files/AttachmentsButton.vue')['default']
+    AttachmentsPanel: typeof import('./components/files/AttachmentsPanel.vue')['default']
+    AttachmentViewer: typeof import('./components/files/AttachmentViewer.vue')['default']
     CategorySelect: typeof import('./components/plans/CategorySelect.vue')['default']
     ElAlert: typeof import('element-plus/es')['ElAlert']
     ElAside: typeof import('element-plus/es')['ElAside']
@@ -66,6 +70,8 @@ declare module 'vue' {
     ElTooltip: typeof import('element-plus/es')['ElTooltip']
     ElUpload: typeof import('element-plus/es')['ElUpload']
     ExportButton: typeof import('./components/ExportButton.vue')['default']
+    FileUploader: typeof import('./components/files/FileUploader.vue')['default']
+    ImportDialog: typeof import('./components/ImportDialog.vue')['default']
     LedgerPanel: typeof import('./components/LedgerPanel.vue')['default']
     OrgSelect: typeof import('./components/OrgSelect.vue')['default']
     PlanDiffView: typeof import('./components/plans/PlanDiffView.vue')['default']
