@@ -23,7 +23,7 @@ from training.courses.schemas import (
 )
 from training.deps import Organiser, Orgs, Reader
 from training.records import workbooks
-from training.records.router import _max_rows, _read_upload
+from training.records.router import _error_report_response, _max_rows, _read_upload
 
 router = ServiceRouter(prefix="/courses", tags=["courses"])
 
@@ -146,11 +146,4 @@ async def attendance_import_report(
         )
         return workbooks.error_report(filename, content, out, max_rows, lang, attendance_import.sheet([]))
 
-    body = await anyio.to_thread.run_sync(build)
-    stem = (filename.rsplit(".", 1)[0] or "import")[:100]
-    name = f"错误报告-{stem}.xlsx" if lang == "zh" else f"import-errors-{stem}.xlsx"
-    return Response(
-        content=body,
-        media_type=XLSX_MEDIA,
-        headers={"Content-Disposition": content_disposition(name.replace("/", "_").replace("\\", "_"))},
-    )
+    return await _error_report_response(filename, lang, build)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Annotated
 
 import anyio
@@ -151,6 +152,19 @@ async def _read_upload(file: UploadFile) -> tuple[str, bytes]:
     return file.filename or "", content
 
 
+async def _error_report_response(filename: str, lang: str, build: Callable[[], bytes]) -> Response:
+    """下载错误报告 of any import (records, staff, attendance): the workbook built off the event loop, named after
+    the uploaded file in the user's language."""
+    body = await anyio.to_thread.run_sync(build)
+    stem = (filename.rsplit(".", 1)[0] or "import")[:100]
+    name = f"错误报告-{stem}.xlsx" if lang == "zh" else f"import-errors-{stem}.xlsx"
+    return Response(
+        content=body,
+        media_type=XLSX_MEDIA,
+        headers={"Content-Disposition": content_disposition(name.replace("/", "_").replace("\\", "_"))},
+    )
+
+
 def _max_rows(request: Request) -> int:
     return int(request.app.state.kernel.settings.import_max_rows)
 
@@ -217,14 +231,7 @@ async def import_report(
         )
         return workbooks.error_report(filename, content, out, max_rows, lang)
 
-    body = await anyio.to_thread.run_sync(build)
-    stem = (filename.rsplit(".", 1)[0] or "import")[:100]
-    name = f"错误报告-{stem}.xlsx" if lang == "zh" else f"import-errors-{stem}.xlsx"
-    return Response(
-        content=body,
-        media_type=XLSX_MEDIA,
-        headers={"Content-Disposition": content_disposition(name.replace("/", "_").replace("\\", "_"))},
-    )
+    return await _error_report_response(filename, lang, build)
 
 
 def _job_out(job: ImportJob, worker: ImportWorker | None) -> ImportJobOut:

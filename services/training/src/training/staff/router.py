@@ -16,7 +16,7 @@ from sanquan_kernel.routing import ServiceRouter
 from sanquan_kernel.storage.names import content_disposition
 from training.deps import Orgs, Reader, StaffImporter, StaffWriter
 from training.records import workbooks
-from training.records.router import _max_rows, _read_upload
+from training.records.router import _error_report_response, _max_rows, _read_upload
 from training.staff import importer, repository, service
 from training.staff.schemas import StaffImportResult, StaffOut, StaffUpsert
 
@@ -140,14 +140,7 @@ async def staff_import_report(
         )
         return workbooks.error_report(filename, content, out, max_rows, lang, importer.sheet([]))
 
-    body = await anyio.to_thread.run_sync(build)
-    stem = (filename.rsplit(".", 1)[0] or "import")[:100]
-    name = f"错误报告-{stem}.xlsx" if lang == "zh" else f"import-errors-{stem}.xlsx"
-    return Response(
-        content=body,
-        media_type=XLSX_MEDIA,
-        headers={"Content-Disposition": content_disposition(name.replace("/", "_").replace("\\", "_"))},
-    )
+    return await _error_report_response(filename, lang, build)
 
 
 @router.get("/{staff_id}", response_model=StaffOut)
