@@ -7,6 +7,7 @@ import type { RecordFields } from '@/api/types'
 import { setToken } from '@/api/session'
 import RecordFieldsForm from '@/components/RecordFieldsForm.vue'
 import TaskDialog from '@/components/plans/TaskDialog.vue'
+import CoursesView from '@/views/training/CoursesView.vue'
 import { i18n, setLocale } from '@/i18n'
 import { recordRules, validForm } from '@/utils/formRules'
 import { jsonResponse, mockFetch } from './setup-fetch'
@@ -75,6 +76,23 @@ describe('form rules in the user language (#17)', () => {
     const shown = [...document.querySelectorAll('[data-test="task-form"] .el-form-item__error')].map((e) => e.textContent?.trim())
     expect(shown).toEqual(['请输入任务名称', '请选择责任部门', '请输入主要责任人'])
     expect(f.mock.calls.filter(([url, init]) => String(url).includes('/tasks') && (init as RequestInit | undefined)?.method === 'POST')).toEqual([])
+    w.unmount()
+  })
+  it('a course without a name or a theme is not sent, and says so in Chinese', async () => {
+    setLocale('zh-CN')
+    setActivePinia(createPinia())
+    setToken({ access_token: 't', token_type: 'bearer', expires_in: 900 })
+    const f = mockFetch(() => jsonResponse({ body: { items: [], total: 0, limit: 20, offset: 0 } }))
+    const w = mount(CoursesView, { global: { plugins: [i18n], directives: { perm: {}, pageSizeLabel: {} } }, attachTo: document.body })
+    await flushPromises()
+    await w.find('[data-test="course-create"]').trigger('click')
+    await flushPromises()
+    ;(document.querySelector('[data-test="course-save"]') as HTMLButtonElement).click()
+    await flushPromises()
+    await settle()
+    const shown = [...document.querySelectorAll('.el-dialog .el-form-item__error')].map((e) => e.textContent?.trim())
+    expect(shown).toEqual(['请输入课程名称', '请至少选择一个培训主题'])
+    expect(f.mock.calls.filter(([url, init]) => String(url).includes('/courses') && (init as RequestInit | undefined)?.method === 'POST')).toEqual([])
     w.unmount()
   })
 })
