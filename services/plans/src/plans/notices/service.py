@@ -37,6 +37,7 @@ from plans.notices.schemas import (
     Standings,
     UniversityStanding,
 )
+from sanquan_kernel.audit import jsonable_dict
 from sanquan_kernel.clock import now
 from sanquan_kernel.errors import Conflict, NotFound
 from sanquan_kernel.orgdir import OrgDirectory
@@ -206,8 +207,8 @@ def correct_notice(
     correction = NoticeCorrection(
         notice_id=notice.id,
         reason=body.reason,
-        before=_json(before),
-        after=_json({k: getattr(notice, k) for k in before}),
+        before=jsonable_dict(before),
+        after=jsonable_dict({k: getattr(notice, k) for k in before}),
         corrected_by=principal.username or principal.subject,
         corrected_at=now(),
     )
@@ -215,10 +216,6 @@ def correct_notice(
     session.flush()
     publish(session, NoticeEvent("notice.corrected", notice.id, notice.year, plan_due_on=notice.plan_due_on))
     return correction
-
-
-def _json(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
 
 # -- universities ----------------------------------------------------------------------------------------------
