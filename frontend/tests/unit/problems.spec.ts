@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ApiError } from '@/api/http'
@@ -83,5 +83,22 @@ describe('server problems in the user language (#17)', () => {
     }
     expect(familyOf('less_than')).toBe('number')
     expect(familyOf('date_from_datetime_inexact')).toBe('date')
+  })
+  it('has words in zh-CN and en for every code a server raises by name (code="...")', () => {
+    const root = join(__dirname, '../../..')
+    const sources = (dir: string): string[] =>
+      readdirSync(dir).flatMap((name) => {
+        const path = join(dir, name)
+        return statSync(path).isDirectory() ? sources(path) : name.endsWith('.py') ? [path] : []
+      })
+    const dirs = ['kernel/src', 'gateway/src', ...readdirSync(join(root, 'services')).map((s) => `services/${s}/src`)]
+    const codes = new Set(dirs.flatMap((d) => sources(join(root, d))).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/code="(\w+)"/g)].map((m) => m[1])))
+    expect(codes.size).toBeGreaterThan(15)
+    for (const locale of ['zh-CN', 'en'] as const) {
+      for (const code of codes) {
+        const known = i18n.global.te(`problems.${code}`, locale) || i18n.global.te(`files.errors.${code}`, locale)
+        expect(known, `${locale}: no words for the server's code ${code}`).toBe(true)
+      }
+    }
   })
 })

@@ -74,6 +74,7 @@ const en: typeof zhCN = {
     too_many_requests: 'Too many attempts; try again later', internal_error: 'Server error; try again later or contact an administrator', bad_gateway: 'The service is unavailable; try again later',
     unavailable: 'The service is unavailable; try again later', timeout: 'The service timed out; try again later', file_unreadable: 'The file cannot be read; upload an .xlsx or .csv file',
     password_change_required: 'Set your own password first',
+    not_attachable: 'Only your own uploads not attached elsewhere can be attached', too_many_files: 'This record already holds the most files it may', letter_font_missing: 'The server has no Chinese font for PDFs yet; download the Word version',
     notice_issued: 'The notice has been issued: change it by a correction', notice_not_issued: 'The notice has not been issued yet', notice_year_taken: 'There is already a notice for this year',
   },
   fieldLabels: {
