@@ -21,11 +21,12 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from sanquan_kernel import clock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -96,7 +97,7 @@ def _register(stack: Stack, n: int, year: int, size: int) -> tuple[str, list[str
 
 
 def prepare(stack: Stack, register: int) -> World:
-    year = date.today().year
+    year = clock.today().year
     w = World(year=year)
     w.province = stack.token("admin")
     for n in range(1, 5):

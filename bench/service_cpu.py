@@ -14,10 +14,11 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import httpx
+
+from sanquan_kernel import clock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -48,7 +49,7 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     with Stack(backend=args.backend, name="bench_cpu") as stack:
         stack.seed_demo()
-        year = date.today().year
+        year = clock.today().year
         staff_token = stack.token("u1_d1_staff1")
         admin_token = stack.token("u1_admin")
         mine = httpx.get(f"{stack.url}/api/training/staff", headers={"Authorization": f"Bearer {staff_token}"})

@@ -17,10 +17,12 @@ import statistics
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
+
+from sanquan_kernel import clock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -32,8 +34,8 @@ THEMES = ["law;safety", "ideals", "ethics;quality", "ideology", "safety"]
 
 
 def csv_for(employee_numbers: list[str], rows: int) -> bytes:
-    start = date.today().replace(month=1, day=1)
-    span = max((date.today() - start).days - 1, 1)
+    start = clock.today().replace(month=1, day=1)
+    span = max((clock.today() - start).days - 1, 1)
     lines = ["employee_no,title,taken_on,hours,days,themes,organizer_level,external_id"]
     for i in range(rows):
         lines.append(
@@ -87,7 +89,7 @@ def main() -> None:
                         body = {
                             "employee_no": numbers[(k * args.pushes + i) % len(numbers)],
                             "title": "推送记录",
-                            "taken_on": date.today().isoformat(),
+                            "taken_on": clock.today().isoformat(),
                             "hours": 2,
                             "days": 0.5,
                             "themes": ["safety"],

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from sanquan_kernel import clock
 from tests.authz_world import MISSING, World
 
 PARAM = re.compile(r"\{([^}]+)\}")
@@ -105,11 +106,11 @@ Body = Callable[[World, str | None], Any]
 
 
 def _past(days: int = 3) -> str:
-    return str(date.today() - timedelta(days=days))
+    return str(clock.today() - timedelta(days=days))
 
 
 def _future(days: int = 60) -> str:
-    return str(date.today() + timedelta(days=days))
+    return str(clock.today() + timedelta(days=days))
 
 
 def _staff_of(w: World, t: str | None) -> int:

@@ -16,11 +16,12 @@ from __future__ import annotations
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from sanquan_kernel import clock
 from tests.harness import Stack
 
 ROLES = (
@@ -101,7 +102,7 @@ def client_token(stack: Stack, client: dict[str, Any]) -> str:
 
 
 def build_world(stack: Stack) -> World:
-    year = date.today().year
+    year = clock.today().year
     w = World(stack=stack, year=year, spare_year=year + 7)
     for role, username in USERS.items():
         w.tokens[role] = w.tokens[username] = stack.token(username)
@@ -180,7 +181,7 @@ def _training(w: World, admin: httpx.Client) -> None:
     assert by_no["U1D1A01"]["account_id"] == w.accounts["u1_d1_staff1"]
     reports = ok(admin.get("/api/training/self-reports", params={"limit": 500}))["items"]
     w.ids[("self_report", "own")] = next(r["id"] for r in reports if r["staff_id"] == w.ids[("staff", "own")])
-    last = date.today() - timedelta(days=3)
+    last = clock.today() - timedelta(days=3)
     body = {
         "title": "授权矩阵自报培训",
         "taken_on": str(last),

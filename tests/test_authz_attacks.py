@@ -11,11 +11,12 @@
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from sanquan_kernel import clock
 from tests.authz_leaks import Tenancy, table_cells
 from tests.authz_world import World, client_token
 
@@ -90,7 +91,7 @@ def test_a_university_admin_cannot_take_the_provinces_actions(world: World) -> N
         (
             "POST",
             f"{EV}/campaigns/{review}/publish",
-            {"publicity_starts_on": str(date.today()), "publicity_ends_on": str(date.today() + timedelta(days=7))},
+            {"publicity_starts_on": str(clock.today()), "publicity_ends_on": str(clock.today() + timedelta(days=7))},
         ),
         ("POST", f"{EV}/campaigns/{review}/advance", {"to": "decision"}),
         (
@@ -325,7 +326,7 @@ def test_service_bodies_cannot_set_tenancy_status_or_authorship(world: World) ->
     w = world
     failures: list[str] = []
     uni_a, uni_b, a1, a2, b1 = (w.orgs[k] for k in ("uni_a", "uni_b", "a1", "a2", "b1"))
-    past = str(date.today() - timedelta(days=5))
+    past = str(clock.today() - timedelta(days=5))
 
     def expect(who: str, method: str, url: str, body: Any, allowed: tuple[int, ...], **kw: Any) -> httpx.Response:
         with w.as_(who) as c:
@@ -535,7 +536,7 @@ def test_service_bodies_cannot_set_tenancy_status_or_authorship(world: World) ->
                 "title": "别校部门",
                 "department_id": b1,
                 "responsible_name": "某",
-                "due_on": str(date.today() + timedelta(days=30)),
+                "due_on": str(clock.today() + timedelta(days=30)),
             },
             "reason": "r",
         },
@@ -656,7 +657,7 @@ def test_an_integration_client_acts_only_for_its_university_and_within_its_scope
     full = w.headers("integration")
     read_only = w.headers("integration_read")
     plans_read = _client(w, "integration_plans_read", ["plans:read"])
-    past = str(date.today() - timedelta(days=2))
+    past = str(clock.today() - timedelta(days=2))
     record = {
         "title": "推送",
         "taken_on": past,

@@ -21,18 +21,18 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 from openpyxl import load_workbook
 
+from sanquan_kernel import clock
 from sanquan_kernel.testing import xlsx_bytes
 from tests.harness import Stack
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-YEAR = date.today().year
+YEAR = clock.today().year
 PROBLEM = "application/problem+json"
 #: Fields a NUL or a long value may legitimately pass through (a password is hashed, never stored as text).
 OPAQUE = {"password"}
@@ -146,7 +146,7 @@ def _targets(stack: Stack) -> dict[str, Target]:
         "u1_d1_mgr",
         "POST",
         f"/api/plans/tasks/{task['id']}/progress",
-        {"status": "in_progress", "percent": 40, "note": "按计划推进", "reported_on": date.today().isoformat()},
+        {"status": "in_progress", "percent": 40, "note": "按计划推进", "reported_on": clock.today().isoformat()},
         lambda c: (
             _total(c, f"/api/plans/tasks/{task['id']}/progress"),
             c.get(f"/api/plans/tasks/{task['id']}").json()["percent"],

@@ -16,12 +16,12 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 
+from sanquan_kernel import clock
 from sanquan_kernel import testing as kt
 from tests.faults.lib import PROBES, Load, PrivatePostgres, import_file, ledger_state, pids, postgres_bin, wait_until
 from tests.harness import SERVICES, Stack
@@ -198,7 +198,7 @@ def _race(client_of: Any, path: str, etag: str, bodies: list[dict[str, Any]]) ->
 
 
 def test_concurrent_corrections_with_the_same_version_one_wins_and_the_totals_follow_it(stack: Stack) -> None:
-    year = date.today().year
+    year = clock.today().year
     with stack.client("u1_admin") as c:
         staff = c.get("/api/training/staff", params={"limit": 1, "active": True}).json()["items"][0]
         ledger = f"/api/training/staff/{staff['id']}/ledger"

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
 from functools import partial
 from typing import Any
 
 import httpx
 
+from sanquan_kernel import clock
 from tests.harness import Stack
 
 UNIVERSITY_CODE = "4141010004"
 #: One read per service, answered to a university's people (never 401 while the university is active).
 PROBES = {
     "training": "/api/training/staff",
-    "plans": f"/api/plans/indicators?year={date.today().year}",
+    "plans": f"/api/plans/indicators?year={clock.today().year}",
     "evaluation": "/api/evaluation/campaigns",
 }
 
@@ -44,7 +44,7 @@ def _until(
 
 
 def _course(title: str) -> dict[str, Any]:
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     return {"title": title, "themes": ["law"], "starts_on": today, "ends_on": today, "hours": 2, "days": 1}
 
 

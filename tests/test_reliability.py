@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 
 import httpx
 
+from sanquan_kernel import clock
 from tests.harness import Stack
 
 
@@ -31,7 +31,7 @@ def test_concurrent_duplicate_pushes_store_one_record(stack: Stack) -> None:
     token = _integration_token(stack)
     with stack.client("u1_admin") as c:
         staff = c.get("/api/training/staff", params={"limit": 1}).json()["items"][0]
-    year = date.today().year
+    year = clock.today().year
     before = _ledger_hours(stack, staff["id"], year)
     body = {
         "employee_no": staff["employee_no"],
@@ -58,7 +58,7 @@ def test_concurrent_duplicate_pushes_store_one_record(stack: Stack) -> None:
 
 
 def test_two_imports_of_the_same_file_at_once_count_it_once(stack: Stack) -> None:
-    year = date.today().year
+    year = clock.today().year
     with stack.client("u1_admin") as c:
         staff = c.get("/api/training/staff", params={"limit": 5}).json()["items"]
     before = sum(_ledger_hours(stack, s["id"], year) for s in staff)

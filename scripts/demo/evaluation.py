@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from sanquan_kernel import clock
 from scripts.demo.context import DemoContext, DemoUniversity
 
 API = "/api/evaluation"
@@ -320,7 +321,7 @@ def _assessment(ctx: DemoContext, admin: httpx.Client) -> None:
 
 def seed(ctx: DemoContext) -> None:
     admin = ctx.client_for(ctx.province_admin)
-    today = date.today()  # noqa: DTZ011 - the demo's dates are relative to the machine's day
+    today = clock.today()  # the province's day, as the services count it
     experts = _experts(ctx, admin)
     if len(ctx.universities) >= 2 and experts:
         _pilot_selection(ctx, admin, experts, today)

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from sanquan_kernel import clock
 from scripts.demo.context import DemoContext, DemoUniversity
 
 SUMMARY = (
@@ -67,7 +68,7 @@ def _seed_plan(ctx: DemoContext, uni: DemoUniversity, index: int, state: str, ye
     if not uni.departments:
         return
     admin = ctx.client_for(uni.admin_username)
-    today = date.today()  # noqa: DTZ011 - the demo's dates are relative to the machine's day
+    today = clock.today()  # the province's day, as the services count it
     plan = _ok(
         admin.post(
             "/api/plans/plans",

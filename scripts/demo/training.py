@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from sanquan_kernel import clock
 from scripts.demo.context import DemoContext, DemoUniversity
 
 WORKERS_PER_DEPARTMENT = 5  # people without a login, besides the department's staff accounts
@@ -68,7 +69,7 @@ def _ok(r: httpx.Response) -> Any:
 
 def _last_day(year: int) -> date:
     """Records are never dated in the future: the year's last day, or yesterday in the current year."""
-    yesterday = date.today() - timedelta(days=1)  # noqa: DTZ011 - the demo's dates follow the machine's day
+    yesterday = clock.today() - timedelta(days=1)  # the province's day, as the services count it
     return min(date(year, 12, 31), yesterday)
 
 

@@ -2,13 +2,14 @@
 
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from evaluation_flow import API, PROVINCE, UNI_A_ADMIN, UNI_B_ADMIN, Flow, department_manager, expert
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from sanquan_kernel import clock
 from sanquan_kernel import testing as kt
 
 
@@ -86,7 +87,7 @@ def test_nominating_after_the_nomination_phase_is_a_conflict(flow: Flow) -> None
 
 
 def test_nominating_after_the_nomination_window_closed_is_a_conflict(flow: Flow) -> None:
-    past = date.today() - timedelta(days=10)
+    past = clock.today() - timedelta(days=10)
     cid = flow.campaign(
         phases=[{"phase": "nomination", "starts_on": str(past - timedelta(days=30)), "ends_on": str(past)}]
     )["id"]
