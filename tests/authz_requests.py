@@ -206,6 +206,8 @@ BODIES: dict[tuple[str, str], Body] = {
     },
     ("POST", "/api/training/records"): lambda w, t: {**RECORD, "staff_id": _staff_of(w, t)},
     ("PATCH", "/api/training/records/{record_id}"): lambda w, t: {"title": "被改的记录"},
+    # the demo's records are at version 1 (the matrix's corrections are all probes)
+    ("POST", "/api/training/records/batch-delete"): lambda w, t: {"records": [{"id": w.id("record", t), "version": 1}]},
     ("PUT", "/api/training/rules/{year}"): lambda w, t: {"min_hours": 1, "min_days": 1},
     ("POST", "/api/training/self-reports"): lambda w, t: {**RECORD, "organizer_level": "external"},
     ("POST", "/api/training/self-reports/{report_id}/reject"): lambda w, t: {"reason": "授权矩阵"},
@@ -312,6 +314,10 @@ PROBES: dict[tuple[str, str], Body] = {
     },
     ("POST", "/api/training/records"): lambda w, t: {**RECORD, "staff_id": _staff_of(w, t), "hours": 0, "days": 0},
     ("POST", "/api/training/self-reports"): lambda w, t: {**RECORD, "hours": 0, "days": 0},
+    # a version the record never had: 412 and nothing deleted (a record outside the scope is 404 first)
+    ("POST", "/api/training/records/batch-delete"): lambda w, t: {
+        "records": [{"id": w.id("record", t), "version": 999_999}]
+    },
     ("POST", "/api/training/courses"): lambda w, t: {"title": "缺少日期", "themes": ["law"], "hours": 1, "days": 1},
     ("POST", "/api/training/courses/{course_id}/enrolments"): lambda w, t: {"staff_ids": []},
     ("POST", "/api/training/courses/{course_id}/attendance"): lambda w, t: {"staff_ids": []},

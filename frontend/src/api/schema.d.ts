@@ -1556,6 +1556,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/records/batch-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete Records
+         * @description 批量删除: all the named records or none (404 naming those not found in the caller's scope, 412 naming those
+         *     changed since the caller saw them); each deleted one is audited like a single delete.
+         */
+        post: operations["delete_records_api_training_records_batch_delete_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/training/records/{record_id}": {
         parameters: {
             query?: never;
@@ -2664,6 +2685,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/evaluation/assessment/frameworks/{year}/grades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Grades
+         * @description The year's grade bands (优秀 / 良好 / 合格 / 不合格) as the lowest percent of the maximum for pass, good and
+         *     excellent, ascending; If-Match: the framework's ETag. Not after publication (409).
+         */
+        put: operations["put_grades_api_evaluation_assessment_frameworks__year__grades_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/evaluation/assessment/frameworks/{year}/default": {
         parameters: {
             query?: never;
@@ -2768,9 +2810,32 @@ export interface paths {
         };
         /**
          * Get Ranking
-         * @description The provincial ranking (province); a university sees its own line with its rank.
+         * @description The provincial ranking (province) with grades, and ranks overall and within school type; ``school_type``
+         *     keeps one type's lines. A university sees its own line with its ranks.
          */
         get: operations["get_ranking_api_evaluation_assessment__year__scorecards_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/evaluation/assessment/{year}/scorecards/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Scorecards
+         * @description The year's assessment as XLSX (Chinese headers): an overview sheet (ranks, grade, total) and every
+         *     indicator of every visible scorecard in long format (source, value, target, weight, score, reason). The
+         *     province exports every university; a university only its own scorecard.
+         */
+        get: operations["export_scorecards_api_evaluation_assessment__year__scorecards_export_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3074,6 +3139,11 @@ export interface components {
             /** Parent Id */
             parent_id?: number | null;
             type?: components["schemas"]["UniversityType"] | null;
+            /**
+             * City
+             * @description universities: GB/T 2260 code of the city
+             */
+            city?: string | null;
         };
         /**
          * OrgLevel
@@ -3090,6 +3160,8 @@ export interface components {
             code: string | null;
             level: components["schemas"]["OrgLevel"];
             type: components["schemas"]["UniversityType"] | null;
+            /** City */
+            city?: string | null;
             /** Parent Id */
             parent_id: number | null;
             /** University Id */
@@ -3116,6 +3188,8 @@ export interface components {
             code: string | null;
             level: components["schemas"]["OrgLevel"];
             type: components["schemas"]["UniversityType"] | null;
+            /** City */
+            city?: string | null;
             /** Parent Id */
             parent_id: number | null;
             /** University Id */
@@ -3134,6 +3208,11 @@ export interface components {
             /** Code */
             code?: string | null;
             type?: components["schemas"]["UniversityType"] | null;
+            /**
+             * City
+             * @description universities: GB/T 2260 code; null clears
+             */
+            city?: string | null;
             /** Active */
             active?: boolean | null;
         };
@@ -3205,7 +3284,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "province_admin" | "expert" | "university_admin" | "department_manager" | "staff" | "integration" | "service";
+        Role: "province_admin" | "expert" | "university_admin" | "department_manager" | "staff" | "integration" | "service" | "inspector";
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -5480,6 +5559,19 @@ export interface components {
             offset: number;
         };
         /**
+         * RecordBatchDelete
+         * @description 批量删除: the records to delete, each with the version the caller saw; all or none are deleted.
+         */
+        RecordBatchDelete: {
+            /** Records */
+            records: components["schemas"]["RecordVersion"][];
+        };
+        /** RecordBatchDeleted */
+        RecordBatchDeleted: {
+            /** Deleted */
+            deleted: number;
+        };
+        /**
          * RecordCorrection
          * @description A correction of a stored record (kept in the audit trail with before and after).
          */
@@ -5580,6 +5672,16 @@ export interface components {
             created_by: string;
             /** Deleted At */
             deleted_at?: string | null;
+            /** Version */
+            version: number;
+        };
+        /**
+         * RecordVersion
+         * @description A record as the caller saw it: its id and the version (ETag) it had.
+         */
+        RecordVersion: {
+            /** Id */
+            id: number;
             /** Version */
             version: number;
         };
@@ -6249,8 +6351,23 @@ export interface components {
             published_at: string | null;
             /** Version */
             version: number;
+            /** @description the grade bands (the default 60/75/90 until the province sets them) */
+            grades: components["schemas"]["GradeThresholds"];
             /** Indicators */
             indicators: components["schemas"]["IndicatorOut"][];
+        };
+        /**
+         * GradeThresholds
+         * @description Grade bands as the lowest share of the maximum score (percent) for 合格, 良好 and 优秀; below 合格 is
+         *     不合格. Strictly ascending.
+         */
+        GradeThresholds: {
+            /** Pass */
+            pass: number;
+            /** Good */
+            good: number;
+            /** Excellent */
+            excellent: number;
         };
         /** IndicatorIn */
         IndicatorIn: {
@@ -6789,12 +6906,32 @@ export interface components {
         };
         /** ScorecardOut */
         ScorecardOut: {
-            /** Rank */
+            /**
+             * Rank
+             * @description in the province; ties share a rank
+             */
             rank: number;
+            /**
+             * Rank In Type
+             * @description among universities of the same school type; null without a type
+             */
+            rank_in_type: number | null;
             /** University Id */
             university_id: number;
             /** University Name */
             university_name: string | null;
+            /** School Type */
+            school_type: ("undergraduate" | "higher_vocational" | "secondary_vocational" | "school") | null;
+            /**
+             * Percent
+             * @description total as a share of the maximum, percent
+             */
+            percent: number;
+            /**
+             * Grade
+             * @enum {string}
+             */
+            grade: "excellent" | "good" | "pass" | "fail";
             /** Total */
             total: number;
             /** Max Total */
@@ -6830,12 +6967,32 @@ export interface components {
         };
         /** ScorecardSummary */
         ScorecardSummary: {
-            /** Rank */
+            /**
+             * Rank
+             * @description in the province; ties share a rank
+             */
             rank: number;
+            /**
+             * Rank In Type
+             * @description among universities of the same school type; null without a type
+             */
+            rank_in_type: number | null;
             /** University Id */
             university_id: number;
             /** University Name */
             university_name: string | null;
+            /** School Type */
+            school_type: ("undergraduate" | "higher_vocational" | "secondary_vocational" | "school") | null;
+            /**
+             * Percent
+             * @description total as a share of the maximum, percent
+             */
+            percent: number;
+            /**
+             * Grade
+             * @enum {string}
+             */
+            grade: "excellent" | "good" | "pass" | "fail";
             /** Total */
             total: number;
             /** Max Total */
@@ -7244,6 +7401,8 @@ export interface operations {
                 parent_id?: number | null;
                 q?: string | null;
                 active?: boolean | null;
+                /** @description GB/T 2260 code of a city of the province */
+                city?: string | null;
                 limit?: number;
                 offset?: number;
             };
@@ -7334,6 +7493,8 @@ export interface operations {
                 parent_id?: number | null;
                 q?: string | null;
                 active?: boolean | null;
+                /** @description GB/T 2260 code of a city of the province */
+                city?: string | null;
             };
             header?: never;
             path?: never;
@@ -10600,6 +10761,8 @@ export interface operations {
                 year?: number | null;
                 theme?: components["schemas"]["Theme"] | null;
                 department_id?: number | null;
+                /** @description 批量导出: only these records (those outside the caller's scope: left out) */
+                ids?: number[] | null;
             };
             header?: never;
             path?: never;
@@ -10786,6 +10949,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportJobOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_records_api_training_records_batch_delete_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordBatchDelete"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordBatchDeleted"];
                 };
             };
             /** @description Validation Error */
@@ -13455,6 +13651,41 @@ export interface operations {
             };
         };
     };
+    put_grades_api_evaluation_assessment_frameworks__year__grades_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GradeThresholds"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FrameworkOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     create_default_framework_api_evaluation_assessment_frameworks__year__default_post: {
         parameters: {
             query?: never;
@@ -13626,7 +13857,9 @@ export interface operations {
     };
     get_ranking_api_evaluation_assessment__year__scorecards_get: {
         parameters: {
-            query?: never;
+            query?: {
+                school_type?: ("undergraduate" | "higher_vocational" | "secondary_vocational" | "school") | null;
+            };
             header?: never;
             path: {
                 year: number;
@@ -13642,6 +13875,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["evaluation__assessment__schemas__RankingOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_scorecards_api_evaluation_assessment__year__scorecards_export_get: {
+        parameters: {
+            query?: {
+                school_type?: ("undergraduate" | "higher_vocational" | "secondary_vocational" | "school") | null;
+            };
+            header?: never;
+            path: {
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 考核总览 and 指标明细 sheets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Validation Error */

@@ -76,9 +76,17 @@ def theme_filter(theme: str) -> ColumnElement[bool]:
 
 
 def _filtered(
-    scope: Scope, *, staff_id: int | None, year: int | None, theme: str | None, department_id: int | None = None
+    scope: Scope,
+    *,
+    staff_id: int | None,
+    year: int | None,
+    theme: str | None,
+    department_id: int | None = None,
+    ids: Sequence[int] | None = None,
 ) -> Select[tuple[TrainingRecord]]:
     stmt = _scoped().where(visible(scope), TrainingRecord.deleted_at.is_(None))
+    if ids is not None:
+        stmt = stmt.where(TrainingRecord.id.in_(ids))
     if staff_id is not None:
         stmt = stmt.where(TrainingRecord.staff_id == staff_id)
     if year is not None:

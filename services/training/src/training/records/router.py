@@ -21,7 +21,15 @@ from training.deps import Reader, RecordWriter
 from training.records import importer, repository, service, workbooks
 from training.records.jobs import ImportWorker
 from training.records.models import ImportJob
-from training.records.schemas import ImportJobOut, ImportResult, RecordCorrection, RecordCreate, RecordOut
+from training.records.schemas import (
+    ImportJobOut,
+    ImportResult,
+    RecordBatchDelete,
+    RecordBatchDeleted,
+    RecordCorrection,
+    RecordCreate,
+    RecordOut,
+)
 from training.staff.service import target_university
 from training.vocabulary import THEME_LABELS, Theme, organizer_label, source_label
 
@@ -95,6 +103,10 @@ def export_records(
     year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
     theme: Theme | None = None,
     department_id: int | None = None,
+    ids: Annotated[
+        list[int] | None,
+        Query(max_length=500, description="批量导出: only these records (those outside the caller's scope: left out)"),
+    ] = None,
 ) -> Response:
     """The ledger as a spreadsheet (培训台账), with the same filters and scope as the list."""
     records = repository.list_all(
@@ -105,6 +117,7 @@ def export_records(
         year=year,
         theme=theme.value if theme else None,
         department_id=department_id,
+        ids=ids,
     )
     rows = [
         [
@@ -313,6 +326,15 @@ def get_import_job(
     if job is None:
         raise NotFound("Import job not found")
     return _job_out(job, _worker(request))
+
+
+@router.post("/batch-delete", response_model=RecordBatchDeleted)
+def delete_records(
+    body: RecordBatchDelete, session: SessionDep, principal: RecordWriter, scope: CurrentScope
+) -> RecordBatchDeleted:
+    """批量删除: all the named records or none (404 naming those not found in the caller's scope, 412 naming those
+    changed since the caller saw them); each deleted one is audited like a single delete."""
+    return RecordBatchDeleted(deleted=service.delete_batch(session, principal, scope, body.records))
 
 
 @router.get("/{record_id}", response_model=RecordOut)

@@ -70,6 +70,34 @@ class RecordCorrection(BaseModel):
         return self
 
 
+class RecordVersion(BaseModel):
+    """A record as the caller saw it: its id and the version (ETag) it had."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    version: int = Field(ge=1)
+
+
+class RecordBatchDelete(BaseModel):
+    """批量删除: the records to delete, each with the version the caller saw; all or none are deleted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    records: list[RecordVersion] = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _each_once(self) -> RecordBatchDelete:
+        ids = [r.id for r in self.records]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a record is named twice")
+        return self
+
+
+class RecordBatchDeleted(BaseModel):
+    deleted: int
+
+
 class RecordOut(BaseModel):
     id: int
     staff_id: int

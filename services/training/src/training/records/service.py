@@ -16,13 +16,21 @@ from sanquan_kernel.audit import audit_values
 from sanquan_kernel.clock import today
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.editing import lock
-from sanquan_kernel.errors import NotFound, PayloadTooLarge, Unprocessable
+from sanquan_kernel.errors import NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable
 from sanquan_kernel.metrics import BUSINESS_EVENTS
+from sanquan_kernel.outbox import emit
 from sanquan_kernel.principal import Principal, Role, Scope
 from training.deps import audit, edit
 from training.records import importer, repository
 from training.records.models import TrainingRecord
-from training.records.schemas import ImportResult, ImportRowError, RecordCorrection, RecordCreate, RecordOut
+from training.records.schemas import (
+    ImportResult,
+    ImportRowError,
+    RecordCorrection,
+    RecordCreate,
+    RecordOut,
+    RecordVersion,
+)
 from training.staff import repository as staff_repository
 from training.staff.models import Staff
 from training.staff.service import target_university
@@ -246,7 +254,17 @@ def push(session: Session, principal: Principal, scope: Scope, body: RecordCreat
     row = repository.insert_counted_row(session, values, delta, audit)
     if row is None:
         return record_data(_columns(_stored_before(session, new)), person.employee_no, person.name), False
-    return record_data(row, person.employee_no, person.name), True
+    data = record_data(row, person.employee_no, person.name)
+    # Issue #18 (webhooks): the push's one more statement, in its transaction; a repeat stores and tells nothing.
+    emit(
+        session,
+        "record.accepted",
+        subject=f"training_record:{data['id']}",
+        university_id=person.university_id,
+        department_id=person.department_id,
+        data={"record_id": data["id"], "external_id": body.external_id, "source": values["source"]},
+    )
+    return data, True
 
 
 def get_or_404(session: Session, scope: Scope, record_id: int) -> TrainingRecord:
@@ -269,9 +287,41 @@ def get_for_update(session: Session, scope: Scope, record_id: int) -> TrainingRe
 
 def delete(session: Session, request: Request, principal: Principal, scope: Scope, record_id: int) -> None:
     """A deleted record stops counting at once (T1) and stays in the audit trail with what it said."""
+    _delete_locked(session, request, principal, get_for_update(session, scope, record_id))
+
+
+def delete_batch(session: Session, principal: Principal, scope: Scope, items: Sequence[RecordVersion]) -> int:
+    """批量删除: all or nothing. Every record is read under ``FOR UPDATE`` in the caller's scope first; one that is
+    not there (never existed, deleted already, or outside the scope — the same answer, A3) is a 404 naming its
+    place in the batch, one whose version is not the one the caller saw is a 412; either way nothing is deleted.
+    Then each goes the single delete's way (totals, attachments, its own audit entry)."""
+    records: list[TrainingRecord] = []
+    missing: list[dict[str, Any]] = []
+    stale: list[dict[str, Any]] = []
+    for i, item in enumerate(items):
+        record = repository.get(session, scope, item.id)
+        if record is not None:
+            lock(session, record)
+        if record is None or record.deleted_at is not None:
+            missing.append({"loc": ["body", "records", i, "id"], "msg": "not found", "type": "not_found"})
+        elif record.version != item.version:
+            stale.append({"loc": ["body", "records", i, "version"], "msg": "changed", "type": "stale_version"})
+        else:
+            records.append(record)
+    if missing:
+        raise NotFound("Some records were not found; none was deleted", errors=missing)
+    if stale:
+        raise PreconditionFailed(
+            "Some records were changed by someone else; none was deleted", code="stale_version", errors=stale
+        )
+    for record in records:
+        _delete_locked(session, None, principal, record)
+    return len(records)
+
+
+def _delete_locked(session: Session, request: Request | None, principal: Principal, record: TrainingRecord) -> None:
     from training.attachments.service import ATTACHMENTS
 
-    record = get_for_update(session, scope, record_id)
     # Locked already (a deleted record is 404 before any If-Match check); audited with what it said.
     with edit(session, request, record, principal, "record.delete", entity="training_record", lock=False) as e:
         e.before = snapshot(record)
@@ -394,6 +444,20 @@ def import_file(
                 after={"filename": filename, "stored": stored, "skipped": outcome.skipped},
             )
         BUSINESS_EVENTS.labels("training", "records_imported").inc(stored)
+    if not dry_run:
+        emit(
+            session,
+            "import.finished",
+            subject=f"import:{filename}"[:100],
+            university_id=university_id,
+            data={
+                "filename": filename,
+                "total": outcome.total,
+                "accepted": 0 if outcome.errors else outcome.accepted,
+                "rejected": outcome.rejected,
+            },
+            recipients=[principal.user_id] if principal.user_id else None,
+        )
     return ImportResult(
         total=outcome.total,
         accepted=outcome.accepted,
