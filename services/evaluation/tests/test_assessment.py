@@ -343,3 +343,108 @@ def test_an_indicator_without_a_denominator_is_not_applicable_not_a_zero(client:
     assert by_code["plan_approved"]["score"] == 15 and by_code["special_fund"]["score"] == 15
     assert b["complete"] and b["unavailable"] == 0 and b["max_total"] == 100 and b["total"] == 100.0
     assert b["inputs"]["weights_applicable"] == 30
+
+
+# -- grade bands, ranks within school type, the XLSX (issue #19) --------------------------------------------------
+def test_equal_totals_share_a_rank_and_the_next_rank_skips() -> None:
+    from evaluation.assessment.schemas import DEFAULT_GRADES
+    from evaluation.assessment.service import _ranks, grade
+
+    assert _ranks([(80.0, 1), (90.0, 2), (80.0, 3), (70.0, 4)]) == {2: 1, 1: 2, 3: 2, 4: 4}
+    assert [grade(p, DEFAULT_GRADES) for p in (90, 89.99, 75, 60, 59.99)] == [
+        "excellent",
+        "good",
+        "good",
+        "pass",
+        "fail",
+    ]
+
+
+def test_the_ranking_has_grades_and_ranks_overall_and_within_school_type(client: TestClient, running) -> None:
+    _framework(client)
+    assert client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE).status_code == 200
+    items = client.get(f"{API}/assessment/{YEAR}/scorecards", headers=PROVINCE).json()["items"]
+    got = [(s["university_id"], s["rank"], s["rank_in_type"], s["school_type"], s["grade"]) for s in items]
+    # A: 56 of the applicable 85 → 65.88 % (合格); B: 25 of 60 → 41.67 % (不合格); each first of its type
+    assert got == [(kt.UNI_A, 1, 1, "undergraduate", "pass"), (kt.UNI_B, 2, 1, "higher_vocational", "fail")]
+    assert items[0]["percent"] == 65.88
+    # one type's lines keep their provincial rank
+    only = client.get(f"{API}/assessment/{YEAR}/scorecards?school_type=higher_vocational", headers=PROVINCE).json()
+    assert [(s["university_id"], s["rank"], s["rank_in_type"]) for s in only["items"]] == [(kt.UNI_B, 2, 1)]
+    assert client.get(f"{API}/assessment/{YEAR}/scorecards?school_type=college", headers=PROVINCE).status_code == 422
+    # a university sees its own line, with both ranks
+    mine = client.get(f"{API}/assessment/{YEAR}/scorecards", headers=UNI_B_ADMIN).json()["items"]
+    assert [(s["university_id"], s["rank"], s["rank_in_type"]) for s in mine] == [(kt.UNI_B, 2, 1)]
+    assert _card(client, kt.UNI_B, UNI_B_ADMIN)["grade"] == "fail"
+
+
+def test_grade_bands_ascend_and_change_only_with_the_current_etag(client: TestClient, running) -> None:
+    _framework(client)
+    client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE)
+    r = client.get(f"{API}/assessment/frameworks/{YEAR}", headers=PROVINCE)
+    etag = r.headers["etag"]
+    assert r.json()["grades"] == {"pass": 60, "good": 75, "excellent": 90}
+    url = f"{API}/assessment/frameworks/{YEAR}/grades"
+    bad = client.put(url, json={"pass": 70, "good": 65, "excellent": 90}, headers={**PROVINCE, "If-Match": etag})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    assert client.put(url, json={"pass": 40, "good": 50, "excellent": 101}, headers=PROVINCE).status_code == 422
+    body = {"pass": 40, "good": 60, "excellent": 80}
+    assert client.put(url, json=body, headers={**PROVINCE, "If-Match": 'W/"999"'}).status_code == 412
+    assert client.put(url, json=body, headers={**UNI_A_ADMIN, "If-Match": etag}).status_code == 403
+    assert client.get(f"{API}/assessment/frameworks/{YEAR}", headers=PROVINCE).json()["grades"]["pass"] == 60
+    r = client.put(url, json=body, headers={**PROVINCE, "If-Match": etag})
+    assert r.status_code == 200, r.text
+    assert r.json()["grades"] == body and r.headers["etag"] != etag
+    items = client.get(f"{API}/assessment/{YEAR}/scorecards", headers=PROVINCE).json()["items"]
+    assert [s["grade"] for s in items] == ["good", "pass"]  # 65.88 % and 41.67 % against 40/60/80
+    assert client.put(url, json=body, headers={**PROVINCE, "If-Match": etag}).status_code == 412  # spent
+
+
+def _sheets(content: bytes) -> dict[str, list[tuple]]:
+    import io
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(content), read_only=True)
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
+
+
+def test_the_assessment_exports_as_xlsx_with_every_indicator_in_the_callers_scope(client: TestClient, running) -> None:
+    from urllib.parse import unquote
+
+    _framework(client)
+    client.post(f"{API}/assessment/{YEAR}/scorecards/compute", headers=PROVINCE)
+    r = client.get(f"{API}/assessment/{YEAR}/scorecards/export", headers=PROVINCE)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    assert f"{YEAR}年度考核结果.xlsx" in unquote(r.headers["content-disposition"])
+    sheets = _sheets(r.content)
+    assert list(sheets) == ["考核总览", "指标明细"]
+    overview, detail = sheets["考核总览"], sheets["指标明细"]
+    assert overview[0][:8] == ("全省名次", "同类名次", "高校", "办学类型", "总分", "满分", "得分率(%)", "等级")
+    assert [(row[0], row[1], row[2], row[3], row[7]) for row in overview[1:]] == [
+        (1, 1, "甲大学", "本科高校", "合格"),
+        (2, 1, "乙学院", "高职院校", "不合格"),
+    ]
+    assert detail[0] == (
+        "高校",
+        "指标代码",
+        "指标",
+        "数据来源",
+        "指标值",
+        "目标值",
+        "权重",
+        "达成度",
+        "得分",
+        "计分状态",
+        "说明",
+    )
+    assert len(detail) == 1 + 2 * 7  # every indicator of both scorecards
+    awards_a = next(row for row in detail if row[0] == "甲大学" and row[1] == "awards")
+    assert awards_a[3] == "评选结果" and awards_a[9] == "不适用" and awards_a[10].startswith("not applicable")
+    # a university exports only its own scorecard
+    mine = _sheets(client.get(f"{API}/assessment/{YEAR}/scorecards/export", headers=UNI_B_ADMIN).content)
+    assert [row[2] for row in mine["考核总览"][1:]] == ["乙学院"]
+    assert {row[0] for row in mine["指标明细"][1:]} == {"乙学院"}
+    assert client.get(f"{API}/assessment/{YEAR}/scorecards/export", headers=staff(400)).status_code == 200
+    assert client.get(f"{API}/assessment/{YEAR}/scorecards/export").status_code == 401

@@ -19,6 +19,7 @@ def load_all_models() -> None:
     import evaluation.assessment.models
     import evaluation.attachments.models
     import evaluation.campaigns.models
+    import evaluation.cases.models
     import evaluation.nominations.models
     import evaluation.results.models
     import evaluation.review.models  # noqa: F401

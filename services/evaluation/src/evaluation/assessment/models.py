@@ -19,6 +19,8 @@ class IndicatorFramework(Base):
     year: Mapped[int] = mapped_column(Integer, unique=True)
     status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | published
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: grade bands: the lowest share of the maximum (percent) for pass, good and excellent; null = the default
+    grade_thresholds: Mapped[dict[str, float] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

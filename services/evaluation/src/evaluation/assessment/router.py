@@ -2,14 +2,17 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
+from evaluation import exports
 from evaluation.assessment import repository as repo
 from evaluation.assessment import service
 from evaluation.assessment.metrics import METRICS
 from evaluation.assessment.schemas import (
     FrameworkIn,
     FrameworkOut,
+    GradeThresholds,
     MetricOut,
     RankingOut,
+    SchoolType,
     ScorecardOut,
     ScorecardSummary,
     SelfReportIn,
@@ -21,6 +24,7 @@ from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound
 from sanquan_kernel.etag import set_etag
+from sanquan_kernel.exports import workbook_response
 from sanquan_kernel.pagination import Page, PageDep, paginate
 from sanquan_kernel.routing import ServiceRouter
 
@@ -46,6 +50,22 @@ def put_framework(
 ) -> FrameworkOut:
     """Set the year's indicators (code, name, metric, target, weight); the source follows from the metric."""
     fw = service.put_framework(session, request, principal, year, body)
+    set_etag(response, fw.version)
+    return service.framework_out(session, fw)
+
+
+@router.put("/frameworks/{year}/grades", response_model=FrameworkOut)
+def put_grades(
+    year: int,
+    body: GradeThresholds,
+    session: SessionDep,
+    principal: ProvinceAdmin,
+    request: Request,
+    response: Response,
+) -> FrameworkOut:
+    """The year's grade bands (优秀 / 良好 / 合格 / 不合格) as the lowest percent of the maximum for pass, good and
+    excellent, ascending; If-Match: the framework's ETag. Not after publication (409)."""
+    fw = service.put_grades(session, request, principal, year, body)
     set_etag(response, fw.version)
     return service.framework_out(session, fw)
 
@@ -133,9 +153,35 @@ def compute_scorecards(
 
 
 @router.get("/{year}/scorecards", response_model=RankingOut)
-def get_ranking(year: int, session: SessionDep, scope: CurrentScope, _: Person, orgdir: Orgs) -> RankingOut:
-    """The provincial ranking (province); a university sees its own line with its rank."""
-    return service.ranking(session, scope, year, orgdir)
+def get_ranking(
+    year: int, session: SessionDep, scope: CurrentScope, _: Person, orgdir: Orgs, school_type: SchoolType | None = None
+) -> RankingOut:
+    """The provincial ranking (province) with grades, and ranks overall and within school type; ``school_type``
+    keeps one type's lines. A university sees its own line with its ranks."""
+    return service.ranking(session, scope, year, orgdir, school_type)
+
+
+@router.get(
+    "/{year}/scorecards/export",
+    response_class=Response,
+    responses={200: {"content": {exports.XLSX_MEDIA: {}}, "description": "考核总览 and 指标明细 sheets"}},
+)
+def export_scorecards(
+    year: int, session: SessionDep, scope: CurrentScope, _: Person, orgdir: Orgs, school_type: SchoolType | None = None
+) -> Response:
+    """The year's assessment as XLSX (Chinese headers): an overview sheet (ranks, grade, total) and every
+    indicator of every visible scorecard in long format (source, value, target, weight, score, reason). The
+    province exports every university; a university only its own scorecard."""
+    ranked, items = service.export_rows(session, scope, year, orgdir, school_type)
+    overview = [exports.assessment_overview_row(s) for s in ranked.items]
+    detail = [exports.assessment_item_row(s, i) for s in ranked.items for i in items[s.university_id]]
+    return workbook_response(
+        [
+            ("考核总览", exports.ASSESSMENT_HEADERS, overview),
+            ("指标明细", exports.ASSESSMENT_ITEM_HEADERS, detail),
+        ],
+        f"{year}年度考核结果",
+    )
 
 
 @router.get("/{year}/scorecards/{university_id}", response_model=ScorecardOut)

@@ -3,11 +3,33 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from evaluation.nominations.schemas import FileMeta
 
 Source = Literal["plans", "training", "evaluation", "self_reported"]
+Grade = Literal["excellent", "good", "pass", "fail"]
+SchoolType = Literal["undergraduate", "higher_vocational", "secondary_vocational", "school"]
+
+
+class GradeThresholds(BaseModel):
+    """Grade bands as the lowest share of the maximum score (percent) for 合格, 良好 and 优秀; below 合格 is
+    不合格. Strictly ascending."""
+
+    pass_: float = Field(alias="pass", ge=0, le=100)
+    good: float = Field(ge=0, le=100)
+    excellent: float = Field(ge=0, le=100)
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    @model_validator(mode="after")
+    def _ascending(self) -> GradeThresholds:
+        if not self.pass_ < self.good < self.excellent:
+            raise ValueError("the thresholds must ascend: pass < good < excellent")
+        return self
+
+
+DEFAULT_GRADES = GradeThresholds.model_validate({"pass": 60, "good": 75, "excellent": 90})
 
 
 class IndicatorIn(BaseModel):
@@ -35,6 +57,7 @@ class FrameworkOut(BaseModel):
     status: Literal["draft", "published"]
     published_at: datetime | None
     version: int
+    grades: GradeThresholds = Field(description="the grade bands (the default 60/75/90 until the province sets them)")
     indicators: list[IndicatorOut]
 
 
@@ -94,9 +117,13 @@ class ScorecardItemOut(BaseModel):
 
 
 class ScorecardSummary(BaseModel):
-    rank: int
+    rank: int = Field(description="in the province; ties share a rank")
+    rank_in_type: int | None = Field(description="among universities of the same school type; null without a type")
     university_id: int
     university_name: str | None
+    school_type: SchoolType | None
+    percent: float = Field(description="total as a share of the maximum, percent")
+    grade: Grade
     total: float
     max_total: float
     complete: bool

@@ -20,8 +20,10 @@ from evaluation.assessment import repository as repo
 from evaluation.assessment.metrics import DEFAULT_FRAMEWORK, METRICS, NoFigure, NotApplicable, achievement
 from evaluation.assessment.models import Indicator, IndicatorFramework, Scorecard, ScorecardItem, SelfReportedValue
 from evaluation.assessment.schemas import (
+    DEFAULT_GRADES,
     FrameworkIn,
     FrameworkOut,
+    GradeThresholds,
     IndicatorIn,
     IndicatorOut,
     RankingOut,
@@ -47,8 +49,38 @@ def framework_out(session: Session, fw: IndicatorFramework) -> FrameworkOut:
         status=fw.status,
         published_at=fw.published_at,
         version=fw.version,
+        grades=grades_of(fw),
         indicators=[IndicatorOut.model_validate(i) for i in repo.indicators(session, fw.id)],
     )
+
+
+def grades_of(fw: IndicatorFramework) -> GradeThresholds:
+    return GradeThresholds.model_validate(fw.grade_thresholds) if fw.grade_thresholds else DEFAULT_GRADES
+
+
+def put_grades(
+    session: Session, request: Request | None, principal: Principal, year: int, body: GradeThresholds
+) -> IndicatorFramework:
+    """The province sets the year's grade bands (If-Match: the framework's version); not after publication."""
+    fw = load_framework(session, year)
+    with edit(session, request, fw, principal, "framework.grades", entity="indicator_framework", entity_id=year) as e:
+        if fw.status == "published":
+            raise Conflict(f"The {year} assessment is published; its grade bands no longer change")
+        e.before = grades_of(fw).model_dump(by_alias=True)
+        e.set(grade_thresholds=body.model_dump(by_alias=True))
+        e.after = body.model_dump(by_alias=True)
+    return fw
+
+
+def grade(percent: float, bands: GradeThresholds) -> str:
+    """优秀 / 良好 / 合格 / 不合格: the highest band whose threshold the share of the maximum reaches."""
+    if percent >= bands.excellent:
+        return "excellent"
+    if percent >= bands.good:
+        return "good"
+    if percent >= bands.pass_:
+        return "pass"
+    return "fail"
 
 
 def load_framework(session: Session, year: int) -> IndicatorFramework:
@@ -401,18 +433,40 @@ def compute(
     return out
 
 
-def _summaries(session: Session, cards: list[Scorecard], orgdir: OrgDirectory) -> list[ScorecardSummary]:
+def _ranks(keys: list[tuple[float, int]]) -> dict[int, int]:
+    """Competition ranks by total, best first; equal totals share a rank (1, 2, 2, 4)."""
+    out: dict[int, int] = {}
+    prev, current = None, 0
+    for n, (total, uid) in enumerate(sorted(keys, key=lambda k: (-k[0], k[1])), start=1):
+        if total != prev:
+            current, prev = n, total
+        out[uid] = current
+    return out
+
+
+def _summaries(
+    session: Session, fw: IndicatorFramework, cards: list[Scorecard], orgdir: OrgDirectory
+) -> list[ScorecardSummary]:
+    """Every scorecard of the year with its provincial rank and its rank among universities of its school type."""
     items = repo.items(session, [c.id for c in cards])
-    ordered = sorted(cards, key=lambda c: (-c.total, c.university_id))
-    out, prev, current = [], None, 0
-    for n, c in enumerate(ordered, start=1):
-        if c.total != prev:
-            current, prev = n, c.total
+    bands = grades_of(fw)
+    overall = _ranks([(c.total, c.university_id) for c in cards])
+    types = {c.university_id: _school_type(orgdir, c.university_id) for c in cards}
+    in_type: dict[int, int] = {}
+    for t in {t for t in types.values() if t is not None}:
+        in_type.update(_ranks([(c.total, c.university_id) for c in cards if types[c.university_id] == t]))
+    out = []
+    for c in sorted(cards, key=lambda c: (overall[c.university_id], c.university_id)):
+        percent = round(100 * c.total / c.max_total, 2) if c.max_total else 0.0
         out.append(
             ScorecardSummary(
-                rank=current,
+                rank=overall[c.university_id],
+                rank_in_type=in_type.get(c.university_id),
                 university_id=c.university_id,
                 university_name=orgdir.name(c.university_id) or None,
+                school_type=types[c.university_id],
+                percent=percent,
+                grade=grade(percent, bands),
                 total=c.total,
                 max_total=c.max_total,
                 complete=c.complete,
@@ -424,15 +478,28 @@ def _summaries(session: Session, cards: list[Scorecard], orgdir: OrgDirectory) -
     return out
 
 
-def ranking(session: Session, scope: Scope, year: int, orgdir: OrgDirectory) -> RankingOut:
-    """The provincial ranking; a university sees its own line (with its provincial rank)."""
+SCHOOL_TYPES = ("undergraduate", "higher_vocational", "secondary_vocational", "school")
+
+
+def _school_type(orgdir: OrgDirectory, university_id: int) -> Any:
+    org = orgdir.get(university_id)
+    return org.type if org is not None and org.type in SCHOOL_TYPES else None
+
+
+def ranking(
+    session: Session, scope: Scope, year: int, orgdir: OrgDirectory, school_type: str | None = None
+) -> RankingOut:
+    """The provincial ranking (optionally only one school type's lines, ranks unchanged); a university sees its
+    own line (with its provincial rank and its rank within its type)."""
     fw = load_framework(session, year)
-    everyone = _summaries(session, list(session.scalars(repo.scorecards_stmt_all(year))), orgdir)
+    everyone = _summaries(session, fw, list(session.scalars(repo.scorecards_stmt_all(year))), orgdir)
     visible = {c.university_id for c in session.scalars(repo.scorecards_stmt(scope, year))}
     return RankingOut(
         year=year,
         status=fw.status,
-        items=[s for s in everyone if s.university_id in visible],
+        items=[
+            s for s in everyone if s.university_id in visible and (school_type is None or s.school_type == school_type)
+        ],
     )
 
 
@@ -440,15 +507,26 @@ def detail(session: Session, scope: Scope, year: int, university_id: int, orgdir
     sc = repo.scorecard(session, scope, year, university_id)
     if sc is None:
         raise NotFound("No scorecard for this university and year")
+    fw = load_framework(session, year)
     summary = next(
         s
-        for s in _summaries(session, list(session.scalars(repo.scorecards_stmt_all(year))), orgdir)
+        for s in _summaries(session, fw, list(session.scalars(repo.scorecards_stmt_all(year))), orgdir)
         if s.university_id == university_id
     )
     items = repo.items(session, [sc.id])[sc.id]
     return ScorecardOut(
         **summary.model_dump(), year=year, inputs=sc.inputs, items=[ScorecardItemOut.model_validate(i) for i in items]
     )
+
+
+def export_rows(
+    session: Session, scope: Scope, year: int, orgdir: OrgDirectory, school_type: str | None = None
+) -> tuple[RankingOut, dict[int, list[ScorecardItem]]]:
+    """What the XLSX holds: the visible ranking lines and each one's indicators (the same scoped queries)."""
+    ranked = ranking(session, scope, year, orgdir, school_type)
+    visible = {c.university_id: c.id for c in session.scalars(repo.scorecards_stmt(scope, year))}
+    items = repo.items(session, [visible[s.university_id] for s in ranked.items])
+    return ranked, {s.university_id: items[visible[s.university_id]] for s in ranked.items}
 
 
 def publish(session: Session, principal: Principal, year: int) -> IndicatorFramework:

@@ -39,6 +39,8 @@ class Campaign(Base):
     blind: Mapped[bool] = mapped_column(Boolean, default=False)
     disagreement_threshold: Mapped[float] = mapped_column(Float, default=20.0)
     pilot_years: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
+    #: the candidate fields shown on the public publicity page; null = name, university, category
+    public_fields: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     publicity_starts_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     publicity_ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evaluation.models import Base
@@ -39,8 +39,14 @@ class Objection(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
     nomination_id: Mapped[int] = mapped_column(ForeignKey("nomination.id", ondelete="CASCADE"))
-    #: the objecting university (its admins and the province see the objection)
-    university_id: Mapped[int] = mapped_column(Integer, index=True)
+    #: the objecting university (its admins and the province see the objection); null for one from the public
+    university_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
+    #: lodged on the public publicity page (no account): the visitor's name and contact, for the province only
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    contact_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    contact: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: a keyed hash of the visitor's address (the rate limit counts by it; the address itself is not kept)
+    client_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     text: Mapped[str] = mapped_column(Text)
     lodged_by: Mapped[str] = mapped_column(String(100))
     lodged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
