@@ -233,6 +233,7 @@ MATRIX: list[Row] = [
     *_all("GET", "/internal/orgs", INTERNAL),
     *_all("GET", "/internal/revocations", INTERNAL),
     *_all("GET", "/internal/accounts", INTERNAL),
+    *_all("POST", "/internal/events", INTERNAL, body=lambda w: {"events": []}),
 ]
 
 #: Infrastructure endpoints open to everyone (no data).

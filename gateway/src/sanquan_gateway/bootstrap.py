@@ -17,9 +17,9 @@ from sanquan_kernel.secrets import service_secret
 log = logging.getLogger("gateway.bootstrap")
 
 SERVICE_SCOPES = {
-    "plans": "internal:read",
-    "training": "internal:read",
-    "evaluation": "internal:read plans:indicators training:indicators training:read",
+    "plans": "internal:read internal:events",
+    "training": "internal:read internal:events",
+    "evaluation": "internal:read internal:events plans:indicators training:indicators training:read",
 }
 
 

@@ -23,6 +23,7 @@ from sanquan_gateway.auth.router import jwks_router
 from sanquan_gateway.auth.router import router as auth_router
 from sanquan_gateway.auth.service import TokenIssuer
 from sanquan_gateway.config import Settings
+from sanquan_gateway.events.router import router as events_router
 from sanquan_gateway.internal.router import router as internal_router
 from sanquan_gateway.models import load_all_models
 from sanquan_gateway.openapi import CombinedOpenAPI
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
         api.include_router(router, prefix="/api")
     api.include_router(jwks_router)
     api.include_router(internal_router)
+    api.include_router(events_router)
     api.include_router(health_router())
     api.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     combined = CombinedOpenAPI(api, proxy)

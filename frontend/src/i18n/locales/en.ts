@@ -75,6 +75,7 @@ const en: typeof zhCN = {
     unavailable: 'The service is unavailable; try again later', timeout: 'The service timed out; try again later', file_unreadable: 'The file cannot be read; upload an .xlsx or .csv file',
     password_change_required: 'Set your own password first',
     not_attachable: 'Only your own uploads not attached elsewhere can be attached', too_many_files: 'This record already holds the most files it may', letter_font_missing: 'The server has no Chinese font for PDFs yet; download the Word version',
+    event_source_mismatch: 'A service sends its own events only', webhook_url_invalid: 'This URL cannot receive webhooks (https in production, no private addresses)', webhook_client_invalid: 'Choose one of your university\'s integration clients',
     notice_issued: 'The notice has been issued: change it by a correction', notice_not_issued: 'The notice has not been issued yet', notice_year_taken: 'There is already a notice for this year',
   },
   fieldLabels: {

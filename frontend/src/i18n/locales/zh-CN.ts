@@ -73,6 +73,7 @@ export default {
     unavailable: '服务暂时不可用，请稍后再试', timeout: '服务响应超时，请稍后再试', file_unreadable: '文件无法读取，请上传 .xlsx 或 .csv 文件',
     password_change_required: '请先设置您自己的密码',
     not_attachable: '只能附加您本人上传、尚未附加到其他记录的文件', too_many_files: '该记录的附件数量已达上限', letter_font_missing: '服务器未安装中文字体，暂时无法生成 PDF，请先下载 Word 版本',
+    event_source_mismatch: '服务只能发送本服务的事件', webhook_url_invalid: '该推送地址不可用（生产环境须为 https 且不能指向内网地址）', webhook_client_invalid: '请选择本校的一个对接客户端',
     notice_issued: '通知已下发，只能通过“更正”修改', notice_not_issued: '通知尚未下发', notice_year_taken: '该年度已有通知',
   },
   fieldLabels: {
