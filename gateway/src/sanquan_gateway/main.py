@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
         authenticator,
         connect_timeout=settings.upstream_connect_timeout,
         read_timeout=settings.upstream_read_timeout,
+        trust_proxy_headers=settings.trust_proxy_headers,
     )
 
     @asynccontextmanager

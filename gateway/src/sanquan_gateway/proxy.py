@@ -1,4 +1,5 @@
-"""The reverse proxy: ``/api/plans/*``, ``/api/training/*``, ``/api/evaluation/*`` to the services.
+"""The reverse proxy: ``/api/plans/*``, ``/api/training/*``, ``/api/evaluation/*`` to the services, and the public
+``/api/public/*`` (no token, no identity) to the evaluation service.
 
 A pure ASGI app on the gateway's own keep-alive HTTP/1.1 client (``upstream.py``; general clients cost more than
 the rest of the gateway together — see docs/decisions.md). The gateway authenticates the bearer token itself
@@ -83,6 +84,11 @@ RESPONSE_DROP = frozenset(
 #: Every request the proxy forwards without a token: (method, path under the service prefix). Only reads of the
 #: services' API descriptions; anything else — another method, a longer path ending the same way — needs a token.
 PUBLIC = frozenset({("GET", "/openapi.json"), ("HEAD", "/openapi.json")})
+#: Public path prefixes (issue #19) and the service prefix whose upstream serves them, under the same path: anyone,
+#: no token. Nothing of the caller's identity goes along (no Authorization, no cookies): the service answers every
+#: visitor the same, which is what lets nginx cache the reads.
+PUBLIC_PREFIXES = {"/api/public": "/api/evaluation"}
+ANONYMOUS_DROP = frozenset({b"authorization", b"cookie"})
 #: Told to the client with an early answer that left its request body unread: the connection is not reused.
 CLOSE = (b"connection", b"close")
 SMALL_BODY = 256 * 1024
@@ -105,18 +111,27 @@ class _Route:
 
 class Proxy:
     def __init__(
-        self, upstreams: dict[str, str], authenticator: Authenticator, *, connect_timeout: float, read_timeout: float
+        self,
+        upstreams: dict[str, str],
+        authenticator: Authenticator,
+        *,
+        connect_timeout: float,
+        read_timeout: float,
+        trust_proxy_headers: bool = False,
     ) -> None:
         self.upstreams = {f"/api/{name}": url.rstrip("/") for name, url in upstreams.items()}
-        self.routes = {prefix: _Route(prefix + "/*") for prefix in self.upstreams}
-        self.latency = {prefix: UPSTREAM_LATENCY.labels(prefix) for prefix in self.upstreams}
+        self.public = {p: svc for p, svc in PUBLIC_PREFIXES.items() if svc in self.upstreams}
+        self.routes = {prefix: _Route(prefix + "/*") for prefix in [*self.upstreams, *self.public]}
+        self.latency = {prefix: UPSTREAM_LATENCY.labels(prefix) for prefix in [*self.upstreams, *self.public]}
+        #: behind nginx (compose): the visitor's address is in X-Real-IP, which nginx sets from the socket
+        self.trust_proxy_headers = trust_proxy_headers
         self.authenticator = authenticator
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.pools: dict[str, UpstreamPool] = {}
 
     def match(self, path: str) -> str | None:
-        for prefix in self.upstreams:
+        for prefix in [*self.upstreams, *self.public]:
             if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
                 return prefix
         return None
@@ -162,7 +177,8 @@ class Proxy:
         scope.setdefault("state", {})["proxied"] = True
         path: str = scope["path"]
         headers: list[tuple[bytes, bytes]] = scope["headers"]
-        if (scope["method"], path[len(prefix) :]) not in PUBLIC:
+        anonymous = prefix in self.public
+        if not anonymous and (scope["method"], path[len(prefix) :]) not in PUBLIC:
             try:
                 self._authenticate(headers)
             except ProblemError as exc:
@@ -174,7 +190,12 @@ class Proxy:
         out: list[tuple[bytes, bytes]] = []
         content_length: int | None = None
         chunked = False
+        real_ip = None
         for k, v in headers:
+            if anonymous and k in ANONYMOUS_DROP:
+                continue
+            if k == b"x-real-ip" and self.trust_proxy_headers:
+                real_ip = v.strip()[:64]
             if k in HOP_BY_HOP or k in IDENTITY:
                 if k == b"content-length":
                     try:
@@ -188,7 +209,9 @@ class Proxy:
             out.append((k, v))
         out.append((b"x-request-id", (request_id_var.get() or "").encode()))
         client = scope.get("client")
-        if client:
+        if real_ip and anonymous:  # the public's objections are limited per visitor, not per nginx
+            out.append((b"x-forwarded-for", real_ip))
+        elif client:
             out.append((b"x-forwarded-for", client[0].encode()))
         out.append((b"x-forwarded-proto", b"https" if scope.get("scheme") == "https" else b"http"))
         method: bytes = scope["method"].encode()
@@ -202,7 +225,7 @@ class Proxy:
             body = b""
         else:
             body = _stream(receive)
-        pool = self.pools[prefix]
+        pool = self.pools[self.public.get(prefix, prefix)]
         started = time.perf_counter()
         conn = None
         try:

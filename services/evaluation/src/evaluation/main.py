@@ -20,11 +20,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     from evaluation.assessment.router import router as assessment
     from evaluation.audit.router import router as audit
     from evaluation.campaigns.router import router as campaigns
+    from evaluation.cases.router import router as cases
     from evaluation.nominations.router import router as nominations
+    from evaluation.public.router import router as public
+    from evaluation.public.router import settings as public_settings
     from evaluation.results.router import router as results
     from evaluation.review.router import router as review
 
-    routers = [campaigns, nominations, review, results, assessment, audit]
+    routers = [campaigns, nominations, review, results, assessment, cases, public_settings, audit]
     app = create_service_app(
         settings=settings,
         title="Evaluation service",
@@ -33,7 +36,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
         api_prefix="/api/evaluation",
         **overrides,
     )
+    # the public pages (#19): /api/public, reached through the gateway without a token
+    app.include_router(public)
     from evaluation.attachments.service import ATTACHMENTS
+    from evaluation.cases.service import register_photos
 
+    register_photos(ATTACHMENTS)  # a typical case's photos: the province uploads and attaches them
     ATTACHMENTS.install(app)  # files (#16): /attachments and /nominations/{id}/attachments, and their cleanup
     return app

@@ -76,7 +76,10 @@ class ObjectionOut(BaseModel):
     id: int
     campaign_id: int
     nomination_id: int
-    university_id: int
+    university_id: int | None = Field(description="the objecting university; null for an objection from the public")
+    public: bool = Field(default=False, description="lodged on the public publicity page, without an account")
+    contact_name: str | None = Field(default=None, description="the visitor's name (public objections)")
+    contact: str | None = Field(default=None, description="the visitor's phone or e-mail (public objections)")
     text: str
     lodged_by: str
     lodged_at: datetime
