@@ -175,3 +175,36 @@ def drop_attachment_table() -> None:
 
 
 ATTACHMENT_INDEXED = ("sha256", "university_id", "created_at")
+
+
+def create_outbox_table() -> None:
+    """``upgrade()`` of each service's outbox revision (issue #18): the table of ``outbox.OutboxMixin`` as it was
+    then. Frozen with that revision, like ``create_attachment_table``."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    from sanquan_kernel.db import UTCDateTime
+
+    op.create_table(
+        "outbox",
+        sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("type", sa.String(length=64), nullable=False),
+        sa.Column("university_id", sa.Integer(), nullable=True),
+        sa.Column("department_id", sa.Integer(), nullable=True),
+        sa.Column("subject", sa.String(length=100), nullable=False),
+        sa.Column("occurred_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("sent_at", UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("id", name=op.f("uq_outbox_id")),
+    )
+    op.create_index("ix_outbox_unsent", "outbox", ["sent_at", "seq"], unique=False)
+
+
+def drop_outbox_table() -> None:
+    """``downgrade()`` of that revision."""
+    from alembic import op
+
+    op.drop_index("ix_outbox_unsent", table_name="outbox")
+    op.drop_table("outbox")

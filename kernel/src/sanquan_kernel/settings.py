@@ -58,6 +58,8 @@ class KernelSettings(BaseSettings):
     jwt_audience: str = os.environ.get("JWT_AUDIENCE", "sanquan-api")
     #: How often the org directory and the revocation list are refreshed (seconds).
     sync_interval: float = 2.0
+    #: How often the outbox relay looks for unsent events besides the wake-up after a commit (seconds).
+    outbox_poll_interval: float = 5.0
     #: The largest request body accepted (bytes).
     max_body_bytes: int = int(os.environ.get("MAX_BODY_BYTES", str(64 * 1024 * 1024)))
     db_pool_size: int = 10

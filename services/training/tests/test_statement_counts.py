@@ -81,15 +81,17 @@ def test_a_staff_members_ledger_costs_two_statements(app: FastAPI, client: TestC
     assert Ledger.model_validate(body).model_dump(mode="json") == body
 
 
-def test_a_campus_push_costs_two_statements_and_a_repeated_one_three(app: FastAPI, client: TestClient, world) -> None:
+def test_a_campus_push_costs_three_statements_and_a_repeated_one_three(app: FastAPI, client: TestClient, world) -> None:
     before = _created_events()
     h = kt.integration(client="campus-a")
     body = {**PUSH, "employee_no": "E1", "external_id": "hr-77"}
     r, log = _cost(app, client, "POST", "/api/training/records", h, body)
     assert r.status_code == 201
     # The staff member; then on PostgreSQL one statement stores the record (RETURNING), adds it to the year's
-    # totals and writes its audit entry; SQLite has no data-modifying CTEs: three statements.
-    _writes(log, 4 if app.state.kernel.engine.dialect.name == "sqlite" else 2)
+    # totals and writes its audit entry; SQLite has no data-modifying CTEs: three statements. Then the
+    # record.accepted event for webhooks (issue #18): one INSERT into the outbox, in the same transaction.
+    _writes(log, 5 if app.state.kernel.engine.dialect.name == "sqlite" else 3)
+    assert sum(q.startswith("INSERT INTO outbox") for q in log.statements) == 1, str(log)
     first = r.json()
     assert (first["employee_no"], first["staff_name"], first["source"]) == ("E1", "职工E1", "campus-a")
     # built as plain data and serialised directly: exactly the documented shape, with its version's ETag

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from evaluation.config import Settings
 from evaluation.models import load_all_models
+from sanquan_kernel import outbox
 from sanquan_kernel.app import create_service_app
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
@@ -43,4 +44,5 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
 
     register_photos(ATTACHMENTS)  # a typical case's photos: the province uploads and attaches them
     ATTACHMENTS.install(app)  # files (#16): /attachments and /nominations/{id}/attachments, and their cleanup
+    outbox.install(app, source="evaluation")  # events to the gateway (#18): the relay thread
     return app

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from plans.config import Settings
 from plans.models import load_all_models
+from sanquan_kernel import outbox
 from sanquan_kernel.app import create_service_app
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
@@ -44,4 +45,5 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     from plans.attachments.service import ATTACHMENTS
 
     ATTACHMENTS.install(app)  # files (#16): /attachments and /<owner>/{id}/attachments, and their cleanup
+    outbox.install(app, source="plans")  # events to the gateway (#18): the relay thread
     return app

@@ -4,6 +4,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from sanquan_kernel.audit import AuditMixin
 from sanquan_kernel.db import new_metadata
+from sanquan_kernel.outbox import OutboxMixin
 
 
 class Base(DeclarativeBase):
@@ -12,6 +13,12 @@ class Base(DeclarativeBase):
 
 class AuditEntry(AuditMixin, Base):
     __tablename__ = "audit_entry"
+
+
+class OutboxEvent(OutboxMixin, Base):
+    """Events for the gateway, written in the transaction of the change (``sanquan_kernel.outbox``, #18)."""
+
+    __tablename__ = "outbox"
 
 
 def load_all_models() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from sanquan_kernel import outbox
 from sanquan_kernel.app import create_service_app
 from training.config import Settings
 from training.models import load_all_models
@@ -57,4 +58,5 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
             worker.stop()
 
     app.router.lifespan_context = lifespan
+    outbox.install(app, source="training")  # events to the gateway (#18): the relay thread
     return app

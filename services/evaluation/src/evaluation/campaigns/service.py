@@ -34,6 +34,7 @@ from evaluation.vocabulary import EDITABLE_PHASES, PHASES
 from sanquan_kernel.audit import snapshot
 from sanquan_kernel.editing import Edit
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
+from sanquan_kernel.outbox import emit
 from sanquan_kernel.principal import Principal, Scope
 
 
@@ -268,6 +269,13 @@ def advance(session: Session, request: Request | None, principal: Principal, cam
             )
         _guard(session, campaign, to)
         e.set(phase=to)
+        if to == "nomination":  # issue #18: the universities may nominate now
+            emit(
+                session,
+                "nomination.phase_opened",
+                subject=f"campaign:{campaign.id}",
+                data={"campaign_id": campaign.id, "title": campaign.title, "year": campaign.year},
+            )
     return campaign
 
 

@@ -38,6 +38,7 @@ from sanquan_kernel.db import utcnow
 from sanquan_kernel.editing import Edit
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
+from sanquan_kernel.outbox import emit
 from sanquan_kernel.principal import Principal, Scope
 
 
@@ -191,6 +192,17 @@ def publish(
             "publicity_starts_on": body.publicity_starts_on.isoformat(),
             "publicity_ends_on": body.publicity_ends_on.isoformat(),
         }
+        emit(
+            session,
+            "results.published",
+            subject=f"campaign:{campaign.id}",
+            data={
+                "campaign_id": campaign.id,
+                "title": campaign.title,
+                "year": campaign.year,
+                "publicity_ends_on": body.publicity_ends_on,
+            },
+        )
     return campaign
 
 
@@ -267,6 +279,18 @@ def lodge_objection(
         o.id,
         university_id=o.university_id,
         after={"nomination_id": o.nomination_id, "text": o.text},
+    )
+    emit(
+        session,
+        "objection.received",
+        subject=f"objection:{o.id}",
+        university_id=o.university_id,
+        data={
+            "objection_id": o.id,
+            "campaign_id": campaign.id,
+            "title": campaign.title,
+            "nomination_id": o.nomination_id,
+        },
     )
     return o
 

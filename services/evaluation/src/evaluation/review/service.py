@@ -38,6 +38,7 @@ from evaluation.vocabulary import ASSIGNING_PHASES
 from sanquan_kernel.accounts import AccountDirectory
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
+from sanquan_kernel.outbox import emit
 from sanquan_kernel.principal import Principal, Role
 
 
@@ -192,6 +193,11 @@ def auto_assign(
         campaign.id,
         after={"created": len(plan.pairs), "pairs": plan.pairs, "short": plan.short},
     )
+    per_expert: dict[int, int] = {}
+    for _n, expert in plan.pairs:
+        per_expert[expert] = per_expert.get(expert, 0) + 1
+    for expert, count in sorted(per_expert.items()):
+        _assigned(session, campaign, expert, count)
     loads = list(plan.load.values()) or [0]
     return AutoAssignOut(
         created=len(plan.pairs),
@@ -238,7 +244,19 @@ def assign(
         university_id=nomination.university_id,
         after={"nomination_id": nomination.id, "expert_id": expert_id},
     )
+    _assigned(session, campaign, expert_id, 1)
     return a
+
+
+def _assigned(session: Session, campaign: Campaign, expert_id: int, count: int) -> None:
+    """Issue #18: the expert is told of new nominations to review (no university: the province's campaign)."""
+    emit(
+        session,
+        "expert.assigned",
+        subject=f"campaign:{campaign.id}",
+        data={"campaign_id": campaign.id, "title": campaign.title, "year": campaign.year, "count": count},
+        recipients=[expert_id],
+    )
 
 
 def unassign(session: Session, principal: Principal, campaign: Campaign, a: Assignment) -> None:

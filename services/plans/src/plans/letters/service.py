@@ -28,6 +28,7 @@ from sanquan_kernel.accounts import AccountDirectory
 from sanquan_kernel.clock import local_date
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
+from sanquan_kernel.outbox import emit
 from sanquan_kernel.principal import Principal, Role
 
 
@@ -87,6 +88,16 @@ def _plan_content(session: Session, plan_id: int) -> tuple[list[Task], dict[int,
 def _new_version(session: Session, letter: ResponsibilityLetter, content: dict[str, Any], digest: str) -> None:
     session.add(
         LetterVersion(letter_id=letter.id, version=letter.current_version, content_hash=digest, content=content)
+    )
+    # Issue #18: each new version is one to sign (the person, or the department's managers).
+    emit(
+        session,
+        "letter.to_sign",
+        subject=f"letter:{letter.id}",
+        university_id=letter.university_id,
+        department_id=letter.department_id or None,
+        data={"letter_id": letter.id, "plan_id": letter.plan_id, "version": letter.current_version},
+        recipients=[letter.responsible_user_id] if letter.target == "person" else None,
     )
 
 

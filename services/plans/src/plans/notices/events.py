@@ -2,7 +2,9 @@
 whoever subscribed, inside the transaction that made the change — a subscriber that writes rows (an outbox, a
 notification) writes them in that transaction, so nothing is told of a change that did not commit.
 
-Nothing subscribes yet; ``subscribe`` is how the notification centre and the webhook outbox will hook in."""
+The kinds the platform's events contract names (``notice.issued``) also go to the service's outbox
+(``sanquan_kernel.outbox.emit``, same transaction), from which the gateway's notification centre and webhooks are
+fed; the other kinds stay local to the subscribers here."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
+
+from sanquan_kernel.outbox import emit
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,18 @@ def subscribe(subscriber: Subscriber) -> Callable[[], None]:
     return lambda: _subscribers.remove(subscriber)
 
 
+#: The kinds relayed to the gateway (issue #18's event types).
+RELAYED = frozenset({"notice.issued"})
+
+
 def publish(session: Session, event: NoticeEvent) -> None:
     for subscriber in list(_subscribers):
         subscriber(session, event)
+    if event.kind in RELAYED:
+        emit(
+            session,
+            event.kind,
+            subject=f"notice:{event.notice_id}",
+            university_id=event.university_id,
+            data={"notice_id": event.notice_id, "year": event.year, "plan_due_on": event.plan_due_on},
+        )

@@ -44,6 +44,7 @@ from sanquan_kernel.clock import local_date
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
+from sanquan_kernel.outbox import emit
 from sanquan_kernel.principal import Principal, Scope
 
 PLAN_FIELDS = ("title", "summary", "in_annual_work_plan", "rules_text", "systems_text", "submission_due_on")
@@ -257,7 +258,19 @@ def submit(session: Session, request: Request, principal: Principal, scope: Scop
             first_submitted_at=plan.first_submitted_at or sub.submitted_at,
         )
         e.after = {"seq": sub.seq}
+        _plan_event(session, "plan.submitted", plan, seq=sub.seq)
     return sub
+
+
+def _plan_event(session: Session, type: str, plan: Plan, **data: Any) -> None:
+    """Issue #18: the plan's event, in the transaction of the change (the outbox)."""
+    emit(
+        session,
+        type,
+        subject=f"plan:{plan.id}",
+        university_id=plan.university_id,
+        data={"plan_id": plan.id, "year": plan.year, **data},
+    )
 
 
 def _pending_submission(session: Session, plan: Plan) -> PlanSubmission:
@@ -285,6 +298,7 @@ def approve(session: Session, request: Request, principal: Principal, plan: Plan
             )
         e.set(status=PlanStatus.APPROVED.value, approved_at=sub.decided_at)
         e.after = {"seq": sub.seq}
+        _plan_event(session, "plan.approved", plan, seq=sub.seq)
 
 
 def return_plan(session: Session, request: Request, principal: Principal, plan: Plan, body: ReturnBody) -> None:
@@ -323,6 +337,7 @@ def return_plan(session: Session, request: Request, principal: Principal, plan: 
             )
         e.set(status=PlanStatus.RETURNED.value, returned_at=sub.decided_at)
         e.after = {"seq": sub.seq, "task_comments": len(body.task_comments)}
+        _plan_event(session, "plan.returned", plan, seq=sub.seq)
 
 
 # -- change requests after approval --------------------------------------------------------------------
@@ -459,6 +474,13 @@ def decide_change(
         status = "approved" if approve_it else "rejected"
         e.set(status=status, decided_by=principal.subject, decided_at=utcnow(), decision_comment=comment)
         e.action, e.after = f"change_request.{status}", {"comment": comment}
+        emit(
+            session,
+            "change_request.decided",
+            subject=f"change_request:{cr.id}",
+            university_id=cr.university_id,
+            data={"change_request_id": cr.id, "plan_id": cr.plan_id, "kind": cr.kind, "status": status},
+        )
 
 
 def change_request_items(session: Session, crs: list[ChangeRequest], orgdir: OrgDirectory) -> list[ChangeRequestItem]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, Forbidden, NotFound
+from sanquan_kernel.outbox import emit
 from sanquan_kernel.principal import Principal, Scope
 from training.deps import audit, edit
 from training.records import repository as records_repository
@@ -90,7 +91,21 @@ def submit(session: Session, principal: Principal, scope: Scope, body: SelfRepor
         university_id=staff.university_id,
         after=_snapshot(report),
     )
+    _event(session, "self_report.submitted", report)
     return report
+
+
+def _event(session: Session, type: str, report: SelfReport, recipients: list[int] | None = None) -> None:
+    """Issue #18: submitted (for those who decide) and decided (for the person), in the change's transaction."""
+    emit(
+        session,
+        type,
+        subject=f"self_report:{report.id}",
+        university_id=report.university_id,
+        department_id=report.department_id,
+        data={"self_report_id": report.id, "title": report.title, "status": report.status},
+        recipients=recipients,
+    )
 
 
 def get_or_404(session: Session, scope: Scope, report_id: int) -> SelfReport:
@@ -134,6 +149,7 @@ def approve(session: Session, request: Request, principal: Principal, scope: Sco
             decided_by=principal.subject,
             decided_at=utcnow(),
         )
+        _event(session, "self_report.decided", report, [staff.account_id] if staff.account_id else None)
     return report
 
 
@@ -149,4 +165,6 @@ def reject(
             decided_by=principal.subject,
             decided_at=utcnow(),
         )
+        staff = session.get(Staff, report.staff_id)
+        _event(session, "self_report.decided", report, [staff.account_id] if staff and staff.account_id else None)
     return report

@@ -1,0 +1,278 @@
+"""The transactional outbox (issue #18): what happened in a service, written in the transaction that made the
+change, then relayed to the gateway's intake (``POST /internal/events``) by a background thread of the service.
+
+- ``emit(session, type, subject=…)`` adds one row to the service's ``outbox`` table in the caller's transaction
+  (one INSERT, never a commit). A rolled-back change takes its event with it; a committed one is relayed.
+- The relay (``install(app)``, started and stopped with the app) takes unsent rows in ``seq`` order, posts them
+  in batches with the service's own token (``ServiceClient``) and marks them sent once the gateway answered 200.
+  Rows stay unsent until then: a gateway outage or a restart only delays them; the gateway's intake is
+  idempotent by event id, so a batch re-sent after a crash between its POST and its mark is stored once.
+- One relay at a time per database: on PostgreSQL the batch is taken under a transaction-level advisory lock
+  (``pg_try_advisory_xact_lock``; another replica skips its turn), on SQLite under ``BEGIN IMMEDIATE`` — so the
+  gateway receives each service's events in ``seq`` order whatever the number of replicas.
+- A commit whose session emitted wakes the relay at once; otherwise it polls every ``poll_interval`` seconds.
+
+Each service maps the table with ``OutboxMixin`` (so ``alembic check`` sees it) and creates it in its tree with
+``migrate.create_outbox_table``; ``emit`` and the relay use the kernel's own description of the same table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import uuid
+import weakref
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, event, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, sessionmaker
+
+from sanquan_kernel import clock
+from sanquan_kernel.audit import jsonable_dict
+from sanquan_kernel.db import UTCDateTime
+
+log = logging.getLogger("sanquan.outbox")
+
+TABLE = "outbox"
+#: The flag a session carries after an ``emit`` until it commits (wakes the relays) or rolls back.
+_EMITTED = "sanquan_outbox_emitted"
+
+
+class OutboxMixin:
+    """The ``outbox`` table of a service: ``class OutboxEvent(OutboxMixin, Base)`` in its models."""
+
+    __tablename__ = TABLE
+    #: The order events are relayed in (an autoincrementing key: SQLite has no other autoincrement).
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(40), unique=True)
+    type: Mapped[str] = mapped_column(String(64))
+    university_id: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(String(100))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Index, ...]:
+        return (Index("ix_outbox_unsent", "sent_at", "seq"),)
+
+
+def _columns() -> list[Column[Any]]:
+    return [
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("id", String(40), nullable=False, unique=True),
+        Column("type", String(64), nullable=False),
+        Column("university_id", Integer),
+        Column("department_id", Integer),
+        Column("subject", String(100), nullable=False),
+        Column("occurred_at", UTCDateTime(timezone=True), nullable=False),
+        Column("data", JSON, nullable=False),
+        Column("sent_at", UTCDateTime(timezone=True)),
+    ]
+
+
+#: The kernel's description of every service's outbox table (same columns as ``OutboxMixin``).
+OUTBOX = Table(TABLE, MetaData(), *_columns())
+
+
+def event_id(key: str | None = None) -> str:
+    """``evt_`` + 32 hex digits: random, or derived from ``key`` (the same key always names the same event)."""
+    if key is None:
+        return "evt_" + uuid.uuid4().hex
+    return "evt_" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def emit(
+    session: Session,
+    type: str,
+    *,
+    subject: str,
+    university_id: int | None = None,
+    department_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    recipients: list[int] | None = None,
+    key: str | None = None,
+) -> str:
+    """Write an event in the caller's transaction (one INSERT, no commit); return its id.
+
+    ``data``: ids and the words' parameters, never a sentence. ``recipients``: account ids told explicitly (an
+    assigned expert), put in ``data['recipients']``. ``key``: a dedupe key (a scheduled reminder): an event with
+    the key of one already written is not written again (``INSERT … ON CONFLICT DO NOTHING``)."""
+    payload = jsonable_dict(data) or {}
+    if recipients:
+        payload["recipients"] = sorted(set(recipients))
+    values = {
+        "id": event_id(key),
+        "type": type,
+        "university_id": university_id,
+        "department_id": department_id,
+        "subject": subject,
+        "occurred_at": clock.now(),
+        "data": payload,
+    }
+    if key is None:
+        session.execute(insert(OUTBOX), values)
+    else:
+        dialect = session.get_bind().dialect.name
+        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(OUTBOX).on_conflict_do_nothing(
+            index_elements=["id"]
+        )
+        session.execute(stmt, values)
+    session.info[_EMITTED] = True
+    return str(values["id"])
+
+
+# -- waking the relays after a commit ---------------------------------------------------------------------------
+_relays: weakref.WeakSet[Relay] = weakref.WeakSet()
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    if session.info.pop(_EMITTED, False):
+        for relay in list(_relays):
+            relay.wake()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_EMITTED, None)
+
+
+def as_message(row: Any, source: str) -> dict[str, Any]:
+    """An outbox row as the gateway's intake takes it (the events contract)."""
+    return {
+        "id": row.id,
+        "type": row.type,
+        "source": source,
+        "university_id": row.university_id,
+        "department_id": row.department_id,
+        "subject": row.subject,
+        "occurred_at": row.occurred_at.isoformat(),
+        "data": row.data,
+    }
+
+
+class Relay:
+    """The background thread that relays a service's outbox to the gateway."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        client: Any,
+        source: str,
+        *,
+        poll_interval: float = 5.0,
+        batch: int = 200,
+        max_backoff: float = 10.0,
+    ) -> None:
+        self.sessions = sessions
+        self.client = client  # a ServiceClient (``request(method, url, **kw)`` and ``gateway_url``)
+        self.source = source
+        self.poll_interval = poll_interval
+        self.batch = batch
+        self.max_backoff = max_backoff
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock_key = zlib.crc32(f"outbox:{source}".encode())
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def relay_once(self) -> int:
+        """Send one batch of unsent events in ``seq`` order; return how many were marked sent (0: none waiting,
+        another replica's turn, or the gateway refused — then the rows stay unsent and the error is raised)."""
+        with self.sessions() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                got = session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self._lock_key})
+                if not got:
+                    return 0
+            rows = session.execute(
+                select(OUTBOX).where(OUTBOX.c.sent_at.is_(None)).order_by(OUTBOX.c.seq).limit(self.batch)
+            ).all()
+            if not rows:
+                return 0
+            r = self.client.request(
+                "POST",
+                f"{self.client.gateway_url}/internal/events",
+                json={"events": [as_message(row, self.source) for row in rows]},
+            )
+            if r.status_code != 200:
+                raise RuntimeError(f"the gateway answered {r.status_code}: {r.text[:300]}")
+            session.execute(
+                update(OUTBOX).where(OUTBOX.c.seq.in_([row.seq for row in rows])).values(sent_at=clock.now())
+            )
+            return len(rows)
+
+    def drain(self) -> int:
+        """Relay until nothing waits (or a batch fails: raised)."""
+        total = 0
+        while not self._stop.is_set():
+            n = self.relay_once()
+            total += n
+            if n < self.batch:
+                break
+        return total
+
+    def start(self) -> None:
+        _relays.add(self)
+        self._thread = threading.Thread(target=self._run, name=f"outbox-relay-{self.source}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        backoff = 0.0
+        while not self._stop.is_set():
+            self._wake.clear()  # before the drain: a commit during it brings another round
+            try:
+                self.drain()
+                backoff = 0.0
+            except Exception as exc:  # noqa: BLE001 - the gateway down, the table not migrated yet: try again
+                backoff = min(self.max_backoff, max(1.0, backoff * 2))
+                log.warning("outbox relay failed (retry in %.0f s): %s", backoff, exc)
+            if backoff:  # a commit does not cut a back-off short (the gateway is down: no hammering)
+                self._stop.wait(backoff)
+            else:
+                self._wake.wait(self.poll_interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        _relays.discard(self)
+        if self._thread is not None:
+            self._thread.join(5)
+
+
+def install(app: Any, *, source: str) -> None:
+    """Run the outbox relay with the app (a service's ``create_app``): started in its lifespan when the service
+    has a client of its own towards the gateway (not in tests that build the app alone), stopped with it."""
+    state = app.state.kernel
+    kernel_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        async with kernel_lifespan(a) as inner:
+            relay = None
+            if state.service_client is not None:
+                relay = Relay(
+                    state.sessionmaker,
+                    state.service_client,
+                    source,
+                    poll_interval=state.settings.outbox_poll_interval,
+                )
+                state.extras["outbox_relay"] = relay
+                relay.start()
+            try:
+                yield inner
+            finally:
+                if relay is not None:
+                    relay.stop()
+
+    app.router.lifespan_context = lifespan
