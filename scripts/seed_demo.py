@@ -29,6 +29,8 @@ UNIVERSITIES = [
     ("黄河职业技术学院", "4141010003", "higher_vocational", ["饮食服务中心", "物业服务中心", "绿化环境中心"]),
     ("伏牛山中等专业学校", "4141010004", "secondary_vocational", ["后勤服务中心", "学生宿舍管理中心"]),
 ]
+#: Where each demo university stands (GB/T 2260 city codes of Henan, for the province's big screen, #17).
+CITIES = {"4141010001": "410100", "4141010002": "410300", "4141010003": "410200", "4141010004": "411300"}
 STAFF_ACCOUNTS_PER_DEPARTMENT = 2
 AREAS = ("training", "plans", "evaluation")
 
@@ -92,7 +94,8 @@ def build_world(ctx: DemoContext, admin: httpx.Client) -> DemoContext:
     me = _check(admin.get("/api/auth/me"))
     ctx.accounts[ctx.province_admin] = me
     for n, (name, code, type_, departments) in enumerate(UNIVERSITIES, start=1):
-        uni = _check(admin.post("/api/orgs", json={"name": name, "code": code, "level": "university", "type": type_}))
+        body = {"name": name, "code": code, "level": "university", "type": type_, "city": CITIES[code]}
+        uni = _check(admin.post("/api/orgs", json=body))
         demo_uni = DemoUniversity(id=uni["id"], name=name, code=code, type=type_, admin_username=f"u{n}_admin")
         user(f"u{n}_admin", f"{name}后勤处管理员", "university_admin", uni["id"])
         for m, dept_name in enumerate(departments, start=1):

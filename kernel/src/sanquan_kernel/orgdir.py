@@ -26,6 +26,7 @@ class Org:
     type: str | None = None
     path: str = ""
     active: bool = True
+    city: str | None = None  # universities: GB/T 2260 code of the province's city (the big screen's map)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Org:
@@ -39,6 +40,7 @@ class Org:
             type=d.get("type"),
             path=d.get("path", ""),
             active=bool(d.get("active", True)),
+            city=d.get("city"),
         )
 
 

@@ -38,10 +38,20 @@ def sample_orgdir() -> OrgDirectory:
     return OrgDirectory(
         [
             Org(PROVINCE, None, "province", None, "河南省教育厅", "HA", None, "/1/"),
-            Org(UNI_A, PROVINCE, "university", UNI_A, "甲大学", "4141010001", "undergraduate", "/1/10/"),
+            Org(UNI_A, PROVINCE, "university", UNI_A, "甲大学", "4141010001", "undergraduate", "/1/10/", city="410100"),
             Org(DEPT_A1, UNI_A, "department", UNI_A, "饮食服务中心", None, None, "/1/10/11/"),
             Org(DEPT_A2, UNI_A, "department", UNI_A, "学生公寓管理中心", None, None, "/1/10/12/"),
-            Org(UNI_B, PROVINCE, "university", UNI_B, "乙学院", "4141010002", "higher_vocational", "/1/20/"),
+            Org(
+                UNI_B,
+                PROVINCE,
+                "university",
+                UNI_B,
+                "乙学院",
+                "4141010002",
+                "higher_vocational",
+                "/1/20/",
+                city="410300",
+            ),
             Org(DEPT_B1, UNI_B, "department", UNI_B, "物业中心", None, None, "/1/20/21/"),
         ]
     )

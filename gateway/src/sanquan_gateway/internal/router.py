@@ -46,6 +46,7 @@ def orgs(request: Request, session: SessionDep) -> Response:
             "name": o.name,
             "code": o.code,
             "type": o.type,
+            "city": o.city,
             "path": o.path,
             "active": o.active,
         }

@@ -22,6 +22,8 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     #: universities: the 10-digit national institution code; departments: an optional code unique in the province
     code: Mapped[str | None] = mapped_column(String(32))
+    #: universities only: the GB/T 2260 code of the province's city (地级市) it stands in (orgs/cities.py)
+    city: Mapped[str | None] = mapped_column(String(6))
     university_id: Mapped[int | None] = mapped_column(Integer, index=True)
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)

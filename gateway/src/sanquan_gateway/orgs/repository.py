@@ -18,7 +18,14 @@ def visible(scope: Scope, principal: Principal) -> ColumnElement[bool]:
 
 
 def list_stmt(
-    scope: Scope, principal: Principal, *, level: str | None, parent_id: int | None, q: str | None, active: bool | None
+    scope: Scope,
+    principal: Principal,
+    *,
+    level: str | None,
+    parent_id: int | None,
+    q: str | None,
+    active: bool | None,
+    city: str | None = None,
 ) -> Select[tuple[Organisation]]:
     stmt = select(Organisation).where(visible(scope, principal))
     if level:
@@ -30,6 +37,8 @@ def list_stmt(
         stmt = stmt.where(or_(Organisation.name.ilike(like), Organisation.code.ilike(like)))
     if active is not None:
         stmt = stmt.where(Organisation.active == active)
+    if city:
+        stmt = stmt.where(Organisation.city == city)
     return stmt.order_by(Organisation.path)
 
 

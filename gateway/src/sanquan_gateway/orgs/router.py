@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from sanquan_gateway.orgs import repository as repo
 from sanquan_gateway.orgs import service
+from sanquan_gateway.orgs.cities import PROVINCE_CITIES
 from sanquan_gateway.orgs.schemas import OrgCreate, OrgLevel, OrgNode, OrgOut, OrgUpdate
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
@@ -27,10 +28,11 @@ def list_orgs(
     parent_id: int | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     active: bool | None = None,
+    city: Annotated[str | None, Query(max_length=6, description="GB/T 2260 code of a city of the province")] = None,
 ) -> Page[OrgOut]:
     """The organisations the caller can see (A1)."""
     stmt = repo.list_stmt(
-        scope, principal, level=level.value if level else None, parent_id=parent_id, q=q, active=active
+        scope, principal, level=level.value if level else None, parent_id=parent_id, q=q, active=active, city=city
     )
     items, total = paginate(session, stmt, page)
     return Page[OrgOut](
@@ -70,16 +72,26 @@ def export_orgs(
     parent_id: int | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     active: bool | None = None,
+    city: Annotated[str | None, Query(max_length=6, description="GB/T 2260 code of a city of the province")] = None,
 ) -> Response:
     """The visible organisations as XLSX or CSV, with the list's filters."""
     stmt = repo.list_stmt(
-        scope, principal, level=level.value if level else None, parent_id=parent_id, q=q, active=active
+        scope, principal, level=level.value if level else None, parent_id=parent_id, q=q, active=active, city=city
     )
     rows = [
-        (o.id, o.name, o.code, LEVEL_ZH.get(o.level, o.level), TYPE_ZH.get(o.type or "", ""), o.parent_id, o.active)
+        (
+            o.id,
+            o.name,
+            o.code,
+            LEVEL_ZH.get(o.level, o.level),
+            TYPE_ZH.get(o.type or "", ""),
+            PROVINCE_CITIES.get(o.city or "", ""),
+            o.parent_id,
+            o.active,
+        )
         for o in session.scalars(stmt.limit(100_000))
     ]
-    headers = ("编号", "名称", "代码", "层级", "类型", "上级编号", "启用")
+    headers = ("编号", "名称", "代码", "层级", "类型", "城市", "上级编号", "启用")
     return table_response(headers, rows, format, "组织机构", sheet="组织机构")
 
 

@@ -5,6 +5,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
+from sanquan_gateway.orgs.cities import PROVINCE_CITIES
+
 
 class OrgLevel(enum.StrEnum):
     PROVINCE = "province"
@@ -22,6 +24,15 @@ class UniversityType(enum.StrEnum):
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
+def _city(v: str | None) -> str | None:
+    """A city of the province by its GB/T 2260 code (``410100`` 郑州市), or none."""
+    if v is None or v == "":
+        return None
+    if v not in PROVINCE_CITIES:
+        raise ValueError("must be the code of one of the province's cities")
+    return v
+
+
 class OrgCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -30,6 +41,12 @@ class OrgCreate(BaseModel):
     level: OrgLevel
     parent_id: int | None = None
     type: UniversityType | None = None
+    city: str | None = Field(default=None, max_length=6, description="universities: GB/T 2260 code of the city")
+
+    @field_validator("city")
+    @classmethod
+    def _city(cls, v: str | None) -> str | None:
+        return _city(v)
 
     @field_validator("name")
     @classmethod
@@ -53,7 +70,13 @@ class OrgUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     code: str | None = Field(default=None, max_length=32)
     type: UniversityType | None = None
+    city: str | None = Field(default=None, max_length=6, description="universities: GB/T 2260 code; null clears")
     active: StrictBool | None = None
+
+    @field_validator("city")
+    @classmethod
+    def _city(cls, v: str | None) -> str | None:
+        return _city(v)
 
 
 class OrgOut(BaseModel):
@@ -64,6 +87,7 @@ class OrgOut(BaseModel):
     code: str | None
     level: OrgLevel
     type: UniversityType | None
+    city: str | None = None
     parent_id: int | None
     university_id: int | None
     path: str

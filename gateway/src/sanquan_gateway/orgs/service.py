@@ -20,7 +20,7 @@ UNIVERSITY_CODE = re.compile(r"^\d{10}$")
 
 
 def _snapshot(org: Organisation) -> dict[str, object]:
-    return {"name": org.name, "code": org.code, "type": org.type, "active": org.active}
+    return {"name": org.name, "code": org.code, "type": org.type, "city": org.city, "active": org.active}
 
 
 def create_org(session: Session, request: Request, principal: Principal, scope: Scope, data: OrgCreate) -> Organisation:
@@ -71,6 +71,11 @@ def create_org(session: Session, request: Request, principal: Principal, scope: 
             raise Unprocessable(
                 "A department has no type", errors=[{"loc": ["body", "type"], "msg": "must be empty for a department"}]
             )
+        if data.city is not None:
+            raise Unprocessable(
+                "A department has no city of its own",
+                errors=[{"loc": ["body", "city"], "msg": "must be empty for a department"}],
+            )
     if data.code and repo.code_taken(session, data.code):
         raise Conflict(f"The code {data.code} is already used")
     org = Organisation(
@@ -79,6 +84,7 @@ def create_org(session: Session, request: Request, principal: Principal, scope: 
         type=data.type.value if data.type else None,
         name=data.name,
         code=data.code or None,
+        city=data.city,
     )
     session.add(org)
     try:
@@ -128,12 +134,18 @@ def update_org(
         raise Unprocessable(
             "Only universities have a type", errors=[{"loc": ["body", "type"], "msg": "must be empty for a department"}]
         )
+    if "city" in changes and org.level != OrgLevel.UNIVERSITY and changes["city"] is not None:
+        raise Unprocessable(
+            "Only universities have a city", errors=[{"loc": ["body", "city"], "msg": "must be empty for a department"}]
+        )
     if changes.get("name") is not None:
         org.name = changes["name"].strip()
     if "code" in changes:
         org.code = changes["code"] or None
     if "type" in changes and org.level == OrgLevel.UNIVERSITY and changes["type"] is not None:
         org.type = changes["type"].value if hasattr(changes["type"], "value") else changes["type"]
+    if "city" in changes and org.level == OrgLevel.UNIVERSITY:
+        org.city = changes["city"]
     if changes.get("active") is not None and bool(changes["active"]) != org.active:
         # Deactivation ends every sign-in of the organisation's people and clients (and of its departments') and
         # refuses their tokens everywhere within the revocation poll; reactivation lets new sign-ins work.
