@@ -230,6 +230,16 @@ MATRIX: list[Row] = [
     # -- audit and internal ---------------------------------------------------------------------------------
     *_all("GET", "/api/audit", {**{r: 403 for r in OK_ALL}, "province_admin": 200, "uni_a_admin": 200}),
     *_all("GET", "/api/audit/export", {**{r: 403 for r in OK_ALL}, "province_admin": 200, "uni_a_admin": 200}),
+    # -- the notification centre (#18): the signed-in person's own; another person's is 404 to everyone -------------
+    *_all("GET", "/api/notifications", {**OK_ALL, **PEOPLE_403}),
+    *_all("GET", "/api/notifications/unread-count", {**OK_ALL, **PEOPLE_403}),
+    *_all("POST", "/api/notifications/read-all", {**OK_ALL, **PEOPLE_403}),
+    *_all(
+        "POST",
+        "/api/notifications/{notification_id}/read",
+        {**{r: 404 for r in OK_ALL}, **PEOPLE_403},
+        target="notification_b1",
+    ),
     *_all("GET", "/internal/orgs", INTERNAL),
     *_all("GET", "/internal/revocations", INTERNAL),
     *_all("GET", "/internal/accounts", INTERNAL),
@@ -306,9 +316,28 @@ def _fill(w: World, row: Row) -> str:
     elif row.target == "client_a":
         with w.app.state.kernel.sessionmaker() as s:
             value = s.scalar(select(Client.id).where(Client.client_id == "c-campus-a"))
+    elif row.target == "notification_b1":
+        value = _notification_of(w, "staff_b1")
     else:
         value = w.ids[row.target]
-    return path.replace("{org_id}", str(value)).replace("{user_id}", str(value)).replace("{client_pk}", str(value))
+    for name in ("{org_id}", "{user_id}", "{client_pk}", "{notification_id}"):
+        path = path.replace(name, str(value))
+    return path
+
+
+def _notification_of(w: World, user: str) -> int:
+    """A notification of ``user`` (of university B), made once."""
+    from sanquan_gateway.notifications.models import Notification
+
+    user_id = w.users[user].id
+    with w.app.state.kernel.sessionmaker.begin() as s:
+        found = s.scalar(select(Notification.id).where(Notification.user_id == user_id))
+        if found is not None:
+            return int(found)
+        n = Notification(user_id=user_id, event_id="evt_matrix", kind="plan.returned", params={}, link="/plans/mine")
+        s.add(n)
+        s.flush()
+        return int(n.id)
 
 
 def test_every_endpoint_has_rows_in_the_matrix(world: World) -> None:

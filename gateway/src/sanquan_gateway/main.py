@@ -26,6 +26,8 @@ from sanquan_gateway.config import Settings
 from sanquan_gateway.events.router import router as events_router
 from sanquan_gateway.internal.router import router as internal_router
 from sanquan_gateway.models import load_all_models
+from sanquan_gateway.notifications import service as _notifications  # noqa: F401 - subscribes to the intake
+from sanquan_gateway.notifications.router import router as notifications_router
 from sanquan_gateway.openapi import CombinedOpenAPI
 from sanquan_gateway.orgs.router import router as orgs_router
 from sanquan_gateway.proxy import Proxy
@@ -130,7 +132,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     )
     api.state.kernel = state
     install_problem_handlers(api)
-    for router in (auth_router, orgs_router, accounts_router, audit_router):
+    for router in (auth_router, orgs_router, accounts_router, audit_router, notifications_router):
         api.include_router(router, prefix="/api")
     api.include_router(jwks_router)
     api.include_router(internal_router)

@@ -1,0 +1,33 @@
+"""A person's notifications: one row per (account, event); the SPA words the title from ``kind`` and ``params``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sanquan_gateway.models import Base
+from sanquan_kernel.db import UTCDateTime, utcnow
+
+
+class Notification(Base):
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("user_id", "event_id"),
+        Index("ix_notification_user_unread", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The account told (``user.id``); nobody else ever reads the row.
+    user_id: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[str] = mapped_column(String(64))
+    #: The event's type (``plan.returned``): the SPA's words for the title.
+    kind: Mapped[str] = mapped_column(String(64))
+    #: The event's data without its recipients: the words' parameters (title, year, ids).
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The SPA path of the place to act (``/plans/mine``), chosen for the person's role.
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
