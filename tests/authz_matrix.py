@@ -81,6 +81,8 @@ MATRIX: list[Row] = [
       query=_year_uni),
     T("GET", f"{P}/overview", None, "                                       401  200  403  403  403  403  403  401"),
     T("GET", f"{P}/overview/export", None, "                                401  200  403  403  403  403  403  401"),
+    T("GET", f"{P}/screen", None, "                                         401  200  403  403  403  403  403  401",
+      note="the province's big screen (#17): its administrator only"),
     T("GET", f"{P}/indicators", None, "                                     401  200  403  403  403  403  403  401"),
     T("GET", f"{P}/plans", None, "                                          401  200  403  200  200  403  200  401"),
     T("GET", f"{P}/plans", "other", "                                       401  200  403  404  404  403  404  401",

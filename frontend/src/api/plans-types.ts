@@ -44,6 +44,8 @@ export type MilestoneItem = Out<'MilestoneItem'>
 export type UniversityDashboard = Out<'UniversityDashboard'>
 export type OverviewRow = Out<'OverviewRow'>
 export type ProvinceOverview = Out<'ProvinceOverview'>
+/** The province's big screen (#17): each university's city, plan status and roadmap; the latest overdue work. */
+export type ProvinceScreen = Out<'ProvinceScreen'>
 
 export type Letter = Out<'LetterOut'>
 export type LetterStatus = Letter['status']

@@ -20,6 +20,7 @@ import type {
   Progress,
   ProgressCreate,
   ProvinceOverview,
+  ProvinceScreen,
   Submission,
   Task,
   TaskCreate,
@@ -92,5 +93,6 @@ export const plansApi = {
   dashboard: (year: number, university_id?: number, due_within_days?: number) =>
     http.get<UniversityDashboard>(`${B}/dashboard`, { year, university_id, due_within_days }),
   overview: (year: number) => http.get<ProvinceOverview>(`${B}/overview`, { year }),
+  screen: (year: number, alerts = 20) => http.get<ProvinceScreen>(`${B}/screen`, { year, alerts }),
   exportOverview: (year: number) => download(`${B}/overview/export`, { year }, `全省方案总览-${year}.xlsx`),
 }

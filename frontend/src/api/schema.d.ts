@@ -406,6 +406,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Notifications */
+        get: operations["list_notifications_api_notifications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unread Count
+         * @description The bell's poll: cheap, and 304 with the same ETag while nothing changed (new or read).
+         */
+        get: operations["unread_count_api_notifications_unread_count_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark Read */
+        post: operations["mark_read_api_notifications__notification_id__read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark All Read */
+        post: operations["mark_all_read_api_notifications_read_all_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -503,6 +574,23 @@ export interface paths {
         };
         /** Per-university indicators of a year for the annual assessment (province or service token) */
         get: operations["indicators_api_plans_indicators_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/screen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The province's big screen: each university's city, plan status and roadmap; the latest overdue work */
+        get: operations["screen_api_plans_screen_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2885,6 +2973,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/evaluation/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Cases
+         * @description The typical-case library, drafts and published (the province's).
+         */
+        get: operations["list_cases_api_evaluation_cases_get"];
+        put?: never;
+        /** Create Case */
+        post: operations["create_case_api_evaluation_cases_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/evaluation/cases/{case_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Case */
+        get: operations["get_case_api_evaluation_cases__case_id__get"];
+        /**
+         * Update Case
+         * @description Change or (un)publish a case (If-Match: its ETag).
+         */
+        put: operations["update_case_api_evaluation_cases__case_id__put"];
+        post?: never;
+        /** Delete Case */
+        delete: operations["delete_case_api_evaluation_cases__case_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/evaluation/campaigns/{campaign_id}/public-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Public Fields */
+        get: operations["get_public_fields_api_evaluation_campaigns__campaign_id__public_fields_get"];
+        /**
+         * Put Public Fields
+         * @description Which candidate fields the public publicity page shows (name, title, university, category, rank, score;
+         *     default name, university, category). If-Match: the campaign's ETag.
+         */
+        put: operations["put_public_fields_api_evaluation_campaigns__campaign_id__public_fields_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/evaluation/audit": {
         parameters: {
             query?: never;
@@ -2899,6 +3052,128 @@ export interface paths {
         get: operations["list_audit_api_evaluation_audit_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/publicity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Publicity
+         * @description Campaigns in their publicity period (公示) with their awarded candidates (only the public fields) and the
+         *     period's end.
+         */
+        get: operations["publicity_api_public_publicity_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Results
+         * @description Final results of the campaigns whose publicity is over.
+         */
+        get: operations["results_api_public_results_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/pilots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pilots
+         * @description Pilot universities (E1) by year.
+         */
+        get: operations["pilots_api_public_pilots_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cases
+         * @description The typical-case library: 优秀案例 and 出彩后勤人 stories the province published.
+         */
+        get: operations["cases_api_public_cases_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/cases/{case_id}/photos/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Case Photo
+         * @description The n-th photo (from 1) of a published case.
+         */
+        get: operations["case_photo_api_public_cases__case_id__photos__n__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/campaigns/{campaign_id}/objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lodge Objection
+         * @description An objection from the public (name, contact, reason) to the candidate numbered ``no`` on the campaign's
+         *     publicity list; it reaches the province's objection queue. At most a few per address an hour (429).
+         */
+        post: operations["lodge_objection_api_public_campaigns__campaign_id__objections_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2986,6 +3261,24 @@ export interface paths {
         put?: never;
         /** Attach your uploads to a nomination (its application form and materials) */
         post: operations["attach_to_nomination_api_evaluation_nominations__nomination_id__attachments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/evaluation/cases/{case_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files attached to a typical case (its photos) */
+        get: operations["list_typical_case_attachments_api_evaluation_cases__case_id__attachments_get"];
+        put?: never;
+        /** Attach your uploads to a typical case (its photos) */
+        post: operations["attach_to_typical_case_api_evaluation_cases__case_id__attachments_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3108,6 +3401,11 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** MarkedRead */
+        MarkedRead: {
+            /** Marked */
+            marked: number;
+        };
         /** MeOut */
         MeOut: {
             /** Id */
@@ -3128,6 +3426,26 @@ export interface components {
             scopes: string[];
             /** Permissions */
             permissions: string[];
+        };
+        /** NotificationOut */
+        NotificationOut: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Link */
+            link: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Read At */
+            read_at: string | null;
         };
         /** OrgCreate */
         OrgCreate: {
@@ -3238,6 +3556,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[NotificationOut] */
+        Page_NotificationOut_: {
+            /** Items */
+            items: components["schemas"]["NotificationOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[OrgOut] */
         Page_OrgOut_: {
             /** Items */
@@ -3284,7 +3613,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "province_admin" | "expert" | "university_admin" | "department_manager" | "staff" | "integration" | "service" | "inspector";
+        Role: "province_admin" | "expert" | "university_admin" | "department_manager" | "staff" | "integration" | "service";
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -3306,6 +3635,11 @@ export interface components {
          * @enum {string}
          */
         UniversityType: "undergraduate" | "higher_vocational" | "secondary_vocational" | "school";
+        /** UnreadCount */
+        UnreadCount: {
+            /** Unread */
+            unread: number;
+        };
         /** UserCreate */
         UserCreate: {
             /** Username */
@@ -4636,6 +4970,24 @@ export interface components {
             /** Rows */
             rows: components["schemas"]["OverviewRow"][];
         };
+        /** ProvinceScreen */
+        ProvinceScreen: {
+            /** Year */
+            year: number;
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            totals: components["schemas"]["ScreenTotals"];
+            /** Rows */
+            rows: components["schemas"]["ScreenRow"][];
+            /**
+             * Alerts
+             * @description The latest overdue milestones of the province, newest due first
+             */
+            alerts: components["schemas"]["ScreenAlert"][];
+        };
         /** ReturnBody */
         ReturnBody: {
             /**
@@ -4645,6 +4997,79 @@ export interface components {
             comment: string;
             /** Task Comments */
             task_comments?: components["schemas"]["TaskComment"][];
+        };
+        /**
+         * ScreenAlert
+         * @description An overdue milestone (P4: overdue work visible upward).
+         */
+        ScreenAlert: {
+            /** Milestone Id */
+            milestone_id: number;
+            /** Title */
+            title: string;
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on: string;
+            /** Days Overdue */
+            days_overdue: number;
+            /** Task Title */
+            task_title: string;
+            /** University Id */
+            university_id: number;
+            /** University Name */
+            university_name: string;
+            /** Department Name */
+            department_name: string;
+        };
+        /**
+         * ScreenRow
+         * @description One university on the province's big screen (#17): where it is, its plan and its roadmap.
+         */
+        ScreenRow: {
+            /** University Id */
+            university_id: number;
+            /** University Name */
+            university_name: string;
+            /**
+             * City
+             * @description GB/T 2260 code of the university's city; null when not recorded
+             */
+            city: string | null;
+            /**
+             * Plan Status
+             * @enum {string}
+             */
+            plan_status: "not_started" | "draft" | "submitted" | "returned" | "approved";
+            /** Milestones Total */
+            milestones_total: number;
+            /** Milestones Done */
+            milestones_done: number;
+            /** Milestones Overdue */
+            milestones_overdue: number;
+            /**
+             * Milestone Completion
+             * @description done / total; null without milestones
+             */
+            milestone_completion: number | null;
+        };
+        /** ScreenTotals */
+        ScreenTotals: {
+            /** Universities */
+            universities: number;
+            /** By Status */
+            by_status: {
+                [key: string]: number;
+            };
+            /** Milestones Total */
+            milestones_total: number;
+            /** Milestones Done */
+            milestones_done: number;
+            /** Milestones Overdue */
+            milestones_overdue: number;
+            /** Universities With Overdue */
+            universities_with_overdue: number;
         };
         /** SignBody */
         SignBody: {
@@ -6230,6 +6655,68 @@ export interface components {
             /** Builtin */
             builtin: boolean;
         };
+        /** CaseIn */
+        CaseIn: {
+            /** Title */
+            title: string;
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "excellent_case" | "outstanding_person";
+            /** Story */
+            story: string;
+            /** University Id */
+            university_id: number;
+            /** Year */
+            year: number;
+            /**
+             * Published
+             * @default false
+             */
+            published?: boolean;
+        };
+        /** CaseOut */
+        CaseOut: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "excellent_case" | "outstanding_person";
+            /** Story */
+            story: string;
+            /** University Id */
+            university_id: number;
+            /** University Name */
+            university_name?: string | null;
+            /** Year */
+            year: number;
+            /** Published */
+            published: boolean;
+            /** Published At */
+            published_at: string | null;
+            /**
+             * Photo Count
+             * @default 0
+             */
+            photo_count?: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
         /** CategoryIn */
         CategoryIn: {
             /** Code */
@@ -6531,8 +7018,27 @@ export interface components {
             campaign_id: number;
             /** Nomination Id */
             nomination_id: number;
-            /** University Id */
-            university_id: number;
+            /**
+             * University Id
+             * @description the objecting university; null for an objection from the public
+             */
+            university_id: number | null;
+            /**
+             * Public
+             * @description lodged on the public publicity page, without an account
+             * @default false
+             */
+            public?: boolean;
+            /**
+             * Contact Name
+             * @description the visitor's name (public objections)
+             */
+            contact_name?: string | null;
+            /**
+             * Contact
+             * @description the visitor's phone or e-mail (public objections)
+             */
+            contact?: string | null;
             /** Text */
             text: string;
             /** Lodged By */
@@ -6579,6 +7085,17 @@ export interface components {
         Page_CampaignOut_: {
             /** Items */
             items: components["schemas"]["CampaignOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[CaseOut] */
+        Page_CaseOut_: {
+            /** Items */
+            items: components["schemas"]["CaseOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -6727,6 +7244,152 @@ export interface components {
             year: number;
             /** Campaign Id */
             campaign_id: number;
+        };
+        /** PublicCampaign */
+        PublicCampaign: {
+            /**
+             * Id
+             * @description the campaign (a published record), to object on its candidates
+             */
+            id: number;
+            /** Type */
+            type: string;
+            /** Type Name */
+            type_name: string;
+            /** Year */
+            year: number;
+            /** Title */
+            title: string;
+            /**
+             * Phase
+             * @enum {string}
+             */
+            phase: "publicity" | "final";
+            /** Publicity Starts On */
+            publicity_starts_on: string | null;
+            /** Publicity Ends On */
+            publicity_ends_on: string | null;
+            /** Open For Objections */
+            open_for_objections: boolean;
+            /** Fields */
+            fields: ("name" | "title" | "university" | "category" | "rank" | "score")[];
+            /** Candidates */
+            candidates: components["schemas"]["PublicCandidate"][];
+        };
+        /** PublicCampaigns */
+        PublicCampaigns: {
+            /** Items */
+            items: components["schemas"]["PublicCampaign"][];
+        };
+        /**
+         * PublicCandidate
+         * @description One awarded entry as the public sees it: ``no`` is its place on the list (公示序号), used to object; the
+         *     other keys appear only when the campaign declares them public.
+         */
+        PublicCandidate: {
+            /** No */
+            no: number;
+            /** Name */
+            name?: string | null;
+            /** Title */
+            title?: string | null;
+            /** University */
+            university?: string | null;
+            /** Category */
+            category?: string | null;
+            /** Rank */
+            rank?: number | null;
+            /** Score */
+            score?: number | null;
+        };
+        /** PublicCase */
+        PublicCase: {
+            /**
+             * Id
+             * @description the published case
+             */
+            id: number;
+            /** Title */
+            title: string;
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "excellent_case" | "outstanding_person";
+            /** Story */
+            story: string;
+            /** University */
+            university: string;
+            /** Year */
+            year: number;
+            /**
+             * Photos
+             * @description addresses of the case's photos
+             */
+            photos: string[];
+        };
+        /** PublicCases */
+        PublicCases: {
+            /** Items */
+            items: components["schemas"]["PublicCase"][];
+        };
+        /** PublicFieldsIn */
+        PublicFieldsIn: {
+            /** Fields */
+            fields: ("name" | "title" | "university" | "category" | "rank" | "score")[];
+        };
+        /** PublicFieldsOut */
+        PublicFieldsOut: {
+            /** Campaign Id */
+            campaign_id: number;
+            /** Fields */
+            fields: ("name" | "title" | "university" | "category" | "rank" | "score")[];
+            /** Version */
+            version: number;
+        };
+        /** PublicObjectionIn */
+        PublicObjectionIn: {
+            /**
+             * No
+             * @description the candidate's place on the publicity list
+             */
+            no: number;
+            /** Name */
+            name: string;
+            /**
+             * Contact
+             * @description a phone number or an e-mail address
+             */
+            contact: string;
+            /** Reason */
+            reason: string;
+        };
+        /** PublicObjectionOut */
+        PublicObjectionOut: {
+            /**
+             * Received
+             * @default true
+             */
+            received?: boolean;
+            /** Campaign Title */
+            campaign_title: string;
+            /**
+             * Publicity Ends On
+             * Format: date
+             */
+            publicity_ends_on: string;
+        };
+        /** PublicPilot */
+        PublicPilot: {
+            /** University */
+            university: string;
+            /** Year */
+            year: number;
+        };
+        /** PublicPilots */
+        PublicPilots: {
+            /** Items */
+            items: components["schemas"]["PublicPilot"][];
         };
         /** PublishIn */
         PublishIn: {
@@ -7977,6 +8640,116 @@ export interface operations {
             };
         };
     };
+    list_notifications_api_notifications_get: {
+        parameters: {
+            query?: {
+                /** @description Only the unread ones */
+                unread?: boolean;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unread_count_api_notifications_unread_count_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+            /** @description Unchanged */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    mark_read_api_notifications__notification_id__read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mark_all_read_api_notifications_read_all_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+        };
+    };
     jwks__well_known_jwks_json_get: {
         parameters: {
             query?: never;
@@ -8142,6 +8915,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Indicators"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    screen_api_plans_screen_get: {
+        parameters: {
+            query: {
+                year: number;
+                /** @description how many of the latest overdue milestones */
+                alerts?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvinceScreen"];
                 };
             };
             /** @description Validation Error */
@@ -13984,6 +14790,232 @@ export interface operations {
             };
         };
     };
+    list_cases_api_evaluation_cases_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CaseOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_case_api_evaluation_cases_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_case_api_evaluation_cases__case_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_case_api_evaluation_cases__case_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_case_api_evaluation_cases__case_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_public_fields_api_evaluation_campaigns__campaign_id__public_fields_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicFieldsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_public_fields_api_evaluation_campaigns__campaign_id__public_fields_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicFieldsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicFieldsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_audit_api_evaluation_audit_get: {
         parameters: {
             query?: {
@@ -14007,6 +15039,190 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["evaluation__Page_AuditOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publicity_api_public_publicity_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicCampaigns"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    results_api_public_results_get: {
+        parameters: {
+            query?: {
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicCampaigns"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pilots_api_public_pilots_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicPilots"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    cases_api_public_cases_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicCases"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    case_photo_api_public_cases__case_id__photos__n__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lodge_objection_api_public_campaigns__campaign_id__objections_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicObjectionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicObjectionOut"];
                 };
             };
             /** @description Validation Error */
@@ -14229,6 +15445,72 @@ export interface operations {
             header?: never;
             path: {
                 nomination_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttachBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_typical_case_attachments_api_evaluation_cases__case_id__attachments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attach_to_typical_case_api_evaluation_cases__case_id__attachments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
             };
             cookie?: never;
         };

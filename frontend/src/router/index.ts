@@ -77,6 +77,8 @@ export function homeFor(role: Role | null): string {
 
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { public: true, title: 'login.title' } },
+  // The province's big screen (#17): full screen without the app's chrome, a lazy chunk with its map.
+  { path: '/province/screen', name: 'province-screen', component: () => import('@/views/province/BigScreenView.vue'), meta: { title: 'bigScreen.title', roles: A, perm: 'dashboard:province:view' } },
   {
     path: '/',
     component: () => import('@/layouts/AppLayout.vue'),

@@ -214,3 +214,32 @@ def test_exports_have_chinese_file_names(client: TestClient, api) -> None:
         f"实施方案-甲大学-{plan['year']}.xlsx"
     )
     assert name(client.get("/api/plans/change-requests/export", headers=kt.province_admin())) == "变更申请.xlsx"
+
+
+def test_the_big_screen_gives_each_universitys_city_roadmap_and_the_latest_overdue_work(
+    client: TestClient, api
+) -> None:
+    """#17: the province's big screen — both universities with their city, the overdue milestones of both, the
+    most recently due first; a university (or anyone but the province) is refused."""
+    _, (t1, _) = api.approved_plan(kt.UNI_A)
+    _report(client, t1, 0)  # done (late): no longer an alert
+    plan_b = api.create_plan(kt.UNI_B)
+    api.add_task(plan_b["id"], kt.UNI_B, kt.DEPT_B1, milestones=[("摸底", -9), ("自查", -2), ("验收", 10)])
+
+    r = client.get("/api/plans/screen?year=2026&alerts=2", headers=kt.province_admin())
+    assert r.status_code == 200, r.text
+    s = r.json()
+    rows = {x["university_id"]: x for x in s["rows"]}
+    assert (rows[kt.UNI_A]["city"], rows[kt.UNI_B]["city"]) == ("410100", "410300")
+    assert (rows[kt.UNI_A]["plan_status"], rows[kt.UNI_B]["plan_status"]) == ("approved", "draft")
+    a, b = rows[kt.UNI_A], rows[kt.UNI_B]
+    assert (a["milestones_total"], a["milestones_done"], a["milestones_overdue"]) == (4, 1, 1)
+    assert (b["milestones_total"], b["milestones_done"], b["milestones_overdue"]) == (3, 0, 2)
+    assert a["milestone_completion"] == 0.25
+    assert s["totals"]["milestones_overdue"] == 3 and s["totals"]["universities_with_overdue"] == 2
+    # The latest two of the three overdue: 自查 (2 days) then 调研 of the other university (5 days).
+    assert [(x["title"], x["days_overdue"]) for x in s["alerts"]] == [("自查", 2), ("调研", 5)]
+    assert s["alerts"][0]["university_name"] == "乙学院" and s["alerts"][1]["university_id"] == kt.UNI_A
+    for h in (kt.university_admin(kt.UNI_A), kt.department_manager(kt.DEPT_A1), kt.staff()):
+        assert client.get("/api/plans/screen?year=2026", headers=h).status_code == 403
+    assert client.get("/api/plans/screen?year=2026&alerts=0", headers=kt.province_admin()).status_code == 422

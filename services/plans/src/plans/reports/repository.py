@@ -93,17 +93,23 @@ def year_figures(
 ) -> YearFigures:
     """Five grouped queries, whatever the number of universities (four without the task counts: a university's
     dashboard counts its plan's tasks with ``plan_task_counts``)."""
-    out = YearFigures()
-    for plan in session.execute(
-        select(*_PLAN_FIGURES).where(
-            Plan.year == year, plan_visible(scope, Plan.university_id), _uni_filter(Plan.university_id, university_id)
-        )
-    ):
-        out.plans[plan.university_id] = plan
+    out = YearFigures(plans=plan_figures(session, scope, year, university_id=university_id))
     if with_tasks:
         _task_figures(session, scope, year, as_of, university_id, out)
     _milestone_and_resource_figures(session, scope, year, as_of, university_id, out)
     return out
+
+
+def plan_figures(
+    session: Session, scope: Scope, year: int, *, university_id: int | None = None
+) -> dict[int, PlanFigures]:
+    """Each visible university's plan of the year (its columns in ``_PLAN_FIGURES``), by university."""
+    rows = session.execute(
+        select(*_PLAN_FIGURES).where(
+            Plan.year == year, plan_visible(scope, Plan.university_id), _uni_filter(Plan.university_id, university_id)
+        )
+    )
+    return {plan.university_id: plan for plan in rows}
 
 
 def _task_figures(
@@ -128,24 +134,7 @@ def _task_figures(
 def _milestone_and_resource_figures(
     session: Session, scope: Scope, year: int, as_of: date, university_id: int | None, out: YearFigures
 ) -> None:
-    ms_rows = session.execute(
-        select(
-            Milestone.university_id,
-            func.count(),
-            func.count().filter(Milestone.status == DONE),
-            func.count().filter(milestone_overdue(as_of)),
-            func.count().filter(or_(Milestone.due_on <= as_of, Milestone.status == DONE)),
-            func.count().filter(and_(Milestone.status == DONE, Milestone.completed_on <= Milestone.due_on)),
-        )
-        .where(
-            Milestone.plan_id.in_(select(Plan.id).where(Plan.year == year)),
-            milestone_visible(scope),
-            _uni_filter(Milestone.university_id, university_id),
-        )
-        .group_by(Milestone.university_id)
-    )
-    for uni, total, done, overdue, due, on_time in ms_rows:
-        out.milestones[uni] = MilestoneCounts(int(total), int(done), int(overdue), int(due), int(on_time))
+    out.milestones = milestone_figures(session, scope, year, as_of, university_id=university_id)
 
     for ws in session.scalars(
         select(WorkStudyPosts).where(
@@ -187,6 +176,33 @@ class PlanTaskCounts:
     by_category: dict[str, Counts] = field(default_factory=dict)
     by_department: list[tuple[int, Counts]] = field(default_factory=list)
     percent_by_category: dict[str, float] = field(default_factory=dict)
+
+
+def milestone_figures(
+    session: Session, scope: Scope, year: int, as_of: date, *, university_id: int | None = None
+) -> dict[int, MilestoneCounts]:
+    """Each visible university's milestones of the year: total, done, overdue, due and done on time (one grouped
+    query)."""
+    out: dict[int, MilestoneCounts] = {}
+    ms_rows = session.execute(
+        select(
+            Milestone.university_id,
+            func.count(),
+            func.count().filter(Milestone.status == DONE),
+            func.count().filter(milestone_overdue(as_of)),
+            func.count().filter(or_(Milestone.due_on <= as_of, Milestone.status == DONE)),
+            func.count().filter(and_(Milestone.status == DONE, Milestone.completed_on <= Milestone.due_on)),
+        )
+        .where(
+            Milestone.plan_id.in_(select(Plan.id).where(Plan.year == year)),
+            milestone_visible(scope),
+            _uni_filter(Milestone.university_id, university_id),
+        )
+        .group_by(Milestone.university_id)
+    )
+    for uni, total, done, overdue, due, on_time in ms_rows:
+        out[uni] = MilestoneCounts(int(total), int(done), int(overdue), int(due), int(on_time))
+    return out
 
 
 def plan_task_counts(session: Session, scope: Scope, plan_id: int, as_of: date) -> PlanTaskCounts:
@@ -283,3 +299,22 @@ def plan_tasks_with_milestones(session: Session, scope: Scope, plan_id: int) -> 
             .order_by(Task.sort_order, Task.id, Milestone.seq, Milestone.id)
         )
     ]
+
+
+def latest_overdue_milestones(
+    session: Session, scope: Scope, year: int, as_of: date, limit: int
+) -> list[tuple[Milestone, str]]:
+    """The province's most recently overdue milestones of a year (the big screen's alerts), with their task's
+    title: one query, a top-N sort of the overdue ones."""
+    stmt = (
+        select(Milestone, Task.title)
+        .join(Task, Task.id == Milestone.task_id)
+        .where(
+            Milestone.plan_id.in_(select(Plan.id).where(Plan.year == year)),
+            milestone_overdue(as_of),
+            milestone_visible(scope),
+        )
+        .order_by(Milestone.due_on.desc(), Milestone.id.desc())
+        .limit(limit)
+    )
+    return [(m, title) for m, title in session.execute(stmt)]

@@ -9,7 +9,7 @@ from fastapi import Query, Response
 from plans.deps import IndicatorReader, Orgs, PlanReader, ProvinceOnly, only
 from plans.plan.router import PlanDep
 from plans.reports import export, service
-from plans.reports.schemas import Indicators, ProvinceOverview, UniversityDashboard
+from plans.reports.schemas import Indicators, ProvinceOverview, ProvinceScreen, UniversityDashboard
 from plans.visibility import require_university
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
 from sanquan_kernel.db import SessionDep
@@ -105,3 +105,19 @@ def indicators(
 ) -> Indicators:
     require_university(orgs, scope, university_id)
     return service.indicators(session, scope, year, university_id)
+
+
+@router.get(
+    "/screen",
+    response_model=ProvinceScreen,
+    dependencies=[only(ProvinceOnly)],
+    summary="The province's big screen: each university's city, plan status and roadmap; the latest overdue work",
+)
+def screen(
+    session: SessionDep,
+    scope: CurrentScope,
+    orgs: Orgs,
+    year: Year,
+    alerts: Annotated[int, Query(ge=1, le=100, description="how many of the latest overdue milestones")] = 20,
+) -> ProvinceScreen:
+    return service.province_screen(session, scope, orgs, year, alerts)

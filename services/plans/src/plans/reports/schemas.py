@@ -145,3 +145,46 @@ class IndicatorItem(BaseModel):
 class Indicators(BaseModel):
     year: int
     items: list[IndicatorItem]
+
+
+class ScreenRow(BaseModel):
+    """One university on the province's big screen (#17): where it is, its plan and its roadmap."""
+
+    university_id: int
+    university_name: str
+    city: str | None = Field(description="GB/T 2260 code of the university's city; null when not recorded")
+    plan_status: PlanState
+    milestones_total: int
+    milestones_done: int
+    milestones_overdue: int
+    milestone_completion: float | None = Field(description="done / total; null without milestones")
+
+
+class ScreenAlert(BaseModel):
+    """An overdue milestone (P4: overdue work visible upward)."""
+
+    milestone_id: int
+    title: str
+    due_on: date
+    days_overdue: int
+    task_title: str
+    university_id: int
+    university_name: str
+    department_name: str
+
+
+class ScreenTotals(BaseModel):
+    universities: int
+    by_status: dict[str, int]
+    milestones_total: int
+    milestones_done: int
+    milestones_overdue: int
+    universities_with_overdue: int
+
+
+class ProvinceScreen(BaseModel):
+    year: int
+    as_of: date
+    totals: ScreenTotals
+    rows: list[ScreenRow]
+    alerts: list[ScreenAlert] = Field(description="The latest overdue milestones of the province, newest due first")

@@ -23,6 +23,7 @@ from plans.reports.schemas import (
     MilestoneItem,
     PlanState,
     ProvinceOverview,
+    ProvinceScreen,
     UniversityDashboard,
 )
 from plans.resources import repository as resources_repo
@@ -143,6 +144,62 @@ def province_overview(
             "work_study_below_minimum": below,
             "rows": rows,
         }
+    )
+
+
+def province_screen(session: Session, scope: Scope, orgdir: OrgDirectory, year: int, alerts: int) -> ProvinceScreen:
+    """The province's big screen (#17): per university its city, plan status and roadmap (P4), and the latest
+    overdue milestones. The overview's plan and milestone queries (no task, category or funding figures) and one
+    top-N query for the alerts: three queries for any number of universities."""
+    as_of = today()
+    plans = repo.plan_figures(session, scope, year)
+    milestones = repo.milestone_figures(session, scope, year, as_of)
+    universities = {u.id: u for u in orgdir.fresh().universities(active_only=True)}
+    ids = sorted(
+        set(universities) | set(plans), key=lambda i: ((universities[i].code or "") if i in universities else "~", i)
+    )
+    by_status = {s: 0 for s in ("not_started", *[p.value for p in PlanStatus])}
+    rows: list[dict[str, Any]] = []
+    for uid in ids:
+        status = _status(plans.get(uid))
+        by_status[status] += 1
+        ms = milestones.get(uid, repo.MilestoneCounts())
+        org = universities.get(uid)
+        rows.append(
+            {
+                "university_id": uid,
+                "university_name": org.name if org else orgdir.name(uid),
+                "city": org.city if org else None,
+                "plan_status": status,
+                "milestones_total": ms.total,
+                "milestones_done": ms.done,
+                "milestones_overdue": ms.overdue,
+                "milestone_completion": _rate(ms.done, ms.total) if ms.total else None,
+            }
+        )
+    items = [
+        {
+            "milestone_id": m.id,
+            "title": m.title,
+            "due_on": m.due_on,
+            "days_overdue": (as_of - m.due_on).days,
+            "task_title": task_title,
+            "university_id": m.university_id,
+            "university_name": orgdir.name(m.university_id),
+            "department_name": orgdir.name(m.department_id),
+        }
+        for m, task_title in repo.latest_overdue_milestones(session, scope, year, as_of, alerts)
+    ]
+    totals = {
+        "universities": len(rows),
+        "by_status": by_status,
+        "milestones_total": sum(r["milestones_total"] for r in rows),
+        "milestones_done": sum(r["milestones_done"] for r in rows),
+        "milestones_overdue": sum(r["milestones_overdue"] for r in rows),
+        "universities_with_overdue": sum(1 for r in rows if r["milestones_overdue"]),
+    }
+    return ProvinceScreen.model_validate(
+        {"year": year, "as_of": as_of, "totals": totals, "rows": rows, "alerts": items}
     )
 
 
