@@ -99,7 +99,12 @@ export const evaluationApi = {
   verifyIndicator: (id: number, accepted: boolean, note?: string) =>
     http.post<IndicatorReport>(`${B}/assessment/self-reports/${id}/verify`, { accepted, note: note ?? null }),
   compute: (year: number) => http.post<ScorecardSummary[]>(`${B}/assessment/${year}/scorecards/compute`),
-  scorecards: (year: number) => http.get<AssessmentRanking>(`${B}/assessment/${year}/scorecards`),
+  scorecards: (year: number, schoolType?: string) =>
+    http.get<AssessmentRanking>(`${B}/assessment/${year}/scorecards`, schoolType ? { school_type: schoolType } : undefined),
+  exportScorecards: (year: number, schoolType?: string) =>
+    download(`${B}/assessment/${year}/scorecards/export`, schoolType ? { school_type: schoolType } : undefined, `${year}年度考核结果.xlsx`),
+  putGrades: (year: number, grades: { pass: number; good: number; excellent: number }, version: number) =>
+    http.put<Framework>(`${B}/assessment/frameworks/${year}/grades`, grades, { ifMatch: version }),
   scorecard: (year: number, universityId: number) => http.get<Scorecard>(`${B}/assessment/${year}/scorecards/${universityId}`),
   publishAssessment: (year: number) => http.post<Framework>(`${B}/assessment/${year}/publish`),
 }

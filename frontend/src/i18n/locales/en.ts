@@ -333,6 +333,28 @@ const en: typeof zhCN = {
     openMenu: 'Open the menu', language: 'Language', ledgerLeft: '{hours} more hours or {days} more days to go',
     ledgerDone: "Compliant: this year's training requirement is met", toList: 'Back to the list',
   },
+  // #19: the public pages, grade bands and ranks of the assessment, objections from the public
+  publicPages: {
+    title: 'Public notices', publicity: 'Publicity', results: 'Results', pilots: 'Pilot universities', cases: 'Typical cases',
+    noPublicity: 'No campaign is in its publicity period', noResults: 'No results yet', noPilots: 'No pilot universities yet', noCases: 'No typical cases yet',
+    loadFailed: 'Could not load the page; please refresh later', period: 'Publicity {start} to {end}', object: 'Object', objectTitle: 'Lodge an objection',
+    candidateNo: 'No. {no}', name: 'Name', contact: 'Contact', contactHint: 'Mobile number or e-mail address', reason: 'Reason',
+    privacy: 'Your name and contact are used only by the province to check the objection and are never published.', submit: 'Send objection', thanks: 'Objection received',
+    received: 'The province will check it and answer within the publicity period (until {date}).', required: 'Please fill this in', contactInvalid: 'Please give a valid contact',
+    reasonShort: 'Please give a reason of at least 5 characters', fieldInvalid: 'This field is not valid', checkFields: 'Please check the form',
+    tooMany: 'Too many objections from your address; please try again in an hour', closed: 'The publicity period is over; objections are closed', failed: 'Could not send; please try again later',
+    pilotYear: 'Pilot universities {year}', signIn: 'Sign in',
+    fields: { name: 'Name', title: 'Title', university: 'University', category: 'Category', rank: 'Rank', score: 'Score' },
+    caseCategory: { excellent_case: 'Excellent case', outstanding_person: 'Outstanding logistics person' },
+  },
+  assessmentGrades: {
+    grade: 'Grade', grades: { excellent: 'Excellent', good: 'Good', pass: 'Pass', fail: 'Fail' },
+    rankInType: 'Rank in type', schoolType: 'School type', allTypes: 'All types',
+    schoolTypes: { undergraduate: 'Undergraduate', higher_vocational: 'Higher vocational', secondary_vocational: 'Secondary vocational', school: 'School' },
+    export: 'Export results', bands: 'Grade bands', bandsHint: '(percent of the maximum, ascending)', ascending: 'The bands must ascend: pass < good < excellent',
+    yours: 'Grade: {grade}; rank {rank} among {type}',
+  },
+  publicObjections: { from: 'From', public: 'The public', university: 'University' },
 }
 
 export default en

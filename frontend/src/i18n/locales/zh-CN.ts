@@ -331,4 +331,26 @@ export default {
     openMenu: '打开菜单', language: '语言', ledgerLeft: '还差 {hours} 学时或 {days} 天', ledgerDone: '已达标：本年度培训要求已满足',
     toList: '返回评审列表',
   },
+  // #19: the public pages (公示公告), grade bands and ranks of the assessment, objections from the public
+  publicPages: {
+    title: '公示公告', publicity: '公示', results: '评选结果', pilots: '试点高校', cases: '典型案例',
+    noPublicity: '当前没有正在公示的评选', noResults: '暂无评选结果', noPilots: '暂无试点高校', noCases: '暂无典型案例',
+    loadFailed: '内容加载失败，请稍后刷新重试', period: '公示期 {start} 至 {end}', object: '提出异议', objectTitle: '提出异议',
+    candidateNo: '第 {no} 号', name: '姓名', contact: '联系方式', contactHint: '手机号码或电子邮箱', reason: '异议理由',
+    privacy: '您的姓名和联系方式仅供省级主管部门核实异议使用，不会公开。', submit: '提交异议', thanks: '异议已收到',
+    received: '省级主管部门将在公示期（至 {date}）内核实并答复。', required: '请填写此项', contactInvalid: '请填写有效的联系方式',
+    reasonShort: '请至少写 5 个字说明理由', fieldInvalid: '此项填写不正确', checkFields: '请检查填写的内容',
+    tooMany: '您提交得太频繁了，请一小时后再试', closed: '公示期已结束，不再受理异议', failed: '提交失败，请稍后重试',
+    pilotYear: '{year} 年度试点高校', signIn: '登录平台',
+    fields: { name: '名称', title: '标题', university: '所在高校', category: '类别', rank: '名次', score: '得分' },
+    caseCategory: { excellent_case: '优秀案例', outstanding_person: '出彩后勤人' },
+  },
+  assessmentGrades: {
+    grade: '等级', grades: { excellent: '优秀', good: '良好', pass: '合格', fail: '不合格' },
+    rankInType: '同类名次', schoolType: '办学类型', allTypes: '全部类型',
+    schoolTypes: { undergraduate: '本科高校', higher_vocational: '高职院校', secondary_vocational: '中职学校', school: '中小学' },
+    export: '导出考核结果', bands: '等级划分', bandsHint: '（得分率 %，依次递增）', ascending: '等级线须依次递增：合格 < 良好 < 优秀',
+    yours: '等级：{grade}；{type}中排名第 {rank}',
+  },
+  publicObjections: { from: '提出方', public: '社会公众', university: '高校' },
 }
