@@ -507,6 +507,14 @@ MATRIX: list[Row] = [
     T("GET", f"{P}/notices/{{notice_id}}/attachments", "draft", "            401  200  403  404  404  403  404  401"),
     T("POST", f"{P}/notices/{{notice_id}}/attachments", "province", "        401 p422  403  403  403  403  403  401"),
     T("POST", f"{P}/notices/{{notice_id}}/attachments", "draft", "           401 p422  403  403  403  403  403  401"),
+    # == the alert list (issue #18): escalated milestones and late plans, the province and a university's admins
+    T("GET", f"{P}/alerts/milestones", None, "                              401  200  403  200  403  403  403  401"),
+    T("GET", f"{P}/alerts/milestones", "other", "                           401  200  403  404  403  403  403  401",
+      query=_uni),
+    T("GET", f"{P}/alerts/plans", None, "                                   401  200  403  200  403  403  403  401",
+      query=lambda w, t: {"year": w.year}),
+    T("GET", f"{P}/alerts/plans", "other", "                                401  200  403  404  403  403  403  401",
+      query=_year_uni),
     T("POST", f"{EV}/attachments", None, "                                  401  403  403 p422 p422  403  403  401"),
     *[
         T("GET", f"{EV}/attachments/{{attachment_id}}{tail}", t, cells)

@@ -582,6 +582,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plans/screen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The province's big screen: each university's city, plan status and roadmap; the latest overdue work */
+        get: operations["screen_api_plans_screen_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plans/plans": {
         parameters: {
             query?: never;
@@ -4953,6 +4970,24 @@ export interface components {
             /** Rows */
             rows: components["schemas"]["OverviewRow"][];
         };
+        /** ProvinceScreen */
+        ProvinceScreen: {
+            /** Year */
+            year: number;
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            totals: components["schemas"]["ScreenTotals"];
+            /** Rows */
+            rows: components["schemas"]["ScreenRow"][];
+            /**
+             * Alerts
+             * @description The latest overdue milestones of the province, newest due first
+             */
+            alerts: components["schemas"]["ScreenAlert"][];
+        };
         /** ReturnBody */
         ReturnBody: {
             /**
@@ -4962,6 +4997,79 @@ export interface components {
             comment: string;
             /** Task Comments */
             task_comments?: components["schemas"]["TaskComment"][];
+        };
+        /**
+         * ScreenAlert
+         * @description An overdue milestone (P4: overdue work visible upward).
+         */
+        ScreenAlert: {
+            /** Milestone Id */
+            milestone_id: number;
+            /** Title */
+            title: string;
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on: string;
+            /** Days Overdue */
+            days_overdue: number;
+            /** Task Title */
+            task_title: string;
+            /** University Id */
+            university_id: number;
+            /** University Name */
+            university_name: string;
+            /** Department Name */
+            department_name: string;
+        };
+        /**
+         * ScreenRow
+         * @description One university on the province's big screen (#17): where it is, its plan and its roadmap.
+         */
+        ScreenRow: {
+            /** University Id */
+            university_id: number;
+            /** University Name */
+            university_name: string;
+            /**
+             * City
+             * @description GB/T 2260 code of the university's city; null when not recorded
+             */
+            city: string | null;
+            /**
+             * Plan Status
+             * @enum {string}
+             */
+            plan_status: "not_started" | "draft" | "submitted" | "returned" | "approved";
+            /** Milestones Total */
+            milestones_total: number;
+            /** Milestones Done */
+            milestones_done: number;
+            /** Milestones Overdue */
+            milestones_overdue: number;
+            /**
+             * Milestone Completion
+             * @description done / total; null without milestones
+             */
+            milestone_completion: number | null;
+        };
+        /** ScreenTotals */
+        ScreenTotals: {
+            /** Universities */
+            universities: number;
+            /** By Status */
+            by_status: {
+                [key: string]: number;
+            };
+            /** Milestones Total */
+            milestones_total: number;
+            /** Milestones Done */
+            milestones_done: number;
+            /** Milestones Overdue */
+            milestones_overdue: number;
+            /** Universities With Overdue */
+            universities_with_overdue: number;
         };
         /** SignBody */
         SignBody: {
@@ -8807,6 +8915,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Indicators"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    screen_api_plans_screen_get: {
+        parameters: {
+            query: {
+                year: number;
+                /** @description how many of the latest overdue milestones */
+                alerts?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvinceScreen"];
                 };
             };
             /** @description Validation Error */

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,21 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     from plans.letters.router import router as letters_router
     from plans.notices.router import router as notices_router
     from plans.plan.router import router as plan_router
+    from plans.reminders.router import router as reminders_router
     from plans.reports.router import router as reports_router
     from plans.resources.router import router as resources_router
     from plans.tasks.router import router as tasks_router
 
     # The reports router first: its fixed paths (/overview, /indicators) must not be shadowed.
-    routers = [reports_router, plan_router, tasks_router, letters_router, resources_router, notices_router]
+    routers = [
+        reports_router,
+        plan_router,
+        tasks_router,
+        letters_router,
+        resources_router,
+        notices_router,
+        reminders_router,
+    ]
     app = create_service_app(
         settings=settings,
         title="Plans service",
@@ -44,6 +54,42 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     )
     from plans.attachments.service import ATTACHMENTS
 
+    _install_schedule(app, settings)
     ATTACHMENTS.install(app)  # files (#16): /attachments and /<owner>/{id}/attachments, and their cleanup
     outbox.install(app, source="plans")  # events to the gateway (#18): the relay thread
     return app
+
+
+def _install_schedule(app: FastAPI, settings: Settings) -> None:
+    """The reminder jobs' schedule thread (issue #18), started with the app when it syncs with the gateway (not in
+    tests that build the app alone: they call ``reminders.service.run_due_jobs`` with a frozen clock)."""
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    from plans.reminders import service as reminders
+    from plans.reminders.models import ScheduledJob
+    from sanquan_kernel.schedule import Scheduler
+
+    state = app.state.kernel
+    kernel_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
+        async with kernel_lifespan(a) as inner:
+            scheduler = None
+            if state.service_client is not None:
+                jobs = reminders.jobs(
+                    state.orgdir,
+                    escalate_after_days=settings.escalate_after_days,
+                    every=timedelta(seconds=settings.reminder_interval_seconds),
+                )
+                scheduler = Scheduler(state.sessionmaker, ScheduledJob, jobs, poll=settings.schedule_poll_seconds)
+                state.extras["schedule"] = scheduler
+                scheduler.start()
+            try:
+                yield inner
+            finally:
+                if scheduler is not None:
+                    scheduler.stop()
+
+    app.router.lifespan_context = lifespan

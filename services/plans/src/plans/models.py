@@ -27,5 +27,6 @@ def load_all_models() -> None:
     import plans.letters.models
     import plans.notices.models
     import plans.plan.models
+    import plans.reminders.models
     import plans.resources.models
     import plans.tasks.models  # noqa: F401
