@@ -244,6 +244,36 @@ MATRIX: list[Row] = [
     *_all("GET", "/internal/revocations", INTERNAL),
     *_all("GET", "/internal/accounts", INTERNAL),
     *_all("POST", "/internal/events", INTERNAL, body=lambda w: {"events": []}),
+    # -- webhooks (#18): a university administrator's own university's endpoints and deliveries ----------------
+    *_all("GET", "/api/webhooks/endpoints", {**{r: 403 for r in OK_ALL}, "uni_a_admin": 200}),
+    *_all(
+        "POST",
+        "/api/webhooks/endpoints",
+        {**{r: 403 for r in OK_ALL}, "uni_a_admin": 201},
+        body=lambda w: {
+            "client_pk": _webhook_target(w, "client_a"),
+            "url": "http://127.0.0.1:9/h",
+            "event_types": ["plan.returned"],
+        },
+    ),
+    *[
+        row
+        for method, path, ok, body in (
+            ("GET", "/api/webhooks/endpoints/{endpoint_id}", 200, None),
+            ("PATCH", "/api/webhooks/endpoints/{endpoint_id}", 200, lambda w: {"description": "人事系统"}),
+            ("POST", "/api/webhooks/endpoints/{endpoint_id}/rotate-secret", 200, None),
+            ("GET", "/api/webhooks/endpoints/{endpoint_id}/deliveries", 200, None),
+            ("POST", "/api/webhooks/deliveries/{delivery_id}/replay", 202, None),
+        )
+        for target, expected in (("webhook_a", ok), ("webhook_b", 404))
+        for row in _all(
+            method,
+            path,
+            {**{r: 403 for r in OK_ALL}, "uni_a_admin": expected},
+            target=target.replace("webhook", "delivery") if "delivery_id" in path else target,
+            body=body,
+        )
+    ],
 ]
 
 #: Infrastructure endpoints open to everyone (no data).
@@ -289,6 +319,71 @@ def _headers(w: World, role: str) -> dict[str, str]:
     return w.auth(role)
 
 
+def _webhook_target(w: World, target: str) -> int:
+    """An endpoint of university A or B (disabled, so the worker leaves them be) and a delivery of each."""
+    from sanquan_gateway.events.models import Event
+    from sanquan_gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    with w.app.state.kernel.sessionmaker.begin() as s:
+        if target == "client_a":
+            return int(s.scalar(select(Client.id).where(Client.client_id == "c-campus-a")))
+        uni = w.ids["uni_a" if target.endswith("_a") else "uni_b"]
+        endpoint = s.scalar(
+            select(WebhookEndpoint).where(
+                WebhookEndpoint.university_id == uni, WebhookEndpoint.url == "http://127.0.0.1:9/matrix"
+            )
+        )
+        if endpoint is None:
+            client = s.scalar(select(Client).where(Client.client_id == "c-campus-a"))
+            endpoint = WebhookEndpoint(
+                university_id=uni,
+                client_pk=client.id,
+                url="http://127.0.0.1:9/matrix",
+                event_types=["plan.returned"],
+                active=False,
+                disabled_reason="manual",
+                secret="whsec_QUJD",
+                consecutive_failures=0,
+                version=1,
+            )
+            s.add(endpoint)
+            s.flush()
+            event = Event(
+                id=f"evt_matrix{uni}",
+                type="plan.returned",
+                source="plans",
+                university_id=uni,
+                subject="plan:1",
+                occurred_at=utcnow(),
+                data={},
+            )
+            s.add(event)
+            s.flush()
+            s.add(
+                WebhookDelivery(
+                    endpoint_id=endpoint.id,
+                    university_id=uni,
+                    event_seq=event.seq,
+                    event_id=event.id,
+                    event_type=event.type,
+                    subject="plan:1",
+                    status="delivered",
+                    attempts=1,
+                )
+            )
+            s.flush()
+        if target.startswith("webhook"):
+            return int(endpoint.id)
+        return int(
+            s.scalar(
+                select(WebhookDelivery.id)
+                .where(WebhookDelivery.endpoint_id == endpoint.id)
+                .order_by(WebhookDelivery.id)
+                .limit(1)
+            )
+        )
+
+
 def _fill(w: World, row: Row) -> str:
     path = row.path
     if row.target is None:
@@ -313,6 +408,9 @@ def _fill(w: World, row: Row) -> str:
         value = w.users[name].id
     elif row.target == "user_staff_b1":
         value = w.users["staff_b1"].id
+    elif row.target in ("webhook_a", "webhook_b", "delivery_a", "delivery_b"):
+        value = _webhook_target(w, row.target)
+        path = path.replace("{endpoint_id}", str(value)).replace("{delivery_id}", str(value))
     elif row.target == "client_a":
         with w.app.state.kernel.sessionmaker() as s:
             value = s.scalar(select(Client.id).where(Client.client_id == "c-campus-a"))

@@ -48,6 +48,23 @@ class Settings(KernelSettings):
     #: ``test``: argon2id with a cheap profile (one pass over 1 MiB) for the platforms the tests start, where sign-ins
     #: and seeded accounts would otherwise spend most of the CPU; refused unless ENVIRONMENT=test.
     password_hash_profile: Literal["default", "test"] = "default"
+    #: Webhooks (issue #18, docs/webhooks.md): the delivery worker's bounded concurrency, batch, per-request
+    #: timeout and idle poll; retries with exponential backoff and jitter (base * 3^n, at most the max delay) until
+    #: the window is over; an endpoint failing ``webhook_disable_after_failures`` times in a row for at least
+    #: ``webhook_disable_after_seconds`` is disabled; a rotated secret signs alongside the new one for the overlap.
+    webhook_worker: bool = True
+    webhook_concurrency: int = 32
+    webhook_batch: int = 200
+    webhook_timeout_seconds: float = 10.0
+    webhook_poll_seconds: float = 1.0
+    webhook_retry_base_seconds: float = 5.0
+    webhook_retry_max_delay_seconds: float = 6 * 3600
+    webhook_retry_window_seconds: float = 26 * 3600
+    webhook_disable_after_failures: int = 15
+    webhook_disable_after_seconds: float = 24 * 3600
+    webhook_secret_overlap_seconds: float = 24 * 3600
+    #: Private, loopback and link-local targets: allowed outside production unless set; in production only when set.
+    webhook_allow_private_targets: bool | None = None
 
     @model_validator(mode="after")
     def _test_hash_profile(self) -> Settings:

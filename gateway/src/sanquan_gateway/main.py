@@ -32,6 +32,9 @@ from sanquan_gateway.openapi import CombinedOpenAPI
 from sanquan_gateway.orgs.router import router as orgs_router
 from sanquan_gateway.proxy import Proxy
 from sanquan_gateway.spa import SPAFiles
+from sanquan_gateway.webhooks import subscriber as _webhook_subscriber  # noqa: F401 - subscribes to the intake
+from sanquan_gateway.webhooks.router import router as webhooks_router
+from sanquan_gateway.webhooks.worker import DeliveryWorker
 from sanquan_kernel.app import KernelState
 from sanquan_kernel.auth import Authenticator, KeySet
 from sanquan_kernel.db import make_engine, make_read_sessionmaker, make_sessionmaker
@@ -101,6 +104,9 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     poller = RevocationPoller(factory, revocations, settings.revocation_poll_seconds)
     poller.install()
     state.extras.update(issuer=TokenIssuer(key, settings), revocation_poller=poller)
+    webhook_worker = DeliveryWorker(factory, settings)
+    webhook_worker.install(factory)  # the intake and a replay write in the write sessions
+    state.extras["webhook_worker"] = webhook_worker
     proxy = Proxy(
         settings.upstreams(),
         authenticator,
@@ -114,9 +120,12 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
         await proxy.start()
         if start_background:
             poller.start()
+            if settings.webhook_worker:
+                webhook_worker.start()
         else:
             poller.refresh()
         yield
+        webhook_worker.stop()
         poller.stop()
         await proxy.stop()
         engine.dispose()
@@ -137,6 +146,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     api.include_router(jwks_router)
     api.include_router(internal_router)
     api.include_router(events_router)
+    api.include_router(webhooks_router, prefix="/api")
     api.include_router(health_router())
     api.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     combined = CombinedOpenAPI(api, proxy)

@@ -16,3 +16,4 @@ def load_all_models() -> None:
     from sanquan_gateway.events import models as _events  # noqa: F401
     from sanquan_gateway.notifications import models as _notifications  # noqa: F401
     from sanquan_gateway.orgs import models as _orgs  # noqa: F401
+    from sanquan_gateway.webhooks import models as _webhooks  # noqa: F401

@@ -1,0 +1,1 @@
+"""Standard Webhooks deliveries of the platform's events to campus systems (issue #18, docs/webhooks.md)."""
