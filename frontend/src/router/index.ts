@@ -27,6 +27,7 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'departments', name: 'departments', component: () => import('@/views/orgs/DepartmentsView.vue'), meta: { title: 'menu.departments', roles: U, perm: 'orgs:department:manage' } },
   { path: 'accounts', name: 'accounts', component: () => import('@/views/admin/AccountsView.vue'), meta: { title: 'menu.accounts', roles: PU, perm: 'accounts:user:manage' } },
   { path: 'clients', name: 'clients', component: () => import('@/views/admin/ClientsView.vue'), meta: { title: 'menu.clients', roles: PU, perm: 'accounts:client:manage' } },
+  { path: 'webhooks', name: 'webhooks', component: () => import('@/views/admin/WebhooksView.vue'), meta: { title: 'menu.webhooks', roles: ['university_admin'] } },
   { path: 'audit', name: 'audit', component: () => import('@/views/admin/AuditView.vue'), meta: { title: 'menu.audit', roles: PU, perm: 'audit:log:view' } },
 
   { path: 'training/rule', name: 'training-rule', component: () => import('@/views/training/RuleView.vue'), meta: { title: 'menu.trainingRule', roles: A, perm: 'training:rule:edit' } },

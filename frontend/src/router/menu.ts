@@ -26,7 +26,7 @@ const GROUPS: MenuDef[] = [
     routes: ['training-compliance', 'training-staff', 'training-records', 'training-import', 'training-courses', 'training-approvals', 'training-rule'],
   },
   { title: 'menu.evaluation', icon: 'Trophy', routes: ['campaigns', 'assessment', 'pilots'] },
-  { title: 'menu.organisation', icon: 'OfficeBuilding', routes: ['universities', 'departments', 'accounts', 'clients', 'audit'] },
+  { title: 'menu.organisation', icon: 'OfficeBuilding', routes: ['universities', 'departments', 'accounts', 'clients', 'webhooks', 'audit'] },
 ]
 
 export function buildMenu(role: Role | null, can: (perm: string | string[]) => boolean, features: Record<string, boolean> = {}): MenuItem[] {

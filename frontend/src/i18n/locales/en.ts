@@ -27,7 +27,7 @@ const en: typeof zhCN = {
     planReview: 'Plan review', progress: 'Task progress', training: 'Training ledger', compliance: 'Compliance', staff: 'Staff register', ledger: 'Personal ledger',
     records: 'Training records', import: 'Excel import', courses: 'Courses & attendance', approvals: 'Self-report approvals', trainingRule: 'Yearly training rule',
     evaluation: 'Awards & assessment', campaigns: 'Campaigns', assessment: 'Supervision & assessment', organisation: 'Organisations & accounts', universities: 'Universities',
-    departments: 'Departments', accounts: 'Accounts', clients: 'Integration clients', audit: 'Audit log', profile: 'My account', letters: 'Responsibility letters', pilots: 'Pilot universities',
+    departments: 'Departments', accounts: 'Accounts', clients: 'Integration clients', webhooks: 'Webhooks', audit: 'Audit log', profile: 'My account', letters: 'Responsibility letters', pilots: 'Pilot universities',
     changeRequests: 'Change requests', myLetters: 'My responsibility letters', notices: 'Notices of the year',
   },
   roles: {
@@ -116,6 +116,25 @@ const en: typeof zhCN = {
   accounts: {
     new: 'New account', searchHint: 'Username or name', pickOrg: 'Choose the organisation', resetPassword: 'Reset password',
     newPasswordFor: 'New password for {name} (at least 8 characters, letters and digits; they must choose their own at their next sign-in)', passwordReset: 'Password reset',
+  },
+  webhooks: {
+    hint: 'Webhooks: the platform pushes your university\'s events (plans returned/approved, training records, imports finished, results published, notices issued …) to campus systems, signed. See docs/webhooks.md for the signature.',
+    new: 'New endpoint', url: 'Endpoint URL', client: 'Integration client', pickClient: 'Choose one of your integration clients', eventTypes: 'Events',
+    description: 'Description', urlHint: 'In production an https URL that is not a private address; the receiver must verify the signature.',
+    created: 'Endpoint created', rotated: 'Secret rotated', secret: 'Signing secret', secretOnce: 'The signing secret is shown only this once: copy it into the receiving system now.',
+    rotate: 'Rotate secret', rotateConfirm: 'Generate a new signing secret? The old one keeps signing alongside for 24 hours: configure the new one in the receiver meanwhile.',
+    deliveries: 'Deliveries', deliveriesOf: 'Deliveries: {url}', event: 'Event', attempts: 'Attempts', response: 'Response', lastAttempt: 'Last attempt',
+    replay: 'Replay', replayed: 'The event will be sent again', refresh: 'Refresh', disabledFailing: 'Disabled (failing)',
+    status: { pending: 'Pending', delivered: 'Delivered', failed: 'Failed' },
+    rules: { client: 'Choose an integration client', url: 'Enter the endpoint URL', types: 'Choose at least one event' },
+    types: {
+      plan_submitted: 'Plan submitted', plan_returned: 'Plan returned', plan_approved: 'Plan approved', change_request_decided: 'Change request decided',
+      letter_to_sign: 'Letter to sign', milestone_due_soon: 'Milestone due soon', milestone_overdue: 'Milestone overdue', milestone_escalated: 'Milestone escalated',
+      plan_not_submitted: 'Plan not submitted', deadline_soon: 'Deadline soon', self_report_submitted: 'Self-study reported', self_report_decided: 'Self-study report decided',
+      record_accepted: 'Training record accepted', record_rejected: 'Training record rejected', import_finished: 'Import finished', nomination_phase_opened: 'Nomination phase opened',
+      nomination_phase_closing: 'Nomination phase closing', expert_assigned: 'Expert assigned', objection_received: 'Objection received', results_published: 'Results published',
+      notice_issued: 'Notice issued', webhook_endpoint_disabled: 'Endpoint disabled',
+    },
   },
   clients: {
     new: 'New integration client', hint: 'Campus systems (HR, attendance, e-learning) call the open API with OAuth2 client credentials; each client belongs to one university.',

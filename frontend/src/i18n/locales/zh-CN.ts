@@ -25,7 +25,7 @@ export default {
     planReview: '方案审核', progress: '任务进度', training: '培训台账', compliance: '达标统计', staff: '人员名册', ledger: '个人台账',
     records: '培训记录', import: 'Excel 导入', courses: '培训课程与考勤', approvals: '自报审批', trainingRule: '年度学时规则',
     evaluation: '评优与考核', campaigns: '评选活动', assessment: '督导考核', organisation: '组织与账号', universities: '高校管理',
-    departments: '部门管理', accounts: '账号管理', clients: '系统对接', audit: '审计日志', profile: '个人设置', letters: '任务责任书', pilots: '试点高校',
+    departments: '部门管理', accounts: '账号管理', clients: '系统对接', webhooks: '推送地址', audit: '审计日志', profile: '个人设置', letters: '任务责任书', pilots: '试点高校',
     changeRequests: '变更申请', myLetters: '我的责任书', notices: '年度通知',
   },
   roles: {
@@ -114,6 +114,25 @@ export default {
   accounts: {
     new: '新建账号', searchHint: '用户名或姓名', pickOrg: '请选择所属单位', resetPassword: '重置密码',
     newPasswordFor: '为 {name} 设置新密码（至少 8 位，含字母和数字；对方首次登录时须改为自己的密码）', passwordReset: '密码已重置',
+  },
+  webhooks: {
+    hint: '推送地址（Webhook）：平台把本校的事件（计划退回/通过、培训记录、导入完成、结果公布、通知下发等）签名后推送到校内系统。签名方式见接口文档 docs/webhooks.md。',
+    new: '新增推送地址', url: '推送地址（URL）', client: '对接客户端', pickClient: '选择本校的对接客户端', eventTypes: '推送的事件',
+    description: '说明', urlHint: '生产环境须为 https 地址，且不能指向内网地址；校内系统须验证签名。',
+    created: '推送地址已创建', rotated: '签名密钥已更换', secret: '签名密钥', secretOnce: '签名密钥只显示这一次，请立即复制并配置到接收系统。',
+    rotate: '更换密钥', rotateConfirm: '生成新的签名密钥？旧密钥在 24 小时内仍会同时签名，请在此期间把新密钥配置到接收系统。',
+    deliveries: '投递记录', deliveriesOf: '投递记录：{url}', event: '事件', attempts: '尝试次数', response: '响应', lastAttempt: '最近尝试',
+    replay: '重新推送', replayed: '已安排重新推送', refresh: '刷新', disabledFailing: '已停用（多次失败）',
+    status: { pending: '待推送', delivered: '已送达', failed: '失败' },
+    rules: { client: '请选择对接客户端', url: '请输入推送地址', types: '请至少选择一种事件' },
+    types: {
+      plan_submitted: '工作计划已提交', plan_returned: '工作计划被退回', plan_approved: '工作计划已通过', change_request_decided: '变更申请已处理',
+      letter_to_sign: '责任书待签', milestone_due_soon: '任务节点临近', milestone_overdue: '任务节点逾期', milestone_escalated: '逾期已升级督办',
+      plan_not_submitted: '计划未按时提交', deadline_soon: '截止日期临近', self_report_submitted: '自主学习已申报', self_report_decided: '自主学习申报已审核',
+      record_accepted: '培训记录已接收', record_rejected: '培训记录被拒绝', import_finished: '批量导入完成', nomination_phase_opened: '评选阶段开始',
+      nomination_phase_closing: '评选阶段即将结束', expert_assigned: '已分配评审专家', objection_received: '收到异议', results_published: '结果已公布',
+      notice_issued: '通知已下发', webhook_endpoint_disabled: '推送地址已停用',
+    },
   },
   clients: {
     new: '新建对接客户端', hint: '校园系统（人事、考勤、网络学习平台）通过 OAuth2 客户端凭证调用开放接口，每个客户端只属于一所高校。',
