@@ -44,15 +44,23 @@ class Stack:
         extra_env: dict[str, str] | None = None,
         name: str = "stack",
         test_profile: bool = False,
+        data_from: Path | None = None,
     ) -> None:
         """``test_profile``: the test suites' platform, cheaper where nothing is under test: argon2id with a cheap
         profile (GATEWAY_PASSWORD_HASH_PROFILE=test) and PostgreSQL commits without a flush to disk. Benchmarks,
-        ``make fuzz`` and ``make fault-test`` keep the production settings."""
+        ``make fuzz`` and ``make fault-test`` keep the production settings.
+
+        ``data_from``: start on a copy of another (stopped) SQLite platform's DATA_DIR — its databases, files and
+        keys — e.g. one seeded once and copied for each group of browser journeys (``snapshot``)."""
+        if data_from is not None and backend != "sqlite":
+            raise ValueError("data_from copies SQLite platforms only")
         self.backend = backend
         self.test_profile = test_profile
         self.demo = demo
         self.password = password
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"sanquan-{name}-"))
+        if data_from is not None:
+            shutil.copytree(data_from, self.data_dir, dirs_exist_ok=True, symlinks=True)
         self.ports = {n: free_port() for n in ("gateway", *SERVICES)}
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.logs: dict[str, Path] = {}
@@ -140,7 +148,17 @@ class Stack:
             os.killpg(proc.pid, sig)
             proc.wait(10)
 
-    def stop(self) -> None:
+    def snapshot(self, dest: Path) -> Path:
+        """Stop the processes (SQLite files complete, nothing in flight) and copy DATA_DIR to ``dest``, for
+        ``Stack(data_from=dest)``. The platform can be started again afterwards (``start``)."""
+        if self.backend != "sqlite":
+            raise ValueError("snapshot copies SQLite platforms only")
+        self._stop_processes()
+        self.procs.clear()
+        shutil.copytree(self.data_dir, dest, symlinks=True, ignore=shutil.ignore_patterns("*.log"))
+        return dest
+
+    def _stop_processes(self) -> None:
         for service in list(self.procs):
             proc = self.procs[service]
             if proc.poll() is None:
@@ -150,6 +168,9 @@ class Stack:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+
+    def stop(self) -> None:
+        self._stop_processes()
         if self.databases:
             from sanquan_kernel import testing as kt
 

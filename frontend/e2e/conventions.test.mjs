@@ -1,52 +1,18 @@
 /**
  * The admin conventions (issue #17 parts 4 and 5): the workbench's 待办 and their links, English loaded on demand
  * with the sign-in page's messages precompiled, and axe-core over every page of every role (desktop and 390×844):
- * no serious or critical violation.
+ * no serious or critical violation (that part in axe.mjs, run by axe-desktop.test.mjs and axe-phone.test.mjs).
  */
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
-import { BASE_URL, SKIP_REASON, api, choose, field, go, launch, settled, shot, signIn, PASSWORD } from './helpers.mjs'
+import { BASE_URL, SKIP_REASON, api, choose, field, go, launch, settled, shot, signIn } from './helpers.mjs'
 
 if (SKIP_REASON) {
   console.log(`e2e skipped: ${SKIP_REASON}`)
   test('conventions journeys', { skip: SKIP_REASON }, () => {})
 }
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
-const PHONE = { width: 390, height: 844 }
-
-/** The pages each role opens from its menu (and the pages behind a list's row). */
-const PAGES = {
-  admin: ['/dashboard', '/universities', '/accounts', '/clients', '/audit', '/training/rule', '/training/compliance', '/training/courses', '/plans/review', '/plans/change-requests', '/plans/progress', '/evaluation/campaigns', '/evaluation/assessment', '/evaluation/pilots', '/profile'],
-  expert1: ['/evaluation/reviews', '/evaluation/pilots', '/profile'],
-  u1_admin: ['/workbench', '/departments', '/accounts', '/training/compliance', '/training/staff', '/training/records', '/training/import', '/training/courses', '/training/approvals', '/plans/mine', '/plans/change-requests', '/plans/progress', '/evaluation/campaigns', '/evaluation/assessment', '/profile'],
-  u1_d1_mgr: ['/workbench', '/training/compliance', '/training/staff', '/training/records', '/training/approvals', '/plans/progress', '/profile'],
-  u1_d1_staff1: ['/my/ledger', '/plans/letters', '/evaluation/pilots', '/profile'],
-}
-
-/** axe-core's serious and critical violations on the page as it is now (the context bypasses the CSP to inject it). */
-async function axeViolations(page) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE })
-  const found = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] })
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
-  })
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-}
-
-async function signInAt(browser, username, viewport) {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', baseURL: BASE_URL, bypassCSP: true, ...(viewport === PHONE ? { isMobile: true, hasTouch: true } : {}) })
-  const page = await context.newPage()
-  page.setDefaultTimeout(20_000)
-  await page.goto('/login')
-  await field(page, 'username').fill(username)
-  await field(page, 'password').fill(PASSWORD)
-  await page.locator('[data-test="login-submit"]').click()
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
-  await page.locator('.el-header').waitFor()
-  return { context, page }
-}
+// axe-core over every page of every role: axe.mjs (axe-desktop.test.mjs, axe-phone.test.mjs, run at the same time)
 
 describe('admin conventions', { skip: Boolean(SKIP_REASON), concurrency: 1 }, () => {
   let browser
@@ -177,23 +143,4 @@ describe('admin conventions', { skip: Boolean(SKIP_REASON), concurrency: 1 }, ()
     await context.close()
   })
 
-  for (const [label, viewport] of [['desktop', { width: 1440, height: 900 }], ['phone', PHONE]]) {
-    test(`axe-core: no serious or critical violation on any page of any role (${label})`, async () => {
-      const problems = []
-      for (const [user, pages] of Object.entries(PAGES)) {
-        const { context, page } = await signInAt(browser, user, viewport)
-        for (const path of pages) {
-          await go(page, path)
-          for (const v of await axeViolations(page)) problems.push(`${user} ${path}: ${v.id} (${v.impact}) ${v.nodes.join(' | ')}`)
-        }
-        await context.close()
-      }
-      const context = await browser.newContext({ viewport, baseURL: BASE_URL, bypassCSP: true })
-      const page = await context.newPage()
-      await go(page, '/login')
-      for (const v of await axeViolations(page)) problems.push(`login: ${v.id} (${v.impact}) ${v.nodes.join(' | ')}`)
-      await context.close()
-      assert.deepEqual(problems, [], problems.join('\n'))
-    })
-  }
 })

@@ -1,30 +1,131 @@
 """Start the real platform with demo data (SQLite, free ports, the built SPA served by the gateway), then run the
-browser journeys of ``frontend/`` against it (``npm run test:e2e`` with ``E2E_BASE_URL``).
+browser journeys of ``frontend/`` against it (``node --test`` with ``E2E_BASE_URL``).
 
-``python tests/e2e/run_e2e.py e2e/files.test.mjs`` runs only the named journey files (paths under ``frontend/``):
-``journeys``, ``workflows``, ``phone``, ``files`` (attachments, #16), ``i18n`` (messages in the user's language,
-#17), ``import`` (the Excel import that explains itself, #17: template, Excel row numbers, the error report) and
-``conventions`` (the workbench, English on demand, axe-core on every page of every role, #17 parts 4-5) and
-``notices`` (the province issues the year's notice, a university acknowledges it on a phone, the province sees it,
-#18) are all run by default (every ``e2e/*.test.mjs``)."""
+Every ``frontend/e2e/*.test.mjs`` is run by default (a new journey file is picked up without registering it);
+``python tests/e2e/run_e2e.py e2e/files.test.mjs`` runs only the named files (paths under ``frontend/``).
+
+The journey files change the demo data they use (u1_d1_staff1's self-reports, u1_admin's plan, expert1's scores, ...)
+and were written to run one after another on one platform. To run them at the same time without sharing anything,
+the demo is seeded once, the platform is stopped and its DATA_DIR (SQLite files, stored files, signing keys) is
+copied: each journey file gets a platform of its own started on a copy — the same data as a freshly seeded platform
+— and up to ``E2E_JOBS`` files run at once (default: CPUs + 1; chromium and four Python processes per file, most of
+the time spent waiting on the pages). The longest files (by the last run's times in ``var/e2e-times.json``, else
+by size) start first. Each file's output is printed as one block when it ends, failures again at the end, with the
+tail of its platform's logs; the exit status is non-zero when any file failed. ``E2E_JOBS=1`` runs the files one
+after another (still a platform each). The platforms serve a copy of frontend/dist taken at the start, so a build
+elsewhere in the checkout (which empties dist while it runs) cannot turn the pages into 404s mid-run."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+FRONTEND = ROOT / "frontend"
+TIMES = ROOT / "var" / "e2e-times.json"
+#: Seconds per file on a loaded 2-core machine (2026-12-04), for the order on a fresh clone; a file not listed is
+#: weighed by its size, a file that imports more than helpers.mjs (axe-*.test.mjs) by what it imports as well.
+HINTS = Path(__file__).with_name("durations.json")
 sys.path.insert(0, str(ROOT))
 
 from tests.harness import Stack  # noqa: E402
 
 
+@dataclass
+class Outcome:
+    file: str
+    returncode: int
+    seconds: float
+    output: str
+    logs: str = ""
+
+
+def journey_files(only: list[str]) -> list[str]:
+    """The files to run (paths relative to frontend/); options (``--…``) are passed to node as they are."""
+    files = [a for a in only if not a.startswith("--")]
+    if not files:
+        return sorted(str(p.relative_to(FRONTEND)) for p in (FRONTEND / "e2e").glob("*.test.mjs"))
+    out: list[str] = []
+    for f in files:
+        p = FRONTEND / f
+        out += sorted(str(x.relative_to(FRONTEND)) for x in p.glob("*.test.mjs")) if p.is_dir() else [f]
+    return out
+
+
+def longest_first(files: list[str]) -> list[str]:
+    times: dict[str, float] = {}
+    for source in (HINTS, TIMES):  # the committed hints, then this machine's last run
+        with contextlib.suppress(OSError, ValueError):
+            times.update(json.loads(source.read_text()))
+
+    def weight(f: str) -> float:
+        if f in times:
+            return float(times[f])
+        path = FRONTEND / f
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            return 0.0
+        size = len(text)
+        for module in re.findall(r"from '\./([\w.-]+\.mjs)'", text):
+            if module != "helpers.mjs" and (path.parent / module).is_file():
+                size += (path.parent / module).stat().st_size
+        return size / 100  # ~1 s per 100 bytes of journey, roughly
+
+    return sorted(files, key=weight, reverse=True)
+
+
+def remember(outcomes: list[Outcome]) -> None:
+    try:
+        times = json.loads(TIMES.read_text())
+    except (OSError, ValueError):
+        times = {}
+    times.update({o.file: round(o.seconds, 1) for o in outcomes if o.returncode == 0})
+    try:
+        TIMES.parent.mkdir(parents=True, exist_ok=True)
+        TIMES.write_text(json.dumps(times, indent=1, sort_keys=True) + "\n")
+    except OSError:
+        pass
+
+
+def run_file(file: str, options: list[str], template: Path, password: str, spa: Path) -> Outcome:
+    started = time.monotonic()
+    name = "e2e-" + Path(file).name.removesuffix(".test.mjs")
+    try:
+        extra = {"SPA_DIR": str(spa)}
+        with Stack(name=name, test_profile=True, data_from=template, password=password, extra_env=extra) as stack:
+            env = {**os.environ, "E2E_BASE_URL": stack.url, "E2E_PASSWORD": stack.password}
+            command = ["node", "--test", "--test-concurrency=1", "--test-reporter=spec", *options, file]
+            proc = subprocess.run(
+                command, cwd=FRONTEND, env=env, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            )
+            output = proc.stdout.decode("utf-8", "replace")
+            logs = ""
+            if proc.returncode != 0:
+                logs = "\n".join(
+                    f"--- {service}.log (tail)\n{path.read_text(errors='replace')[-3000:]}"
+                    for service, path in stack.logs.items()
+                    if path.exists()
+                )
+            return Outcome(file, proc.returncode, time.monotonic() - started, output, logs)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:  # no platform: this file failed, not the others
+        return Outcome(file, 1, time.monotonic() - started, f"e2e: the platform for {file} failed: {exc}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    only = list(sys.argv[1:] if argv is None else argv)
-    if not (ROOT / "frontend" / "dist" / "index.html").is_file():
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not (FRONTEND / "dist" / "index.html").is_file():
         print("e2e: frontend/dist is missing; run `make frontend` first", file=sys.stderr)
         return 1
     chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -34,11 +135,45 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("e2e: skipped, chromium is not installed (apt-get install chromium)")
         return 0
-    with Stack(name="e2e", test_profile=True) as stack:
-        stack.seed_demo()
-        env = {**os.environ, "E2E_BASE_URL": stack.url, "E2E_PASSWORD": stack.password}
-        command = ["node", "--test", "--test-concurrency=1", *only] if only else ["npm", "run", "test:e2e"]
-        return subprocess.run(command, cwd=ROOT / "frontend", env=env, check=False).returncode
+    options = [a for a in args if a.startswith("--")]
+    files = longest_first(journey_files(args))
+    if not files:
+        print("e2e: no journey files", file=sys.stderr)
+        return 1
+    jobs = max(1, min(len(files), int(os.environ.get("E2E_JOBS") or (os.cpu_count() or 1) + 1)))
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="sanquan-e2e-template-"))
+    try:
+        # the SPA as built now: a `make frontend` elsewhere in the checkout empties frontend/dist while it builds
+        spa = shutil.copytree(FRONTEND / "dist", workdir / "dist")
+        with Stack(name="e2e-seed", test_profile=True, extra_env={"SPA_DIR": str(spa)}) as seeded:
+            seeded.seed_demo()
+            template = seeded.snapshot(workdir / "data")
+            password = seeded.password
+        seeded_in = time.monotonic() - started
+        print(f"e2e: demo seeded in {seeded_in:.1f}s; {len(files)} files, {jobs} at a time", flush=True)
+        lock = threading.Lock()
+
+        def one(file: str) -> Outcome:
+            outcome = run_file(file, options, template, password, spa)
+            with lock:
+                status = "passed" if outcome.returncode == 0 else f"FAILED (exit {outcome.returncode})"
+                print(f"\n===== e2e {file}: {status} in {outcome.seconds:.1f}s", flush=True)
+                print(outcome.output, end="" if outcome.output.endswith("\n") else "\n", flush=True)
+            return outcome
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            outcomes = list(pool.map(one, files))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    remember(outcomes)
+    failed = [o for o in outcomes if o.returncode != 0]
+    for o in failed:
+        print(f"\n===== FAILED: {o.file} (exit {o.returncode})\n{o.output[-6000:]}\n{o.logs}", flush=True)
+    total = time.monotonic() - started
+    summary = ", ".join(f"{Path(o.file).name} {o.seconds:.0f}s" for o in outcomes)
+    print(f"\ne2e: {len(outcomes) - len(failed)} of {len(outcomes)} files passed in {total:.1f}s ({summary})")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

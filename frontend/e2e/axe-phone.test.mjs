@@ -1,0 +1,4 @@
+/** axe-core over every page of every role at 390×844 (axe.mjs; issue #17 part 5). */
+import { axeJourney, PHONE } from './axe.mjs'
+
+axeJourney('phone', PHONE)

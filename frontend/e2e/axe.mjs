@@ -1,0 +1,80 @@
+/**
+ * axe-core over every page of every role (issue #17 part 5; part of the admin conventions journeys): no serious or
+ * critical violation, on a desktop (axe-desktop.test.mjs) and at 390×844 (axe-phone.test.mjs). Two files so that
+ * tests/e2e/run_e2e.py runs the two viewports at the same time, each on a platform of its own.
+ */
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { after, before, describe, test } from 'node:test'
+import { BASE_URL, SKIP_REASON, field, go, launch, PASSWORD } from './helpers.mjs'
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+export const PHONE = { width: 390, height: 844 }
+export const WIDE = { width: 1440, height: 900 }
+
+/** The pages each role opens from its menu (and the pages behind a list's row). */
+const PAGES = {
+  admin: ['/dashboard', '/universities', '/accounts', '/clients', '/audit', '/training/rule', '/training/compliance', '/training/courses', '/plans/review', '/plans/change-requests', '/plans/progress', '/evaluation/campaigns', '/evaluation/assessment', '/evaluation/pilots', '/profile'],
+  expert1: ['/evaluation/reviews', '/evaluation/pilots', '/profile'],
+  u1_admin: ['/workbench', '/departments', '/accounts', '/training/compliance', '/training/staff', '/training/records', '/training/import', '/training/courses', '/training/approvals', '/plans/mine', '/plans/change-requests', '/plans/progress', '/evaluation/campaigns', '/evaluation/assessment', '/profile'],
+  u1_d1_mgr: ['/workbench', '/training/compliance', '/training/staff', '/training/records', '/training/approvals', '/plans/progress', '/profile'],
+  u1_d1_staff1: ['/my/ledger', '/plans/letters', '/evaluation/pilots', '/profile'],
+}
+
+/** axe-core's serious and critical violations on the page as it is now (the context bypasses the CSP to inject it). */
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE })
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] })
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
+  })
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+}
+
+async function signInAt(browser, username, viewport) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', baseURL: BASE_URL, bypassCSP: true, ...(viewport === PHONE ? { isMobile: true, hasTouch: true } : {}) })
+  const page = await context.newPage()
+  page.setDefaultTimeout(20_000)
+  await page.goto('/login')
+  await field(page, 'username').fill(username)
+  await field(page, 'password').fill(PASSWORD)
+  await page.locator('[data-test="login-submit"]').click()
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
+  await page.locator('.el-header').waitFor()
+  return { context, page }
+}
+
+/** The journey at `viewport`, named `(label)` as before the split. */
+export function axeJourney(label, viewport) {
+  if (SKIP_REASON) {
+    console.log(`e2e skipped: ${SKIP_REASON}`)
+    test(`axe-core journeys (${label})`, { skip: SKIP_REASON }, () => {})
+  }
+  describe('admin conventions', { skip: Boolean(SKIP_REASON), concurrency: 1 }, () => {
+    let browser
+    before(async () => {
+      browser = await launch()
+    })
+    after(async () => {
+      await browser?.close()
+    })
+
+    test(`axe-core: no serious or critical violation on any page of any role (${label})`, async () => {
+      const problems = []
+      for (const [user, pages] of Object.entries(PAGES)) {
+        const { context, page } = await signInAt(browser, user, viewport)
+        for (const path of pages) {
+          await go(page, path)
+          for (const v of await axeViolations(page)) problems.push(`${user} ${path}: ${v.id} (${v.impact}) ${v.nodes.join(' | ')}`)
+        }
+        await context.close()
+      }
+      const context = await browser.newContext({ viewport, baseURL: BASE_URL, bypassCSP: true })
+      const page = await context.newPage()
+      await go(page, '/login')
+      for (const v of await axeViolations(page)) problems.push(`login: ${v.id} (${v.impact}) ${v.nodes.join(' | ')}`)
+      await context.close()
+      assert.deepEqual(problems, [], problems.join('\n'))
+    })
+  })
+}
