@@ -374,6 +374,22 @@ const en: typeof zhCN = {
     yours: 'Grade: {grade}; rank {rank} among {type}',
   },
   publicObjections: { from: 'From', public: 'The public', university: 'University' },
+  notifications: {
+    title: 'Notifications', open: 'Notifications ({n} unread)', unread: '{n} unread', unreadMark: 'Unread', readAll: 'Mark all as read',
+    empty: 'No notifications', more: '{n} older notifications not shown', other: 'New notification ({kind})',
+    kinds: {
+      plan_submitted: 'The {year} plan was submitted for review', plan_returned: 'The {year} plan was returned for changes',
+      plan_approved: 'The {year} plan was approved', change_request_decided: 'A change request to the plan was decided',
+      letter_to_sign: 'A responsibility letter awaits your signature (version {version})', milestone_due_soon: 'A milestone is due soon',
+      milestone_overdue: 'A milestone is overdue', milestone_escalated: 'An overdue milestone was escalated', plan_not_submitted: "The year's plan has not been submitted",
+      deadline_soon: 'The submission deadline is near', self_report_submitted: 'A self-report awaits review: {title}',
+      self_report_decided: 'Your self-report was decided: {title}', record_accepted: 'A training record was accepted', record_rejected: 'A training record was rejected',
+      import_finished: 'Import finished: {filename}', nomination_phase_opened: 'Nominations are open for "{title}"',
+      nomination_phase_closing: 'Nominations close soon for "{title}"', expert_assigned: '{count} nomination(s) of "{title}" assigned to you for review',
+      objection_received: 'An objection was lodged against "{title}"', results_published: 'The results of "{title}" are published',
+      notice_issued: "The {year} notice has been issued", webhook_endpoint_disabled: 'A webhook endpoint was disabled after repeated failures',
+    },
+  },
 }
 
 export default en

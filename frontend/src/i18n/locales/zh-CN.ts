@@ -372,4 +372,20 @@ export default {
     yours: '等级：{grade}；{type}中排名第 {rank}',
   },
   publicObjections: { from: '提出方', public: '社会公众', university: '高校' },
+  notifications: {
+    title: '通知', open: '通知（{n} 条未读）', unread: '{n} 条未读', unreadMark: '未读', readAll: '全部标为已读',
+    empty: '暂无通知', more: '另有 {n} 条较早的通知', other: '新通知（{kind}）',
+    kinds: {
+      plan_submitted: '{year} 年度实施方案已报送，待审核', plan_returned: '{year} 年度实施方案被退回修改',
+      plan_approved: '{year} 年度实施方案已通过审核', change_request_decided: '方案变更申请已处理',
+      letter_to_sign: '有一份责任书待签署（第 {version} 版）', milestone_due_soon: '有里程碑即将到期',
+      milestone_overdue: '有里程碑已逾期', milestone_escalated: '逾期里程碑已升级督办', plan_not_submitted: '年度实施方案尚未报送',
+      deadline_soon: '报送截止日期临近', self_report_submitted: '有新的自主学习申报待审核：{title}',
+      self_report_decided: '您的自主学习申报已处理：{title}', record_accepted: '培训记录已入账', record_rejected: '培训记录未被接收',
+      import_finished: '导入已完成：{filename}', nomination_phase_opened: '评选「{title}」开始推荐申报',
+      nomination_phase_closing: '评选「{title}」推荐申报即将截止', expert_assigned: '评选「{title}」分配给您 {count} 项评审',
+      objection_received: '评选「{title}」收到异议', results_published: '评选「{title}」结果已公示',
+      notice_issued: '{year} 年度工作通知已下发', webhook_endpoint_disabled: '一个 Webhook 地址因连续失败已停用',
+    },
+  },
 }
