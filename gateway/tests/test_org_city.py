@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
+from sanquan_gateway.orgs.cities import PROVINCE_CITIES
+
 from .conftest import World
 
 
@@ -62,3 +68,16 @@ def test_a_university_admin_cannot_change_the_city(world: World) -> None:
     etag = world.client.get(f"/api/orgs/{uni}", headers=h).headers["etag"]
     r = world.client.patch(f"/api/orgs/{uni}", json={"city": "410100"}, headers={**h, "If-Match": etag})
     assert r.status_code == 403
+
+
+def test_the_spa_and_the_map_know_the_same_cities_as_the_gateway() -> None:
+    """The SPA's list (utils/cities.ts) names the gateway's codes with the GeoJSON's feature names, in the same
+    order; the map (echarts 4.9.0's henan.json) has a feature for every city."""
+    frontend = Path(__file__).resolve().parents[2] / "frontend"
+    source = (frontend / "src/utils/cities.ts").read_text(encoding="utf-8")
+    spa = re.findall(r"\{ code: '(\d{6})', feature: '([^']+)', en: '[^']+' \}", source)
+    assert spa == list(PROVINCE_CITIES.items())
+    geojson = frontend / "node_modules/echarts-v4-maps/map/json/province/henan.json"
+    if geojson.is_file():  # installed with the SPA's dependencies
+        features = {f["properties"]["name"] for f in json.loads(geojson.read_text(encoding="utf-8"))["features"]}
+        assert set(PROVINCE_CITIES.values()) == features

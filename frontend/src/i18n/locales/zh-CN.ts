@@ -211,6 +211,14 @@ export default {
     pendingChanges: '待审核的变更申请', allYears: '全部年度',
   },
   planStatus: { not_started: '未开始', draft: '草稿', submitted: '待审核', returned: '已退回', approved: '已批准' },
+  bigScreen: {
+    title: '河南省高校后勤“三全育人”数据大屏', open: '数据大屏', back: '返回系统', lastUpdated: '更新于 {time}', refreshEvery: '每 {n} 秒自动刷新',
+    fullscreen: '全屏', exitFullscreen: '退出全屏', universities: '高校', approved: '方案已批准', milestonesOverdue: '逾期里程碑',
+    milestoneCompletion: '里程碑完成率', complianceRate: '培训达标率', staff: '后勤人员', mapTitle: '各市高校分布与培训达标',
+    rankCompliance: '培训达标率排行', rankCompletion: '里程碑完成率排行', alerts: '逾期预警', noAlerts: '暂无逾期里程碑',
+    daysOverdue: '逾期 {n} 天', universitiesInCity: '{n} 所高校', avgCompliance: '平均达标率', noCity: '未填写城市', statusTitle: '方案状态',
+    loadFailed: '部分数据加载失败：{what}', city: '所在城市', cityPlaceholder: '选择所在地级市', cityRequired: '请选择所在城市', year: '{year} 年度',
+  },
   categories: {
     service: '服务育人', management: '管理育人', environment: '环境育人', culture: '文化育人', collaboration: '协同育人',
     organisation: '组织领导', publicity: '宣传发动', funding_incentive: '保障力度', accountability: '责任落实',
