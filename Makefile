@@ -78,7 +78,16 @@ schema: install frontend/node_modules/.installed
 schema-check: install frontend/node_modules/.installed
 	$(PY) scripts/gen_openapi.py --check
 
-test: lint typecheck schema-check pytest frontend-test e2e
+# `make test` runs the stages below TEST_JOBS at a time (2 cores): pytest (the longest) starts first, the other slot
+# takes lint, typecheck, schema-check, frontend-test, then the SPA build and the browser journeys, which overlap
+# pytest's tail. Each stage's output is printed in one piece when it ends (--output-sync); a failing stage fails
+# make test (the stages already running are finished first). TEST_JOBS=1: one after another, as listed.
+# Every stage stays a target of its own (`make pytest`, `make e2e`, ...).
+TEST_JOBS ?= 2
+TEST_STAGES := pytest lint typecheck schema-check frontend-test e2e
+
+test:
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_STAGES)
 
 bench-gateway: install
 	$(PY) bench/gateway_proxy.py
