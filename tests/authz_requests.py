@@ -379,6 +379,7 @@ QUERIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("GET", "/api/plans/dashboard"): lambda w: {"year": w.year},
     ("GET", "/api/plans/overview"): lambda w: {"year": w.year},
     ("GET", "/api/plans/overview/export"): lambda w: {"year": w.year},
+    ("GET", "/api/plans/screen"): lambda w: {"year": w.year},
     ("GET", "/api/plans/indicators"): lambda w: {"year": w.year},
 }
 #: The probe's query where the probe is a query: computing the scorecard of a university that does not exist.

@@ -213,6 +213,16 @@ const en: typeof zhCN = {
     pendingChanges: 'Change requests to decide', allYears: 'All years',
   },
   planStatus: { not_started: 'Not started', draft: 'Draft', submitted: 'Submitted', returned: 'Returned', approved: 'Approved' },
+  bigScreen: {
+    title: 'Henan university logistics "Three-All Education" big screen', open: 'Big screen', back: 'Back to the app', lastUpdated: 'Updated {time}',
+    refreshEvery: 'Refreshes every {n} s', fullscreen: 'Full screen', exitFullscreen: 'Exit full screen', universities: 'Universities',
+    approved: 'Plans approved', milestonesOverdue: 'Overdue milestones', milestoneCompletion: 'Milestone completion', complianceRate: 'Training compliance',
+    staff: 'Logistics staff', mapTitle: 'Universities and training compliance by city', rankCompliance: 'Training compliance ranking',
+    rankCompletion: 'Milestone completion ranking', alerts: 'Overdue alerts', noAlerts: 'No overdue milestones', daysOverdue: '{n} days overdue',
+    universitiesInCity: '{n} universities', avgCompliance: 'Average compliance', noCity: 'No city recorded', statusTitle: 'Plan status',
+    loadFailed: 'Some data could not be loaded: {what}', city: 'City', cityPlaceholder: 'Choose the prefecture-level city', cityRequired: 'Choose the city',
+    year: 'Year {year}',
+  },
   categories: {
     service: 'Service education', management: 'Management education', environment: 'Environment education', culture: 'Culture education', collaboration: 'Collaborative education',
     organisation: 'Organisation & leadership', publicity: 'Publicity', funding_incentive: 'Funding & incentives', accountability: 'Accountability',
