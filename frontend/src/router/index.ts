@@ -51,6 +51,7 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'evaluation/campaigns', name: 'campaigns', component: () => import('@/views/evaluation/CampaignsView.vue'), meta: { title: 'menu.campaigns', roles: PU, perm: ['evaluation:campaign:manage', 'evaluation:nomination:manage'] } },
   { path: 'evaluation/campaigns/:id', name: 'campaign', component: () => import('@/views/evaluation/CampaignView.vue'), meta: { title: 'menu.campaigns', roles: PU, perm: ['evaluation:campaign:manage', 'evaluation:nomination:manage'] } },
   { path: 'evaluation/reviews', name: 'expert-reviews', component: () => import('@/views/evaluation/ExpertReviewsView.vue'), meta: { title: 'menu.reviews', roles: ['expert'], perm: 'evaluation:review:score' } },
+  { path: 'evaluation/cases', name: 'typical-cases', component: () => import('@/views/evaluation/TypicalCasesView.vue'), meta: { title: 'typicalCases.menu', roles: A } },
   { path: 'evaluation/assessment', name: 'assessment', component: () => import('@/views/evaluation/AssessmentView.vue'), meta: { title: 'menu.assessment', roles: PU, perm: ['evaluation:assessment:manage', 'evaluation:scorecard:view'] } },
 
   { path: 'evaluation/pilots', name: 'pilots', component: () => import('@/views/evaluation/PilotsView.vue'), meta: { title: 'menu.pilots' } },

@@ -25,7 +25,7 @@ const GROUPS: MenuDef[] = [
     icon: 'Reading',
     routes: ['training-compliance', 'training-staff', 'training-records', 'training-import', 'training-courses', 'training-approvals', 'training-rule'],
   },
-  { title: 'menu.evaluation', icon: 'Trophy', routes: ['campaigns', 'assessment', 'pilots'] },
+  { title: 'menu.evaluation', icon: 'Trophy', routes: ['campaigns', 'assessment', 'pilots', 'typical-cases'] },
   { title: 'menu.organisation', icon: 'OfficeBuilding', routes: ['universities', 'departments', 'accounts', 'clients', 'webhooks', 'audit'] },
 ]
 
@@ -40,7 +40,7 @@ export function buildMenu(role: Role | null, can: (perm: string | string[]) => b
       if (!r || !r.meta) continue
       if (r.meta.roles && !r.meta.roles.includes(role)) continue
       if (r.meta.perm && !can(r.meta.perm)) continue
-      const area = name.startsWith('plan') ? 'plans' : ['campaigns', 'assessment', 'expert-reviews', 'pilots'].includes(name) ? 'evaluation' : null
+      const area = name.startsWith('plan') ? 'plans' : ['campaigns', 'assessment', 'expert-reviews', 'pilots', 'typical-cases'].includes(name) ? 'evaluation' : null
       if (area && features[area] === false) continue
       children.push({ key: name, title: r.meta.title ?? name, path: `/${r.path}` })
     }

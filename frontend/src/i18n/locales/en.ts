@@ -383,6 +383,12 @@ const en: typeof zhCN = {
     export: 'Export results', bands: 'Grade bands', bandsHint: '(percent of the maximum, ascending)', ascending: 'The bands must ascend: pass < good < excellent',
     yours: 'Grade: {grade}; rank {rank} among {type}',
   },
+  typicalCases: {
+    menu: 'Typical cases', hint: 'Excellent cases and outstanding logistics people: published ones appear on the public pages', create: 'New case', edit: 'Edit', delete: 'Delete',
+    title: 'Title', category: 'Category', year: 'Year', story: 'Story', published: 'Published', publish: 'Publish on the public pages',
+    photos: 'Photos', yes: 'Yes', no: 'No', deleted: 'Deleted', confirmDelete: 'Delete the case "{title}"? Its photos go too.',
+    titleRequired: 'Please give a title', storyRequired: 'Please write the story', universityRequired: 'Please choose the university',
+  },
   publicObjections: { from: 'From', public: 'The public', university: 'University' },
   notifications: {
     title: 'Notifications', open: 'Notifications ({n} unread)', unread: '{n} unread', unreadMark: 'Unread', readAll: 'Mark all as read',

@@ -379,6 +379,12 @@ export default {
     export: '导出考核结果', bands: '等级划分', bandsHint: '（得分率 %，依次递增）', ascending: '等级线须依次递增：合格 < 良好 < 优秀',
     yours: '等级：{grade}；{type}中排名第 {rank}',
   },
+  typicalCases: {
+    menu: '典型案例库', hint: '优秀案例和出彩后勤人事迹：发布后在公示公告页展示', create: '新建案例', edit: '编辑', delete: '删除',
+    title: '标题', category: '类别', year: '年度', story: '事迹介绍', published: '已发布', publish: '发布到公示公告页',
+    photos: '照片', yes: '是', no: '否', deleted: '已删除', confirmDelete: '删除案例「{title}」？其照片也将移除。',
+    titleRequired: '请填写标题', storyRequired: '请填写事迹介绍', universityRequired: '请选择高校',
+  },
   publicObjections: { from: '提出方', public: '社会公众', university: '高校' },
   notifications: {
     title: '通知', open: '通知（{n} 条未读）', unread: '{n} 条未读', unreadMark: '未读', readAll: '全部标为已读',
