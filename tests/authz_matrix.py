@@ -396,6 +396,7 @@ MATRIX: list[Row] = [
     T("GET", f"{EV}/assessment/metrics", None, "                            401  200  200  200  200  200  403  401"),
     T("GET", f"{EV}/assessment/frameworks/{{year}}", None, "                 401  200  200  200  200  200  403  401"),
     T("PUT", f"{EV}/assessment/frameworks/{{year}}", None, "                 401 p412  403  403  403  403  403  401"),
+    T("PUT", f"{EV}/assessment/frameworks/{{year}}/grades", None, "     401 p412  403  403  403  403  403  401"),
     T("POST", f"{EV}/assessment/frameworks/{{year}}/default", None, "        401 p409  403  403  403  403  403  401"),
     T("GET", f"{EV}/assessment/{{year}}/self-reports", None, "               401  200  200  200  200  200  403  401"),
     T("PUT", f"{EV}/assessment/{{year}}/self-reports/{{indicator_code}}", None, "401 403 403 p422  403  403  403  401"),
@@ -405,12 +406,39 @@ MATRIX: list[Row] = [
     # the demo year's scorecards: a university sees its own line
     T("GET", f"{EV}/assessment/{{year}}/scorecards", None, "                 401  200  200  200  200  200  403  401",
       year="demo"),
+    # the XLSX of the same scoped lines (a university: its own scorecard)
+    T("GET", f"{EV}/assessment/{{year}}/scorecards/export", None, "     401  200  200  200  200  200  403  401",
+      year="demo"),
     T("GET", f"{EV}/assessment/{{year}}/scorecards/{{university_id}}", "own", "401 200 404  200  404  404  403  401",
       year="demo"),
     T("GET", f"{EV}/assessment/{{year}}/scorecards/{{university_id}}", "other", "401 200 404 404  404  404  403  401",
       year="demo"),
     # nothing computed in the spare year yet (409)
     T("POST", f"{EV}/assessment/{{year}}/publish", None, "                   401 p409  403  403  403  403  403  401"),
+    # == typical cases (#19): the province's library; photos through the attachments of owner typical_case ======
+    T("GET", f"{EV}/cases", None, "                                    401  200  403  403  403  403  403  401"),
+    T("POST", f"{EV}/cases", None, "                                   401  p422  403  403  403  403  403  401"),
+    T("GET", f"{EV}/cases/{{case_id}}", "missing", "                    401  404  403  403  403  403  403  401"),
+    T("PUT", f"{EV}/cases/{{case_id}}", "missing", "                    401  404  403  403  403  403  403  401"),
+    T("DELETE", f"{EV}/cases/{{case_id}}", "missing", "                 401  404  403  403  403  403  403  401"),
+    T("GET", f"{EV}/cases/{{case_id}}/attachments", "missing", "        401  404  404  404  404  404  403  401"),
+    T("POST", f"{EV}/cases/{{case_id}}/attachments", "missing", "       401  404  404  404  404  404  403  401"),
+    T("GET", f"{EV}/campaigns/{{campaign_id}}/public-fields", "province", "401  200  403  403  403  403  403  401"),
+    T("PUT", f"{EV}/campaigns/{{campaign_id}}/public-fields", "province", "401  p412  403  403  403  403  403  401"),
+    # == the public pages (#19): anyone, signed in or not, disabled or not (the gateway forwards no identity) ======
+    T("GET", "/api/public/publicity", None, "                           200  200  200  200  200  200  200  200",
+      public=True),
+    T("GET", "/api/public/results", None, "                             200  200  200  200  200  200  200  200",
+      public=True),
+    T("GET", "/api/public/pilots", None, "                              200  200  200  200  200  200  200  200",
+      public=True),
+    T("GET", "/api/public/cases", None, "                               200  200  200  200  200  200  200  200",
+      public=True),
+    T("GET", "/api/public/cases/{case_id}/photos/{n}", "missing", "    404  404  404  404  404  404  404  404",
+      public=True),
+    # the campaign made at start takes nominations: not in publicity, no objection from anyone
+    T("POST", "/api/public/campaigns/{campaign_id}/objections", "province", "404  404  404  404  404  404  404  404",
+      public=True),
     T("GET", f"{EV}/audit", None, "                                         401  200  403  403  403  403  403  401"),
     # == attachments (#16): an attachment answers as its owner does (404 for one outside the caller's scope, on every
     #    path); attaching and deleting need the right to edit the owner; uploads are by people (a client: 403) ======

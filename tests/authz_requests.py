@@ -49,6 +49,9 @@ KINDS: dict[tuple[str, str], str] = {
     ("evaluation", "objection_id"): "objection",
     ("evaluation", "report_id"): "assessment_report",
     ("evaluation", "university_id"): "university",
+    ("evaluation", "case_id"): "case",
+    ("public", "case_id"): "case",
+    ("public", "campaign_id"): "campaign",
 }
 #: Operations on a campaign in review (the demo's), or on a nomination under review; the other campaign rows name
 #: the campaign made at start, still in its nomination phase.
@@ -72,7 +75,7 @@ KIND_OF_PATH: dict[str, str] = {
     "/api/evaluation/campaigns/{campaign_id}/results/export": "final_campaign",
 }
 #: Path parameters that are not records: a year, a submission number, an indicator code.
-PLAIN = ("year", "seq", "indicator_code")
+PLAIN = ("year", "seq", "indicator_code", "n")
 
 
 def service_of(path: str) -> str:
@@ -95,6 +98,8 @@ def fill(w: World, path: str, target: str | None, kind: str | None = None, year:
             return "1"
         if name == "indicator_code":
             return "hall"
+        if name == "n":  # a typical case's photo number (#19)
+            return "1"
         assert target is not None, f"{path} needs a target"
         k = kind or KIND_OF_PATH.get(path) or KINDS[(service, name)]
         return str(w.id(k, target))
@@ -111,6 +116,17 @@ def _past(days: int = 3) -> str:
 
 def _future(days: int = 60) -> str:
     return str(clock.today() + timedelta(days=days))
+
+
+def _case(w: World) -> dict[str, Any]:
+    """A typical case (#19) of university 1."""
+    return {
+        "title": "矩阵案例",
+        "category": "excellent_case",
+        "story": "故事",
+        "university_id": w.orgs["uni_a"],
+        "year": 2026,
+    }
 
 
 def _staff_of(w: World, t: str | None) -> int:
@@ -271,6 +287,20 @@ BODIES: dict[tuple[str, str], Body] = {
     ("PUT", "/api/evaluation/assessment/frameworks/{year}"): lambda w, t: {
         "indicators": [{"code": "hall", "name": "被改的指标", "metric": "self_reported", "target": 1, "weight": 1}]
     },
+    ("POST", "/api/evaluation/cases"): lambda w, t: _case(w),
+    ("PUT", "/api/evaluation/cases/{case_id}"): lambda w, t: _case(w),
+    ("PUT", "/api/evaluation/campaigns/{campaign_id}/public-fields"): lambda w, t: {"fields": ["name", "rank"]},
+    ("POST", "/api/public/campaigns/{campaign_id}/objections"): lambda w, t: {
+        "no": 1,
+        "name": "矩阵",
+        "contact": "13900000000",
+        "reason": "授权矩阵的探测异议",
+    },
+    ("PUT", "/api/evaluation/assessment/frameworks/{year}/grades"): lambda w, t: {
+        "pass": 50,
+        "good": 70,
+        "excellent": 85,
+    },
     ("PUT", "/api/evaluation/assessment/{year}/self-reports/{indicator_code}"): lambda w, t: {
         "value": 0.1,
         "evidence": "被改的值",
@@ -290,12 +320,14 @@ ATTACH_PATHS = [
     "/api/plans/letters/{letter_id}/attachments",
     "/api/plans/notices/{notice_id}/attachments",
     "/api/evaluation/nominations/{nomination_id}/attachments",
+    "/api/evaluation/cases/{case_id}/attachments",
 ]
 BODIES.update({("POST", p): (lambda w, t: {"attachment_ids": [MISSING]}) for p in ATTACH_PATHS})
 
 #: The probe of an allowed caller where a stale If-Match is not enough (the service takes none): an invalid body.
 #: Operations absent here use the valid body (and their probe fails on the version or the record's state).
 PROBES: dict[tuple[str, str], Body] = {
+    ("POST", "/api/evaluation/cases"): lambda w, t: {**_case(w), "category": "other"},
     ("POST", "/api/plans/plans/{plan_id}/change-requests"): lambda w, t: {"kind": "add_task", "reason": "x"},
     ("POST", "/api/plans/tasks/{task_id}/progress"): lambda w, t: {"status": "in_progress", "percent": 101},
     ("POST", "/api/plans/plans/{plan_id}/letters"): lambda w, t: {"target": "nobody"},
