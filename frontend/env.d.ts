@@ -1,1 +1,7 @@
 /// <reference types="vite/client" />
+
+/** zh-CN's sections loaded after sign-in (vite.config.ts, src/i18n/index.ts loadAppWords). */
+declare module 'virtual:zh-CN-later' {
+  const messages: Record<string, unknown>
+  export default messages
+}

@@ -65,7 +65,9 @@ export class ApiError extends Error {
   }
 }
 
-export type Query = Record<string, string | number | boolean | null | undefined>
+type QueryValue = string | number | boolean | null | undefined
+/** An array repeats its key (`ids=1&ids=2`), as FastAPI reads a list parameter. */
+export type Query = Record<string, QueryValue | readonly (string | number)[]>
 
 export interface RequestOptions {
   query?: Query
@@ -92,7 +94,8 @@ export function buildUrl(path: string, query?: Query): string {
   const params = new URLSearchParams()
   for (const [k, v] of Object.entries(query)) {
     if (v === undefined || v === null || v === '') continue
-    params.append(k, String(v))
+    if (Array.isArray(v)) for (const item of v) params.append(k, String(item))
+    else params.append(k, String(v))
   }
   const qs = params.toString()
   return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path

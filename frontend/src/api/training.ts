@@ -89,6 +89,11 @@ export const trainingApi = {
   createRecord: (body: RecordCreate) => http.post<TrainingRecord>(`${B}/records`, body),
   deleteRecord: (id: number) => http.delete(`${B}/records/${id}`),
   exportRecords: (q: Omit<RecordQuery, 'limit' | 'offset'>) => download(`${B}/records/export`, { ...q, format: 'xlsx' }, '培训台账.xlsx'),
+  /** 批量导出: the selected records only (the server leaves out any outside the caller's scope). */
+  exportSelectedRecords: (ids: number[]) => download(`${B}/records/export`, { ids, format: 'xlsx' }, `培训台账-已选${ids.length}条.xlsx`),
+  /** 批量删除: all or none; each record with the version the list showed (412 when one changed since). */
+  deleteRecords: (records: { id: number; version: number }[]) =>
+    http.post<{ deleted: number }>(`${B}/records/batch-delete`, { records: records.map((r) => ({ id: r.id, version: r.version })) }),
   importRecords: (file: File, dryRun: boolean) => {
     const form = new FormData()
     form.append('file', file)

@@ -81,6 +81,20 @@ export const i18n = createI18n({
   fallbackWarn: false,
 })
 
+let appWords: Promise<void> | null = null
+/**
+ * zh-CN's sections for the signed-in pages: in a build they are a chunk of their own (vite.config.ts, ZH_FIRST_LOAD
+ * lists what the sign-in page gets), merged here once before the app's layout shows; in development and tests
+ * zh-CN.ts is loaded whole and this merges nothing.
+ */
+export function loadAppWords(): Promise<void> {
+  appWords ??= import('virtual:zh-CN-later').then(({ default: later }) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    if (Object.keys(later).length) i18n.global.mergeLocaleMessage('zh-CN', later as any)
+  })
+  return appWords
+}
+
 /** Loads a locale's messages (once) so that setLocale can show it. */
 export async function loadLocale(locale: AppLocale): Promise<void> {
   if (loaded.has(locale)) return

@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import type { Role } from '@/api/types'
+import { loadAppWords } from '@/i18n'
 import { useAuthStore } from '@/stores/auth'
 
 declare module 'vue-router' {
@@ -98,6 +99,8 @@ export const router = createRouter({
 })
 
 router.beforeEach(async (to) => {
+  // zh-CN's words for every page but the sign-in page: not in its first load (vite.config.ts ZH_FIRST_LOAD)
+  if (to.name !== 'login') await loadAppWords()
   const auth = useAuthStore()
   if (!auth.ready) await auth.restore()
   if (to.meta.public) {

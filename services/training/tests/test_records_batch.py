@@ -109,7 +109,8 @@ def test_batch_export_holds_the_selected_rows_only_and_never_another_universitys
         f"{URL}/export", params={"ids": [a["id"], c["id"], theirs["id"]]}, headers=kt.university_admin()
     )
     assert r.status_code == 200, r.text
-    assert "filename*=UTF-8''" in r.headers["content-disposition"]
+    assert "filename*=UTF-8''%E5%9F%B9%E8%AE%AD%E5%8F%B0%E8%B4%A6" in r.headers["content-disposition"]  # 培训台账
+    assert "%E5%B7%B2%E9%80%892%E6%9D%A1" in r.headers["content-disposition"]  # 已选2条
     assert _exported_ids(r.content) == sorted([a["id"], c["id"]])
     whole = client.get(f"{URL}/export", headers=kt.university_admin())
     assert len(_exported_ids(whole.content)) == 3

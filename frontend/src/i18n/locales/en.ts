@@ -406,6 +406,15 @@ const en: typeof zhCN = {
       notice_issued: "The {year} notice has been issued", webhook_endpoint_disabled: 'A webhook endpoint was disabled after repeated failures',
     },
   },
+  tagsView: {
+    label: 'Open pages', breadcrumb: 'You are here', detail: 'Details', close: 'Close', closeOthers: 'Close others', closeLeft: 'Close to the left',
+    closeRight: 'Close to the right', closeAll: 'Close all', closeTag: 'Close "{title}"', more: 'Tab actions',
+  },
+  batch: {
+    selected: '{n} selected', selectAll: 'Select all on this page', selectRow: 'Select row {n}', export: 'Export selected', delete: 'Delete selected',
+    confirmDelete: 'Delete the {n} selected training records? They stop counting (and stay in the audit trail).',
+    deleted: '{n} records deleted', changed: 'Someone else changed or deleted a selected record; nothing was deleted and the list is reloaded',
+  },
 }
 
 export default en

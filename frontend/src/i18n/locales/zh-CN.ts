@@ -402,4 +402,12 @@ export default {
       notice_issued: '{year} 年度工作通知已下发', webhook_endpoint_disabled: '一个 Webhook 地址因连续失败已停用',
     },
   },
+  tagsView: {
+    label: '已打开的页面', breadcrumb: '当前位置', detail: '详情', close: '关闭', closeOthers: '关闭其他', closeLeft: '关闭左侧',
+    closeRight: '关闭右侧', closeAll: '全部关闭', closeTag: '关闭“{title}”', more: '标签页操作',
+  },
+  batch: {
+    selected: '已选 {n} 条', selectAll: '全选本页', selectRow: '选择第 {n} 行', export: '批量导出', delete: '批量删除', confirmDelete: '删除选中的 {n} 条培训记录？删除后不再计入学时（保留在审计日志中）。',
+    deleted: '已删除 {n} 条记录', changed: '选中的记录中有已被他人修改或删除的，未删除任何记录，列表已刷新',
+  },
 }

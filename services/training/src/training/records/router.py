@@ -137,7 +137,8 @@ def export_records(
         ]
         for r in service.outs(session, records)
     ]
-    return table_response(LEDGER_HEADERS, rows, format, f"培训台账-{year or '全部'}", sheet="培训台账")
+    name = f"培训台账-{year or '全部'}" + (f"-已选{len(rows)}条" if ids is not None else "")
+    return table_response(LEDGER_HEADERS, rows, format, name, sheet="培训台账")
 
 
 @router.get(

@@ -1,0 +1,228 @@
+/**
+ * Admin conventions still missing from issue #17: breadcrumbs and a tags view of visited pages (close, right-click
+ * 关闭其他, kept across a reload, not shown on phones), and row selection with 批量导出 / 批量删除 on 培训记录 (one
+ * confirmation, Chinese file name, all or nothing). zh-CN and en, desktop and 390×844 (nothing wider than the
+ * screen, the primary action on screen), axe-core: no serious or critical violation.
+ */
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { after, before, describe, test } from 'node:test'
+import { BASE_URL, PASSWORD, SKIP_REASON, api, downloadOf, field, go, isZip, launch, settled } from './helpers.mjs'
+
+if (SKIP_REASON) {
+  console.log(`e2e skipped: ${SKIP_REASON}`)
+  test('admin conventions journeys', { skip: SKIP_REASON }, () => {})
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+const PHONE = { width: 390, height: 844 }
+const WIDE = { width: 1440, height: 900 }
+
+async function signInAt(browser, username, { viewport = WIDE, locale = 'zh-CN' } = {}) {
+  const phone = viewport === PHONE
+  const context = await browser.newContext({ viewport, locale, baseURL: BASE_URL, bypassCSP: true, ...(phone ? { isMobile: true, hasTouch: true } : {}) })
+  const page = await context.newPage()
+  page.setDefaultTimeout(20_000)
+  const errors = []
+  page.on('pageerror', (e) => errors.push(String(e)))
+  await page.goto('/login')
+  if (locale === 'en') {
+    await page.locator('.el-radio-button', { hasText: 'EN' }).first().click()
+    await page.waitForFunction(() => /sign in|log in/i.test(document.querySelector('[data-test="login-submit"]')?.textContent ?? ''))
+  }
+  await field(page, 'username').fill(username)
+  await field(page, 'password').fill(PASSWORD)
+  await page.locator('[data-test="login-submit"]').click()
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
+  await page.locator('.el-header').waitFor()
+  await settled(page)
+  return { context, page, errors }
+}
+
+async function axeSerious(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE })
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] })
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
+  })
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+}
+
+async function assertFits(page, where) {
+  const m = await page.evaluate(() => {
+    const main = document.querySelector('.main')
+    return { doc: document.documentElement.scrollWidth, inner: window.innerWidth, main: main ? main.scrollWidth - main.clientWidth : 0 }
+  })
+  assert.ok(m.doc <= m.inner, `${where}: the page is ${m.doc} px wide on a ${m.inner} px screen`)
+  assert.ok(m.main <= 1, `${where}: the main area scrolls ${m.main} px sideways`)
+}
+
+async function assertOnScreen(page, locator, what) {
+  await locator.waitFor({ state: 'visible' })
+  await locator.scrollIntoViewIfNeeded()
+  const box = await locator.boundingBox()
+  const width = await page.evaluate(() => window.innerWidth)
+  assert.ok(box && box.x >= 0 && box.x + box.width <= width + 0.5, `${what} lies within the ${width} px screen`)
+}
+
+const tagNames = (page) => page.locator('[data-test="tags-view"] .tag .tag-link').allInnerTexts()
+const crumbs = async (page) => (await page.locator('[data-test="breadcrumb"] .el-breadcrumb__inner').allInnerTexts()).map((s) => s.trim())
+
+/** A person of our own in the department of u1_d1_mgr, with `n` records this year (the journey's rows only). */
+async function personWithRecords(n) {
+  const no = `E2EB${Date.now() % 1_000_000}`
+  const dept = (await api('u1_d1_mgr', 'GET', '/api/auth/me')).department_id
+  const person = await api('u1_admin', 'PUT', `/api/training/staff/by-employee-no/${no}`, { name: `批量${no.slice(-4)}`, department_id: dept, employment_type: 'contract', active: true })
+  const day = `${new Date().getFullYear()}-01-10`
+  const records = []
+  for (let i = 0; i < n; i++) {
+    records.push(await api('u1_admin', 'POST', '/api/training/records', { staff_id: person.id, title: `批量培训${i + 1}`, taken_on: day, hours: 2 + i, days: 0, themes: ['safety'], organizer_level: 'university' }))
+  }
+  return { person, records }
+}
+
+describe('admin conventions: breadcrumbs, tags view, batch actions', { skip: Boolean(SKIP_REASON), concurrency: 1 }, () => {
+  let browser
+  before(async () => {
+    browser = await launch()
+  })
+  after(async () => {
+    await browser?.close()
+  })
+
+  test('面包屑 and 标签页: visited pages as tags, close, 关闭其他 by right-click, kept across a reload (zh-CN)', async () => {
+    const { context, page, errors } = await signInAt(browser, 'u1_admin')
+    assert.deepEqual(await crumbs(page), ['概览', '工作台'])
+    await page.locator('[data-test="menu-training-records"]').click()
+    await page.waitForURL((u) => u.pathname === '/training/records')
+    await settled(page)
+    assert.deepEqual(await crumbs(page), ['培训台账', '培训记录'])
+    await page.locator('[data-test="menu-training-staff"]').click()
+    await page.waitForURL((u) => u.pathname === '/training/staff')
+    await page.locator('[data-test="menu-training-courses"]').click()
+    await page.waitForURL((u) => u.pathname === '/training/courses')
+    await settled(page)
+    assert.deepEqual(await tagNames(page), ['工作台', '培训记录', '人员名册', '培训课程与考勤'])
+    // the home tag cannot be closed; the page on screen closed: its left neighbour opens
+    assert.equal(await page.locator('[data-test="tag-close-workbench"]').count(), 0)
+    await page.locator('[data-test="tag-close-training-courses"]').click()
+    await page.waitForURL((u) => u.pathname === '/training/staff')
+    assert.deepEqual(await tagNames(page), ['工作台', '培训记录', '人员名册'])
+    // a reload keeps the tags (sessionStorage)
+    await page.reload()
+    await page.locator('[data-test="tags-view"]').waitFor()
+    await settled(page)
+    assert.deepEqual(await tagNames(page), ['工作台', '培训记录', '人员名册'])
+    // right-click 培训记录 → 关闭其他: the home tag and 培训记录 stay, and 培训记录 opens (the page on screen closed)
+    await page.locator('[data-test="tag-training-records"]').click({ button: 'right' })
+    await page.locator('[data-test="tags-menu"]').waitFor()
+    assert.deepEqual((await page.locator('[data-test="tags-menu"] button').allInnerTexts()).map((s) => s.trim()), ['关闭', '关闭其他', '关闭左侧', '关闭右侧', '全部关闭'])
+    await page.locator('[data-test="tags-menu-others"]').click()
+    await page.waitForURL((u) => u.pathname === '/training/records')
+    assert.deepEqual(await tagNames(page), ['工作台', '培训记录'])
+    // a detail page: the breadcrumb links back to its list
+    const staff = (await api('u1_admin', 'GET', '/api/training/staff?limit=1')).items[0]
+    await go(page, `/training/staff/${staff.id}/ledger`)
+    assert.deepEqual(await crumbs(page), ['培训台账', '达标统计', '个人台账'])
+    await page.locator('[data-test="breadcrumb"] a', { hasText: '达标统计' }).click()
+    await page.waitForURL((u) => u.pathname === '/training/compliance')
+    assert.deepEqual(await axeSerious(page), [], 'axe-core: tags view and breadcrumb')
+    // signing out forgets the tags: the next person in this tab starts with the home tag only
+    await page.locator('[data-test="user-menu"]').click()
+    await page.locator('[data-test="logout"]').click()
+    await page.waitForURL((u) => u.pathname.startsWith('/login'))
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('sq.tags')), null)
+    assert.deepEqual(errors, [])
+    await context.close()
+  })
+
+  test('breadcrumb and tags in English; on a 390 px phone neither is shown and nothing overflows', async () => {
+    const { context, page } = await signInAt(browser, 'u1_d1_mgr', { locale: 'en' })
+    await go(page, '/training/records')
+    const c = await crumbs(page)
+    assert.equal(c.length, 2)
+    assert.doesNotMatch(c.join(' '), /[\u4e00-\u9fff]|menu\./, c.join(' / '))
+    assert.match((await tagNames(page)).join(' '), /Workbench/)
+    await page.locator('[data-test="tags-more"]').click()
+    assert.match(await page.locator('[data-test="tags-more-others"]').innerText(), /Close others/)
+    await context.close()
+
+    for (const locale of ['zh-CN', 'en']) {
+      const phone = await signInAt(browser, 'u1_admin', { viewport: PHONE, locale })
+      await go(phone.page, '/training/records')
+      assert.equal(await phone.page.locator('[data-test="tags-view"]').count(), 0, 'no tags bar on a phone')
+      assert.equal(await phone.page.locator('[data-test="breadcrumb"]').count(), 0, 'the title alone on a phone')
+      await phone.page.locator('[data-test="page-title"]').waitFor()
+      await assertFits(phone.page, `records at 390 px (${locale})`)
+      await phone.context.close()
+    }
+  })
+
+  test('培训记录: tick rows → 批量导出 (the ticked rows, Chinese file name) and 批量删除 (one confirmation; the rows are gone)', async () => {
+    const { person, records } = await personWithRecords(3)
+    const { context, page, errors } = await signInAt(browser, 'u1_admin')
+    await go(page, `/training/records?staff_id=${person.id}`)
+    const rows = page.locator('[data-test="records-table"] .el-table__body tr.el-table__row')
+    assert.equal(await rows.count(), 3)
+    assert.equal(await page.locator('[data-test="records-batch"]').count(), 0, 'no batch bar before a row is ticked')
+    await rows.nth(0).locator('.el-checkbox').click()
+    await rows.nth(1).locator('.el-checkbox').click()
+    assert.match(await page.locator('[data-test="records-selected"]').innerText(), /已选 2 条/)
+    assert.deepEqual(await axeSerious(page), [], 'axe-core: the table with its selection and the batch bar')
+    const file = await downloadOf(page, () => page.locator('[data-test="records-batch-export"]').click())
+    assert.ok(isZip(file.bytes), 'an xlsx')
+    assert.match(file.name, /^培训台账-.*已选2条\.xlsx$/)
+    // 批量删除: one confirmation; cancelling deletes nothing
+    await page.locator('[data-test="records-batch-delete"]').click()
+    const box = page.locator('.el-message-box:visible')
+    await box.waitFor()
+    assert.match(await box.innerText(), /删除选中的 2 条培训记录/)
+    await box.locator('.el-message-box__btns .el-button:not(.el-button--primary)').click()
+    await settled(page)
+    assert.equal((await api('u1_admin', 'GET', `/api/training/records?staff_id=${person.id}`)).total, 3)
+    await page.locator('[data-test="records-batch-delete"]').click()
+    await box.waitFor()
+    await box.locator('.el-message-box__btns .el-button--primary').click()
+    await page.locator('.el-message').filter({ hasText: '已删除 2 条记录' }).first().waitFor()
+    await settled(page)
+    assert.equal(await rows.count(), 1)
+    const left = await api('u1_admin', 'GET', `/api/training/records?staff_id=${person.id}`)
+    assert.equal(left.total, 1)
+    assert.ok(records.some((r) => r.id === left.items[0].id))
+    assert.deepEqual(errors, [])
+    await context.close()
+  })
+
+  test('批量删除 of a row changed meanwhile deletes nothing and says so; English labels; a 390 px phone keeps the bar on screen', async () => {
+    const { person, records } = await personWithRecords(2)
+    const { context, page } = await signInAt(browser, 'u1_d1_mgr', { locale: 'en' })
+    await go(page, `/training/records?staff_id=${person.id}`)
+    const rows = page.locator('[data-test="records-table"] .el-table__body tr.el-table__row')
+    {
+      assert.equal(await rows.count(), 2)
+      await page.locator('[data-test="records-table"] .el-table__header .el-checkbox').click()
+      assert.match(await page.locator('[data-test="records-selected"]').innerText(), /2 selected/)
+      assert.match(await page.locator('[data-test="records-batch-delete"]').innerText(), /Delete selected/)
+      // someone corrects one of them after the list was shown
+      await api('u1_admin', 'PATCH', `/api/training/records/${records[0].id}`, { hours: 9 })
+      await page.locator('[data-test="records-batch-delete"]').click()
+      const box = page.locator('.el-message-box:visible')
+      await box.waitFor()
+      await box.locator('.el-message-box__btns .el-button--primary').click()
+      await page.locator('.el-message').filter({ hasText: /nothing was deleted/ }).first().waitFor()
+      assert.equal((await api('u1_admin', 'GET', `/api/training/records?staff_id=${person.id}`)).total, 2)
+      await context.close()
+    }
+
+    for (const locale of ['zh-CN', 'en']) {
+      const phone = await signInAt(browser, 'u1_admin', { viewport: PHONE, locale })
+      await go(phone.page, `/training/records?staff_id=${person.id}`)
+      await phone.page.locator('[data-test="records-table"] .el-table__body tr.el-table__row .el-checkbox').first().click()
+      await assertOnScreen(phone.page, phone.page.locator('[data-test="records-batch-delete"]'), `批量删除 at 390 px (${locale})`)
+      await assertOnScreen(phone.page, phone.page.locator('[data-test="records-batch-export"]'), `批量导出 at 390 px (${locale})`)
+      await assertFits(phone.page, `records with a ticked row at 390 px (${locale})`)
+      assert.deepEqual(await axeSerious(phone.page), [], `axe-core at 390 px (${locale})`)
+      await phone.context.close()
+    }
+  })
+})
