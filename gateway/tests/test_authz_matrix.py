@@ -240,6 +240,14 @@ MATRIX: list[Row] = [
         {**{r: 404 for r in OK_ALL}, **PEOPLE_403},
         target="notification_b1",
     ),
+    # -- e-mail (#18): one's own preference; the probe is a bad mode (422, nothing changed) -------------------------
+    *_all("GET", "/api/mail/preference", {**OK_ALL, **PEOPLE_403}),
+    *_all(
+        "PUT",
+        "/api/mail/preference",
+        {**{r: 422 for r in OK_ALL}, **PEOPLE_403},
+        body=lambda w: {"mode": "weekly", "email": "x@example.cn"},
+    ),
     *_all("GET", "/internal/orgs", INTERNAL),
     *_all("GET", "/internal/revocations", INTERNAL),
     *_all("GET", "/internal/accounts", INTERNAL),

@@ -477,6 +477,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mail/preference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Preference */
+        get: operations["get_preference_api_mail_preference_get"];
+        /**
+         * Put Preference
+         * @description Set one's own preference. Switching e-mail on (or to another mode) mails what arrives from now on, not the
+         *     backlog.
+         */
+        put: operations["put_preference_api_mail_preference_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -3662,6 +3684,43 @@ export interface components {
             new_password: string;
             /** Username */
             username: string;
+        };
+        /** MailPreferenceIn */
+        MailPreferenceIn: {
+            /**
+             * Mode
+             * @default off
+             * @enum {string}
+             */
+            mode?: "off" | "immediate" | "daily";
+            /**
+             * Language
+             * @default zh-CN
+             * @enum {string}
+             */
+            language?: "zh-CN" | "en";
+            /**
+             * Email
+             * @default
+             */
+            email?: string;
+        };
+        /** MailPreferenceOut */
+        MailPreferenceOut: {
+            /** Email */
+            email: string;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "off" | "immediate" | "daily";
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "zh-CN" | "en";
+            /** Enabled */
+            enabled: boolean;
         };
         /** MarkedRead */
         MarkedRead: {
@@ -9119,6 +9178,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+        };
+    };
+    get_preference_api_mail_preference_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailPreferenceOut"];
+                };
+            };
+        };
+    };
+    put_preference_api_mail_preference_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MailPreferenceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailPreferenceOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -47,6 +47,7 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'plans/change-requests', name: 'plan-change-requests', component: () => import('@/views/plans/ChangeRequestsView.vue'), meta: { title: 'menu.changeRequests', roles: PU, perm: ['plans:change:review', 'plans:plan:edit'] } },
   { path: 'plans/letters', name: 'plan-my-letters', component: () => import('@/views/plans/MyLettersView.vue'), meta: { title: 'menu.myLetters', roles: ['staff'], perm: 'plans:letter:sign' } },
   { path: 'plans/notices', name: 'plan-notices', component: () => import('@/views/plans/NoticesView.vue'), meta: { title: 'menu.notices', roles: PUD } },
+  { path: 'plans/alerts', name: 'plan-alerts', component: () => import('@/views/plans/AlertsView.vue'), meta: { title: 'menu.alerts', roles: PU } },
   { path: 'plans/progress', name: 'plan-progress', component: () => import('@/views/plans/ProgressView.vue'), meta: { title: 'menu.progress', roles: PUD, perm: 'plans:plan:view' } },
 
   { path: 'evaluation/campaigns', name: 'campaigns', component: () => import('@/views/evaluation/CampaignsView.vue'), meta: { title: 'menu.campaigns', roles: PU, perm: ['evaluation:campaign:manage', 'evaluation:nomination:manage'] } },

@@ -19,7 +19,7 @@ interface MenuDef {
 /** The menu groups in display order; each entry is a route name whose meta decides who sees it. */
 const GROUPS: MenuDef[] = [
   { title: 'menu.overview', icon: 'DataAnalysis', routes: ['workbench', 'dashboard', 'my-ledger', 'expert-reviews'] },
-  { title: 'menu.plans', icon: 'Document', routes: ['plan-notices', 'plan-editor', 'plan-review-list', 'plan-change-requests', 'plan-progress', 'plan-my-letters'] },
+  { title: 'menu.plans', icon: 'Document', routes: ['plan-notices', 'plan-editor', 'plan-review-list', 'plan-change-requests', 'plan-progress', 'plan-alerts', 'plan-my-letters'] },
   {
     title: 'menu.training',
     icon: 'Reading',

@@ -66,6 +66,22 @@ class Settings(KernelSettings):
     #: Private, loopback and link-local targets: allowed outside production unless set; in production only when set.
     webhook_allow_private_targets: bool | None = None
 
+    #: E-mail (issue #18, README "Configuration"): the SMTP relay; no host, no e-mail. ``smtp_starttls`` None: when
+    #: the relay offers it; ``smtp_tls``: implicit TLS (port 465). Links in the mails start with ``public_url``.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool | None = None
+    smtp_tls: bool = False
+    smtp_from: str = "高校后勤三全育人平台 <noreply@sanquan.local>"
+    smtp_timeout_seconds: float = 10.0
+    public_url: str = "http://localhost:8000"
+    mail_immediate_seconds: int = 60
+    #: The gateway's schedule thread (the mail jobs; off in tests that run the jobs themselves) and its poll.
+    schedule_worker: bool = True
+    schedule_poll_seconds: float = 30.0
+
     @model_validator(mode="after")
     def _test_hash_profile(self) -> Settings:
         if self.password_hash_profile == "test" and self.environment != "test":

@@ -25,6 +25,9 @@ from sanquan_gateway.auth.service import TokenIssuer
 from sanquan_gateway.config import Settings
 from sanquan_gateway.events.router import router as events_router
 from sanquan_gateway.internal.router import router as internal_router
+from sanquan_gateway.mail import service as mail
+from sanquan_gateway.mail.models import ScheduledJob
+from sanquan_gateway.mail.router import router as mail_router
 from sanquan_gateway.models import load_all_models
 from sanquan_gateway.notifications import service as _notifications  # noqa: F401 - subscribes to the intake
 from sanquan_gateway.notifications.router import router as notifications_router
@@ -50,6 +53,7 @@ from sanquan_kernel.middleware import (
 )
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.revocation import RevocationList
+from sanquan_kernel.schedule import Scheduler
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -115,16 +119,22 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
         trust_proxy_headers=settings.trust_proxy_headers,
     )
 
+    mail_schedule = Scheduler(factory, ScheduledJob, mail.jobs(settings), poll=settings.schedule_poll_seconds)
+    state.extras["schedule"] = mail_schedule
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await proxy.start()
         if start_background:
             poller.start()
+            if settings.schedule_worker and mail_schedule.jobs:
+                mail_schedule.start()
             if settings.webhook_worker:
                 webhook_worker.start()
         else:
             poller.refresh()
         yield
+        mail_schedule.stop()
         webhook_worker.stop()
         poller.stop()
         await proxy.stop()
@@ -141,7 +151,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     )
     api.state.kernel = state
     install_problem_handlers(api)
-    for router in (auth_router, orgs_router, accounts_router, audit_router, notifications_router):
+    for router in (auth_router, orgs_router, accounts_router, audit_router, notifications_router, mail_router):
         api.include_router(router, prefix="/api")
     api.include_router(jwks_router)
     api.include_router(internal_router)

@@ -29,6 +29,7 @@ const en: typeof zhCN = {
     evaluation: 'Awards & assessment', campaigns: 'Campaigns', assessment: 'Supervision & assessment', organisation: 'Organisations & accounts', universities: 'Universities',
     departments: 'Departments', accounts: 'Accounts', clients: 'Integration clients', webhooks: 'Webhooks', audit: 'Audit log', profile: 'My account', letters: 'Responsibility letters', pilots: 'Pilot universities',
     changeRequests: 'Change requests', myLetters: 'My responsibility letters', notices: 'Notices of the year',
+    alerts: 'Overdue alerts',
   },
   roles: {
     province_admin: 'Province admin', expert: 'Expert reviewer', university_admin: 'University admin', department_manager: 'Department manager', staff: 'Staff member',
@@ -414,6 +415,17 @@ const en: typeof zhCN = {
     selected: '{n} selected', selectAll: 'Select all on this page', selectRow: 'Select row {n}', export: 'Export selected', delete: 'Delete selected',
     confirmDelete: 'Delete the {n} selected training records? They stop counting (and stay in the audit trail).',
     deleted: '{n} records deleted', changed: 'Someone else changed or deleted a selected record; nothing was deleted and the list is reloaded',
+  },
+  alerts: {
+    milestones: 'Escalated milestones ({n})', plans: 'Plans not submitted in time ({n})', minDays: 'At least days overdue',
+    daysOverdue: '{n} days overdue', responsible: 'Responsible', dueOn: 'Due', deadline: 'Submission deadline',
+    extended: 'extended', noPlan: 'No plan yet', noMilestones: 'No escalated milestones', noPlans: 'No late plans',
+    noNotice: "The year's notice has not been issued: no submission deadline yet",
+  },
+  mail: {
+    title: 'E-mail reminders', mode: 'Receive', modes: { off: 'Off', immediate: 'Each notification at once', daily: 'A daily digest (08:00)' },
+    email: 'E-mail address', emailHint: 'e.g. name@university.edu.cn', language: 'Language of the e-mails',
+    saved: 'E-mail reminders saved', disabled: 'No mail server is configured yet: your choice is kept, nothing is sent for now.',
   },
 }
 

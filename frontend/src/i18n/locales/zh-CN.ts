@@ -27,6 +27,7 @@ export default {
     evaluation: '评优与考核', campaigns: '评选活动', assessment: '督导考核', organisation: '组织与账号', universities: '高校管理',
     departments: '部门管理', accounts: '账号管理', clients: '系统对接', webhooks: '推送地址', audit: '审计日志', profile: '个人设置', letters: '任务责任书', pilots: '试点高校',
     changeRequests: '变更申请', myLetters: '我的责任书', notices: '年度通知',
+    alerts: '逾期预警',
   },
   roles: {
     province_admin: '省厅管理员', expert: '评审专家', university_admin: '高校管理员', department_manager: '部门负责人', staff: '后勤职工',
@@ -409,5 +410,15 @@ export default {
   batch: {
     selected: '已选 {n} 条', selectAll: '全选本页', selectRow: '选择第 {n} 行', export: '批量导出', delete: '批量删除', confirmDelete: '删除选中的 {n} 条培训记录？删除后不再计入学时（保留在审计日志中）。',
     deleted: '已删除 {n} 条记录', changed: '选中的记录中有已被他人修改或删除的，未删除任何记录，列表已刷新',
+  },
+  alerts: {
+    milestones: '逾期升级的里程碑（{n}）', plans: '未按时报送的方案（{n}）', minDays: '至少逾期天数', daysOverdue: '逾期 {n} 天',
+    responsible: '责任人', dueOn: '截止', deadline: '报送截止日期', extended: '已延期', noPlan: '尚未创建方案',
+    noMilestones: '没有逾期升级的里程碑', noPlans: '没有未按时报送的方案', noNotice: '该年度通知尚未下发，暂无报送截止日期',
+  },
+  mail: {
+    title: '邮件提醒', mode: '接收方式', modes: { off: '不接收', immediate: '每条通知即时发送', daily: '每日汇总（早上 8 点）' },
+    email: '邮箱地址', emailHint: '例如 name@university.edu.cn', language: '邮件语言', saved: '邮件提醒设置已保存',
+    disabled: '平台尚未配置邮件服务器，设置会保存，但暂不发送邮件。',
   },
 }
