@@ -91,6 +91,8 @@ class Job:
     #: The grid's origin: runs fall on ``anchor + k·every`` (e.g. 01:00 in the province, every day).
     anchor: datetime = datetime(2026, 1, 1, 17, 0, tzinfo=clock.PROVINCE_TZ)  # 01:00 Beijing time
     lease: timedelta = DEFAULT_LEASE
+    #: A new job (no row yet) runs on the first tick; False: at its first slot on the grid (a daily digest).
+    at_once: bool = True
 
     def next_after(self, at: datetime) -> datetime:
         """The first slot of the grid strictly after ``at``."""
@@ -117,7 +119,8 @@ def ensure_jobs(maker: sessionmaker[Session], model: type[ScheduledJobMixin], jo
                 row = s.execute(select(table.c.every_seconds).where(table.c.name == job.name)).first()
                 every = int(job.every.total_seconds())
                 if row is None:
-                    s.execute(insert(table).values(name=job.name, every_seconds=every, next_run_at=clock.now(), runs=0))
+                    first = clock.now() if job.at_once else job.next_after(clock.now())
+                    s.execute(insert(table).values(name=job.name, every_seconds=every, next_run_at=first, runs=0))
                 elif row.every_seconds != every:
                     s.execute(update(table).where(table.c.name == job.name).values(every_seconds=every))
         except IntegrityError:
