@@ -95,7 +95,7 @@ def recipients(session: Session, event: Event) -> list[tuple[int, str]]:
     named = [int(x) for x in (event.data or {}).get("recipients") or [] if isinstance(x, int)]
     conditions: list[ColumnElement[bool]] = [_by_role(event, role) for role in RULES.get(event.type, ())]
     if named:
-        mine = User.id.in_(named)
+        mine: ColumnElement[bool] = User.id.in_(named)
         if event.university_id is not None:  # a service names people of the event's university only
             mine = and_(mine, User.university_id == event.university_id)
         conditions.append(mine)

@@ -1,0 +1,79 @@
+"""The outbox's database side (issue #18): emit writes in the caller's transaction only, a dedupe key writes one
+event however often it is emitted, the relay's purge removes only what was sent long ago. (Relaying to a real
+gateway: tests/test_events_outbox.py.)"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import DeclarativeBase
+
+from sanquan_kernel import clock
+from sanquan_kernel import testing as kt
+from sanquan_kernel.db import make_engine, make_sessionmaker, new_metadata
+from sanquan_kernel.outbox import OUTBOX, OutboxMixin, Relay, emit
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class OutboxEvent(OutboxMixin, Base):
+    __tablename__ = "outbox"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    url = kt.test_database_url(request.param, "kernel_outbox", tmp_path)
+    eng = make_engine(url, pool_size=2)
+    Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+    if request.param == "postgresql":
+        kt.drop_postgres_database(str(eng.url.database))
+
+
+def _ids(engine: Engine) -> list[str]:
+    with make_sessionmaker(engine)() as s:
+        return list(s.scalars(select(OUTBOX.c.id).order_by(OUTBOX.c.seq)))
+
+
+def test_an_event_exists_only_if_its_transaction_committed(engine: Engine) -> None:
+    sessions = make_sessionmaker(engine)
+    with sessions() as s:
+        s.begin()
+        emit(s, "plan.returned", subject="plan:1", university_id=3, data={"plan_id": 1})
+        s.rollback()
+    with sessions.begin() as s:
+        kept = emit(s, "plan.returned", subject="plan:2", university_id=3, data={"plan_id": 2}, recipients=[9, 7, 9])
+    assert _ids(engine) == [kept] and kept.startswith("evt_")
+    with sessions() as s:
+        row = s.execute(select(OUTBOX)).one()
+    assert row.data == {"plan_id": 2, "recipients": [7, 9]} and row.sent_at is None and row.occurred_at.tzinfo
+
+
+def test_a_dedupe_key_writes_one_event_however_often_it_is_emitted(engine: Engine) -> None:
+    sessions = make_sessionmaker(engine)
+    for _ in range(3):
+        with sessions.begin() as s:
+            first = emit(s, "milestone.due_soon", subject="milestone:5", key="milestone.due_soon:5:2026-12-10")
+    with sessions.begin() as s:
+        other = emit(s, "milestone.due_soon", subject="milestone:5", key="milestone.due_soon:5:2026-12-17")
+    assert _ids(engine) == [first, other]
+
+
+def test_the_purge_removes_only_events_sent_long_ago(engine: Engine) -> None:
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as s:
+        ids = [emit(s, "plan.approved", subject=f"plan:{n}") for n in range(3)]
+    now = clock.now()
+    with sessions.begin() as s:  # the first sent 8 days ago, the second an hour ago, the third not yet
+        s.execute(update(OUTBOX).where(OUTBOX.c.id == ids[0]).values(sent_at=now - timedelta(days=8)))
+        s.execute(update(OUTBOX).where(OUTBOX.c.id == ids[1]).values(sent_at=now - timedelta(hours=1)))
+    relay = Relay(sessions, client=None, source="plans")
+    assert relay.purge() == 1
+    assert _ids(engine) == ids[1:]
