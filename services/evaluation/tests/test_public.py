@@ -49,7 +49,7 @@ def _keys(node: object) -> set[str]:
 def test_nothing_is_public_before_publication_and_only_declared_fields_after(
     flow: Flow, publicity: tuple[int, int, int]
 ) -> None:
-    cid, a, b = publicity
+    cid, _, _ = publicity
     c = flow.c
     assert c.get(f"{PUB}/publicity").json() == {"items": []}  # decided, not published: nothing
     assert flow.publish(cid).status_code == 200
@@ -199,3 +199,43 @@ def test_the_typical_case_library_shows_published_cases_only(client: TestClient)
 def test_pilots_are_public_by_name_and_year(client: TestClient) -> None:
     r = client.get(f"{PUB}/pilots")
     assert r.status_code == 200 and r.json() == {"items": []}
+
+
+def test_a_published_cases_photos_are_public_and_a_drafts_are_not(client: TestClient, app, tmp_path) -> None:
+    from urllib.parse import quote
+
+    from sanquan_kernel.storage import FilesystemStorage, samples
+
+    app.state.kernel.extras["storage"] = FilesystemStorage(tmp_path / "files", "evaluation")
+    try:
+        body = {"title": "出彩后勤人", "category": "outstanding_person", "story": "事迹。", "university_id": kt.UNI_B}
+        case = client.post(f"{API}/cases", json={**body, "year": 2026}, headers=PROVINCE).json()
+        # a university admin may not add photos to the province's case
+        r = client.post(f"{API}/attachments?filename={quote('照片.png')}", content=samples.png(), headers=UNI_A_ADMIN)
+        assert r.status_code == 201, r.text
+        theirs = r.json()["id"]
+        r = client.post(f"{API}/cases/{case['id']}/attachments", json={"attachment_ids": [theirs]}, headers=UNI_A_ADMIN)
+        assert r.status_code == 404
+        up = client.post(f"{API}/attachments?filename={quote('食堂.png')}", content=samples.png(), headers=PROVINCE)
+        assert up.status_code == 201, up.text
+        r = client.post(
+            f"{API}/cases/{case['id']}/attachments", json={"attachment_ids": [up.json()["id"]]}, headers=PROVINCE
+        )
+        assert r.status_code in (200, 201), r.text
+        photo = f"{PUB}/cases/{case['id']}/photos/1"
+        assert client.get(photo).status_code == 404  # a draft's photo is not public
+        etag = client.get(f"{API}/cases/{case['id']}", headers=PROVINCE).headers["etag"]
+        r = client.put(
+            f"{API}/cases/{case['id']}",
+            json={**body, "year": 2026, "published": True},
+            headers={**PROVINCE, "If-Match": etag},
+        )
+        assert r.status_code == 200 and r.json()["photo_count"] == 1
+        [pub] = client.get(f"{PUB}/cases").json()["items"]
+        assert pub["photos"] == [photo]  # by number: the attachment's id stays internal
+        assert set(pub) == {"id", "title", "category", "story", "university", "year", "photos"}
+        r = client.get(photo)
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+        assert client.get(f"{PUB}/cases/{case['id']}/photos/2").status_code == 404
+    finally:
+        app.state.kernel.extras.pop("storage", None)
