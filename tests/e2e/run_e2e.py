@@ -106,6 +106,9 @@ def run_file(file: str, options: list[str], template: Path, password: str, spa: 
         extra = {"SPA_DIR": str(spa)}
         with Stack(name=name, test_profile=True, data_from=template, password=password, extra_env=extra) as stack:
             env = {**os.environ, "E2E_BASE_URL": stack.url, "E2E_PASSWORD": stack.password}
+            # A journey that runs a service's command on this platform (reminders.test.mjs: the plans service's
+            # run-due-jobs with a controlled clock) gets its environment (DATA_DIR, databases, gateway) and Python.
+            env.update(E2E_STACK_ENV=json.dumps(stack.env), E2E_PYTHON=sys.executable, E2E_ROOT=str(ROOT))
             command = ["node", "--test", "--test-concurrency=1", "--test-reporter=spec", *options, file]
             proc = subprocess.run(
                 command, cwd=FRONTEND, env=env, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
