@@ -225,4 +225,25 @@ describe('admin conventions: breadcrumbs, tags view, batch actions', { skip: Boo
       await phone.context.close()
     }
   })
+
+  test('评审任务: each assigned nomination shows who and where (or, blind, its number and first words), not a list of identical titles', async () => {
+    for (const [locale, viewport] of [['zh-CN', WIDE], ['en', PHONE]]) {
+      const { context, page } = await signInAt(browser, 'expert1', { viewport, locale })
+      await go(page, '/evaluation/reviews')
+      const items = page.locator('[data-test="assignment"]')
+      const n = await items.count()
+      assert.ok(n >= 2, `expert1 has assignments in the demo (${n})`)
+      const lines = []
+      for (let i = 0; i < n; i++) {
+        const title = (await items.nth(i).locator('.item-title').innerText()).trim()
+        const who = (await items.nth(i).locator('[data-test="assignment-who"]').innerText()).trim()
+        assert.ok(who.length > 0, `assignment ${i} says who or which`)
+        lines.push(`${title} | ${who}`)
+      }
+      assert.equal(new Set(lines).size, n, `every assignment reads differently: ${lines.join(' ; ')}`)
+      if (viewport === PHONE) await assertFits(page, 'reviews at 390 px')
+      assert.deepEqual(await axeSerious(page), [], `axe-core on 评审任务 (${locale})`)
+      await context.close()
+    }
+  })
 })

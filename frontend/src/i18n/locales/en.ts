@@ -411,6 +411,7 @@ const en: typeof zhCN = {
     label: 'Open pages', breadcrumb: 'You are here', detail: 'Details', close: 'Close', closeOthers: 'Close others', closeLeft: 'Close to the left',
     closeRight: 'Close to the right', closeAll: 'Close all', closeTag: 'Close "{title}"', more: 'Tab actions',
   },
+  expertList: { number: 'No. {id}' },
   batch: {
     selected: '{n} selected', selectAll: 'Select all on this page', selectRow: 'Select row {n}', export: 'Export selected', delete: 'Delete selected',
     confirmDelete: 'Delete the {n} selected training records? They stop counting (and stay in the audit trail).',
@@ -424,7 +425,7 @@ const en: typeof zhCN = {
   },
   mail: {
     title: 'E-mail reminders', mode: 'Receive', modes: { off: 'Off', immediate: 'Each notification at once', daily: 'A daily digest (08:00)' },
-    email: 'E-mail address', emailHint: "e.g. name{'@'}university.edu.cn", language: 'Language of the e-mails',
+    email: 'E-mail address', emailHint: 'e.g. name@university.edu.cn', language: 'Language of the e-mails',
     saved: 'E-mail reminders saved', disabled: 'No mail server is configured yet: your choice is kept, nothing is sent for now.',
   },
 }

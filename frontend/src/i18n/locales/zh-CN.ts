@@ -407,6 +407,7 @@ export default {
     label: '已打开的页面', breadcrumb: '当前位置', detail: '详情', close: '关闭', closeOthers: '关闭其他', closeLeft: '关闭左侧',
     closeRight: '关闭右侧', closeAll: '全部关闭', closeTag: '关闭“{title}”', more: '标签页操作',
   },
+  expertList: { number: '编号 {id}' },
   batch: {
     selected: '已选 {n} 条', selectAll: '全选本页', selectRow: '选择第 {n} 行', export: '批量导出', delete: '批量删除', confirmDelete: '删除选中的 {n} 条培训记录？删除后不再计入学时（保留在审计日志中）。',
     deleted: '已删除 {n} 条记录', changed: '选中的记录中有已被他人修改或删除的，未删除任何记录，列表已刷新',
@@ -418,7 +419,7 @@ export default {
   },
   mail: {
     title: '邮件提醒', mode: '接收方式', modes: { off: '不接收', immediate: '每条通知即时发送', daily: '每日汇总（早上 8 点）' },
-    email: '邮箱地址', emailHint: "例如 name{'@'}university.edu.cn", language: '邮件语言', saved: '邮件提醒设置已保存',
+    email: '邮箱地址', emailHint: '例如 name@university.edu.cn', language: '邮件语言', saved: '邮件提醒设置已保存',
     disabled: '平台尚未配置邮件服务器，设置会保存，但暂不发送邮件。',
   },
 }
