@@ -425,7 +425,7 @@ const en: typeof zhCN = {
   },
   mail: {
     title: 'E-mail reminders', mode: 'Receive', modes: { off: 'Off', immediate: 'Each notification at once', daily: 'A daily digest (08:00)' },
-    email: 'E-mail address', emailHint: 'e.g. name@university.edu.cn', language: 'Language of the e-mails',
+    email: 'E-mail address', emailHint: "e.g. name{'@'}university.edu.cn", language: 'Language of the e-mails',
     saved: 'E-mail reminders saved', disabled: 'No mail server is configured yet: your choice is kept, nothing is sent for now.',
   },
 }

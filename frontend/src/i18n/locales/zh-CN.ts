@@ -419,7 +419,7 @@ export default {
   },
   mail: {
     title: '邮件提醒', mode: '接收方式', modes: { off: '不接收', immediate: '每条通知即时发送', daily: '每日汇总（早上 8 点）' },
-    email: '邮箱地址', emailHint: '例如 name@university.edu.cn', language: '邮件语言', saved: '邮件提醒设置已保存',
+    email: '邮箱地址', emailHint: "例如 name{'@'}university.edu.cn", language: '邮件语言', saved: '邮件提醒设置已保存',
     disabled: '平台尚未配置邮件服务器，设置会保存，但暂不发送邮件。',
   },
 }
