@@ -390,6 +390,7 @@ const en: typeof zhCN = {
     photos: 'Photos', yes: 'Yes', no: 'No', deleted: 'Deleted', confirmDelete: 'Delete the case "{title}"? Its photos go too.',
     titleRequired: 'Please give a title', storyRequired: 'Please write the story', universityRequired: 'Please choose the university',
   },
+  publicFields: { label: 'The public page shows:', atLeastOne: 'Choose at least one field' },
   publicObjections: { from: 'From', public: 'The public', university: 'University' },
   notifications: {
     title: 'Notifications', open: 'Notifications ({n} unread)', unread: '{n} unread', unreadMark: 'Unread', readAll: 'Mark all as read',

@@ -386,6 +386,7 @@ export default {
     photos: '照片', yes: '是', no: '否', deleted: '已删除', confirmDelete: '删除案例「{title}」？其照片也将移除。',
     titleRequired: '请填写标题', storyRequired: '请填写事迹介绍', universityRequired: '请选择高校',
   },
+  publicFields: { label: '公示公告页显示：', atLeastOne: '至少选择一项' },
   publicObjections: { from: '提出方', public: '社会公众', university: '高校' },
   notifications: {
     title: '通知', open: '通知（{n} 条未读）', unread: '{n} 条未读', unreadMark: '未读', readAll: '全部标为已读',
