@@ -4,6 +4,8 @@ not stored, and none lost for one that was)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -12,17 +14,32 @@ from sanquan_gateway.events.models import Event
 from sanquan_gateway.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 WAKE = "webhooks.wake"
+_ENDPOINTS = "webhooks.endpoints"
+
+
+def _active_endpoints(session: Session) -> dict[int, list[tuple[int, frozenset[str]]]]:
+    """The active endpoints by university, read once per transaction (an intake batch of hundreds of events asks
+    one query, not one per event; a province has a few hundred endpoints at most)."""
+    transaction = session.get_transaction()
+    held = session.info.get(_ENDPOINTS)
+    cached = held[1] if held is not None and held[0] is transaction else None
+    if cached is None:
+        cached = defaultdict(list)
+        rows = session.execute(
+            select(WebhookEndpoint.id, WebhookEndpoint.university_id, WebhookEndpoint.event_types).where(
+                WebhookEndpoint.active.is_(True)
+            )
+        )
+        for endpoint_id, university_id, types in rows:
+            cached[university_id].append((endpoint_id, frozenset(types or ())))
+        session.info[_ENDPOINTS] = (transaction, cached)
+    return cached
 
 
 @events.subscribe
 def deliveries_for(session: Session, event: Event) -> None:
     if event.university_id is None:
         return
-    endpoints = session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
-            WebhookEndpoint.university_id == event.university_id, WebhookEndpoint.active.is_(True)
-        )
-    ).all()
     rows = [
         {
             "endpoint_id": endpoint_id,
@@ -36,8 +53,8 @@ def deliveries_for(session: Session, event: Event) -> None:
             "next_attempt_at": event.received_at,
             "created_at": event.received_at,
         }
-        for endpoint_id, types in endpoints
-        if event.type in (types or ())
+        for endpoint_id, types in _active_endpoints(session).get(event.university_id, ())
+        if event.type in types
     ]
     if rows:
         session.execute(insert(WebhookDelivery), rows)
