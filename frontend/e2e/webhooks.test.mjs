@@ -11,7 +11,25 @@ import assert from 'node:assert/strict'
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createServer } from 'node:http'
 import { after, before, describe, test } from 'node:test'
-import { SKIP_REASON, api, go, launch, settled, shot, signIn } from './helpers.mjs'
+import { BASE_URL, PASSWORD, SKIP_REASON, api, field, go, launch, settled, shot, signIn } from './helpers.mjs'
+
+const PHONE = { width: 390, height: 844 }
+
+/** Sign in at phone size (the menu is a closed drawer there: wait for the header). */
+async function signInPhone(browser, username) {
+  const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', baseURL: BASE_URL, isMobile: true, hasTouch: true })
+  const page = await context.newPage()
+  page.setDefaultTimeout(20_000)
+  const errors = []
+  page.on('pageerror', (e) => errors.push(String(e)))
+  await page.goto('/login')
+  await field(page, 'username').fill(username)
+  await field(page, 'password').fill(PASSWORD)
+  await page.locator('[data-test="login-submit"]').click()
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
+  await page.locator('.el-header').waitFor()
+  return { context, page, errors }
+}
 
 if (SKIP_REASON) {
   console.log(`e2e skipped: ${SKIP_REASON}`)
@@ -133,6 +151,29 @@ describe('Webhooks (#18)', { skip: SKIP_REASON }, () => {
     assert.match(await table.textContent(), /工作计划被退回/)
     assert.match(await table.textContent(), /204/)
     await shot(page, '95-webhook-delivered')
+    assert.deepEqual(errors, [])
+    await context.close()
+  })
+  test('on a 390 px phone the page, the new-endpoint dialog and the deliveries drawer do not scroll sideways', async () => {
+    const who = 'u1_admin'
+    const { page, errors, context } = await signInPhone(browser, who)
+    const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    await go(page, '/webhooks')
+    await settled(page)
+    assert.ok((await sideways()) <= 0, 'the page scrolls sideways')
+    await page.locator('[data-test="webhook-create"]').click()
+    await page.locator('[data-test="webhook-url"]').waitFor()
+    assert.ok((await sideways()) <= 0, 'the dialog scrolls sideways')
+    const box = await page.locator('.el-dialog').filter({ has: page.locator('[data-test="webhook-url"]') }).boundingBox()
+    assert.ok(box && box.x >= 0 && box.x + box.width <= PHONE.width, `the dialog is ${JSON.stringify(box)}`)
+    await shot(page, '96-webhook-new-phone')
+    await page.keyboard.press('Escape')
+    const rows = page.locator('[data-test="webhook-deliveries"]')
+    if (await rows.count()) {
+      await rows.first().click()
+      await page.locator('[data-test="delivery-table"]').waitFor()
+      assert.ok((await sideways()) <= 0, 'the drawer scrolls sideways')
+    }
     assert.deepEqual(errors, [])
     await context.close()
   })
