@@ -112,6 +112,7 @@ def build_world(ctx: DemoContext, admin: httpx.Client) -> DemoContext:
         ctx.universities.append(demo_uni)
     # Experts: one at the province, two belonging to universities (so conflicts of interest are real).
     user("expert1", "省级评审专家一", "expert", ctx.province_id)
+    user("inspector1", "省级督导一", "inspector", ctx.province_id)  # 督导 (issue #19)
     user("expert2", "评审专家二（中原理工）", "expert", ctx.universities[0].id)
     user("expert3", "评审专家三（嵩山师院）", "expert", ctx.universities[1].id)
     ctx.experts = ["expert1", "expert2", "expert3"]

@@ -39,6 +39,9 @@ KINDS: dict[tuple[str, str], str] = {
     ("plans", "letter_id"): "letter",
     ("plans", "report_id"): "progress",
     ("plans", "notice_id"): "notice",
+    ("plans", "visit_id"): "visit",
+    ("plans", "finding_id"): "finding",
+    ("plans", "rectification_id"): "rectification",
     ("training", "attachment_id"): "training_attachment",
     ("plans", "attachment_id"): "plans_attachment",
     ("evaluation", "attachment_id"): "evaluation_attachment",
@@ -196,6 +199,24 @@ BODIES: dict[tuple[str, str], Body] = {
         "plan_due_on": _future(),
     },
     ("PATCH", "/api/plans/notices/{notice_id}"): lambda w, t: {"title": "被改的通知"},
+    # supervision (#19): a refused caller's valid request would record a visit, a finding, an answer, a verdict
+    ("POST", "/api/plans/supervision-visits"): lambda w, t: {
+        "visited_on": _past(),
+        "title": "被记录的督导",
+        "team": "x",
+        "university_ids": [w.orgs["uni_a"]],
+    },
+    ("PATCH", "/api/plans/supervision-visits/{visit_id}"): lambda w, t: {"title": "被改的督导"},
+    ("POST", "/api/plans/supervision-visits/{visit_id}/findings"): lambda w, t: {
+        "university_id": w.orgs["uni_a"],
+        "category": "other",
+        "severity": "minor",
+        "description": "被记录的问题",
+        "due_on": _future(),
+    },
+    ("POST", "/api/plans/rectifications/{rectification_id}/response"): lambda w, t: {"measures": "被答复"},
+    ("POST", "/api/plans/rectifications/{rectification_id}/close"): lambda w, t: {"note": "被销号"},
+    ("POST", "/api/plans/rectifications/{rectification_id}/return"): lambda w, t: {"reason": "被退回"},
     ("POST", "/api/plans/notices/{notice_id}/corrections"): lambda w, t: {
         "changes": {"title": "被更正的通知"},
         "reason": "授权矩阵",
@@ -319,6 +340,8 @@ ATTACH_PATHS = [
     "/api/plans/progress/{report_id}/attachments",
     "/api/plans/letters/{letter_id}/attachments",
     "/api/plans/notices/{notice_id}/attachments",
+    "/api/plans/findings/{finding_id}/attachments",
+    "/api/plans/rectifications/{rectification_id}/attachments",
     "/api/evaluation/nominations/{nomination_id}/attachments",
     "/api/evaluation/cases/{case_id}/attachments",
 ]
@@ -333,6 +356,8 @@ PROBES: dict[tuple[str, str], Body] = {
     ("POST", "/api/plans/plans/{plan_id}/letters"): lambda w, t: {"target": "nobody"},
     ("POST", "/api/plans/letters/{letter_id}/sign"): lambda w, t: {"version": 0},
     ("POST", "/api/plans/notices"): lambda w, t: {"year": w.spare_year + 2, "title": ""},
+    ("POST", "/api/plans/supervision-visits"): lambda w, t: {"visited_on": _past(), "title": "", "team": "x"},
+    ("POST", "/api/plans/supervision-visits/{visit_id}/findings"): lambda w, t: {"university_id": _uni_of(w, t)},
     ("POST", "/api/plans/notices/{notice_id}/extensions"): lambda w, t: {
         "university_id": w.orgs["uni_a"],
         "due_on": _future(),

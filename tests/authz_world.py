@@ -27,6 +27,7 @@ from tests.harness import Stack
 ROLES = (
     "anonymous",
     "province_admin",
+    "inspector",
     "expert",
     "university_admin",
     "department_manager",
@@ -37,6 +38,7 @@ ROLES = (
 #: The account behind each person role (the integration client and the disabled account are made at start).
 USERS = {
     "province_admin": "admin",
+    "inspector": "inspector1",  # 督导 (issue #19): reads what the province reads, writes only supervision
     "expert": "expert2",  # an expert who belongs to university 1: conflicts of interest apply
     "university_admin": "u1_admin",
     "department_manager": "u1_d1_mgr",
@@ -111,6 +113,7 @@ def build_world(stack: Stack) -> World:
         _integration_and_disabled(w, admin)
         _training(w, admin)
         _plans(w, admin)
+        _supervision(w, admin)
         _evaluation(w, admin)
         _attachments(w, admin)
     return w
@@ -281,6 +284,30 @@ def _plans(w: World, admin: httpx.Client) -> None:
         ok(c.post(f"/api/plans/notices/{issued['id']}/acknowledgement"), 201)
     draft = {"year": w.spare_year + 1, "title": "授权矩阵通知草稿", "plan_due_on": f"{w.spare_year + 1}-03-31"}
     w.ids[("notice", "draft")] = ok(admin.post("/api/plans/notices", json=draft), 201)["id"]
+
+
+def _supervision(w: World, admin: httpx.Client) -> None:
+    """Issue #19: a visit of the province to universities 1 and 2 (``province``) with a finding at department 1
+    (``own``), department 2 (``sibling``) and university 2 (``other``), each with its rectification."""
+    api = "/api/plans"
+    visit = {
+        "visited_on": str(clock.today()),
+        "title": "授权矩阵督导",
+        "team": "督导组",
+        "university_ids": [w.orgs["uni_a"], w.orgs["uni_b"]],
+    }
+    w.ids[("visit", "province")] = vid = ok(admin.post(f"{api}/supervision-visits", json=visit), 201)["id"]
+    for target, uni, dept in (("own", "uni_a", "a1"), ("sibling", "uni_a", "a2"), ("other", "uni_b", "b1")):
+        finding = {
+            "university_id": w.orgs[uni],
+            "department_id": w.orgs[dept],
+            "category": "safety",
+            "severity": "major",
+            "description": f"授权矩阵发现问题 {target}",
+            "due_on": str(clock.today() + timedelta(days=30)),
+        }
+        f = ok(admin.post(f"{api}/supervision-visits/{vid}/findings", json=finding), 201)
+        w.ids[("finding", target)], w.ids[("rectification", target)] = f["id"], f["rectification"]["id"]
 
 
 def _evaluation(w: World, admin: httpx.Client) -> None:

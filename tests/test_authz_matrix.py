@@ -92,6 +92,9 @@ def _readback_urls(w: World) -> list[str]:
         f"{ev}/assessment/frameworks/{w.spare_year}",
         f"{ev}/assessment/{w.spare_year}/self-reports?limit=500",
         f"{ev}/assessment/{w.year}/scorecards",
+        f"{pl}/supervision-visits?limit=500",
+        f"{pl}/supervision-visits/{w.id('visit', 'province')}",
+        f"{pl}/rectifications?limit=500",
     ]
     for t in ("own", "sibling", "other"):
         staff = w.id("staff", t)
@@ -256,3 +259,38 @@ def test_a_deactivated_universitys_people_and_clients_are_refused_every_operatio
             ok(admin.patch(f"/api/orgs/{uni['id']}", json={"active": True}))
     assert not failures + direct, f"{len(failures + direct)} cells differ:\n" + "\n".join(sorted(failures + direct))
     assert not _changes(before, read_back(w))
+
+
+#: The inspector's evidence: uploads to plans (then attached to a finding).
+EVIDENCE = ("/api/plans/attachments", "/findings/{finding_id}/attachments")
+#: The province's publicity drafts (typical cases, the public fields of a campaign): what the public pages show once
+#: published is public; the drafts are the province administrator's work.
+PROVINCE_DRAFTS = ("/api/evaluation/cases", "/public-fields")
+#: Reads that belong to a write (an import's template, an import job of the account that started it): not the
+#: inspector's, as not the province's readers'.
+WRITERS_READS = ("/import-template", "/import-jobs/")
+
+
+def test_the_inspector_reads_what_the_province_reads_and_writes_only_supervision() -> None:
+    """Issue #19, checked on the matrix itself (which the tests above run against the processes): every read the
+    province makes, the inspector makes with the same answer; every write outside supervision is refused."""
+    wrong = []
+    for r in MATRIX:
+        cells = r.expected()
+        insp, prov = cells["inspector"], cells["province_admin"]
+        if r.path.startswith("/api/public/"):
+            continue  # the public's pages: no role at all
+        if r.method == "GET":
+            if insp != prov and not any(p in r.path for p in (*WRITERS_READS, *PROVINCE_DRAFTS)):
+                wrong.append(f"GET {r.path} {r.target}: inspector {insp}, province {prov}")
+        elif "/supervision-visits" in r.path or (
+            r.path.endswith(("/close", "/return")) and "/rectifications/" in r.path
+        ):
+            if not insp.startswith("p"):
+                wrong.append(f"{r.method} {r.path} {r.target}: the inspector's supervision write is {insp}")
+        elif r.path.endswith(EVIDENCE):
+            if not insp.startswith("p"):
+                wrong.append(f"{r.method} {r.path} {r.target}: evidence is the inspector's to attach ({insp})")
+        elif insp != "403":
+            wrong.append(f"{r.method} {r.path} {r.target}: the inspector's write answers {insp}, not 403")
+    assert not wrong, "\n".join(wrong)

@@ -11,7 +11,7 @@ import { getAccessToken, newRequestId, refreshAccessToken, tokenNeedsRefresh } f
 
 export type AttachmentService = 'training' | 'plans' | 'evaluation'
 /** What a file can be attached to, per service (the path segment of `/api/{svc}/<owner>/{id}/attachments`). */
-export type AttachmentOwner = 'records' | 'self-reports' | 'courses' | 'plans' | 'milestones' | 'progress' | 'letters' | 'notices' | 'nominations' | 'cases'
+export type AttachmentOwner = 'records' | 'self-reports' | 'courses' | 'plans' | 'milestones' | 'progress' | 'letters' | 'notices' | 'findings' | 'rectifications' | 'nominations' | 'cases'
 /** plans only: what a plan's file is (docs/attachments-api.md) */
 export type AttachmentPurpose = 'rules' | 'system' | 'letter_scan' | 'other'
 export type AttachmentId = number | string
@@ -29,6 +29,8 @@ export const OWNER_SERVICE: Record<AttachmentOwner, AttachmentService> = {
   progress: 'plans',
   letters: 'plans',
   notices: 'plans',
+  findings: 'plans',
+  rectifications: 'plans',
   nominations: 'evaluation',
   cases: 'evaluation',
 }

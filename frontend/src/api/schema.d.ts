@@ -1374,6 +1374,195 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plans/supervision-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Supervision visits, newest first (the province and its inspector) */
+        get: operations["list_visits_api_plans_supervision_visits_get"];
+        put?: never;
+        /** Record a supervision visit: its date, team and the universities visited */
+        post: operations["create_visit_api_plans_supervision_visits_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/supervision-visits/{visit_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A visit with its findings and their rectifications */
+        get: operations["get_visit_api_plans_supervision_visits__visit_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a visit (If-Match); a university with findings stays on it (409 visit_has_findings) */
+        patch: operations["update_visit_api_plans_supervision_visits__visit_id__patch"];
+        trace?: never;
+    };
+    "/api/plans/supervision-visits/{visit_id}/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a finding at a visited university; it assigns the university a rectification with a deadline */
+        post: operations["add_finding_api_plans_supervision_visits__visit_id__findings_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/findings/{finding_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A finding and its rectification */
+        get: operations["get_finding_api_plans_findings__finding_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/rectifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rectifications in the caller's scope, by deadline; filter by year, university, status, overdue, visit */
+        get: operations["list_rectifications_api_plans_rectifications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/rectifications/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 整改台账 as XLSX (Chinese headers) or CSV, with the list's filters */
+        get: operations["export_rectifications_api_plans_rectifications_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/rectifications/{rectification_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A rectification */
+        get: operations["get_rectification_api_plans_rectifications__rectification_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/rectifications/{rectification_id}/response": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The university answers with its measures (If-Match): assigned or returned → responded */
+        post: operations["respond_api_plans_rectifications__rectification_id__response_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/rectifications/{rectification_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The province or its inspector verifies and closes it (销号, If-Match): responded → closed */
+        post: operations["close_api_plans_rectifications__rectification_id__close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/rectifications/{rectification_id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The province or its inspector sends the response back with the reason (If-Match): responded → returned */
+        post: operations["send_back_api_plans_rectifications__rectification_id__return_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/supervision-indicators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per university of a year: findings by severity and the rectification rate (closed on time / due) */
+        get: operations["supervision_indicators_api_plans_supervision_indicators_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plans/attachments": {
         parameters: {
             query?: never;
@@ -1527,6 +1716,42 @@ export interface paths {
         put?: never;
         /** Attach your uploads to the year's notice of the province */
         post: operations["attach_to_notice_api_plans_notices__notice_id__attachments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/findings/{finding_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files attached to a supervision finding (its evidence) */
+        get: operations["list_finding_attachments_api_plans_findings__finding_id__attachments_get"];
+        put?: never;
+        /** Attach your uploads to a supervision finding (its evidence) */
+        post: operations["attach_to_finding_api_plans_findings__finding_id__attachments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/rectifications/{rectification_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files attached to a rectification (the university's evidence) */
+        get: operations["list_rectification_attachments_api_plans_rectifications__rectification_id__attachments_get"];
+        put?: never;
+        /** Attach your uploads to a rectification (the university's evidence) */
+        post: operations["attach_to_rectification_api_plans_rectifications__rectification_id__attachments_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3956,7 +4181,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "province_admin" | "expert" | "university_admin" | "department_manager" | "staff" | "integration" | "service";
+        Role: "province_admin" | "expert" | "university_admin" | "department_manager" | "staff" | "integration" | "service" | "inspector";
         /** SecretOut */
         SecretOut: {
             /** Secret */
@@ -4460,6 +4685,67 @@ export interface components {
             old: string | number | boolean | null;
             /** New */
             new: string | number | boolean | null;
+        };
+        /**
+         * FindingCategory
+         * @description Issue #19: what a supervision finding is about.
+         * @enum {string}
+         */
+        FindingCategory: "plan" | "service" | "safety" | "education" | "funding" | "other";
+        /** FindingCreate */
+        FindingCreate: {
+            /**
+             * University Id
+             * @description One of the universities the visit went to
+             */
+            university_id: number;
+            /**
+             * Department Id
+             * @description The department concerned, if one
+             */
+            department_id?: number | null;
+            category: components["schemas"]["FindingCategory"];
+            severity: components["schemas"]["Severity"];
+            /** Description */
+            description: string;
+            /**
+             * Due On
+             * Format: date
+             * @description The rectification's deadline
+             */
+            due_on: string;
+        };
+        /** FindingOut */
+        FindingOut: {
+            /** Id */
+            id: number;
+            /** Visit Id */
+            visit_id: number;
+            /** Year */
+            year: number;
+            /** University Id */
+            university_id: number;
+            /**
+             * University Name
+             * @default
+             */
+            university_name?: string;
+            /** Department Id */
+            department_id: number | null;
+            /** Department Name */
+            department_name?: string | null;
+            category: components["schemas"]["FindingCategory"];
+            severity: components["schemas"]["Severity"];
+            /** Description */
+            description: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Version */
+            version: number;
+            rectification: components["schemas"]["RectificationOut"];
         };
         /** FundingCreate */
         FundingCreate: {
@@ -5162,6 +5448,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[RectificationOut] */
+        Page_RectificationOut_: {
+            /** Items */
+            items: components["schemas"]["RectificationOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[SubmissionOut] */
         Page_SubmissionOut_: {
             /** Items */
@@ -5177,6 +5474,17 @@ export interface components {
         Page_TaskOut_: {
             /** Items */
             items: components["schemas"]["TaskOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[VisitOut] */
+        Page_VisitOut_: {
+            /** Items */
+            items: components["schemas"]["VisitOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -5420,6 +5728,85 @@ export interface components {
              */
             alerts: components["schemas"]["ScreenAlert"][];
         };
+        /** RectificationOut */
+        RectificationOut: {
+            /** Id */
+            id: number;
+            /** Finding Id */
+            finding_id: number;
+            /** Visit Id */
+            visit_id: number;
+            /** Year */
+            year: number;
+            /** University Id */
+            university_id: number;
+            /**
+             * University Name
+             * @default
+             */
+            university_name?: string;
+            /** Department Id */
+            department_id: number | null;
+            /** Department Name */
+            department_name?: string | null;
+            category: components["schemas"]["FindingCategory"];
+            severity: components["schemas"]["Severity"];
+            /** Description */
+            description: string;
+            /**
+             * Visited On
+             * Format: date
+             */
+            visited_on: string;
+            /** Visit Title */
+            visit_title: string;
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on: string;
+            status: components["schemas"]["RectificationStatus"];
+            /**
+             * Overdue
+             * @description Not closed and past its deadline
+             */
+            overdue: boolean;
+            /** Measures */
+            measures: string;
+            /** Responded At */
+            responded_at: string | null;
+            /** Responded By */
+            responded_by: string | null;
+            /** Verified At */
+            verified_at: string | null;
+            /** Verified By */
+            verified_by: string | null;
+            /** Verification Note */
+            verification_note: string;
+            /** Closed On */
+            closed_on: string | null;
+            /**
+             * Closed On Time
+             * @description Closed on or before the deadline; None while open
+             */
+            closed_on_time: boolean | null;
+            /** Version */
+            version: number;
+        };
+        /**
+         * RectificationStatus
+         * @description Issue #19: assigned → responded → closed; a responded one the province returns is answered again.
+         * @enum {string}
+         */
+        RectificationStatus: "assigned" | "responded" | "returned" | "closed";
+        /** ResponseIn */
+        ResponseIn: {
+            /**
+             * Measures
+             * @description What the university did (整改措施)
+             */
+            measures: string;
+        };
         /** ReturnBody */
         ReturnBody: {
             /**
@@ -5429,6 +5816,14 @@ export interface components {
             comment: string;
             /** Task Comments */
             task_comments?: components["schemas"]["TaskComment"][];
+        };
+        /** ReturnIn */
+        ReturnIn: {
+            /**
+             * Reason
+             * @description Why the response does not close it
+             */
+            reason: string;
         };
         /**
          * ScreenAlert
@@ -5503,6 +5898,11 @@ export interface components {
             /** Universities With Overdue */
             universities_with_overdue: number;
         };
+        /**
+         * Severity
+         * @enum {string}
+         */
+        Severity: "minor" | "major" | "critical";
         /** SignBody */
         SignBody: {
             /**
@@ -5592,6 +5992,46 @@ export interface components {
             decided_at: string | null;
             /** Decided By */
             decided_by: string | null;
+        };
+        /**
+         * SupervisionIndicatorItem
+         * @description One university's supervision figures of a year (issue #19), for the annual assessment.
+         */
+        SupervisionIndicatorItem: {
+            /** University Id */
+            university_id: number;
+            /**
+             * Visited
+             * @description A visit of the year went to the university (or found something there)
+             */
+            visited: boolean;
+            /** Findings Total */
+            findings_total: number;
+            /** Findings Minor */
+            findings_minor: number;
+            /** Findings Major */
+            findings_major: number;
+            /** Findings Critical */
+            findings_critical: number;
+            /**
+             * Rectifications Due
+             * @description Rectifications whose deadline has come (the rate's denominator)
+             */
+            rectifications_due: number;
+            /** Rectifications Closed On Time */
+            rectifications_closed_on_time: number;
+            /**
+             * Rectification Rate
+             * @description Closed on time / due; null when none is due
+             */
+            rectification_rate: number | null;
+        };
+        /** SupervisionIndicators */
+        SupervisionIndicators: {
+            /** Year */
+            year: number;
+            /** Items */
+            items: components["schemas"]["SupervisionIndicatorItem"][];
         };
         /** TaskChange */
         TaskChange: {
@@ -5844,6 +6284,145 @@ export interface components {
             extension_reason: string | null;
             /** Extension Granted At */
             extension_granted_at: string | null;
+        };
+        /** VerifyIn */
+        VerifyIn: {
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+        };
+        /** VisitCreate */
+        VisitCreate: {
+            /**
+             * Visited On
+             * Format: date
+             */
+            visited_on: string;
+            /** Title */
+            title: string;
+            /**
+             * Team
+             * @description The inspectors of the team
+             */
+            team: string;
+            /**
+             * University Ids
+             * @description The universities visited
+             */
+            university_ids: number[];
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+        };
+        /** VisitDetail */
+        VisitDetail: {
+            /** Id */
+            id: number;
+            /** Year */
+            year: number;
+            /**
+             * Visited On
+             * Format: date
+             */
+            visited_on: string;
+            /** Title */
+            title: string;
+            /** Team */
+            team: string;
+            /** University Ids */
+            university_ids: number[];
+            /**
+             * University Names
+             * @default []
+             */
+            university_names?: string[];
+            /** Note */
+            note: string;
+            /**
+             * Findings
+             * @default 0
+             */
+            findings?: number;
+            /**
+             * Open Rectifications
+             * @default 0
+             */
+            open_rectifications?: number;
+            /** Created By */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Version */
+            version: number;
+            /**
+             * Finding Items
+             * @default []
+             */
+            finding_items?: components["schemas"]["FindingOut"][];
+        };
+        /** VisitOut */
+        VisitOut: {
+            /** Id */
+            id: number;
+            /** Year */
+            year: number;
+            /**
+             * Visited On
+             * Format: date
+             */
+            visited_on: string;
+            /** Title */
+            title: string;
+            /** Team */
+            team: string;
+            /** University Ids */
+            university_ids: number[];
+            /**
+             * University Names
+             * @default []
+             */
+            university_names?: string[];
+            /** Note */
+            note: string;
+            /**
+             * Findings
+             * @default 0
+             */
+            findings?: number;
+            /**
+             * Open Rectifications
+             * @default 0
+             */
+            open_rectifications?: number;
+            /** Created By */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Version */
+            version: number;
+        };
+        /** VisitUpdate */
+        VisitUpdate: {
+            /** Visited On */
+            visited_on?: string | null;
+            /** Title */
+            title?: string | null;
+            /** Team */
+            team?: string | null;
+            /** University Ids */
+            university_ids?: number[] | null;
+            /** Note */
+            note?: string | null;
         };
         /**
          * WorkStatus
@@ -8177,7 +8756,7 @@ export interface components {
             missing: number;
         };
         /** VerifyIn */
-        VerifyIn: {
+        evaluation__VerifyIn: {
             /** Accepted */
             accepted: boolean;
             /** Note */
@@ -11546,6 +12125,447 @@ export interface operations {
             };
         };
     };
+    list_visits_api_plans_supervision_visits_get: {
+        parameters: {
+            query?: {
+                year?: number | null;
+                university_id?: number | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_VisitOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_visit_api_plans_supervision_visits_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_visit_api_plans_supervision_visits__visit_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visit_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_visit_api_plans_supervision_visits__visit_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visit_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_finding_api_plans_supervision_visits__visit_id__findings_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visit_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FindingCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindingOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_finding_api_plans_findings__finding_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                finding_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindingOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_rectifications_api_plans_rectifications_get: {
+        parameters: {
+            query?: {
+                year?: number | null;
+                university_id?: number | null;
+                status?: components["schemas"]["RectificationStatus"] | null;
+                overdue?: boolean | null;
+                visit_id?: number | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RectificationOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_rectifications_api_plans_rectifications_export_get: {
+        parameters: {
+            query?: {
+                format?: components["schemas"]["ExportFormat"];
+                year?: number | null;
+                university_id?: number | null;
+                status?: components["schemas"]["RectificationStatus"] | null;
+                overdue?: boolean | null;
+                visit_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 整改台账 (XLSX or CSV) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_rectification_api_plans_rectifications__rectification_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rectification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    respond_api_plans_rectifications__rectification_id__response_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rectification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResponseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_api_plans_rectifications__rectification_id__close_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rectification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_back_api_plans_rectifications__rectification_id__return_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rectification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    supervision_indicators_api_plans_supervision_indicators_get: {
+        parameters: {
+            query: {
+                year: number;
+                university_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupervisionIndicators"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     upload_attachment_api_plans_attachments_post: {
         parameters: {
             query?: {
@@ -12019,6 +13039,138 @@ export interface operations {
             header?: never;
             path: {
                 notice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttachBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_finding_attachments_api_plans_findings__finding_id__attachments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                finding_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attach_to_finding_api_plans_findings__finding_id__attachments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                finding_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttachBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_rectification_attachments_api_plans_rectifications__rectification_id__attachments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rectification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attach_to_rectification_api_plans_rectifications__rectification_id__attachments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rectification_id: number;
             };
             cookie?: never;
         };
@@ -15384,7 +16536,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["VerifyIn"];
+                "application/json": components["schemas"]["evaluation__VerifyIn"];
             };
         };
         responses: {

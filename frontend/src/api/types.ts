@@ -7,7 +7,7 @@ import type { In, Narrow, Out, Schemas } from './generated'
 
 export type Role = Schemas['Role']
 
-export const PERSON_ROLES: Role[] = ['province_admin', 'expert', 'university_admin', 'department_manager', 'staff']
+export const PERSON_ROLES: Role[] = ['province_admin', 'inspector', 'expert', 'university_admin', 'department_manager', 'staff']
 
 /**
  * One page of a list. Hand-written because it is generic: the server declares one `Page_<Item>_` schema per list,

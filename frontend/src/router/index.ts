@@ -20,10 +20,12 @@ const U: Role[] = ['university_admin']
 const PU: Role[] = ['province_admin', 'university_admin']
 const UD: Role[] = ['university_admin', 'department_manager']
 const PUD: Role[] = ['province_admin', 'university_admin', 'department_manager']
+/** The province's administrator and its inspector (督导, issue #19: reads what the province reads). */
+const PI: Role[] = ['province_admin', 'inspector']
 
 export const appRoutes: RouteRecordRaw[] = [
   { path: 'workbench', name: 'workbench', component: () => import('@/views/WorkbenchView.vue'), meta: { title: 'menu.workbench', roles: UD } },
-  { path: 'dashboard', name: 'dashboard', component: () => import('@/views/province/DashboardView.vue'), meta: { title: 'menu.dashboard', roles: A, perm: 'dashboard:province:view' } },
+  { path: 'dashboard', name: 'dashboard', component: () => import('@/views/province/DashboardView.vue'), meta: { title: 'menu.dashboard', roles: PI, perm: 'dashboard:province:view' } },
   { path: 'universities', name: 'universities', component: () => import('@/views/orgs/UniversitiesView.vue'), meta: { title: 'menu.universities', roles: A, perm: 'orgs:university:manage' } },
   { path: 'departments', name: 'departments', component: () => import('@/views/orgs/DepartmentsView.vue'), meta: { title: 'menu.departments', roles: U, perm: 'orgs:department:manage' } },
   { path: 'accounts', name: 'accounts', component: () => import('@/views/admin/AccountsView.vue'), meta: { title: 'menu.accounts', roles: PU, perm: 'accounts:user:manage' } },
@@ -56,6 +58,11 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'evaluation/cases', name: 'typical-cases', component: () => import('@/views/evaluation/TypicalCasesView.vue'), meta: { title: 'typicalCases.menu', roles: A } },
   { path: 'evaluation/assessment', name: 'assessment', component: () => import('@/views/evaluation/AssessmentView.vue'), meta: { title: 'menu.assessment', roles: PU, perm: ['evaluation:assessment:manage', 'evaluation:scorecard:view'] } },
 
+  // 督导检查与整改 (issue #19): the province and its inspector record visits; universities answer rectifications
+  { path: 'supervision/visits', name: 'supervision-visits', component: () => import('@/views/supervision/VisitsView.vue'), meta: { title: 'supervision.menuVisits', roles: PI } },
+  { path: 'supervision/visits/:id', name: 'supervision-visit', component: () => import('@/views/supervision/VisitView.vue'), meta: { title: 'supervision.visit', roles: PI } },
+  { path: 'supervision/rectifications', name: 'rectifications', component: () => import('@/views/supervision/RectificationsView.vue'), meta: { title: 'supervision.menuRectifications', roles: [...PI, ...UD] } },
+
   { path: 'evaluation/pilots', name: 'pilots', component: () => import('@/views/evaluation/PilotsView.vue'), meta: { title: 'menu.pilots' } },
 
   { path: 'profile', name: 'profile', component: () => import('@/views/ProfileView.vue'), meta: { title: 'menu.profile' } },
@@ -74,6 +81,8 @@ export function homeFor(role: Role | null): string {
       return '/my/ledger'
     case 'expert':
       return '/evaluation/reviews'
+    case 'inspector':
+      return '/supervision/visits'
     default:
       return '/profile'
   }

@@ -25,6 +25,7 @@ const GROUPS: MenuDef[] = [
     icon: 'Reading',
     routes: ['training-compliance', 'training-staff', 'training-records', 'training-import', 'training-courses', 'training-approvals', 'training-rule'],
   },
+  { title: 'supervision.menu', icon: 'View', routes: ['supervision-visits', 'rectifications'] },
   { title: 'menu.evaluation', icon: 'Trophy', routes: ['campaigns', 'assessment', 'pilots', 'typical-cases'] },
   { title: 'menu.organisation', icon: 'OfficeBuilding', routes: ['universities', 'departments', 'accounts', 'clients', 'webhooks', 'audit'] },
 ]

@@ -23,6 +23,8 @@ class Role(enum.StrEnum):
     STAFF = "staff"
     INTEGRATION = "integration"
     SERVICE = "service"
+    #: 督导 (issue #19): reads what the province reads, writes nothing but supervision.
+    INSPECTOR = "inspector"
 
 
 #: Rank for "nobody creates an account above their own level".
@@ -34,9 +36,14 @@ ROLE_LEVEL: dict[Role, int] = {
     Role.STAFF: 0,
     Role.INTEGRATION: 0,
     Role.SERVICE: 4,
+    Role.INSPECTOR: 3,
 }
 
-PERSON_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.EXPERT, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER, Role.STAFF})
+PERSON_ROLES = frozenset(
+    {Role.PROVINCE_ADMIN, Role.INSPECTOR, Role.EXPERT, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER, Role.STAFF}
+)
+#: The province-level people: the administrator and the inspector (督导, read-only but for supervision).
+PROVINCE_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.INSPECTOR})
 
 
 @dataclass(frozen=True)
@@ -219,11 +226,11 @@ def _make(kind: ScopeKind, **kw: Any) -> Scope:
 
 
 def scope_for(p: Principal) -> Scope:
-    """A1–A3: province sees all; a university user their university; a department manager their department;
+    """A1–A3: province (its administrator and its inspector) sees all; a university user their university; a department manager their department;
     a staff member their own records; an expert what is assigned to them; an integration client its university;
     a service client everything (endpoints still check its narrow scopes). Anything else sees nothing."""
     match p.role:
-        case Role.PROVINCE_ADMIN | Role.SERVICE:
+        case Role.PROVINCE_ADMIN | Role.INSPECTOR | Role.SERVICE:
             return _make(ScopeKind.ALL)
         case Role.UNIVERSITY_ADMIN | Role.INTEGRATION if p.university_id is not None:
             return _make(ScopeKind.UNIVERSITY, university_id=p.university_id)

@@ -115,6 +115,11 @@ def province_admin() -> dict[str, str]:
     return auth(token("province_admin", sub=100, org_id=PROVINCE))
 
 
+def inspector() -> dict[str, str]:
+    """The province's inspector (督导, issue #19): reads what the province reads, writes only supervision."""
+    return auth(token("inspector", sub=150, org_id=PROVINCE))
+
+
 def university_admin(uni: int = UNI_A) -> dict[str, str]:
     return auth(token("university_admin", sub=200 + uni, org_id=uni, university_id=uni))
 

@@ -32,7 +32,7 @@ const en: typeof zhCN = {
     alerts: 'Overdue alerts',
   },
   roles: {
-    province_admin: 'Province admin', expert: 'Expert reviewer', university_admin: 'University admin', department_manager: 'Department manager', staff: 'Staff member',
+    province_admin: 'Province admin', inspector: 'Inspector', expert: 'Expert reviewer', university_admin: 'University admin', department_manager: 'Department manager', staff: 'Staff member',
     integration: 'Integration client', service: 'Internal service', null: '—',
   },
   login: {
@@ -68,6 +68,7 @@ const en: typeof zhCN = {
     },
   },
   problems: {
+    rectification_state: 'The rectification is not in a state that allows this', visit_has_findings: 'A university with findings stays on the visit',
     invalid: 'Some input is invalid', bad_request: 'Bad request', unauthorized: 'You are no longer signed in', forbidden: 'Your role may not do this',
     not_found: 'Not found (or outside what you may see)', method_not_allowed: 'This operation is not supported', conflict: 'Conflicts with the current state',
     precondition_failed: 'Someone else changed this; reload and try again', stale_version: 'Someone else changed this; reload and try again',
@@ -78,6 +79,20 @@ const en: typeof zhCN = {
     not_attachable: 'Only your own uploads not attached elsewhere can be attached', too_many_files: 'This record already holds the most files it may', letter_font_missing: 'The server has no Chinese font for PDFs yet; download the Word version',
     event_source_mismatch: 'A service sends its own events only', webhook_url_invalid: 'This URL cannot receive webhooks (https in production, no private addresses)', webhook_client_invalid: 'Choose one of your university\'s integration clients',
     notice_issued: 'The notice has been issued: change it by a correction', notice_not_issued: 'The notice has not been issued yet', notice_year_taken: 'There is already a notice for this year',
+  },
+  // Supervision and rectification (issue #19)
+  supervision: {
+    menu: 'Supervision', menuVisits: 'Supervision visits', menuRectifications: 'Rectifications', visit: 'Supervision visit',
+    newVisit: 'New supervision visit', noVisits: 'No supervision visits yet', visitedOn: 'Visited on', title: 'Title', team: 'Team',
+    universities: 'Universities visited', note: 'Note', findings: 'Findings', open: 'Open', newFinding: 'Record a finding', noFindings: 'No findings',
+    findingSaved: 'Finding recorded; the university has been assigned its rectification', category: 'Category', severity: 'Severity', description: 'Description',
+    dueOn: 'Deadline', evidence: 'Evidence of the finding', rectification: 'Rectification', rectificationFiles: 'Evidence of the rectification',
+    measures: 'Measures taken', verification: 'Verification note', respondedAt: 'Answered at', overdue: 'Overdue', overdueOnly: 'Overdue only',
+    noRectifications: 'No rectifications', handle: 'Open', submitResponse: 'Submit the answer', sendBack: 'Send back', closeIt: 'Verify and close',
+    done: { respond: 'Answer submitted', close: 'Verified and closed', return: 'Sent back to the university' },
+    categories: { plan: 'Plan implementation', service: 'Service quality', safety: 'Safety management', education: 'Educational outcomes', funding: 'Funding', other: 'Other' },
+    severities: { minor: 'Minor', major: 'Major', critical: 'Critical' },
+    statuses: { assigned: 'To rectify', responded: 'To verify', returned: 'Sent back', closed: 'Closed' },
   },
   fieldLabels: {
     body: 'The request', file: 'File', title: 'Title', name: 'Name', code: 'Code', username: 'Username', display_name: 'Name', password: 'Password',
@@ -93,6 +108,7 @@ const en: typeof zhCN = {
     spent_amount: 'Spent', scopes: 'Scopes', limit: 'Page size', offset: 'Offset', scores: 'Scores', indicators: 'Indicators',
   },
   indicatorNames: {
+    supervision_findings: 'Supervision findings (weighed by severity)', rectification_on_time_rate: 'Rectifications closed on time',
     plan_approved: 'Plan approved and in the annual work plan', milestones_on_time: 'Milestones completed on time', training_compliance: 'Staff-training compliance rate (T1)',
     law_coverage: 'Rule-of-law training coverage (T2)', work_study: 'Work-study posts at least 10% (P6)', special_fund: 'Special fund set up and spent (P5)',
     awards: 'Awards and model posts won (E2)',
@@ -363,6 +379,38 @@ const en: typeof zhCN = {
     openMenu: 'Open the menu', language: 'Language', ledgerLeft: '{hours} more hours or {days} more days to go',
     ledgerDone: "Compliant: this year's training requirement is met", toList: 'Back to the list',
   },
+  tagsView: {
+    label: 'Open pages', breadcrumb: 'You are here', detail: 'Details', close: 'Close', closeOthers: 'Close others', closeLeft: 'Close to the left',
+    closeRight: 'Close to the right', closeAll: 'Close all', closeTag: 'Close "{title}"', more: 'Tab actions',
+  },
+  expertList: { number: 'No. {id}' },
+  batch: {
+    selected: '{n} selected', selectAll: 'Select all on this page', selectRow: 'Select row {n}', export: 'Export selected', delete: 'Delete selected',
+    confirmDelete: 'Delete the {n} selected training records? They stop counting (and stay in the audit trail).',
+    deleted: '{n} records deleted', changed: 'Someone else changed or deleted a selected record; nothing was deleted and the list is reloaded',
+  },
+  alerts: {
+    milestones: 'Escalated milestones ({n})', plans: 'Plans not submitted in time ({n})', minDays: 'At least days overdue',
+    daysOverdue: '{n} days overdue', responsible: 'Responsible', dueOn: 'Due', deadline: 'Submission deadline',
+    extended: 'extended', noPlan: 'No plan yet', noMilestones: 'No escalated milestones', noPlans: 'No late plans',
+    noNotice: "The year's notice has not been issued: no submission deadline yet",
+  },
+  notifications: {
+    title: 'Notifications', open: 'Notifications ({n} unread)', unread: '{n} unread', unreadMark: 'Unread', readAll: 'Mark all as read',
+    empty: 'No notifications', more: '{n} older notifications not shown', other: 'New notification ({kind})',
+    kinds: {
+      plan_submitted: 'The {year} plan was submitted for review', plan_returned: 'The {year} plan was returned for changes',
+      plan_approved: 'The {year} plan was approved', change_request_decided: 'A change request to the plan was decided',
+      letter_to_sign: 'A responsibility letter awaits your signature (version {version})', milestone_due_soon: 'A milestone is due soon',
+      milestone_overdue: 'A milestone is overdue', milestone_escalated: 'An overdue milestone was escalated', plan_not_submitted: "The year's plan has not been submitted",
+      deadline_soon: 'The submission deadline is near', self_report_submitted: 'A self-report awaits review: {title}',
+      self_report_decided: 'Your self-report was decided: {title}', record_accepted: 'A training record was accepted', record_rejected: 'A training record was rejected',
+      import_finished: 'Import finished: {filename}', nomination_phase_opened: 'Nominations are open for "{title}"',
+      nomination_phase_closing: 'Nominations close soon for "{title}"', expert_assigned: '{count} nomination(s) of "{title}" assigned to you for review',
+      objection_received: 'An objection was lodged against "{title}"', results_published: 'The results of "{title}" are published',
+      notice_issued: "The {year} notice has been issued", webhook_endpoint_disabled: 'A webhook endpoint was disabled after repeated failures',
+    },
+  },
   // #19: the public pages, grade bands and ranks of the assessment, objections from the public
   publicPages: {
     title: 'Public notices', publicity: 'Publicity', results: 'Results', pilots: 'Pilot universities', cases: 'Typical cases',
@@ -392,38 +440,6 @@ const en: typeof zhCN = {
   },
   publicFields: { label: 'The public page shows:', atLeastOne: 'Choose at least one field' },
   publicObjections: { from: 'From', public: 'The public', university: 'University' },
-  notifications: {
-    title: 'Notifications', open: 'Notifications ({n} unread)', unread: '{n} unread', unreadMark: 'Unread', readAll: 'Mark all as read',
-    empty: 'No notifications', more: '{n} older notifications not shown', other: 'New notification ({kind})',
-    kinds: {
-      plan_submitted: 'The {year} plan was submitted for review', plan_returned: 'The {year} plan was returned for changes',
-      plan_approved: 'The {year} plan was approved', change_request_decided: 'A change request to the plan was decided',
-      letter_to_sign: 'A responsibility letter awaits your signature (version {version})', milestone_due_soon: 'A milestone is due soon',
-      milestone_overdue: 'A milestone is overdue', milestone_escalated: 'An overdue milestone was escalated', plan_not_submitted: "The year's plan has not been submitted",
-      deadline_soon: 'The submission deadline is near', self_report_submitted: 'A self-report awaits review: {title}',
-      self_report_decided: 'Your self-report was decided: {title}', record_accepted: 'A training record was accepted', record_rejected: 'A training record was rejected',
-      import_finished: 'Import finished: {filename}', nomination_phase_opened: 'Nominations are open for "{title}"',
-      nomination_phase_closing: 'Nominations close soon for "{title}"', expert_assigned: '{count} nomination(s) of "{title}" assigned to you for review',
-      objection_received: 'An objection was lodged against "{title}"', results_published: 'The results of "{title}" are published',
-      notice_issued: "The {year} notice has been issued", webhook_endpoint_disabled: 'A webhook endpoint was disabled after repeated failures',
-    },
-  },
-  tagsView: {
-    label: 'Open pages', breadcrumb: 'You are here', detail: 'Details', close: 'Close', closeOthers: 'Close others', closeLeft: 'Close to the left',
-    closeRight: 'Close to the right', closeAll: 'Close all', closeTag: 'Close "{title}"', more: 'Tab actions',
-  },
-  expertList: { number: 'No. {id}' },
-  batch: {
-    selected: '{n} selected', selectAll: 'Select all on this page', selectRow: 'Select row {n}', export: 'Export selected', delete: 'Delete selected',
-    confirmDelete: 'Delete the {n} selected training records? They stop counting (and stay in the audit trail).',
-    deleted: '{n} records deleted', changed: 'Someone else changed or deleted a selected record; nothing was deleted and the list is reloaded',
-  },
-  alerts: {
-    milestones: 'Escalated milestones ({n})', plans: 'Plans not submitted in time ({n})', minDays: 'At least days overdue',
-    daysOverdue: '{n} days overdue', responsible: 'Responsible', dueOn: 'Due', deadline: 'Submission deadline',
-    extended: 'extended', noPlan: 'No plan yet', noMilestones: 'No escalated milestones', noPlans: 'No late plans',
-    noNotice: "The year's notice has not been issued: no submission deadline yet",
-  },
   mail: {
     title: 'E-mail reminders', mode: 'Receive', modes: { off: 'Off', immediate: 'Each notification at once', daily: 'A daily digest (08:00)' },
     email: 'E-mail address', emailHint: "e.g. name{'@'}university.edu.cn", language: 'Language of the e-mails',

@@ -30,7 +30,7 @@ export default {
     alerts: '逾期预警',
   },
   roles: {
-    province_admin: '省厅管理员', expert: '评审专家', university_admin: '高校管理员', department_manager: '部门负责人', staff: '后勤职工',
+    province_admin: '省厅管理员', inspector: '督导', expert: '评审专家', university_admin: '高校管理员', department_manager: '部门负责人', staff: '后勤职工',
     integration: '对接系统', service: '内部服务', null: '—',
   },
   login: {
@@ -66,6 +66,7 @@ export default {
     },
   },
   problems: {
+    rectification_state: '整改事项当前状态不允许此操作', visit_has_findings: '该高校已有发现问题，不能从督导中移除',
     invalid: '提交的内容有误', bad_request: '请求无效', unauthorized: '登录状态已失效', forbidden: '当前角色无权执行该操作',
     not_found: '未找到该数据（或不在您的权限范围内）', method_not_allowed: '不支持该操作', conflict: '与当前状态冲突',
     precondition_failed: '数据已被他人修改，请刷新后重试', stale_version: '数据已被他人修改，请刷新后重试',
@@ -76,6 +77,20 @@ export default {
     not_attachable: '只能附加您本人上传、尚未附加到其他记录的文件', too_many_files: '该记录的附件数量已达上限', letter_font_missing: '服务器未安装中文字体，暂时无法生成 PDF，请先下载 Word 版本',
     event_source_mismatch: '服务只能发送本服务的事件', webhook_url_invalid: '该推送地址不可用（生产环境须为 https 且不能指向内网地址）', webhook_client_invalid: '请选择本校的一个对接客户端',
     notice_issued: '通知已下发，只能通过“更正”修改', notice_not_issued: '通知尚未下发', notice_year_taken: '该年度已有通知',
+  },
+  // 督导检查与整改 (issue #19)
+  supervision: {
+    menu: '督导整改', menuVisits: '督导检查', menuRectifications: '整改落实', visit: '督导检查',
+    newVisit: '新建督导检查', noVisits: '暂无督导检查', visitedOn: '督导日期', title: '督导名称', team: '督导组成员',
+    universities: '督导高校', note: '备注', findings: '发现问题', open: '未销号', newFinding: '记录问题', noFindings: '暂无发现问题',
+    findingSaved: '问题已记录，已向高校下达整改', category: '问题类别', severity: '严重程度', description: '问题描述',
+    dueOn: '整改期限', evidence: '问题佐证材料', rectification: '整改事项', rectificationFiles: '整改佐证材料',
+    measures: '整改措施', verification: '核验意见', respondedAt: '答复时间', overdue: '已逾期', overdueOnly: '只看逾期',
+    noRectifications: '暂无整改事项', handle: '处理', submitResponse: '提交整改答复', sendBack: '退回重改', closeIt: '核验销号',
+    done: { respond: '整改答复已提交', close: '已核验销号', return: '已退回高校重新整改' },
+    categories: { plan: '方案落实', service: '服务质量', safety: '安全管理', education: '育人成效', funding: '经费保障', other: '其他' },
+    severities: { minor: '一般', major: '较重', critical: '严重' },
+    statuses: { assigned: '待整改', responded: '待核验', returned: '已退回', closed: '已销号' },
   },
   fieldLabels: {
     body: '提交的内容', file: '文件', title: '名称', name: '名称', code: '代码', username: '用户名', display_name: '姓名', password: '密码',
@@ -91,6 +106,7 @@ export default {
     spent_amount: '已支出', scopes: '授权范围', limit: '每页条数', offset: '起始位置', scores: '评分', indicators: '考核指标',
   },
   indicatorNames: {
+    supervision_findings: '督导发现问题（按严重程度加权）', rectification_on_time_rate: '整改按期销号率',
     plan_approved: '实施方案获批并纳入年度工作计划', milestones_on_time: '里程碑按期完成', training_compliance: '职工培训达标率（T1）',
     law_coverage: '法治教育培训覆盖率（T2）', work_study: '勤工助学岗位不低于10%（P6）', special_fund: '设立并执行思政专项经费（P5）',
     awards: '获评先进与示范岗（E2）',
@@ -359,6 +375,36 @@ export default {
     openMenu: '打开菜单', language: '语言', ledgerLeft: '还差 {hours} 学时或 {days} 天', ledgerDone: '已达标：本年度培训要求已满足',
     toList: '返回评审列表',
   },
+  tagsView: {
+    label: '已打开的页面', breadcrumb: '当前位置', detail: '详情', close: '关闭', closeOthers: '关闭其他', closeLeft: '关闭左侧',
+    closeRight: '关闭右侧', closeAll: '全部关闭', closeTag: '关闭“{title}”', more: '标签页操作',
+  },
+  expertList: { number: '编号 {id}' },
+  batch: {
+    selected: '已选 {n} 条', selectAll: '全选本页', selectRow: '选择第 {n} 行', export: '批量导出', delete: '批量删除', confirmDelete: '删除选中的 {n} 条培训记录？删除后不再计入学时（保留在审计日志中）。',
+    deleted: '已删除 {n} 条记录', changed: '选中的记录中有已被他人修改或删除的，未删除任何记录，列表已刷新',
+  },
+  alerts: {
+    milestones: '逾期升级的里程碑（{n}）', plans: '未按时报送的方案（{n}）', minDays: '至少逾期天数', daysOverdue: '逾期 {n} 天',
+    responsible: '责任人', dueOn: '截止', deadline: '报送截止日期', extended: '已延期', noPlan: '尚未创建方案',
+    noMilestones: '没有逾期升级的里程碑', noPlans: '没有未按时报送的方案', noNotice: '该年度通知尚未下发，暂无报送截止日期',
+  },
+  notifications: {
+    title: '通知', open: '通知（{n} 条未读）', unread: '{n} 条未读', unreadMark: '未读', readAll: '全部标为已读',
+    empty: '暂无通知', more: '另有 {n} 条较早的通知', other: '新通知（{kind}）',
+    kinds: {
+      plan_submitted: '{year} 年度实施方案已报送，待审核', plan_returned: '{year} 年度实施方案被退回修改',
+      plan_approved: '{year} 年度实施方案已通过审核', change_request_decided: '方案变更申请已处理',
+      letter_to_sign: '有一份责任书待签署（第 {version} 版）', milestone_due_soon: '有里程碑即将到期',
+      milestone_overdue: '有里程碑已逾期', milestone_escalated: '逾期里程碑已升级督办', plan_not_submitted: '年度实施方案尚未报送',
+      deadline_soon: '报送截止日期临近', self_report_submitted: '有新的自主学习申报待审核：{title}',
+      self_report_decided: '您的自主学习申报已处理：{title}', record_accepted: '培训记录已入账', record_rejected: '培训记录未被接收',
+      import_finished: '导入已完成：{filename}', nomination_phase_opened: '评选「{title}」开始推荐申报',
+      nomination_phase_closing: '评选「{title}」推荐申报即将截止', expert_assigned: '评选「{title}」分配给您 {count} 项评审',
+      objection_received: '评选「{title}」收到异议', results_published: '评选「{title}」结果已公示',
+      notice_issued: '{year} 年度工作通知已下发', webhook_endpoint_disabled: '一个 Webhook 地址因连续失败已停用',
+    },
+  },
   // #19: the public pages (公示公告), grade bands and ranks of the assessment, objections from the public
   publicPages: {
     title: '公示公告', publicity: '公示', results: '评选结果', pilots: '试点高校', cases: '典型案例',
@@ -388,36 +434,6 @@ export default {
   },
   publicFields: { label: '公示公告页显示：', atLeastOne: '至少选择一项' },
   publicObjections: { from: '提出方', public: '社会公众', university: '高校' },
-  notifications: {
-    title: '通知', open: '通知（{n} 条未读）', unread: '{n} 条未读', unreadMark: '未读', readAll: '全部标为已读',
-    empty: '暂无通知', more: '另有 {n} 条较早的通知', other: '新通知（{kind}）',
-    kinds: {
-      plan_submitted: '{year} 年度实施方案已报送，待审核', plan_returned: '{year} 年度实施方案被退回修改',
-      plan_approved: '{year} 年度实施方案已通过审核', change_request_decided: '方案变更申请已处理',
-      letter_to_sign: '有一份责任书待签署（第 {version} 版）', milestone_due_soon: '有里程碑即将到期',
-      milestone_overdue: '有里程碑已逾期', milestone_escalated: '逾期里程碑已升级督办', plan_not_submitted: '年度实施方案尚未报送',
-      deadline_soon: '报送截止日期临近', self_report_submitted: '有新的自主学习申报待审核：{title}',
-      self_report_decided: '您的自主学习申报已处理：{title}', record_accepted: '培训记录已入账', record_rejected: '培训记录未被接收',
-      import_finished: '导入已完成：{filename}', nomination_phase_opened: '评选「{title}」开始推荐申报',
-      nomination_phase_closing: '评选「{title}」推荐申报即将截止', expert_assigned: '评选「{title}」分配给您 {count} 项评审',
-      objection_received: '评选「{title}」收到异议', results_published: '评选「{title}」结果已公示',
-      notice_issued: '{year} 年度工作通知已下发', webhook_endpoint_disabled: '一个 Webhook 地址因连续失败已停用',
-    },
-  },
-  tagsView: {
-    label: '已打开的页面', breadcrumb: '当前位置', detail: '详情', close: '关闭', closeOthers: '关闭其他', closeLeft: '关闭左侧',
-    closeRight: '关闭右侧', closeAll: '全部关闭', closeTag: '关闭“{title}”', more: '标签页操作',
-  },
-  expertList: { number: '编号 {id}' },
-  batch: {
-    selected: '已选 {n} 条', selectAll: '全选本页', selectRow: '选择第 {n} 行', export: '批量导出', delete: '批量删除', confirmDelete: '删除选中的 {n} 条培训记录？删除后不再计入学时（保留在审计日志中）。',
-    deleted: '已删除 {n} 条记录', changed: '选中的记录中有已被他人修改或删除的，未删除任何记录，列表已刷新',
-  },
-  alerts: {
-    milestones: '逾期升级的里程碑（{n}）', plans: '未按时报送的方案（{n}）', minDays: '至少逾期天数', daysOverdue: '逾期 {n} 天',
-    responsible: '责任人', dueOn: '截止', deadline: '报送截止日期', extended: '已延期', noPlan: '尚未创建方案',
-    noMilestones: '没有逾期升级的里程碑', noPlans: '没有未按时报送的方案', noNotice: '该年度通知尚未下发，暂无报送截止日期',
-  },
   mail: {
     title: '邮件提醒', mode: '接收方式', modes: { off: '不接收', immediate: '每条通知即时发送', daily: '每日汇总（早上 8 点）' },
     email: '邮箱地址', emailHint: "例如 name{'@'}university.edu.cn", language: '邮件语言', saved: '邮件提醒设置已保存',

@@ -65,6 +65,7 @@ def create_user(
 
 ROLE_ZH = {
     "province_admin": "省级管理员",
+    "inspector": "督导",
     "expert": "评审专家",
     "university_admin": "高校管理员",
     "department_manager": "部门负责人",

@@ -9,7 +9,7 @@ from sanquan_gateway.auth.passwords import password_problems
 from sanquan_kernel.principal import Role
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
-PERSON_ROLE_NAMES = ("province_admin", "expert", "university_admin", "department_manager", "staff")
+PERSON_ROLE_NAMES = ("province_admin", "inspector", "expert", "university_admin", "department_manager", "staff")
 
 
 def _check_password(v: str, username: str | None = None) -> str:

@@ -24,6 +24,7 @@ from sanquan_kernel.principal import Principal, Role, Scope
 #: Which organisation level each person role is bound to.
 ROLE_ORG_LEVELS: dict[Role, frozenset[str]] = {
     Role.PROVINCE_ADMIN: frozenset({"province"}),
+    Role.INSPECTOR: frozenset({"province"}),  # 督导 (issue #19): made by the province admin only
     Role.EXPERT: frozenset({"province", "university"}),
     Role.UNIVERSITY_ADMIN: frozenset({"university"}),
     Role.DEPARTMENT_MANAGER: frozenset({"department"}),

@@ -33,6 +33,23 @@ PERMISSIONS: dict[Role, list[str]] = {
         "evaluation:result:publish",
         "evaluation:assessment:manage",
         "evaluation:result:view",
+        "supervision:visit:manage",
+        "supervision:rectification:verify",
+    ],
+    #: 督导 (issue #19): the province's read-only views, and supervision (visits, findings, verifying 整改).
+    Role.INSPECTOR: [
+        "dashboard:province:view",
+        "training:report:view",
+        "training:staff:view",
+        "training:record:view",
+        "training:export",
+        "plans:overview:view",
+        "plans:plan:view",
+        "plans:export",
+        "evaluation:result:view",
+        "evaluation:scorecard:view",
+        "supervision:visit:manage",
+        "supervision:rectification:verify",
     ],
     Role.UNIVERSITY_ADMIN: [
         "orgs:department:manage",
@@ -58,6 +75,7 @@ PERMISSIONS: dict[Role, list[str]] = {
         "evaluation:indicator:report",
         "evaluation:scorecard:view",
         "evaluation:result:view",
+        "supervision:rectification:respond",
     ],
     Role.DEPARTMENT_MANAGER: [
         "dashboard:department:view",

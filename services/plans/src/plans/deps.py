@@ -29,7 +29,10 @@ __all__ = [
     "PlanReader",
     "ProgressReporter",
     "ProvinceOnly",
+    "ProvinceReader",
+    "RectificationReader",
     "ReviewReader",
+    "Supervisor",
     "UniversityAdmin",
     "audit",
     "edit",
@@ -45,6 +48,15 @@ WRITE_SCOPE = "plans:write"
 PlanEditor = Annotated[Principal, require(Role.UNIVERSITY_ADMIN, Role.INTEGRATION, client_scope=WRITE_SCOPE)]
 #: Only the province approves, returns and decides change requests (P4).
 ProvinceOnly = Annotated[Principal, require(Role.PROVINCE_ADMIN)]
+#: What only the province reads (the overview, acknowledgements): its administrator and its inspector (督导, #19).
+ProvinceReader = Annotated[Principal, require(Role.PROVINCE_ADMIN, Role.INSPECTOR)]
+#: Supervision (issue #19): the province and its inspector record visits and findings and verify rectifications.
+Supervisor = Annotated[Principal, require(Role.PROVINCE_ADMIN, Role.INSPECTOR)]
+#: Rectifications are read by the province, its inspector, the university and its department managers (the ones
+#: naming their department); the university's administrator answers them.
+RectificationReader = Annotated[
+    Principal, require(Role.PROVINCE_ADMIN, Role.INSPECTOR, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER)
+]
 #: Progress on tasks: department managers (their department only), the university and its campus systems.
 ProgressReporter = Annotated[
     Principal, require(Role.DEPARTMENT_MANAGER, Role.UNIVERSITY_ADMIN, Role.INTEGRATION, client_scope=WRITE_SCOPE)
@@ -56,6 +68,7 @@ PlanReader = Annotated[
     Principal,
     require(
         Role.PROVINCE_ADMIN,
+        Role.INSPECTOR,
         Role.UNIVERSITY_ADMIN,
         Role.DEPARTMENT_MANAGER,
         Role.INTEGRATION,
@@ -66,12 +79,16 @@ PlanReader = Annotated[
 #: The review record (submissions, snapshots, diffs, comments, change requests) covers the whole plan, so it is
 #: for the province and the university, not for one department.
 ReviewReader = Annotated[
-    Principal, require(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.INTEGRATION, client_scope=READ_SCOPE)
+    Principal,
+    require(Role.PROVINCE_ADMIN, Role.INSPECTOR, Role.UNIVERSITY_ADMIN, Role.INTEGRATION, client_scope=READ_SCOPE),
 ]
 #: Letters are read by scope (a staff member sees the letters naming them); campus systems need ``plans:read``.
 LetterReader = Annotated[Principal, require(*Role, client_scope=READ_SCOPE)]
-#: The indicators of a year for the annual assessment: the province, or a service client with ``plans:indicators``.
-IndicatorReader = Annotated[Principal, require(Role.PROVINCE_ADMIN, Role.SERVICE, client_scope="plans:indicators")]
+#: The indicators of a year for the annual assessment: the province (and its inspector), or a service client with
+#: ``plans:indicators``.
+IndicatorReader = Annotated[
+    Principal, require(Role.PROVINCE_ADMIN, Role.INSPECTOR, Role.SERVICE, client_scope="plans:indicators")
+]
 
 
 def own_university(principal: Principal) -> int:

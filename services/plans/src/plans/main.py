@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     from plans.reminders.router import router as reminders_router
     from plans.reports.router import router as reports_router
     from plans.resources.router import router as resources_router
+    from plans.supervision.router import router as supervision_router
     from plans.tasks.router import router as tasks_router
 
     # The reports router first: its fixed paths (/overview, /indicators) must not be shadowed.
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
         resources_router,
         notices_router,
         reminders_router,
+        supervision_router,
     ]
     app = create_service_app(
         settings=settings,

@@ -29,4 +29,5 @@ def load_all_models() -> None:
     import plans.plan.models
     import plans.reminders.models
     import plans.resources.models
+    import plans.supervision.models
     import plans.tasks.models  # noqa: F401

@@ -55,8 +55,11 @@ StaffImporter = Annotated[Principal, require(Role.PROVINCE_ADMIN, Role.UNIVERSIT
 Organiser = Annotated[Principal, require(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER)]
 #: The province sets the yearly rule.
 ProvinceAdmin = Annotated[Principal, require(Role.PROVINCE_ADMIN)]
-#: The indicators for the evaluation service (E3): the province, or a service client with ``training:indicators``.
-IndicatorReader = Annotated[Principal, require(Role.PROVINCE_ADMIN, Role.SERVICE, client_scope="training:indicators")]
+#: The indicators for the evaluation service (E3): the province (and its inspector), or a service client with
+#: ``training:indicators``.
+IndicatorReader = Annotated[
+    Principal, require(Role.PROVINCE_ADMIN, Role.INSPECTOR, Role.SERVICE, client_scope="training:indicators")
+]
 #: A staff member reports their own training.
 StaffMember = Annotated[Principal, require(Role.STAFF)]
 #: The staff member's department manager decides; a university admin may stand in for a department without one.

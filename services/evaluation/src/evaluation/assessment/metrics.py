@@ -56,6 +56,25 @@ def _awards(item: Mapping[str, Any]) -> float:
     return _num(item, "awards_won")
 
 
+def _visited(item: Mapping[str, Any]) -> None:
+    """Y2: supervision figures exist for a university the province's inspectors visited in the year."""
+    if not item.get("visited"):
+        raise NotApplicable("no supervision visit to the university in the year")
+
+
+def _findings(item: Mapping[str, Any]) -> float:
+    """Y2: findings weighed by severity (一般 1, 较重 2, 严重 3); lower is better, so the indicator's target is a
+    ceiling: a university at or under it reaches it (``achievement`` of a ceiling metric)."""
+    _visited(item)
+    return float(_num(item, "findings_minor") + 2 * _num(item, "findings_major") + 3 * _num(item, "findings_critical"))
+
+
+def _rectification_rate(item: Mapping[str, Any]) -> float:
+    _visited(item)
+    _needs(item, "rectifications_due", "no rectification of the university fell due in the year")
+    return _num(item, "rectification_rate")
+
+
 def _num(item: Mapping[str, Any], key: str) -> float:
     value = item.get(key, 0 if not item else None)
     if value is None:
@@ -80,6 +99,10 @@ class Metric:
     source: str
     read: Callable[[Mapping[str, Any]], float]
     description: str
+    #: The figure comes from the plans service's supervision endpoint (issue #19), not its indicators.
+    supervision: bool = False
+    #: Lower is better: the target is a ceiling.
+    ceiling: bool = False
 
 
 METRICS: dict[str, Metric] = {
@@ -123,6 +146,22 @@ METRICS: dict[str, Metric] = {
             "awards and model posts won in final campaigns of the year (E2); not applicable before any is final",
         ),
         Metric(
+            "supervision_findings",
+            "plans",
+            _findings,
+            "supervision findings of the year weighed by severity (minor 1, major 2, critical 3; Y2), the target is "
+            "a ceiling; not applicable when no visit went to the university",
+            supervision=True,
+            ceiling=True,
+        ),
+        Metric(
+            "rectification_on_time_rate",
+            "plans",
+            _rectification_rate,
+            "share of due rectifications closed on time (Y2); not applicable when none fell due",
+            supervision=True,
+        ),
+        Metric(
             "self_reported",
             "self_reported",
             lambda i: _num(i, "value"),
@@ -154,8 +193,13 @@ DEFAULT_FRAMEWORK = (
 )
 
 
-def achievement(value: float, target: float) -> float:
-    """How far the value reaches the target, capped at 1."""
+def achievement(value: float, target: float, *, ceiling: bool = False) -> float:
+    """How far the value reaches the target, capped at 1; for a ceiling (lower is better): 1 at or under it, then
+    falling to 0 at twice the ceiling (a ceiling of 0: 1 only at 0)."""
+    if ceiling:
+        if value <= target:
+            return 1.0
+        return 0.0 if target <= 0 else max(0.0, 1.0 - (value - target) / target)
     if target <= 0:
         return 1.0 if value > 0 else 0.0
     return max(0.0, min(value / target, 1.0))

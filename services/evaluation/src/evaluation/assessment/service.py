@@ -273,10 +273,12 @@ class Fetched:
     rule: dict[str, Any] | None = None
 
 
-def fetch_source(client: ServiceClient | None, source: str, base_url: str, year: int, timeout: float) -> Fetched:
+def fetch_source(
+    client: ServiceClient | None, source: str, base_url: str, year: int, timeout: float, path: str = "indicators"
+) -> Fetched:
     try:
         body = get_json(
-            client, source, f"{base_url.rstrip('/')}/api/{source}/indicators", params={"year": year}, timeout=timeout
+            client, source, f"{base_url.rstrip('/')}/api/{source}/{path}", params={"year": year}, timeout=timeout
         )
     except SourceUnavailable as exc:
         return Fetched({}, exc.reason)
@@ -299,7 +301,9 @@ NOT_APPLICABLE = "not_applicable"
 def _item(
     ind: Indicator, position: int, sc_id: int, value: float | None, reason: str | None, applicable: bool = True
 ) -> ScorecardItem:
-    ach = achievement(value, ind.target) if value is not None else None
+    metric = METRICS.get(ind.metric)
+    ceiling = metric is not None and metric.ceiling
+    ach = achievement(value, ind.target, ceiling=ceiling) if value is not None else None
     return ScorecardItem(
         scorecard_id=sc_id,
         position=position,
@@ -383,6 +387,12 @@ def compute(
     fetched: dict[str, Fetched] = {}
     if "plans" in needed:
         fetched["plans"] = fetch_source(client, "plans", plans_url, year, timeout)
+        if any(METRICS[i.metric].supervision for i in inds if i.metric in METRICS):
+            # Y2 (issue #19): the supervision figures join each university's plans item
+            sup = fetch_source(client, "plans", plans_url, year, timeout, path="supervision-indicators")
+            base = fetched["plans"]
+            merged = {u: {**base.items.get(u, {}), **sup.items.get(u, {})} for u in {*base.items, *sup.items}}
+            fetched["plans"] = Fetched(merged, base.error or sup.error, base.rule)
     if "training" in needed:
         fetched["training"] = fetch_source(client, "training", training_url, year, timeout)
     if "evaluation" in needed:

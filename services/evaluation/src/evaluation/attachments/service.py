@@ -19,7 +19,9 @@ from sanquan_kernel.errors import Conflict, Forbidden
 from sanquan_kernel.principal import Principal, Role, Scope, ScopeKind
 from sanquan_kernel.storage import Attachments, Owner, OwnerAccess
 
-PEOPLE = frozenset({Role.PROVINCE_ADMIN, Role.EXPERT, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER, Role.STAFF})
+PEOPLE = frozenset(
+    {Role.PROVINCE_ADMIN, Role.INSPECTOR, Role.EXPERT, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER, Role.STAFF}
+)
 EDITORS = frozenset({Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER})
 #: A nomination's files change until it is submitted, while the campaign takes nominations.
 OPEN_STATUSES = ("proposed", "preselected")

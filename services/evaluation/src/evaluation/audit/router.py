@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from evaluation.deps import ProvinceAdmin
+from evaluation.deps import ProvinceReader
 from evaluation.models import AuditEntry
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.pagination import Page, PageDep, paginate
@@ -36,7 +36,7 @@ class AuditOut(BaseModel):
 @router.get("/audit", response_model=Page[AuditOut])
 def list_audit(
     session: SessionDep,
-    _: ProvinceAdmin,
+    _: ProvinceReader,
     page: PageDep,
     entity: str | None = None,
     entity_id: str | None = None,

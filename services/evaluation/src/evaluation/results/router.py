@@ -6,7 +6,7 @@ from evaluation import exports
 from evaluation.campaigns import service as campaigns
 from evaluation.campaigns.router import CampaignDep
 from evaluation.campaigns.schemas import Aggregation, CampaignOut
-from evaluation.deps import Orgs, Person, ProvinceAdmin, UniversityAdmin
+from evaluation.deps import Orgs, Person, ProvinceAdmin, ProvinceReader, UniversityAdmin
 from evaluation.results import repository as repo
 from evaluation.results import service
 from evaluation.results.schemas import (
@@ -34,7 +34,7 @@ router = ServiceRouter(tags=["results"])
 
 @router.get("/campaigns/{campaign_id}/ranking", response_model=RankingOut)
 def get_ranking(
-    campaign: CampaignDep, session: SessionDep, _: ProvinceAdmin, orgdir: Orgs, method: Aggregation | None = None
+    campaign: CampaignDep, session: SessionDep, _: ProvinceReader, orgdir: Orgs, method: Aggregation | None = None
 ) -> RankingOut:
     """The live ranking of submitted nominations (province only), by the campaign's method or ``method``."""
     if campaigns.phase_index(campaign.phase) < campaigns.phase_index("review"):

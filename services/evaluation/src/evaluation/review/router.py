@@ -4,7 +4,7 @@ from fastapi import Response
 
 from evaluation.campaigns.router import CampaignDep
 from evaluation.campaigns.service import load as load_campaign
-from evaluation.deps import Accounts, Expert, Orgs, Person, ProvinceAdmin
+from evaluation.deps import Accounts, Expert, Orgs, Person, ProvinceAdmin, ProvinceReader
 from evaluation.nominations import service as nominations
 from evaluation.nominations.router import NominationDep
 from evaluation.review import repository as repo
@@ -30,7 +30,7 @@ router = ServiceRouter(tags=["review"])
 
 
 @router.get("/campaigns/{campaign_id}/experts", response_model=PanelOut)
-def get_panel(campaign: CampaignDep, session: SessionDep, _: ProvinceAdmin) -> PanelOut:
+def get_panel(campaign: CampaignDep, session: SessionDep, _: ProvinceReader) -> PanelOut:
     return service.panel(session, campaign)
 
 

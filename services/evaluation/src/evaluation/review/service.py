@@ -410,7 +410,7 @@ def save_scores(
 
 def sheets(session: Session, principal: Principal, campaign: Campaign, nomination: Nomination) -> list[ScoreSheetOut]:
     """The province sees every sheet of a nomination; an expert only their own; nobody else any."""
-    if principal.role is Role.PROVINCE_ADMIN:
+    if principal.role in (Role.PROVINCE_ADMIN, Role.INSPECTOR):  # the inspector (督导) reads what the province reads
         stmt_assignments = list(session.scalars(repo.assignments_stmt_for_nomination(nomination.id)))
         return [_sheet(session, campaign.id, a) for a in stmt_assignments]
     if principal.role is Role.EXPERT and principal.user_id is not None:

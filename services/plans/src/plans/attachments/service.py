@@ -25,6 +25,7 @@ from plans.models import AuditEntry
 from plans.notices import repository as notices
 from plans.plan import repository as plans
 from plans.plan.models import Plan
+from plans.supervision import repository as supervision
 from plans.tasks import repository as tasks
 from plans.tasks.models import Milestone, ProgressReport, Task
 from sanquan_kernel.errors import Conflict, Forbidden
@@ -34,7 +35,14 @@ from sanquan_kernel.storage import Attachments, Owner, OwnerAccess
 READ, WRITE = "plans:read", "plans:write"
 CLIENTS = frozenset({Role.INTEGRATION, Role.SERVICE})
 READERS = frozenset(
-    {Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER, Role.INTEGRATION, Role.SERVICE}
+    {
+        Role.PROVINCE_ADMIN,
+        Role.INSPECTOR,
+        Role.UNIVERSITY_ADMIN,
+        Role.DEPARTMENT_MANAGER,
+        Role.INTEGRATION,
+        Role.SERVICE,
+    }
 )
 EDITORS = frozenset({Role.UNIVERSITY_ADMIN, Role.INTEGRATION})
 REPORTERS = frozenset({Role.DEPARTMENT_MANAGER, Role.UNIVERSITY_ADMIN, Role.INTEGRATION})
@@ -127,6 +135,50 @@ def edit_notice(session: Session, principal: Principal, scope: Scope, notice_id:
     return OwnerAccess(None) if notice is not None else None
 
 
+SUPERVISORS = frozenset({Role.PROVINCE_ADMIN, Role.INSPECTOR})
+RECTIFICATION_READERS = frozenset({*SUPERVISORS, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER})
+
+
+def _finding(session: Session, scope: Scope, finding_id: int) -> OwnerAccess | None:
+    found = supervision.get_finding(session, scope, finding_id)
+    return OwnerAccess(found[0].university_id, found[0].department_id) if found is not None else None
+
+
+def read_finding(session: Session, principal: Principal, scope: Scope, finding_id: int) -> OwnerAccess | None:
+    """A finding's evidence (issue #19): read by whoever sees the finding (the university it concerns, too)."""
+    _may(principal, RECTIFICATION_READERS, READ)
+    return _finding(session, scope, finding_id)
+
+
+def edit_finding(session: Session, principal: Principal, scope: Scope, finding_id: int) -> OwnerAccess | None:
+    """The province and its inspector attach the evidence of what they found."""
+    _may(principal, SUPERVISORS, WRITE)
+    return _finding(session, scope, finding_id)
+
+
+def _rectification(session: Session, scope: Scope, rectification_id: int) -> OwnerAccess | None:
+    r = supervision.get_rectification(session, scope, rectification_id)
+    return OwnerAccess(r.university_id, r.department_id) if r is not None else None
+
+
+def read_rectification(
+    session: Session, principal: Principal, scope: Scope, rectification_id: int
+) -> OwnerAccess | None:
+    _may(principal, RECTIFICATION_READERS, READ)
+    return _rectification(session, scope, rectification_id)
+
+
+def edit_rectification(
+    session: Session, principal: Principal, scope: Scope, rectification_id: int
+) -> OwnerAccess | None:
+    """The university's administrator attaches the evidence of its rectification until it is closed."""
+    _may(principal, frozenset({Role.UNIVERSITY_ADMIN}), WRITE)
+    r = supervision.get_rectification(session, scope, rectification_id)
+    if r is not None and r.status == "closed":
+        raise Conflict("The rectification is closed: its files are as verified", code="rectification_state")
+    return OwnerAccess(r.university_id, r.department_id) if r is not None else None
+
+
 ATTACHMENTS = Attachments(
     service="plans",
     api_prefix="/api/plans",
@@ -148,8 +200,17 @@ ATTACHMENTS = Attachments(
         ),
         Owner("letter", "letters", "letter_id", read_letter, edit_letter, "a responsibility letter (its signed scan)"),
         Owner("notice", "notices", "notice_id", read_notice, edit_notice, "the year's notice of the province"),
+        Owner("finding", "findings", "finding_id", read_finding, edit_finding, "a supervision finding (its evidence)"),
+        Owner(
+            "rectification",
+            "rectifications",
+            "rectification_id",
+            read_rectification,
+            edit_rectification,
+            "a rectification (the university's evidence)",
+        ),
     ],
-    uploaders=frozenset({Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER}),
+    uploaders=frozenset({Role.PROVINCE_ADMIN, Role.INSPECTOR, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER}),
 )
 
 

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from plans.notices.models import Notice, NoticeAcknowledgement, NoticeCorrection, NoticeExtension
 from plans.notices.schemas import NoticeStatus
-from sanquan_kernel.principal import Principal, Role
+from sanquan_kernel.principal import PROVINCE_ROLES, Principal
 
 ISSUED = NoticeStatus.ISSUED.value
 
 
 def notice_visible(principal: Principal) -> ColumnElement[bool]:
-    if principal.role is Role.PROVINCE_ADMIN:
+    if principal.role in PROVINCE_ROLES:
         return true()
     return Notice.status == ISSUED
 

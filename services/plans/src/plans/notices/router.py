@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
 
-from plans.deps import Orgs, PlanReader, ProvinceOnly, UniversityAdmin, only, own_university
+from plans.deps import Orgs, PlanReader, ProvinceOnly, ProvinceReader, UniversityAdmin, only, own_university
 from plans.notices import repository as repo
 from plans.notices import service
 from plans.notices.models import Notice
@@ -170,7 +170,7 @@ def acknowledge(
 @router.get(
     "/notices/{notice_id}/acknowledgements",
     response_model=Standings,
-    dependencies=[only(ProvinceOnly)],
+    dependencies=[only(ProvinceReader)],
     summary="Every university: acknowledged or not, and its plan deadline (with extensions)",
 )
 def list_acknowledgements(notice: NoticeDep, session: SessionDep, orgs: Orgs) -> Standings:

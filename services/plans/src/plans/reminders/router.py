@@ -20,7 +20,7 @@ from sanquan_kernel.principal import Principal, Role
 from sanquan_kernel.routing import ServiceRouter
 
 #: The alert list: the province's administrators and a university's administrators for their own university.
-AlertReader = Annotated[Principal, require(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN)]
+AlertReader = Annotated[Principal, require(Role.PROVINCE_ADMIN, Role.INSPECTOR, Role.UNIVERSITY_ADMIN)]
 router = ServiceRouter(tags=["reminders and alerts"])
 
 

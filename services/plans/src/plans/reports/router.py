@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Query, Response
 
-from plans.deps import IndicatorReader, Orgs, PlanReader, ProvinceOnly, only
+from plans.deps import IndicatorReader, Orgs, PlanReader, ProvinceReader, only
 from plans.plan.router import PlanDep
 from plans.reports import export, service
 from plans.reports.schemas import Indicators, ProvinceOverview, ProvinceScreen, UniversityDashboard
@@ -60,7 +60,7 @@ def dashboard(
 @router.get(
     "/overview",
     response_model=ProvinceOverview,
-    dependencies=[only(ProvinceOnly)],
+    dependencies=[only(ProvinceReader)],
     summary="Every university's plan status, overdue work, completion per category and work-study ratio",
 )
 def overview(session: SessionDep, scope: CurrentScope, orgs: Orgs, year: Year) -> Response:
@@ -72,7 +72,7 @@ def overview(session: SessionDep, scope: CurrentScope, orgs: Orgs, year: Year) -
 
 @router.get(
     "/overview/export",
-    dependencies=[only(ProvinceOnly)],
+    dependencies=[only(ProvinceReader)],
     response_class=Response,
     responses=XLSX_RESPONSE,
     summary="The province overview as XLSX",
@@ -110,7 +110,7 @@ def indicators(
 @router.get(
     "/screen",
     response_model=ProvinceScreen,
-    dependencies=[only(ProvinceOnly)],
+    dependencies=[only(ProvinceReader)],
     summary="The province's big screen: each university's city, plan status and roadmap; the latest overdue work",
 )
 def screen(
