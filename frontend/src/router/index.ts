@@ -93,7 +93,7 @@ const routes: RouteRecordRaw[] = [
   // 公示公告 (#19): public pages without sign-in or the app's chrome, a lazy chunk of their own.
   { path: '/public', name: 'public', component: () => import('@/views/public/PublicView.vue'), meta: { public: true, title: 'publicPages.title' } },
   // The province's big screen (#17): full screen without the app's chrome, a lazy chunk with its map.
-  { path: '/province/screen', name: 'province-screen', component: () => import('@/views/province/BigScreenView.vue'), meta: { title: 'bigScreen.title', roles: A, perm: 'dashboard:province:view' } },
+  { path: '/province/screen', name: 'province-screen', component: () => import('@/views/province/BigScreenView.vue'), meta: { title: 'bigScreen.title', roles: PI, perm: 'dashboard:province:view' } },
   {
     path: '/',
     component: () => import('@/layouts/AppLayout.vue'),
