@@ -5,7 +5,10 @@
  * screen, the primary action on screen), axe-core: no serious or critical violation.
  */
 import assert from 'node:assert/strict'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { BASE_URL, PASSWORD, SKIP_REASON, api, downloadOf, field, go, isZip, launch, settled } from './helpers.mjs'
 
@@ -245,5 +248,66 @@ describe('admin conventions: breadcrumbs, tags view, batch actions', { skip: Boo
       assert.deepEqual(await axeSerious(page), [], `axe-core on 评审任务 (${locale})`)
       await context.close()
     }
+  })
+
+  test('导入名册 (ImportDialog): a department manager checks a file, a row of another department is refused at its Excel row, the fixed file imports', async () => {
+    const me = await api('u1_d1_mgr', 'GET', '/api/auth/me')
+    const all = await api('u1_admin', 'GET', '/api/training/staff?limit=200')
+    const sibling = all.items.map((x) => x.department_id).find((d) => d !== me.department_id)
+    assert.ok(sibling, 'university 1 has a second department')
+    const stamp = Date.now() % 1_000_000
+    const header = '工号,姓名,部门,用工类型,岗位,在岗,入职日期,离职日期'
+    const mine = `E2EI${stamp},导入甲${stamp % 1000},${me.department_id},合同制,保洁,是,2024-03-01,`
+    const theirs = `E2EJ${stamp},导入乙${stamp % 1000},${sibling},外包,保安,是,2024-03-01,`
+    const dir = mkdtempSync(join(tmpdir(), 'staff-import-'))
+    writeFileSync(join(dir, '名册.csv'), `${header}\n${mine}\n${theirs}\n`)
+    writeFileSync(join(dir, '名册-改.csv'), `${header}\n${mine}\n`)
+
+    const { context, page, errors } = await signInAt(browser, 'u1_d1_mgr')
+    await go(page, '/training/staff')
+    await page.locator('[data-test="staff-import"]').click()
+    const dialog = page.locator('[data-test="import-dialog"]')
+    await dialog.waitFor()
+    const template = await downloadOf(page, () => dialog.locator('[data-test="import-dialog-template"]').click())
+    assert.ok(isZip(template.bytes))
+    assert.match(template.name, /人员名册导入模板\.xlsx$/)
+    await dialog.locator('[data-test="import-dialog-upload"] input[type=file]').setInputFiles(join(dir, '名册.csv'))
+    await dialog.locator('[data-test="import-dialog-check"]').click()
+    const list = dialog.locator('[data-test="import-dialog-errors"] li')
+    await list.first().waitFor()
+    assert.equal(await list.count(), 1)
+    const line = await list.first().innerText()
+    assert.match(line, /第\s*3\s*行/, line)
+    assert.match(line, /[\u4e00-\u9fff]{4}/, `a Chinese reason: ${line}`)
+    assert.doesNotMatch(line, /other_department|undefined|\{/, line)
+    assert.ok(await dialog.locator('[data-test="import-dialog-commit"]').isDisabled(), 'nothing to import while a row is wrong')
+    assert.deepEqual(await axeSerious(page), [], 'axe-core on the import dialog with its errors')
+    // the fixed file: checked, then imported; the person is in the register, the other department's is not
+    assert.match(await dialog.locator('[data-test="import-dialog-file"]').innerText(), /名册\.csv/)
+    await dialog.locator('[data-test="import-dialog-remove"]').click()
+    assert.equal(await dialog.locator('[data-test="import-dialog-result"]').count(), 0, 'removing the file clears its check')
+    await dialog.locator('[data-test="import-dialog-upload"] input[type=file]').setInputFiles(join(dir, '名册-改.csv'))
+    await dialog.locator('[data-test="import-dialog-check"]').click()
+    await page.waitForFunction(() => !document.querySelector('[data-test="import-dialog-errors"]'))
+    await dialog.locator('[data-test="import-dialog-commit"]:not([disabled])').click()
+    await page.locator('.el-alert--success').filter({ hasText: /1/ }).first().waitFor()
+    const found = await api('u1_admin', 'GET', `/api/training/staff?q=E2EI${stamp}`)
+    assert.equal(found.total, 1)
+    assert.equal((await api('u1_admin', 'GET', `/api/training/staff?q=E2EJ${stamp}`)).total, 0)
+    assert.deepEqual(errors, [])
+    await context.close()
+
+    // English, on a 390 px phone: the dialog fits and its buttons are on screen
+    const phone = await signInAt(browser, 'u1_admin', { viewport: PHONE, locale: 'en' })
+    await go(phone.page, '/training/staff')
+    await phone.page.locator('[data-test="staff-import"]').click()
+    const d = phone.page.locator('[data-test="import-dialog"]')
+    await d.waitFor()
+    // English words (the template's sheet 填写说明 is named as it is in the file)
+    assert.match(await d.locator('.el-dialog__title').innerText(), /^Import the staff register/)
+    assert.match(await d.locator('[data-test="import-dialog-check"]').innerText(), /^[\x20-\x7e]+$/)
+    await assertOnScreen(phone.page, d.locator('[data-test="import-dialog-check"]'), 'Check at 390 px')
+    await assertFits(phone.page, 'the import dialog at 390 px')
+    await phone.context.close()
   })
 })
