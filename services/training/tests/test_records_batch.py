@@ -105,9 +105,7 @@ def test_batch_export_holds_the_selected_rows_only_and_never_another_universitys
     s = api.staff("A1")
     a, _b, c = (api.record(s["id"]) for _ in range(3))
     theirs = api.record(api.staff("B1", dept=kt.DEPT_B1, uni=kt.UNI_B)["id"], uni=kt.UNI_B)
-    r = client.get(
-        f"{URL}/export", params={"ids": [a["id"], c["id"], theirs["id"]]}, headers=kt.university_admin()
-    )
+    r = client.get(f"{URL}/export", params={"ids": [a["id"], c["id"], theirs["id"]]}, headers=kt.university_admin())
     assert r.status_code == 200, r.text
     assert "filename*=UTF-8''%E5%9F%B9%E8%AE%AD%E5%8F%B0%E8%B4%A6" in r.headers["content-disposition"]  # 培训台账
     assert "%E5%B7%B2%E9%80%892%E6%9D%A1" in r.headers["content-disposition"]  # 已选2条
