@@ -167,3 +167,26 @@ def test_detail_paths_never_show_university_1_another_universitys_record(stack: 
                 if r.status_code < 300 or r.status_code not in (403, 404):
                     failures.append(f"{username} GET {url}: {r.status_code}")
     assert not failures, "\n".join(failures)
+
+
+def test_the_inspector_reads_every_list_report_and_export_the_province_reads(stack: Stack) -> None:
+    """Issue #19: every list, report and export the province administrator may read (every GET without a path
+    parameter), the inspector (督导) reads too, with the same answer; its writes are the matrix's rows."""
+    differ = []
+    checked = 0
+    with stack.client("admin") as admin, stack.client("inspector1") as inspector:
+        for method, path, op in operations(stack):
+            if method != "GET" or PARAM.search(path) or path in PUBLIC or path.startswith("/api/public/"):
+                continue
+            if path.endswith(("/import-template",)) and "/records/" not in path:
+                continue  # a template belongs to an import the inspector does not make
+            if path == "/api/evaluation/cases":
+                continue  # the province's publicity drafts (typical cases): its administrator's work
+            params = _query_for(op)
+            a, i = admin.get(path, params=params), inspector.get(path, params=params)
+            if a.status_code == 200:
+                checked += 1
+            if a.status_code != i.status_code:
+                differ.append(f"GET {path}: province {a.status_code}, inspector {i.status_code} {i.text[:120]}")
+    assert checked >= 20, checked
+    assert not differ, "\n".join(differ)
