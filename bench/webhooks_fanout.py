@@ -40,6 +40,7 @@ from sqlalchemy import create_engine, insert, select, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.load_mix import _run, pct, prepare, run
+from bench.service_cpu import cpu_seconds
 from sanquan_gateway.accounts.models import Client
 from sanquan_gateway.webhooks.models import WebhookEndpoint
 from tests.harness import Stack
@@ -219,11 +220,13 @@ def main() -> None:
         # The worker alone: the events just taken in, each queued again for its endpoint (as a replay does) in one
         # statement, then the time until the receiver has them all (no intake, no load mix).
         drained_from = count.value
+        cpu_before = cpu_seconds(stack.procs["gateway"].pid)
         t_drain = queue_again(gateway_db)
         while count.value < drained_from + args.events and time.perf_counter() < t_drain + 600:
             time.sleep(0.02)
         drain_seconds = time.perf_counter() - t_drain
         drained = count.value - drained_from
+        gateway_cpu = cpu_seconds(stack.procs["gateway"].pid) - cpu_before
     rx.terminate()
     seconds = done - started[0]
     base = statistics.mean([rounds[0][1], rounds[2][1]])
@@ -234,7 +237,9 @@ def main() -> None:
     print(f"API p99 during the fan-out / baseline mean: {rounds[1][1]:.1f} / {base:.1f} ms = {rounds[1][1] / base:.2f}")
     print(
         f"the delivery worker alone: {drained} queued deliveries sent in {drain_seconds:.1f} s "
-        f"= {drained / drain_seconds:.0f} deliveries/s"
+        f"= {drained / drain_seconds:.0f} deliveries/s; the gateway process used {gateway_cpu:.1f} CPU s "
+        f"= {1000 * gateway_cpu / max(1, drained):.2f} ms per delivery ({drained / max(gateway_cpu, 1e-9):.0f} "
+        "deliveries per CPU second: the rate one free core would give)"
     )
     print(f"load average (1 min): {load_before:.2f} before, {load_after:.2f} after")
 
