@@ -10,10 +10,10 @@ import importlib
 import logging
 import sys
 import time
-from datetime import date
 
 import httpx
 
+from sanquan_kernel import clock
 from scripts.demo.context import DemoContext, DemoDepartment, DemoUniversity
 
 log = logging.getLogger("seed")
@@ -45,7 +45,7 @@ def seed_if_empty(base_url: str, admin_username: str, password: str, areas: tupl
     ctx_admin = DemoContext(
         base_url=base_url,
         password=password,
-        year=date.today().year,  # noqa: DTZ011 - the demo year is the local year
+        year=clock.today().year,  # the province's day, as the services count it
         province_id=0,
         province_admin=admin_username,
         experts=[],
