@@ -226,9 +226,10 @@ def _make(kind: ScopeKind, **kw: Any) -> Scope:
 
 
 def scope_for(p: Principal) -> Scope:
-    """A1–A3: province (its administrator and its inspector) sees all; a university user their university; a department manager their department;
-    a staff member their own records; an expert what is assigned to them; an integration client its university;
-    a service client everything (endpoints still check its narrow scopes). Anything else sees nothing."""
+    """A1–A3: province (its administrator and its inspector) sees all; a university user their university; a
+    department manager their department; a staff member their own records; an expert what is assigned to them; an
+    integration client its university; a service client everything (endpoints still check its narrow scopes).
+    Anything else sees nothing."""
     match p.role:
         case Role.PROVINCE_ADMIN | Role.INSPECTOR | Role.SERVICE:
             return _make(ScopeKind.ALL)
