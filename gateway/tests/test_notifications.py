@@ -64,6 +64,21 @@ def test_a_submitted_plan_leads_the_province_to_its_review(world: World) -> None
     assert _mine(world, "uni_a_admin") == []
 
 
+def test_a_rectification_tells_its_university_and_department_and_an_overdue_one_the_province(world: World) -> None:
+    """#19: supervision's rectifications, as the plans service relays them."""
+    data = {"rectification_id": 3, "finding_id": 3, "due_on": "2026-12-20", "severity": "major"}
+    dept = world.ids["a1"]
+    _send(world, "rectification.assigned", subject="rectification:3", department_id=dept, data=data)
+    for who in ("uni_a_admin", "mgr_a1"):
+        [n] = _mine(world, who)
+        assert n["kind"] == "rectification.assigned" and n["link"] == "/supervision/rectifications", who
+    for other in ("uni_b_admin", "province_admin", "staff_a1"):
+        assert _mine(world, other) == [], other
+    _send(world, "rectification.overdue", subject="rectification:3", department_id=dept, data=data)
+    assert [n["kind"] for n in _mine(world, "province_admin")] == ["rectification.overdue"]
+    assert _mine(world, "uni_b_admin") == []
+
+
 def test_named_recipients_only_of_the_events_university(world: World) -> None:
     staff_a1, staff_b1 = world.users["staff_a1"].id, world.users["staff_b1"].id
     _send(

@@ -3802,7 +3802,7 @@ export interface components {
             /** Url */
             url: string;
             /** Event Types */
-            event_types: ("plan.submitted" | "plan.returned" | "plan.approved" | "change_request.decided" | "letter.to_sign" | "milestone.due_soon" | "milestone.overdue" | "milestone.escalated" | "plan.not_submitted" | "deadline.soon" | "self_report.submitted" | "self_report.decided" | "record.accepted" | "record.rejected" | "import.finished" | "nomination.phase_opened" | "nomination.phase_closing" | "expert.assigned" | "objection.received" | "results.published" | "notice.issued" | "webhook.endpoint_disabled")[];
+            event_types: ("plan.submitted" | "plan.returned" | "plan.approved" | "change_request.decided" | "letter.to_sign" | "milestone.due_soon" | "milestone.overdue" | "milestone.escalated" | "plan.not_submitted" | "deadline.soon" | "self_report.submitted" | "self_report.decided" | "record.accepted" | "record.rejected" | "import.finished" | "nomination.phase_opened" | "nomination.phase_closing" | "expert.assigned" | "objection.received" | "results.published" | "notice.issued" | "webhook.endpoint_disabled" | "rectification.assigned" | "rectification.overdue")[];
             /**
              * Description
              * @default
@@ -3851,7 +3851,7 @@ export interface components {
             /** Url */
             url?: string | null;
             /** Event Types */
-            event_types?: ("plan.submitted" | "plan.returned" | "plan.approved" | "change_request.decided" | "letter.to_sign" | "milestone.due_soon" | "milestone.overdue" | "milestone.escalated" | "plan.not_submitted" | "deadline.soon" | "self_report.submitted" | "self_report.decided" | "record.accepted" | "record.rejected" | "import.finished" | "nomination.phase_opened" | "nomination.phase_closing" | "expert.assigned" | "objection.received" | "results.published" | "notice.issued" | "webhook.endpoint_disabled")[] | null;
+            event_types?: ("plan.submitted" | "plan.returned" | "plan.approved" | "change_request.decided" | "letter.to_sign" | "milestone.due_soon" | "milestone.overdue" | "milestone.escalated" | "plan.not_submitted" | "deadline.soon" | "self_report.submitted" | "self_report.decided" | "record.accepted" | "record.rejected" | "import.finished" | "nomination.phase_opened" | "nomination.phase_closing" | "expert.assigned" | "objection.received" | "results.published" | "notice.issued" | "webhook.endpoint_disabled" | "rectification.assigned" | "rectification.overdue")[] | null;
             /** Description */
             description?: string | null;
             /** Active */

@@ -10,7 +10,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'milestone.due_soon', 'milestone.overdue', 'milestone.escalated', 'plan.not_submitted', 'deadline.soon',
   'self_report.submitted', 'self_report.decided', 'record.accepted', 'record.rejected', 'import.finished',
   'nomination.phase_opened', 'nomination.phase_closing', 'expert.assigned', 'objection.received',
-  'results.published', 'notice.issued', 'webhook.endpoint_disabled',
+  'results.published', 'notice.issued', 'webhook.endpoint_disabled', 'rectification.assigned', 'rectification.overdue',
 ] as const
 
 export interface WebhookEndpoint {

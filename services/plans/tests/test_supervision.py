@@ -258,3 +258,38 @@ def test_indicators_count_findings_and_the_rate_is_null_without_a_due_rectificat
     assert client.get(f"{P}/supervision-indicators", params={"year": year}, headers=INSPECTOR).status_code == 200
     with client.app.state.kernel.sessionmaker() as s:  # type: ignore[attr-defined]
         assert s.scalar(select(Rectification.status).where(Rectification.id == f1["rectification"]["id"])) == "closed"
+
+
+def test_a_rectification_is_told_through_the_outbox_and_the_reminder_job_escalates_it_once_when_overdue(
+    client: TestClient,
+) -> None:
+    """#18 × #19: a finding's rectification reaches the gateway (its university's admins, its department's managers,
+    its webhooks) as ``rectification.assigned`` in the finding's transaction; the reminder job that escalates
+    overdue milestones escalates an overdue rectification once (``rectification.overdue``), and never a closed one."""
+    from plans.reminders import service as reminders
+    from sanquan_kernel import clock
+    from sanquan_kernel.outbox import OUTBOX
+
+    app = client.app
+    state = app.state.kernel  # type: ignore[attr-defined]
+
+    def outbox(type_: str) -> list[dict[str, Any]]:
+        with state.sessionmaker() as s:
+            return [dict(r._mapping) for r in s.execute(select(OUTBOX).where(OUTBOX.c.type == type_))]
+
+    visit = _visit(client)
+    late = _finding(client, visit, department_id=kt.DEPT_A1, due_on=str(today() + timedelta(days=3)))
+    _finding(client, visit, uni=kt.UNI_B, due_on=str(today() + timedelta(days=60)))
+    assigned = outbox("rectification.assigned")
+    assert len(assigned) == 2
+    mine = next(e for e in assigned if e["university_id"] == kt.UNI_A)
+    assert mine["department_id"] == kt.DEPT_A1 and mine["subject"].startswith("rectification:")
+    assert mine["data"]["due_on"] == str(today() + timedelta(days=3)) and mine["data"]["severity"] == "major"
+    assert late["id"] in (mine["data"]["finding_id"], mine["data"]["rectification_id"])
+
+    with clock.frozen(clock.now() + timedelta(days=5)):
+        for _ in range(2):  # the second run finds nothing new
+            with state.sessionmaker.begin() as s:
+                reminders.run_reminders(s, clock.now(), state.orgdir, state.settings.escalate_after_days)
+    overdue = outbox("rectification.overdue")
+    assert [(e["university_id"], e["department_id"]) for e in overdue] == [(kt.UNI_A, kt.DEPT_A1)]

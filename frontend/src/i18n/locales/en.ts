@@ -151,6 +151,7 @@ const en: typeof zhCN = {
       record_accepted: 'Training record accepted', record_rejected: 'Training record rejected', import_finished: 'Import finished', nomination_phase_opened: 'Nomination phase opened',
       nomination_phase_closing: 'Nomination phase closing', expert_assigned: 'Expert assigned', objection_received: 'Objection received', results_published: 'Results published',
       notice_issued: 'Notice issued', webhook_endpoint_disabled: 'Endpoint disabled',
+      rectification_assigned: 'Rectification assigned', rectification_overdue: 'Rectification overdue',
     },
   },
   clients: {
@@ -409,6 +410,7 @@ const en: typeof zhCN = {
       nomination_phase_closing: 'Nominations close soon for "{title}"', expert_assigned: '{count} nomination(s) of "{title}" assigned to you for review',
       objection_received: 'An objection was lodged against "{title}"', results_published: 'The results of "{title}" are published',
       notice_issued: "The {year} notice has been issued", webhook_endpoint_disabled: 'A webhook endpoint was disabled after repeated failures',
+      rectification_assigned: 'A supervision finding must be rectified by {due_on}', rectification_overdue: 'A rectification is overdue (due {due_on})',
     },
   },
   // #19: the public pages, grade bands and ranks of the assessment, objections from the public

@@ -149,6 +149,7 @@ export default {
       record_accepted: '培训记录已接收', record_rejected: '培训记录被拒绝', import_finished: '批量导入完成', nomination_phase_opened: '评选阶段开始',
       nomination_phase_closing: '评选阶段即将结束', expert_assigned: '已分配评审专家', objection_received: '收到异议', results_published: '结果已公布',
       notice_issued: '通知已下发', webhook_endpoint_disabled: '推送地址已停用',
+      rectification_assigned: '整改事项已下达', rectification_overdue: '整改事项逾期',
     },
   },
   clients: {
@@ -403,6 +404,7 @@ export default {
       nomination_phase_closing: '评选「{title}」推荐申报即将截止', expert_assigned: '评选「{title}」分配给您 {count} 项评审',
       objection_received: '评选「{title}」收到异议', results_published: '评选「{title}」结果已公示',
       notice_issued: '{year} 年度工作通知已下发', webhook_endpoint_disabled: '一个 Webhook 地址因连续失败已停用',
+      rectification_assigned: '督导检查发现问题，请于 {due_on} 前完成整改', rectification_overdue: '整改事项已逾期（截止 {due_on}）',
     },
   },
   // #19: the public pages (公示公告), grade bands and ranks of the assessment, objections from the public

@@ -30,6 +30,8 @@ EVENT_TYPES = (
     "results.published",
     "notice.issued",
     "webhook.endpoint_disabled",
+    "rectification.assigned",
+    "rectification.overdue",
 )
 
 Source = Literal["plans", "training", "evaluation"]

@@ -30,6 +30,8 @@ TITLES: dict[str, dict[str, str]] = {
         "results.published": "评选结果已发布",
         "notice.issued": "{year}年度工作通知已下发",
         "webhook.endpoint_disabled": "系统对接回调地址已停用",
+        "rectification.assigned": "督导检查发现问题，请于 {due_on} 前完成整改",
+        "rectification.overdue": "整改事项已逾期（截止 {due_on}）",
     },
     "en": {
         "plan.submitted": "The {year} plan was submitted for review",
@@ -54,6 +56,8 @@ TITLES: dict[str, dict[str, str]] = {
         "results.published": "Results were published",
         "notice.issued": "The notice of {year} was issued",
         "webhook.endpoint_disabled": "A webhook endpoint was disabled",
+        "rectification.assigned": "A supervision finding must be rectified by {due_on}",
+        "rectification.overdue": "A rectification is overdue (due {due_on})",
     },
 }
 WORDS = {

@@ -42,6 +42,8 @@ RULES: dict[str, tuple[str, ...]] = {
     "results.published": (U,),
     "notice.issued": (U,),
     "webhook.endpoint_disabled": (U,),
+    "rectification.assigned": (U, D),  # a finding naming a department: its managers read it too (#19)
+    "rectification.overdue": (P, U),  # escalated like an overdue milestone
 }
 
 #: Where each kind leads, by the reader's role (the first match; ``*`` any role). ``{x}`` from the params.
@@ -66,6 +68,8 @@ LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     "results.published": (("*", "/evaluation/campaigns/{campaign_id}"),),
     "notice.issued": (("*", "/plans/notices"),),
     "webhook.endpoint_disabled": (("*", "/clients"),),
+    "rectification.assigned": (("*", "/supervision/rectifications"),),
+    "rectification.overdue": (("*", "/supervision/rectifications"),),
 }
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from plans.reminders import repository as repo
 from plans.reminders.models import ScheduledJob
 from plans.reminders.schemas import EscalatedMilestone, LatePlan, LatePlans
+from plans.supervision import service as supervision
 from sanquan_kernel import clock, schedule
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.pagination import Page
@@ -66,6 +67,8 @@ def run_reminders(session: Session, now: datetime, orgdir: OrgDirectory, escalat
     soon, late = _plan_events(session, now, today, orgdir)
     out.counts["deadline.soon"] = repo.emit_rows(session, soon)
     out.counts["plan.not_submitted"] = repo.emit_rows(session, late)
+    # supervision (#19): overdue rectifications escalate like overdue milestones, once each (escalated_at)
+    out.counts["rectification.overdue"] = supervision.escalate_overdue(session, today)
     return out
 
 

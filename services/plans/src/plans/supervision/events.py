@@ -3,7 +3,9 @@ finding asks a university to rectify, ``rectification.overdue`` when one passes 
 an overdue milestone's escalation). Published inside the transaction of the change, so a subscriber that writes
 rows (the outbox) writes them in it and nothing is told of a change that did not commit.
 
-The kernel's outbox was not on main when this was written; it subscribes here (``subscribe``)."""
+Both go to the kernel's outbox (issue #18): the gateway tells the university's administrators (and a named
+department's managers; the province too when one is overdue) and the university's webhook endpoints.
+``subscribe`` stays for in-process listeners (tests)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
+
+from sanquan_kernel.outbox import emit
 
 
 @dataclass(frozen=True)
@@ -38,3 +42,16 @@ def subscribe(subscriber: Subscriber) -> Callable[[], None]:
 def publish(session: Session, event: RectificationEvent) -> None:
     for subscriber in list(_subscribers):
         subscriber(session, event)
+    emit(
+        session,
+        event.kind,
+        subject=f"rectification:{event.rectification_id}",
+        university_id=event.university_id,
+        department_id=event.department_id,
+        data={
+            "rectification_id": event.rectification_id,
+            "finding_id": event.finding_id,
+            "due_on": event.due_on,
+            "severity": event.severity,
+        },
+    )

@@ -313,10 +313,11 @@ def send_back(session: Session, request: Request, principal: Principal, r: Recti
         )
 
 
-def escalate_overdue(session: Session) -> int:
-    """Emit ``rectification.overdue`` once for each rectification past its deadline and not closed (the schedule's
-    escalation job calls this, as it does for overdue milestones); the number emitted."""
-    found = repo.overdue_not_escalated(session, today())
+def escalate_overdue(session: Session, as_of: date | None = None) -> int:
+    """Emit ``rectification.overdue`` once for each rectification past its deadline (as of the province's day
+    ``as_of``, today by default) and not closed — the reminder job calls this with its overdue milestones; the
+    number emitted."""
+    found = repo.overdue_not_escalated(session, as_of or today())
     for r in found:
         r.escalated_at = now()
         finding = session.get(Finding, r.finding_id)
