@@ -378,8 +378,18 @@ def test_a_service_refuses_a_router_whose_routes_would_commit_late() -> None:
         check_transactional([plain])
 
 
+@pytest.mark.parametrize(
+    "rested",
+    [
+        # rested long enough to be pinged anyway
+        "longer",
+        # rested less than PING_AFTER_IDLE_SECONDS and no failure seen yet (a restart between two requests): the pool
+        # notices the server's goodbye on the socket and pings instead of handing the dead connection to a request
+        "moments",
+    ],
+)
 def test_a_pooled_postgresql_connection_that_died_while_resting_is_replaced_unnoticed(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, rested: str
 ) -> None:
     import sanquan_kernel.db as kdb
 
@@ -397,33 +407,11 @@ def test_a_pooled_postgresql_connection_that_died_while_resting_is_replaced_unno
         with admin.connect() as a:
             a.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
         admin.dispose()
-        monkeypatch.setattr(kdb, "PING_AFTER_IDLE_SECONDS", 0.0)
+        if rested == "longer":
+            monkeypatch.setattr(kdb, "PING_AFTER_IDLE_SECONDS", 0.0)
+        else:
+            time.sleep(0.2)  # the goodbye reaches the socket
         with engine.connect() as c:  # the rested connection is pinged, found dead, and replaced
-            assert c.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
-    finally:
-        engine.dispose()
-        kt.drop_postgres_database(name)
-
-
-def test_a_pooled_connection_whose_server_went_away_moments_after_its_last_use_is_replaced_unnoticed() -> None:
-    # Rested less than PING_AFTER_IDLE_SECONDS and no failure seen yet (a restart between two requests): the pool
-    # notices the server's goodbye on the socket and pings instead of handing the dead connection to a request.
-    if not kt.postgres_available():
-        if kt.postgres_required():
-            pytest.fail("PostgreSQL is required (CI) but not reachable")
-        pytest.skip("PostgreSQL not reachable")
-    name = f"kernel_goodbye_{time.time_ns()}"
-    url = kt.create_postgres_database(name)
-    engine = make_engine(url, pool_size=1)
-    try:
-        with engine.connect() as c:
-            pid = c.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-        admin = create_engine(kt.postgres_admin_url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as a:
-            a.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
-        admin.dispose()
-        time.sleep(0.2)  # the goodbye reaches the socket
-        with engine.connect() as c:
             assert c.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
     finally:
         engine.dispose()
