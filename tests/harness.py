@@ -28,10 +28,29 @@ def service_command(service: str, *args: str) -> list[str]:
     return [sys.executable, "-m", ENTRYPOINT, "--service", service, *args]
 
 
+def _answered_by(proc: subprocess.Popen[bytes], r: httpx.Response) -> bool:
+    """Whether ``/readyz`` was answered by ``proc`` or a process of its session (uvicorn's workers)."""
+    try:
+        pid = r.json().get("pid")
+    except ValueError:
+        return False
+    if not isinstance(pid, int):
+        return False
+    try:
+        return pid == proc.pid or os.getsid(pid) == proc.pid
+    except OSError:
+        return False
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class PortTaken(RuntimeError):
+    """Another process answered on a port this platform was given (a port found free, then taken by a concurrent
+    platform's process before ours bound it)."""
 
 
 class Stack:
@@ -75,6 +94,14 @@ class Stack:
     def service_url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
+    def _port_environment(self) -> dict[str, str]:
+        env = {"GATEWAY_PORT": str(self.ports["gateway"]), "GATEWAY_INTERNAL_URL": self.url}
+        for s in SERVICES:
+            env[f"GATEWAY_{s.upper()}_URL"] = self.service_url(s)
+        env["EVALUATION_PLANS_URL"] = self.service_url("plans")
+        env["EVALUATION_TRAINING_URL"] = self.service_url("training")
+        return env
+
     def _environment(self, extra: dict[str, str]) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
         env.update(
@@ -84,16 +111,11 @@ class Stack:
                 "LOG_LEVEL": "WARNING",
                 "ADMIN_USERNAME": "admin",
                 "ADMIN_PASSWORD": self.password,
-                "GATEWAY_PORT": str(self.ports["gateway"]),
-                "GATEWAY_INTERNAL_URL": self.url,
                 "SPA_DIR": str(ROOT / "frontend" / "dist"),
                 "GATEWAY_UPSTREAM_READ_TIMEOUT": "30",
             }
         )
-        for s in SERVICES:
-            env[f"GATEWAY_{s.upper()}_URL"] = self.service_url(s)
-        env["EVALUATION_PLANS_URL"] = self.service_url("plans")
-        env["EVALUATION_TRAINING_URL"] = self.service_url("training")
+        env.update(self._port_environment())
         # The demo's history holds a campaign whose publicity period has ended: recorded as past (never in production).
         env["EVALUATION_RECORD_PAST_PUBLICITY"] = "true"
         if self.backend == "postgresql":
@@ -109,6 +131,19 @@ class Stack:
         return env
 
     def start(self, only: str | None = None) -> None:
+        for attempt in range(3):
+            try:
+                self._start(only)
+                return
+            except PortTaken:
+                if only or attempt == 2:
+                    raise
+                # ports found free were taken by a concurrent platform before ours bound them: new ports, again
+                self._stop_processes()
+                self.ports = {n: free_port() for n in ("gateway", *SERVICES)}
+                self.env.update(self._port_environment())
+
+    def _start(self, only: str | None = None) -> None:
         for service in [only] if only else ["gateway", *SERVICES]:
             log = self.data_dir / f"{service}.log"
             self.logs[service] = log
@@ -125,9 +160,15 @@ class Stack:
             while True:
                 proc = self.procs[service]
                 if proc.poll() is not None:
-                    raise RuntimeError(f"{service} exited:\n{self.logs[service].read_text()[-4000:]}")
+                    log = self.logs[service].read_text()[-4000:]
+                    if "address already in use" in log.lower():
+                        raise PortTaken(f"{service}: port {self.ports[service]} taken:\n{log}")
+                    raise RuntimeError(f"{service} exited:\n{log}")
                 try:
-                    if httpx.get(url, timeout=2).status_code == 200:
+                    r = httpx.get(url, timeout=2)
+                    if r.status_code == 200:
+                        if not _answered_by(proc, r):
+                            raise PortTaken(f"{service}: another process answers on port {self.ports[service]}")
                         break
                 except httpx.HTTPError:
                     pass

@@ -172,7 +172,8 @@ def nginx_locations() -> dict[str, str]:
 def test_nginx_proxies_only_the_api_and_well_known_to_the_gateway() -> None:
     locations = nginx_locations()
     proxied = {path for path, body in locations.items() if "proxy_pass $gateway;" in body}
-    assert proxied == {"/api/", "/.well-known/"}
+    # /api/public/ is the gateway too, read through nginx's cache (#19, tests/ops/test_public_cache.py)
+    assert proxied == {"/api/", "/api/public/", "/.well-known/"}
     # the one other proxied location is the files' bucket, to MinIO (presigned links, tests/ops/test_files_s3.py)
     others = {path: body for path, body in locations.items() if "proxy_pass" in body and path not in proxied}
     assert list(others) == ["/${S3_BUCKET}/"] and "proxy_pass $s3;" in others["/${S3_BUCKET}/"]

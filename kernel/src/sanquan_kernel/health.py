@@ -5,6 +5,7 @@ this host or one with ``METRICS_TOKEN`` (the same callers as ``/metrics``)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic.config import Config
@@ -53,6 +54,8 @@ def health_router(engine_of: str = "engine") -> APIRouter:
             )
         if not details:
             return JSONResponse({"status": "ready"})
-        return JSONResponse({"status": "ready", "revision": sorted(current)})
+        # the process id, for a caller on this host: a test harness tells its own process from another one that
+        # took the same port (tests/harness.py)
+        return JSONResponse({"status": "ready", "revision": sorted(current), "pid": os.getpid()})
 
     return router
