@@ -10,7 +10,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { BASE_URL, PASSWORD, SKIP_REASON, api, downloadOf, field, go, isZip, launch, settled } from './helpers.mjs'
+import { api, BASE_URL, downloadOf, field, go, isZip, launch, PASSWORD, PHONE, settled, SKIP_REASON } from './helpers.mjs'
 
 if (SKIP_REASON) {
   console.log(`e2e skipped: ${SKIP_REASON}`)
@@ -18,7 +18,6 @@ if (SKIP_REASON) {
 }
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
-const PHONE = { width: 390, height: 844 }
 const WIDE = { width: 1440, height: 900 }
 
 async function signInAt(browser, username, { viewport = WIDE, locale = 'zh-CN' } = {}) {

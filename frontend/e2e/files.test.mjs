@@ -10,14 +10,13 @@
 import assert from 'node:assert/strict'
 import { deflateSync } from 'node:zlib'
 import { after, before, describe, test } from 'node:test'
-import { BASE_URL, PASSWORD, SKIP_REASON, api, expectMessage, field, launch, settled, shot, signIn, tokenFor } from './helpers.mjs'
+import { api, BASE_URL, expectMessage, field, launch, PASSWORD, PHONE, settled, shot, signIn, SKIP_REASON, tokenFor } from './helpers.mjs'
 
 if (SKIP_REASON) {
   console.log(`e2e skipped: ${SKIP_REASON}`)
   test('file journeys', { skip: SKIP_REASON }, () => {})
 }
 
-const PHONE = { width: 390, height: 844 }
 const STAMP = Date.now()
 const YEAR = new Date().getFullYear()
 

@@ -50,6 +50,28 @@ export async function signIn(browser, username, { viewport = DESKTOP, locale = '
   return { context, page, errors }
 }
 
+export const PHONE = { width: 390, height: 844 }
+
+/**
+ * A new context signed in as `username` at phone size (390×844, touch; the menu is a closed drawer there, so it
+ * waits for the header), settled. `options` go to the context (locale, bypassCSP, deviceScaleFactor, …).
+ */
+export async function signInPhone(browser, username, { locale = 'zh-CN', ...options } = {}) {
+  const context = await browser.newContext({ viewport: PHONE, locale, baseURL: BASE_URL, isMobile: true, hasTouch: true, ...options })
+  const page = await context.newPage()
+  page.setDefaultTimeout(20_000)
+  const errors = []
+  page.on('pageerror', (e) => errors.push(String(e)))
+  await page.goto('/login')
+  await field(page, 'username').fill(username)
+  await field(page, 'password').fill(PASSWORD)
+  await page.locator('[data-test="login-submit"]').click()
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
+  await page.locator('.el-header').waitFor()
+  await settled(page)
+  return { context, page, errors }
+}
+
 /** Wait until no Element Plus loading mask is shown (tables and pages fetch on mount). */
 export async function settled(page) {
   await page.waitForLoadState('networkidle').catch(() => undefined)

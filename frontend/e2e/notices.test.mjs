@@ -7,14 +7,13 @@
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
-import { BASE_URL, PASSWORD, SKIP_REASON, api, field, go, launch, settled, shot, signIn } from './helpers.mjs'
+import { api, field, go, launch, settled, shot, signIn, signInPhone, SKIP_REASON } from './helpers.mjs'
 
 if (SKIP_REASON) {
   console.log(`e2e skipped: ${SKIP_REASON}`)
   test('notice journeys', { skip: SKIP_REASON }, () => {})
 }
 
-const PHONE = { width: 390, height: 844 }
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
 /** axe-core's serious and critical violations on the page as it is now (the context bypasses the CSP to inject it). */
@@ -25,23 +24,6 @@ async function axeViolations(page) {
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
   })
   return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}) ${v.nodes.join(' | ')}`)
-}
-
-/** Signed in on a phone (the menu is a drawer there, so the header says the app is up). */
-async function signInPhone(browser, username) {
-  const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', baseURL: BASE_URL, isMobile: true, hasTouch: true, bypassCSP: true })
-  const page = await context.newPage()
-  page.setDefaultTimeout(20_000)
-  const errors = []
-  page.on('pageerror', (e) => errors.push(String(e)))
-  await page.goto('/login')
-  await field(page, 'username').fill(username)
-  await field(page, 'password').fill(PASSWORD)
-  await page.locator('[data-test="login-submit"]').click()
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
-  await page.locator('.el-header').waitFor()
-  await settled(page)
-  return { context, page, errors }
 }
 
 async function pickDate(page, testId, value) {
@@ -89,7 +71,7 @@ describe('The year\'s notice (#18)', { skip: SKIP_REASON }, () => {
     await shot(province.page, '80-notice-issued')
 
     // 2. a university admin, on a phone: the workbench shows it, the notice page acknowledges it
-    const uni = await signInPhone(browser, 'u1_admin')
+    const uni = await signInPhone(browser, 'u1_admin', { bypassCSP: true })
     await go(uni.page, '/workbench')
     const card = uni.page.locator('[data-test="workbench-notice"]')
     await card.waitFor()

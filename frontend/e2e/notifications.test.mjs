@@ -7,14 +7,13 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { BASE_URL, PASSWORD, SKIP_REASON, api, expectMessage, field, go, launch, settled, shot, signIn } from './helpers.mjs'
+import { api, expectMessage, field, go, launch, settled, shot, signIn, signInPhone, SKIP_REASON } from './helpers.mjs'
 
 if (SKIP_REASON) {
   console.log(`e2e skipped: ${SKIP_REASON}`)
   test('notification journeys', { skip: SKIP_REASON }, () => {})
 }
 
-const PHONE = { width: 390, height: 844 }
 const YEAR = new Date().getFullYear()
 
 /** A university admin with a submitted plan of the year (the demo's second university has one); else one whose
@@ -35,22 +34,6 @@ async function submittedPlan() {
     return { who, plan }
   }
   throw new Error(`no university has a plan of ${YEAR} to submit`)
-}
-
-async function signInPhone(browser, username) {
-  const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', baseURL: BASE_URL, isMobile: true, hasTouch: true })
-  const page = await context.newPage()
-  page.setDefaultTimeout(20_000)
-  const errors = []
-  page.on('pageerror', (e) => errors.push(String(e)))
-  await page.goto('/login')
-  await field(page, 'username').fill(username)
-  await field(page, 'password').fill(PASSWORD)
-  await page.locator('[data-test="login-submit"]').click()
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
-  await page.locator('.el-header').waitFor()
-  await settled(page)
-  return { context, page, errors }
 }
 
 /** The bell's badge text ('' while hidden), read again after reloads until it shows (the relay is asynchronous). */

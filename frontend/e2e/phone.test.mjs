@@ -7,32 +7,14 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { BASE_URL, PASSWORD, SHOTS, SKIP_REASON, api, field, go, launch, settled, shot } from './helpers.mjs'
+import { api, BASE_URL, field, go, launch, PASSWORD, PHONE, settled, shot, SHOTS, signInPhone, SKIP_REASON } from './helpers.mjs'
 
 if (SKIP_REASON) {
   console.log(`e2e skipped: ${SKIP_REASON}`)
   test('phone journeys', { skip: SKIP_REASON }, () => {})
 }
 
-const PHONE = { width: 390, height: 844 }
 const WIDE = { width: 1440, height: 900 }
-
-/** Sign in through the sign-in page at phone size (the menu is in a closed drawer, so wait for the header). */
-async function signInPhone(browser, username, { locale = 'zh-CN' } = {}) {
-  const context = await browser.newContext({ viewport: PHONE, locale, baseURL: BASE_URL, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
-  const page = await context.newPage()
-  page.setDefaultTimeout(20_000)
-  const errors = []
-  page.on('pageerror', (e) => errors.push(String(e)))
-  await page.goto('/login')
-  await field(page, 'username').fill(username)
-  await field(page, 'password').fill(PASSWORD)
-  await page.locator('[data-test="login-submit"]').click()
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
-  await page.locator('.el-header').waitFor()
-  await settled(page)
-  return { context, page, errors }
-}
 
 /**
  * Nothing wider than the screen: neither the document nor the scrolling main area scrolls sideways, and no shown
@@ -115,7 +97,7 @@ describe('phone journeys (390×844)', { skip: Boolean(SKIP_REASON), concurrency:
   })
 
   test('staff: ledger says what is left, rings and charts fit, records as cards, report dialog fits, drawer menu', async () => {
-    const { context, page, errors } = await signInPhone(browser, 'u1_d1_staff1')
+    const { context, page, errors } = await signInPhone(browser, 'u1_d1_staff1', { deviceScaleFactor: 2 })
     assert.match(page.url(), /\/my\/ledger/)
     await page.locator('.rings .ring').first().waitFor()
     await settled(page)
@@ -208,7 +190,7 @@ describe('phone journeys (390×844)', { skip: Boolean(SKIP_REASON), concurrency:
   })
 
   test('expert: review list, then the material and its score form below it, save on screen, no sideways scroll', async () => {
-    const { context, page, errors } = await signInPhone(browser, 'expert1')
+    const { context, page, errors } = await signInPhone(browser, 'expert1', { deviceScaleFactor: 2 })
     assert.match(page.url(), /\/evaluation\/reviews/)
     await assertFits(page, 'review list')
     await assertOneLineHeader(page)

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict'
 import { inflateRawSync } from 'node:zlib'
 import { after, before, describe, test } from 'node:test'
-import { BASE_URL, SKIP_REASON, answerPrompt, api, downloadOf, expectMessage, field, go, isZip, launch, settled, shot, signIn } from './helpers.mjs'
+import { answerPrompt, api, BASE_URL, downloadOf, expectMessage, field, go, isZip, launch, PHONE, settled, shot, signIn, SKIP_REASON } from './helpers.mjs'
 
 if (SKIP_REASON) {
   console.log(`e2e skipped: ${SKIP_REASON}`)
@@ -18,7 +18,6 @@ if (SKIP_REASON) {
 }
 
 const STAMP = Date.now()
-const PHONE = { width: 390, height: 844 }
 const E = '/api/evaluation'
 const rowWith = (table, text) => table.locator('.el-table__body-wrapper .el-table__row').filter({ hasText: text }).first()
 

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { after, before, describe, test } from 'node:test'
-import { BASE_URL, PASSWORD, SKIP_REASON, api, field, go, launch, settled, shot } from './helpers.mjs'
+import { api, go, launch, settled, shot, signInPhone, SKIP_REASON } from './helpers.mjs'
 
 const NO_STACK = process.env.E2E_STACK_ENV ? false : 'E2E_STACK_ENV is not set: run it through tests/e2e/run_e2e.py'
 const SKIP = SKIP_REASON || NO_STACK
@@ -19,7 +19,6 @@ if (SKIP) {
   test('reminder journeys', { skip: SKIP }, () => {})
 }
 
-const PHONE = { width: 390, height: 844 }
 const YEAR = new Date().getFullYear()
 
 /** The plans service's reminder job, run as of `at` (the clock frozen there in that process). */
@@ -54,20 +53,6 @@ async function futureMilestone() {
 async function escalatedNotices(who, milestoneId) {
   const page = await api(who, 'GET', '/api/notifications?limit=200')
   return page.items.filter((n) => n.kind === 'milestone.escalated' && n.params.milestone_id === milestoneId)
-}
-
-async function signInPhone(browser, username) {
-  const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', baseURL: BASE_URL, isMobile: true, hasTouch: true })
-  const page = await context.newPage()
-  page.setDefaultTimeout(20_000)
-  await page.goto('/login')
-  await field(page, 'username').fill(username)
-  await field(page, 'password').fill(PASSWORD)
-  await page.locator('[data-test="login-submit"]').click()
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
-  await page.locator('.el-header').waitFor()
-  await settled(page)
-  return { context, page }
 }
 
 async function noSideways(page, what) {

@@ -7,14 +7,13 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { BASE_URL, PASSWORD, SKIP_REASON, api, choose, field, go, launch, settled, shot, signIn, tokenFor } from './helpers.mjs'
+import { api, BASE_URL, choose, field, go, launch, PHONE, settled, shot, signIn, signInPhone, SKIP_REASON, tokenFor } from './helpers.mjs'
 
 if (SKIP_REASON) {
   console.log(`e2e skipped: ${SKIP_REASON}`)
   test('supervision journeys', { skip: SKIP_REASON }, () => {})
 }
 
-const PHONE = { width: 390, height: 844 }
 /** A small, valid PDF of one page of text. */
 function pdfBytes(text) {
   const content = `BT /F1 18 Tf 30 100 Td (${text}) Tj ET`
@@ -47,20 +46,6 @@ async function pickDate(page, testId, value) {
   await input.click()
   await input.fill(value)
   await input.press('Enter')
-}
-
-async function signInPhone(browser, username) {
-  const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', baseURL: BASE_URL, isMobile: true, hasTouch: true })
-  const page = await context.newPage()
-  page.setDefaultTimeout(20_000)
-  await page.goto('/login')
-  await field(page, 'username').fill(username)
-  await field(page, 'password').fill(PASSWORD)
-  await page.locator('[data-test="login-submit"]').click()
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
-  await page.locator('.el-header').waitFor()
-  await settled(page)
-  return { context, page }
 }
 
 describe('Supervision and rectification (#19)', { skip: SKIP_REASON }, () => {

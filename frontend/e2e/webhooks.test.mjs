@@ -11,25 +11,8 @@ import assert from 'node:assert/strict'
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createServer } from 'node:http'
 import { after, before, describe, test } from 'node:test'
-import { BASE_URL, PASSWORD, SKIP_REASON, api, field, go, launch, settled, shot, signIn } from './helpers.mjs'
+import { api, go, launch, PHONE, settled, shot, signIn, signInPhone, SKIP_REASON } from './helpers.mjs'
 
-const PHONE = { width: 390, height: 844 }
-
-/** Sign in at phone size (the menu is a closed drawer there: wait for the header). */
-async function signInPhone(browser, username) {
-  const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', baseURL: BASE_URL, isMobile: true, hasTouch: true })
-  const page = await context.newPage()
-  page.setDefaultTimeout(20_000)
-  const errors = []
-  page.on('pageerror', (e) => errors.push(String(e)))
-  await page.goto('/login')
-  await field(page, 'username').fill(username)
-  await field(page, 'password').fill(PASSWORD)
-  await page.locator('[data-test="login-submit"]').click()
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
-  await page.locator('.el-header').waitFor()
-  return { context, page, errors }
-}
 
 if (SKIP_REASON) {
   console.log(`e2e skipped: ${SKIP_REASON}`)
