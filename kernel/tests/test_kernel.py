@@ -114,6 +114,28 @@ def test_scope_where_filters_rows_and_denies_what_a_table_cannot_express(tmp_pat
             == set()
         )
         assert names(scope_for(_principal("expert", sub=1)), **cols) == set()
+        # a service-hall student (subject hall:<id>) sees only rows whose requester is them, in their university,
+        # and nothing in a table without a requester column (every staff table), even one with an owner column
+        student = scope_for(_principal("student", sub="hall:1", university_id=10))
+        assert (student.kind, student.user_id) == (ScopeKind.REQUESTER, 1)
+        assert names(student, university=Thing.university_id, requester=Thing.owner_id) == {"a1"}
+        assert names(student, **cols) == set()
+        assert (
+            names(
+                scope_for(_principal("staff", sub=1, university_id=10, department_id=11)),
+                requester=Thing.owner_id,
+                university=Thing.university_id,
+            )
+            == set()
+        )
+
+
+def test_a_hall_user_without_a_hall_subject_sees_nothing() -> None:
+    # a staff account id as a student's subject (a token minted wrongly) is not a hall identity
+    assert scope_for(_principal("student", sub=1, university_id=10)).kind is ScopeKind.NONE
+    assert scope_for(_principal("teacher", sub="hall:3")).kind is ScopeKind.NONE
+    assert _principal("teacher", sub="hall:3").requester_id == 3
+    assert _principal("staff", sub="hall:3").requester_id is None
 
 
 # -- tokens ---------------------------------------------------------------------------------------------------

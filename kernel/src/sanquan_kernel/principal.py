@@ -25,6 +25,11 @@ class Role(enum.StrEnum):
     SERVICE = "service"
     #: 督导 (issue #19): reads what the province reads, writes nothing but supervision.
     INSPECTOR = "inspector"
+    #: The service hall's users (S1, issue #20): students and teachers signed in with their campus identity (or a
+    #: roster activation). Their subject is ``hall:<identity id>``; they see their own hall requests and nothing
+    #: else anywhere (``ScopeKind.REQUESTER``).
+    STUDENT = "student"
+    TEACHER = "teacher"
 
 
 #: Rank for "nobody creates an account above their own level".
@@ -37,6 +42,8 @@ ROLE_LEVEL: dict[Role, int] = {
     Role.INTEGRATION: 0,
     Role.SERVICE: 4,
     Role.INSPECTOR: 3,
+    Role.STUDENT: 0,
+    Role.TEACHER: 0,
 }
 
 PERSON_ROLES = frozenset(
@@ -44,6 +51,9 @@ PERSON_ROLES = frozenset(
 )
 #: The province-level people: the administrator and the inspector (督导, read-only but for supervision).
 PROVINCE_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.INSPECTOR})
+#: The service hall's requesters (S1).
+HALL_ROLES = frozenset({Role.STUDENT, Role.TEACHER})
+HALL_SUBJECT_PREFIX = "hall:"
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,14 @@ class Principal:
         return int(self.subject) if self.role in PERSON_ROLES and self.subject.isdigit() else None
 
     @property
+    def requester_id(self) -> int | None:
+        """The service-hall identity id of a student or teacher (subject ``hall:<id>``); None for everyone else."""
+        if self.role in HALL_ROLES and self.subject.startswith(HALL_SUBJECT_PREFIX):
+            rest = self.subject.removeprefix(HALL_SUBJECT_PREFIX)
+            return int(rest) if rest.isdigit() else None
+        return None
+
+    @property
     def org_ids(self) -> tuple[int, ...]:
         """The organisations the token was issued to a member of (its org, university and department): a
         deactivated one revokes it (``sanquan_kernel.revocation``)."""
@@ -108,6 +126,8 @@ class ScopeKind(enum.Enum):
     DEPARTMENT = "department"
     SELF = "self"
     ASSIGNED = "assigned"
+    #: A service-hall student or teacher: the rows whose requester column is their hall identity (S1).
+    REQUESTER = "requester"
     NONE = "none"
 
 
@@ -136,14 +156,20 @@ class Scope:
         department: ColumnElement[Any] | Any | None = None,
         owner: ColumnElement[Any] | Any | None = None,
         assigned: ColumnElement[Any] | None = None,
+        requester: ColumnElement[Any] | Any | None = None,
     ) -> ColumnElement[bool]:
         """A ``where`` clause for a table with these columns; a column the table lacks is passed as None.
 
         - ALL: everything. UNIVERSITY: ``university == u``. DEPARTMENT: ``department == d`` (and the university).
         - SELF: ``owner == user_id`` (the account id stored on the row), within the university where the table has
           one. ASSIGNED: the ``assigned`` expression the caller built for the expert (e.g. an EXISTS on
-          assignments). A level the table cannot express is denied.
+          assignments). REQUESTER: ``requester == user_id`` (the hall identity id) within the university; only the
+          service hall's tables pass ``requester``. A level the table cannot express is denied.
         """
+        if self.kind is ScopeKind.REQUESTER:
+            if requester is None or university is None:
+                return false()
+            return cast(ColumnElement[bool], (requester == self.user_id) & (university == self.university_id))
         return self._clause(
             self.university_id, self.department_id, self.user_id, university, department, owner, assigned
         )
@@ -228,7 +254,8 @@ def _make(kind: ScopeKind, **kw: Any) -> Scope:
 def scope_for(p: Principal) -> Scope:
     """A1–A3: province (its administrator and its inspector) sees all; a university user their university; a
     department manager their department; a staff member their own records; an expert what is assigned to them; an
-    integration client its university; a service client everything (endpoints still check its narrow scopes).
+    integration client its university; a service client everything (endpoints still check its narrow scopes); a
+    service-hall student or teacher their own hall requests (REQUESTER).
     Anything else sees nothing."""
     match p.role:
         case Role.PROVINCE_ADMIN | Role.INSPECTOR | Role.SERVICE:
@@ -243,4 +270,6 @@ def scope_for(p: Principal) -> Scope:
             )
         case Role.EXPERT if p.user_id is not None:
             return _make(ScopeKind.ASSIGNED, university_id=p.university_id, user_id=p.user_id)
+        case Role.STUDENT | Role.TEACHER if p.requester_id is not None and p.university_id is not None:
+            return _make(ScopeKind.REQUESTER, university_id=p.university_id, user_id=p.requester_id)
     return _make(ScopeKind.NONE)
