@@ -77,3 +77,39 @@ def test_the_purge_removes_only_events_sent_long_ago(engine: Engine) -> None:
     relay = Relay(sessions, client=None, source="plans")
     assert relay.purge() == 1
     assert _ids(engine) == ids[1:]
+
+
+def test_a_keyed_event_is_not_purged_so_its_key_still_dedupes_weeks_later(engine: Engine) -> None:
+    # a reminder of a still-open milestone is emitted by every run; once sent and a week old, the purge must not
+    # forget it, or the next run writes (and relays) the same reminder again
+    sessions = make_sessionmaker(engine)
+    key = "milestone.overdue:5:2026-12-10"
+    with sessions.begin() as s:
+        keyed = emit(s, "milestone.overdue", subject="milestone:5", key=key)
+        plain = emit(s, "plan.approved", subject="plan:1")
+        # a service's own deterministic id (plans' reminders) is a key too
+        s.execute(
+            OUTBOX.insert().values(
+                id="evt_rm_ov_5_20261210",
+                type="milestone.overdue",
+                subject="milestone:5",
+                occurred_at=clock.now(),
+                data={},
+            )
+        )
+    assert keyed.startswith("evt_k_") and not plain.startswith("evt_k_")
+    with sessions.begin() as s:
+        s.execute(update(OUTBOX).values(sent_at=clock.now()))
+    relay = Relay(sessions, client=None, source="plans")
+    clock.set_now(clock.now() + timedelta(days=30))
+    try:
+        assert relay.purge() == 1
+        assert _ids(engine) == [keyed, "evt_rm_ov_5_20261210"]
+        with sessions.begin() as s:
+            again = emit(s, "milestone.overdue", subject="milestone:5", key=key)
+        assert again == keyed
+        with make_sessionmaker(engine)() as s:
+            unsent = list(s.scalars(select(OUTBOX.c.id).where(OUTBOX.c.sent_at.is_(None))))
+        assert unsent == []
+    finally:
+        clock.set_now(None)

@@ -58,6 +58,13 @@ log = logging.getLogger("sanquan.outbox")
 TABLE = "outbox"
 #: How long a relayed event stays in the service's outbox (the gateway keeps them; this is for looking back).
 KEEP_SENT = timedelta(days=7)
+#: Ids of keyed events: ``evt_<kind>_…`` (a second underscore; a random id is ``evt_`` + 32 hex digits): the
+#: kernel's ``evt_k_<hash of the key>`` and a service's own deterministic ids (plans' reminders ``evt_rm_…``). Such
+#: a row *is* the dedupe ledger of its key, so the purge keeps it: purging it would let the same reminder be written
+#: and relayed again a week after it was sent (the gateway would drop the repeat by id, but its webhook and mail
+#: senders would have seen the event twice in the outbox's history). A keyed row is small (~72,000 a year for the
+#: benchmark province's reminders).
+KEYED_ID_LIKE = r"evt\_%\_%"
 #: How often the relay purges what it sent long ago (seconds).
 PURGE_EVERY = 3600.0
 #: The flag a session carries after an ``emit`` until it commits (wakes the relays) or rolls back.
@@ -103,10 +110,11 @@ OUTBOX = Table(TABLE, MetaData(), *_columns())
 
 
 def event_id(key: str | None = None) -> str:
-    """``evt_`` + 32 hex digits: random, or derived from ``key`` (the same key always names the same event)."""
+    """``evt_`` + 32 hex digits (random), or ``evt_k_`` + 32 hex digits derived from ``key`` (the same key always
+    names the same event; kept by the purge, ``KEYED_ID_LIKE``)."""
     if key is None:
         return "evt_" + uuid.uuid4().hex
-    return "evt_" + hashlib.sha256(key.encode()).hexdigest()[:32]
+    return "evt_k_" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def emit(
@@ -252,10 +260,16 @@ class Relay:
         session.execute(update(OUTBOX).where(OUTBOX.c.seq.in_([row.seq for row in rows])).values(sent_at=clock.now()))
 
     def purge(self, *, older_than: timedelta = KEEP_SENT, batch: int = 5000) -> int:
-        """Remove up to ``batch`` events sent more than ``older_than`` ago (the gateway has them); how many."""
+        """Remove up to ``batch`` events sent more than ``older_than`` ago (the gateway has them); how many. Keyed
+        events stay: they are their keys' dedupe ledger (``KEYED_ID_LIKE``)."""
         cutoff = clock.now() - older_than
         with self.sessions() as session, session.begin():
-            old = select(OUTBOX.c.seq).where(OUTBOX.c.sent_at < cutoff).order_by(OUTBOX.c.seq).limit(batch)
+            old = (
+                select(OUTBOX.c.seq)
+                .where(OUTBOX.c.sent_at < cutoff, OUTBOX.c.id.not_like(KEYED_ID_LIKE, escape="\\"))
+                .order_by(OUTBOX.c.seq)
+                .limit(batch)
+            )
             seqs = list(session.scalars(old))
             if seqs:
                 session.execute(delete(OUTBOX).where(OUTBOX.c.seq.in_(seqs)))
