@@ -52,8 +52,8 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'plans/alerts', name: 'plan-alerts', component: () => import('@/views/plans/AlertsView.vue'), meta: { title: 'menu.alerts', roles: PU } },
   { path: 'plans/progress', name: 'plan-progress', component: () => import('@/views/plans/ProgressView.vue'), meta: { title: 'menu.progress', roles: PUD, perm: 'plans:plan:view' } },
 
-  { path: 'evaluation/campaigns', name: 'campaigns', component: () => import('@/views/evaluation/CampaignsView.vue'), meta: { title: 'menu.campaigns', roles: PU, perm: ['evaluation:campaign:manage', 'evaluation:nomination:manage'] } },
-  { path: 'evaluation/campaigns/:id', name: 'campaign', component: () => import('@/views/evaluation/CampaignView.vue'), meta: { title: 'menu.campaigns', roles: PU, perm: ['evaluation:campaign:manage', 'evaluation:nomination:manage'] } },
+  { path: 'evaluation/campaigns', name: 'campaigns', component: () => import('@/views/evaluation/CampaignsView.vue'), meta: { title: 'menu.campaigns', roles: PUD, perm: ['evaluation:campaign:manage', 'evaluation:nomination:manage', 'evaluation:nomination:propose'] } },
+  { path: 'evaluation/campaigns/:id', name: 'campaign', component: () => import('@/views/evaluation/CampaignView.vue'), meta: { title: 'menu.campaigns', roles: PUD, perm: ['evaluation:campaign:manage', 'evaluation:nomination:manage', 'evaluation:nomination:propose'] } },
   { path: 'evaluation/reviews', name: 'expert-reviews', component: () => import('@/views/evaluation/ExpertReviewsView.vue'), meta: { title: 'menu.reviews', roles: ['expert'], perm: 'evaluation:review:score' } },
   { path: 'evaluation/cases', name: 'typical-cases', component: () => import('@/views/evaluation/TypicalCasesView.vue'), meta: { title: 'typicalCases.menu', roles: A } },
   { path: 'evaluation/assessment', name: 'assessment', component: () => import('@/views/evaluation/AssessmentView.vue'), meta: { title: 'menu.assessment', roles: PU, perm: ['evaluation:assessment:manage', 'evaluation:scorecard:view'] } },
@@ -63,6 +63,8 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'supervision/visits/:id', name: 'supervision-visit', component: () => import('@/views/supervision/VisitView.vue'), meta: { title: 'supervision.visit', roles: PI } },
   { path: 'supervision/rectifications', name: 'rectifications', component: () => import('@/views/supervision/RectificationsView.vue'), meta: { title: 'supervision.menuRectifications', roles: [...PI, ...UD] } },
 
+  // E1/E2 for a staff member (#17): the published results and their university's pilot years, read-only, a phone first
+  { path: 'evaluation/awards', name: 'awards', component: () => import('@/views/evaluation/AwardsView.vue'), meta: { title: 'awards.menu', roles: ['staff'], perm: 'evaluation:result:view' } },
   { path: 'evaluation/pilots', name: 'pilots', component: () => import('@/views/evaluation/PilotsView.vue'), meta: { title: 'menu.pilots' } },
 
   { path: 'profile', name: 'profile', component: () => import('@/views/ProfileView.vue'), meta: { title: 'menu.profile' } },

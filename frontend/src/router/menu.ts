@@ -26,7 +26,7 @@ const GROUPS: MenuDef[] = [
     routes: ['training-compliance', 'training-staff', 'training-records', 'training-import', 'training-courses', 'training-approvals', 'training-rule'],
   },
   { title: 'supervision.menu', icon: 'View', routes: ['supervision-visits', 'rectifications'] },
-  { title: 'menu.evaluation', icon: 'Trophy', routes: ['campaigns', 'assessment', 'pilots', 'typical-cases'] },
+  { title: 'menu.evaluation', icon: 'Trophy', routes: ['campaigns', 'assessment', 'awards', 'pilots', 'typical-cases'] },
   { title: 'menu.organisation', icon: 'OfficeBuilding', routes: ['universities', 'departments', 'accounts', 'clients', 'webhooks', 'audit'] },
 ]
 
@@ -41,7 +41,7 @@ export function buildMenu(role: Role | null, can: (perm: string | string[]) => b
       if (!r || !r.meta) continue
       if (r.meta.roles && !r.meta.roles.includes(role)) continue
       if (r.meta.perm && !can(r.meta.perm)) continue
-      const area = name.startsWith('plan') ? 'plans' : ['campaigns', 'assessment', 'expert-reviews', 'pilots', 'typical-cases'].includes(name) ? 'evaluation' : null
+      const area = name.startsWith('plan') ? 'plans' : ['campaigns', 'assessment', 'expert-reviews', 'awards', 'pilots', 'typical-cases'].includes(name) ? 'evaluation' : null
       if (area && features[area] === false) continue
       children.push({ key: name, title: r.meta.title ?? name, path: `/${r.path}` })
     }

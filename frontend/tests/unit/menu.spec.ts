@@ -7,8 +7,8 @@ const keysFor = (role: Role, features: Record<string, boolean> = {}) =>
   buildMenu(role, (p) => [p].flat().some((c) => hasPermission(ROLE_PERMISSIONS[role], c)), features).flatMap((g) => (g.children ?? []).map((c) => c.key))
 
 describe('menu follows role and permissions', () => {
-  it('gives staff only their own ledger, their letters (and the public pilots list)', () => {
-    expect(keysFor('staff')).toEqual(['my-ledger', 'plan-my-letters', 'pilots'])
+  it('gives staff only their own ledger, their letters, the published results (and the public pilots list)', () => {
+    expect(keysFor('staff')).toEqual(['my-ledger', 'plan-my-letters', 'awards', 'pilots'])
   })
 
   it('gives experts their reviews and nothing administrative', () => {
@@ -34,6 +34,8 @@ describe('menu follows role and permissions', () => {
     expect(k).not.toContain('plan-change-requests')
     expect(k).not.toContain('plan-my-letters')
     expect(k).toContain('plan-progress')
+    // two-tier nomination (E2): they propose in the campaigns of the university
+    expect(k).toContain('campaigns')
   })
 
   it('hides an area whose backend is absent', () => {

@@ -314,10 +314,17 @@ const en: typeof zhCN = {
     finalize: 'End publicity and publish', finalOk: 'Results published', confirmFinal: 'End the publicity period and publish the results?', publicity: 'Publicity: {from} to {to}',
     noRanking: 'No ranking yet', rank: 'Rank', score: 'Score', expertCount: 'Experts', spread: 'Spread', awarded: 'Award', staffId: 'Nominee', category: 'Category',
     text: 'Nomination text', materials: 'Materials',
+    propose: 'Propose', proposeHint: 'Proposed in your department\'s name; the university pre-selects and submits to the province', proposeNotPilot: 'Pilot universities apply themselves; departments do not propose',
   },
   objections: {
     tab: 'Objections', lodge: 'Lodge objection', text: 'Objection', none: 'No objections', lodgedAt: 'Lodged at', answer: 'Answer', answerHint: 'Your answer to this objection',
     answered: 'Objection answered', answeredTag: 'Answered', open: 'Open', lodged: 'Objection sent to the province', pickNomination: 'Choose the published result', textRequired: 'Describe the objection',
+  },
+  awards: {
+    menu: 'Results', pilotsTitle: 'Our pilot years', noPilot: 'Your university has not been selected as a pilot yet', pilotYear: 'Pilot university {year} · {name}',
+    resultsTitle: 'Published campaign results', ownAwards: '{n} award(s) for your university', onlyMine: 'Your university only', none: 'No campaign results published yet',
+    noneMine: 'Your university has no entry in this campaign', noneAwarded: 'No awards', awarded: 'Awarded', notAwarded: 'Not awarded', rank: 'Rank {n}',
+    publicityUntil: 'Publicity until {date}',
   },
   pilots: { hint: 'Pilot universities by year (campaign results), visible to everyone.', none: 'No pilot universities', allYears: 'All years', campaign: 'Campaign' },
   rubric: {

@@ -310,10 +310,17 @@ export default {
     finalize: '公示结束，发布结果', finalOk: '结果已发布', confirmFinal: '确认公示期结束并正式发布结果？', publicity: '公示期：{from} 至 {to}',
     noRanking: '暂无排名', rank: '名次', score: '得分', expertCount: '专家数', spread: '分差', awarded: '获奖', staffId: '推荐人员', category: '类别',
     text: '推荐材料', materials: '附件说明',
+    propose: '部门拟推荐', proposeHint: '以本部门名义提出拟推荐，由学校遴选后报送省厅', proposeNotPilot: '试点高校由学校申报，部门不推荐',
   },
   objections: {
     tab: '异议', lodge: '提出异议', text: '异议内容', none: '暂无异议', lodgedAt: '提出时间', answer: '答复', answerHint: '请填写对该异议的答复',
     answered: '已答复异议', answeredTag: '已答复', open: '待答复', lodged: '异议已提交省厅', pickNomination: '请选择公示项目', textRequired: '请填写异议内容',
+  },
+  awards: {
+    menu: '评选结果', pilotsTitle: '本校试点', noPilot: '本校暂未入选试点高校', pilotYear: '{year} 年度试点高校 · {name}',
+    resultsTitle: '评选结果公示与发布', ownAwards: '本校获奖 {n} 项', onlyMine: '只看本校', none: '暂无已公示或发布的评选结果',
+    noneMine: '本校在该评选中暂无推荐项目', noneAwarded: '暂无获奖项目', awarded: '获奖', notAwarded: '未获奖', rank: '第 {n} 名',
+    publicityUntil: '公示至 {date}',
   },
   pilots: { hint: '各年度的试点高校（评选结果），全体用户可查看。', none: '暂无试点高校', allYears: '全部年度', campaign: '评选活动' },
   rubric: {
