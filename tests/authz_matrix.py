@@ -202,6 +202,11 @@ MATRIX: list[Row] = [
     T("GET", f"{TR}/staff/{{staff_id}}", "sibling", "                   401  200  200  404  200  404  404  200  401"),
     T("GET", f"{TR}/staff/{{staff_id}}", "other", "                     401  200  200  404  404  404  404  404  401"),
     T("POST", f"{TR}/records", None, "                                 401 p422  403  403 p422 p422  403 p422  401"),
+    # 批量推送 (#21): the probe is an empty batch (422); a batch naming another university's person (or, for a
+    # department manager, another department's) answers 200 with that item refused (422) and stores nothing
+    T("POST", f"{TR}/records/batch", "own", "                          401 p422  403  403 p422 p422  403 p422  401"),
+    T("POST", f"{TR}/records/batch", "sibling", "                      401 p422  403  403 p422  200  403 p422  401"),
+    T("POST", f"{TR}/records/batch", "other", "                        401 p422  403  403  200  200  403  200  401"),
     T("GET", f"{TR}/records", None, "                                  401  200  200  200  200  200  200  200  401"),
     T("GET", f"{TR}/records", "sibling", "                             401  200  200  200  200  200  200  200  401",
       query=_dept),
@@ -609,6 +614,29 @@ MATRIX: list[Row] = [
     T("POST", f"{P}/rectifications/{{rectification_id}}/attachments", "sibling",
       "401 403 403 403 p422 403 403 403 401"),
     T("POST", f"{P}/rectifications/{{rectification_id}}/attachments", "other", "401 403 403 403 404 403 403 403 401"),
+    # == annual summaries (#19): a university's administrator writes its own and submits it; the province accepts or
+    #    returns it; the inspector reads every one and the province's report and decides nothing
+    T("GET", f"{EV}/annual-summaries", None, "                           401  200  200  403  200  403  403  403  401"),
+    T("POST", f"{EV}/annual-summaries", None, "                          401  403  403  403 p422  403  403  403  401"),
+    T("GET", f"{EV}/annual-summaries/{{summary_id}}", "own", "            401  200  200  403  200  403  403  403  401"),
+    T("GET", f"{EV}/annual-summaries/{{summary_id}}", "other", "          401  200  200  403  404  403  403  403  401"),
+    *[
+        T(method, f"{EV}/annual-summaries/{{summary_id}}{tail}", t, cells)
+        for method, tail in (("PATCH", ""), ("POST", "/refresh"), ("POST", "/submit"))
+        for t, cells in (
+            ("own", "                                                    401  403  403  403 p412  403  403  403  401"),
+            ("other", "                                                  401  403  403  403  404  403  403  403  401"),
+        )
+    ],
+    *[
+        T("POST", f"{EV}/annual-summaries/{{summary_id}}{tail}", t, "401 p412 403 403 403 403 403 403 401")
+        for tail in ("/accept", "/return")
+        for t in ("own", "other")
+    ],
+    T("GET", f"{P}/annual-figures", None, "                              401  200  200  403  403  403  403  403  401",
+      query=lambda w, t: {"year": w.year}),
+    T("GET", f"{EV}/annual-report", None, "                              401  200  200  403  403  403  403  403  401",
+      query=lambda w, t: {"year": w.year}),
 ]
 # fmt: on
 

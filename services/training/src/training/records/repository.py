@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    Row,
     RowMapping,
     Select,
     String,
@@ -38,7 +39,7 @@ from sanquan_kernel.db import frozen, is_sqlite, utcnow
 from sanquan_kernel.metrics import note_audited
 from sanquan_kernel.pagination import PageParams, paginate
 from sanquan_kernel.principal import Scope
-from training.models import AuditEntry
+from training.models import AuditEntry, OutboxEvent
 from training.records.models import TOTAL_COLUMNS, ImportJob, StaffYearTotal, TrainingRecord
 from training.staff.models import Staff
 from training.vocabulary import themes_from_db
@@ -46,6 +47,7 @@ from training.vocabulary import themes_from_db
 RECORD_TABLE: Table = TrainingRecord.__table__  # type: ignore[assignment]
 TOTAL_TABLE: Table = StaffYearTotal.__table__  # type: ignore[assignment]
 AUDIT_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
+OUTBOX_TABLE: Table = OutboxEvent.__table__  # type: ignore[assignment]
 
 
 def visible(scope: Scope, *, bound: bool = False) -> ColumnElement[bool]:
@@ -357,3 +359,146 @@ def recompute_totals(session: Session, staff_id: int, year: int) -> dict[str, De
         )
     ).one()
     return {"hours": Decimal(str(row[0])), "days": Decimal(str(row[1])), "records": int(row[2])}
+
+
+# -- batch pushes (issue #21) ---------------------------------------------------------------------------------
+#: The columns every record of one batch gives itself (the rest — source, client, time, actor — are shared).
+BATCH_FIELDS = (
+    "id",
+    "staff_id",
+    "university_id",
+    "department_id",
+    "title",
+    "taken_on",
+    "year",
+    "hours",
+    "days",
+    "themes",
+    "organizer_level",
+    "evidence",
+    "external_id",
+)
+BATCH_SHARED = ("source", "client_id", "created_at", "created_by", "version")
+_ARRAY_TYPES = {
+    "id": "integer",
+    "staff_id": "integer",
+    "university_id": "integer",
+    "department_id": "integer",
+    "title": "varchar",
+    "taken_on": "date",
+    "year": "integer",
+    "hours": "numeric",
+    "days": "numeric",
+    "themes": "varchar",
+    "organizer_level": "varchar",
+    "evidence": "varchar",
+    "external_id": "varchar",
+}
+
+
+def _batch_insert() -> TextClause:
+    """PostgreSQL: INSERT INTO training_record (…) SELECT … FROM unnest(:id, :staff_id, …) ON CONFLICT (university,
+    source, external id) DO NOTHING RETURNING * — one statement for the whole batch, one array parameter per column.
+    The ids are taken from the sequence first, so that each returned row names the item it stores."""
+    arrays = ", ".join(f"CAST(:{n} AS {_ARRAY_TYPES[n]}[])" for n in BATCH_FIELDS)
+    shared = ", ".join(f":{n}" for n in BATCH_SHARED)
+    columns = ", ".join((*BATCH_FIELDS, *BATCH_SHARED))
+    sql = (
+        f"INSERT INTO training_record ({columns}) SELECT r.*, {shared} FROM unnest({arrays}) AS r "
+        "ON CONFLICT (university_id, source, external_id) DO NOTHING RETURNING *"
+    )
+    return text(sql).bindparams(bindparam("created_at", type_=RECORD_TABLE.c.created_at.type))
+
+
+_BATCH_INSERT = _batch_insert()
+
+
+def insert_batch(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[Any, Any] | None]:
+    """Insert the records of one batch push, each like ``insert_idempotent``: answers, in the rows' order, the
+    stored row, or None where the (university, source, external_id) was stored already (also by a racing push,
+    whose commit this waits for). The rows share ``BATCH_SHARED``'s values.
+
+    PostgreSQL: one statement (``_batch_insert``). SQLite: the single push's statement once per row."""
+    if not rows:
+        return []
+    if is_sqlite(session):
+        keys = tuple(rows[0])
+        stmt = frozen(
+            session, f"record.insert:{','.join(keys)}", lambda: _record_insert(session, keys), list(RECORD_TABLE.c)
+        )
+        connection = session.connection()
+        return [connection.execute(stmt, {f"r_{k}": v for k, v in r.items()}).mappings().first() for r in rows]
+    connection = session.connection()
+    ids = list(
+        connection.execute(
+            text("SELECT nextval(pg_get_serial_sequence('training_record', 'id')) FROM generate_series(1, :n)"),
+            {"n": len(rows)},
+        ).scalars()
+    )
+    params: dict[str, Any] = {n: [] for n in BATCH_FIELDS}
+    for record_id, r in zip(ids, rows, strict=True):
+        params["id"].append(record_id)
+        for n in BATCH_FIELDS[1:]:
+            params[n].append(r[n])
+    params.update({n: rows[0][n] for n in BATCH_SHARED})
+    stored = {row["id"]: row for row in connection.execute(_BATCH_INSERT, params).mappings()}
+    return [stored.get(record_id) for record_id in ids]
+
+
+def find_by_external_ids(
+    session: Session, source: str, keys: Iterable[tuple[int, str]]
+) -> dict[tuple[int, str], TrainingRecord]:
+    """The records stored from ``source`` under these (university, external id) pairs."""
+    by_university: dict[int, list[str]] = {}
+    for university_id, external_id in keys:
+        by_university.setdefault(university_id, []).append(external_id)
+    out: dict[tuple[int, str], TrainingRecord] = {}
+    for university_id, external_ids in by_university.items():
+        found = session.scalars(
+            select(TrainingRecord).where(
+                TrainingRecord.university_id == university_id,
+                TrainingRecord.source == source,
+                TrainingRecord.external_id.in_(external_ids),
+            )
+        )
+        out.update({(university_id, r.external_id): r for r in found if r.external_id is not None})
+    return out
+
+
+def people(
+    session: Session, scope: Scope, staff_ids: Iterable[int], numbers: Mapping[int, Iterable[str]]
+) -> tuple[dict[int, Row[Any]], dict[tuple[int, str], Row[Any]]]:
+    """The staff members a batch push names, as the scope sees them: (id, university_id, department_id,
+    employee_no, name) by id, and by (university, employee number). Two queries at most per university."""
+    from training.staff.repository import STAFF_TABLE
+    from training.staff.repository import visible as staff_visible
+
+    c = STAFF_TABLE.c
+    columns = (c.id, c.university_id, c.department_id, c.employee_no, c.name)
+    by_id: dict[int, Row[Any]] = {}
+    wanted = sorted(set(staff_ids))
+    if wanted:
+        by_id = {r.id: r for r in session.execute(select(*columns).where(c.id.in_(wanted), staff_visible(scope)))}
+    by_number: dict[tuple[int, str], Row[Any]] = {}
+    for university_id, nos in numbers.items():
+        rows = session.execute(
+            select(*columns).where(
+                c.university_id == university_id, c.employee_no.in_(sorted(set(nos))), staff_visible(scope)
+            )
+        )
+        by_number.update({(university_id, r.employee_no): r for r in rows})
+    return by_id, by_number
+
+
+def insert_audit_entries(session: Session, entries: Sequence[Mapping[str, Any]]) -> None:
+    """The audit entries of a batch, in one executemany (multi-row INSERTs)."""
+    if entries:
+        session.execute(insert(AUDIT_TABLE), list(entries))
+        for entry in entries:
+            note_audited(session, entry["action"])
+
+
+def insert_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
+    """Outbox events (``sanquan_kernel.outbox`` columns) of a batch, in one executemany."""
+    if events:
+        session.execute(insert(OUTBOX_TABLE), list(events))

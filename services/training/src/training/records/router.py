@@ -24,8 +24,10 @@ from training.records.models import ImportJob
 from training.records.schemas import (
     ImportJobOut,
     ImportResult,
+    RecordBatch,
     RecordBatchDelete,
     RecordBatchDeleted,
+    RecordBatchResult,
     RecordCorrection,
     RecordCreate,
     RecordOut,
@@ -327,6 +329,19 @@ def get_import_job(
     if job is None:
         raise NotFound("Import job not found")
     return _job_out(job, _worker(request))
+
+
+@router.post(
+    "/batch",
+    response_model=RecordBatchResult,
+    responses={413: {"description": "More than 1,000 records"}},
+)
+def push_records(body: RecordBatch, session: SessionDep, principal: RecordWriter, scope: CurrentScope) -> Response:
+    """批量推送 for campus systems (issue #21): up to 1,000 records, each answered as ``POST /records`` answers it
+    (201 stored, 200 stored before under the same external_id, 422 with problem details), in ``items`` in the
+    request's order. One transaction for the batch: every accepted item is stored, or — on a database failure —
+    none, and the batch can be sent again as it is (external ids make the repeat harmless)."""
+    return json_response(service.push_batch(session, principal, scope, body.records))
 
 
 @router.post("/batch-delete", response_model=RecordBatchDeleted)

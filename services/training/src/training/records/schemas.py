@@ -122,6 +122,40 @@ class RecordOut(BaseModel):
     version: int
 
 
+#: The most records one batch push may carry (issue #21).
+MAX_BATCH = 1000
+
+
+class RecordBatch(BaseModel):
+    """A batch push (issue #21): up to 1,000 records, each as ``POST /api/training/records`` takes it. Each item is
+    checked on its own: a malformed one is a per-item 422, the others go on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    records: list[Any] = Field(
+        min_length=1,
+        description=f"At most {MAX_BATCH} records (more: 413); each a RecordCreate",
+        json_schema_extra={"maxItems": MAX_BATCH, "items": {"$ref": "#/components/schemas/RecordCreate"}},
+    )
+
+
+class RecordBatchItem(BaseModel):
+    """One item's answer, as the single push would have answered it: 201 stored, 200 stored before under the same
+    external_id (nothing stored), 422 refused (``problem``: RFC 9457 problem details, ``loc`` naming the item)."""
+
+    index: int = Field(description="The item's place in the request (0 is the first)")
+    status: int = Field(description="201, 200 or 422")
+    record: RecordOut | None = None
+    problem: dict[str, Any] | None = None
+
+
+class RecordBatchResult(BaseModel):
+    created: int
+    existing: int
+    rejected: int
+    items: list[RecordBatchItem]
+
+
 class ImportRowError(BaseModel):
     row: int = Field(description="1 is the first data row; 0 is the header")
     column: str

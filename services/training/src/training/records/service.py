@@ -10,20 +10,24 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import Request
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from sanquan_kernel import clock
 from sanquan_kernel.audit import audit_values
 from sanquan_kernel.clock import today
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.editing import lock
-from sanquan_kernel.errors import NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable
+from sanquan_kernel.errors import Conflict, NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable, problem_body
 from sanquan_kernel.metrics import BUSINESS_EVENTS
-from sanquan_kernel.outbox import emit
+from sanquan_kernel.outbox import _EMITTED as OUTBOX_EMITTED
+from sanquan_kernel.outbox import emit, event_id
 from sanquan_kernel.principal import Principal, Role, Scope
 from training.deps import audit, edit
 from training.records import importer, repository
 from training.records.models import TrainingRecord
 from training.records.schemas import (
+    MAX_BATCH,
     ImportResult,
     ImportRowError,
     RecordCorrection,
@@ -466,3 +470,165 @@ def import_file(
         dry_run=dry_run,
         errors=[ImportRowError(**e) for e in outcome.errors],
     )
+
+
+# -- batch pushes (issue #21) --------------------------------------------------------------------------------------
+def _item_loc(index: int, loc: Sequence[Any]) -> list[Any]:
+    """A location inside the batch: ``["body", "hours"]`` of item 3 → ``["body", "records", 3, "hours"]``."""
+    rest = list(loc[1:]) if loc and loc[0] == "body" else list(loc)
+    return ["body", "records", index, *rest]
+
+
+def _rejected(index: int, detail: str, errors: list[dict[str, Any]], code: str | None = None) -> dict[str, Any]:
+    extra = {"code": code} if code else {}
+    return {"index": index, "status": 422, "problem": problem_body(422, detail, errors=errors, **extra)}
+
+
+def _invalid(index: int, exc: ValidationError) -> dict[str, Any]:
+    errors = []
+    for err in exc.errors(include_url=False):
+        ctx = {k: v for k, v in (err.get("ctx") or {}).items() if k != "error"}
+        if err.get("type") == "value_error" and (err.get("ctx") or {}).get("error") is not None:
+            ctx["reason"] = str(err["ctx"]["error"])
+        loc = _item_loc(index, ["body", *err["loc"]])
+        errors.append({"loc": loc, "msg": err["msg"], "type": err["type"], "params": ctx})
+    return _rejected(index, "The record is malformed", errors)
+
+
+def _refused(index: int, exc: Unprocessable) -> dict[str, Any]:
+    errors = [{**e, "loc": _item_loc(index, e.get("loc", ["body"]))} for e in exc.extra.get("errors", [])]
+    return _rejected(index, exc.detail or "The record is refused", errors, exc.extra.get("code"))
+
+
+def push_batch(session: Session, principal: Principal, scope: Scope, items: Sequence[Any]) -> dict[str, Any]:
+    """Issue #21: up to ``MAX_BATCH`` records in one request and one transaction, each answered as the single push
+    answers it (``push``): 201 stored, 200 stored before under the same external_id from the same source (also
+    earlier in this batch, or by a racing push), 422 refused — a refused item stores nothing and stops no other.
+    The stored ones take the single push's totals, audit entry and ``record.accepted`` event, written in bulk."""
+    if len(items) > MAX_BATCH:
+        raise PayloadTooLarge(f"At most {MAX_BATCH} records per batch", max_records=MAX_BATCH, records=len(items))
+    results: list[dict[str, Any] | None] = [None] * len(items)
+    bodies: list[tuple[int, RecordCreate, int | None]] = []
+    for i, raw in enumerate(items):
+        try:
+            body = RecordCreate.model_validate(raw)
+            check_taken_on(body.taken_on)
+            university_id = target_university(principal, body.university_id) if body.staff_id is None else None
+        except ValidationError as exc:
+            results[i] = _invalid(i, exc)
+            continue
+        except Unprocessable as exc:
+            results[i] = _refused(i, exc)
+            continue
+        bodies.append((i, body, university_id))
+
+    numbers: dict[int, list[str]] = {}
+    for _, body, university_id in bodies:
+        if university_id is not None and body.employee_no is not None:
+            numbers.setdefault(university_id, []).append(body.employee_no.strip())
+    by_id, by_number = repository.people(
+        session, scope, (b.staff_id for _, b, _ in bodies if b.staff_id is not None), numbers
+    )
+
+    source = source_of(principal)
+    now = utcnow()
+    pending: list[tuple[int, Person, dict[str, Any]]] = []  # the items to insert
+    first_of: dict[tuple[int, str], int] = {}  # (university, external id) → the item that stores it
+    repeats: list[tuple[int, int, str]] = []  # items naming an external id an earlier item of the batch names
+    for i, body, university_id in bodies:
+        if body.staff_id is not None:
+            row, field = by_id.get(body.staff_id), "staff_id"
+        else:
+            assert university_id is not None and body.employee_no is not None
+            row, field = by_number.get((university_id, body.employee_no.strip())), "employee_no"
+        if row is None:
+            results[i] = _rejected(
+                i,
+                "No such staff member",
+                [{"loc": ["body", "records", i, field], "msg": "unknown staff member", "code": "unknown_staff"}],
+            )
+            continue
+        person = Person(*row)
+        if body.external_id is not None:
+            key = (person.university_id, body.external_id)
+            if key in first_of:
+                repeats.append((i, person.university_id, body.external_id))
+                continue
+            first_of[key] = i
+        values = NewRecord(
+            staff=person,
+            title=body.title.strip(),
+            taken_on=body.taken_on,
+            hours=body.hours,
+            days=body.days,
+            themes=themes_to_db(body.themes),
+            organizer_level=body.organizer_level.value,
+            source=source,
+            created_by=principal.subject,
+            external_id=body.external_id,
+            evidence=body.evidence,
+            client_id=principal.client_id,
+        ).values()
+        values["created_at"] = now
+        pending.append((i, person, values))
+
+    # Inserted in the order of their external ids: two batches racing on the same ids wait for each other in the
+    # same order (no deadlock); the totals are upserted in (staff, year) order by apply_totals.
+    pending.sort(key=lambda p: (p[2]["university_id"], p[2]["external_id"] is None, p[2]["external_id"] or ""))
+    stored = repository.insert_batch(session, [v for _, _, v in pending])
+
+    deltas: dict[tuple[int, int], repository.Delta] = {}
+    entries: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    before: list[tuple[int, tuple[int, str]]] = []
+    created = 0
+    for (i, person, values), inserted in zip(pending, stored, strict=True):
+        if inserted is None:
+            assert values["external_id"] is not None
+            before.append((i, (person.university_id, values["external_id"])))
+            continue
+        created += 1
+        data = record_data(inserted, person.employee_no, person.name)
+        results[i] = {"index": i, "status": 201, "record": data}
+        delta = repository.record_delta(values["hours"], values["days"], values["themes"])
+        repository.add_delta(deltas, person.id, values["year"], delta)
+        entry = audit_values(
+            principal,
+            "record.create",
+            "training_record",
+            data["id"],
+            university_id=person.university_id,
+            after=snapshot_of(values),
+        )
+        entries.append(entry)
+        events.append(
+            {
+                "id": event_id(),
+                "type": "record.accepted",
+                "university_id": person.university_id,
+                "department_id": person.department_id,
+                "subject": f"training_record:{data['id']}",
+                "occurred_at": clock.now(),
+                "data": {"record_id": data["id"], "external_id": values["external_id"], "source": source},
+            }
+        )
+    repository.apply_totals(session, deltas)
+    repository.insert_audit_entries(session, entries)
+    if events:
+        repository.insert_events(session, events)
+        session.info[OUTBOX_EMITTED] = True  # wakes the relays when the transaction commits (sanquan_kernel.outbox)
+
+    # The items whose external id was stored before: the stored record, 200 (A3: it is the caller's own source).
+    wanted = [k for _, k in before] + [(u, e) for _, u, e in repeats]
+    found = repository.find_by_external_ids(session, source, wanted) if wanted else {}
+    names = repository.staff_names(session, (r.staff_id for r in found.values()))
+    for i, key in [*before, *((i, (u, e)) for i, u, e in repeats)]:
+        existing = found.get(key)
+        if existing is None:  # stored by another transaction that has not committed, then rolled back: retry
+            raise Conflict("A record of this batch is being stored by another request; send the batch again")
+        no, name = names.get(existing.staff_id, (None, None))
+        results[i] = {"index": i, "status": 200, "record": record_data(_columns(existing), no, name)}
+    answered = [r for r in results if r is not None]
+    assert len(answered) == len(items)
+    rejected = sum(1 for r in answered if r["status"] == 422)
+    return {"created": created, "existing": len(answered) - created - rejected, "rejected": rejected, "items": answered}
