@@ -33,3 +33,8 @@ def headers(secrets_: list[str], msg_id: str, timestamp: int, body: bytes) -> di
         "webhook-signature": " ".join(sign(s, msg_id, timestamp, body) for s in secrets_),
         "content-type": "application/json",
     }
+
+
+def header_list(secrets_: list[str], msg_id: str, timestamp: int, body: bytes) -> list[tuple[bytes, bytes]]:
+    """``headers`` as the worker's HTTP client writes them (names and values as bytes)."""
+    return [(k.encode(), v.encode()) for k, v in headers(secrets_, msg_id, timestamp, body).items()]

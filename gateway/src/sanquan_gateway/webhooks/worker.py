@@ -19,9 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,11 +28,12 @@ from sanquan_gateway.events import service as events_service
 from sanquan_gateway.events.models import Event
 from sanquan_gateway.webhooks import repository as repo
 from sanquan_gateway.webhooks import signing, urls
+from sanquan_gateway.webhooks.sender import Sender
 from sanquan_gateway.webhooks.subscriber import WAKE
 from sanquan_kernel import clock
 
 log = logging.getLogger("gateway.webhooks")
-USER_AGENT = "sanquan-webhooks/1"
+USER_AGENT = b"sanquan-webhooks/1"
 
 
 def payload(event: Event) -> bytes:
@@ -120,10 +119,9 @@ class DeliveryWorker:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         s = self.settings
-        limits = httpx.Limits(max_connections=s.webhook_concurrency, max_keepalive_connections=s.webhook_concurrency)
-        timeout = httpx.Timeout(s.webhook_timeout_seconds)
         sem = asyncio.Semaphore(s.webhook_concurrency)
-        async with httpx.AsyncClient(limits=limits, timeout=timeout, follow_redirects=False) as http:
+        sender = Sender(timeout=s.webhook_timeout_seconds, public_only=not urls.private_ok(s))
+        try:
             while not self._stop.is_set():
                 try:
                     jobs = await self._loop.run_in_executor(self._db, self._claim)
@@ -131,16 +129,19 @@ class DeliveryWorker:
                     log.exception("claiming webhook deliveries failed")
                     jobs = []
                 if not jobs:
+                    sender.sweep()
                     self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), s.webhook_poll_seconds)
                     continue
-                outcomes = await asyncio.gather(*(self._send(http, sem, j) for j in jobs))
+                outcomes = await asyncio.gather(*(self._send(sender, sem, j) for j in jobs))
                 try:
                     await self._loop.run_in_executor(self._db, self._record, outcomes)
                 except Exception:
                     # the leases run out and the deliveries are sent again: at least once, never lost
                     log.exception("recording webhook outcomes failed")
+        finally:
+            sender.close()
 
     def _claim(self) -> list[repo.Job]:
         now = clock.now()
@@ -149,25 +150,15 @@ class DeliveryWorker:
             ids = repo.claim(session, now, self.settings.webhook_batch, lease)
             return repo.jobs(session, ids, now, payload) if ids else []
 
-    async def _send(self, http: httpx.AsyncClient, sem: asyncio.Semaphore, job: repo.Job) -> Outcome:
+    async def _send(self, sender: Sender, sem: asyncio.Semaphore, job: repo.Job) -> Outcome:
         async with sem:
-            if not urls.private_ok(self.settings):
-                parts = urlsplit(job.url)
-                host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-                ok = await asyncio.get_running_loop().run_in_executor(None, urls.resolves_public, host, port)
-                if not ok:
-                    return Outcome(job, False, None, "the address is not public", clock.now())
-            ts = int(time.time())
-            headers = signing.headers(job.secrets, job.msg_id, ts, job.body)
-            headers["user-agent"] = USER_AGENT
-            try:
-                r = await http.post(job.url, content=job.body, headers=headers)
-            except httpx.TimeoutException:
-                return Outcome(job, False, None, "timeout", clock.now())
-            except httpx.HTTPError as e:
-                return Outcome(job, False, None, (type(e).__name__ + ": " + str(e))[:300], clock.now())
-            ok = 200 <= r.status_code < 300
-            return Outcome(job, ok, r.status_code, None if ok else f"HTTP {r.status_code}", clock.now())
+            headers = signing.header_list(job.secrets, job.msg_id, int(time.time()), job.body)
+            headers.append((b"user-agent", USER_AGENT))
+            status, error = await sender.post(job.url, headers, job.body)
+            ok = status is not None and 200 <= status < 300
+            if status is not None and not ok:
+                error = f"HTTP {status}"
+            return Outcome(job, ok, status, error, clock.now())
 
     def _record(self, outcomes: list[Outcome]) -> None:
         s = self.settings
