@@ -7,7 +7,7 @@
 # migrates first, safe with several replicas, and listens on SANQUAN_PORT).
 
 FROM python:3.11-slim-bookworm AS build
-# The service's name (gateway, plans, training, evaluation) and its folder in the repository.
+# The service's name (gateway, plans, training, evaluation, hall) and its folder in the repository.
 ARG SERVICE
 ARG SERVICE_DIR=services/${SERVICE}
 ENV PIP_NO_CACHE_DIR=1 \
@@ -20,7 +20,7 @@ COPY requirements.txt ./
 COPY kernel/ kernel/
 COPY ${SERVICE_DIR}/ ${SERVICE_DIR}/
 # Versions come from requirements.txt, used as constraints (pip refuses extras in a constraints file).
-RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<gateway|plans|training|evaluation>"; exit 1; } \
+RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<gateway|plans|training|evaluation|hall>"; exit 1; } \
     && sed 's/\[[^]]*\]//' requirements.txt > constraints.txt \
     && pip install --no-cache-dir -c constraints.txt -e kernel -e ${SERVICE_DIR} \
     && find /opt/venv /app -name '__pycache__' -type d -prune -exec rm -rf {} +

@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # docs/decisions.md "Test time"); PYTEST_WORKERS=0 runs in one process. Tests on one started platform share a
 # worker (tests/conftest.py, --dist loadgroup).
 PYTEST_WORKERS ?= 3
-PY_PACKAGES := kernel gateway services/plans services/training services/evaluation
+PY_PACKAGES := kernel gateway services/plans services/training services/evaluation services/hall
 PY_SOURCES := kernel gateway services tests scripts bench ops
 
 .PHONY: run test install lock frontend lint typecheck schema schema-check pytest frontend-test e2e bench-gateway load-test fuzz fault-test clean
@@ -18,7 +18,8 @@ PY_SOURCES := kernel gateway services tests scripts bench ops
 # mode; it includes requirements.lock's runtime set); the local packages are installed editable on top, built with
 # the locked setuptools. An existing .venv is updated in place.
 $(VENV)/.installed: requirements.lock requirements-dev.lock kernel/pyproject.toml gateway/pyproject.toml \
-		services/plans/pyproject.toml services/training/pyproject.toml services/evaluation/pyproject.toml
+		services/plans/pyproject.toml services/training/pyproject.toml services/evaluation/pyproject.toml \
+		services/hall/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --require-hashes -r requirements-dev.lock
 	$(PIP) install -q --no-deps --no-build-isolation $(foreach p,$(PY_PACKAGES),-e $(p))
@@ -59,7 +60,8 @@ lint: install
 	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 
 typecheck: install
-	$(VENV)/bin/mypy kernel/src gateway/src services/plans/src services/training/src services/evaluation/src
+	$(VENV)/bin/mypy kernel/src gateway/src services/plans/src services/training/src services/evaluation/src \
+		services/hall/src
 
 pytest: install
 	$(PY) -m pytest -q -p no:logging -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)

@@ -46,6 +46,7 @@ PROCESSES = {
     "plans": "plans.config",
     "training": "training.config",
     "evaluation": "evaluation.config",
+    "hall": "hall.config",
 }
 DATA_SUBDIRS = ("keys", "secrets")
 

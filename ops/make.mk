@@ -8,7 +8,7 @@
 #   make compose-backup / compose-restore BACKUP=...   the same inside a running docker compose deployment
 BACKUP_DIR ?= backups
 COMPOSE ?= docker compose
-OPS_DATABASES := gateway plans training evaluation
+OPS_DATABASES := gateway plans training evaluation hall
 # The gateway and every service are built from the one Dockerfile (build argument SERVICE); the SPA from its own.
 DOCKERFILES := Dockerfile frontend/Dockerfile
 
@@ -50,7 +50,7 @@ compose-backup:
 compose-restore:
 	@test -n "$(BACKUP)" || { echo "usage: make compose-restore BACKUP=$(BACKUP_DIR)/<timestamp>-compose"; exit 2; }
 	@set -euo pipefail; \
-	$(COMPOSE) stop frontend gateway plans training evaluation; \
+	$(COMPOSE) stop frontend gateway plans training evaluation hall; \
 	for db in $(OPS_DATABASES); do \
 		$(COMPOSE) exec -T postgres psql -v ON_ERROR_STOP=1 -U postgres -d postgres \
 			-c "DROP DATABASE IF EXISTS $$db WITH (FORCE)" -c "CREATE DATABASE $$db OWNER $$db"; \

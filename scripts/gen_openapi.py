@@ -34,6 +34,8 @@ def platform_openapi() -> dict[str, Any]:
     """Call with DATA_DIR set to a scratch directory (main() does): nothing is to be written under var/."""
     from evaluation.config import Settings as EvaluationSettings
     from evaluation.main import create_app as evaluation_app
+    from hall.config import Settings as HallSettings
+    from hall.main import create_app as hall_app
     from plans.config import Settings as PlansSettings
     from plans.main import create_app as plans_app
     from sanquan_gateway.config import Settings as GatewaySettings
@@ -51,6 +53,7 @@ def platform_openapi() -> dict[str, Any]:
         "plans": plans_app(PlansSettings(database_url=memory)),
         "training": training_app(TrainingSettings(database_url=memory)),
         "evaluation": evaluation_app(EvaluationSettings(database_url=memory)),
+        "hall": hall_app(HallSettings(database_url=memory)),
     }
     # The gateway's proxy order (Settings.upstreams), so that renamed components come out as in production.
     order = list(gateway_settings.upstreams())

@@ -25,6 +25,7 @@ SERVICES = [
     ("plans", "PLANS_PORT", 8001),
     ("training", "TRAINING_PORT", 8002),
     ("evaluation", "EVALUATION_PORT", 8003),
+    ("hall", "HALL_PORT", 8004),
 ]
 
 

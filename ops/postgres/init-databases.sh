@@ -1,11 +1,11 @@
 #!/bin/sh
 # First start of the PostgreSQL container (docker-entrypoint-initdb.d): one role and one database per process,
 # each role owning only its own database. Passwords come from the environment (.env): <NAME>_DB_PASSWORD.
-# SANQUAN_DATABASES lists the names (default: gateway plans training evaluation).
+# SANQUAN_DATABASES lists the names (default: gateway plans training evaluation hall).
 # Runs again only on an empty data volume; see docs/operations.md to add a database to a running cluster.
 set -eu
 
-for name in ${SANQUAN_DATABASES:-gateway plans training evaluation}; do
+for name in ${SANQUAN_DATABASES:-gateway plans training evaluation hall}; do
     var="$(echo "$name" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
     password="$(printenv "$var" || true)"
     if [ -z "$password" ]; then

@@ -171,6 +171,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/sso/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sso Providers
+         * @description The universities whose students sign in with their campus SSO (public: the hall's sign-in page).
+         */
+        get: operations["sso_providers_api_auth_sso_providers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sso-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Sso Config
+         * @description The caller's university's campus SSO (the client secret is never returned).
+         */
+        get: operations["get_sso_config_api_auth_sso_config_get"];
+        /**
+         * Put Sso Config
+         * @description Set the caller's university's campus SSO: issuer (its discovery document is read when enabled), client id
+         *     and secret (stored encrypted; omit it to keep the stored one), which claim holds the student or staff number,
+         *     which claim (if any) says student or teacher. Register `redirect_uri` at the identity provider.
+         */
+        put: operations["put_sso_config_api_auth_sso_config_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sso/{university_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sso Start
+         * @description Begin the campus sign-in: 302 to the issuer's authorization endpoint (authorization code + PKCE S256).
+         */
+        get: operations["sso_start_api_auth_sso__university_id__start_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sso/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sso Callback
+         * @description The issuer's answer: on success the refresh cookie of a web sign-in is set and the browser goes to `next`
+         *     (the SPA then calls `/api/auth/web/refresh`); on failure to `/hall/sign-in?error=<code>` (or a problem+json
+         *     for a caller that accepts JSON only). Codes: `sso_invalid_state`, `sso_wrong_issuer`, `sso_wrong_audience`,
+         *     `sso_expired_token`, `sso_invalid_token`, `sso_code_refused`, `sso_denied`, `sso_no_number`,
+         *     `sso_not_configured`, `sso_identity_conflict`, `sso_disabled`, `sso_unavailable`.
+         */
+        get: operations["sso_callback_api_auth_sso_callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/hall-roster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Hall Roster
+         * @description The roster of the client's university (up to 5,000 entries a call): `{"items": [{"number", "name",
+         *     "kind", "active"}]}`. New identities get one-time activation codes (in the answer only, once); `reissue=true`
+         *     gives new codes to those not yet activated; `active: false` disables an identity and ends its sign-ins.
+         */
+        put: operations["put_hall_roster_api_auth_hall_roster_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/hall/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hall Activate
+         * @description Activate a roster identity with its one-time code and set its password; signs in (the refresh cookie as
+         *     a web sign-in). Throttled like a sign-in.
+         */
+        post: operations["hall_activate_api_auth_hall_activate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/hall/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hall Login
+         * @description Sign in with the university, the student or staff number and the password set at activation.
+         */
+        post: operations["hall_login_api_auth_hall_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orgs": {
         parameters: {
             query?: never;
@@ -548,7 +701,8 @@ export interface paths {
         get: operations["get_endpoint_api_webhooks_endpoints__endpoint_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete Endpoint */
+        delete: operations["delete_endpoint_api_webhooks_endpoints__endpoint_id__delete"];
         options?: never;
         head?: never;
         /** Update Endpoint */
@@ -1000,7 +1154,7 @@ export interface paths {
         delete: operations["delete_task_api_plans_tasks__task_id__delete"];
         options?: never;
         head?: never;
-        /** Edit a task of a draft or returned plan (If-Match) */
+        /** Edit a task of a draft or returned plan, with its whole roadmap when given (If-Match) */
         patch: operations["update_task_api_plans_tasks__task_id__patch"];
         trace?: never;
     };
@@ -1555,6 +1709,23 @@ export interface paths {
         };
         /** Per university of a year: findings by severity and the rectification rate (closed on time / due) */
         get: operations["supervision_indicators_api_plans_supervision_indicators_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plans/annual-figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per university of a year: completion by task category, overdue milestones, rectifications */
+        get: operations["annual_figures_api_plans_annual_figures_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3449,6 +3620,127 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/evaluation/annual-summaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Annual summaries in the caller's scope (the province: every university's), by year and university */
+        get: operations["list_summaries_api_evaluation_annual_summaries_get"];
+        put?: never;
+        /** Start the university's summary of a year, its figures pre-filled (409 annual_summary_exists) */
+        post: operations["create_summary_api_evaluation_annual_summaries_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/evaluation/annual-summaries/{summary_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An annual summary */
+        get: operations["get_summary_api_evaluation_annual_summaries__summary_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Write the narrative per section (If-Match); a draft or returned summary only */
+        patch: operations["update_summary_api_evaluation_annual_summaries__summary_id__patch"];
+        trace?: never;
+    };
+    "/api/evaluation/annual-summaries/{summary_id}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Gather the figures again (If-Match); a draft or returned summary only */
+        post: operations["refresh_summary_api_evaluation_annual_summaries__summary_id__refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/evaluation/annual-summaries/{summary_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit it to the province (If-Match): draft or returned → submitted */
+        post: operations["submit_summary_api_evaluation_annual_summaries__summary_id__submit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/evaluation/annual-summaries/{summary_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The province accepts it (If-Match): submitted → accepted */
+        post: operations["accept_summary_api_evaluation_annual_summaries__summary_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/evaluation/annual-summaries/{summary_id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The province returns it with a comment (If-Match): submitted → returned */
+        post: operations["return_summary_api_evaluation_annual_summaries__summary_id__return_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/evaluation/annual-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The province's annual report of the reform (年度报告) as DOCX or PDF, with its tables and charts */
+        get: operations["annual_report_api_evaluation_annual_report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/public/publicity": {
         parameters: {
             query?: never;
@@ -3676,10 +3968,444 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/hall/vocabulary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Vocabulary */
+        get: operations["get_vocabulary_api_hall_vocabulary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/places": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Places
+         * @description The places of the caller's university (the province names one with ``university_id``), by name.
+         */
+        get: operations["list_places_api_hall_places_get"];
+        put?: never;
+        /** Create Place */
+        post: operations["create_place_api_hall_places_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/places/{place_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Place */
+        get: operations["get_place_api_hall_places__place_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Place */
+        delete: operations["delete_place_api_hall_places__place_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Place */
+        patch: operations["update_place_api_hall_places__place_id__patch"];
+        trace?: never;
+    };
+    "/api/hall/routing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Routing */
+        get: operations["get_routing_api_hall_routing_get"];
+        /** Put Routing */
+        put: operations["put_routing_api_hall_routing_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/promises": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Promises */
+        get: operations["get_promises_api_hall_promises_get"];
+        /** Put Promises */
+        put: operations["put_promises_api_hall_promises_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Requests
+         * @description A student's or teacher's own requests; a department's queue for its staff and manager; a university's
+         *     for its administrator; every university's for the province. Newest first, or ``sort=due`` (the queue: the
+         *     earliest resolve promise first). Cursor pagination: pass ``next_cursor`` back as ``cursor``.
+         */
+        get: operations["list_requests_api_hall_requests_get"];
+        put?: never;
+        /**
+         * Create Request
+         * @description S1: report a problem or a suggestion. The same ``Idempotency-Key`` again answers 200 with the request
+         *     stored the first time and stores nothing.
+         */
+        post: operations["create_request_api_hall_requests_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Request
+         * @description The request with its timeline and files.
+         */
+        get: operations["get_request_api_hall_requests__request_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/requests/{request_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept Request */
+        post: operations["accept_request_api_hall_requests__request_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/requests/{request_id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign Request */
+        post: operations["assign_request_api_hall_requests__request_id__assign_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/requests/{request_id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Transfer Request */
+        post: operations["transfer_request_api_hall_requests__request_id__transfer_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/requests/{request_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer Request */
+        post: operations["answer_request_api_hall_requests__request_id__answer_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/requests/{request_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close Request */
+        post: operations["close_request_api_hall_requests__request_id__close_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/requests/{request_id}/info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add Request Info */
+        post: operations["add_request_info_api_hall_requests__request_id__info_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/requests/{request_id}/rate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rate Request */
+        post: operations["rate_request_api_hall_requests__request_id__rate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/requests/{request_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reopen Request */
+        post: operations["reopen_request_api_hall_requests__request_id__reopen_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/requests/{request_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw Request */
+        post: operations["withdraw_request_api_hall_requests__request_id__withdraw_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Stats
+         * @description The figures of the caller's part: a department manager their department, a university administrator
+         *     their university, the province every university (or one, with ``university_id``). Default: the last 30 days.
+         */
+        get: operations["get_stats_api_hall_stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/indicators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Indicators
+         * @description E3: per university with requests reported in the year, promise kept and mean satisfaction (null = not
+         *     applicable). A university without requests is absent (not applicable).
+         */
+        get: operations["get_indicators_api_hall_indicators_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a file (the raw request body); attach it to a record within a day */
+        post: operations["upload_attachment_api_hall_attachments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An attachment's metadata */
+        get: operations["get_attachment_api_hall_attachments__attachment_id__get"];
+        put?: never;
+        post?: never;
+        /** Detach and delete an attachment (the file is kept for the retention period) */
+        delete: operations["delete_attachment_api_hall_attachments__attachment_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/attachments/{attachment_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an attachment (?disposition=inline to view a PDF or image in the browser) */
+        get: operations["download_attachment_api_hall_attachments__attachment_id__content_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/attachments/{attachment_id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A JPEG thumbnail of an image attachment */
+        get: operations["attachment_thumbnail_api_hall_attachments__attachment_id__thumbnail_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hall/requests/{request_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files attached to a service-hall request (photos of the problem, of the answer) */
+        get: operations["list_request_attachments_api_hall_requests__request_id__attachments_get"];
+        put?: never;
+        /** Attach your uploads to a service-hall request (photos of the problem, of the answer) */
+        post: operations["attach_to_request_api_hall_requests__request_id__attachments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ActivationCode */
+        ActivationCode: {
+            /** Number */
+            number: string;
+            /** Activation Code */
+            activation_code: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
         /** AuditOut */
         AuditOut: {
             /** Id */
@@ -3821,7 +4547,7 @@ export interface components {
         /** EndpointCreate */
         EndpointCreate: {
             /** Client Pk */
-            client_pk: number;
+            client_pk?: number | null;
             /** Url */
             url: string;
             /** Event Types */
@@ -3924,6 +4650,26 @@ export interface components {
          * @enum {string}
          */
         ExportFormat: "xlsx" | "csv";
+        /** HallActivate */
+        HallActivate: {
+            /** University Id */
+            university_id: number;
+            /** Number */
+            number: string;
+            /** Code */
+            code: string;
+            /** Password */
+            password: string;
+        };
+        /** HallLogin */
+        HallLogin: {
+            /** University Id */
+            university_id: number;
+            /** Number */
+            number: string;
+            /** Password */
+            password: string;
+        };
         /** InitialPasswordChange */
         InitialPasswordChange: {
             /** Current Password */
@@ -3995,6 +4741,10 @@ export interface components {
             scopes: string[];
             /** Permissions */
             permissions: string[];
+            /** Number */
+            number?: string | null;
+            /** University Name */
+            university_name?: string | null;
         };
         /** NotificationOut */
         NotificationOut: {
@@ -4204,13 +4954,134 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "province_admin" | "expert" | "university_admin" | "department_manager" | "staff" | "integration" | "service" | "inspector";
+        Role: "province_admin" | "expert" | "university_admin" | "department_manager" | "staff" | "integration" | "service" | "inspector" | "student" | "teacher";
+        /** RosterEntry */
+        RosterEntry: {
+            /** Number */
+            number: string;
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @default student
+             * @enum {string}
+             */
+            kind?: "student" | "teacher";
+            /**
+             * Active
+             * @default true
+             */
+            active?: boolean;
+        };
+        /** RosterIn */
+        RosterIn: {
+            /** Items */
+            items: components["schemas"]["RosterEntry"][];
+        };
+        /** RosterOut */
+        RosterOut: {
+            /** Created */
+            created: number;
+            /** Updated */
+            updated: number;
+            /** Disabled */
+            disabled: number;
+            /** Codes */
+            codes: components["schemas"]["ActivationCode"][];
+        };
         /** SecretOut */
         SecretOut: {
             /** Secret */
             secret: string;
             /** Previous Secret Until */
             previous_secret_until: string | null;
+        };
+        /** SsoConfigIn */
+        SsoConfigIn: {
+            /** Issuer */
+            issuer: string;
+            /** Client Id */
+            client_id: string;
+            /** Client Secret */
+            client_secret?: string | null;
+            /**
+             * Number Claim
+             * @default preferred_username
+             */
+            number_claim?: string;
+            /** Kind Claim */
+            kind_claim?: string | null;
+            /**
+             * Default Kind
+             * @default student
+             * @enum {string}
+             */
+            default_kind?: "student" | "teacher";
+            /**
+             * Scopes
+             * @default openid profile
+             */
+            scopes?: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+        };
+        /** SsoConfigOut */
+        SsoConfigOut: {
+            /** University Id */
+            university_id: number;
+            /** Configured */
+            configured: boolean;
+            /** Issuer */
+            issuer?: string | null;
+            /** Client Id */
+            client_id?: string | null;
+            /**
+             * Has Client Secret
+             * @default false
+             */
+            has_client_secret?: boolean;
+            /**
+             * Number Claim
+             * @default preferred_username
+             */
+            number_claim?: string;
+            /** Kind Claim */
+            kind_claim?: string | null;
+            /**
+             * Default Kind
+             * @default student
+             * @enum {string}
+             */
+            default_kind?: "student" | "teacher";
+            /**
+             * Scopes
+             * @default openid profile
+             */
+            scopes?: string;
+            /**
+             * Enabled
+             * @default false
+             */
+            enabled?: boolean;
+            /** Redirect Uri */
+            redirect_uri: string;
+            /**
+             * Version
+             * @default 0
+             */
+            version?: number;
+            /** Updated At */
+            updated_at?: string | null;
+        };
+        /** SsoProvider */
+        SsoProvider: {
+            /** University Id */
+            university_id: number;
+            /** Name */
+            name: string;
         };
         /** TokenOut */
         TokenOut: {
@@ -4353,6 +5224,44 @@ export interface components {
              */
             acknowledged_at: string;
         };
+        /** AnnualFigures */
+        AnnualFigures: {
+            /** Year */
+            year: number;
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            /** Items */
+            items: components["schemas"]["AnnualFiguresItem"][];
+        };
+        /** AnnualFiguresItem */
+        AnnualFiguresItem: {
+            /** University Id */
+            university_id: number;
+            /** Plan Status */
+            plan_status: string | null;
+            /** Categories */
+            categories: components["schemas"]["CategoryFigures"][];
+            /** Milestones */
+            milestones: number;
+            /** Milestones Done */
+            milestones_done: number;
+            /**
+             * Milestones Overdue
+             * @description not done and past the due date (as of the year's end or today)
+             */
+            milestones_overdue: number;
+            /** Completion */
+            completion: number | null;
+            /** Rectifications */
+            rectifications: number;
+            /** Rectifications Closed */
+            rectifications_closed: number;
+            /** Rectifications Open */
+            rectifications_open: number;
+        };
         /** ApproveBody */
         ApproveBody: {
             /**
@@ -4426,6 +5335,24 @@ export interface components {
          * @enum {string}
          */
         Category: "service" | "management" | "environment" | "culture" | "collaboration" | "organisation" | "publicity" | "funding_incentive" | "accountability";
+        /** CategoryFigures */
+        CategoryFigures: {
+            /** Category */
+            category: string;
+            /** Tasks */
+            tasks: number;
+            /** Tasks Done */
+            tasks_done: number;
+            /** Milestones */
+            milestones: number;
+            /** Milestones Done */
+            milestones_done: number;
+            /**
+             * Completion
+             * @description milestones done / milestones (tasks when none); null with none
+             */
+            completion: number | null;
+        };
         /** CategoryStat */
         CategoryStat: {
             category: components["schemas"]["Category"];
@@ -5071,6 +5998,29 @@ export interface components {
              * @description Position on the roadmap; appended when absent
              */
             seq?: number | null;
+        };
+        /**
+         * MilestoneEdit
+         * @description One milestone of a task's whole roadmap as the task dialog shows it (``TaskEdit.milestones``).
+         */
+        MilestoneEdit: {
+            /**
+             * Id
+             * @description A milestone of this task; absent: a new one
+             */
+            id?: number | null;
+            /**
+             * Version
+             * @description With ``id``: the version the editor showed
+             */
+            version?: number | null;
+            /** Title */
+            title: string;
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on: string;
         };
         /** MilestoneItem */
         MilestoneItem: {
@@ -6170,6 +7120,36 @@ export interface components {
             /** Milestones */
             milestones: components["schemas"]["MilestoneOut"][];
         };
+        /**
+         * TaskEdit
+         * @description A task's fields and, when ``milestones`` is given, its whole roadmap: saved together or not at all.
+         */
+        TaskEdit: {
+            category?: components["schemas"]["Category"] | null;
+            /** Title */
+            title?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Department Id */
+            department_id?: number | null;
+            /** Responsible User Id */
+            responsible_user_id?: number | null;
+            /** Responsible Name */
+            responsible_name?: string | null;
+            /** Start On */
+            start_on?: string | null;
+            /** Due On */
+            due_on?: string | null;
+            /** Expected Outputs */
+            expected_outputs?: string | null;
+            /** Sort Order */
+            sort_order?: number | null;
+            /**
+             * Milestones
+             * @description The task's whole roadmap in order (seq 1, 2, …): listed milestones with an id are kept (changed when their title or date differ; 412 stale_version when their version is not the current one or they are gone), those without one are created, the task's others are deleted. Absent: the roadmap is left as it is.
+             */
+            milestones?: components["schemas"]["MilestoneEdit"][] | null;
+        };
         /** TaskOut */
         TaskOut: {
             /** Id */
@@ -6214,28 +7194,6 @@ export interface components {
             sort_order: number;
             /** Version */
             version: number;
-        };
-        /** TaskUpdate */
-        TaskUpdate: {
-            category?: components["schemas"]["Category"] | null;
-            /** Title */
-            title?: string | null;
-            /** Description */
-            description?: string | null;
-            /** Department Id */
-            department_id?: number | null;
-            /** Responsible User Id */
-            responsible_user_id?: number | null;
-            /** Responsible Name */
-            responsible_name?: string | null;
-            /** Start On */
-            start_on?: string | null;
-            /** Due On */
-            due_on?: string | null;
-            /** Expected Outputs */
-            expected_outputs?: string | null;
-            /** Sort Order */
-            sort_order?: number | null;
         };
         /** UniversityDashboard */
         UniversityDashboard: {
@@ -7064,6 +8022,7 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** RecordBatchResult */
         RecordBatchResult: {
             /** Created */
             created: number;
@@ -8236,6 +9195,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[SummaryBrief] */
+        Page_SummaryBrief_: {
+            /** Items */
+            items: components["schemas"]["SummaryBrief"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** PanelExpertIn */
         PanelExpertIn: {
             /**
@@ -8554,6 +9524,19 @@ export interface components {
             /** Items */
             items: components["schemas"]["RankingItem"][];
         };
+        /** ReturnIn */
+        evaluation__ReturnIn: {
+            /** Comment */
+            comment: string;
+        };
+        /** ReviewIn */
+        ReviewIn: {
+            /**
+             * Comment
+             * @default
+             */
+            comment?: string;
+        };
         /** RubricIn */
         RubricIn: {
             /** Criteria */
@@ -8822,6 +9805,89 @@ export interface components {
             /** Missing */
             missing: number;
         };
+        /** SummaryBrief */
+        SummaryBrief: {
+            /** Id */
+            id: number;
+            /** Year */
+            year: number;
+            /** University Id */
+            university_id: number;
+            /** University Name */
+            university_name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "submitted" | "returned" | "accepted";
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Version */
+            version: number;
+        };
+        /** SummaryCreate */
+        SummaryCreate: {
+            /** Year */
+            year: number;
+        };
+        /** SummaryOut */
+        SummaryOut: {
+            /** Id */
+            id: number;
+            /** Year */
+            year: number;
+            /** University Id */
+            university_id: number;
+            /** University Name */
+            university_name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "submitted" | "returned" | "accepted";
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Figures
+             * @description The pre-filled figures (plans, training, awards); see the docs
+             */
+            figures: {
+                [key: string]: unknown;
+            };
+            /** Figures At */
+            figures_at: string | null;
+            /** Narrative */
+            narrative: {
+                [key: string]: string;
+            };
+            /** Submitted By */
+            submitted_by: string | null;
+            /** Decided By */
+            decided_by: string | null;
+            /** Review Comment */
+            review_comment: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * SummaryUpdate
+         * @description The narrative per section; a section not named keeps its text, an empty text clears it.
+         */
+        SummaryUpdate: {
+            /** Narrative */
+            narrative: {
+                [key: string]: string;
+            };
+        };
         /** VerifyIn */
         evaluation__VerifyIn: {
             /** Accepted */
@@ -8854,6 +9920,495 @@ export interface components {
             disagreement_threshold: number;
             /** Items */
             items: components["schemas"]["RankingItem"][];
+        };
+        /** AnswerIn */
+        hall__AnswerIn: {
+            /** Text */
+            text: string;
+            /** Attachment Ids */
+            attachment_ids?: number[];
+        };
+        /** AssignIn */
+        hall__AssignIn: {
+            /** User Id */
+            user_id: number;
+        };
+        /** EventOut */
+        EventOut: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Actor */
+            actor: string;
+            /** Actor Id */
+            actor_id: number | null;
+            /** Actor Role */
+            actor_role: string;
+            /** Text */
+            text: string | null;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        /** IndicatorRow */
+        IndicatorRow: {
+            /** University Id */
+            university_id: number;
+            /** Requests */
+            requests: number;
+            /** Closed */
+            closed: number;
+            /** Promise Kept Rate */
+            promise_kept_rate: number | null;
+            /** Rated */
+            rated: number;
+            /** Satisfaction Mean */
+            satisfaction_mean: number | null;
+        };
+        /** Indicators */
+        hall__Indicators: {
+            /** Year */
+            year: number;
+            /** Universities */
+            universities: components["schemas"]["IndicatorRow"][];
+        };
+        /** InfoIn */
+        InfoIn: {
+            /** Text */
+            text: string;
+            /** Attachment Ids */
+            attachment_ids?: number[];
+        };
+        /** Minutes */
+        Minutes: {
+            /** Median */
+            median: number | null;
+            /** P90 */
+            p90: number | null;
+        };
+        /** PlaceIn */
+        PlaceIn: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "building" | "room" | "area";
+            /** Name */
+            name: string;
+            /** Code */
+            code?: string | null;
+            /** Parent Id */
+            parent_id?: number | null;
+        };
+        /** PlaceList */
+        PlaceList: {
+            /** Items */
+            items: components["schemas"]["PlaceOut"][];
+            /** Total */
+            total: number;
+        };
+        /** PlaceOut */
+        PlaceOut: {
+            /** Id */
+            id: number;
+            /** University Id */
+            university_id: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Code */
+            code: string | null;
+            /** Parent Id */
+            parent_id: number | null;
+            /** Version */
+            version: number;
+        };
+        /** PlacePatch */
+        PlacePatch: {
+            /** Kind */
+            kind?: ("building" | "room" | "area") | null;
+            /** Name */
+            name?: string | null;
+            /** Code */
+            code?: string | null;
+            /** Parent Id */
+            parent_id?: number | null;
+        };
+        /** PromiseIn */
+        PromiseIn: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "repair_dorm" | "repair_classroom" | "canteen" | "utilities" | "environment" | "property" | "suggestion" | "complaint" | "praise";
+            /** Accept Within Minutes */
+            accept_within_minutes: number;
+            /** Resolve Within Minutes */
+            resolve_within_minutes: number;
+            /** @description null: round the clock */
+            working_hours: components["schemas"]["WorkingHours"] | null;
+        };
+        /** PromiseOut */
+        PromiseOut: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "repair_dorm" | "repair_classroom" | "canteen" | "utilities" | "environment" | "property" | "suggestion" | "complaint" | "praise";
+            /** Accept Within Minutes */
+            accept_within_minutes: number;
+            /** Resolve Within Minutes */
+            resolve_within_minutes: number;
+            /** @description null: round the clock */
+            working_hours: components["schemas"]["WorkingHours"] | null;
+            /**
+             * Default
+             * @default false
+             */
+            default?: boolean;
+        };
+        /** PromisesIn */
+        PromisesIn: {
+            /** Promises */
+            promises: components["schemas"]["PromiseIn"][];
+        };
+        /** PromisesOut */
+        PromisesOut: {
+            /** University Id */
+            university_id: number;
+            /** Promises */
+            promises: components["schemas"]["PromiseOut"][];
+        };
+        /** RateIn */
+        RateIn: {
+            /** Score */
+            score: number;
+            /** Comment */
+            comment?: string | null;
+        };
+        /** ReopenIn */
+        ReopenIn: {
+            /** Reason */
+            reason: string;
+        };
+        /** RequestDetail */
+        RequestDetail: {
+            /** Id */
+            id: number;
+            /** Number */
+            number: string;
+            /** University Id */
+            university_id: number;
+            /** Department Id */
+            department_id: number | null;
+            /** Category */
+            category: string;
+            /** Place Id */
+            place_id: number | null;
+            /** Place Name */
+            place_name: string | null;
+            /** Description */
+            description: string;
+            /** Anonymous */
+            anonymous: boolean;
+            requester: components["schemas"]["Requester"] | null;
+            /** Mine */
+            mine: boolean;
+            /** Status */
+            status: string;
+            /** Assignee Id */
+            assignee_id: number | null;
+            /** Answer */
+            answer: string | null;
+            /**
+             * Accept Due At
+             * Format: date-time
+             */
+            accept_due_at: string;
+            /**
+             * Resolve Due At
+             * Format: date-time
+             */
+            resolve_due_at: string;
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Breached */
+            breached: boolean;
+            /** Escalation Level */
+            escalation_level: number;
+            /** Score */
+            score: number | null;
+            /** Rating Comment */
+            rating_comment: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Version */
+            version: number;
+            /** Events */
+            events: components["schemas"]["EventOut"][];
+            /** Attachments */
+            attachments: components["schemas"]["AttachmentOut"][];
+        };
+        /** RequestIn */
+        RequestIn: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "repair_dorm" | "repair_classroom" | "canteen" | "utilities" | "environment" | "property" | "suggestion" | "complaint" | "praise";
+            /** Place Id */
+            place_id?: number | null;
+            /** Description */
+            description: string;
+            /**
+             * Anonymous
+             * @default false
+             */
+            anonymous?: boolean;
+            /** Attachment Ids */
+            attachment_ids?: number[];
+        };
+        /** RequestOut */
+        RequestOut: {
+            /** Id */
+            id: number;
+            /** Number */
+            number: string;
+            /** University Id */
+            university_id: number;
+            /** Department Id */
+            department_id: number | null;
+            /** Category */
+            category: string;
+            /** Place Id */
+            place_id: number | null;
+            /** Place Name */
+            place_name: string | null;
+            /** Description */
+            description: string;
+            /** Anonymous */
+            anonymous: boolean;
+            requester: components["schemas"]["Requester"] | null;
+            /** Mine */
+            mine: boolean;
+            /** Status */
+            status: string;
+            /** Assignee Id */
+            assignee_id: number | null;
+            /** Answer */
+            answer: string | null;
+            /**
+             * Accept Due At
+             * Format: date-time
+             */
+            accept_due_at: string;
+            /**
+             * Resolve Due At
+             * Format: date-time
+             */
+            resolve_due_at: string;
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Breached */
+            breached: boolean;
+            /** Escalation Level */
+            escalation_level: number;
+            /** Score */
+            score: number | null;
+            /** Rating Comment */
+            rating_comment: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Version */
+            version: number;
+        };
+        /** RequestPage */
+        RequestPage: {
+            /** Items */
+            items: components["schemas"]["RequestOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /** Limit */
+            limit: number;
+        };
+        /**
+         * Requester
+         * @description Who reported it: shown to staff only when the request is not anonymous.
+         */
+        Requester: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string | null;
+        };
+        /** RoutingIn */
+        RoutingIn: {
+            /** Rules */
+            rules: components["schemas"]["RoutingRuleIn"][];
+        };
+        /** RoutingOut */
+        RoutingOut: {
+            /** University Id */
+            university_id: number;
+            /** Rules */
+            rules: components["schemas"]["RoutingRuleOut"][];
+        };
+        /** RoutingRuleIn */
+        RoutingRuleIn: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "repair_dorm" | "repair_classroom" | "canteen" | "utilities" | "environment" | "property" | "suggestion" | "complaint" | "praise";
+            /** Place Id */
+            place_id?: number | null;
+            /** Department Id */
+            department_id: number;
+        };
+        /** RoutingRuleOut */
+        RoutingRuleOut: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "repair_dorm" | "repair_classroom" | "canteen" | "utilities" | "environment" | "property" | "suggestion" | "complaint" | "praise";
+            /** Place Id */
+            place_id?: number | null;
+            /** Department Id */
+            department_id: number;
+        };
+        /** Stats */
+        Stats: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** University Id */
+            university_id: number | null;
+            /** Department Id */
+            department_id: number | null;
+            /** Total */
+            total: number;
+            /** Closed */
+            closed: number;
+            /** By Category */
+            by_category: {
+                [key: string]: unknown;
+            }[];
+            /** By Place */
+            by_place: {
+                [key: string]: unknown;
+            }[];
+            accept_minutes: components["schemas"]["Minutes"];
+            resolve_minutes: components["schemas"]["Minutes"];
+            /** Promise Kept Rate */
+            promise_kept_rate: number | null;
+            /** Rated */
+            rated: number;
+            /** Satisfaction Mean */
+            satisfaction_mean: number | null;
+            /** Recurring Places */
+            recurring_places: {
+                [key: string]: unknown;
+            }[];
+            /** Universities */
+            universities: components["schemas"]["UniversityFigures"][];
+        };
+        /** TransferIn */
+        TransferIn: {
+            /** Department Id */
+            department_id: number;
+            /** Reason */
+            reason: string;
+        };
+        /** UniversityFigures */
+        UniversityFigures: {
+            /** University Id */
+            university_id: number;
+            /** Name */
+            name: string;
+            /** Type */
+            type: string | null;
+            /** Requests */
+            requests: number;
+            /** Closed */
+            closed: number;
+            /** Promise Kept Rate */
+            promise_kept_rate: number | null;
+            /** Rated */
+            rated: number;
+            /** Satisfaction Mean */
+            satisfaction_mean: number | null;
+        };
+        /** Vocabulary */
+        Vocabulary: {
+            /** Categories */
+            categories: components["schemas"]["Word"][];
+            /** Anonymous Categories */
+            anonymous_categories: string[];
+            /** Statuses */
+            statuses: components["schemas"]["Word"][];
+            /** Events */
+            events: components["schemas"]["Word"][];
+            /** Place Kinds */
+            place_kinds: components["schemas"]["Word"][];
+        };
+        /** Word */
+        Word: {
+            /** Code */
+            code: string;
+            /** Zh */
+            zh: string;
+            /** En */
+            en: string;
+        };
+        /** WorkingHours */
+        WorkingHours: {
+            /**
+             * Days
+             * @description ISO weekdays, 1 = Monday … 7 = Sunday
+             */
+            days: number[];
+            /**
+             * Start
+             * @example 08:00
+             */
+            start: string;
+            /**
+             * End
+             * @example 18:00
+             */
+            end: string;
         };
     };
     responses: never;
@@ -9125,6 +10680,297 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sso_providers_api_auth_sso_providers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoProvider"][];
+                };
+            };
+        };
+    };
+    get_sso_config_api_auth_sso_config_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoConfigOut"];
+                };
+            };
+        };
+    };
+    put_sso_config_api_auth_sso_config_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SsoConfigIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoConfigOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sso_start_api_auth_sso__university_id__start_get: {
+        parameters: {
+            query?: {
+                next?: string | null;
+            };
+            header?: never;
+            path: {
+                university_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sso_callback_api_auth_sso_callback_get: {
+        parameters: {
+            query?: {
+                code?: string | null;
+                state?: string | null;
+                iss?: string | null;
+                error?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    put_hall_roster_api_auth_hall_roster_put: {
+        parameters: {
+            query?: {
+                reissue?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RosterIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RosterOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    hall_activate_api_auth_hall_activate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HallActivate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebTokenOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    hall_login_api_auth_hall_login_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HallLogin"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebTokenOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Too Many Requests */
             429: {
@@ -9985,6 +11831,35 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["EndpointOut"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_endpoint_api_webhooks_endpoints__endpoint_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -11102,7 +12977,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TaskUpdate"];
+                "application/json": components["schemas"]["TaskEdit"];
             };
         };
         responses: {
@@ -12620,6 +14495,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SupervisionIndicators"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    annual_figures_api_plans_annual_figures_get: {
+        parameters: {
+            query: {
+                year: number;
+                university_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnualFigures"];
                 };
             };
             /** @description Validation Error */
@@ -17091,6 +18998,305 @@ export interface operations {
             };
         };
     };
+    list_summaries_api_evaluation_annual_summaries_get: {
+        parameters: {
+            query?: {
+                year?: number | null;
+                status?: ("draft" | "submitted" | "returned" | "accepted") | null;
+                university_id?: number | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SummaryBrief_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_summary_api_evaluation_annual_summaries_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SummaryCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_summary_api_evaluation_annual_summaries__summary_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                summary_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_summary_api_evaluation_annual_summaries__summary_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                summary_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SummaryUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refresh_summary_api_evaluation_annual_summaries__summary_id__refresh_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                summary_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_summary_api_evaluation_annual_summaries__summary_id__submit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                summary_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_summary_api_evaluation_annual_summaries__summary_id__accept_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                summary_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    return_summary_api_evaluation_annual_summaries__summary_id__return_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                summary_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["evaluation__ReturnIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    annual_report_api_evaluation_annual_report_get: {
+        parameters: {
+            query: {
+                year: number;
+                format?: "docx" | "pdf";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     publicity_api_public_publicity_get: {
         parameters: {
             query?: never;
@@ -17550,6 +19756,1037 @@ export interface operations {
             header?: never;
             path: {
                 case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttachBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_vocabulary_api_hall_vocabulary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vocabulary"];
+                };
+            };
+        };
+    };
+    list_places_api_hall_places_get: {
+        parameters: {
+            query?: {
+                university_id?: number | null;
+                parent_id?: number | null;
+                kind?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_place_api_hall_places_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_place_api_hall_places__place_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                place_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_place_api_hall_places__place_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                place_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_place_api_hall_places__place_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                place_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlacePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_routing_api_hall_routing_get: {
+        parameters: {
+            query?: {
+                university_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_routing_api_hall_routing_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoutingIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_promises_api_hall_promises_get: {
+        parameters: {
+            query?: {
+                university_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromisesOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_promises_api_hall_promises_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromisesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromisesOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_requests_api_hall_requests_get: {
+        parameters: {
+            query?: {
+                status?: ("new" | "accepted" | "answered" | "closed" | "withdrawn")[] | null;
+                category?: string | null;
+                place_id?: number | null;
+                department_id?: number | null;
+                university_id?: number | null;
+                unrouted?: boolean | null;
+                assignee_id?: number | null;
+                breached?: boolean | null;
+                q?: string | null;
+                created_from?: string | null;
+                created_to?: string | null;
+                sort?: "newest" | "due";
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_request_api_hall_requests_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestIn"];
+            };
+        };
+        responses: {
+            /** @description The request stored for this key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_request_api_hall_requests__request_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_request_api_hall_requests__request_id__accept_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    assign_request_api_hall_requests__request_id__assign_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["hall__AssignIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    transfer_request_api_hall_requests__request_id__transfer_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    answer_request_api_hall_requests__request_id__answer_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["hall__AnswerIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_request_api_hall_requests__request_id__close_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_request_info_api_hall_requests__request_id__info_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InfoIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rate_request_api_hall_requests__request_id__rate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reopen_request_api_hall_requests__request_id__reopen_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReopenIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    withdraw_request_api_hall_requests__request_id__withdraw_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_stats_api_hall_stats_get: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                university_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stats"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_indicators_api_hall_indicators_get: {
+        parameters: {
+            query: {
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["hall__Indicators"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upload_attachment_api_hall_attachments_post: {
+        parameters: {
+            query?: {
+                filename?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_attachment_api_hall_attachments__attachment_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_attachment_api_hall_attachments__attachment_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_attachment_api_hall_attachments__attachment_id__content_get: {
+        parameters: {
+            query?: {
+                disposition?: "attachment" | "inline";
+            };
+            header?: never;
+            path: {
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file with the type decided at upload (X-Accel-Redirect behind nginx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "application/vnd.openxmlformats-officedocument.presentationml.presentation": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                };
+            };
+            /** @description Follow Location: a presigned URL of the S3 store */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attachment_thumbnail_api_hall_attachments__attachment_id__thumbnail_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JPEG of at most 320 pixels a side */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_request_attachments_api_hall_requests__request_id__attachments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attach_to_request_api_hall_requests__request_id__attachments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
             };
             cookie?: never;
         };

@@ -20,6 +20,7 @@ SERVICE_SCOPES = {
     "plans": "internal:read internal:events",
     "training": "internal:read internal:events",
     "evaluation": "internal:read internal:events plans:indicators training:indicators training:read",
+    "hall": "internal:read internal:events",
 }
 
 

@@ -23,6 +23,8 @@ class Settings(KernelSettings):
     plans_url: str = "http://127.0.0.1:8001"
     training_url: str = "http://127.0.0.1:8002"
     evaluation_url: str = "http://127.0.0.1:8003"
+    #: the service hall (S1, issue #20), proxied at /api/hall
+    hall_url: str = "http://127.0.0.1:8004"
     upstream_connect_timeout: float = 2.0
     upstream_read_timeout: float = 120.0
     #: Sign-in throttling, across replicas through the database (docs/decisions.md, "Sign-in defences"):
@@ -95,10 +97,15 @@ class Settings(KernelSettings):
         if self.is_production:
             if self.admin_password is not None:
                 self.check_secret("ADMIN_PASSWORD", self.admin_password)
-            for name in ("plans", "training", "evaluation"):
+            for name in ("plans", "training", "evaluation", "hall"):
                 var = f"{name.upper()}_SERVICE_CLIENT_SECRET"
                 self.check_secret(var, os.environ.get(var))
         return self
 
     def upstreams(self) -> dict[str, str]:
-        return {"plans": self.plans_url, "training": self.training_url, "evaluation": self.evaluation_url}
+        return {
+            "plans": self.plans_url,
+            "training": self.training_url,
+            "evaluation": self.evaluation_url,
+            "hall": self.hall_url,
+        }

@@ -34,7 +34,7 @@ EVENT_TYPES = (
     "rectification.overdue",
 )
 
-Source = Literal["plans", "training", "evaluation"]
+Source = Literal["plans", "training", "evaluation", "hall"]
 
 
 class EventIn(BaseModel):

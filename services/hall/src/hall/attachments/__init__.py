@@ -1,0 +1,1 @@
+"""Photos of requests and answers (F1), through the kernel storage."""

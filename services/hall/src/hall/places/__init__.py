@@ -1,0 +1,1 @@
+"""Places of a university (buildings, rooms, areas) that requests name (S1)."""

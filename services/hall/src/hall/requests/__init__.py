@@ -1,0 +1,1 @@
+"""Requests of students and teachers: report, follow, answer, rate (S1)."""

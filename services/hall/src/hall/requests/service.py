@@ -1,0 +1,378 @@
+"""The life of a request (S1): reported → accepted → answered → closed (→ rated, or reopened within 7 days back
+to accepted), or withdrawn while new; transferred between departments; timers in working minutes of the
+category's promise. Anonymity: no staff-facing answer or event names the requester of an anonymous request."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hall import vocabulary as v
+from hall.attachments.service import ATTACHMENTS, REQUEST_OWNER
+from hall.deps import audit, edit
+from hall.places import service as places
+from hall.places.models import Place
+from hall.requests import repository as repo
+from hall.requests.models import HallRequest, RequestEvent
+from hall.requests.schemas import (
+    AnswerIn,
+    AssignIn,
+    EventOut,
+    InfoIn,
+    RateIn,
+    ReopenIn,
+    RequestDetail,
+    RequestIn,
+    RequestOut,
+    TransferIn,
+)
+from hall.requests.schemas import Requester as RequesterOut
+from hall.requests.working import add_working_minutes
+from hall.rules import service as rules
+from sanquan_kernel import clock, outbox
+from sanquan_kernel.accounts import AccountDirectory
+from sanquan_kernel.errors import Conflict, Forbidden, Unprocessable
+from sanquan_kernel.orgdir import OrgDirectory
+from sanquan_kernel.principal import HALL_ROLES, Principal, Role, Scope
+from sanquan_kernel.storage.api import AttachBody
+
+FIELDS = (
+    "status",
+    "department_id",
+    "assignee_id",
+    "answer",
+    "accepted_at",
+    "resolved_at",
+    "closed_at",
+    "score",
+    "resolve_due_at",
+)
+
+
+# -- answers ----------------------------------------------------------------------------------------------------
+def out(r: HallRequest, principal: Principal, place_names: dict[int, str], now: datetime) -> RequestOut:
+    mine = principal.requester_id is not None and principal.requester_id == r.requester_id
+    requester = None
+    if mine or not r.anonymous:
+        requester = RequesterOut(id=r.requester_id, kind=r.requester_kind, name=r.requester_name)
+    return RequestOut(
+        id=r.id,
+        number=r.number or "",
+        university_id=r.university_id,
+        department_id=r.department_id,
+        category=r.category,
+        place_id=r.place_id,
+        place_name=place_names.get(r.place_id) if r.place_id is not None else None,
+        description=r.description,
+        anonymous=r.anonymous,
+        requester=requester,
+        mine=mine,
+        status=r.status,
+        assignee_id=r.assignee_id,
+        answer=r.answer,
+        accept_due_at=r.accept_due_at,
+        resolve_due_at=r.resolve_due_at,
+        accepted_at=r.accepted_at,
+        resolved_at=r.resolved_at,
+        closed_at=r.closed_at,
+        breached=repo.is_breached(r, now),
+        escalation_level=max(r.resolve_escalation, 1 if r.accept_escalated else 0),
+        score=r.score,
+        rating_comment=r.rating_comment,
+        created_at=r.created_at,
+        version=r.version,
+    )
+
+
+def place_names(session: Session, rows: list[HallRequest]) -> dict[int, str]:
+    ids = {r.place_id for r in rows if r.place_id is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Place.id, Place.name).where(Place.id.in_(ids))).tuples().all())
+
+
+def detail(session: Session, r: HallRequest, principal: Principal) -> RequestDetail:
+    base = out(r, principal, place_names(session, [r]), clock.now())
+    events = [
+        EventOut(
+            id=e.id,
+            kind=e.kind,
+            at=e.at,
+            actor="staff" if e.actor.isdigit() else e.actor,
+            actor_id=int(e.actor) if e.actor.isdigit() else None,
+            actor_role=e.actor_role,
+            text=e.text,
+            data=e.data or {},
+        )
+        for e in repo.events(session, r.id)
+    ]
+    files = ATTACHMENTS.listing(session, REQUEST_OWNER.kind, r.id).items
+    return RequestDetail(**base.model_dump(), events=events, attachments=files)
+
+
+# -- helpers ----------------------------------------------------------------------------------------------------
+def _event(
+    session: Session, r: HallRequest, principal: Principal | None, kind: str, text: str | None = None, **data: Any
+) -> None:
+    if principal is None:
+        actor, role = "system", "system"
+    elif principal.role in HALL_ROLES:
+        actor, role = "requester", principal.role.value
+    else:
+        actor, role = str(principal.user_id or principal.subject), principal.role.value
+    session.add(
+        RequestEvent(request_id=r.id, kind=kind, actor=actor, actor_role=role, text=text, data=data, at=clock.now())
+    )
+
+
+def _emit(session: Session, r: HallRequest, kind: str, **data: Any) -> None:
+    """Events for the gateway (notifications, webhooks). Staff-facing ones never carry the requester; the ones
+    for the requester carry their hall subject (and ``anonymous``, so that no webhook passes it on)."""
+    payload: dict[str, Any] = {
+        "request_id": r.id,
+        "number": r.number,
+        "category": r.category,
+        "department_id": r.department_id,
+        "anonymous": r.anonymous,
+        **data,
+    }
+    if kind in ("hall.request.answered", "hall.request.closed"):
+        payload["requester"] = f"hall:{r.requester_id}"
+    outbox.emit(
+        session,
+        kind,
+        subject=f"hall_request:{r.id}",
+        university_id=r.university_id,
+        department_id=r.department_id,
+        data=payload,
+    )
+
+
+def _state(r: HallRequest, *allowed: str) -> None:
+    if r.status not in allowed:
+        raise Conflict(f"A {r.status} request cannot do this", code="request_state")
+
+
+def _handler_may_work(principal: Principal, r: HallRequest) -> None:
+    """Staff work on their department's requests assigned to them or to nobody."""
+    if principal.role is Role.STAFF and r.assignee_id is not None and r.assignee_id != principal.user_id:
+        raise Forbidden("This request is assigned to someone else")
+
+
+def _requester_only(principal: Principal, r: HallRequest) -> None:
+    # visibility already limits a requester to their own; this is for the logistics side (403, they see it)
+    if principal.requester_id is None or principal.requester_id != r.requester_id:
+        raise Forbidden("Only the person who reported it may do this")
+
+
+def _attach(session: Session, principal: Principal, scope: Scope, r: HallRequest, ids: list[int]) -> None:
+    if ids:
+        ATTACHMENTS.attach(session, principal, scope, REQUEST_OWNER, r.id, AttachBody(attachment_ids=ids))
+
+
+def _timers(session: Session, r: HallRequest, start: datetime, *, accept: bool = True) -> None:
+    accept_minutes, resolve_minutes, wh = rules.promise_of(session, r.university_id, r.category)
+    if accept:
+        r.accept_due_at = add_working_minutes(start, accept_minutes, wh)
+    r.resolve_due_at = add_working_minutes(start, resolve_minutes, wh)
+    # S1: a resolve breach goes to the department manager, then after the same time again to the university
+    r.escalate_again_at = add_working_minutes(r.resolve_due_at, resolve_minutes, wh)
+
+
+# -- reporting --------------------------------------------------------------------------------------------------
+def create(
+    session: Session, principal: Principal, scope: Scope, body: RequestIn, idempotency_key: str | None
+) -> tuple[HallRequest, bool]:
+    """S1: a student or teacher reports; the routing rules name the department. Idempotency-Key: the same key of
+    the same requester answers the request stored the first time (also when the two posts race)."""
+    requester_id, university_id = principal.requester_id, principal.university_id
+    assert requester_id is not None and university_id is not None
+    if idempotency_key is not None:
+        found = repo.by_idempotency_key(session, requester_id, idempotency_key)
+        if found is not None:
+            return found, False
+    if body.anonymous and body.category not in v.ANONYMOUS_CATEGORIES:
+        raise Unprocessable(
+            "Only suggestions and complaints may be anonymous",
+            errors=[{"loc": ["body", "anonymous"], "msg": "suggestion or complaint only", "type": "value"}],
+        )
+    if body.place_id is not None:
+        place = places.get(session, scope, body.place_id)
+        if place is None:
+            raise Unprocessable(
+                "No such place in your university",
+                errors=[{"loc": ["body", "place_id"], "msg": "no such place", "type": "value"}],
+            )
+    now = clock.now()
+    r = HallRequest(
+        university_id=university_id,
+        department_id=rules.route(session, university_id, body.category, body.place_id),
+        requester_id=requester_id,
+        requester_kind=principal.role.value,
+        requester_name=principal.username,
+        anonymous=body.anonymous,
+        idempotency_key=idempotency_key,
+        category=body.category,
+        place_id=body.place_id,
+        description=body.description,
+        status="new",
+        created_at=now,
+    )
+    _timers(session, r, now)
+    try:
+        with session.begin_nested():
+            session.add(r)
+            session.flush()
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        found = repo.by_idempotency_key(session, requester_id, idempotency_key)
+        if found is None:
+            raise
+        return found, False
+    r.number = f"BX{clock.today().year}-{r.id:06d}"
+    _event(session, r, principal, "created", department_id=r.department_id)
+    _attach(session, principal, scope, r, body.attachment_ids)
+    session.flush()
+    audit(
+        session,
+        principal,
+        "hall_request.create",
+        "hall_request",
+        r.id,
+        university_id=university_id,
+        after={"category": r.category, "place_id": r.place_id, "department_id": r.department_id},
+    )
+    _emit(session, r, "hall.request.created")
+    return r, True
+
+
+# -- the logistics side -----------------------------------------------------------------------------------------
+def accept(session: Session, request: Request, principal: Principal, r: HallRequest) -> None:
+    with edit(session, request, r, principal, "hall_request.accept", fields=FIELDS) as e:
+        _state(r, "new")
+        _handler_may_work(principal, r)
+        now = clock.now()
+        e.set(status="accepted", accepted_at=r.accepted_at or now)
+        if principal.role is Role.STAFF and r.assignee_id is None:
+            e.set(assignee_id=principal.user_id)
+        _event(session, r, principal, "accepted")
+
+
+def assign(
+    session: Session, request: Request, principal: Principal, accounts: AccountDirectory, r: HallRequest, body: AssignIn
+) -> None:
+    if principal.role not in (Role.DEPARTMENT_MANAGER, Role.UNIVERSITY_ADMIN):
+        raise Forbidden("Only the department's manager or the university assigns")
+    with edit(session, request, r, principal, "hall_request.assign", fields=FIELDS) as e:
+        _state(r, "new", "accepted")
+        if r.department_id is None:
+            raise Conflict("Route the request to a department first (transfer)", code="request_state")
+        account = accounts.lookup([body.user_id]).get(body.user_id)
+        if (
+            account is None
+            or not account.active
+            or account.department_id != r.department_id
+            or account.role not in ("staff", "department_manager")
+        ):
+            raise Unprocessable(
+                "Not a worker of the request's department",
+                errors=[{"loc": ["body", "user_id"], "msg": "not in the department", "type": "value"}],
+            )
+        now = clock.now()
+        e.set(assignee_id=body.user_id, status="accepted", accepted_at=r.accepted_at or now)
+        _event(session, r, principal, "assigned", user_id=body.user_id)
+
+
+def transfer(
+    session: Session, request: Request, principal: Principal, orgs: OrgDirectory, r: HallRequest, body: TransferIn
+) -> None:
+    if principal.role not in (Role.DEPARTMENT_MANAGER, Role.UNIVERSITY_ADMIN):
+        raise Forbidden("Only the department's manager or the university transfers")
+    with edit(session, request, r, principal, "hall_request.transfer", fields=FIELDS) as e:
+        _state(r, "new", "accepted")
+        if not orgs.is_department_of(body.department_id, r.university_id) or body.department_id == r.department_id:
+            raise Unprocessable(
+                "Another department of the request's university",
+                errors=[{"loc": ["body", "department_id"], "msg": "not another department", "type": "value"}],
+            )
+        before = r.department_id
+        e.set(department_id=body.department_id, assignee_id=None, status="new")
+        _event(session, r, principal, "transferred", body.reason, **{"from": before, "to": body.department_id})
+        _emit(session, r, "hall.request.created", transferred_from=before)
+
+
+def answer(
+    session: Session, request: Request, principal: Principal, scope: Scope, r: HallRequest, body: AnswerIn
+) -> None:
+    with edit(session, request, r, principal, "hall_request.answer", fields=FIELDS) as e:
+        _state(r, "new", "accepted")
+        _handler_may_work(principal, r)
+        now = clock.now()
+        e.set(status="answered", answer=body.text, accepted_at=r.accepted_at or now, resolved_at=now)
+        if principal.role is Role.STAFF and r.assignee_id is None:
+            e.set(assignee_id=principal.user_id)
+        _event(session, r, principal, "answered", body.text, attachment_ids=sorted(body.attachment_ids))
+        _attach(session, principal, scope, r, body.attachment_ids)
+        _emit(session, r, "hall.request.answered")
+
+
+def close(session: Session, request: Request, principal: Principal, r: HallRequest) -> None:
+    with edit(session, request, r, principal, "hall_request.close", fields=FIELDS) as e:
+        _state(r, "accepted", "answered")
+        _handler_may_work(principal, r)
+        now = clock.now()
+        e.set(status="closed", closed_at=now, resolved_at=r.resolved_at or now)
+        _event(session, r, principal, "closed")
+        _emit(session, r, "hall.request.closed")
+
+
+# -- the requester ----------------------------------------------------------------------------------------------
+def add_info(
+    session: Session, request: Request, principal: Principal, scope: Scope, r: HallRequest, body: InfoIn
+) -> None:
+    _requester_only(principal, r)
+    with edit(session, request, r, principal, "hall_request.info", fields=FIELDS) as e:
+        _state(r, "new", "accepted", "answered")
+        e.touch()
+        _event(session, r, principal, "info_added", body.text, attachment_ids=sorted(body.attachment_ids))
+        _attach(session, principal, scope, r, body.attachment_ids)
+
+
+def rate(session: Session, request: Request, principal: Principal, r: HallRequest, body: RateIn) -> None:
+    _requester_only(principal, r)
+    with edit(session, request, r, principal, "hall_request.rate", fields=FIELDS) as e:
+        _state(r, "closed")
+        if r.score is not None:
+            raise Conflict("This request is rated already", code="already_rated")
+        e.set(score=body.score, rating_comment=body.comment, rated_at=clock.now())
+        _event(session, r, principal, "rated", body.comment, score=body.score)
+
+
+def reopen(
+    session: Session, request: Request, principal: Principal, r: HallRequest, body: ReopenIn, within_days: int
+) -> None:
+    _requester_only(principal, r)
+    with edit(session, request, r, principal, "hall_request.reopen", fields=FIELDS) as e:
+        _state(r, "closed")
+        now = clock.now()
+        if r.closed_at is None or now - r.closed_at > timedelta(days=within_days):
+            raise Conflict(f"A request reopens within {within_days} days of closing", code="reopen_too_late")
+        e.set(status="accepted", closed_at=None, resolved_at=None)
+        _timers(session, r, now, accept=False)  # a new resolve promise from now
+        r.resolve_escalation = 0
+        _event(session, r, principal, "reopened", body.reason)
+        _emit(session, r, "hall.request.created", reopened=True)
+
+
+def withdraw(session: Session, request: Request, principal: Principal, r: HallRequest) -> None:
+    _requester_only(principal, r)
+    with edit(session, request, r, principal, "hall_request.withdraw", fields=FIELDS) as e:
+        _state(r, "new")
+        e.set(status="withdrawn", closed_at=clock.now())
+        _event(session, r, principal, "withdrawn")

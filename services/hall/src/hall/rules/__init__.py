@@ -1,0 +1,1 @@
+"""Routing rules (which department receives a category at a place) and promises (S1)."""

@@ -1,0 +1,218 @@
+"""Requests (S1): report, follow, work on, rate; scoped (A3: another student's or university's request is not
+found), anonymous to staff, idempotent, versioned."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from hall_helpers import configure, report, student, teacher
+
+from sanquan_kernel import clock
+from sanquan_kernel import testing as kt
+from sanquan_kernel.storage import samples
+
+
+def test_a_report_is_numbered_routed_and_timed(client: TestClient) -> None:
+    ids = configure(client)
+    r = report(client, place_id=ids["room"])
+    assert r["number"].startswith("BX") and r["number"].endswith(f"-{r['id']:06d}")
+    assert (r["status"], r["department_id"], r["place_name"]) == ("new", kt.DEPT_A1, "3-201")
+    assert r["accept_due_at"] < r["resolve_due_at"]
+    assert [e["kind"] for e in r["events"]] == ["created"]
+
+
+def test_the_same_idempotency_key_stores_one_request(client: TestClient) -> None:
+    configure(client)
+    body = {"category": "utilities", "description": "宿舍没有热水了"}
+    headers = {**student(), "Idempotency-Key": "k-1"}
+    first = client.post("/api/hall/requests", json=body, headers=headers)
+    again = client.post("/api/hall/requests", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    other = client.post("/api/hall/requests", json=body, headers={**student(9), "Idempotency-Key": "k-1"})
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    assert len(client.get("/api/hall/requests", headers=student()).json()["items"]) == 1
+
+
+def test_bad_input_stores_nothing(client: TestClient) -> None:
+    configure(client)
+    for body in (
+        {"category": "repair_dorm", "description": "短"},
+        {"category": "nonsense", "description": "宿舍没有热水了"},
+        {"category": "repair_dorm", "description": "宿舍没有热水了", "anonymous": True},
+        {"category": "repair_dorm", "description": "宿舍没有热水了", "place_id": 999999},
+    ):
+        assert client.post("/api/hall/requests", json=body, headers=student()).status_code == 422, body
+    assert client.get("/api/hall/requests", headers=student()).json()["items"] == []
+
+
+def test_only_students_and_teachers_report(client: TestClient) -> None:
+    configure(client)
+    body = {"category": "praise", "description": "食堂阿姨服务很好"}
+    assert client.post("/api/hall/requests", json=body, headers=teacher()).status_code == 201
+    for who in (kt.staff(), kt.university_admin(), kt.province_admin(), kt.expert()):
+        assert client.post("/api/hall/requests", json=body, headers=who).status_code == 403
+
+
+def test_an_anonymous_complaint_never_names_its_requester_to_staff(client: TestClient) -> None:
+    configure(client)
+    r = report(client, category="complaint", description="宿管态度不好，希望改进", anonymous=True)
+    mine = client.get(f"/api/hall/requests/{r['id']}", headers=student()).json()
+    assert mine["requester"]["id"] == 7 and mine["mine"] is True
+    for who in (kt.staff(), kt.department_manager(), kt.university_admin(), kt.province_admin(), kt.inspector()):
+        detail = client.get(f"/api/hall/requests/{r['id']}", headers=who)
+        assert detail.status_code == 200, detail.text
+        assert detail.json()["requester"] is None
+        assert "张三" not in detail.text
+        listed = client.get("/api/hall/requests", headers=who)
+        assert "张三" not in listed.text and all(i["requester"] is None for i in listed.json()["items"])
+    named = report(client, category="complaint", description="宿管态度不好，希望改进")
+    shown = client.get(f"/api/hall/requests/{named['id']}", headers=kt.staff()).json()
+    assert shown["requester"] == {"id": 7, "kind": "student", "name": "张三"}
+
+
+def test_another_student_or_university_or_department_does_not_find_it(client: TestClient) -> None:
+    configure(client)
+    r = report(client)
+    path = f"/api/hall/requests/{r['id']}"
+    for who in (
+        student(8),
+        student(7, uni=kt.UNI_B),
+        kt.university_admin(kt.UNI_B),
+        kt.staff(402, kt.DEPT_B1, kt.UNI_B),
+        kt.staff(401, kt.DEPT_A2),
+        kt.department_manager(kt.DEPT_A2),
+    ):
+        assert client.get(path, headers=who).status_code == 404
+        assert client.get("/api/hall/requests", headers=who).json()["items"] == []
+    assert client.post(f"{path}/accept", headers=kt.staff(401, kt.DEPT_A2)).status_code == 404
+    assert client.post(f"{path}/withdraw", headers=student(8)).status_code == 404
+    assert client.get(path, headers=kt.expert()).status_code == 403
+
+
+def test_a_broken_tap_is_accepted_answered_closed_and_rated(client: TestClient) -> None:
+    ids = configure(client)
+    r = report(client, place_id=ids["room"])
+    path = f"/api/hall/requests/{r['id']}"
+    accepted = client.post(f"{path}/accept", headers=kt.staff())
+    assert accepted.status_code == 200, accepted.text
+    assert (accepted.json()["status"], accepted.json()["assignee_id"]) == ("accepted", 400)
+    assert client.post(f"{path}/rate", json={"score": 5}, headers=student()).status_code == 409
+    info = client.post(f"{path}/info", json={"text": "是卫生间的水龙头"}, headers=student())
+    assert info.status_code == 200
+    answered = client.post(f"{path}/answer", json={"text": "已更换新的水龙头"}, headers=kt.staff())
+    assert answered.json()["status"] == "answered" and answered.json()["answer"] == "已更换新的水龙头"
+    closed = client.post(f"{path}/close", headers=kt.staff())
+    assert closed.json()["status"] == "closed"
+    assert client.post(f"{path}/rate", json={"score": 5, "comment": "很快"}, headers=kt.staff()).status_code == 403
+    rated = client.post(f"{path}/rate", json={"score": 5, "comment": "很快"}, headers=student())
+    assert rated.status_code == 200 and rated.json()["score"] == 5
+    assert client.post(f"{path}/rate", json={"score": 1}, headers=student()).status_code == 409
+    kinds = [e["kind"] for e in rated.json()["events"]]
+    assert kinds == ["created", "accepted", "info_added", "answered", "closed", "rated"]
+    assert all(e["actor"] in ("requester", "staff") for e in rated.json()["events"])
+
+
+def test_staff_work_only_on_what_is_theirs_or_nobody_s(client: TestClient) -> None:
+    configure(client)
+    r = report(client)
+    path = f"/api/hall/requests/{r['id']}"
+    assert client.post(f"{path}/assign", json={"user_id": 400}, headers=kt.staff()).status_code == 403
+    assigned = client.post(f"{path}/assign", json={"user_id": 400}, headers=kt.department_manager())
+    assert assigned.status_code == 200 and assigned.json()["assignee_id"] == 400
+    # 499 is inactive, 401 of another department
+    for user in (499, 401, 402):
+        r2 = client.post(f"{path}/assign", json={"user_id": user}, headers=kt.department_manager())
+        assert r2.status_code == 422, user
+    other_staff = kt.auth(
+        kt.token("staff", sub=410, org_id=kt.DEPT_A1, university_id=kt.UNI_A, department_id=kt.DEPT_A1)
+    )
+    assert client.post(f"{path}/answer", json={"text": "已处理好了"}, headers=other_staff).status_code == 403
+
+
+def test_a_transfer_goes_to_another_department_of_the_same_university(client: TestClient) -> None:
+    configure(client)
+    r = report(client)
+    path = f"/api/hall/requests/{r['id']}"
+    bad = client.post(
+        f"{path}/transfer", json={"department_id": kt.DEPT_B1, "reason": "不归我们"}, headers=kt.department_manager()
+    )
+    assert bad.status_code == 422
+    assert (
+        client.post(
+            f"{path}/transfer", json={"department_id": kt.DEPT_A2, "reason": "不归我们"}, headers=kt.staff()
+        ).status_code
+        == 403
+    )
+    moved = client.post(
+        f"{path}/transfer",
+        json={"department_id": kt.DEPT_A2, "reason": "属于公寓中心"},
+        headers=kt.department_manager(),
+    )
+    assert moved.status_code == 200 and moved.json()["department_id"] == kt.DEPT_A2
+    assert client.get(path, headers=kt.department_manager()).status_code == 404  # no longer their queue
+    assert client.get(path, headers=kt.staff(401, kt.DEPT_A2)).status_code == 200
+
+
+def test_a_stale_version_changes_nothing(client: TestClient) -> None:
+    configure(client)
+    r = report(client)
+    stale = client.post(f"/api/hall/requests/{r['id']}/accept", headers={**kt.staff(), "If-Match": 'W/"9"'})
+    assert stale.status_code == 412
+    assert client.get(f"/api/hall/requests/{r['id']}", headers=kt.staff()).json()["status"] == "new"
+
+
+def test_withdraw_only_while_new_and_reopen_only_within_seven_days(client: TestClient) -> None:
+    configure(client)
+    r = report(client)
+    path = f"/api/hall/requests/{r['id']}"
+    client.post(f"{path}/accept", headers=kt.staff())
+    assert client.post(f"{path}/withdraw", headers=student()).status_code == 409
+    client.post(f"{path}/close", headers=kt.staff())
+    reopened = client.post(f"{path}/reopen", json={"reason": "又漏水了"}, headers=student())
+    assert reopened.status_code == 200 and reopened.json()["status"] == "accepted"
+    client.post(f"{path}/close", headers=kt.staff())
+    with clock.frozen(datetime.now(UTC) + timedelta(days=8)):
+        late = client.post(f"{path}/reopen", json={"reason": "又漏水了"}, headers=student())
+    assert late.status_code == 409
+    fresh = report(client)
+    gone = client.post(f"/api/hall/requests/{fresh['id']}/withdraw", headers=student())
+    assert gone.json()["status"] == "withdrawn"
+
+
+def test_lists_are_scoped_filtered_and_paged_by_cursor(client: TestClient) -> None:
+    configure(client)
+    made = [report(client, description=f"第{i}个问题需要处理")["id"] for i in range(5)]
+    report(client, who=student(8), category="canteen", description="食堂的饭菜有点凉")
+    page1 = client.get("/api/hall/requests?limit=2", headers=student()).json()
+    assert [i["id"] for i in page1["items"]] == made[::-1][:2] and page1["next_cursor"]
+    page2 = client.get(f"/api/hall/requests?limit=2&cursor={page1['next_cursor']}", headers=student()).json()
+    assert [i["id"] for i in page2["items"]] == made[::-1][2:4]
+    queue = client.get("/api/hall/requests?sort=due&limit=3", headers=kt.staff()).json()
+    dues = [i["resolve_due_at"] for i in queue["items"]]
+    assert dues == sorted(dues) and queue["next_cursor"]
+    rest = client.get(f"/api/hall/requests?sort=due&limit=10&cursor={queue['next_cursor']}", headers=kt.staff())
+    assert len(rest.json()["items"]) == 3 and rest.json()["next_cursor"] is None
+    assert len(client.get("/api/hall/requests?category=canteen", headers=kt.staff()).json()["items"]) == 1
+    assert len(client.get("/api/hall/requests?q=第3个", headers=kt.university_admin()).json()["items"]) == 1
+    assert client.get("/api/hall/requests?cursor=abc", headers=student()).status_code == 422
+
+
+def test_a_student_attaches_photos_of_the_problem(client: TestClient) -> None:
+    configure(client)
+    up = client.post("/api/hall/attachments?filename=tap.png", content=samples.png(), headers=student())
+    assert up.status_code == 201, up.text
+    r = report(client, attachment_ids=[up.json()["id"]])
+    assert [a["id"] for a in r["attachments"]] == [up.json()["id"]]
+    content = client.get(f"/api/hall/attachments/{up.json()['id']}/content", headers=kt.staff())
+    assert content.status_code == 200
+    assert client.get(f"/api/hall/attachments/{up.json()['id']}", headers=student(8)).status_code == 404
+    # another student cannot attach someone else's upload
+    up2 = client.post("/api/hall/attachments?filename=x.png", content=samples.png(), headers=student())
+    stolen = client.post(
+        "/api/hall/requests",
+        json={"category": "repair_dorm", "description": "我也来报修一下", "attachment_ids": [up2.json()["id"]]},
+        headers=student(8),
+    )
+    assert stolen.status_code == 422
