@@ -47,6 +47,11 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 	cd frontend && npm ci --no-audit --no-fund
 	touch $@
 
+# The OpenID Connect provider the gateway's SSO tests start (tests/oidc: panva's oidc-provider, locked; #20).
+tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund
+	touch $@
+
 frontend/dist/index.html: frontend/node_modules/.installed $(shell find frontend/src frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
 	cd frontend && npm run build
 
@@ -63,7 +68,7 @@ typecheck: install
 	$(VENV)/bin/mypy kernel/src gateway/src services/plans/src services/training/src services/evaluation/src \
 		services/hall/src
 
-pytest: install
+pytest: install tests/oidc/node_modules/.installed
 	$(PY) -m pytest -q -p no:logging -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 frontend-test: $(if $(wildcard frontend/package.json),frontend/node_modules/.installed,)

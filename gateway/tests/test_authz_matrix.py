@@ -117,6 +117,39 @@ MATRIX: list[Row] = [
         },
     ),
     *_all("GET", "/.well-known/jwks.json", {r: 200 for r in ROLES}),
+    # -- the service hall's identities (#20): SSO configuration, campus sign-in, roster, activation -------------
+    *_all("GET", "/api/auth/sso/providers", {r: 200 for r in ROLES}),
+    *_all("GET", "/api/auth/sso-config", {**{r: 403 for r in OK_ALL}, "uni_a_admin": 200}),
+    # The probe: an issuer too short to be one (422, nothing stored).
+    *_all(
+        "PUT",
+        "/api/auth/sso-config",
+        {**{r: 403 for r in OK_ALL}, "uni_a_admin": 422},
+        body=lambda w: {"issuer": "x", "client_id": "c"},
+    ),
+    # No token needed; a university without SSO (B) has no sign-in to start, for everyone.
+    *_all("GET", "/api/auth/sso/{university_id}/start", {r: 404 for r in ROLES}, target="uni_b"),
+    # No state: 302 to /hall/sign-in?error=sso_invalid_state, which the client follows to the SPA (absent here).
+    *_all("GET", "/api/auth/sso/callback", {r: 404 for r in ROLES}),
+    # Only an integration client holding hall:roster (the seeded one has training scopes only).
+    *_all("PUT", "/api/auth/hall-roster", {r: 403 for r in OK_ALL}, body=lambda w: {"items": []}),
+    *_all(
+        "POST",
+        "/api/auth/hall/activate",
+        {r: 400 for r in ROLES},
+        body=lambda w: {
+            "university_id": w.ids["uni_a"],
+            "number": f"n{time.time_ns()}",
+            "code": "AAAA-BBBB-CCCC",
+            "password": "Hall-pass-2026",
+        },
+    ),
+    *_all(
+        "POST",
+        "/api/auth/hall/login",
+        {r: 400 for r in ROLES},
+        body=lambda w: {"university_id": w.ids["uni_a"], "number": f"n{time.time_ns()}", "password": "wrong-pass1"},
+    ),
     # -- organisations --------------------------------------------------------------------------------------
     *_all("GET", "/api/orgs", OK_ALL),
     *_all("GET", "/api/orgs/tree", OK_ALL),
@@ -426,7 +459,7 @@ def _fill(w: World, row: Row) -> str:
         value = _notification_of(w, "staff_b1")
     else:
         value = w.ids[row.target]
-    for name in ("{org_id}", "{user_id}", "{client_pk}", "{notification_id}"):
+    for name in ("{org_id}", "{user_id}", "{client_pk}", "{notification_id}", "{university_id}"):
         path = path.replace(name, str(value))
     return path
 

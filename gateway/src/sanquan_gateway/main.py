@@ -24,6 +24,7 @@ from sanquan_gateway.auth.router import router as auth_router
 from sanquan_gateway.auth.service import TokenIssuer
 from sanquan_gateway.config import Settings
 from sanquan_gateway.events.router import router as events_router
+from sanquan_gateway.hall_identity.router import router as hall_identity_router
 from sanquan_gateway.internal.router import router as internal_router
 from sanquan_gateway.mail import service as mail
 from sanquan_gateway.mail.models import ScheduledJob
@@ -151,7 +152,15 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     )
     api.state.kernel = state
     install_problem_handlers(api)
-    for router in (auth_router, orgs_router, accounts_router, audit_router, notifications_router, mail_router):
+    for router in (
+        auth_router,
+        hall_identity_router,
+        orgs_router,
+        accounts_router,
+        audit_router,
+        notifications_router,
+        mail_router,
+    ):
         api.include_router(router, prefix="/api")
     api.include_router(jwks_router)
     api.include_router(internal_router)

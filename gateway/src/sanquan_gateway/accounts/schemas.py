@@ -96,7 +96,7 @@ class UserOut(BaseModel):
     version: int
 
 
-INTEGRATION_SCOPES = ("training:read", "training:write", "plans:read", "plans:write")
+INTEGRATION_SCOPES = ("training:read", "training:write", "plans:read", "plans:write", "hall:roster")
 
 
 class ClientCreate(BaseModel):

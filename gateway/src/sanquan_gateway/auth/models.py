@@ -17,7 +17,9 @@ class RefreshToken(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     family_id: Mapped[str] = mapped_column(String(32), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: The account signed in, or (service hall, issue #20) the hall identity: exactly one of the two is set.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    hall_identity_id: Mapped[int | None] = mapped_column(ForeignKey("hall_identity.id"), index=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: When the sign-in (the family) began: rotation never extends a session past its absolute lifetime.
     session_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

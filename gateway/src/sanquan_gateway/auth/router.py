@@ -67,6 +67,9 @@ class MeOut(BaseModel):
     department_id: int | None
     scopes: list[str]
     permissions: list[str]
+    #: A service-hall student or teacher (issue #20): the student or staff number and the university's name.
+    number: str | None = None
+    university_name: str | None = None
 
 
 def _oauth_error(exc: service.OAuthError) -> JSONResponse:
@@ -336,6 +339,10 @@ async def logout(request: Request, principal: CurrentPrincipal) -> Response:
 @router.get("/auth/me", response_model=MeOut)
 def me(principal: CurrentPrincipal, session: SessionDep) -> MeOut:
     """The caller."""
+    if principal.requester_id is not None:
+        from sanquan_gateway.hall_identity.service import hall_me  # the service hall's students (issue #20)
+
+        return MeOut(**hall_me(session, principal))
     if principal.user_id is not None:
         user = session.get(User, principal.user_id)
         if user is None or not user.active:

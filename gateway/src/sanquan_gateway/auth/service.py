@@ -90,10 +90,16 @@ def _hash(token: str) -> str:
 
 
 def _new_refresh(
-    session: Session, settings: Settings, user_id: int, family: RefreshToken | None = None
+    session: Session,
+    settings: Settings,
+    user_id: int | None,
+    family: RefreshToken | None = None,
+    *,
+    hall_identity_id: int | None = None,
 ) -> tuple[str, int]:
     """A refresh token (a new sign-in's, or ``family``'s next) and its lifetime in seconds: never past the
-    session's absolute end (``session_max_age`` after its sign-in), however often it is rotated."""
+    session's absolute end (``session_max_age`` after its sign-in), however often it is rotated. It belongs to an
+    account or (``hall_identity_id``, issue #20) to a service-hall identity."""
     raw = secrets.token_urlsafe(48)
     now = utcnow()
     started = family.session_started_at if family is not None else now
@@ -105,6 +111,7 @@ def _new_refresh(
             token_hash=_hash(raw),
             family_id=family.family_id if family is not None else secrets.token_hex(16),
             user_id=user_id,
+            hall_identity_id=hall_identity_id,
             session_started_at=started,
             expires_at=expires,
         )
@@ -401,11 +408,11 @@ def refresh_grant(factory: sessionmaker[Session], issuer: TokenIssuer, request: 
             reused = won == 0
         if reused:
             _revoke_family(session, row.family_id)
-            owner = session.get(User, row.user_id)
+            owner = session.get(User, row.user_id) if row.user_id is not None else None
             audit(
                 session,
                 request,
-                actor=f"user:{row.user_id}",
+                actor=f"user:{row.user_id}" if row.user_id is not None else f"hall:{row.hall_identity_id}",
                 action="token.reuse_detected",
                 target=f"family:{row.family_id}",
                 university_id=owner.university_id if owner else None,
@@ -418,6 +425,15 @@ def refresh_grant(factory: sessionmaker[Session], issuer: TokenIssuer, request: 
         elif row.session_started_at + timedelta(seconds=issuer.settings.session_max_age) <= now:
             _revoke_family(session, row.family_id)
             error = OAuthError("invalid_grant", "The session has reached its maximum length; sign in again")
+        elif row.hall_identity_id is not None:
+            from sanquan_gateway.hall_identity.service import refresh_pair  # the hall's sign-ins (issue #20)
+
+            answer = refresh_pair(issuer, session, row)
+            if isinstance(answer, OAuthError):
+                _revoke_family(session, row.family_id)
+                error = answer
+            else:
+                return answer
         else:
             user = session.get(User, row.user_id)
             if (

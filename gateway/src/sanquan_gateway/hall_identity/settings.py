@@ -1,0 +1,28 @@
+"""The hall identity's own settings (``GATEWAY_`` prefix, README "Configuration"), read once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class HallIdentitySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    #: The key that encrypts the universities' SSO client secrets (any string of 32+ characters); empty: a key
+    #: generated once in ``DATA_DIR/secrets/hall-sso.key``.
+    sso_secret_key: str = ""
+    #: Seconds to wait for an issuer's discovery, keys and token endpoint.
+    sso_http_timeout: float = 5.0
+    #: Clock skew allowed when checking an ID token's ``exp``/``iat``/``nbf`` (seconds).
+    sso_leeway_seconds: int = 60
+    #: Issuers over plain http (tests, a laptop): allowed outside production unless set; never in production.
+    sso_allow_http_issuer: bool | None = None
+    #: A one-time roster activation code is valid this many days.
+    roster_code_days: int = 30
+
+
+@lru_cache(maxsize=1)
+def hall_settings() -> HallIdentitySettings:
+    return HallIdentitySettings()
