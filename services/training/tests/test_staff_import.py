@@ -178,3 +178,25 @@ def test_the_error_report_marks_the_bad_cells(client: TestClient) -> None:
     assert rows[0][-1] == "错误说明" and rows[1][-1] in (None, "")
     assert "部门：本校没有名为“不存在的部门”的部门" in rows[2][-1]
     assert ws["C3"].comment is not None and ws["C2"].comment is None and ws["A3"].comment is None
+
+
+def test_department_names_a_worksheet_cannot_hold_still_give_a_template(client: TestClient, app: FastAPI) -> None:
+    # names are typed by administrators: a control character (openpyxl refuses it: it was a 500), a comma (it would
+    # split the inline drop-down list in two), a leading "=" (a formula once opened)
+    from sanquan_kernel.orgdir import Org, OrgDirectory
+
+    before = app.state.kernel.orgdir
+    odd = [
+        Org(kt.DEPT_A1, kt.UNI_A, "department", kt.UNI_A, "=饮食\x0b服务中心", None, None, "/1/10/11/"),
+        Org(kt.DEPT_A2, kt.UNI_A, "department", kt.UNI_A, "公寓,物业中心", None, None, "/1/10/12/"),
+    ]
+    app.state.kernel.orgdir = OrgDirectory([o for o in before.all() if o.level != "department"] + odd)
+    try:
+        r = client.get(TEMPLATE, headers=kt.university_admin())
+    finally:
+        app.state.kernel.orgdir = before
+    assert r.status_code == 200, r.text
+    ws = load_workbook(io.BytesIO(r.content))["人员名册"]
+    assert ws["C2"].value == "'=饮食服务中心"
+    lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert lists["C2:C2001"] == '"=饮食服务中心"'

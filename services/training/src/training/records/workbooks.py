@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from sanquan_kernel import spreadsheets
+from sanquan_kernel.exports import safe_cell, xml_safe
 from training.records import importer
 from training.vocabulary import ORGANIZER_LABELS, THEME_LABELS
 
@@ -99,6 +100,10 @@ def _letter(i: int) -> str:
     return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i]
 
 
+def _cell(value: Any) -> Any:
+    return None if value is None else safe_cell(value)
+
+
 def build_template(sheet: Sheet) -> bytes:
     """The .xlsx template of an import: Chinese headers, a grey example row, drop-down lists, text and date cells
     on the rows to fill, and a 填写说明 sheet (the columns, what each takes, the rules of the import)."""
@@ -110,9 +115,11 @@ def build_template(sheet: Sheet) -> bytes:
     ws = wb.active
     ws.title = sheet.name
     ws.append([sheet.labels[c] for c in sheet.columns])
-    ws.append(list(sheet.example))
+    # the example and the pre-filled rows carry names users typed (departments, staff): without the control
+    # characters a worksheet cannot hold (openpyxl would refuse them: a 500) and with formulas neutralised
+    ws.append([_cell(v) for v in sheet.example])
     for filled in sheet.rows:
-        ws.append(list(filled))
+        ws.append([_cell(v) for v in filled])
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -130,9 +137,13 @@ def build_template(sheet: Sheet) -> bytes:
         ws.column_dimensions[_letter(i)].width = width
     ws.freeze_panes = "A2"
     for lc in sheet.lists:
+        # an inline list is comma-separated inside quotes: an option holding either cannot be offered
+        options = [xml_safe(o) for o in lc.options if "," not in o and '"' not in o]
+        if not options:
+            continue
         dv = DataValidation(
             type="list",
-            formula1='"' + ",".join(lc.options) + '"',
+            formula1='"' + ",".join(options) + '"',
             allow_blank=True,
             showErrorMessage=True,
             errorTitle=lc.title,
