@@ -140,3 +140,13 @@ def test_the_error_report_keeps_the_rows_where_they_were_and_marks_only_the_refu
     marked = {c.coordinate for row in ws.iter_rows() for c in row if c.fill.fgColor.rgb.endswith(ss.ERROR_FILL)}
     assert marked == {"B5", "C1"}
     assert {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment} == {"B5": "required"}
+
+
+def test_the_error_report_holds_reasons_quoting_cells_a_worksheet_cannot_hold() -> None:
+    # a CSV cell with a control character, quoted back by its reason: openpyxl would refuse both (a 500)
+    from openpyxl import load_workbook
+
+    rows = iter([(1, ["工号"]), (2, ["U1\x0b"])])
+    body = ss.error_report(rows, {(2, 0): "工号“U1\x0b”不存在"}, error_header="错误说明")
+    ws = load_workbook(io.BytesIO(body)).active
+    assert ws["A2"].value == "U1" and ws["B2"].value == "工号“U1”不存在" and ws["A2"].comment.text == "工号“U1”不存在"

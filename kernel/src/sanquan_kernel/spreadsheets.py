@@ -465,7 +465,7 @@ def error_report(
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
-    from sanquan_kernel.exports import neutralise_formula
+    from sanquan_kernel.exports import neutralise_formula, xml_safe
 
     by_row: dict[int, list[tuple[int, str]]] = {}
     for (row, column), reason in marks.items():
@@ -484,7 +484,8 @@ def error_report(
         if not width:
             width = len(values)  # the header's
         cells = []
-        bad = dict(sorted(by_row.get(number, [])))
+        # a reason may quote the cell (a CSV may hold control characters a worksheet cannot)
+        bad = {column: xml_safe(reason) for column, reason in sorted(by_row.get(number, []))}
         for column in range(width):
             value = values[column] if column < len(values) else None
             cell = WriteOnlyCell(ws, value=neutralise_formula(value))
