@@ -9,7 +9,10 @@ import pytest
 
 from sanquan_kernel import testing as kt
 from tests.authz_world import World, build_world
-from tests.harness import Stack
+from tests.harness import Stack, share_tls_context
+
+#: Every test here talks plain HTTP to its platforms through short-lived httpx clients: one TLS context for all.
+share_tls_context()
 
 #: The fixtures that start a whole platform (four processes and the demo data: 10-40 s each). Under ``pytest -n
 #: --dist loadgroup`` (``make pytest``) every test on one of them goes to the same worker, so each platform starts

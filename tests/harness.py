@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,33 @@ def _answered_by(proc: subprocess.Popen[bytes], r: httpx.Response) -> bool:
         return pid == proc.pid or os.getsid(pid) == proc.pid
     except OSError:
         return False
+
+
+def share_tls_context() -> None:
+    """Build httpx's default TLS context once in this process and hand the same one to every client after.
+
+    Each ``httpx.Client`` (and each ``httpx.get``/``post``/``request``, which make one per call) loads certifi's CA
+    bundle into a new context: 25-60 ms of CPU, whatever the URL. The test processes make thousands of them (a
+    request per operation in the authorization sweeps, ``Stack.token``, the readiness polls) to plain-HTTP
+    addresses on this host. Called by the test suites' conftest and the journeys' runner (not by the benchmarks:
+    their clients are as they were). A client asking for anything else (``verify=False``, a context, a
+    certificate) gets what it asked for."""
+    from httpx._transports import default
+
+    build = default.create_ssl_context
+    if getattr(build, "shared", False):
+        return
+    contexts: dict[bool, ssl.SSLContext] = {}
+
+    def shared(verify: Any = True, cert: Any = None, trust_env: bool = True) -> ssl.SSLContext:
+        if verify is not True or cert is not None:
+            return build(verify=verify, cert=cert, trust_env=trust_env)
+        if trust_env not in contexts:
+            contexts[trust_env] = build(verify=True, trust_env=trust_env)
+        return contexts[trust_env]
+
+    shared.shared = True  # type: ignore[attr-defined]
+    default.create_ssl_context = shared  # type: ignore[assignment]
 
 
 def free_port() -> int:

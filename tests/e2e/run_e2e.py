@@ -39,7 +39,7 @@ TIMES = ROOT / "var" / "e2e-times.json"
 HINTS = Path(__file__).with_name("durations.json")
 sys.path.insert(0, str(ROOT))
 
-from tests.harness import Stack  # noqa: E402
+from tests.harness import Stack, share_tls_context  # noqa: E402
 
 
 @dataclass
@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         print("e2e: skipped, chromium is not installed (apt-get install chromium)")
         return 0
     options = [a for a in args if a.startswith("--")]
+    share_tls_context()  # the readiness polls and the seed's clients: one TLS context, not one per request
     files = longest_first(journey_files(args))
     if not files:
         print("e2e: no journey files", file=sys.stderr)
