@@ -614,6 +614,29 @@ MATRIX: list[Row] = [
     T("POST", f"{P}/rectifications/{{rectification_id}}/attachments", "sibling",
       "401 403 403 403 p422 403 403 403 401"),
     T("POST", f"{P}/rectifications/{{rectification_id}}/attachments", "other", "401 403 403 403 404 403 403 403 401"),
+    # == annual summaries (#19): a university's administrator writes its own and submits it; the province accepts or
+    #    returns it; the inspector reads every one and the province's report and decides nothing
+    T("GET", f"{EV}/annual-summaries", None, "                           401  200  200  403  200  403  403  403  401"),
+    T("POST", f"{EV}/annual-summaries", None, "                          401  403  403  403 p422  403  403  403  401"),
+    T("GET", f"{EV}/annual-summaries/{{summary_id}}", "own", "            401  200  200  403  200  403  403  403  401"),
+    T("GET", f"{EV}/annual-summaries/{{summary_id}}", "other", "          401  200  200  403  404  403  403  403  401"),
+    *[
+        T(method, f"{EV}/annual-summaries/{{summary_id}}{tail}", t, cells)
+        for method, tail in (("PATCH", ""), ("POST", "/refresh"), ("POST", "/submit"))
+        for t, cells in (
+            ("own", "                                                    401  403  403  403 p412  403  403  403  401"),
+            ("other", "                                                  401  403  403  403  404  403  403  403  401"),
+        )
+    ],
+    *[
+        T("POST", f"{EV}/annual-summaries/{{summary_id}}{tail}", t, "401 p412 403 403 403 403 403 403 401")
+        for tail in ("/accept", "/return")
+        for t in ("own", "other")
+    ],
+    T("GET", f"{P}/annual-figures", None, "                              401  200  200  403  403  403  403  403  401",
+      query=lambda w, t: {"year": w.year}),
+    T("GET", f"{EV}/annual-report", None, "                              401  200  200  403  403  403  403  403  401",
+      query=lambda w, t: {"year": w.year}),
 ]
 # fmt: on
 

@@ -55,6 +55,7 @@ KINDS: dict[tuple[str, str], str] = {
     ("evaluation", "case_id"): "case",
     ("public", "case_id"): "case",
     ("public", "campaign_id"): "campaign",
+    ("evaluation", "summary_id"): "annual_summary",
 }
 #: Operations on a campaign in review (the demo's), or on a nomination under review; the other campaign rows name
 #: the campaign made at start, still in its nomination phase.
@@ -217,6 +218,11 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/plans/rectifications/{rectification_id}/response"): lambda w, t: {"measures": "被答复"},
     ("POST", "/api/plans/rectifications/{rectification_id}/close"): lambda w, t: {"note": "被销号"},
     ("POST", "/api/plans/rectifications/{rectification_id}/return"): lambda w, t: {"reason": "被退回"},
+    # annual summaries (#19): a refused caller's valid request would write, submit, accept or return one
+    ("POST", "/api/evaluation/annual-summaries"): lambda w, t: {"year": w.spare_year + 1},
+    ("PATCH", "/api/evaluation/annual-summaries/{summary_id}"): lambda w, t: {"narrative": {"overall": "被改的总结"}},
+    ("POST", "/api/evaluation/annual-summaries/{summary_id}/accept"): lambda w, t: {"comment": "被通过"},
+    ("POST", "/api/evaluation/annual-summaries/{summary_id}/return"): lambda w, t: {"comment": "被退回"},
     ("POST", "/api/plans/notices/{notice_id}/corrections"): lambda w, t: {
         "changes": {"title": "被更正的通知"},
         "reason": "授权矩阵",
@@ -353,6 +359,7 @@ BODIES.update({("POST", p): (lambda w, t: {"attachment_ids": [MISSING]}) for p i
 #: Operations absent here use the valid body (and their probe fails on the version or the record's state).
 PROBES: dict[tuple[str, str], Body] = {
     ("POST", "/api/evaluation/cases"): lambda w, t: {**_case(w), "category": "other"},
+    ("POST", "/api/evaluation/annual-summaries"): lambda w, t: {"year": 1800},
     ("POST", "/api/plans/plans/{plan_id}/change-requests"): lambda w, t: {"kind": "add_task", "reason": "x"},
     ("POST", "/api/plans/tasks/{task_id}/progress"): lambda w, t: {"status": "in_progress", "percent": 101},
     ("POST", "/api/plans/plans/{plan_id}/letters"): lambda w, t: {"target": "nobody"},

@@ -115,6 +115,7 @@ def build_world(stack: Stack) -> World:
         _plans(w, admin)
         _supervision(w, admin)
         _evaluation(w, admin)
+        _annual(w)
         _attachments(w, admin)
     return w
 
@@ -308,6 +309,14 @@ def _supervision(w: World, admin: httpx.Client) -> None:
         }
         f = ok(admin.post(f"{api}/supervision-visits/{vid}/findings", json=finding), 201)
         w.ids[("finding", target)], w.ids[("rectification", target)] = f["id"], f["rectification"]["id"]
+
+
+def _annual(w: World) -> None:
+    """Issue #19: the annual summaries of the spare year of university 1 (``own``) and university 2 (``other``)."""
+    for target, who in (("own", "u1_admin"), ("other", "u2_admin")):
+        with w.as_(who) as c:
+            s = ok(c.post("/api/evaluation/annual-summaries", json={"year": w.spare_year}), 201)
+            w.ids[("annual_summary", target)] = s["id"]
 
 
 def _evaluation(w: World, admin: httpx.Client) -> None:

@@ -18,6 +18,7 @@ ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     settings = settings or Settings()
     load_all_models()
+    from evaluation.annual.router import router as annual
     from evaluation.assessment.router import router as assessment
     from evaluation.audit.router import router as audit
     from evaluation.campaigns.router import router as campaigns
@@ -28,7 +29,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     from evaluation.results.router import router as results
     from evaluation.review.router import router as review
 
-    routers = [campaigns, nominations, review, results, assessment, cases, public_settings, audit]
+    routers = [campaigns, nominations, review, results, assessment, cases, public_settings, audit, annual]
     app = create_service_app(
         settings=settings,
         title="Evaluation service",

@@ -23,6 +23,7 @@ class OutboxEvent(OutboxMixin, Base):
 
 def load_all_models() -> None:
     """Import every domain package's models so that Base.metadata is complete (Alembic, tests)."""
+    import evaluation.annual.models
     import evaluation.assessment.models
     import evaluation.attachments.models
     import evaluation.campaigns.models

@@ -25,6 +25,7 @@ Every mutable resource answers an `ETag`; send it back in `If-Match` (a stale on
 def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     settings = settings or Settings()
     load_all_models()
+    from plans.annual.router import router as annual_router
     from plans.letters.router import router as letters_router
     from plans.notices.router import router as notices_router
     from plans.plan.router import router as plan_router
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
         notices_router,
         reminders_router,
         supervision_router,
+        annual_router,
     ]
     app = create_service_app(
         settings=settings,
