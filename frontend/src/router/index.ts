@@ -66,6 +66,8 @@ export const appRoutes: RouteRecordRaw[] = [
   // E1/E2 for a staff member (#17): the published results and their university's pilot years, read-only, a phone first
   { path: 'evaluation/awards', name: 'awards', component: () => import('@/views/evaluation/AwardsView.vue'), meta: { title: 'awards.menu', roles: ['staff'], perm: 'evaluation:result:view' } },
   { path: 'evaluation/pilots', name: 'pilots', component: () => import('@/views/evaluation/PilotsView.vue'), meta: { title: 'menu.pilots' } },
+  // 年度总结 (issue #19): the university writes its own; the province decides and downloads the annual report; the inspector reads
+  { path: 'evaluation/annual', name: 'annual-summaries', component: () => import('@/views/evaluation/AnnualSummaryView.vue'), meta: { title: 'annual.menu', roles: ['province_admin', 'inspector', 'university_admin'] } },
 
   { path: 'profile', name: 'profile', component: () => import('@/views/ProfileView.vue'), meta: { title: 'menu.profile' } },
   { path: 'forbidden', name: 'forbidden', component: () => import('@/views/ForbiddenView.vue'), meta: { title: 'errors.forbiddenTitle' } },
