@@ -1,4 +1,4 @@
-"""``make run``: migrate, start the gateway and the three services, seed the demo province when the database is
+"""``make run``: migrate, start the gateway and the four services, seed the demo province when the database is
 empty, print the URL and the demo logins, and stop everything cleanly on Ctrl-C.
 
 The processes are started with the same entrypoint as the containers (``python -m sanquan_kernel.cli serve``, the
@@ -117,9 +117,9 @@ def main() -> None:
         base = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
         if env["DEMO_DATA"] != "0":
             sys.path.insert(0, str(ROOT))
-            from scripts.seed_demo import seed_if_empty
+            from scripts.seed_demo import AREAS, seed_if_empty
 
-            seed_if_empty(base, env["ADMIN_USERNAME"], env["DEMO_PASSWORD"])
+            seed_if_empty(base, env["ADMIN_USERNAME"], env["DEMO_PASSWORD"], (*AREAS, "hall"))
         print(f"\n  The platform is running at {base}\n", flush=True)
         if env["DEMO_DATA"] != "0":
             print(

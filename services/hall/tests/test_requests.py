@@ -208,6 +208,8 @@ def test_a_student_attaches_photos_of_the_problem(client: TestClient) -> None:
     content = client.get(f"/api/hall/attachments/{up.json()['id']}/content", headers=kt.staff())
     assert content.status_code == 200
     assert client.get(f"/api/hall/attachments/{up.json()['id']}", headers=student(8)).status_code == 404
+    integration = kt.integration(scope="training:read")
+    assert client.get(f"/api/hall/attachments/{up.json()['id']}", headers=integration).status_code == 403
     # another student cannot attach someone else's upload
     up2 = client.post("/api/hall/attachments?filename=x.png", content=samples.png(), headers=student())
     stolen = client.post(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hall.attachments.models import Attachment
 from hall.models import AuditEntry
-from sanquan_kernel.errors import Conflict
+from sanquan_kernel.errors import Conflict, Forbidden
 from sanquan_kernel.principal import HALL_ROLES, Principal, Role, Scope
 from sanquan_kernel.storage import Attachments, Owner, OwnerAccess
 from sanquan_kernel.storage.api import AttachmentOut
@@ -23,6 +23,7 @@ from sanquan_kernel.storage.api import AttachmentOut
 #: Uploads of hall identities: ``uploaded_by`` = this + the identity's id (account ids stay far below it).
 HALL_UPLOADER_BASE = 1_000_000_000
 HANDLERS = frozenset({Role.STAFF, Role.DEPARTMENT_MANAGER, Role.UNIVERSITY_ADMIN})
+READERS = HANDLERS | HALL_ROLES | {Role.PROVINCE_ADMIN, Role.INSPECTOR}
 
 
 def uploader_key(principal: Principal) -> int | None:
@@ -56,6 +57,8 @@ class HallAttachments(Attachments):
 def read_request(session: Session, principal: Principal, scope: Scope, request_id: int) -> OwnerAccess | None:
     from hall.requests import repository
 
+    if principal.role not in READERS:
+        raise Forbidden("Your role may not read this request's files")
     r = repository.get(session, scope, request_id)
     return None if r is None else OwnerAccess(r.university_id, r.department_id)
 
@@ -67,8 +70,6 @@ def edit_request(session: Session, principal: Principal, scope: Scope, request_i
     if r is None:
         return None
     if principal.role not in HANDLERS | HALL_ROLES:
-        from sanquan_kernel.errors import Forbidden
-
         raise Forbidden("Your role may not change this request's files")
     if r.status in ("closed", "withdrawn"):
         raise Conflict(f"A {r.status} request's files no longer change", code="request_state")
