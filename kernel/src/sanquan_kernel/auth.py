@@ -18,8 +18,8 @@ import httpx
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from sanquan_kernel.errors import Unauthorized
-from sanquan_kernel.principal import Principal, Scope, scope_for
+from sanquan_kernel.errors import Forbidden, Unauthorized
+from sanquan_kernel.principal import HALL_ROLES, Principal, Scope, scope_for
 from sanquan_kernel.revocation import RevocationList
 from sanquan_kernel.tokens import TokenError, token_digest, verify_access_token
 
@@ -120,7 +120,16 @@ async def _current_principal(
     authenticator: Authenticator = request.app.state.kernel.authenticator
     principal = authenticator.authenticate(creds.credentials)
     request.state.principal = principal
+    service = getattr(request.app.state.kernel.settings, "service_name", "")
+    if principal.role in HALL_ROLES and service not in HALL_SERVICES:
+        # S1 (issue #20): a student's or teacher's token opens the service hall and their own identity at the
+        # gateway, nothing else — refused here rather than answered with every list empty by scope.
+        raise Forbidden("The service hall's students and teachers may use the service hall only")
     return principal
+
+
+#: Where a service-hall student or teacher may call at all (the gateway's own routes still check roles).
+HALL_SERVICES = frozenset({"hall", "gateway"})
 
 
 CurrentPrincipal = Annotated[Principal, Depends(_current_principal)]
