@@ -66,4 +66,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from calibration import calibrated
+
+    raise SystemExit(calibrated(main))

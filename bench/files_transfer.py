@@ -361,4 +361,6 @@ def run(
 
 
 if __name__ == "__main__":
-    main()
+    from calibration import calibrated
+
+    calibrated(main)

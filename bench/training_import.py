@@ -255,4 +255,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from calibration import calibrated
+
+    calibrated(main)

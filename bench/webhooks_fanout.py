@@ -253,4 +253,6 @@ def httpx_free_port() -> int:
 
 
 if __name__ == "__main__":
-    main()
+    from calibration import calibrated
+
+    calibrated(main)

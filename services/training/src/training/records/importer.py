@@ -9,6 +9,7 @@ nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -300,11 +301,19 @@ def validate(
     *,
     department_id: int | None = None,
     max_errors: int | None = MAX_ERRORS,
+    stored: AbstractSet[str] | None = None,
+    sink: Callable[[tuple[Any, ...]], None] | None = None,
 ) -> Outcome:
     """Read every row and check it; collect every error. ``staff_by_no`` holds the staff the caller may write for
     (a person of another university is simply unknown); with ``department_id`` (a department manager's import) a
-    person of another department of the university is refused as such."""
+    person of another department of the university is refused as such.
+
+    ``stored``: the external ids stored by earlier imports, known before the file is read — their rows are skipped
+    here (``skipped``) instead of by ``drop_stored`` afterwards. ``sink``: called with each good row as it is read,
+    until the first refused one (``repository.import_copy``: the rows are stored while the file is read; a file
+    with any error is rolled back by the caller)."""
     out = Outcome(max_errors=max_errors)
+    skipped = 0
     if not read_header(out, table, HEADER_ALIASES, REQUIRED):
         return out
     index = out.columns
@@ -383,10 +392,17 @@ def validate(
                 seen_ext[ext] = line
         if not bad:
             assert staff is not None
-            append((staff[0], staff[1], title, taken_on, hours, days, themes, level, ext or None))
+            if stored is not None and ext and ext in stored:
+                skipped += 1
+            else:
+                row = (staff[0], staff[1], title, taken_on, hours, days, themes, level, ext or None)
+                append(row)
+                if sink is not None and not out.error_rows:
+                    sink(row)
         if progress is not None and n % 5000 == 0:
             progress(n)
     out.total = n
+    out.skipped = 0 if out.errors else skipped
     return out
 
 
@@ -416,6 +432,11 @@ def store(session: Session, university_id: int, out: Outcome, actor: str) -> int
         actor,
         ((sid, dept, title, on, on.year, h, d, th, lvl, ext) for sid, dept, title, on, h, d, th, lvl, ext in out.rows),
     )
+    return add_totals(session, out)
+
+
+def add_totals(session: Session, out: Outcome) -> int:
+    """Add the stored rows of an import to the yearly totals; answers their number."""
     # Sum per staff member, year and theme set first (few combinations), then spread over the theme columns.
     sums: dict[tuple[int, int, str], list[Any]] = {}
     for sid, _dept, _title, on, h, d, th, _lvl, _ext in out.rows:

@@ -7,10 +7,14 @@ one-statement insert with totals and audit entry on PostgreSQL (three statements
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from psycopg.rows import dict_row
+from pydantic_core import to_json
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
@@ -34,7 +38,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from sanquan_kernel.bulk import insert_rows
+from sanquan_kernel.bulk import insert_rows, row_shape
 from sanquan_kernel.db import frozen, is_sqlite, utcnow
 from sanquan_kernel.metrics import note_audited
 from sanquan_kernel.pagination import PageParams, paginate
@@ -45,6 +49,22 @@ from training.staff.models import Staff
 from training.vocabulary import themes_from_db
 
 RECORD_TABLE: Table = TrainingRecord.__table__  # type: ignore[assignment]
+#: A validated import row (``importer.Outcome.rows``): staff, department, title, taken_on, hours, days, themes,
+#: organizer level, external id.
+Row_ = tuple[Any, ...]
+
+
+def _recordset_insert(table: str, columns: Sequence[str], tail: str = "") -> str:
+    """PostgreSQL: INSERT INTO table (columns) SELECT columns FROM json_populate_recordset(NULL::table, %(rows)s) —
+    a whole batch as one JSON text parameter, which the server parses in C: one statement, and none of the
+    client-side work of binding a thousand rows' parameters (or arrays) one value at a time."""
+    names = ", ".join(columns)
+    return (
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM json_populate_recordset(NULL::{table}, %(rows)s::json)"
+        f"{tail}"
+    )
+
+
 TOTAL_TABLE: Table = StaffYearTotal.__table__  # type: ignore[assignment]
 AUDIT_TABLE: Table = AuditEntry.__table__  # type: ignore[assignment]
 OUTBOX_TABLE: Table = OutboxEvent.__table__  # type: ignore[assignment]
@@ -273,6 +293,93 @@ def insert_imported(
     return insert_rows(session, RECORD_TABLE, rows, fields=IMPORTED_FIELDS, constant=shared)
 
 
+def stored_import_ids(session: Session, university_id: int, source: str, limit: int) -> set[str] | None:
+    """Every external id this university stored from ``source``, when there are at most ``limit`` (one range of the
+    unique index, read in order: far cheaper per id than probing a file's ids one by one); None when there are
+    more (``existing_external_ids`` probes the file's ids then)."""
+    found = session.scalars(
+        select(TrainingRecord.external_id)
+        .where(
+            TrainingRecord.university_id == university_id,
+            TrainingRecord.source == source,
+            TrainingRecord.external_id.is_not(None),
+        )
+        .limit(limit + 1)
+    ).all()
+    return None if len(found) > limit else {e for e in found if e is not None}
+
+
+def streams_imports(session: Session) -> bool:
+    """Whether imports are stored while the file is read (``import_copy``): PostgreSQL."""
+    return not is_sqlite(session)
+
+
+#: NULL in COPY's text format.
+NULL = "\\N"
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format (the shared values of an import: ids, names, the time)."""
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return _escaped(str(value))
+
+
+def _escaped(text: str) -> str:
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+#: Rows an import writes to its COPY at a time (~100 KB of text).
+COPY_CHUNK = 1000
+
+
+@contextmanager
+def import_copy(session: Session, university_id: int, source: str, actor: str) -> Iterator[Callable[[Row_], None]]:
+    """PostgreSQL: ``COPY training_record (…) FROM STDIN`` held open while the caller reads and checks the file; the
+    caller passes each validated import row (``importer.Outcome.rows``' shape) to the function this yields, and the
+    rows go to the server in chunks as they come, so the server stores them while the file is still being read.
+    Written as COPY's text directly (the columns' and shared values' formats are fixed: ints, ISO dates, decimals,
+    escaped text). An exception inside aborts the COPY (CopyFail): the caller rolls back to its savepoint.
+
+    The columns are the table's, checked by ``sanquan_kernel.bulk.row_shape`` as ``insert_imported`` checks them
+    (a new NOT NULL column without a default fails here, by name)."""
+    shape = row_shape(
+        RECORD_TABLE,
+        IMPORTED_FIELDS,
+        {"university_id": university_id, "source": source, "created_at": utcnow(), "created_by": actor},
+    )
+    others = [c for c in shape.columns if c not in IMPORTED_FIELDS]
+    suffix = "".join("\t" + _copy_text(v) for v in shape.shared) + "\n"
+    columns = ", ".join([*IMPORTED_FIELDS, *others])
+    dates: dict[Any, str] = {}
+    lines: list[str] = []
+    raw: Any = session.connection().connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY training_record ({columns}) FROM STDIN") as copy:
+
+        def write(row: Row_) -> None:
+            staff_id, department_id, title, taken_on, hours, days, themes, level, ext = row
+            on = dates.get(taken_on)
+            if on is None:
+                on = dates[taken_on] = taken_on.isoformat()
+            lines.append(
+                f"{staff_id}\t{department_id}\t{_escaped(title)}\t{on}\t{taken_on.year}\t{hours}\t{days}\t"
+                f"{themes}\t{level}\t{NULL if ext is None else _escaped(ext)}{suffix}"
+            )
+            if len(lines) >= COPY_CHUNK:
+                copy.write("".join(lines))
+                lines.clear()
+
+        yield write
+        if lines:
+            copy.write("".join(lines))
+
+
 def find_by_external_id(session: Session, university_id: int, source: str, external_id: str) -> TrainingRecord | None:
     return session.scalar(
         select(TrainingRecord).where(
@@ -340,10 +447,26 @@ def apply_totals(session: Session, deltas: Mapping[tuple[int, int], Delta]) -> N
     """Add the deltas to staff_year_total in one multi-row upsert (inserting rows that do not exist yet)."""
     if not deltas:
         return
+    if not is_sqlite(session) and len(deltas) > 1:
+        # PostgreSQL: one statement with an array per column, however many rows (an executemany sends one
+        # statement per row: a batch push of 1,000 people's records spent more on that than on the records).
+        data = [{"staff_id": sid, "year": year, **d} for (sid, year), d in sorted(deltas.items())]
+        raw: Any = session.connection().connection.driver_connection
+        with raw.cursor() as cur:
+            cur.execute(_TOTALS_UPSERT, {"rows": to_json(data).decode()})
+        return
     rows = [{"staff_id": sid, "year": year, **d} for (sid, year), d in sorted(deltas.items())]
     stmt = frozen(session, "staff_year_total.add", lambda: _totals_upsert(session))
     for i in range(0, len(rows), 2000):
         session.execute(stmt, rows[i : i + 2000])
+
+
+_TOTALS_UPSERT = _recordset_insert(
+    "staff_year_total",
+    ("staff_id", "year", *TOTAL_COLUMNS),
+    " ON CONFLICT (staff_id, year) DO UPDATE SET "
+    + ", ".join(f"{c} = staff_year_total.{c} + excluded.{c}" for c in TOTAL_COLUMNS),
+)
 
 
 def get_total(session: Session, staff_id: int, year: int) -> StaffYearTotal | None:
@@ -379,38 +502,13 @@ BATCH_FIELDS = (
     "external_id",
 )
 BATCH_SHARED = ("source", "client_id", "created_at", "created_by", "version")
-_ARRAY_TYPES = {
-    "id": "integer",
-    "staff_id": "integer",
-    "university_id": "integer",
-    "department_id": "integer",
-    "title": "varchar",
-    "taken_on": "date",
-    "year": "integer",
-    "hours": "numeric",
-    "days": "numeric",
-    "themes": "varchar",
-    "organizer_level": "varchar",
-    "evidence": "varchar",
-    "external_id": "varchar",
-}
 
 
-def _batch_insert() -> TextClause:
-    """PostgreSQL: INSERT INTO training_record (…) SELECT … FROM unnest(:id, :staff_id, …) ON CONFLICT (university,
-    source, external id) DO NOTHING RETURNING * — one statement for the whole batch, one array parameter per column.
-    The ids are taken from the sequence first, so that each returned row names the item it stores."""
-    arrays = ", ".join(f"CAST(:{n} AS {_ARRAY_TYPES[n]}[])" for n in BATCH_FIELDS)
-    shared = ", ".join(f":{n}" for n in BATCH_SHARED)
-    columns = ", ".join((*BATCH_FIELDS, *BATCH_SHARED))
-    sql = (
-        f"INSERT INTO training_record ({columns}) SELECT r.*, {shared} FROM unnest({arrays}) AS r "
-        "ON CONFLICT (university_id, source, external_id) DO NOTHING RETURNING *"
-    )
-    return text(sql).bindparams(bindparam("created_at", type_=RECORD_TABLE.c.created_at.type))
-
-
-_BATCH_INSERT = _batch_insert()
+_BATCH_INSERT = _recordset_insert(
+    "training_record",
+    (*BATCH_FIELDS, *BATCH_SHARED),
+    " ON CONFLICT (university_id, source, external_id) DO NOTHING RETURNING *",
+)
 
 
 def insert_batch(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[Any, Any] | None]:
@@ -435,13 +533,15 @@ def insert_batch(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[Ma
             {"n": len(rows)},
         ).scalars()
     )
-    params: dict[str, Any] = {n: [] for n in BATCH_FIELDS}
-    for record_id, r in zip(ids, rows, strict=True):
-        params["id"].append(record_id)
-        for n in BATCH_FIELDS[1:]:
-            params[n].append(r[n])
-    params.update({n: rows[0][n] for n in BATCH_SHARED})
-    stored = {row["id"]: row for row in connection.execute(_BATCH_INSERT, params).mappings()}
+    shared = {n: rows[0][n] for n in BATCH_SHARED}
+    data = [
+        {**{n: r[n] for n in BATCH_FIELDS[1:]}, **shared, "id": record_id}
+        for record_id, r in zip(ids, rows, strict=True)
+    ]
+    raw: Any = connection.connection.driver_connection
+    with raw.cursor(row_factory=dict_row) as cur:
+        cur.execute(_BATCH_INSERT, {"rows": to_json(data).decode()})
+        stored = {row["id"]: row for row in cur.fetchall()}
     return [stored.get(record_id) for record_id in ids]
 
 
@@ -490,15 +590,34 @@ def people(
     return by_id, by_number
 
 
+AUDIT_FIELDS: tuple[str, ...] = (
+    *("at", "actor", "actor_role", "action", "entity", "entity_id", "university_id", "before", "after"),
+    "request_id",
+)
+EVENT_FIELDS = ("id", "type", "university_id", "department_id", "subject", "occurred_at", "data")
+
+
 def insert_audit_entries(session: Session, entries: Sequence[Mapping[str, Any]]) -> None:
-    """The audit entries of a batch, in one executemany (multi-row INSERTs)."""
+    """The audit entries of a batch (``audit_values``' columns) at the database's bound (COPY on PostgreSQL)."""
     if entries:
-        session.execute(insert(AUDIT_TABLE), list(entries))
+        _insert_plain(session, AUDIT_TABLE, AUDIT_FIELDS, entries)
         for entry in entries:
             note_audited(session, entry["action"])
 
 
 def insert_events(session: Session, events: Sequence[Mapping[str, Any]]) -> None:
-    """Outbox events (``sanquan_kernel.outbox`` columns) of a batch, in one executemany."""
+    """Outbox events (``sanquan_kernel.outbox`` columns) of a batch at the database's bound (COPY on PostgreSQL)."""
     if events:
-        session.execute(insert(OUTBOX_TABLE), list(events))
+        _insert_plain(session, OUTBOX_TABLE, EVENT_FIELDS, events)
+
+
+def _insert_plain(session: Session, table: Table, fields: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Rows of plain values (ints, text, aware datetimes, JSON objects): one statement from a JSON text on
+    PostgreSQL (``_recordset_insert``), an executemany on SQLite."""
+    if is_sqlite(session):
+        session.execute(insert(table), [{f: r[f] for f in fields} for r in rows])
+        return
+    raw: Any = session.connection().connection.driver_connection
+    with raw.cursor() as cur:
+        data = [{f: r[f] for f in fields} for r in rows]
+        cur.execute(_recordset_insert(table.name, fields), {"rows": to_json(data).decode()})

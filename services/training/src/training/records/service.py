@@ -401,11 +401,7 @@ def check_file(
     """Read and check every row of an upload (nothing stored). A department manager imports for their own
     department: the university's staff are looked up so that a person of another department is refused as such
     (not as unknown); a person of another university stays unknown."""
-    department_id = principal.department_id if principal.role is Role.DEPARTMENT_MANAGER else None
-    if department_id is not None:
-        staff_by_no = staff_repository.lookup_employee_numbers(session, None, university_id)
-    else:
-        staff_by_no = staff_repository.lookup_employee_numbers(session, scope, university_id)
+    department_id, staff_by_no = _import_staff(session, principal, scope, university_id)
     try:
         table = importer.read_table(filename, content, max_rows)
         return importer.validate(
@@ -415,6 +411,70 @@ def check_file(
         raise PayloadTooLarge(str(exc), max_rows=exc.limit) from None
     except importer.ImportFileError as exc:
         raise Unprocessable(str(exc), errors=[{"loc": ["body", "file"], "msg": str(exc)}]) from None
+
+
+def _import_staff(
+    session: Session, principal: Principal, scope: Scope, university_id: int
+) -> tuple[int | None, dict[str, tuple[int, int]]]:
+    department_id = principal.department_id if principal.role is Role.DEPARTMENT_MANAGER else None
+    if department_id is not None:
+        return department_id, staff_repository.lookup_employee_numbers(session, None, university_id)
+    return department_id, staff_repository.lookup_employee_numbers(session, scope, university_id)
+
+
+class _Refused(Exception):
+    """A file with refused rows, read while its good rows were being stored: roll them back."""
+
+    def __init__(self, outcome: importer.Outcome) -> None:
+        super().__init__("refused rows")
+        self.outcome = outcome
+
+
+def _check_and_store(
+    session: Session,
+    principal: Principal,
+    scope: Scope,
+    university_id: int,
+    filename: str,
+    content: bytes,
+    max_rows: int,
+    progress: Callable[[int], None] | None,
+) -> importer.Outcome | None:
+    """Issue #21: the import stored while the file is read, not after (PostgreSQL). The rows go into one COPY as
+    they pass their checks, so the database stores them while Python reads the rest (the two run on two cores),
+    inside a savepoint: at the first refused row the writing stops, the reading goes on to list every error, and
+    the savepoint is rolled back — all or nothing as before. The ids stored by earlier imports are read first (the
+    import lock held), when there are not too many; otherwise (None) the import goes the two-phase way."""
+    department_id, staff_by_no = _import_staff(session, principal, scope, university_id)
+    repository.lock_imports(session, university_id)
+    # Reading up to max_rows ids in index order costs less than probing a file's ids one by one.
+    stored = repository.stored_import_ids(session, university_id, Source.IMPORT.value, max_rows)
+    if stored is None:
+        return None
+    try:
+        with (
+            session.begin_nested(),
+            repository.import_copy(session, university_id, Source.IMPORT.value, principal.subject) as write,
+        ):
+            outcome = importer.validate(
+                importer.read_table(filename, content, max_rows),
+                staff_by_no,
+                today(),
+                progress,
+                department_id=department_id,
+                stored=stored,
+                sink=write,
+            )
+            if outcome.errors:
+                raise _Refused(outcome)
+    except _Refused as refused:
+        return refused.outcome
+    except importer.ImportTooLarge as exc:
+        raise PayloadTooLarge(str(exc), max_rows=exc.limit) from None
+    except importer.ImportFileError as exc:
+        raise Unprocessable(str(exc), errors=[{"loc": ["body", "file"], "msg": str(exc)}]) from None
+    importer.add_totals(session, outcome)
+    return outcome
 
 
 def import_file(
@@ -431,12 +491,22 @@ def import_file(
 ) -> ImportResult:
     """CONTRACT.md import: validate every row first; when any is wrong store nothing and list them all. A file of
     more than ``max_rows`` rows is refused with 413 (nothing stored), a hostile or unreadable one with 422."""
-    outcome = check_file(session, principal, scope, university_id, filename, content, max_rows, progress=progress)
-    if not outcome.errors:
-        repository.lock_imports(session, university_id)
-        importer.drop_stored(session, university_id, outcome)
+    streamed = None
+    if not dry_run and repository.streams_imports(session):
+        streamed = _check_and_store(session, principal, scope, university_id, filename, content, max_rows, progress)
+    if streamed is not None:
+        outcome = streamed
+    else:
+        outcome = check_file(session, principal, scope, university_id, filename, content, max_rows, progress=progress)
+        if not outcome.errors:
+            repository.lock_imports(session, university_id)
+            importer.drop_stored(session, university_id, outcome)
     if not outcome.errors and not dry_run:
-        stored = importer.store(session, university_id, outcome, principal.subject)
+        stored = (
+            len(outcome.rows)
+            if streamed is not None
+            else importer.store(session, university_id, outcome, principal.subject)
+        )
         if stored:
             audit(
                 session,
