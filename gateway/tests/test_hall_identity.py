@@ -20,10 +20,12 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from sanquan_gateway.accounts.models import Client
+from sanquan_gateway.audit.models import AuthAudit
 from sanquan_gateway.auth.passwords import hash_password
 from sanquan_gateway.hall_identity import crypto
 from sanquan_gateway.hall_identity.models import HallIdentity, SsoConfig
 from sanquan_gateway.hall_identity.oidc import OidcClient, SsoError
+from sanquan_gateway.hall_identity.service import safe_next
 from sanquan_kernel import clock
 
 from .conftest import World, free_port
@@ -452,3 +454,34 @@ def test_a_student_token_opens_no_staff_or_admin_route_of_the_gateway(world: Wor
             if got.status_code < 300 and not (method == "POST" and route.path in ("/api/auth/web/refresh",)):
                 opened.append(f"{method} {route.path}: {got.status_code} {got.text[:100]}")
     assert not opened, "\n".join(opened)
+
+
+def test_next_stays_on_this_site_and_a_json_caller_gets_the_token(world: World, idp: Provider) -> None:
+    for bad in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "hall", "/a\r\nSet-Cookie: x=1"):
+        assert safe_next(bad) == "/hall", bad
+    assert safe_next("/hall/requests/12?tab=timeline") == "/hall/requests/12?tab=timeline"
+    assert configure(world, idp.issuer).status_code == 200
+    url = browse_to_callback(start(world, "//evil.example/steal"), "2026008")
+    r = callback(world, url)
+    assert r.status_code == 302 and r.headers["location"] == "/hall"
+    url = browse_to_callback(start(world), "2026008")
+    r = callback(world, url, Accept="application/json")
+    assert r.status_code == 200 and r.json()["next"] == "/hall/mine" and r.json()["token_type"] == "bearer"
+    me = world.client.get("/api/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"})
+    assert me.json()["number"] == "2026008"
+
+
+def test_refused_campus_sign_ins_are_security_events_of_the_university(world: World, idp: Provider) -> None:
+    assert configure(world, idp.issuer).status_code == 200
+    url = browse_to_callback(start(world), "2026009")
+    assert callback(world, url).status_code == 302
+    assert error_of(callback(world, url)) == "sso_invalid_state"
+    with clock.frozen(datetime.now(UTC) + timedelta(hours=2)):
+        assert error_of(callback(world, browse_to_callback(start(world), "2026009"))) == "sso_expired_token"
+    with world.app.state.kernel.sessionmaker() as s:
+        rows = s.scalars(select(AuthAudit).where(AuthAudit.action == "hall.sso.failure").order_by(AuthAudit.id)).all()
+        assert [r.detail["code"] for r in rows] == ["sso_invalid_state", "sso_expired_token"]
+        assert all(r.security for r in rows)
+        assert rows[1].university_id == world.ids["uni_a"]
+    audit = world.client.get("/api/audit", params={"security": "true"}, headers=world.auth("uni_a_admin")).json()
+    assert "hall.sso.failure" in {e["action"] for e in audit["items"]}

@@ -26,6 +26,13 @@ SECURITY_ACTIONS = frozenset(
         "user.password_reset",
         "user.create",
         "client.create",
+        # The service hall's identities (issue #20): refused campus sign-ins, roster activations and sign-ins.
+        "hall.sso.failure",
+        "hall.activate.failure",
+        "hall.activate.throttled",
+        "hall.login.failure",
+        "hall.login.throttled",
+        "hall.sso_config.update",
     }
 )
 SECURITY_FIELDS = ("role", "org_id", "active", "parent_id", "level", "scopes")
