@@ -294,3 +294,92 @@ def test_endpoint_urls_and_clients_are_checked(world: World) -> None:
     assert urls.problem("https://hooks.example.edu.cn/x", **prod) is None
     assert urls.problem("https://10.1.2.3/x", production=True, allow_private=True) is None
     assert urls.problem("http://127.0.0.1:8080/x", production=False, allow_private=True) is None
+
+
+def _client_token(w: World, client_id: str, scopes: str, uni: str = "uni_a") -> dict[str, str]:
+    """A token of integration client ``client_id`` of ``uni`` holding ``scopes`` (made when missing)."""
+    issuer = w.app.state.kernel.extras["issuer"]
+    with w.app.state.kernel.sessionmaker.begin() as s:
+        client = s.scalar(select(Client).where(Client.client_id == client_id))
+        if client is None:
+            base = s.scalar(select(Client).where(Client.client_id == w.integration_client_id))
+            client = Client(
+                client_id=client_id,
+                name=client_id,
+                secret_hash=base.secret_hash,
+                role="integration",
+                org_id=w.ids[uni],
+                university_id=w.ids[uni],
+                scopes=scopes,
+            )
+            s.add(client)
+        client.scopes = scopes
+        s.flush()
+        return {"Authorization": f"Bearer {issuer.access_for_client(client)[0]}"}
+
+
+def test_an_integration_client_manages_its_own_endpoints_with_its_token(world: World, receiver: Receiver) -> None:
+    w, hooks = world, receiver.url
+    body = {"url": hooks, "event_types": ["plan.returned"]}
+    # without the scope: 403, nothing stored
+    plain = _client_token(w, w.integration_client_id, "training:read training:write")
+    assert w.client.post("/api/webhooks/endpoints", json=body, headers=plain).status_code == 403
+    assert w.client.get("/api/webhooks/endpoints", headers=plain).status_code == 403
+    me = _client_token(w, w.integration_client_id, "training:read webhooks:manage")
+    r = w.client.post("/api/webhooks/endpoints", json=body, headers=me)
+    assert r.status_code == 201, r.text
+    mine = r.json()
+    assert mine["client_id"] == "c-campus-a" and mine["secret"].startswith("whsec_")
+    # another client of the same university, and one of university B: their endpoints are not this client's
+    sibling = _client_token(w, "c-campus-a-lib", "webhooks:manage")
+    theirs = w.client.post("/api/webhooks/endpoints", json=body, headers=sibling).json()
+    foreign = w.client.post(
+        "/api/webhooks/endpoints", json=body, headers=_client_token(w, "c-campus-b", "webhooks:manage", uni="uni_b")
+    ).json()
+    # a client cannot hang an endpoint on another client, not even of its university
+    r = w.client.post("/api/webhooks/endpoints", json={**body, "client_pk": theirs["client_pk"]}, headers=me)
+    assert r.status_code == 422 and r.json()["code"] == "webhook_client_invalid"
+    listed = w.client.get("/api/webhooks/endpoints", headers=me).json()
+    assert [e["id"] for e in listed["items"]] == [mine["id"]] and listed["total"] == 1
+    for other in (theirs, foreign):
+        for method, path in (
+            ("GET", f"/api/webhooks/endpoints/{other['id']}"),
+            ("PATCH", f"/api/webhooks/endpoints/{other['id']}"),
+            ("POST", f"/api/webhooks/endpoints/{other['id']}/rotate-secret"),
+            ("GET", f"/api/webhooks/endpoints/{other['id']}/deliveries"),
+            ("DELETE", f"/api/webhooks/endpoints/{other['id']}"),
+        ):
+            r = w.client.request(method, path, headers=me, json={"description": "x"} if method == "PATCH" else None)
+            assert r.status_code == 404, (method, path, r.text)
+    # the university's administrator sees both of university A's clients' endpoints, not B's
+    admin = {e["id"] for e in w.client.get("/api/webhooks/endpoints", headers=w.auth("uni_a_admin")).json()["items"]}
+    assert admin == {mine["id"], theirs["id"]}
+    # the client's events arrive signed with the secret it was given; after a rotation both secrets sign
+    send(w, event(w))
+    until(lambda: len(receiver.got) == 2)  # its endpoint and the sibling's (same receiver)
+    rotated = w.client.post(f"/api/webhooks/endpoints/{mine['id']}/rotate-secret", headers=me)
+    assert rotated.status_code == 200
+    (d,) = w.client.get(f"/api/webhooks/endpoints/{mine['id']}/deliveries", headers=me).json()["items"]
+    assert d["status"] == "delivered"
+    # another client's delivery cannot be replayed by this one
+    (their_d,) = w.client.get(f"/api/webhooks/endpoints/{theirs['id']}/deliveries", headers=sibling).json()["items"]
+    assert w.client.post(f"/api/webhooks/deliveries/{their_d['id']}/replay", headers=me).status_code == 404
+    assert w.client.post(f"/api/webhooks/deliveries/{d['id']}/replay", headers=me).status_code == 202
+    until(lambda: len(receiver.got) == 3)
+    got = receiver.got[2]
+    assert Webhook(rotated.json()["secret"]).verify(got["body"], got["headers"])["id"] == d["event_id"]
+    # delete: stale If-Match refused, then gone with its deliveries; the sibling's endpoint stays
+    r = w.client.delete(f"/api/webhooks/endpoints/{mine['id']}", headers={**me, "If-Match": '"1"'})
+    assert r.status_code == 412
+    assert w.client.delete(f"/api/webhooks/endpoints/{mine['id']}", headers=me).status_code == 204
+    assert w.client.get(f"/api/webhooks/endpoints/{mine['id']}", headers=me).status_code == 404
+    assert w.client.get("/api/webhooks/endpoints", headers=me).json()["items"] == []
+    with w.app.state.kernel.sessionmaker() as s:
+        left = {x.endpoint_id for x in s.scalars(select(WebhookDelivery))}
+        assert mine["id"] not in left and theirs["id"] in left
+    # later events go only to the endpoints that are left
+    before = len(receiver.got)
+    send(w, event(w, subject="plan:8"))
+    until(lambda: len(receiver.got) == before + 1)
+    time.sleep(0.3)
+    assert len(receiver.got) == before + 1

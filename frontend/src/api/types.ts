@@ -35,7 +35,7 @@ export type User = Narrow<Out<'UserOut'>, { role: Role }>
 export type Client = Out<'ClientOut'>
 export type ClientCreated = Out<'ClientCreated'>
 
-export const INTEGRATION_SCOPES = ['training:read', 'training:write', 'plans:read', 'plans:write']
+export const INTEGRATION_SCOPES = ['training:read', 'training:write', 'plans:read', 'plans:write', 'webhooks:manage']
 
 export type AuditEntry = Out<'AuditOut'>
 

@@ -96,7 +96,14 @@ class UserOut(BaseModel):
     version: int
 
 
-INTEGRATION_SCOPES = ("training:read", "training:write", "plans:read", "plans:write", "hall:roster")
+INTEGRATION_SCOPES = (
+    "training:read",
+    "training:write",
+    "plans:read",
+    "plans:write",
+    "hall:roster",
+    "webhooks:manage",
+)
 
 
 class ClientCreate(BaseModel):

@@ -1,5 +1,5 @@
-"""``/api/webhooks``: a university administrator's webhook endpoints for the university's integration clients
-(docs/webhooks.md)."""
+"""``/api/webhooks``: a university administrator's webhook endpoints for the university's integration clients, and
+an integration client's own (scope ``webhooks:manage``) (docs/webhooks.md)."""
 
 from __future__ import annotations
 
@@ -24,12 +24,13 @@ from sanquan_kernel.principal import Principal, Role
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
-WebhookAdmin = Annotated[Principal, require(Role.UNIVERSITY_ADMIN)]
+#: The university administrator (the university's endpoints) or an integration client (its own).
+WebhookAdmin = Annotated[Principal, require(Role.UNIVERSITY_ADMIN, Role.INTEGRATION, client_scope="webhooks:manage")]
 
 
 @router.get("/endpoints", response_model=Page[EndpointOut])
 def list_endpoints(session: SessionDep, principal: WebhookAdmin, page: PageDep) -> Page[EndpointOut]:
-    items, total = paginate(session, service.list_stmt(principal), page)
+    items, total = paginate(session, service.list_stmt(session, principal), page)
     return Page[EndpointOut](
         items=[service.out(session, e) for e in items], total=total, limit=page.limit, offset=page.offset
     )
@@ -64,6 +65,12 @@ def update_endpoint(
     e = service.update(session, request, principal, request.app.state.kernel.settings, e, data)
     set_etag(response, e.version)
     return service.out(session, e)
+
+
+@router.delete("/endpoints/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_endpoint(endpoint_id: int, request: Request, session: SessionDep, principal: WebhookAdmin) -> Response:
+    service.remove(session, request, principal, service.get(session, principal, endpoint_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/endpoints/{endpoint_id}/rotate-secret", response_model=SecretOut)

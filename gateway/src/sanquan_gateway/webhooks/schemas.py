@@ -16,7 +16,8 @@ class EndpointCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     #: The integration client (its ``id`` in /api/clients) of the caller's university the endpoint belongs to.
-    client_pk: int = Field(ge=1, le=2**31 - 1)
+    #: An administrator names it; an integration client leaves it out (its endpoints are its own).
+    client_pk: int | None = Field(default=None, ge=1, le=2**31 - 1)
     url: Url
     event_types: EventTypes
     description: str = Field(default="", max_length=200)

@@ -1,13 +1,14 @@
-"""Endpoint management for a university's administrator: add (the secret shown once), change, enable/disable,
-rotate the secret (the old one signs alongside for the overlap), deliveries and replay. Only the caller's
-university's endpoints exist for them (another university's: 404)."""
+"""Endpoint management for a university's administrator and for an integration client holding ``webhooks:manage``:
+add (the secret shown once), change, enable/disable, rotate the secret (the old one signs alongside for the
+overlap), delete, deliveries and replay. An administrator sees the university's endpoints, a client only its own;
+anything else does not exist for them (404)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from fastapi import Request
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from sanquan_gateway.accounts.models import Client
@@ -19,7 +20,7 @@ from sanquan_gateway.webhooks.schemas import EndpointCreate, EndpointOut, Endpoi
 from sanquan_kernel import clock
 from sanquan_kernel.errors import NotFound, ProblemError
 from sanquan_kernel.etag import check_if_match
-from sanquan_kernel.principal import Principal
+from sanquan_kernel.principal import Principal, Role
 
 
 class Invalid(ProblemError):
@@ -42,17 +43,31 @@ def out(session: Session, endpoint: WebhookEndpoint) -> EndpointOut:
     return o
 
 
-def list_stmt(principal: Principal) -> Select[tuple[WebhookEndpoint]]:
-    return (
-        select(WebhookEndpoint)
-        .where(WebhookEndpoint.university_id == principal.university_id)
-        .order_by(WebhookEndpoint.id)
-    )
+def _own_client(session: Session, principal: Principal) -> int | None:
+    """The caller's own client row (``client.id``) when it is an integration client, else None."""
+    if principal.role is not Role.INTEGRATION:
+        return None
+    client_id = principal.subject.removeprefix("client:")
+    pk = session.scalar(select(Client.id).where(Client.client_id == client_id))
+    if pk is None:  # a client deleted since its token was issued
+        raise NotFound("No such webhook endpoint")
+    return int(pk)
+
+
+def list_stmt(session: Session, principal: Principal) -> Select[tuple[WebhookEndpoint]]:
+    stmt = select(WebhookEndpoint).where(WebhookEndpoint.university_id == principal.university_id)
+    own = _own_client(session, principal)
+    if own is not None:
+        stmt = stmt.where(WebhookEndpoint.client_pk == own)
+    return stmt.order_by(WebhookEndpoint.id)
 
 
 def get(session: Session, principal: Principal, endpoint_id: int) -> WebhookEndpoint:
     e = session.get(WebhookEndpoint, endpoint_id) if 0 < endpoint_id <= 2**31 - 1 else None
     if e is None or principal.university_id is None or e.university_id != principal.university_id:
+        raise NotFound("No such webhook endpoint")
+    own = _own_client(session, principal)
+    if own is not None and e.client_pk != own:
         raise NotFound("No such webhook endpoint")
     return e
 
@@ -60,9 +75,12 @@ def get(session: Session, principal: Principal, endpoint_id: int) -> WebhookEndp
 def create(
     session: Session, request: Request, principal: Principal, settings: Settings, data: EndpointCreate
 ) -> WebhookEndpoint:
-    client = session.get(Client, data.client_pk) if data.client_pk <= 2**31 - 1 else None
+    own = _own_client(session, principal)
+    client_pk = data.client_pk if own is None else (data.client_pk or own)
+    client = session.get(Client, client_pk) if client_pk is not None else None
     if (
         client is None
+        or (own is not None and client.id != own)
         or client.role != "integration"
         or principal.university_id is None
         or client.university_id != principal.university_id
@@ -162,6 +180,27 @@ def rotate(
     return endpoint
 
 
+def remove(session: Session, request: Request, principal: Principal, endpoint: WebhookEndpoint) -> None:
+    """Delete the endpoint and its deliveries (their history goes with it; the audit trail keeps the deletion).
+    The endpoint row is locked first, as the worker locks it to record outcomes: a batch in flight finds it gone
+    and records nothing for it."""
+    session.refresh(endpoint, with_for_update=True)
+    check_if_match(request, endpoint.version)
+    endpoint_id, university_id, url = endpoint.id, endpoint.university_id, endpoint.url
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id))
+    session.delete(endpoint)
+    session.flush()
+    audit(
+        session,
+        request,
+        actor=principal.username or principal.subject,
+        action="webhook.delete",
+        target=f"webhook_endpoint:{endpoint_id}",
+        university_id=university_id,
+        url=url,
+    )
+
+
 def deliveries_stmt(endpoint: WebhookEndpoint, status: str | None) -> Select[tuple[WebhookDelivery]]:
     stmt = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
     if status:
@@ -173,6 +212,11 @@ def replay(session: Session, request: Request, principal: Principal, delivery_id
     d = session.get(WebhookDelivery, delivery_id) if 0 < delivery_id <= 2**31 - 1 else None
     if d is None or principal.university_id is None or d.university_id != principal.university_id:
         raise NotFound("No such delivery")
+    own = _own_client(session, principal)
+    if own is not None:
+        endpoint = session.get(WebhookEndpoint, d.endpoint_id)
+        if endpoint is None or endpoint.client_pk != own:
+            raise NotFound("No such delivery")
     now = clock.now()
     again = WebhookDelivery(
         endpoint_id=d.endpoint_id,

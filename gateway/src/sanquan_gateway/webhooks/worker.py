@@ -177,10 +177,12 @@ class DeliveryWorker:
                     "locked_until": None,
                 }
                 endpoint = endpoints.get(o.job.endpoint_id)
+                if endpoint is None:
+                    continue  # deleted while the batch was out, with its deliveries
                 if o.ok:
                     row.update(status="delivered", delivered_at=o.at)
                     self.delivered += 1
-                    if endpoint is not None and endpoint.consecutive_failures:
+                    if endpoint.consecutive_failures:
                         endpoint.consecutive_failures, endpoint.failing_since = 0, None
                 else:
                     end = o.job.created_at + window
@@ -189,8 +191,7 @@ class DeliveryWorker:
                     else:
                         nxt = o.at + timedelta(seconds=backoff(s, attempts))
                         row["next_attempt_at"] = min(nxt, end)
-                    if endpoint is not None:
-                        self._failed(session, endpoint, o.at)
+                    self._failed(session, endpoint, o.at)
                 rows.append(row)
             repo.save_outcomes(session, rows)
 
