@@ -46,6 +46,7 @@ def environment() -> dict[str, str]:
         env.setdefault(f"GATEWAY_{name.upper()}_URL", f"http://127.0.0.1:{port}")
     env.setdefault("EVALUATION_PLANS_URL", env["GATEWAY_PLANS_URL"])
     env.setdefault("EVALUATION_TRAINING_URL", env["GATEWAY_TRAINING_URL"])
+    env.setdefault("EVALUATION_HALL_URL", env["GATEWAY_HALL_URL"])
     return env
 
 

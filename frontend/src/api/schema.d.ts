@@ -8928,7 +8928,7 @@ export interface components {
              * Source
              * @enum {string}
              */
-            source: "plans" | "training" | "evaluation" | "self_reported";
+            source: "plans" | "training" | "evaluation" | "hall" | "self_reported";
             /** Position */
             position: number;
         };
@@ -8947,7 +8947,7 @@ export interface components {
              * Source
              * @enum {string}
              */
-            source: "plans" | "training" | "evaluation" | "self_reported";
+            source: "plans" | "training" | "evaluation" | "hall" | "self_reported";
             /** Description */
             description: string;
         };
@@ -9606,7 +9606,7 @@ export interface components {
              * Source
              * @enum {string}
              */
-            source: "plans" | "training" | "evaluation" | "self_reported";
+            source: "plans" | "training" | "evaluation" | "hall" | "self_reported";
             /** Metric */
             metric: string;
             /** Value */
@@ -9972,12 +9972,15 @@ export interface components {
             /** Satisfaction Mean */
             satisfaction_mean: number | null;
         };
-        /** Indicators */
+        /**
+         * Indicators
+         * @description The shape of the other services' indicator sources (evaluation's ``fetch_source``).
+         */
         hall__Indicators: {
             /** Year */
             year: number;
-            /** Universities */
-            universities: components["schemas"]["IndicatorRow"][];
+            /** Items */
+            items: components["schemas"]["IndicatorRow"][];
         };
         /** InfoIn */
         InfoIn: {

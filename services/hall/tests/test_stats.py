@@ -44,7 +44,7 @@ def test_promise_kept_and_satisfaction_per_university(client: TestClient) -> Non
     year = clock.today().year
     ind = client.get(f"/api/hall/indicators?year={year}", headers=kt.service(scope="hall:indicators"))
     assert ind.status_code == 200, ind.text
-    assert ind.json()["universities"] == [
+    assert ind.json()["items"] == [
         {
             "university_id": kt.UNI_A,
             "requests": 3,

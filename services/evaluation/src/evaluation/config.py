@@ -13,6 +13,8 @@ class Settings(ServiceSettings):
     #: where the plans and training services answer (indicators, the staff register), called with our own token
     plans_url: str = "http://127.0.0.1:8001"
     training_url: str = "http://127.0.0.1:8002"
+    #: the service hall (S1): promise kept and satisfaction per university (``/api/hall/indicators``)
+    hall_url: str = "http://127.0.0.1:8004"
     #: seconds before a call to another service counts as failed
     source_timeout: float = 5.0
     #: E2: a publicity period (公示) lasts at least this many working days (Monday to Friday)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-SOURCES = ("plans", "training", "evaluation", "self_reported")
+SOURCES = ("plans", "training", "evaluation", "hall", "self_reported")
 
 
 class NoFigure(Exception):
@@ -73,6 +73,18 @@ def _rectification_rate(item: Mapping[str, Any]) -> float:
     _visited(item)
     _needs(item, "rectifications_due", "no rectification of the university fell due in the year")
     return _num(item, "rectification_rate")
+
+
+def _hall_promise_kept(item: Mapping[str, Any]) -> float:
+    """S1: closed requests accepted and resolved within their promise / closed requests (the hall's figure)."""
+    _needs(item, "closed", "no service-hall request of the university was closed in the year")
+    return _num(item, "promise_kept_rate")
+
+
+def _hall_satisfaction(item: Mapping[str, Any]) -> float:
+    """S1: the mean of the students' and teachers' ratings (1-5)."""
+    _needs(item, "rated", "no service-hall request of the university was rated in the year")
+    return _num(item, "satisfaction_mean")
 
 
 def _num(item: Mapping[str, Any], key: str) -> float:
@@ -166,6 +178,18 @@ METRICS: dict[str, Metric] = {
             "self_reported",
             lambda i: _num(i, "value"),
             "a value the university reports with evidence, counted once the province verifies it",
+        ),
+        Metric(
+            "hall_promise_kept_rate",
+            "hall",
+            _hall_promise_kept,
+            "share of the year's closed service-hall requests accepted and resolved within their promise (S1)",
+        ),
+        Metric(
+            "hall_satisfaction",
+            "hall",
+            _hall_satisfaction,
+            "mean rating (1-5) of the year's rated service-hall requests (S1)",
         ),
     )
 }

@@ -147,6 +147,7 @@ def compute_scorecards(
         training_url=k.settings.training_url,
         timeout=k.settings.source_timeout,
         university_id=university_id,
+        hall_url=k.settings.hall_url,
     )
     session.flush()
     return service.ranking(session, scope, year, orgdir).items

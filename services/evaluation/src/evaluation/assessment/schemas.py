@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from evaluation.nominations.schemas import FileMeta
 
-Source = Literal["plans", "training", "evaluation", "self_reported"]
+Source = Literal["plans", "training", "evaluation", "hall", "self_reported"]
 Grade = Literal["excellent", "good", "pass", "fail"]
 SchoolType = Literal["undergraduate", "higher_vocational", "secondary_vocational", "school"]
 

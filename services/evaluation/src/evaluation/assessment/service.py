@@ -372,6 +372,7 @@ def compute(
     training_url: str,
     timeout: float,
     university_id: int | None = None,
+    hall_url: str | None = None,
 ) -> list[Scorecard]:
     fw = load_framework(session, year)
     if fw.status == "published":
@@ -395,6 +396,11 @@ def compute(
             fetched["plans"] = Fetched(merged, base.error or sup.error, base.rule)
     if "training" in needed:
         fetched["training"] = fetch_source(client, "training", training_url, year, timeout)
+    if "hall" in needed:
+        if hall_url is None:
+            fetched["hall"] = Fetched({}, "the service hall's address is not configured")
+        else:
+            fetched["hall"] = fetch_source(client, "hall", hall_url, year, timeout)
     if "evaluation" in needed:
         finals, won = repo.final_campaigns(session, year), repo.awards_won(session, year)
         fetched["evaluation"] = Fetched(

@@ -143,8 +143,10 @@ class IndicatorRow(BaseModel):
 
 
 class Indicators(BaseModel):
+    """The shape of the other services' indicator sources (evaluation's ``fetch_source``)."""
+
     year: int
-    universities: list[IndicatorRow]
+    items: list[IndicatorRow]
 
 
 @router.get("/indicators")
@@ -156,4 +158,4 @@ def get_indicators(
     start = datetime(year, 1, 1, tzinfo=PROVINCE_TZ)
     end = datetime(year + 1, 1, 1, tzinfo=PROVINCE_TZ)
     per = service.per_university(session, start, end)
-    return Indicators(year=year, universities=[IndicatorRow(university_id=u, **f) for u, f in sorted(per.items())])
+    return Indicators(year=year, items=[IndicatorRow(university_id=u, **f) for u, f in sorted(per.items())])
