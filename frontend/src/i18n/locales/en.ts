@@ -110,6 +110,7 @@ const en: typeof zhCN = {
   },
   indicatorNames: {
     supervision_findings: 'Supervision findings (weighed by severity)', rectification_on_time_rate: 'Rectifications closed on time',
+    hall_promise_kept_rate: 'Service hall: promises kept (S1)', hall_satisfaction: 'Service hall: satisfaction (S1)',
     plan_approved: 'Plan approved and in the annual work plan', milestones_on_time: 'Milestones completed on time', training_compliance: 'Staff-training compliance rate (T1)',
     law_coverage: 'Rule-of-law training coverage (T2)', work_study: 'Work-study posts at least 10% (P6)', special_fund: 'Special fund set up and spent (P5)',
     awards: 'Awards and model posts won (E2)',
@@ -345,7 +346,7 @@ const en: typeof zhCN = {
     ranking: 'Ranking', yourScore: 'Your score {total} / {max}, rank {rank}', scorecard: 'Scorecard', noScores: 'No scores yet', total: 'Total',
     unavailable: 'Missing figures', indicators: 'Indicators ({n})', source: 'Source', metric: 'Metric', target: 'Target', selfReports: 'Self-reported ({n})',
     evidence: 'Evidence', reported: 'Reported', rejectNote: 'Why is it rejected?', indicator: 'Indicator', value: 'Value', verify: 'Verify', achievement: 'Achievement', score: 'Score',
-    sources: { plans: 'Plans', training: 'Training', evaluation: 'Awards', self_reported: 'Self-reported' },
+    sources: { plans: 'Plans', training: 'Training', evaluation: 'Awards', hall: 'Service hall', self_reported: 'Self-reported' },
     reportStatus: { reported: 'To verify', verified: 'Verified', rejected: 'Rejected' },
   },
   resources: {

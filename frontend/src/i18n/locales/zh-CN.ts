@@ -108,6 +108,7 @@ export default {
   },
   indicatorNames: {
     supervision_findings: '督导发现问题（按严重程度加权）', rectification_on_time_rate: '整改按期销号率',
+    hall_promise_kept_rate: '服务大厅承诺兑现率（S1）', hall_satisfaction: '服务大厅满意度（S1）',
     plan_approved: '实施方案获批并纳入年度工作计划', milestones_on_time: '里程碑按期完成', training_compliance: '职工培训达标率（T1）',
     law_coverage: '法治教育培训覆盖率（T2）', work_study: '勤工助学岗位不低于10%（P6）', special_fund: '设立并执行思政专项经费（P5）',
     awards: '获评先进与示范岗（E2）',
@@ -341,7 +342,7 @@ export default {
     ranking: '考核排名', yourScore: '本校得分 {total} / {max}，排名第 {rank}', scorecard: '评分卡', noScores: '暂无考核得分', total: '总分',
     unavailable: '缺数据指标', indicators: '考核指标（{n}）', source: '数据来源', metric: '计量', target: '目标值', selfReports: '自报指标（{n}）',
     evidence: '佐证说明', reported: '已提交', rejectNote: '退回原因', indicator: '指标', value: '数值', verify: '核实通过', achievement: '达成率', score: '得分',
-    sources: { plans: '实施方案', training: '培训台账', evaluation: '评优结果', self_reported: '高校自报' },
+    sources: { plans: '实施方案', training: '培训台账', evaluation: '评优结果', hall: '服务大厅', self_reported: '高校自报' },
     reportStatus: { reported: '待核实', verified: '已核实', rejected: '已退回' },
   },
   resources: {
