@@ -485,3 +485,46 @@ def test_refused_campus_sign_ins_are_security_events_of_the_university(world: Wo
         assert rows[1].university_id == world.ids["uni_a"]
     audit = world.client.get("/api/audit", params={"security": "true"}, headers=world.auth("uni_a_admin")).json()
     assert "hall.sso.failure" in {e["action"] for e in audit["items"]}
+
+
+def test_the_inspector_and_a_student_neither_read_nor_set_a_universitys_sso(world: World) -> None:
+    """The inspector (督导) reads what the province reads: no university's SSO configuration or roster either."""
+    from sanquan_gateway.accounts.models import User
+
+    with world.app.state.kernel.sessionmaker.begin() as s:
+        inspector = User(
+            username="inspector_t",
+            display_name="督导",
+            password_hash=hash_password("Passw0rd-insp1"),
+            role="inspector",
+            org_id=world.ids["province"],
+            university_id=None,
+            department_id=None,
+        )
+        s.add(inspector)
+        s.flush()
+        s.expunge(inspector)
+    insp = {"Authorization": f"Bearer {world.app.state.kernel.extras['issuer'].access_for_user(inspector)[0]}"}
+    body = {"issuer": "https://idp.example.edu.cn", "client_id": "c", "client_secret": "s"}
+    roster = {"items": [{"number": "S1", "name": "甲"}]}
+    assert world.client.get("/api/auth/sso-config", headers=insp).status_code == 403
+    assert world.client.put("/api/auth/sso-config", json=body, headers=insp).status_code == 403
+    assert world.client.put("/api/auth/hall-roster", json=roster, headers=insp).status_code == 403
+    assert world.client.get("/api/auth/sso/providers", headers=insp).status_code == 200
+
+    code = world.client.put("/api/auth/hall-roster", json=roster, headers=_roster_client(world)).json()["codes"][0]
+    r = world.client.post(
+        "/api/auth/hall/activate",
+        json={
+            "university_id": world.ids["uni_a"],
+            "number": "S1",
+            "code": code["activation_code"],
+            "password": "Hall-pass-2026",
+        },
+    )
+    student = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    assert world.client.get("/api/auth/sso-config", headers=student).status_code == 403
+    assert world.client.put("/api/auth/sso-config", json=body, headers=student).status_code == 403
+    assert world.client.put("/api/auth/hall-roster", json=roster, headers=student).status_code == 403
+    with world.app.state.kernel.sessionmaker() as s:
+        assert s.get(SsoConfig, world.ids["uni_a"]) is None
