@@ -17,6 +17,14 @@ alone: the 10,000 delivered events queued again at once (as replays, one INSERT 
 receiver has them all — its throughput without the intake in front.
 
     .venv/bin/python bench/webhooks_fanout.py [--backend postgresql|sqlite] [--rate 60] [--seconds 25]
+
+``--worker-only [--baseline REF]``: the delivery worker alone, side by side with the worker of git commit ``REF``
+(its worker.py and repository.py, loaded from git), no platform and no seed (on a machine too busy for the demo's
+seed): a fresh gateway database with the 160 endpoints and ``--events`` pending deliveries, the worker in this
+process, the receiver in its own; rounds alternate baseline / current (``--rounds``), each sends every delivery
+once; prints deliveries/s and this process's CPU per delivery (the worker's: claim, sign, send, record).
+
+    .venv/bin/python bench/webhooks_fanout.py --worker-only --baseline b26c5e5 --events 10000 [--backend sqlite]
 """
 
 from __future__ import annotations
@@ -174,7 +182,13 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=10_000)
     ap.add_argument("--batch", type=int, default=200, help="events per POST /internal/events (a relay's batch)")
     ap.add_argument("--register", type=int, default=20, help="load mix: more staff per university")
+    ap.add_argument("--worker-only", action="store_true", help="the delivery worker alone, beside a baseline's")
+    ap.add_argument("--baseline", default="b26c5e5", help="--worker-only: the baseline worker's commit, or none")
+    ap.add_argument("--rounds", type=int, default=2, help="--worker-only: rounds of each worker")
     args = ap.parse_args()
+    if args.worker_only:
+        worker_only(args)
+        return
 
     port = httpx_free_port()
     count = mp.Value("q", 0)
@@ -242,6 +256,155 @@ def main() -> None:
         "deliveries per CPU second: the rate one free core would give)"
     )
     print(f"load average (1 min): {load_before:.2f} before, {load_after:.2f} after")
+
+
+def baseline_worker(ref: str) -> Any:
+    """``DeliveryWorker`` as it was at commit ``ref`` (its worker.py on its repository.py; the rest is today's)."""
+    import subprocess
+    import types
+
+    def source(name: str) -> str:
+        path = f"gateway/src/sanquan_gateway/webhooks/{name}.py"
+        return subprocess.run(["git", "show", f"{ref}:{path}"], check=True, capture_output=True, text=True).stdout
+
+    modules = {}
+    for name in ("repository", "worker"):
+        mod = types.ModuleType(f"baseline_webhooks_{name}")
+        sys.modules[mod.__name__] = mod  # dataclasses look their module up
+        code = source(name)
+        if name == "worker":
+            code = code.replace("from sanquan_gateway.webhooks import repository as repo\n", "")
+            mod.__dict__["repo"] = modules["repository"]
+        exec(compile(code, f"{ref}:{name}.py", "exec"), mod.__dict__)
+        modules[name] = mod
+    return modules["worker"].DeliveryWorker
+
+
+def worker_only(args: argparse.Namespace) -> None:
+    import resource
+    import tempfile
+
+    from sqlalchemy import update
+    from sqlalchemy.orm import sessionmaker
+
+    from sanquan_gateway.config import Settings
+    from sanquan_gateway.events.models import Event
+    from sanquan_gateway.main import create_app  # noqa: F401 - every model on Base.metadata
+    from sanquan_gateway.models import Base
+    from sanquan_gateway.webhooks.models import WebhookDelivery
+    from sanquan_gateway.webhooks.worker import DeliveryWorker
+
+    port = httpx_free_port()
+    count = mp.Value("q", 0)
+    ready = mp.Event()
+    rx = mp.Process(target=receiver, args=(port, count, ready), daemon=True)
+    rx.start()
+    ready.wait(10)
+    tmp = tempfile.mkdtemp(prefix="whfan-")
+    if args.backend == "sqlite":
+        url = f"sqlite:///{tmp}/gateway.db"
+    else:
+        name = f"whfan_{os.getpid()}"
+        admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            c.execute(text(f"CREATE DATABASE {name}"))
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    now = datetime.now(UTC)
+    with engine.begin() as c:
+        c.execute(
+            insert(Client),
+            [{"client_id": "bench", "name": "bench", "secret_hash": "x", "role": "integration", "scopes": ""}],
+        )
+    add_endpoints(url, f"http://127.0.0.1:{port}/hooks")
+    with engine.begin() as c:
+        c.execute(
+            insert(Event),
+            [
+                {
+                    "id": f"evt_{k:032x}",
+                    "type": "plan.returned",
+                    "source": "plans",
+                    "university_id": BASE_UNIVERSITY + k % ENDPOINTS,
+                    "subject": f"plan:{k}",
+                    "occurred_at": now,
+                    "received_at": now,
+                    "data": {"plan_id": k, "year": 2026},
+                }
+                for k in range(args.events)
+            ],
+        )
+        c.execute(
+            text(
+                "INSERT INTO webhook_delivery (endpoint_id, university_id, event_seq, event_id, event_type, subject,"
+                " status, attempts, next_attempt_at, created_at)"
+                " SELECT w.id, e.university_id, e.seq, e.id, e.type, e.subject, 'pending', 0, :now, :now"
+                " FROM events e JOIN webhook_endpoint w ON w.university_id = e.university_id"
+            ),
+            {"now": now},
+        )
+    settings = Settings(
+        database_url=url,
+        environment="test",
+        plans_url="http://127.0.0.1:9",
+        training_url="http://127.0.0.1:9",
+        evaluation_url="http://127.0.0.1:9",
+        spa_dir="/nonexistent",
+        webhook_poll_seconds=0.05,
+    )
+    factory = sessionmaker(engine, expire_on_commit=False)
+    workers: dict[str, Any] = {"current": DeliveryWorker}
+    if args.baseline != "none":
+        workers = {"baseline " + args.baseline: baseline_worker(args.baseline), **workers}
+    results: dict[str, list[tuple[float, float]]] = {k: [] for k in workers}
+    print(f"{args.events} deliveries to {ENDPOINTS} endpoints, {args.backend}; load average {os.getloadavg()[0]:.2f}")
+    for r in range(args.rounds):
+        for label, cls in workers.items():
+            with engine.begin() as c:
+                c.execute(
+                    update(WebhookDelivery).values(
+                        status="pending", attempts=0, next_attempt_at=datetime.now(UTC), locked_until=None
+                    )
+                )
+            before = count.value
+            worker = cls(factory, settings)
+            cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+            t0 = time.perf_counter()
+            worker.start()
+            deadline = t0 + 900
+            while count.value < before + args.events and time.perf_counter() < deadline:
+                time.sleep(0.02)
+            wall = time.perf_counter() - t0
+            cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+            worker.stop()
+            got = count.value - before
+            cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+            results[label].append((got / wall, 1000 * cpu / max(got, 1)))
+            print(
+                f"round {r + 1} {label:18} {got} sent in {wall:6.1f} s = {got / wall:6.0f}/s, "
+                f"{1000 * cpu / max(got, 1):.2f} ms CPU per delivery (load {os.getloadavg()[0]:.1f})"
+            )
+    rx.terminate()
+    engine.dispose()
+    if args.backend != "sqlite":
+        admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS whfan_{os.getpid()} WITH (FORCE)"))
+    if len(workers) == 1:
+        rate, cpu_ms = (statistics.median(x[i] for x in results["current"]) for i in (0, 1))
+        print(f"\nmedian: current {rate:.0f}/s, {cpu_ms:.2f} ms/delivery")
+        return
+    (base_label, cur_label) = list(workers)
+    b_rate = statistics.median(x[0] for x in results[base_label])
+    c_rate = statistics.median(x[0] for x in results[cur_label])
+    b_cpu = statistics.median(x[1] for x in results[base_label])
+    c_cpu = statistics.median(x[1] for x in results[cur_label])
+    print(
+        f"\nmedian: {base_label} {b_rate:.0f}/s, {b_cpu:.2f} ms/delivery; current {c_rate:.0f}/s, "
+        f"{c_cpu:.2f} ms/delivery; ratio {c_rate / b_rate:.1f}x the rate, {b_cpu / c_cpu:.1f}x less CPU"
+    )
 
 
 def httpx_free_port() -> int:
