@@ -20,6 +20,7 @@ PYTHON_SERVICES = {
     "plans": ("services/plans", "plans", 8001),
     "training": ("services/training", "training", 8002),
     "evaluation": ("services/evaluation", "evaluation", 8003),
+    "hall": ("services/hall", "hall", 8004),
 }
 #: The one image of the gateway and every service (build argument SERVICE), and the SPA's.
 SERVICE_DOCKERFILE = ROOT / "Dockerfile"
