@@ -138,6 +138,23 @@ def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     ]
 
 
+def _not_problem_details(r: httpx.Response) -> str | None:
+    """Why an error answer is not RFC 9457 problem details (its media type, ``status`` and ``title``), or None. The
+    refusals are what the fuzz tests leave to the matrix for the roles refused an operation (tests/test_fuzz.py)."""
+    if r.status_code < 400:
+        return None
+    ctype = r.headers.get("content-type", "")
+    if not ctype.startswith("application/problem+json"):
+        return f"{r.status_code} answered as {ctype or 'no content type'}, not problem+json"
+    try:
+        body = r.json()
+    except ValueError:
+        return f"{r.status_code} problem+json body is not JSON"
+    if not isinstance(body, dict) or body.get("status") != r.status_code or not body.get("title"):
+        return f"{r.status_code} problem body lacks status/title: {r.text[:160]}"
+    return None
+
+
 # -- the matrix -----------------------------------------------------------------------------------------------------
 #: The cells are independent (reads, refusals and probes that change nothing): they run a few at a time.
 WORKERS = 4
@@ -154,6 +171,8 @@ def _run(w: World, cells: list[tuple[Row, str, str]], base_of: Any, check_leaks:
                 f"{r.status_code} {r.text[:160]}",
                 [],
             )
+        if (why := _not_problem_details(r)) is not None:
+            return f"{role:18} {row.method:6} {base or ''}{row.path} target={row.target}: {why}", []
         if check_leaks and role in TENANT_ROLES and row.method == "GET":
             return None, [f"{role} GET {r.request.url}: {leak}" for leak in _leaks(w, role, row, r)[:5]]
         return None, []
