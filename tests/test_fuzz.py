@@ -13,11 +13,13 @@ runs' operations (issue #15 part 6, docs/decisions.md "Test time")."""
 from __future__ import annotations
 
 import os
+import time
 
+import httpx
 import pytest
 
 from tests.authz_matrix import MATRIX
-from tests.fuzz.run import ROLES, run_one
+from tests.fuzz.run import DOCUMENTS, ROLES, run_one
 from tests.harness import Stack
 
 #: Cases per operation and phases in ``make test`` (about 20 s a database); FUZZ_EXAMPLES raises it.
@@ -51,8 +53,22 @@ def left_out(account: str) -> tuple[str, ...]:
     return tuple(sorted(refused))
 
 
+def await_the_whole_document(url: str, seconds: float = 90) -> None:
+    """Until the gateway's combined document holds every service (it leaves out, and does not cache, a service whose
+    document did not come within 5 s: at load 40 the first run fuzzed 97 of 274 operations without a word)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        doc = httpx.get(url + DOCUMENTS["platform"], timeout=60).json()
+        missing = doc.get("x-unavailable-services")
+        if not missing:
+            return
+        assert time.monotonic() < deadline, f"the platform's document still lacks {missing}"
+        time.sleep(1)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_the_api_withstands_fuzzing(scratch_stack: Stack, role: str) -> None:
+    await_the_whole_document(scratch_stack.url)
     out = run_one(
         scratch_stack.url,
         scratch_stack.token(role),
