@@ -58,6 +58,12 @@ function i18nMessagesAsAst(): Plugin {
  */
 const ZH_FIRST_LOAD = new Set(['app', 'common', 'menu', 'roles', 'login', 'errors', 'validation', 'problems', 'fieldLabels', 'rules'])
 const ZH_LATER = 'virtual:zh-CN-later'
+/**
+ * The service hall's words (issue #20): a chunk of their own (`virtual:zh-CN-hall`, merged by `loadHallWords`), so the
+ * student pages load neither the admin pages' words nor pay for them (≤ 120 kB gz: scripts/measure-hall-bundle.mjs).
+ */
+const ZH_HALL = 'virtual:zh-CN-hall'
+const ZH_HALL_SECTIONS = new Set(['hall'])
 const ZH_PATH = fileURLToPath(new URL('./src/i18n/locales/zh-CN.ts', import.meta.url))
 
 async function messagesOf(code: string): Promise<Record<string, unknown>> {
@@ -65,8 +71,9 @@ async function messagesOf(code: string): Promise<Record<string, unknown>> {
   return ((await import(url)) as { default: Record<string, unknown> }).default
 }
 
-function sections(messages: Record<string, unknown>, later: boolean): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(messages).filter(([k]) => ZH_FIRST_LOAD.has(k) !== later))
+function sections(messages: Record<string, unknown>, later: boolean | 'hall'): Record<string, unknown> {
+  if (later === 'hall') return Object.fromEntries(Object.entries(messages).filter(([k]) => ZH_HALL_SECTIONS.has(k)))
+  return Object.fromEntries(Object.entries(messages).filter(([k]) => ZH_FIRST_LOAD.has(k) !== later && !ZH_HALL_SECTIONS.has(k)))
 }
 
 function zhLater(): Plugin {
@@ -77,13 +84,13 @@ function zhLater(): Plugin {
       build = config.command === 'build'
     },
     resolveId(id) {
-      return id === ZH_LATER ? `\0${ZH_LATER}` : null
+      return id === ZH_LATER || id === ZH_HALL ? `\0${id}` : null
     },
     async load(id) {
-      if (id !== `\0${ZH_LATER}`) return null
+      if (id !== `\0${ZH_LATER}` && id !== `\0${ZH_HALL}`) return null
       if (!build) return 'export default {}'
       this.addWatchFile(ZH_PATH)
-      const messages = sections(await messagesOf(readFileSync(ZH_PATH, 'utf8')), true)
+      const messages = sections(await messagesOf(readFileSync(ZH_PATH, 'utf8')), id === `\0${ZH_HALL}` ? 'hall' : true)
       return `export default JSON.parse(${JSON.stringify(JSON.stringify(compileTree(messages, '')))})`
     },
   }

@@ -109,6 +109,11 @@ export const ROLE_PERMISSIONS: Record<Role, string[]> = {
   ],
   service: [
   ],
+  // the service hall's students and teachers (issue #20): no code of the admin pages; their pages check the role
+  student: [
+  ],
+  teacher: [
+  ],
 }
 
 export function hasPermission(granted: readonly string[], code: string): boolean {

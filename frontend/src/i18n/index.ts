@@ -95,6 +95,16 @@ export function loadAppWords(): Promise<void> {
   return appWords
 }
 
+let hallWords: Promise<void> | null = null
+/** zh-CN's words of the service hall (issue #20): a chunk of their own, merged once before a hall page shows. */
+export function loadHallWords(): Promise<void> {
+  hallWords ??= import('virtual:zh-CN-hall').then(({ default: hall }) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    if (Object.keys(hall).length) i18n.global.mergeLocaleMessage('zh-CN', hall as any)
+  })
+  return hallWords
+}
+
 /** Loads a locale's messages (once) so that setLocale can show it. */
 export async function loadLocale(locale: AppLocale): Promise<void> {
   if (loaded.has(locale)) return

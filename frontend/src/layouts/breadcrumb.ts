@@ -5,6 +5,7 @@ export const PARENT_PAGE: Record<string, string> = {
   'training-ledger': 'training-compliance',
   'plan-review': 'plan-review-list',
   campaign: 'campaigns',
+  'hall-staff-request': 'hall-queue',
 }
 
 /** The menu entry that is lit for a page: its own, or its list's. */

@@ -1,6 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import type { Role } from '@/api/types'
-import { loadAppWords } from '@/i18n'
+import { loadAppWords, loadHallWords } from '@/i18n'
 import { useAuthStore } from '@/stores/auth'
 
 declare module 'vue-router' {
@@ -12,6 +12,8 @@ declare module 'vue-router' {
     /** any of these permission codes */
     perm?: string | string[]
     public?: boolean
+    /** the service hall (issue #20): its words (loadHallWords); 'student' pages have their own layout and sign-in */
+    hall?: 'student' | 'staff'
   }
 }
 
@@ -22,6 +24,10 @@ const UD: Role[] = ['university_admin', 'department_manager']
 const PUD: Role[] = ['province_admin', 'university_admin', 'department_manager']
 /** The province's administrator and its inspector (督导, issue #19: reads what the province reads). */
 const PI: Role[] = ['province_admin', 'inspector']
+/** The service hall's students and teachers (S1, issue #20). */
+export const HALL_USERS = ['student', 'teacher'] as unknown as Role[]
+/** Who handles the hall's requests: a department's staff and manager, the university; the province reads. */
+const HALL_STAFF: Role[] = ['staff', 'department_manager', 'university_admin', 'province_admin', 'inspector']
 
 export const appRoutes: RouteRecordRaw[] = [
   { path: 'workbench', name: 'workbench', component: () => import('@/views/WorkbenchView.vue'), meta: { title: 'menu.workbench', roles: UD } },
@@ -34,7 +40,7 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'audit', name: 'audit', component: () => import('@/views/admin/AuditView.vue'), meta: { title: 'menu.audit', roles: PU, perm: 'audit:log:view' } },
 
   { path: 'training/rule', name: 'training-rule', component: () => import('@/views/training/RuleView.vue'), meta: { title: 'menu.trainingRule', roles: A, perm: 'training:rule:edit' } },
-  { path: 'training/compliance', name: 'training-compliance', component: () => import('@/views/training/ComplianceView.vue'), meta: { title: 'menu.compliance', roles: PUD, perm: 'training:report:view' } },
+  { path: 'training/compliance', name: 'training-compliance', component: () => import('@/views/training/ComplianceView.vue'), meta: { title: 'menu.compliance', roles: [...PUD, 'inspector'], perm: 'training:report:view' } },
   { path: 'training/staff', name: 'training-staff', component: () => import('@/views/training/StaffView.vue'), meta: { title: 'menu.staff', roles: UD } },
   { path: 'training/staff/:id/ledger', name: 'training-ledger', component: () => import('@/views/training/LedgerView.vue'), meta: { title: 'menu.ledger', roles: PUD } },
   { path: 'training/records', name: 'training-records', component: () => import('@/views/training/RecordsView.vue'), meta: { title: 'menu.records', roles: UD } },
@@ -50,13 +56,13 @@ export const appRoutes: RouteRecordRaw[] = [
   { path: 'plans/letters', name: 'plan-my-letters', component: () => import('@/views/plans/MyLettersView.vue'), meta: { title: 'menu.myLetters', roles: ['staff'], perm: 'plans:letter:sign' } },
   { path: 'plans/notices', name: 'plan-notices', component: () => import('@/views/plans/NoticesView.vue'), meta: { title: 'menu.notices', roles: PUD } },
   { path: 'plans/alerts', name: 'plan-alerts', component: () => import('@/views/plans/AlertsView.vue'), meta: { title: 'menu.alerts', roles: PU } },
-  { path: 'plans/progress', name: 'plan-progress', component: () => import('@/views/plans/ProgressView.vue'), meta: { title: 'menu.progress', roles: PUD, perm: 'plans:plan:view' } },
+  { path: 'plans/progress', name: 'plan-progress', component: () => import('@/views/plans/ProgressView.vue'), meta: { title: 'menu.progress', roles: [...PUD, 'inspector'], perm: 'plans:plan:view' } },
 
   { path: 'evaluation/campaigns', name: 'campaigns', component: () => import('@/views/evaluation/CampaignsView.vue'), meta: { title: 'menu.campaigns', roles: PUD, perm: ['evaluation:campaign:manage', 'evaluation:nomination:manage', 'evaluation:nomination:propose'] } },
   { path: 'evaluation/campaigns/:id', name: 'campaign', component: () => import('@/views/evaluation/CampaignView.vue'), meta: { title: 'menu.campaigns', roles: PUD, perm: ['evaluation:campaign:manage', 'evaluation:nomination:manage', 'evaluation:nomination:propose'] } },
   { path: 'evaluation/reviews', name: 'expert-reviews', component: () => import('@/views/evaluation/ExpertReviewsView.vue'), meta: { title: 'menu.reviews', roles: ['expert'], perm: 'evaluation:review:score' } },
   { path: 'evaluation/cases', name: 'typical-cases', component: () => import('@/views/evaluation/TypicalCasesView.vue'), meta: { title: 'typicalCases.menu', roles: A } },
-  { path: 'evaluation/assessment', name: 'assessment', component: () => import('@/views/evaluation/AssessmentView.vue'), meta: { title: 'menu.assessment', roles: PU, perm: ['evaluation:assessment:manage', 'evaluation:scorecard:view'] } },
+  { path: 'evaluation/assessment', name: 'assessment', component: () => import('@/views/evaluation/AssessmentView.vue'), meta: { title: 'menu.assessment', roles: [...PU, 'inspector'], perm: ['evaluation:assessment:manage', 'evaluation:scorecard:view'] } },
 
   // 督导检查与整改 (issue #19): the province and its inspector record visits; universities answer rectifications
   { path: 'supervision/visits', name: 'supervision-visits', component: () => import('@/views/supervision/VisitsView.vue'), meta: { title: 'supervision.menuVisits', roles: PI } },
@@ -69,12 +75,19 @@ export const appRoutes: RouteRecordRaw[] = [
   // 年度总结 (issue #19): the university writes its own; the province decides and downloads the annual report; the inspector reads
   { path: 'evaluation/annual', name: 'annual-summaries', component: () => import('@/views/evaluation/AnnualSummaryView.vue'), meta: { title: 'annual.menu', roles: ['province_admin', 'inspector', 'university_admin'] } },
 
+  // 服务大厅 (S1, issue #20): the department's queue, a request with its actions, figures, the university's settings
+  { path: 'service-hall/queue', name: 'hall-queue', component: () => import('@/views/hall/staff/HallQueueView.vue'), meta: { title: 'hallStaff.queue', roles: HALL_STAFF, hall: 'staff' } },
+  { path: 'service-hall/requests/:id', name: 'hall-staff-request', component: () => import('@/views/hall/staff/HallRequestView.vue'), meta: { title: 'hallStaff.request', roles: HALL_STAFF, hall: 'staff' } },
+  { path: 'service-hall/stats', name: 'hall-stats', component: () => import('@/views/hall/staff/HallStatsView.vue'), meta: { title: 'hallStaff.stats', roles: [...PI, ...UD], hall: 'staff' } },
+  { path: 'service-hall/config', name: 'hall-config', component: () => import('@/views/hall/staff/HallConfigView.vue'), meta: { title: 'hallStaff.config', roles: U, hall: 'staff' } },
+
   { path: 'profile', name: 'profile', component: () => import('@/views/ProfileView.vue'), meta: { title: 'menu.profile' } },
   { path: 'forbidden', name: 'forbidden', component: () => import('@/views/ForbiddenView.vue'), meta: { title: 'errors.forbiddenTitle' } },
 ]
 
 /** Where each role lands after signing in. */
 export function homeFor(role: Role | null): string {
+  if (role && HALL_USERS.includes(role)) return '/hall'
   switch (role) {
     case 'province_admin':
       return '/dashboard'
@@ -95,6 +108,18 @@ export function homeFor(role: Role | null): string {
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { public: true, title: 'login.title' } },
   // 公示公告 (#19): public pages without sign-in or the app's chrome, a lazy chunk of their own.
+  // 服务大厅 (S1, issue #20): students and teachers on their phones, a layout and sign-in of their own, no admin code
+  { path: '/hall/sign-in', name: 'hall-sign-in', component: () => import('@/views/hall/HallSignInView.vue'), meta: { public: true, hall: 'student', title: 'hall.signIn.title' } },
+  {
+    path: '/hall',
+    component: () => import('@/layouts/HallLayout.vue'),
+    meta: { roles: HALL_USERS, hall: 'student' },
+    children: [
+      { path: '', name: 'hall-mine', component: () => import('@/views/hall/MyRequestsView.vue'), meta: { title: 'hall.nav.mine', roles: HALL_USERS, hall: 'student' } },
+      { path: 'new', name: 'hall-new', component: () => import('@/views/hall/NewRequestView.vue'), meta: { title: 'hall.form.title', roles: HALL_USERS, hall: 'student' } },
+      { path: 'requests/:id', name: 'hall-request', component: () => import('@/views/hall/RequestView.vue'), meta: { title: 'hall.detail.number', roles: HALL_USERS, hall: 'student' } },
+    ],
+  },
   { path: '/public', name: 'public', component: () => import('@/views/public/PublicView.vue'), meta: { public: true, title: 'publicPages.title' } },
   // The province's big screen (#17): full screen without the app's chrome, a lazy chunk with its map.
   { path: '/province/screen', name: 'province-screen', component: () => import('@/views/province/BigScreenView.vue'), meta: { title: 'bigScreen.title', roles: PI, perm: 'dashboard:province:view' } },
@@ -113,15 +138,18 @@ export const router = createRouter({
 })
 
 router.beforeEach(async (to) => {
-  // zh-CN's words for every page but the sign-in page: not in its first load (vite.config.ts ZH_FIRST_LOAD)
-  if (to.name !== 'login') await loadAppWords()
+  // zh-CN's words for every page but the sign-in page: not in its first load (vite.config.ts ZH_FIRST_LOAD); the
+  // service hall's student pages load only their own words (issue #20: ≤ 120 kB gz, no admin pages' words)
+  const hallStudent = to.meta.hall === 'student'
+  if (to.name !== 'login' && !hallStudent) await loadAppWords()
+  if (to.meta.hall) await loadHallWords()
   const auth = useAuthStore()
   if (!auth.ready) await auth.restore()
   if (to.meta.public) {
-    if (to.name === 'login' && auth.signedIn) return homeFor(auth.role)
+    if ((to.name === 'login' || to.name === 'hall-sign-in') && auth.signedIn) return homeFor(auth.role)
     return true
   }
-  if (!auth.signedIn) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  if (!auth.signedIn) return { name: hallStudent ? 'hall-sign-in' : 'login', query: to.fullPath !== '/' && to.fullPath !== '/hall' ? { redirect: to.fullPath } : {} }
   if (to.meta.roles && !auth.hasRole(...to.meta.roles)) return { name: 'forbidden' }
   if (to.meta.perm && !auth.can(to.meta.perm)) return { name: 'forbidden' }
   return true

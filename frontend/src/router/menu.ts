@@ -26,6 +26,7 @@ const GROUPS: MenuDef[] = [
     routes: ['training-compliance', 'training-staff', 'training-records', 'training-import', 'training-courses', 'training-approvals', 'training-rule'],
   },
   { title: 'supervision.menu', icon: 'View', routes: ['supervision-visits', 'rectifications'] },
+  { title: 'hallStaff.menu', icon: 'Service', routes: ['hall-queue', 'hall-stats', 'hall-config'] },
   { title: 'menu.evaluation', icon: 'Trophy', routes: ['campaigns', 'assessment', 'awards', 'pilots', 'typical-cases', 'annual-summaries'] },
   { title: 'menu.organisation', icon: 'OfficeBuilding', routes: ['universities', 'departments', 'accounts', 'clients', 'webhooks', 'audit'] },
 ]

@@ -8,7 +8,7 @@ const keysFor = (role: Role, features: Record<string, boolean> = {}) =>
 
 describe('menu follows role and permissions', () => {
   it('gives staff only their own ledger, their letters, the published results (and the public pilots list)', () => {
-    expect(keysFor('staff')).toEqual(['my-ledger', 'plan-my-letters', 'awards', 'pilots'])
+    expect(keysFor('staff')).toEqual(['my-ledger', 'plan-my-letters', 'hall-queue', 'awards', 'pilots'])
   })
 
   it('gives experts their reviews and nothing administrative', () => {
