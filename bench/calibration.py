@@ -4,8 +4,9 @@ timed in the same run as the figures and printed beside them, at the start and a
 The same code costs twice the CPU on a slow host or a busy one; a figure alone cannot say which. With the two
 calibration times printed in the same run, figures from different days compare as ratios: a run whose loop took
 1.8× the reference's is expected to show ~1.8× the CPU per request. The reference (``REFERENCE``) is this project's
-2-core machine on 2026-12-04, measured when its load average was low; ``× ref`` above 1 means a slower (or busier)
-host than that.
+2-core machine on 2026-12-04 at 21:40 UTC — a busy hour (load average 36; no quiet hour came that day): re-measure
+it on a quiet machine and replace it, saying so in docs/benchmarks.md. ``× ref`` above 1 means a slower (or
+busier) host than the reference.
 
     from calibration import calibrated      # the script's own directory is on sys.path
     calibrated(main)                         # prints the calibration, runs main(), prints it again
@@ -27,8 +28,9 @@ T = TypeVar("T")
 DSN = os.environ.get("BENCH_CALIBRATION_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
 #: The fixed PostgreSQL work: one backend's CPU (hashing, aggregation), no I/O, no table.
 QUERY = "SELECT count(*), sum(hashtext(i::text)::bigint) FROM generate_series(1, 200000) AS i"
-#: The reference host's times in ms (the project's 2-core machine, 2026-12-04, the best of the repeats).
-REFERENCE = {"python_ms": 0.0, "postgresql_ms": 0.0}
+#: The reference host's times in ms (the project's 2-core machine, 2026-12-04 21:40 UTC at load 36, the best of
+#: the repeats).
+REFERENCE = {"python_ms": 214.0, "postgresql_ms": 350.8}
 REPEATS = 5
 
 

@@ -38,14 +38,14 @@ from tests.harness import Stack
 THEMES = ["law;safety", "ideals", "ethics;quality", "ideology", "safety"]
 
 
-def csv_for(employee_numbers: list[str], rows: int) -> bytes:
+def csv_for(employee_numbers: list[str], rows: int, tag: str = "gw") -> bytes:
     start = clock.today().replace(month=1, day=1)
     span = max((clock.today() - start).days - 1, 1)
     lines = ["employee_no,title,taken_on,hours,days,themes,organizer_level,external_id"]
     for i in range(rows):
         lines.append(
             f"{employee_numbers[i % len(employee_numbers)]},培训课程{i % 113},{start + timedelta(days=i % span)},"
-            f"{2 + (i % 15) * 0.5:.2f},{(i % 4) * 0.5:.1f},{THEMES[i % 5]},university,gw-{i}"
+            f"{2 + (i % 15) * 0.5:.2f},{(i % 4) * 0.5:.1f},{THEMES[i % 5]},university,{tag}-{i}"
         )
     return ("\n".join(lines) + "\n").encode()
 
@@ -141,6 +141,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--pushes", type=int, default=10)
+    ap.add_argument("--import-rounds", type=int, default=3)
     ap.add_argument("--batch-clients", type=int, default=4)
     ap.add_argument("--batches", type=int, default=5, help="batches per batch client")
     ap.add_argument("--batch-size", type=int, default=1000)
@@ -156,28 +157,33 @@ def main() -> None:
         with stack.client("u1_admin") as admin:
             staff = admin.get("/api/training/staff", params={"limit": 500}).json()["items"]
             numbers = [s["employee_no"] for s in staff]
-            content = csv_for(numbers, args.rows)
             db_url = stack.env["TRAINING_DATABASE_URL"] if args.backend == "postgresql" else None
             if db_url is None:  # the SQLite file of the training service
                 db_url = f"sqlite:///{stack.data_dir / 'training.db'}"
-            base_before = baseline_copy(db_url, staff, content)
-            t0 = time.perf_counter()
-            r = admin.post(
-                "/api/training/records/import", files={"file": ("ledger.csv", content, "text/csv")}, timeout=600
-            )
-            elapsed = time.perf_counter() - t0
-            assert r.status_code == 200 and r.json()["accepted"] == args.rows, r.text[:500]
-            ok = "OK" if args.rows / elapsed >= 20_000 else "MISSED"
-            base_after = baseline_copy(db_url, staff, content)
-            base = min(base_before, base_after)
+            # Rounds of bare COPY, import, bare COPY (new external ids each round): on a shared host the load moves
+            # within seconds, so each import is compared with the COPYs just before and after it.
+            ratios = []
+            for k in range(args.import_rounds):
+                content = csv_for(numbers, args.rows, tag=f"gw{k}")
+                base_before = baseline_copy(db_url, staff, content)
+                t0 = time.perf_counter()
+                r = admin.post(
+                    "/api/training/records/import", files={"file": ("ledger.csv", content, "text/csv")}, timeout=600
+                )
+                elapsed = time.perf_counter() - t0
+                assert r.status_code == 200 and r.json()["accepted"] == args.rows, r.text[:500]
+                base_after = baseline_copy(db_url, staff, content)
+                base = (base_before + base_after) / 2
+                ratios.append(base / elapsed)
+                ok = "OK" if args.rows / elapsed >= 20_000 else "MISSED"
+                print(
+                    f"gateway: import {args.rows:,} rows (.csv {len(content) / 1e6:.1f} MB) {elapsed:6.2f} s "
+                    f"{args.rows / elapsed:9,.0f} rows/s (target >= 20,000 rows/s: {ok}); bare COPY of the same rows "
+                    f"{base_before:.2f} s before, {base_after:.2f} s after: {ratios[-1]:.2f}x their mean"
+                )
+            ratio = statistics.median(ratios)
             print(
-                f"baseline: bare COPY of the same rows {base_before:6.2f} s before, {base_after:6.2f} s after"
-                f" ({args.rows / base:9,.0f} rows/s at the faster)"
-            )
-            ratio = base / elapsed
-            print(
-                f"gateway: import {args.rows:,} rows (.csv {len(content) / 1e6:.1f} MB) {elapsed:6.2f} s "
-                f"{args.rows / elapsed:9,.0f} rows/s; target >= 20,000 rows/s: {ok}; {ratio:.2f}x the bare COPY "
+                f"gateway: import / bare COPY, median of {len(ratios)} rounds: {ratio:.2f}x "
                 f"(>= 0.9x: {'OK' if ratio >= 0.9 else 'MISSED'})"
             )
 
