@@ -214,3 +214,11 @@ def test_racing_batches_with_the_same_external_ids_store_each_once(app: FastAPI,
     with app.state.kernel.sessionmaker() as db:
         total = db.scalars(select(StaffYearTotal)).one()
         assert total.hours_x100 == 3000 and total.records == 30
+
+
+def test_an_impossible_staff_id_is_one_refused_item(client: TestClient, api) -> None:
+    s = api.staff("E1")
+    body = {"records": [_item(staff_id=2**63), _item(staff_id=-1), _item(staff_id=s["id"])]}
+    r = client.post(URL, json=body, headers=kt.integration())
+    assert r.status_code == 200, r.text
+    assert [i["status"] for i in r.json()["items"]] == [422, 422, 201]

@@ -596,9 +596,9 @@ def push_batch(session: Session, principal: Principal, scope: Scope, items: Sequ
     for _, body, university_id in bodies:
         if university_id is not None and body.employee_no is not None:
             numbers.setdefault(university_id, []).append(body.employee_no.strip())
-    by_id, by_number = repository.people(
-        session, scope, (b.staff_id for _, b, _ in bodies if b.staff_id is not None), numbers
-    )
+    # An id no row can have (beyond the column's integer range) is simply unknown, not a failure of the batch.
+    ids = (b.staff_id for _, b, _ in bodies if b.staff_id is not None and 0 < b.staff_id < 2**31)
+    by_id, by_number = repository.people(session, scope, ids, numbers)
 
     source = source_of(principal)
     now = utcnow()
