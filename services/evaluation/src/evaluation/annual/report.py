@@ -369,12 +369,63 @@ def render_docx(content: list[Block]) -> bytes:
 
 
 _COLUMNS = (40, 14, 18, 14, 18, 20, 36, 10, 20)
+_AWARD_COLUMNS = (40, 10, 80, 40)
+_SIZE, _LINE, _PAD = 8.0, 3.8, 0.9
+
+
+def _wrap(text: str, width: float, size: float = _SIZE) -> list[str]:
+    """Lines of ``text`` within ``width`` mm at the table's size, by an estimate of each character's width (a CJK
+    character is one em, others about half of one) instead of fpdf2's measured line breaking, which took most of
+    the report's time (160 rows × 9 cells); the estimate errs wide, so nothing overflows its cell."""
+    em = size * 0.3528
+    lines, cur, w = [], "", 0.0
+    for ch in text:
+        if ch == "\n":
+            lines.append(cur)
+            cur, w = "", 0.0
+            continue
+        cw = em if ord(ch) > 0x2E7F else em * 0.6
+        if w + cw > width and cur:
+            lines.append(cur)
+            cur, w = "", 0.0
+        cur += ch
+        w += cw
+    lines.append(cur)
+    return lines
+
+
+def _pdf_grid(pdf: Any, rows: tuple[tuple[str, ...], ...], width: float) -> None:
+    """A table drawn as rectangles and text (the header again on every page)."""
+    n = len(rows[0])
+    cols = _COLUMNS if n == len(_COLUMNS) else _AWARD_COLUMNS if n == len(_AWARD_COLUMNS) else (1,) * n
+    ws = [width * c / sum(cols) for c in cols]
+    pdf.set_font("report", size=_SIZE)
+
+    def row(cells: tuple[str, ...], header: bool) -> None:
+        wrapped = [_wrap(text, w - 2 * _PAD) for text, w in zip(cells, ws, strict=True)]
+        h = max(len(x) for x in wrapped) * _LINE + 2 * _PAD
+        if pdf.will_page_break(h):
+            pdf.add_page()
+            if not header:
+                row(rows[0], True)
+        x, y = pdf.l_margin, pdf.get_y()
+        for w, lines in zip(ws, wrapped, strict=True):
+            if header:
+                pdf.set_fill_color(235, 235, 235)
+            pdf.rect(x, y, w, h, style="DF" if header else "D")
+            for k, line in enumerate(lines):
+                pdf.text(x + _PAD, y + _PAD + (k + 1) * _LINE - 0.9, line)
+            x += w
+        pdf.set_y(y + h)
+
+    row(rows[0], True)
+    for r in rows[1:]:
+        row(r, False)
 
 
 def render_pdf(content: list[Block]) -> bytes:
     from fpdf import FPDF
-    from fpdf.enums import Align, TableHeadingsDisplay, WrapMode, XPos, YPos
-    from fpdf.fonts import FontFace
+    from fpdf.enums import Align, WrapMode, XPos, YPos
 
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
@@ -396,22 +447,7 @@ def render_pdf(content: list[Block]) -> bytes:
             pdf.multi_cell(width, 8, b.text, align=Align.L, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN)
             pdf.ln(1)
         elif b.kind == "table":
-            pdf.set_font("report", size=8)
-            cols = _COLUMNS if len(b.rows[0]) == len(_COLUMNS) else None
-            with pdf.table(
-                col_widths=cols,
-                width=width,
-                text_align="LEFT",
-                line_height=4.5,
-                wrapmode=WrapMode.CHAR,
-                headings_style=FontFace(emphasis=None, fill_color=(235, 235, 235)),
-                repeat_headings=TableHeadingsDisplay.ON_TOP_OF_EVERY_PAGE,
-                padding=0.8,
-            ) as t:
-                for row in b.rows:
-                    r = t.row()
-                    for text in row:
-                        r.cell(text)
+            _pdf_grid(pdf, b.rows, width)
             pdf.ln(2)
         elif b.kind == "image":
             h = 230 * 800 / 1600
@@ -423,18 +459,25 @@ def render_pdf(content: list[Block]) -> bytes:
         else:
             pdf.set_font("report", size=10.5)
             indent = 6 if b.kind == "bullet" else 0
-            if b.kind == "bullet":
-                if pdf.will_page_break(6.5):
+            line = 6.0
+            for k, text in enumerate(_wrap(b.text, width - indent, 10.5)):
+                if pdf.will_page_break(line):
                     pdf.add_page()
-                pdf.circle(x=pdf.l_margin + 1.2, y=pdf.get_y() + 2.9, radius=0.8, style="F")
-            pdf.set_x(pdf.l_margin + indent)
-            pdf.multi_cell(
-                width - indent, 6, b.text, align=Align.L, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT
-            )
+                y = pdf.get_y()
+                if b.kind == "bullet" and k == 0:
+                    pdf.circle(x=pdf.l_margin + 1.2, y=y + 2.9, radius=0.8, style="F")
+                pdf.text(pdf.l_margin + indent, y + line - 1.6, text)
+                pdf.set_y(y + line)
             pdf.ln(0.5)
     return bytes(pdf.output())
 
 
+@lru_cache(maxsize=4)
+def _cached(content: tuple[Block, ...], fmt: Literal["docx", "pdf"]) -> bytes:
+    """The same report (the same blocks, charts included) is rendered once per process: a PDF costs seconds,
+    most of them parsing the font collection and subsetting it."""
+    return render_pdf(list(content)) if fmt == "pdf" else render_docx(list(content))
+
+
 def render(data: ReportData, fmt: Literal["docx", "pdf"]) -> bytes:
-    content = blocks(data)
-    return render_pdf(content) if fmt == "pdf" else render_docx(content)
+    return _cached(tuple(blocks(data)), fmt)
