@@ -20,6 +20,7 @@ TREES = {
     "plans": ROOT / "services/plans/alembic.ini",
     "training": ROOT / "services/training/alembic.ini",
     "evaluation": ROOT / "services/evaluation/alembic.ini",
+    "hall": ROOT / "services/hall/alembic.ini",
 }
 
 

@@ -30,3 +30,7 @@ class ScheduledJob(ScheduledJobMixin, Base):
 
 def load_all_models() -> None:
     """Import every domain package's models so that Base.metadata is complete (Alembic, tests)."""
+    import hall.attachments.models
+    import hall.places.models
+    import hall.requests.models
+    import hall.rules.models  # noqa: F401

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hall.models import Base
@@ -18,7 +18,16 @@ class HallRequest(Base):
     __tablename__ = "hall_request"
     __table_args__ = (
         UniqueConstraint("requester_id", "idempotency_key"),
-        # the queue: a department's open requests, oldest due first (S1 figures: ≤ 50 ms over 150,000 rows)
+        # the queue: a department's open requests, oldest due first (S1 figures: ≤ 50 ms over 150,000 rows): a
+        # partial index in the queue's order, so that a page reads its 20 rows and not every open one
+        Index(
+            "ix_hall_request_open_queue",
+            "department_id",
+            "resolve_due_at",
+            "id",
+            postgresql_where=text("status IN ('new', 'accepted')"),
+            sqlite_where=text("status IN ('new', 'accepted')"),
+        ),
         Index("ix_hall_request_queue", "department_id", "status", "resolve_due_at"),
         # a requester's own list, newest first
         Index("ix_hall_request_requester", "requester_id", "id"),

@@ -1,0 +1,340 @@
+"""The service hall's load (S1, issue #20): an open-loop mix of students reporting and following their requests and
+departments reading their queues, through the gateway, on a university of a year's requests; and the department
+queue's latency over that year (~150,000 requests).
+
+Mix: 25 % a new request (student, Idempotency-Key), 30 % a student's own list, 30 % one of their requests in
+detail, 15 % a department's queue (``sort=due``, open statuses). Targets (docs/benchmarks.md): 300 req/s for
+5 minutes with p99 ≤ 200 ms and no error; the queue ≤ 50 ms. Printed beside them: a baseline measured in the same
+run (the hall's vocabulary through the gateway: token check, proxy, service, no database), the CPU per request of
+every process, and a host-speed calibration (a fixed pure-Python loop), since figures differ between hosts.
+
+Students' tokens are signed with the platform's own key (DATA_DIR/keys), as the gateway's hall sign-in issues them.
+
+    .venv/bin/python bench/hall_mix.py --backend postgresql --rate 300 --seconds 300 --cpu
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import random
+import sys
+import time
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import tests.harness as harness
+from bench.load_mix import _run, cpu_snapshot, pct, report_cpu
+from sanquan_gateway.upstream import UpstreamError, UpstreamPool
+from sanquan_kernel.tokens import SigningKey, issue_access_token
+
+if "hall" not in harness.SERVICES:  # the hall is started beside the three services
+    harness.SERVICES = (*harness.SERVICES, "hall")
+_wait_ready = harness.Stack.wait_ready
+
+
+def _patient_wait_ready(self: harness.Stack, only: str | None = None, timeout: float = 600) -> None:
+    _wait_ready(self, only, timeout)  # a shared, loaded host starts five processes slowly
+
+
+harness.Stack.wait_ready = _patient_wait_ready  # type: ignore[method-assign]
+
+MIX = {"create": 25, "own_list": 30, "own_detail": 30, "queue": 15}
+CATEGORIES = ["repair_dorm", "repair_classroom", "canteen", "utilities", "environment", "property", "suggestion"]
+
+
+def calibration() -> float:
+    """Seconds of a fixed pure-Python loop (hashing and dict work): this host's speed for the same code."""
+    t = time.perf_counter()
+    d: dict[int, bytes] = {}
+    for i in range(200_000):
+        d[i % 1000] = hashlib.sha256(str(i).encode()).digest()
+    return time.perf_counter() - t
+
+
+def student_tokens(stack: harness.Stack, university: int, n: int) -> list[str]:
+    key = SigningKey.from_pem((stack.data_dir / "keys" / "signing-key.pem").read_bytes())
+    out = []
+    for i in range(1, n + 1):
+        tok, _ = issue_access_token(
+            key,
+            issuer="sanquan-gateway",
+            audience="sanquan-api",
+            subject=f"hall:{i}",
+            ttl_seconds=4 * 3600,
+            claims={
+                "role": "student",
+                "org_id": university,
+                "university_id": university,
+                "department_id": None,
+                "scope": "",
+            },
+        )
+        out.append(tok)
+    return out
+
+
+def configure(stack: harness.Stack) -> tuple[int, list[int], list[int]]:
+    admin = stack.token("u1_admin")
+    h = {"Authorization": f"Bearer {admin}"}
+    me = httpx.get(f"{stack.url}/api/auth/me", headers=h).json()
+    uni = me["university_id"]
+    depts = [
+        o["id"]
+        for o in httpx.get(
+            f"{stack.url}/api/orgs", params={"level": "department", "parent_id": uni, "limit": 50}, headers=h
+        ).json()["items"]
+    ]
+    places = []
+    for b in range(10):
+        bid = httpx.post(
+            f"{stack.url}/api/hall/places", json={"kind": "building", "name": f"{b + 1}号楼"}, headers=h
+        ).json()["id"]
+        places.append(bid)
+        for r in range(10):
+            places.append(
+                httpx.post(
+                    f"{stack.url}/api/hall/places",
+                    json={"kind": "room", "name": f"{b + 1}-{r + 1:02d}", "parent_id": bid},
+                    headers=h,
+                ).json()["id"]
+            )
+    rules = [{"category": c, "department_id": depts[i % len(depts)]} for i, c in enumerate(CATEGORIES)]
+    assert httpx.put(f"{stack.url}/api/hall/routing", json={"rules": rules}, headers=h).status_code == 200
+    return uni, depts, places
+
+
+def bulk_requests(
+    stack: harness.Stack, uni: int, depts: list[int], places: list[int], n: int, students: int
+) -> dict[int, list[int]]:
+    """A year of a 40,000-student university: ``n`` requests over the last 365 days, most of them closed, the rest
+    open in the departments' queues; inserted in the hall's database directly (the API would take minutes)."""
+    from sqlalchemy import create_engine, insert, select, text
+
+    from hall.requests.models import HallRequest
+
+    url = stack.env.get("HALL_DATABASE_URL") or f"sqlite:///{stack.data_dir / 'hall.db'}"
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    rnd = random.Random(20)
+    rows = []
+    for i in range(n):
+        created = now - timedelta(minutes=rnd.randint(10, 365 * 24 * 60))
+        status = rnd.choices(["closed", "answered", "accepted", "new"], [85, 5, 6, 4])[0]
+        accepted = created + timedelta(minutes=rnd.randint(5, 300)) if status != "new" else None
+        resolved = created + timedelta(hours=rnd.randint(1, 96)) if status in ("closed", "answered") else None
+        cat = rnd.choice(CATEGORIES)
+        rows.append(
+            {
+                "number": f"BXB-{i:07d}",
+                "university_id": uni,
+                "department_id": rnd.choice(depts),
+                "requester_id": rnd.randint(1, students),
+                "requester_kind": "student",
+                "anonymous": False,
+                "category": cat,
+                "place_id": rnd.choice(places),
+                "description": f"批量的报修内容 {i}",
+                "status": status,
+                "accept_due_at": created + timedelta(hours=2),
+                "resolve_due_at": created + timedelta(hours=48),
+                "escalate_again_at": created + timedelta(hours=96),
+                "accepted_at": accepted,
+                "resolved_at": resolved,
+                "closed_at": resolved if status == "closed" else None,
+                "accept_escalated": False,
+                "resolve_escalation": 0,
+                "score": rnd.randint(3, 5) if status == "closed" and rnd.random() < 0.5 else None,
+                "created_at": created,
+                "updated_at": created,
+                "version": 1,
+            }
+        )
+    t = time.perf_counter()
+    with engine.begin() as c:
+        for k in range(0, n, 5000):
+            c.execute(insert(HallRequest), rows[k : k + 5000])
+        if engine.dialect.name == "postgresql":
+            c.execute(text("ANALYZE hall_request"))
+        mine: dict[int, list[int]] = defaultdict(list)
+        for rid, req in c.execute(select(HallRequest.id, HallRequest.requester_id)):
+            mine[req].append(rid)
+    engine.dispose()
+    print(f"{n} requests inserted in {time.perf_counter() - t:.1f} s")
+    return mine
+
+
+def timed_gets(base: str, token: str, path: str, n: int) -> list[float]:
+    out = []
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
+        for _ in range(n):
+            t = time.perf_counter()
+            r = c.get(path)
+            out.append(time.perf_counter() - t)
+            assert r.status_code == 200, r.text[:300]
+    return out
+
+
+async def run(
+    base: str,
+    students: list[str],
+    mine: dict[int, list[int]],
+    queues: list[str],
+    rate: float,
+    seconds: float,
+    max_in_flight: int,
+) -> dict[str, Any]:
+    kinds, weights = list(MIX), list(MIX.values())
+    results: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    statuses: dict[int, int] = defaultdict(int)
+    in_flight = asyncio.Semaphore(max_in_flight)
+    http = UpstreamPool(base, connect_timeout=5, read_timeout=30, max_idle=max_in_flight)
+    dropped = 0
+
+    def request_for(kind: str) -> tuple[str, str, str, Any]:
+        i = random.randrange(len(students))
+        if kind == "create":
+            body = {"category": random.choice(CATEGORIES), "description": "宿舍的灯坏了，请尽快修理"}
+            return "POST", "/api/hall/requests", students[i], body
+        if kind == "own_list":
+            return "GET", "/api/hall/requests?limit=20", students[i], None
+        if kind == "own_detail":
+            ids = mine.get(i + 1) or [1]
+            return "GET", f"/api/hall/requests/{random.choice(ids)}", students[i], None
+        return "GET", "/api/hall/requests?sort=due&status=new&status=accepted&limit=20", random.choice(queues), None
+
+    async def one(kind: str) -> None:
+        method, path, token, body = request_for(kind)
+        head = [(b"authorization", f"Bearer {token}".encode())]
+        payload = b""
+        if body is not None:
+            payload = json.dumps(body).encode()
+            head += [(b"content-type", b"application/json"), (b"idempotency-key", uuid.uuid4().hex.encode())]
+        t = time.perf_counter()
+        try:
+            conn = await http.request(method.encode(), path.encode(), head, payload)
+            try:
+                done = False
+                while not done:
+                    _, done = await conn.read_chunk(30)
+            except BaseException:
+                conn.close()
+                raise
+            http.release(conn)
+            statuses[conn.status] += 1
+            if conn.status >= 400:
+                errors[kind] += 1
+        except (UpstreamError, TimeoutError, OSError):
+            errors[kind] += 1
+        finally:
+            results[kind].append(time.perf_counter() - t)
+            in_flight.release()
+
+    tasks: set[asyncio.Task[None]] = set()
+    start = time.perf_counter()
+    i = 0
+    while time.perf_counter() - start < seconds:
+        due = start + i / rate
+        now = time.perf_counter()
+        if due > now:
+            await asyncio.sleep(due - now)
+        i += 1
+        if in_flight.locked():
+            dropped += 1
+            continue
+        await in_flight.acquire()
+        task = asyncio.create_task(one(random.choices(kinds, weights)[0]))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    http.close()
+    return {"results": results, "errors": errors, "statuses": statuses, "elapsed": elapsed, "dropped": dropped}
+
+
+def report(out: dict[str, Any], rate: float) -> int:
+    results, errors = out["results"], out["errors"]
+    all_lat = [v for vs in results.values() for v in vs]
+    n_err = sum(errors.values()) + out["dropped"]
+    print(
+        f"\nopen loop at {rate:.0f} req/s for {out['elapsed']:.0f} s: {len(all_lat)} requests, "
+        f"{len(all_lat) / out['elapsed']:.1f} req/s, errors {n_err}, dropped {out['dropped']}"
+    )
+    print(f"{'kind':12} {'count':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for kind, vs in sorted(results.items()):
+        print(f"{kind:12} {len(vs):7} {pct(vs, 50):8.1f} {pct(vs, 95):8.1f} {pct(vs, 99):8.1f} {errors.get(kind, 0):7}")
+    print(
+        f"{'all':12} {len(all_lat):7} {pct(all_lat, 50):8.1f} {pct(all_lat, 95):8.1f} {pct(all_lat, 99):8.1f} {n_err:7}"
+    )
+    print("statuses:", dict(sorted(out["statuses"].items())))
+    return len(all_lat)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", default="postgresql", choices=["sqlite", "postgresql"])
+    parser.add_argument("--rate", type=float, default=300)
+    parser.add_argument("--seconds", type=float, default=300)
+    parser.add_argument("--warmup", type=float, default=10)
+    parser.add_argument("--max-in-flight", type=int, default=256)
+    parser.add_argument("--requests", type=int, default=150_000, help="a year of requests of one university")
+    parser.add_argument("--students", type=int, default=2000, help="students taking part in the mix")
+    parser.add_argument("--hall-workers", type=int, default=2)
+    parser.add_argument("--queue-samples", type=int, default=200)
+    parser.add_argument("--cpu", action="store_true")
+    args = parser.parse_args()
+
+    print(f"host calibration: {calibration() * 1000:.0f} ms for the fixed loop (lower is faster)")
+    # sign-ins are not what is measured (students' tokens are signed here, staff sign in once): the cheap argon2
+    # profile keeps the setup from timing out on a loaded host; the databases keep their durable commits
+    env = {"HALL_WORKERS": str(args.hall_workers), "GATEWAY_PASSWORD_HASH_PROFILE": "test"}
+    stack = harness.Stack(backend=args.backend, name="hallmix", extra_env=env)
+    try:
+        stack.start()
+        stack.seed_demo(areas=())
+        uni, depts, places = configure(stack)
+        mine = bulk_requests(stack, uni, depts, places, args.requests, args.students)
+        students = student_tokens(stack, uni, args.students)
+        queues = [stack.token(f"u1_d{m}_mgr") for m in range(1, len(depts) + 1) if m <= 3]
+        queues += [stack.token(f"u1_d{m}_staff1") for m in range(1, 4)]
+
+        # the queue over the year, beside the baseline, interleaved in blocks so that load drifts hit both
+        mgr = queues[0]
+        queue_path = "/api/hall/requests?sort=due&status=new&status=accepted&limit=20"
+        timed_gets(stack.url, mgr, queue_path, 20)  # warm
+        q: list[float] = []
+        base: list[float] = []
+        for _ in range(args.queue_samples // 20):
+            q += timed_gets(stack.url, mgr, queue_path, 20)
+            base += timed_gets(stack.url, mgr, "/api/hall/vocabulary", 20)
+        print(f"\nqueue of a department over {args.requests} requests (through the gateway, {len(q)} samples):")
+        print(f"  queue      p50 {pct(q, 50):6.1f} ms  p95 {pct(q, 95):6.1f} ms  p99 {pct(q, 99):6.1f} ms")
+        print(f"  baseline   p50 {pct(base, 50):6.1f} ms  p95 {pct(base, 95):6.1f} ms  (vocabulary, no database)")
+        print(f"  ratio p50  {pct(q, 50) / max(pct(base, 50), 1e-6):.2f}x the baseline")
+
+        if args.seconds > 0:  # --seconds 0: the queue alone
+            if args.warmup:
+                _run(run(stack.url, students, mine, queues, args.rate, args.warmup, args.max_in_flight))
+            before = cpu_snapshot(stack)
+            out = _run(run(stack.url, students, mine, queues, args.rate, args.seconds, args.max_in_flight))
+            after = cpu_snapshot(stack)
+            total = report(out, args.rate)
+            if args.cpu:
+                report_cpu(before, after, total)
+        print(f"host calibration after: {calibration() * 1000:.0f} ms")
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()
