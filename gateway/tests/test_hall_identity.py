@@ -528,3 +528,22 @@ def test_the_inspector_and_a_student_neither_read_nor_set_a_universitys_sso(worl
     assert world.client.put("/api/auth/hall-roster", json=roster, headers=student).status_code == 403
     with world.app.state.kernel.sessionmaker() as s:
         assert s.get(SsoConfig, world.ids["uni_a"]) is None
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        "https://127.0.0.1:8443",
+        "https://localhost/realms/campus",
+        "https://10.1.2.3",
+        "https://[::1]",
+        "https://169.254.169.254",
+    ],
+)
+def test_in_production_an_issuer_at_a_private_address_is_never_called(issuer: str) -> None:
+    # a university admin's SSO configuration must not make the gateway call into the campus network or the
+    # platform itself (server-side request forgery): refused before any connection, like a webhook's target
+    client = OidcClient(timeout=1.0, allow_http=False, allow_private=False)
+    with pytest.raises(SsoError) as refused:
+        client.discover(issuer)
+    assert refused.value.code == "sso_unavailable" and "private address" in refused.value.detail

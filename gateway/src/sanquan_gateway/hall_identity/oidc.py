@@ -26,6 +26,7 @@ import httpx
 from jose import jwk, jwt
 from jose.exceptions import JOSEError
 
+from sanquan_gateway.webhooks import urls
 from sanquan_kernel import clock
 
 #: Asymmetric signatures only (OpenID Connect's default RS256 and its usual companions).
@@ -52,10 +53,21 @@ def s256(verifier: str) -> str:
     return b64url(hashlib.sha256(verifier.encode("ascii")).digest())
 
 
-def check_url(url: str, *, allow_http: bool) -> None:
+def check_url(url: str, *, allow_http: bool, allow_private: bool = True) -> None:
+    """An issuer's URL the gateway may call: https (http where allowed), and — unless private addresses are allowed
+    — no private, loopback or link-local address, neither written nor resolved (the same rules as webhooks)."""
     parts = urlsplit(url)
     if parts.scheme not in (("https", "http") if allow_http else ("https",)) or not parts.netloc:
         raise SsoError("sso_unavailable", f"{url!r} is not an https URL the gateway may call")
+    if allow_private:
+        return
+    why = urls.problem(url, production=not allow_http, allow_private=False)
+    if why is None and parts.hostname is not None:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        if not urls.resolves_public(parts.hostname, port):
+            why = "a private address"
+    if why is not None:
+        raise SsoError("sso_unavailable", f"{url!r} is not an address the gateway may call: {why}")
 
 
 @dataclass(frozen=True)
@@ -71,14 +83,14 @@ class Discovery:
 class OidcClient:
     """Discovery documents and key sets per issuer, cached in the process (thread-safe)."""
 
-    def __init__(self, timeout: float, allow_http: bool) -> None:
-        self.timeout, self.allow_http = timeout, allow_http
+    def __init__(self, timeout: float, allow_http: bool, allow_private: bool = True) -> None:
+        self.timeout, self.allow_http, self.allow_private = timeout, allow_http, allow_private
         self._lock = threading.Lock()
         self._discovery: dict[str, tuple[float, Discovery]] = {}
         self._jwks: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 
     def _get_json(self, url: str) -> dict[str, Any]:
-        check_url(url, allow_http=self.allow_http)
+        check_url(url, allow_http=self.allow_http, allow_private=self.allow_private)
         try:
             r = httpx.get(url, timeout=self.timeout, follow_redirects=False, headers={"Accept": "application/json"})
             r.raise_for_status()
@@ -113,7 +125,7 @@ class OidcClient:
         except KeyError as exc:
             raise SsoError("sso_unavailable", f"The discovery document lacks {exc}", 502) from None
         for url in (found.authorization_endpoint, found.token_endpoint, found.jwks_uri):
-            check_url(url, allow_http=self.allow_http)
+            check_url(url, allow_http=self.allow_http, allow_private=self.allow_private)
         with self._lock:
             self._discovery[issuer] = (now, found)
         return found

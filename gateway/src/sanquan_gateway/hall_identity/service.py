@@ -65,7 +65,8 @@ def oidc_client(production: bool) -> OidcClient:
         allow_http = (
             (not production) if s.sso_allow_http_issuer is None else (s.sso_allow_http_issuer and not production)
         )
-        _oidc = OidcClient(s.sso_http_timeout, allow_http)
+        allow_private = (not production) if s.sso_allow_private_issuers is None else s.sso_allow_private_issuers
+        _oidc = OidcClient(s.sso_http_timeout, allow_http, allow_private)
     return _oidc
 
 

@@ -19,6 +19,10 @@ class HallIdentitySettings(BaseSettings):
     sso_leeway_seconds: int = 60
     #: Issuers over plain http (tests, a laptop): allowed outside production unless set; never in production.
     sso_allow_http_issuer: bool | None = None
+    #: Issuers whose discovery, key set or token endpoint is at a private, loopback or link-local address (the
+    #: campus network, the platform itself: server-side request forgery by a university admin's configuration):
+    #: refused in production unless set; allowed elsewhere (tests, a laptop).
+    sso_allow_private_issuers: bool | None = None
     #: A one-time roster activation code is valid this many days.
     roster_code_days: int = 30
 
