@@ -17,8 +17,8 @@ const PAGES = {
   admin: ['/dashboard', '/universities', '/accounts', '/clients', '/audit', '/training/rule', '/training/compliance', '/training/courses', '/plans/review', '/plans/change-requests', '/plans/progress', '/evaluation/campaigns', '/evaluation/assessment', '/evaluation/pilots', '/profile'],
   expert1: ['/evaluation/reviews', '/evaluation/pilots', '/profile'],
   u1_admin: ['/workbench', '/departments', '/accounts', '/training/compliance', '/training/staff', '/training/records', '/training/import', '/training/courses', '/training/approvals', '/plans/mine', '/plans/change-requests', '/plans/progress', '/evaluation/campaigns', '/evaluation/assessment', '/profile'],
-  u1_d1_mgr: ['/workbench', '/training/compliance', '/training/staff', '/training/records', '/training/approvals', '/plans/progress', '/profile'],
-  u1_d1_staff1: ['/my/ledger', '/plans/letters', '/evaluation/pilots', '/profile'],
+  u1_d1_mgr: ['/workbench', '/training/compliance', '/training/staff', '/training/records', '/training/approvals', '/plans/progress', '/evaluation/campaigns', '/profile'],
+  u1_d1_staff1: ['/my/ledger', '/plans/letters', '/evaluation/awards', '/evaluation/pilots', '/profile'],
 }
 
 /** axe-core's serious and critical violations on the page as it is now (the context bypasses the CSP to inject it). */

@@ -24,7 +24,10 @@ export type MilestoneCreate = In<'MilestoneCreate'>
 
 /** The SPA always sends the new task's milestones (the server's default is none). */
 export type TaskCreate = Narrow<In<'TaskCreate'>, { milestones: MilestoneCreate[] }>
-export type TaskUpdate = In<'TaskUpdate'>
+/** A task's fields and, with `milestones`, its whole roadmap: one save (If-Match of the task) or nothing. */
+export type TaskEdit = In<'TaskEdit'>
+export type TaskUpdate = Omit<TaskEdit, 'milestones'>
+export type MilestoneEdit = In<'MilestoneEdit'>
 export type Task = Out<'TaskOut'>
 export type TaskDetail = Out<'TaskDetail'>
 

@@ -25,7 +25,7 @@ import type {
   Task,
   TaskCreate,
   TaskDetail,
-  TaskUpdate,
+  TaskEdit,
   UniversityDashboard,
   WorkStudy,
   Milestone,
@@ -64,7 +64,7 @@ export const plansApi = {
     http.get<Page<Task>>(`${B}/plans/${planId}/tasks`, { ...q, limit: 500 }),
   task: (id: number) => http.get<TaskDetail>(`${B}/tasks/${id}`),
   createTask: (planId: number, body: TaskCreate) => http.post<TaskDetail>(`${B}/plans/${planId}/tasks`, body),
-  updateTask: (id: number, version: number, body: TaskUpdate) => http.patch<TaskDetail>(`${B}/tasks/${id}`, body, { ifMatch: version }),
+  updateTask: (id: number, version: number, body: TaskEdit) => http.patch<TaskDetail>(`${B}/tasks/${id}`, body, { ifMatch: version }),
   deleteTask: (id: number, version: number) => http.delete(`${B}/tasks/${id}`, { ifMatch: version }),
   createMilestone: (taskId: number, body: MilestoneCreate) => http.post<Milestone>(`${B}/tasks/${taskId}/milestones`, body),
   updateMilestone: (id: number, version: number, body: Partial<MilestoneCreate>) =>

@@ -71,16 +71,17 @@ export const trainingApi = {
   exportLedger: (id: number, year: number) => download(`${B}/staff/${id}/ledger/export`, { year, format: 'xlsx' }, `个人培训台账-${year}.xlsx`),
 
   // the staff register from Excel (#17)
-  importStaff: (file: File, dryRun: boolean) => {
+  /** `universityId`: the province's import names the university (a university's people import into their own). */
+  importStaff: (file: File, dryRun: boolean, universityId?: number) => {
     const form = new FormData()
     form.append('file', file)
-    return http.upload<StaffImportResult>(`${B}/staff/import`, form, { dry_run: dryRun })
+    return http.upload<StaffImportResult>(`${B}/staff/import`, form, { dry_run: dryRun, university_id: universityId })
   },
-  downloadStaffTemplate: () => download(`${B}/staff/import-template`, {}, '人员名册导入模板.xlsx'),
-  downloadStaffImportReport: async (file: File, lang: 'zh' | 'en') => {
+  downloadStaffTemplate: (universityId?: number) => download(`${B}/staff/import-template`, { university_id: universityId }, '人员名册导入模板.xlsx'),
+  downloadStaffImportReport: async (file: File, lang: 'zh' | 'en', universityId?: number) => {
     const form = new FormData()
     form.append('file', file)
-    const res = await request<Response>('POST', `${B}/staff/import-report`, { form, query: { lang }, raw: true })
+    const res = await request<Response>('POST', `${B}/staff/import-report`, { form, query: { lang, university_id: universityId }, raw: true })
     saveBlob(await res.blob(), fileNameOf(res, lang === 'zh' ? '错误报告.xlsx' : 'import-errors.xlsx'))
   },
 

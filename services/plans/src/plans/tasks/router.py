@@ -21,8 +21,8 @@ from plans.tasks.schemas import (
     ProgressOut,
     TaskCreate,
     TaskDetail,
+    TaskEdit,
     TaskOut,
-    TaskUpdate,
 )
 from plans.vocabulary import Category
 from sanquan_kernel.auth import CurrentPrincipal, CurrentScope
@@ -127,11 +127,11 @@ def get_task(task: TaskDep, session: SessionDep, response: Response, orgs: Orgs)
     "/tasks/{task_id}",
     response_model=TaskDetail,
     dependencies=[only(PlanEditor)],
-    summary="Edit a task of a draft or returned plan (If-Match)",
+    summary="Edit a task of a draft or returned plan, with its whole roadmap when given (If-Match)",
 )
 def update_task(
     task: TaskDep,
-    body: TaskUpdate,
+    body: TaskEdit,
     request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,

@@ -103,6 +103,37 @@ class TaskUpdate(BaseModel):
         return self
 
 
+class MilestoneEdit(BaseModel):
+    """One milestone of a task's whole roadmap as the task dialog shows it (``TaskEdit.milestones``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int | None = Field(default=None, description="A milestone of this task; absent: a new one")
+    version: int | None = Field(default=None, ge=1, description="With ``id``: the version the editor showed")
+    title: str = Field(min_length=1, max_length=200)
+    due_on: Day
+
+    @model_validator(mode="after")
+    def _version_with_id(self) -> Self:
+        if (self.id is None) != (self.version is None):
+            raise ValueError("id and version go together")
+        return self
+
+
+class TaskEdit(TaskUpdate):
+    """A task's fields and, when ``milestones`` is given, its whole roadmap: saved together or not at all."""
+
+    milestones: list[MilestoneEdit] | None = Field(
+        default=None,
+        max_length=50,
+        description=(
+            "The task's whole roadmap in order (seq 1, 2, …): listed milestones with an id are kept (changed when "
+            "their title or date differ; 412 stale_version when their version is not the current one or they are "
+            "gone), those without one are created, the task's others are deleted. Absent: the roadmap is left as it is."
+        ),
+    )
+
+
 class TaskOut(BaseModel):
     id: int
     plan_id: int

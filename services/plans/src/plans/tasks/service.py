@@ -24,18 +24,19 @@ from plans.tasks.models import Milestone, Task
 from plans.tasks.rules import Loc, TaskRules, raise_if
 from plans.tasks.schemas import (
     MilestoneCreate,
+    MilestoneEdit,
     MilestoneOut,
     MilestoneUpdate,
     ProgressCreate,
     TaskCreate,
     TaskDetail,
+    TaskEdit,
     TaskOut,
-    TaskUpdate,
 )
 from plans.vocabulary import EDITABLE, PlanStatus, WorkStatus
 from sanquan_kernel.audit import record_audit
 from sanquan_kernel.clock import today
-from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
+from sanquan_kernel.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Scope
 
@@ -255,11 +256,19 @@ def update_task(
     principal: Principal,
     plan: Plan,
     task: Task,
-    body: TaskUpdate,
+    body: TaskEdit,
     rules: TaskRules,
 ) -> None:
-    changes = body.model_dump(exclude_unset=True)
+    """The task dialog's one save (#17): the task's fields (``If-Match`` names the task's version) and, when given,
+    its whole roadmap, in one transaction — a stale milestone or a bad date leaves the task unchanged too."""
+    changes = body.model_dump(exclude_unset=True, exclude={"milestones"})
     apply_task_update(session, principal, plan, task, changes, rules, request=request, editable_only=True)
+    if body.milestones is not None:
+        # The task is locked and its If-Match checked above; a changed roadmap is a new version of the task, so an
+        # editor still holding the old one cannot drop a milestone it never saw.
+        with edit(session, None, task, principal, None, lock=False) as e:
+            if replace_roadmap(session, principal, plan, task, body.milestones, rules):
+                e.touch()
 
 
 def delete_task(session: Session, request: Request, principal: Principal, plan: Plan, task: Task) -> None:
@@ -351,6 +360,84 @@ def delete_milestone(session: Session, request: Request, principal: Principal, p
         detach_with(session, m)  # its files (#16): kept for the retention period
         e.delete()
     refresh_letters(session, plan.id)
+
+
+def replace_roadmap(
+    session: Session, principal: Principal, plan: Plan, task: Task, items: list[MilestoneEdit], rules: TaskRules
+) -> bool:
+    """P2: the task's roadmap becomes ``items`` in their order (``TaskEdit.milestones``); answers whether anything
+    changed. Every milestone named is checked (412 ``stale_version`` naming each stale or vanished one; 422 for
+    dates outside the task) before anything is written; each change, creation and deletion is audited as the single
+    milestone endpoints audit it."""
+    from plans.attachments.service import detach_with
+
+    current = {m.id: m for m in repo.milestones_of(session, [task.id])[task.id]}
+    stale: list[dict[str, Any]] = []
+    named: set[int] = set()
+    for i, item in enumerate(items):
+        if item.id is None:
+            continue
+        m = current.get(item.id)
+        # A milestone gone meanwhile (or never this task's) reads as stale: the dialog showed what is no more.
+        if m is None or item.id in named or m.version != item.version:
+            stale.append({"loc": ["body", "milestones", i, "version"], "msg": "changed", "type": "stale_version"})
+        named.add(item.id)
+    if stale:
+        raise PreconditionFailed(
+            "Some milestones were changed by someone else; nothing was saved", code="stale_version", errors=stale
+        )
+    raise_if(
+        rules.date_errors(
+            plan.year,
+            task.start_on,
+            task.due_on,
+            [(("body", "milestones", i, "due_on"), m.due_on) for i, m in enumerate(items)],
+        ),
+        "The roadmap is not valid",
+    )
+    changed = False
+    for m in current.values():
+        if m.id not in named:
+            with edit(
+                session, None, m, principal, "milestone.delete", entity="milestone", fields=milestone_fields
+            ) as e:
+                detach_with(session, m)  # its files (#16): kept for the retention period
+                e.delete()
+            changed = True
+    for seq, item in enumerate(items, start=1):
+        values = {"seq": seq, "title": item.title, "due_on": item.due_on}
+        if item.id is None:
+            m = Milestone(
+                task_id=task.id,
+                plan_id=task.plan_id,
+                university_id=task.university_id,
+                department_id=task.department_id,
+                **values,
+            )
+            session.add(m)
+            session.flush()
+            audit(
+                session,
+                principal,
+                "milestone.create",
+                "milestone",
+                m.id,
+                university_id=task.university_id,
+                after=milestone_fields(m),
+            )
+            changed = True
+            continue
+        m = current[item.id]
+        diff = {k: v for k, v in values.items() if getattr(m, k) != v}
+        if diff:
+            with edit(
+                session, None, m, principal, "milestone.update", entity="milestone", fields=milestone_fields
+            ) as e:
+                e.set(diff)
+            changed = True
+    if changed:
+        refresh_letters(session, plan.id)
+    return changed
 
 
 # -- progress ------------------------------------------------------------------------------------------
