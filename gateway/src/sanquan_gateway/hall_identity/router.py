@@ -78,7 +78,12 @@ def _sso_failure(request: Request, exc: SsoError) -> Response:
     return RedirectResponse(f"{SIGN_IN_PAGE}?{urlencode({'error': exc.code})}", status_code=302)
 
 
-@router.get("/auth/sso/{university_id}/start", status_code=302, responses={302: {}, 404: {}, 502: {}})
+@router.get(
+    "/auth/sso/{university_id}/start",
+    status_code=302,
+    response_class=RedirectResponse,  # no body: the document names no media type for the 302
+    responses={302: {"description": "To the issuer's authorization endpoint"}, 404: {}, 502: {}},
+)
 async def sso_start(
     request: Request,
     university_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
@@ -106,7 +111,17 @@ async def sso_start(
     return resp
 
 
-@router.get("/auth/sso/callback", status_code=302, responses={302: {}, 400: {}, 502: {}})
+@router.get(
+    "/auth/sso/callback",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses={
+        302: {"description": "To `next` (the refresh cookie set), or to the sign-in page with `error`"},
+        200: {"description": "A caller accepting JSON only: the access token", "content": {"application/json": {}}},
+        400: {},
+        502: {},
+    },
+)
 async def sso_callback(
     request: Request,
     code: Annotated[str | None, Query(max_length=2000)] = None,
