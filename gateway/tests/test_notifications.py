@@ -134,3 +134,16 @@ def test_reading_marks_only_ones_own_and_the_count_answers_304_while_unchanged(w
     assert _mine(world, "uni_b_admin")[0]["read_at"] is None
     # machines have no notifications
     assert world.client.get(N, headers=_service(world)).status_code == 403
+
+
+def test_an_annual_summary_tells_the_province_when_submitted_and_the_university_when_decided(world: World) -> None:
+    """#19: the evaluation service's annual summaries (年度总结)."""
+    data = {"annual_summary_id": 5, "year": 2026, "status": "submitted"}
+    _send(world, "annual_summary.submitted", source="evaluation", subject="annual_summary:5", data=data)
+    [n] = _mine(world, "province_admin")
+    assert n["kind"] == "annual_summary.submitted" and n["link"] == "/evaluation/annual"
+    assert _mine(world, "uni_a_admin") == []
+    _send(world, "annual_summary.returned", source="evaluation", subject="annual_summary:5", data=data)
+    assert [n["kind"] for n in _mine(world, "uni_a_admin")] == ["annual_summary.returned"]
+    for other in ("uni_b_admin", "mgr_a1", "staff_a1"):
+        assert _mine(world, other) == [], other

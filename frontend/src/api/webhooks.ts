@@ -11,6 +11,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'self_report.submitted', 'self_report.decided', 'record.accepted', 'record.rejected', 'import.finished',
   'nomination.phase_opened', 'nomination.phase_closing', 'expert.assigned', 'objection.received',
   'results.published', 'notice.issued', 'webhook.endpoint_disabled', 'rectification.assigned', 'rectification.overdue',
+  'annual_summary.submitted', 'annual_summary.returned', 'annual_summary.accepted',
 ] as const
 
 export interface WebhookEndpoint {

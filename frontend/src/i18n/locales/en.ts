@@ -154,6 +154,7 @@ const en: typeof zhCN = {
       nomination_phase_closing: 'Nomination phase closing', expert_assigned: 'Expert assigned', objection_received: 'Objection received', results_published: 'Results published',
       notice_issued: 'Notice issued', webhook_endpoint_disabled: 'Endpoint disabled',
       rectification_assigned: 'Rectification assigned', rectification_overdue: 'Rectification overdue',
+      annual_summary_submitted: 'Annual summary submitted', annual_summary_returned: 'Annual summary returned', annual_summary_accepted: 'Annual summary accepted',
     },
   },
   clients: {
@@ -424,6 +425,8 @@ const en: typeof zhCN = {
       objection_received: 'An objection was lodged against "{title}"', results_published: 'The results of "{title}" are published',
       notice_issued: "The {year} notice has been issued", webhook_endpoint_disabled: 'A webhook endpoint was disabled after repeated failures',
       rectification_assigned: 'A supervision finding must be rectified by {due_on}', rectification_overdue: 'A rectification is overdue (due {due_on})',
+      annual_summary_submitted: 'The {year} annual summary was submitted for review', annual_summary_returned: 'The {year} annual summary was returned for revision',
+      annual_summary_accepted: 'The {year} annual summary was accepted',
     },
   },
   // #19: the public pages, grade bands and ranks of the assessment, objections from the public

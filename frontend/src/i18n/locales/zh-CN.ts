@@ -152,6 +152,7 @@ export default {
       nomination_phase_closing: '评选阶段即将结束', expert_assigned: '已分配评审专家', objection_received: '收到异议', results_published: '结果已公布',
       notice_issued: '通知已下发', webhook_endpoint_disabled: '推送地址已停用',
       rectification_assigned: '整改事项已下达', rectification_overdue: '整改事项逾期',
+      annual_summary_submitted: '年度总结已提交', annual_summary_returned: '年度总结被退回', annual_summary_accepted: '年度总结已通过',
     },
   },
   clients: {
@@ -418,6 +419,7 @@ export default {
       objection_received: '评选「{title}」收到异议', results_published: '评选「{title}」结果已公示',
       notice_issued: '{year} 年度工作通知已下发', webhook_endpoint_disabled: '一个 Webhook 地址因连续失败已停用',
       rectification_assigned: '督导检查发现问题，请于 {due_on} 前完成整改', rectification_overdue: '整改事项已逾期（截止 {due_on}）',
+      annual_summary_submitted: '{year} 年度总结已提交，待审核', annual_summary_returned: '{year} 年度总结被退回修改', annual_summary_accepted: '{year} 年度总结已通过',
     },
   },
   // #19: the public pages (公示公告), grade bands and ranks of the assessment, objections from the public

@@ -32,6 +32,9 @@ EVENT_TYPES = (
     "webhook.endpoint_disabled",
     "rectification.assigned",
     "rectification.overdue",
+    "annual_summary.submitted",
+    "annual_summary.returned",
+    "annual_summary.accepted",
 )
 
 Source = Literal["plans", "training", "evaluation", "hall"]

@@ -32,6 +32,9 @@ TITLES: dict[str, dict[str, str]] = {
         "webhook.endpoint_disabled": "系统对接回调地址已停用",
         "rectification.assigned": "督导检查发现问题，请于 {due_on} 前完成整改",
         "rectification.overdue": "整改事项已逾期（截止 {due_on}）",
+        "annual_summary.submitted": "{year}年度总结已提交，待审核",
+        "annual_summary.returned": "{year}年度总结被退回修改",
+        "annual_summary.accepted": "{year}年度总结已通过",
     },
     "en": {
         "plan.submitted": "The {year} plan was submitted for review",
@@ -58,6 +61,9 @@ TITLES: dict[str, dict[str, str]] = {
         "webhook.endpoint_disabled": "A webhook endpoint was disabled",
         "rectification.assigned": "A supervision finding must be rectified by {due_on}",
         "rectification.overdue": "A rectification is overdue (due {due_on})",
+        "annual_summary.submitted": "The {year} annual summary was submitted for review",
+        "annual_summary.returned": "The {year} annual summary was returned for revision",
+        "annual_summary.accepted": "The {year} annual summary was accepted",
     },
 }
 WORDS = {

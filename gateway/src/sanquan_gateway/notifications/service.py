@@ -44,6 +44,9 @@ RULES: dict[str, tuple[str, ...]] = {
     "webhook.endpoint_disabled": (U,),
     "rectification.assigned": (U, D),  # a finding naming a department: its managers read it too (#19)
     "rectification.overdue": (P, U),  # escalated like an overdue milestone
+    "annual_summary.submitted": (P,),  # #19: the province reviews the university's annual summary
+    "annual_summary.returned": (U,),
+    "annual_summary.accepted": (U,),
 }
 
 #: Where each kind leads, by the reader's role (the first match; ``*`` any role). ``{x}`` from the params.
@@ -70,6 +73,9 @@ LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     "webhook.endpoint_disabled": (("*", "/clients"),),
     "rectification.assigned": (("*", "/supervision/rectifications"),),
     "rectification.overdue": (("*", "/supervision/rectifications"),),
+    "annual_summary.submitted": (("*", "/evaluation/annual"),),
+    "annual_summary.returned": (("*", "/evaluation/annual"),),
+    "annual_summary.accepted": (("*", "/evaluation/annual"),),
 }
 
 
