@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,31 @@ class Command:
     help: str
     run: Callable[[Any, argparse.Namespace], None]
     arguments: Callable[[argparse.ArgumentParser], object] = lambda parser: None
+
+
+def due_jobs_command(help: str, jobs: Callable[[Any, Any], Iterable[Any]]) -> Command:
+    """The ``run-due-jobs`` command of a service with scheduled jobs (``sanquan_kernel.schedule``): run those due
+    now — or at ``--at``, an aware ISO instant the clock is frozen at (demos, browser journeys) — and print what each
+    did as a JSON line. ``jobs(sessionmaker, settings)`` runs them and yields their ``schedule`` outcomes."""
+
+    def run(settings: Any, args: argparse.Namespace) -> None:
+        from sanquan_kernel import clock
+        from sanquan_kernel.db import make_engine, make_sessionmaker
+
+        engine = make_engine(settings.database_url, pool_size=2)
+        try:
+            if args.at:
+                clock.set_now(datetime.fromisoformat(args.at))
+            for outcome in jobs(make_sessionmaker(engine), settings):
+                out = {"job": outcome.name, "ran": outcome.ran, "result": outcome.result, "error": outcome.error}
+                print(json.dumps(out))
+        finally:
+            engine.dispose()
+
+    def arguments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--at", help="an aware ISO instant to run as (the clock frozen there)")
+
+    return Command(help=help, run=run, arguments=arguments)
 
 
 @dataclass(frozen=True)

@@ -3,34 +3,18 @@ hall …``, the same entrypoint as the container's (``SANQUAN_SERVICE=hall``); s
 
 from __future__ import annotations
 
-import argparse
-import json
-from datetime import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from hall.config import Settings
 from hall.main import ALEMBIC_INI
-from sanquan_kernel.cli import Command, Service
+from sanquan_kernel.cli import Service, due_jobs_command
 
 
-def _run_due_jobs(settings: Settings, args: argparse.Namespace) -> None:
-    """Run the promise-timer job if it is due now (or at ``--at``, a frozen clock: demos and browser journeys)."""
+def _due_jobs(sessions: Any, settings: Settings) -> Iterable[Any]:
     from hall.requests import timers
-    from sanquan_kernel import clock
-    from sanquan_kernel.db import make_engine, make_sessionmaker
 
-    engine = make_engine(settings.database_url, pool_size=2)
-    try:
-        if args.at:
-            clock.set_now(datetime.fromisoformat(args.at))
-        for outcome in timers.run_due_jobs(make_sessionmaker(engine), settings):
-            out = {"job": outcome.name, "ran": outcome.ran, "result": outcome.result, "error": outcome.error}
-            print(json.dumps(out))
-    finally:
-        engine.dispose()
-
-
-def _due_jobs_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--at", help="an aware ISO instant to run as (the clock frozen there)")
+    return timers.run_due_jobs(sessions, settings)
 
 
 SERVICE = Service(
@@ -38,11 +22,7 @@ SERVICE = Service(
     app="hall.main:create_app",
     settings=Settings,
     alembic_ini=ALEMBIC_INI,
-    commands={
-        "run-due-jobs": Command(
-            help="run the promise-timer job if it is due (S1)", run=_run_due_jobs, arguments=_due_jobs_arguments
-        )
-    },
+    commands={"run-due-jobs": due_jobs_command("run the promise-timer job if it is due (S1)", _due_jobs)},
 )
 main = SERVICE.main  # the console script sanquan-hall
 
