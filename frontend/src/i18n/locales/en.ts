@@ -182,7 +182,6 @@ const en: typeof zhCN = {
     importHint: 'Creates or updates people by employee number; the same file twice changes nothing. One wrong row and nothing is imported.', importDeptScope: 'Department managers import their own department\'s people only.',
     importStored: '{created} created, {updated} updated, {unchanged} unchanged',
     importFor: 'Import into', pickUniversity: 'Choose a university', pickUniversityFirst: 'Choose the university to import into first',
-    importFor: 'Import into', pickUniversity: 'Choose a university', pickUniversityFirst: 'Choose the university to import into first',
   },
   records: {
     searchPerson: 'Search by person (name or staff no.)',
@@ -256,7 +255,6 @@ const en: typeof zhCN = {
     task: 'Task', noTasks: 'No tasks yet', open: 'Open', overdue: 'Overdue', today: 'Today', editTask: 'Edit task', newTask: 'New task',
     category: 'Category', mainTasks: 'Main tasks', safeguards: 'Safeguards', taskTitle: 'Task', description: 'Measures', responsible: 'Responsible person',
     period: 'Period', expectedOutputs: 'Expected outputs', milestones: 'Roadmap milestones', milestoneTitle: 'Milestone', addMilestone: 'Add milestone', due: 'Due',
-    milestoneStale: 'Someone else changed or removed this milestone; nothing was saved — close and open the task again', roadmapSavedWithTask: 'Milestones are saved with the task',
     milestoneStale: 'Someone else changed or removed this milestone; nothing was saved — close and open the task again', roadmapSavedWithTask: 'Milestones are saved with the task',
     editPlan: 'Edit plan', submit: 'Submit to the province', createPlan: 'Create this year\'s plan', noPlan: 'No implementation plan for {year} yet', defaultTitle: 'Three-All Education implementation plan {year}',
     confirmSubmit: 'After submitting, the plan waits for the province and cannot be edited. Submit ({n} tasks)?', submitted: 'Submitted to the province', confirmDeleteTask: 'Delete the task "{title}"?',

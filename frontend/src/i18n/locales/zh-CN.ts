@@ -180,7 +180,6 @@ export default {
     importHint: '按工号新建或更新人员，同一文件重复导入不会产生变化；只要有一行有误，整批都不导入。', importDeptScope: '部门负责人只能导入本部门人员。',
     importStored: '已新建 {created} 人，更新 {updated} 人，{unchanged} 人无变化',
     importFor: '导入到高校', pickUniversity: '请选择高校', pickUniversityFirst: '请先选择要导入的高校',
-    importFor: '导入到高校', pickUniversity: '请选择高校', pickUniversityFirst: '请先选择要导入的高校',
   },
   records: {
     searchPerson: '按人员搜索（姓名或工号）',
@@ -252,7 +251,6 @@ export default {
     task: '任务', noTasks: '尚无任务', open: '未完成', overdue: '已逾期', today: '今天', editTask: '编辑任务', newTask: '新增任务',
     category: '任务类别', mainTasks: '五大任务', safeguards: '四项保障', taskTitle: '任务名称', description: '具体举措', responsible: '主要责任人',
     period: '起止日期', expectedOutputs: '预期成果', milestones: '路线图里程碑', milestoneTitle: '里程碑', addMilestone: '添加里程碑', due: '完成时限',
-    milestoneStale: '该里程碑已被他人修改或删除，本次未保存，请关闭后重新打开', roadmapSavedWithTask: '里程碑随任务一起保存',
     milestoneStale: '该里程碑已被他人修改或删除，本次未保存，请关闭后重新打开', roadmapSavedWithTask: '里程碑随任务一起保存',
     editPlan: '编辑方案', submit: '提交省厅审核', createPlan: '创建本年度方案', noPlan: '{year} 年度尚未创建实施方案', defaultTitle: '{year} 年度后勤“三全育人”实施方案',
     confirmSubmit: '提交后将等待省厅审核，期间不能修改。确认提交（{n} 项任务）？', submitted: '已提交省厅审核', confirmDeleteTask: '删除任务“{title}”？',
