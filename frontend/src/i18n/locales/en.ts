@@ -482,7 +482,7 @@ const en: typeof zhCN = {
     nav: { mine: 'My requests', new: 'Report', main: 'Service hall navigation' },
     signIn: {
       title: 'Sign in to the service hall', subtitle: 'Students and teachers sign in with their university’s single sign-on', sso: '{name} single sign-on', noSso: 'No university has single sign-on yet',
-      other: 'No single sign-on at your university?', password: 'Number and password', activate: 'First activation', university: 'University', pickUniversity: 'Choose your university',
+      other: 'No single sign-on at your university?', password: 'Number and password', activate: 'First activation', university: 'University', pickUniversity: 'Choose your university', universityById: 'University (no. {id})',
       number: 'Student or staff number', passwordLabel: 'Password', code: 'Activation code', codeHint: 'Your university gives you the code; it works once', newPassword: 'New password',
       confirm: 'Confirm password', submit: 'Sign in', activateSubmit: 'Activate and sign in', failed: 'Wrong number or password', activateFailed: 'The activation code is wrong or already used',
       mismatch: 'The passwords do not match', required: 'Please fill in every field', staffLink: 'Sign-in for logistics staff', providersFailed: 'The list of universities could not be loaded',

@@ -476,7 +476,7 @@ export default {
     nav: { mine: '我的诉求', new: '我要反映', main: '服务大厅导航' },
     signIn: {
       title: '登录后勤服务大厅', subtitle: '学生和教师请使用学校的统一身份认证登录', sso: '{name}统一身份认证', noSso: '暂无开通统一身份认证的学校',
-      other: '学校未开通统一身份认证？', password: '学号/工号登录', activate: '首次激活', university: '学校', pickUniversity: '请选择学校',
+      other: '学校未开通统一身份认证？', password: '学号/工号登录', activate: '首次激活', university: '学校', pickUniversity: '请选择学校', universityById: '学校（编号 {id}）',
       number: '学号/工号', passwordLabel: '密码', code: '激活码', codeHint: '激活码由学校发放，只能使用一次', newPassword: '设置密码',
       confirm: '确认密码', submit: '登录', activateSubmit: '激活并登录', failed: '学号/工号或密码不正确', activateFailed: '激活码不正确或已使用',
       mismatch: '两次输入的密码不一致', required: '请填写完整', staffLink: '后勤工作人员登录', providersFailed: '学校列表加载失败',
