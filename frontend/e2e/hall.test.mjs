@@ -203,4 +203,36 @@ describe('service hall journey', { skip: Boolean(SKIP_REASON), concurrency: 1 },
     assert.deepEqual(errors, [])
     await phone.close()
   })
+
+  test('the staff pages are axe-clean: the queue and a request (a manager), settings and figures (the university), the comparison (the province)', async (t) => {
+    const missing = await hallMissing(universityId)
+    if (missing) {
+      t.skip(missing)
+      return
+    }
+    const anyRequest = (await api('u1_admin', 'GET', '/api/hall/requests?limit=1')).items[0]
+    const managers = await api('u1_admin', 'GET', `/api/users?org_id=${anyRequest.department_id}&role=department_manager`)
+    const visits = {
+      [managers.items[0].username]: ['/service-hall/queue', `/service-hall/requests/${anyRequest.id}`, '/service-hall/stats'],
+      u1_admin: ['/service-hall/config', '/service-hall/stats', '/workbench'],
+      admin: ['/service-hall/stats', '/service-hall/queue'],
+    }
+    for (const [username, paths] of Object.entries(visits)) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', baseURL: BASE_URL, bypassCSP: true })
+      const page = await context.newPage()
+      page.setDefaultTimeout(20_000)
+      await page.goto('/login')
+      await page.locator('input[data-test="username"], [data-test="username"] input').first().fill(username)
+      await page.locator('input[data-test="password"], [data-test="password"] input').first().fill(PASSWORD)
+      await page.locator('[data-test="login-submit"]').click()
+      await page.waitForURL((url) => !url.pathname.startsWith('/login'))
+      for (const path of paths) {
+        await page.goto(path)
+        await settled(page)
+        assert.deepEqual(await axeViolations(page), [], `${username} ${path}: axe-core`)
+      }
+      if (username === 'u1_admin') assert.match(await page.locator('[data-test="workbench-hall"]').innerText(), /服务大厅/)
+      await context.close()
+    }
+  })
 })
