@@ -54,6 +54,33 @@ class ServiceUnderTest:
     metadata: MetaData
     create_app: Callable[[str], Any]
 
+    @classmethod
+    def standard(
+        cls,
+        name: str,
+        alembic_ini: Path,
+        metadata: MetaData,
+        create_app: Callable[..., Any],
+        settings: Callable[..., Any],
+        *,
+        accounts: bool = True,
+    ) -> ServiceUnderTest:
+        """A service as every service's tests build it: its settings in the test environment on the database URL,
+        the kernel's test key, the sample org tree (and the sample accounts when the service asks the gateway about
+        accounts), no sync with a gateway."""
+
+        def build(url: str) -> Any:
+            extra = {"accounts": kt.sample_accounts()} if accounts else {}
+            return create_app(
+                settings(database_url=url, environment="test"),
+                authenticator=kt.make_authenticator(),
+                orgdir=kt.sample_orgdir(),
+                start_sync=False,
+                **extra,
+            )
+
+        return cls(name, alembic_ini, metadata, build)
+
 
 # -- tokens ------------------------------------------------------------------------------------------------------------
 #: How long a signed test token is re-used: well inside its 15 minutes, so a long session never sends an expired one.

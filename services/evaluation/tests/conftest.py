@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from evaluation.config import Settings
 from evaluation.main import ALEMBIC_INI, create_app
 from evaluation.models import Base
-from sanquan_kernel import testing as kt
 from sanquan_kernel.testing_plugin import ServiceUnderTest
 
 
@@ -22,18 +21,7 @@ from sanquan_kernel.testing_plugin import ServiceUnderTest
 def service_under_test() -> ServiceUnderTest:
     """The evaluation service for the kernel's test plugin (``database_url``, ``shared_app``, ``app``,
     ``client``); a module may override ``shared_app`` (tests/test_assessment.py: the service wired to sources)."""
-    return ServiceUnderTest(
-        name="evaluation",
-        alembic_ini=ALEMBIC_INI,
-        metadata=Base.metadata,
-        create_app=lambda url: create_app(
-            Settings(database_url=url, environment="test"),
-            authenticator=kt.make_authenticator(),
-            orgdir=kt.sample_orgdir(),
-            accounts=kt.sample_accounts(),
-            start_sync=False,
-        ),
-    )
+    return ServiceUnderTest.standard("evaluation", ALEMBIC_INI, Base.metadata, create_app, Settings)
 
 
 sys.path.insert(0, str(Path(__file__).parent))

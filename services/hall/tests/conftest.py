@@ -13,24 +13,12 @@ import pytest
 from hall.config import Settings
 from hall.main import ALEMBIC_INI, create_app
 from hall.models import Base
-from sanquan_kernel import testing as kt
 from sanquan_kernel.testing_plugin import ServiceUnderTest
 
 
 @pytest.fixture(scope="session")
 def service_under_test() -> ServiceUnderTest:
-    return ServiceUnderTest(
-        name="hall",
-        alembic_ini=ALEMBIC_INI,
-        metadata=Base.metadata,
-        create_app=lambda url: create_app(
-            Settings(database_url=url, environment="test"),
-            authenticator=kt.make_authenticator(),
-            orgdir=kt.sample_orgdir(),
-            accounts=kt.sample_accounts(),
-            start_sync=False,
-        ),
-    )
+    return ServiceUnderTest.standard("hall", ALEMBIC_INI, Base.metadata, create_app, Settings)
 
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -21,18 +21,7 @@ from sanquan_kernel.testing_plugin import ServiceUnderTest
 @pytest.fixture(scope="session")
 def service_under_test() -> ServiceUnderTest:
     """The plans service for the kernel's test plugin (``database_url``, ``shared_app``, ``app``, ``client``)."""
-    return ServiceUnderTest(
-        name="plans",
-        alembic_ini=ALEMBIC_INI,
-        metadata=Base.metadata,
-        create_app=lambda url: create_app(
-            Settings(database_url=url, environment="test"),
-            authenticator=kt.make_authenticator(),
-            orgdir=kt.sample_orgdir(),
-            accounts=kt.sample_accounts(),
-            start_sync=False,
-        ),
-    )
+    return ServiceUnderTest.standard("plans", ALEMBIC_INI, Base.metadata, create_app, Settings)
 
 
 # -- a small vocabulary for the business-rule tests -----------------------------------------------------------

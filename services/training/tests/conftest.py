@@ -18,17 +18,7 @@ from training.models import Base
 @pytest.fixture(scope="session")
 def service_under_test() -> ServiceUnderTest:
     """The training service for the kernel's test plugin (``database_url``, ``shared_app``, ``app``, ``client``)."""
-    return ServiceUnderTest(
-        name="training",
-        alembic_ini=ALEMBIC_INI,
-        metadata=Base.metadata,
-        create_app=lambda url: create_app(
-            Settings(database_url=url, environment="test"),
-            authenticator=kt.make_authenticator(),
-            orgdir=kt.sample_orgdir(),
-            start_sync=False,
-        ),
-    )
+    return ServiceUnderTest.standard("training", ALEMBIC_INI, Base.metadata, create_app, Settings, accounts=False)
 
 
 class Api:
