@@ -25,8 +25,6 @@ import time
 import uuid
 import weakref
 import zlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,6 +50,7 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, sessio
 from sanquan_kernel import clock
 from sanquan_kernel.audit import jsonable_dict
 from sanquan_kernel.db import UTCDateTime
+from sanquan_kernel.lifespan import run_in_background
 
 log = logging.getLogger("sanquan.outbox")
 
@@ -323,26 +322,13 @@ class Relay:
 def install(app: Any, *, source: str) -> None:
     """Run the outbox relay with the app (a service's ``create_app``): started in its lifespan when the service
     has a client of its own towards the gateway (not in tests that build the app alone), stopped with it."""
-    state = app.state.kernel
-    kernel_lifespan = app.router.lifespan_context
 
-    @asynccontextmanager
-    async def lifespan(a: Any) -> AsyncIterator[Any]:
-        async with kernel_lifespan(a) as inner:
-            relay = None
-            if state.service_client is not None:
-                relay = Relay(
-                    state.sessionmaker,
-                    state.service_client,
-                    source,
-                    poll_interval=state.settings.outbox_poll_interval,
-                )
-                state.extras["outbox_relay"] = relay
-                relay.start()
-            try:
-                yield inner
-            finally:
-                if relay is not None:
-                    relay.stop()
+    def start(state: Any) -> Relay:
+        relay = Relay(
+            state.sessionmaker, state.service_client, source, poll_interval=state.settings.outbox_poll_interval
+        )
+        state.extras["outbox_relay"] = relay
+        relay.start()
+        return relay
 
-    app.router.lifespan_context = lifespan
+    run_in_background(app, start)

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from sanquan_kernel import clock
 from sanquan_kernel.db import UTCDateTime
+from sanquan_kernel.lifespan import run_in_background
 
 log = logging.getLogger("sanquan.schedule")
 
@@ -218,3 +219,17 @@ class Scheduler:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+def install(app: Any, model: type[ScheduledJobMixin], jobs: Callable[[Any], Sequence[Job]], *, poll: float) -> None:
+    """Run a service's scheduled ``jobs(state)`` with the app (its ``create_app``): the ``Scheduler`` thread starts
+    in the app's lifespan when the service syncs with the gateway (tests that build the app alone call
+    ``run_due_jobs`` with a frozen clock instead) and stops with it; ``state.extras['schedule']`` holds it."""
+
+    def start(state: Any) -> Scheduler:
+        scheduler = Scheduler(state.sessionmaker, model, jobs(state), poll=poll)
+        state.extras["schedule"] = scheduler
+        scheduler.start()
+        return scheduler
+
+    run_in_background(app, start)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from hall.config import Settings
 from hall.models import load_all_models
-from sanquan_kernel import outbox
+from sanquan_kernel import outbox, schedule
 from sanquan_kernel.app import create_service_app
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
@@ -44,29 +44,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
 def _install_schedule(app: FastAPI, settings: Settings) -> None:
     """The promise-timer job's schedule thread, started with the app when it syncs with the gateway (not in tests
     that build the app alone: they call ``timers.run_due_jobs`` with a frozen clock)."""
-    from collections.abc import AsyncIterator
-    from contextlib import asynccontextmanager
-
     from hall.models import ScheduledJob
     from hall.requests import timers
-    from sanquan_kernel.schedule import Scheduler
 
-    state = app.state.kernel
-    kernel_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
-        async with kernel_lifespan(a) as inner:
-            scheduler = None
-            if state.service_client is not None:
-                jobs = timers.jobs(every=timedelta(seconds=settings.escalation_interval_seconds))
-                scheduler = Scheduler(state.sessionmaker, ScheduledJob, jobs, poll=settings.schedule_poll_seconds)
-                state.extras["schedule"] = scheduler
-                scheduler.start()
-            try:
-                yield inner
-            finally:
-                if scheduler is not None:
-                    scheduler.stop()
-
-    app.router.lifespan_context = lifespan
+    every = timedelta(seconds=settings.escalation_interval_seconds)
+    schedule.install(app, ScheduledJob, lambda state: timers.jobs(every=every), poll=settings.schedule_poll_seconds)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from plans.config import Settings
 from plans.models import load_all_models
-from sanquan_kernel import outbox
+from sanquan_kernel import outbox, schedule
 from sanquan_kernel.app import create_service_app
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
@@ -67,33 +67,13 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
 def _install_schedule(app: FastAPI, settings: Settings) -> None:
     """The reminder jobs' schedule thread (issue #18), started with the app when it syncs with the gateway (not in
     tests that build the app alone: they call ``reminders.service.run_due_jobs`` with a frozen clock)."""
-    from collections.abc import AsyncIterator
-    from contextlib import asynccontextmanager
-
     from plans.reminders import service as reminders
     from plans.reminders.models import ScheduledJob
-    from sanquan_kernel.schedule import Scheduler
 
-    state = app.state.kernel
-    kernel_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
-        async with kernel_lifespan(a) as inner:
-            scheduler = None
-            if state.service_client is not None:
-                jobs = reminders.jobs(
-                    state.orgdir,
-                    escalate_after_days=settings.escalate_after_days,
-                    every=timedelta(seconds=settings.reminder_interval_seconds),
-                )
-                scheduler = Scheduler(state.sessionmaker, ScheduledJob, jobs, poll=settings.schedule_poll_seconds)
-                state.extras["schedule"] = scheduler
-                scheduler.start()
-            try:
-                yield inner
-            finally:
-                if scheduler is not None:
-                    scheduler.stop()
-
-    app.router.lifespan_context = lifespan
+    every = timedelta(seconds=settings.reminder_interval_seconds)
+    schedule.install(
+        app,
+        ScheduledJob,
+        lambda state: reminders.jobs(state.orgdir, escalate_after_days=settings.escalate_after_days, every=every),
+        poll=settings.schedule_poll_seconds,
+    )
