@@ -4551,7 +4551,7 @@ export interface components {
             /** Url */
             url: string;
             /** Event Types */
-            event_types: ("plan.submitted" | "plan.returned" | "plan.approved" | "change_request.decided" | "letter.to_sign" | "milestone.due_soon" | "milestone.overdue" | "milestone.escalated" | "plan.not_submitted" | "deadline.soon" | "self_report.submitted" | "self_report.decided" | "record.accepted" | "record.rejected" | "import.finished" | "nomination.phase_opened" | "nomination.phase_closing" | "expert.assigned" | "objection.received" | "results.published" | "notice.issued" | "webhook.endpoint_disabled" | "rectification.assigned" | "rectification.overdue")[];
+            event_types: ("plan.submitted" | "plan.returned" | "plan.approved" | "change_request.decided" | "letter.to_sign" | "milestone.due_soon" | "milestone.overdue" | "milestone.escalated" | "plan.not_submitted" | "deadline.soon" | "self_report.submitted" | "self_report.decided" | "record.accepted" | "record.rejected" | "import.finished" | "nomination.phase_opened" | "nomination.phase_closing" | "expert.assigned" | "objection.received" | "results.published" | "notice.issued" | "webhook.endpoint_disabled" | "rectification.assigned" | "rectification.overdue" | "annual_summary.submitted" | "annual_summary.returned" | "annual_summary.accepted")[];
             /**
              * Description
              * @default
@@ -4600,7 +4600,7 @@ export interface components {
             /** Url */
             url?: string | null;
             /** Event Types */
-            event_types?: ("plan.submitted" | "plan.returned" | "plan.approved" | "change_request.decided" | "letter.to_sign" | "milestone.due_soon" | "milestone.overdue" | "milestone.escalated" | "plan.not_submitted" | "deadline.soon" | "self_report.submitted" | "self_report.decided" | "record.accepted" | "record.rejected" | "import.finished" | "nomination.phase_opened" | "nomination.phase_closing" | "expert.assigned" | "objection.received" | "results.published" | "notice.issued" | "webhook.endpoint_disabled" | "rectification.assigned" | "rectification.overdue")[] | null;
+            event_types?: ("plan.submitted" | "plan.returned" | "plan.approved" | "change_request.decided" | "letter.to_sign" | "milestone.due_soon" | "milestone.overdue" | "milestone.escalated" | "plan.not_submitted" | "deadline.soon" | "self_report.submitted" | "self_report.decided" | "record.accepted" | "record.rejected" | "import.finished" | "nomination.phase_opened" | "nomination.phase_closing" | "expert.assigned" | "objection.received" | "results.published" | "notice.issued" | "webhook.endpoint_disabled" | "rectification.assigned" | "rectification.overdue" | "annual_summary.submitted" | "annual_summary.returned" | "annual_summary.accepted")[] | null;
             /** Description */
             description?: string | null;
             /** Active */
@@ -10777,14 +10777,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description To the issuer's authorization endpoint */
             302: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Not Found */
             404: {
@@ -10825,14 +10823,21 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
-            302: {
+            /** @description A caller accepting JSON only: the access token */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": unknown;
                 };
+            };
+            /** @description To `next` (the refresh cookie set), or to the sign-in page with `error` */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad Request */
             400: {
