@@ -1,4 +1,4 @@
-"""Start the real platform — the gateway and the three services as separate processes on free ports — for
+"""Start the real platform — the gateway and the four services as separate processes on free ports — for
 cross-service tests, end-to-end browser tests and benchmarks. SQLite files in a temporary DATA_DIR by default;
 PostgreSQL databases (one per service) when asked."""
 
@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("plans", "training", "evaluation")
+SERVICES = ("plans", "training", "evaluation", "hall")
 #: The one entrypoint of every process, as in the image (SANQUAN_SERVICE) and ``make run``.
 ENTRYPOINT = "sanquan_kernel.cli"
 
@@ -128,6 +128,7 @@ class Stack:
             env[f"GATEWAY_{s.upper()}_URL"] = self.service_url(s)
         env["EVALUATION_PLANS_URL"] = self.service_url("plans")
         env["EVALUATION_TRAINING_URL"] = self.service_url("training")
+        env["EVALUATION_HALL_URL"] = self.service_url("hall")
         return env
 
     def _environment(self, extra: dict[str, str]) -> dict[str, str]:
@@ -205,11 +206,12 @@ class Stack:
                 time.sleep(0.2)
 
     def seed_demo(self, areas: tuple[str, ...] | None = None) -> None:
-        """Organisations and accounts; then the demo data of ``areas`` (all by default)."""
+        """Organisations and accounts; then the demo data of ``areas`` (all by default, the hall's as ``make run``)."""
         sys.path.insert(0, str(ROOT))
         from scripts.seed_demo import AREAS, seed_if_empty
 
-        seed_if_empty(self.url, "admin", self.password, AREAS if areas is None else areas)
+        every = AREAS if "hall" in AREAS else (*AREAS, "hall")
+        seed_if_empty(self.url, "admin", self.password, every if areas is None else areas)
 
     def kill(self, service: str, sig: int = signal.SIGKILL) -> None:
         proc = self.procs[service]

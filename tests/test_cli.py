@@ -15,7 +15,13 @@ from sanquan_kernel.cli import Service, load, parser_for
 from sanquan_kernel.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = {"gateway": "user_account", "plans": "plan", "training": "training_record", "evaluation": "campaign"}
+SERVICES = {
+    "gateway": "user_account",
+    "plans": "plan",
+    "training": "training_record",
+    "evaluation": "campaign",
+    "hall": "hall_request",
+}
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -42,8 +48,9 @@ def test_every_service_is_found_by_its_name_and_has_migrate_and_serve(name: str)
 
 def test_only_the_gateway_bootstraps_and_creates_administrators() -> None:
     assert load("gateway").bootstrap is not None and set(load("gateway").commands) == {"create-admin"}
-    # a service's own commands are its jobs (plans: the reminder jobs of #18), never an administrator
-    own = {"plans": {"run-due-jobs"}, "training": set(), "evaluation": set()}
+    # a service's own commands are its jobs (plans: the reminder jobs of #18; the hall: its promise timers, #20),
+    # never an administrator
+    own = {"plans": {"run-due-jobs"}, "training": set(), "evaluation": set(), "hall": {"run-due-jobs"}}
     for name, commands in own.items():
         assert load(name).bootstrap is None and set(load(name).commands) == commands
 
