@@ -147,3 +147,36 @@ def test_an_annual_summary_tells_the_province_when_submitted_and_the_university_
     assert [n["kind"] for n in _mine(world, "uni_a_admin")] == ["annual_summary.returned"]
     for other in ("uni_b_admin", "mgr_a1", "staff_a1"):
         assert _mine(world, other) == [], other
+
+
+def test_a_hall_request_tells_its_departments_managers_and_a_broken_promise_the_manager_then_the_admin(
+    world: World,
+) -> None:
+    """#20: the service hall's requests, as the hall relays them (the requester is a student, never told here)."""
+    dept = world.ids["a1"]
+    data = {"request_id": 9, "number": "BX2026-000009", "category": "repair_dorm", "department_id": dept}
+    _send(world, "hall.request.created", source="hall", subject="hall_request:9", department_id=dept, data=data)
+    [n] = _mine(world, "mgr_a1")
+    assert n["kind"] == "hall.request.created" and n["link"] == "/service-hall/requests/9"
+    for other in ("uni_a_admin", "uni_b_admin", "province_admin", "staff_a1"):
+        assert _mine(world, other) == [], other
+    # no routing rule matched: the university's administrators' inbox
+    data0 = {**data, "request_id": 10, "department_id": None}
+    _send(world, "hall.request.created", source="hall", subject="hall_request:10", data=data0)
+    assert [n["params"]["request_id"] for n in _mine(world, "uni_a_admin")] == [10]
+    # escalation: level 1 the department's manager, level 2 the university's administrators
+    esc = {**data, "level": 1, "breach": "accept", "audience": "department_manager"}
+    _send(world, "hall.request.escalated", source="hall", subject="hall_request:9", department_id=dept, data=esc)
+    assert [n["kind"] for n in _mine(world, "mgr_a1")] == ["hall.request.escalated", "hall.request.created"]
+    _send(
+        world,
+        "hall.request.escalated",
+        source="hall",
+        subject="hall_request:9",
+        department_id=dept,
+        data={**esc, "level": 2, "audience": "university_admin"},
+    )
+    assert [n["kind"] for n in _mine(world, "uni_a_admin")] == ["hall.request.escalated", "hall.request.created"]
+    for kind in ("hall.request.answered", "hall.request.closed"):
+        _send(world, kind, source="hall", subject="hall_request:9", department_id=dept, data=data)
+    assert len(_mine(world, "mgr_a1")) == 2 and _mine(world, "uni_b_admin") == []

@@ -155,6 +155,7 @@ const en: typeof zhCN = {
       notice_issued: 'Notice issued', webhook_endpoint_disabled: 'Endpoint disabled',
       rectification_assigned: 'Rectification assigned', rectification_overdue: 'Rectification overdue',
       annual_summary_submitted: 'Annual summary submitted', annual_summary_returned: 'Annual summary returned', annual_summary_accepted: 'Annual summary accepted',
+      hall_request_created: 'New service-hall request', hall_request_escalated: 'Service-hall request overdue',
     },
   },
   clients: {
@@ -424,6 +425,7 @@ const en: typeof zhCN = {
       notice_issued: "The {year} notice has been issued", webhook_endpoint_disabled: 'A webhook endpoint was disabled after repeated failures',
       rectification_assigned: 'A supervision finding must be rectified by {due_on}', rectification_overdue: 'A rectification is overdue (due {due_on})',
       annual_summary_submitted: 'The {year} annual summary was submitted for review', annual_summary_returned: 'The {year} annual summary was returned for revision',
+      hall_request_created: 'A new service-hall request {number}', hall_request_escalated: 'Service-hall request {number} broke its promise',
       annual_summary_accepted: 'The {year} annual summary was accepted',
     },
   },

@@ -153,6 +153,7 @@ export default {
       notice_issued: '通知已下发', webhook_endpoint_disabled: '推送地址已停用',
       rectification_assigned: '整改事项已下达', rectification_overdue: '整改事项逾期',
       annual_summary_submitted: '年度总结已提交', annual_summary_returned: '年度总结被退回', annual_summary_accepted: '年度总结已通过',
+      hall_request_created: '服务大厅新诉求', hall_request_escalated: '服务大厅诉求超时',
     },
   },
   clients: {
@@ -417,6 +418,7 @@ export default {
       objection_received: '评选「{title}」收到异议', results_published: '评选「{title}」结果已公示',
       notice_issued: '{year} 年度工作通知已下发', webhook_endpoint_disabled: '一个 Webhook 地址因连续失败已停用',
       rectification_assigned: '督导检查发现问题，请于 {due_on} 前完成整改', rectification_overdue: '整改事项已逾期（截止 {due_on}）',
+      hall_request_created: '服务大厅收到新的诉求 {number}', hall_request_escalated: '服务大厅诉求 {number} 超过承诺时限',
       annual_summary_submitted: '{year} 年度总结已提交，待审核', annual_summary_returned: '{year} 年度总结被退回修改', annual_summary_accepted: '{year} 年度总结已通过',
     },
   },

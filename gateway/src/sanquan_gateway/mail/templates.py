@@ -35,6 +35,8 @@ TITLES: dict[str, dict[str, str]] = {
         "annual_summary.submitted": "{year}年度总结已提交，待审核",
         "annual_summary.returned": "{year}年度总结被退回修改",
         "annual_summary.accepted": "{year}年度总结已通过",
+        "hall.request.created": "服务大厅收到新的诉求 {number}",
+        "hall.request.escalated": "服务大厅诉求 {number} 超过承诺时限",
     },
     "en": {
         "plan.submitted": "The {year} plan was submitted for review",
@@ -64,6 +66,8 @@ TITLES: dict[str, dict[str, str]] = {
         "annual_summary.submitted": "The {year} annual summary was submitted for review",
         "annual_summary.returned": "The {year} annual summary was returned for revision",
         "annual_summary.accepted": "The {year} annual summary was accepted",
+        "hall.request.created": "A new service-hall request {number}",
+        "hall.request.escalated": "Service-hall request {number} broke its promise",
     },
 }
 WORDS = {

@@ -18,6 +18,11 @@ from sanquan_gateway.notifications.models import Notification
 from sanquan_kernel.principal import Role
 
 P, U, D = Role.PROVINCE_ADMIN.value, Role.UNIVERSITY_ADMIN.value, Role.DEPARTMENT_MANAGER.value
+#: The department's managers, or the university's administrators when the event names no department (a service-hall
+#: request no routing rule sent anywhere lands in the university admin's inbox).
+D_OR_U = "department_or_university"
+#: The role the event names in ``data['audience']`` (a service-hall escalation: the manager, then the admin).
+AUDIENCE = "audience"
 
 #: By type: the roles told. A university role means of the event's university (every university when the event
 #: has none: the province's notice, a campaign); the department manager means of the event's department.
@@ -47,6 +52,13 @@ RULES: dict[str, tuple[str, ...]] = {
     "annual_summary.submitted": (P,),  # #19: the province reviews the university's annual summary
     "annual_summary.returned": (U,),
     "annual_summary.accepted": (U,),
+    # the service hall (S1, #20): a new (or transferred, or reopened) request reaches its department's managers;
+    # a broken promise the manager, then the university's administrators. The requester is a student, not an
+    # account here: the answered/closed events are for their own list, not this centre.
+    "hall.request.created": (D_OR_U,),
+    "hall.request.escalated": (AUDIENCE,),
+    "hall.request.answered": (),
+    "hall.request.closed": (),
 }
 
 #: Where each kind leads, by the reader's role (the first match; ``*`` any role). ``{x}`` from the params.
@@ -76,6 +88,8 @@ LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     "annual_summary.submitted": (("*", "/evaluation/annual"),),
     "annual_summary.returned": (("*", "/evaluation/annual"),),
     "annual_summary.accepted": (("*", "/evaluation/annual"),),
+    "hall.request.created": (("*", "/service-hall/requests/{request_id}"),),
+    "hall.request.escalated": (("*", "/service-hall/requests/{request_id}"),),
 }
 
 
@@ -90,6 +104,11 @@ def link_for(kind: str, role: str, params: dict[str, Any]) -> str:
 
 
 def _by_role(event: Event, role: str) -> ColumnElement[bool]:
+    if role == D_OR_U:
+        return _by_role(event, D if event.department_id is not None else U)
+    if role == AUDIENCE:
+        named = (event.data or {}).get("audience")
+        return _by_role(event, named) if named in (D, U) else false()
     if role == P:
         return User.role == P
     if role == D:
