@@ -109,7 +109,7 @@ def test_campus_sign_in_creates_the_identity_and_its_token_works_at_me(world: Wo
     assert r.json()["has_client_secret"] is True and "client_secret" not in r.json()
     assert r.json()["redirect_uri"] == CALLBACK
     assert world.client.get("/api/auth/sso/providers").json() == [
-        {"university_id": world.ids["uni_a"], "name": "甲大学"}
+        {"university_id": world.ids["uni_a"], "name": "甲大学", "sso": True}
     ]
 
     sign_in(world, "2026001")
@@ -353,6 +353,10 @@ def test_roster_push_activation_and_number_sign_in(world: World) -> None:
     codes = {c["number"]: c["activation_code"] for c in out["codes"]}
     assert set(codes) == {"S001", "T001"}
     assert all(i.university_id == uni and i.source == "roster" for i in identities(world))
+    # the sign-in page offers the university by name, for the number and password (not an SSO button)
+    assert world.client.get("/api/auth/sso/providers").json() == [
+        {"university_id": uni, "name": "甲大学", "sso": False}
+    ]
     # Pushed again: updated, no new codes (they were shown once).
     again = world.client.put("/api/auth/hall-roster", json=roster, headers=pusher).json()
     assert (again["created"], again["updated"], again["codes"]) == (0, 2, [])

@@ -180,7 +180,8 @@ export interface paths {
         };
         /**
          * Sso Providers
-         * @description The universities whose students sign in with their campus SSO (public: the hall's sign-in page).
+         * @description The universities whose students can sign in to the hall (public: the hall's sign-in page): with their campus
+         *     SSO (``sso``), or with a roster activation's number and password.
          */
         get: operations["sso_providers_api_auth_sso_providers_get"];
         put?: never;
@@ -5082,6 +5083,11 @@ export interface components {
             university_id: number;
             /** Name */
             name: string;
+            /**
+             * Sso
+             * @default true
+             */
+            sso?: boolean;
         };
         /** TokenOut */
         TokenOut: {

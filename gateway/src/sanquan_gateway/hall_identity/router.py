@@ -44,7 +44,8 @@ SIGN_IN_PAGE = "/hall/sign-in"
 
 @router.get("/auth/sso/providers", response_model=list[SsoProvider])
 def sso_providers(session: SessionDep) -> list[SsoProvider]:
-    """The universities whose students sign in with their campus SSO (public: the hall's sign-in page)."""
+    """The universities whose students can sign in to the hall (public: the hall's sign-in page): with their campus
+    SSO (``sso``), or with a roster activation's number and password."""
     return service.providers(session)
 
 

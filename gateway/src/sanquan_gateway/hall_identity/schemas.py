@@ -11,6 +11,8 @@ Kind = Literal["student", "teacher"]
 class SsoProvider(BaseModel):
     university_id: int
     name: str
+    #: Campus SSO (a button); otherwise the roster's number and password.
+    sso: bool = True
 
 
 class SsoConfigIn(BaseModel):

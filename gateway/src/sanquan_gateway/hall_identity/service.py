@@ -197,13 +197,18 @@ def put_config(session: Session, request: Request, university_id: int, data: Sso
 
 
 def providers(session: Session) -> list[SsoProvider]:
+    """The universities whose students can sign in to the hall: with their campus SSO (``sso``), or with the
+    number and password of a roster activation (a university that pushed its roster); active ones, by name."""
+    sso = set(session.scalars(select(SsoConfig.university_id).where(SsoConfig.enabled.is_(True))))
+    roster = select(HallIdentity.id).where(
+        HallIdentity.university_id == Organisation.id, HallIdentity.source == "roster"
+    )
     rows = session.execute(
         select(Organisation.id, Organisation.name)
-        .join(SsoConfig, SsoConfig.university_id == Organisation.id)
-        .where(SsoConfig.enabled.is_(True), Organisation.active.is_(True))
+        .where(Organisation.active.is_(True), Organisation.id.in_(sso) | roster.exists())
         .order_by(Organisation.name, Organisation.id)
     )
-    return [SsoProvider(university_id=i, name=n) for i, n in rows]
+    return [SsoProvider(university_id=i, name=n, sso=i in sso) for i, n in rows]
 
 
 # -- the OpenID Connect sign-in ------------------------------------------------------------------------------------
