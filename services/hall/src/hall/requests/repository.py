@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, literal, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, false, literal, or_, select
 from sqlalchemy.orm import Session
 
 from hall.requests.models import HallRequest, RequestEvent
@@ -34,8 +34,15 @@ def get(session: Session, scope: Scope, request_id: int, *, for_update: bool = F
     return session.scalar(stmt)
 
 
+_KEYED = select(R.__table__.c.id).where(
+    R.__table__.c.requester_id == bindparam("requester_id"), R.__table__.c.idempotency_key == bindparam("key")
+)
+
+
 def by_idempotency_key(session: Session, requester_id: int, key: str) -> HallRequest | None:
-    return session.scalar(select(R).where(R.requester_id == requester_id, R.idempotency_key == key))
+    """The request stored for this key. Mostly there is none: that is one plain statement built once (issue #21)."""
+    found = session.execute(_KEYED, {"requester_id": requester_id, "key": key}).scalar()
+    return None if found is None else session.get(R, found)
 
 
 def accept_breached(now: datetime) -> ColumnElement[bool]:
@@ -52,7 +59,11 @@ def resolve_breached(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def is_breached(r: HallRequest, now: datetime) -> bool:
+#: A listing's rows: the request's columns as plain rows, not ORM objects (issue #21).
+Listed = HallRequest | Row[Any]
+
+
+def is_breached(r: Listed, now: datetime) -> bool:
     accept = r.accepted_at > r.accept_due_at if r.accepted_at else r.status == "new" and r.accept_due_at < now
     resolve = (
         r.resolved_at > r.resolve_due_at
@@ -70,8 +81,9 @@ def listing(
     sort: str,
     cursor: tuple[datetime | None, int] | None,
     limit: int,
-) -> Select[tuple[HallRequest]]:
-    stmt = select(R).where(visible(scope))
+) -> Select[Any]:
+    """The page's statement: plain rows of the request's columns (one more than ``limit``)."""
+    stmt = select(*R.__table__.c).where(visible(scope))
     if (v := filters.get("status")) is not None:
         # the statuses as literals (a fixed vocabulary): the planner then sees that a queue's "new or accepted"
         # is the partial index's predicate, also in a prepared statement
@@ -114,7 +126,15 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def events(session: Session, request_id: int) -> list[RequestEvent]:
-    return list(
-        session.scalars(select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id))
-    )
+_E = RequestEvent.__table__.c
+#: A request's timeline as plain rows, built once (no ORM objects, no statement building per request: issue #21).
+_EVENTS = (
+    select(_E.id, _E.kind, _E.at, _E.actor, _E.actor_role, _E.text, _E.data)
+    .where(_E.request_id == bindparam("request_id"))
+    .order_by(_E.id)
+)
+
+
+def events(session: Session, request_id: int) -> list[Row[Any]]:
+    """The timeline, oldest first. Call after a flush: a plain statement does not flush the session itself."""
+    return list(session.execute(_EVENTS, {"request_id": request_id}))

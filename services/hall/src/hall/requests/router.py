@@ -49,10 +49,12 @@ def load_request(request_id: int, session: SessionDep, scope: CurrentScope) -> H
 RequestDep = Annotated[HallRequest, Depends(load_request)]
 
 
-def _detail(session: SessionDep, response: Response, r: HallRequest, principal: Principal) -> RequestDetail:
+def _detail(
+    session: SessionDep, response: Response, r: HallRequest, principal: Principal, *, no_files: bool = False
+) -> RequestDetail:
     session.flush()
     set_etag(response, r.version)
-    return service.detail(session, r, principal)
+    return service.detail(session, r, principal, no_files=no_files)
 
 
 @router.post("/requests", status_code=201, responses={200: {"description": "The request stored for this key"}})
@@ -69,7 +71,8 @@ def create_request(
     r, created = service.create(session, principal, scope, body, idempotency_key)
     if not created:
         response.status_code = 200
-    return _detail(session, response, r, principal)
+    # a request created just now has only the files of its body, none when it names none
+    return _detail(session, response, r, principal, no_files=created and not body.attachment_ids)
 
 
 def _parse_cursor(cursor: str | None, sort: str) -> tuple[datetime | None, int] | None:
@@ -128,7 +131,7 @@ def list_requests(
         "created_to": _day_start(created_to) + timedelta(days=1) if created_to else None,
     }
     stmt = repo.listing(scope, filters=filters, now=now, sort=sort, cursor=_parse_cursor(cursor, sort), limit=limit)
-    rows = list(session.scalars(stmt))
+    rows = session.execute(stmt).all()
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None

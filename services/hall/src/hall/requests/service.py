@@ -4,6 +4,7 @@ category's promise. Anonymity: no staff-facing answer or event names the request
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,12 +56,18 @@ FIELDS = (
 
 
 # -- answers ----------------------------------------------------------------------------------------------------
-def out(r: HallRequest, principal: Principal, place_names: dict[int, str], now: datetime) -> RequestOut:
+def out(r: repo.Listed, principal: Principal, place_names: dict[int, str], now: datetime) -> RequestOut:
+    return RequestOut(**_fields(r, principal, place_names, now))
+
+
+def _fields(r: repo.Listed, principal: Principal, place_names: dict[int, str], now: datetime) -> dict[str, Any]:
+    """A request's answer fields (``RequestOut``), for ``RequestOut`` or, with more, ``RequestDetail``: each answer
+    is validated once (issue #21: the detail was built, dumped and built again)."""
     mine = principal.requester_id is not None and principal.requester_id == r.requester_id
     requester = None
     if mine or not r.anonymous:
         requester = RequesterOut(id=r.requester_id, kind=r.requester_kind, name=r.requester_name)
-    return RequestOut(
+    return dict(
         id=r.id,
         number=r.number or "",
         university_id=r.university_id,
@@ -89,15 +96,16 @@ def out(r: HallRequest, principal: Principal, place_names: dict[int, str], now: 
     )
 
 
-def place_names(session: Session, rows: list[HallRequest]) -> dict[int, str]:
+def place_names(session: Session, rows: Sequence[repo.Listed]) -> dict[int, str]:
     ids = {r.place_id for r in rows if r.place_id is not None}
     if not ids:
         return {}
     return dict(session.execute(select(Place.id, Place.name).where(Place.id.in_(ids))).tuples().all())
 
 
-def detail(session: Session, r: HallRequest, principal: Principal) -> RequestDetail:
-    base = out(r, principal, place_names(session, [r]), clock.now())
+def detail(session: Session, r: HallRequest, principal: Principal, *, no_files: bool = False) -> RequestDetail:
+    """``no_files``: the caller knows the request has none (just created without any), so they are not read."""
+    base = _fields(r, principal, place_names(session, [r]), clock.now())
     events = [
         EventOut(
             id=e.id,
@@ -111,8 +119,8 @@ def detail(session: Session, r: HallRequest, principal: Principal) -> RequestDet
         )
         for e in repo.events(session, r.id)
     ]
-    files = ATTACHMENTS.listing(session, REQUEST_OWNER.kind, r.id).items
-    return RequestDetail(**base.model_dump(), events=events, attachments=files)
+    files = [] if no_files else ATTACHMENTS.listing(session, REQUEST_OWNER.kind, r.id).items
+    return RequestDetail(**base, events=events, attachments=files)
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from hall import vocabulary as v
@@ -56,15 +56,22 @@ def _bad(i: int, field: str, msg: str) -> Unprocessable:
     )
 
 
+# A new request's two reads as plain statements built once (issue #21: no ORM objects, no statement building).
+_RULE, _PROMISE = RoutingRule.__table__.c, Promise.__table__.c
+_RULES_OF = select(_RULE.place_id, _RULE.department_id).where(
+    _RULE.university_id == bindparam("university_id"), _RULE.category == bindparam("category")
+)
+_PROMISE_OF = select(_PROMISE.accept_within_minutes, _PROMISE.resolve_within_minutes, _PROMISE.working_hours).where(
+    _PROMISE.university_id == bindparam("university_id"), _PROMISE.category == bindparam("category")
+)
+
+
 def route(session: Session, university_id: int, category: str, place_id: int | None) -> int | None:
     """The department for a new request: the rule of the category at the place or the nearest place it lies in,
     else the category's rule without a place; none → null (the university administrator's inbox)."""
-    candidates = {
-        r.place_id: r.department_id
-        for r in session.scalars(
-            select(RoutingRule).where(RoutingRule.university_id == university_id, RoutingRule.category == category)
-        )
-    }
+    candidates: dict[int | None, int] = dict(
+        session.execute(_RULES_OF, {"university_id": university_id, "category": category}).tuples().all()
+    )
     for pid in places.ancestors(session, place_id):
         if pid in candidates:
             return candidates[pid]
@@ -103,7 +110,8 @@ def promises(session: Session, university_id: int) -> list[PromiseOut]:
 
 
 def promise_of(session: Session, university_id: int, category: str) -> tuple[int, int, dict[str, Any] | None]:
-    row = session.get(Promise, (university_id, category))
+    """Call with no change of promises pending in the session: a plain statement does not flush it."""
+    row = session.execute(_PROMISE_OF, {"university_id": university_id, "category": category}).first()
     if row is None:
         return v.DEFAULT_ACCEPT_MINUTES, v.DEFAULT_RESOLVE_MINUTES, dict(v.DEFAULT_WORKING_HOURS)
     return row.accept_within_minutes, row.resolve_within_minutes, row.working_hours
