@@ -218,3 +218,17 @@ def test_a_student_attaches_photos_of_the_problem(client: TestClient) -> None:
         headers=student(8),
     )
     assert stolen.status_code == 422
+
+
+def test_attaching_to_a_request_is_refused_by_role_before_scope(client: TestClient) -> None:
+    """A role that may not change a request's files is refused (403) whatever the request — in or out of its scope,
+    as every other operation of the hall; the requester of another university's request, a student, gets 404."""
+    configure(client)
+    r = report(client)
+    body = {"attachment_ids": [987654]}
+    url = f"/api/hall/requests/{r['id']}/attachments"
+    expert_elsewhere = kt.expert(uni=kt.UNI_B)
+    for who in (kt.expert(), expert_elsewhere, kt.integration(scope="training:read"), kt.inspector()):
+        assert client.post(url, json=body, headers=who).status_code == 403
+    assert client.post(url, json=body, headers=student(uni=kt.UNI_B)).status_code == 404
+    assert client.get(f"/api/hall/requests/{r['id']}", headers=kt.province_admin()).json()["attachments"] == []

@@ -66,11 +66,12 @@ def read_request(session: Session, principal: Principal, scope: Scope, request_i
 def edit_request(session: Session, principal: Principal, scope: Scope, request_id: int) -> OwnerAccess | None:
     from hall.requests import repository
 
+    # role first (403), then scope (404), as every other operation of the hall answers
+    if principal.role not in HANDLERS | HALL_ROLES:
+        raise Forbidden("Your role may not change this request's files")
     r = repository.get(session, scope, request_id)
     if r is None:
         return None
-    if principal.role not in HANDLERS | HALL_ROLES:
-        raise Forbidden("Your role may not change this request's files")
     if r.status in ("closed", "withdrawn"):
         raise Conflict(f"A {r.status} request's files no longer change", code="request_state")
     return OwnerAccess(r.university_id, r.department_id)
