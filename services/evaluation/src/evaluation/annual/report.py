@@ -4,8 +4,9 @@ Its content is built once as blocks (``blocks``) and written by two renderers, l
 plans: the province's figures, one table per school type, two charts (training compliance by university, milestone
 completion by task category), the pilots, the award winners and the published typical cases. The charts are drawn
 server-side with Pillow into PNGs that both documents embed; the PDF embeds a subset of a Chinese TrueType font
-(WenQuanYi Zen Hei by default, ``EVALUATION_REPORT_FONT`` to name another). The document's words are Chinese: it is
-handed to people in the province."""
+(WenQuanYi Zen Hei by default, ``EVALUATION_REPORT_FONT`` to name another), read from a smaller face derived from it
+once per machine (``pdf_font``; kept in ``EVALUATION_FONT_CACHE``, by default the temporary directory). The document's
+words are Chinese: it is handed to people in the province."""
 
 from __future__ import annotations
 
@@ -444,22 +445,26 @@ def _common_chars() -> set[int]:
     return chars
 
 
-@lru_cache(maxsize=2)
-def _small_font(path: str) -> tuple[str, frozenset[int]] | None:
+@lru_cache(maxsize=4)
+def _small_font(path: str, wide: bool = False) -> tuple[str, frozenset[int]] | None:
     """The PDF's font made small once: the first face of ``path`` subset to ``_common_chars`` (WenQuanYi Zen Hei:
-    16 MB, 45,000 glyphs → 2.4 MB), kept in a file named after the source's path, size and time, so that later
-    processes reuse it. fpdf2 then parses and subsets ~8,000 glyphs per document instead of 45,000 (0.85 s → 0.1 s
-    for the font). Deriving it costs ~3 s once per machine; on any failure the report uses the full font."""
+    16 MB, 45,000 glyphs → 2.4 MB, ~8,000 glyphs), or with ``wide`` to those and every CJK unified ideograph
+    U+4E00–U+9FFF (a name's rarer character: 7.9 MB, ~22,000 glyphs), kept in a file named after the source's path,
+    size and time, so that later processes reuse it. fpdf2 parses and subsets the whole font for every document:
+    ~0.2 s with the small one, ~0.45 s with the wide one, ~0.9 s with the collection (an idle host). Deriving one
+    costs 1–3 s once per machine; on any failure the report uses the full font."""
     try:
         from fontTools import subset as ftsubset
         from fontTools import version as ft_version
         from fontTools.ttLib import TTFont
 
         st = Path(path).stat()
-        key = hashlib.sha256(f"{path}|{st.st_size}|{st.st_mtime_ns}|{ft_version}|gb2312-v2".encode()).hexdigest()
+        tier = "cjk" if wide else "gb2312"
+        key = hashlib.sha256(f"{path}|{st.st_size}|{st.st_mtime_ns}|{ft_version}|{tier}-v2".encode()).hexdigest()
         folder = Path(os.environ.get("EVALUATION_FONT_CACHE") or Path(tempfile.gettempdir()) / "sanquan-report-fonts")
         target = folder / f"{key[:24]}.ttf"
         if not target.is_file():
+            logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
             folder.mkdir(parents=True, exist_ok=True)
             font = TTFont(path, fontNumber=0, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
             options = ftsubset.Options(
@@ -468,7 +473,8 @@ def _small_font(path: str) -> tuple[str, frozenset[int]] | None:
             options.layout_features = []
             options.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM", "hdmx", "EBDT", "EBLC", "EBSC", "BDF "]
             subsetter = ftsubset.Subsetter(options)
-            subsetter.populate(unicodes=_common_chars())
+            chars = _common_chars() | (set(range(0x4E00, 0xA000)) if wide else set())
+            subsetter.populate(unicodes=chars)
             subsetter.subset(font)
             fd, tmp = tempfile.mkstemp(suffix=".ttf", dir=folder)
             os.fchmod(fd, 0o644)
@@ -483,15 +489,18 @@ def _small_font(path: str) -> tuple[str, frozenset[int]] | None:
 
 
 def pdf_font(content: list[Block]) -> str:
-    """The font file the PDF embeds: the smaller derived face when it has every character of ``content``, else the
-    full font (a rare character in a name or a case's title)."""
+    """The font file the PDF embeds: the smallest derived face that has every character of ``content``, else the
+    full font (a character beyond the basic CJK block, another script)."""
     full = str(report_font(os.environ.get("EVALUATION_REPORT_FONT", "")))
-    with _FONT_LOCK:
-        small = _small_font(full)
-    if small is None:
-        return full
     chars = {ord(ch) for b in content for t in (b.text, *(c for r in b.rows for c in r)) for ch in t if ch >= " "}
-    return small[0] if chars <= small[1] else full
+    for wide in (False, True):
+        with _FONT_LOCK:
+            derived = _small_font(full, wide)
+        if derived is None:
+            return full
+        if chars <= derived[1]:
+            return derived[0]
+    return full
 
 
 def render_pdf(content: list[Block]) -> bytes:
