@@ -25,6 +25,14 @@ process, the receiver in its own; rounds alternate baseline / current (``--round
 once; prints deliveries/s and this process's CPU per delivery (the worker's: claim, sign, send, record).
 
     .venv/bin/python bench/webhooks_fanout.py --worker-only --baseline b26c5e5 --events 10000 [--backend sqlite]
+
+``--intake-only [--baseline REF]``: the event intake alone (``events.service.take``, what ``POST /internal/events``
+runs after validating the body: the events stored, the notifications' recipients asked, the deliveries written),
+in a process of its own per round on a fresh gateway database with the 160 endpoints, side by side with the
+gateway source of git commit ``REF`` (``git archive`` of gateway/src, first on the path); ``--events`` in batches
+of ``--batch``, one transaction each as the intake has; prints events/s, deliveries written/s and CPU per event.
+
+    .venv/bin/python bench/webhooks_fanout.py --intake-only --baseline aa7867d --events 10000 [--backend sqlite]
 """
 
 from __future__ import annotations
@@ -185,7 +193,15 @@ def main() -> None:
     ap.add_argument("--worker-only", action="store_true", help="the delivery worker alone, beside a baseline's")
     ap.add_argument("--baseline", default="b26c5e5", help="--worker-only: the baseline worker's commit, or none")
     ap.add_argument("--rounds", type=int, default=2, help="--worker-only: rounds of each worker")
+    ap.add_argument("--intake-only", action="store_true", help="the event intake alone, beside a baseline's")
+    ap.add_argument("--intake-round", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.intake_round:
+        intake_round(args)
+        return
+    if args.intake_only:
+        intake_only(args)
+        return
     if args.worker_only:
         worker_only(args)
         return
@@ -405,6 +421,123 @@ def worker_only(args: argparse.Namespace) -> None:
         f"\nmedian: {base_label} {b_rate:.0f}/s, {b_cpu:.2f} ms/delivery; current {c_rate:.0f}/s, "
         f"{c_cpu:.2f} ms/delivery; ratio {c_rate / b_rate:.1f}x the rate, {b_cpu / c_cpu:.1f}x less CPU"
     )
+
+
+def _fresh_database(backend: str, name: str) -> str:
+    import tempfile
+
+    if backend == "sqlite":
+        return f"sqlite:///{tempfile.mkdtemp(prefix='whfan-')}/gateway.db"
+    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        c.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def intake_round(args: argparse.Namespace) -> None:
+    """One round of --intake-only in this process (whatever sanquan_gateway is first on the path): prints one line
+    ``events seconds cpu deliveries``."""
+    import resource
+
+    from sqlalchemy import func
+    from sqlalchemy.orm import sessionmaker
+
+    from sanquan_gateway.events import service as intake
+    from sanquan_gateway.events.schemas import EventIn
+    from sanquan_gateway.main import create_app  # noqa: F401 - every model and subscriber
+    from sanquan_gateway.models import Base
+    from sanquan_gateway.webhooks.models import WebhookDelivery
+
+    url = _fresh_database(args.backend, f"whintake_{os.getpid()}")
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    with engine.begin() as c:
+        c.execute(
+            insert(Client),
+            [{"client_id": "bench", "name": "bench", "secret_hash": "x", "role": "integration", "scopes": ""}],
+        )
+    add_endpoints(url, "http://127.0.0.1:9/hooks")
+    now = datetime.now(UTC)
+    batches = [
+        [
+            EventIn(
+                id="evt_" + uuid.uuid4().hex,
+                type="plan.returned",
+                source="plans",
+                university_id=BASE_UNIVERSITY + (k % ENDPOINTS),
+                subject=f"plan:{k}",
+                occurred_at=now,
+                data={"plan_id": k, "year": 2026},
+            )
+            for k in range(b, min(args.events, b + args.batch))
+        ]
+        for b in range(0, args.events, args.batch)
+    ]
+    factory = sessionmaker(engine, expire_on_commit=False)
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    for batch in batches:
+        with factory.begin() as session:
+            intake.take(session, batch)
+    wall = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    with engine.connect() as c:
+        deliveries = c.scalar(select(func.count()).select_from(WebhookDelivery))
+    engine.dispose()
+    if args.backend != "sqlite":
+        admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS whintake_{os.getpid()} WITH (FORCE)"))
+        admin.dispose()
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    print(f"INTAKE {args.events} {wall:.4f} {cpu:.4f} {deliveries}")
+
+
+def intake_only(args: argparse.Namespace) -> None:
+    import shutil
+    import subprocess
+    import tempfile
+
+    root = Path(__file__).resolve().parents[1]
+    sources: dict[str, str | None] = {"current": None}
+    tmp = tempfile.mkdtemp(prefix="whintake-src-")
+    if args.baseline != "none":
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", args.baseline, "gateway/src"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        sources = {"baseline " + args.baseline: f"{tmp}/gateway/src", **sources}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--intake-round", "--backend", args.backend]
+    cmd += ["--events", str(args.events), "--batch", str(args.batch)]
+    print(
+        f"intake: {args.events} events in batches of {args.batch} to {ENDPOINTS} endpoints, {args.backend}; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+    results: dict[str, list[tuple[float, float]]] = {k: [] for k in sources}
+    for r in range(args.rounds):
+        for label, src in sources.items():
+            env = dict(os.environ)
+            if src is not None:
+                env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+            out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True, cwd=root).stdout
+            (line,) = [x for x in out.splitlines() if x.startswith("INTAKE ")]
+            n, wall, cpu, deliveries = line.split()[1:]
+            rate, cpu_ms = int(n) / float(wall), 1000 * float(cpu) / int(n)
+            results[label].append((rate, cpu_ms))
+            print(
+                f"round {r + 1} {label:18} {n} events in {float(wall):6.2f} s = {rate:6.0f} events/s "
+                f"({int(deliveries) / float(wall):6.0f} deliveries/s), {cpu_ms:.3f} ms CPU per event "
+                f"(load {os.getloadavg()[0]:.1f})"
+            )
+    shutil.rmtree(tmp, ignore_errors=True)
+    med = {k: tuple(statistics.median(x[i] for x in v) for i in (0, 1)) for k, v in results.items()}
+    line = "; ".join(f"{k} {rate:.0f} events/s, {cpu:.3f} ms CPU/event" for k, (rate, cpu) in med.items())
+    if len(med) == 2:
+        (b_rate, b_cpu), (c_rate, c_cpu) = med.values()
+        line += f"; ratio {c_rate / b_rate:.1f}x the rate, {b_cpu / c_cpu:.1f}x less CPU"
+    print("\nmedian: " + line)
 
 
 def httpx_free_port() -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sanquan_gateway.events import dispatch
+from sanquan_gateway.events import dispatch, dispatch_all
 from sanquan_gateway.events import repository as repo
 from sanquan_gateway.events.models import Event
 from sanquan_gateway.events.schemas import EventIn
@@ -18,7 +18,7 @@ from sanquan_kernel.db import utcnow
 
 
 def take(session: Session, events: Sequence[EventIn]) -> tuple[int, int]:
-    """Stores the events not seen before and dispatches each new one; returns (accepted, duplicates)."""
+    """Stores the events not seen before and dispatches the new ones (one batch); returns (accepted, duplicates)."""
     seen: set[str] = set()
     rows: list[dict[str, Any]] = []
     for e in events:
@@ -39,8 +39,7 @@ def take(session: Session, events: Sequence[EventIn]) -> tuple[int, int]:
             }
         )
     new = repo.insert_new(session, rows)
-    for event in new:
-        dispatch(session, event)
+    dispatch_all(session, new)
     return len(new), len(events) - len(new)
 
 

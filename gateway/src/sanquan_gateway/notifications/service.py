@@ -7,14 +7,17 @@ imports of a system) tell nobody here."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from sanquan_gateway.accounts.models import User
-from sanquan_gateway.events import Event, subscribe
+from sanquan_gateway.events import Event, subscribe_batch
 from sanquan_gateway.notifications.models import Notification
+from sanquan_kernel.db import utcnow
 from sanquan_kernel.principal import Role
 
 P, U, D = Role.PROVINCE_ADMIN.value, Role.UNIVERSITY_ADMIN.value, Role.DEPARTMENT_MANAGER.value
@@ -103,51 +106,105 @@ def link_for(kind: str, role: str, params: dict[str, Any]) -> str:
     return ""
 
 
-def _by_role(event: Event, role: str) -> ColumnElement[bool]:
+#: Who a rule names: (role, university id, department id), ``None`` for any.
+Who = tuple[str, int | None, int | None]
+
+
+def _who(event: Event, role: str) -> list[Who]:
     if role == D_OR_U:
-        return _by_role(event, D if event.department_id is not None else U)
+        return _who(event, D if event.department_id is not None else U)
     if role == AUDIENCE:
         named = (event.data or {}).get("audience")
-        return _by_role(event, named) if named in (D, U) else false()
+        return _who(event, named) if named in (D, U) else []
     if role == P:
-        return User.role == P
+        return [(P, None, None)]
     if role == D:
         if event.department_id is None:
-            return false()  # no department named: no manager told
-        return and_(User.role == D, User.department_id == event.department_id)
-    at = User.university_id == event.university_id if event.university_id is not None else true()
-    return and_(User.role == role, at)
+            return []  # no department named: no manager told
+        return [(D, None, event.department_id)]
+    return [(role, event.university_id, None)]  # of the event's university; of every one when it has none
+
+
+def _wanted(event: Event) -> tuple[list[Who], set[int]]:
+    """The rule's people of ``event`` and the accounts its service named."""
+    who = [w for role in RULES.get(event.type, ()) for w in _who(event, role)]
+    named = {int(x) for x in (event.data or {}).get("recipients") or [] if isinstance(x, int)}
+    return who, named
+
+
+def recipients_of(session: Session, batch: Sequence[Event]) -> list[list[tuple[int, str]]]:
+    """For each event of ``batch``: (account id, role) of everyone told, each once, by account id. One query for
+    the whole batch (the union of what the events ask), each event's people then picked from its answer."""
+    wanted = [_wanted(event) for event in batch]
+    by_role: dict[str, list[Who]] = defaultdict(list)
+    named_ids: set[int] = set()
+    for who, named in wanted:
+        for w in who:
+            by_role[w[0]].append(w)
+        named_ids |= named
+    conditions: list[ColumnElement[bool]] = []
+    for role, whos in by_role.items():
+        parts: list[ColumnElement[bool]] = [User.role == role]
+        universities = {w[1] for w in whos}
+        departments = {w[2] for w in whos}
+        if None not in universities:
+            parts.append(User.university_id.in_(universities))
+        if None not in departments:
+            parts.append(User.department_id.in_(departments))
+        conditions.append(and_(*parts))
+    if named_ids:
+        conditions.append(User.id.in_(named_ids))
+    if not conditions:
+        return [[] for _ in batch]
+    rows = session.execute(
+        select(User.id, User.role, User.university_id, User.department_id).where(User.active, or_(*conditions))
+    ).all()
+    people = [(int(i), str(r), u, d) for i, r, u, d in rows]
+    of_role: dict[str, list[tuple[int, str, int | None, int | None]]] = defaultdict(list)
+    for person in people:
+        of_role[person[1]].append(person)
+    by_id = {p[0]: p for p in people}
+    out: list[list[tuple[int, str]]] = []
+    for event, (who, named) in zip(batch, wanted, strict=True):
+        told: dict[int, str] = {}
+        for role, university_id, department_id in who:
+            for i, r, u, d in of_role.get(role, ()):
+                if (university_id is None or u == university_id) and (department_id is None or d == department_id):
+                    told[i] = r
+        for i in named:
+            found = by_id.get(i)
+            # a service names people of the event's university only
+            if found is not None and (event.university_id is None or found[2] == event.university_id):
+                told[i] = found[1]
+        out.append(sorted(told.items()))
+    return out
 
 
 def recipients(session: Session, event: Event) -> list[tuple[int, str]]:
     """(account id, role) of everyone told, each once."""
-    named = [int(x) for x in (event.data or {}).get("recipients") or [] if isinstance(x, int)]
-    conditions: list[ColumnElement[bool]] = [_by_role(event, role) for role in RULES.get(event.type, ())]
-    if named:
-        mine: ColumnElement[bool] = User.id.in_(named)
-        if event.university_id is not None:  # a service names people of the event's university only
-            mine = and_(mine, User.university_id == event.university_id)
-        conditions.append(mine)
-    if not conditions:
-        return []
-    rows = session.execute(select(User.id, User.role).where(User.active, or_(*conditions)).order_by(User.id))
-    return [(int(i), str(r)) for i, r in rows]
+    return recipients_of(session, (event,))[0]
 
 
-@subscribe
-def notify(session: Session, event: Event) -> None:
-    """The intake's subscriber: the notifications of a new event, in the intake's transaction."""
-    people = recipients(session, event)
-    if not people:
-        return
-    params = {k: v for k, v in (event.data or {}).items() if k != "recipients"}
-    session.add_all(
-        Notification(
-            user_id=user_id,
-            event_id=event.id,
-            kind=event.type,
-            params=params,
-            link=link_for(event.type, role, params),
+@subscribe_batch
+def notify(session: Session, batch: Sequence[Event]) -> None:
+    """The intake's subscriber: the notifications of a batch of new events, in the intake's transaction (one
+    recipients query, one INSERT)."""
+    rows: list[dict[str, Any]] = []
+    now = utcnow()
+    for event, people in zip(batch, recipients_of(session, batch), strict=True):
+        if not people:
+            continue
+        params = {k: v for k, v in (event.data or {}).items() if k != "recipients"}
+        rows.extend(
+            {
+                "user_id": user_id,
+                "event_id": event.id,
+                "kind": event.type,
+                "params": params,
+                "link": link_for(event.type, role, params),
+                "created_at": now,
+            }
+            for user_id, role in people
         )
-        for user_id, role in people
-    )
+    if rows:
+        session.execute(insert(Notification), rows)
