@@ -7,7 +7,9 @@ Columns, in ``ROLES`` order: anonymous, province_admin (``admin``), inspector (`
 the province, no write but supervision), expert (``expert2``, of university 1),
 university_admin (``u1_admin``), department_manager (``u1_d1_mgr``), staff (``u1_d1_staff1``), integration (a
 client of university 1 holding every integration scope), disabled (a university-1 admin switched off after signing
-in). Targets are described in ``tests/authz_world.py``; ``None`` means the operation names no record.
+in). The hall's rows (#20) have a tenth column, ``student`` (``student=`` of ``T``): a student of university 1 (the
+token the gateway's hall sign-in issues), the reporter of the ``own`` and ``sibling`` requests and not of ``peer``.
+Targets are described in ``tests/authz_world.py``; ``None`` means the operation names no record.
 
 A cell is
 - ``NNN``: the caller sends the valid request (no ``If-Match``) and gets NNN. 2xx only for reads: a write the
@@ -38,9 +40,14 @@ class Row:
     note: str = ""
     public: bool = field(default=False)  # published to every signed-in user: not searched for other tenants
     year: str = "default"  # "demo": the demo year in the path (the assessment rows use the spare year otherwise)
+    student: str = "-"  # the hall's student (#20), a column of the hall's rows only
+    #: the university's own configuration, read whole by its departments (names its other departments): searched
+    #: for other universities' items only
+    university_wide: bool = False
 
     def expected(self) -> dict[str, str]:
-        return dict(zip(ROLES, self.cells, strict=True))
+        cells = dict(zip(ROLES, self.cells, strict=True))
+        return cells if self.student == "-" else {**cells, "student": self.student}
 
 
 def T(method: str, path: str, target: str | None, cells: str, **kw: Any) -> Row:
@@ -68,6 +75,7 @@ def _year_uni(w: World, t: str | None) -> dict[str, Any]:
 P = "/api/plans"
 TR = "/api/training"
 EV = "/api/evaluation"
+H = "/api/hall"
 
 # fmt: off
 #   method  path                                              target  anon prov insp expt uadm dmgr staf intg disa
@@ -637,6 +645,117 @@ MATRIX: list[Row] = [
       query=lambda w, t: {"year": w.year}),
     T("GET", f"{EV}/annual-report", None, "                              401  200  200  403  403  403  403  403  401",
       query=lambda w, t: {"year": w.year}),
+    # == the service hall (#20): a student reports and follows their own requests (another's: 404); the routed
+    #    department's staff and manager work on them (another department's: 404; assign/transfer are the manager's
+    #    and the university's); the university configures places, routing and promises; the province and its
+    #    inspector read every university's requests and figures and write nothing. Role first (403), then scope.
+    T("GET", f"{H}/vocabulary", None, "                                401  200  200  403  200  200  200  403  401",
+      student="200"),
+    T("GET", f"{H}/places", None, "                                    401  422  422  403  200  200  200  403  401",
+      student="200", note="the province names the university"),
+    T("GET", f"{H}/places", "own", "                                   401  200  200  403  200  200  200  403  401",
+      student="200", query=_uni),
+    T("GET", f"{H}/places", "other", "                                 401  200  200  403  200  200  200  403  401",
+      student="200", query=_uni, note="another university's: an empty list for university 1's people"),
+    T("POST", f"{H}/places", None, "                                   401  403  403  403 p422  403  403  403  401",
+      student="403"),
+    T("GET", f"{H}/places/{{place_id}}", "own", "                       401  200  200  403  200  200  200  403  401",
+      student="200"),
+    T("GET", f"{H}/places/{{place_id}}", "other", "                     401  200  200  403  404  404  404  403  401",
+      student="404"),
+    *[
+        T(method, f"{H}/places/{{place_id}}", t, cells, student="403")
+        for method in ("PATCH", "DELETE")
+        for t, cells in (
+            ("own", "                                               401  403  403  403 p412  403  403  403  401"),
+            ("other", "                                             401  403  403  403  404  403  403  403  401"),
+        )
+    ],
+    *[
+        T("GET", f"{H}/{what}", t, cells, student="403", query=_uni if t else None, university_wide=True)
+        for what in ("routing", "promises")
+        for t, cells in (
+            (None, "                                                401  422  422  403  200  200  200  403  401"),
+            ("own", "                                               401  200  200  403  200  200  200  403  401"),
+            ("other", "                                             401  200  200  403  404  404  404  403  401"),
+        )
+    ],
+    T("PUT", f"{H}/routing", None, "                                   401  403  403  403 p422  403  403  403  401",
+      student="403"),
+    T("PUT", f"{H}/promises", None, "                                  401  403  403  403 p422  403  403  403  401",
+      student="403"),
+    T("POST", f"{H}/requests", None, "                                 401  403  403  403  403  403  403  403  401",
+      student="p422", note="students and teachers report"),
+    T("GET", f"{H}/requests", None, "                                  401  200  200  403  200  200  200  403  401",
+      student="200"),
+    *[
+        T("GET", f"{H}/requests/{{request_id}}{tail}", t, cells, student=student)
+        for tail in ("", "/attachments")
+        for t, cells, student in (
+            ("own", "                                           401  200  200  403  200  200  200  403  401", "200"),
+            ("sibling", "                                       401  200  200  403  200  404  404  403  401", "200"),
+            ("peer", "                                          401  200  200  403  200  200  200  403  401", "404"),
+            ("other", "                                         401  200  200  403  404  404  404  403  401", "404"),
+        )
+    ],
+    *[
+        T("POST", f"{H}/requests/{{request_id}}/{action}", t, cells, student="403")
+        for action in ("accept", "answer", "close")
+        for t, cells in (
+            ("own", "                                               401  403  403  403 p412 p412 p412  403  401"),
+            ("sibling", "                                           401  403  403  403 p412  404  404  403  401"),
+            ("peer", "                                              401  403  403  403 p412 p412 p412  403  401"),
+            ("other", "                                             401  403  403  403  404  404  404  403  401"),
+        )
+    ],
+    *[
+        T("POST", f"{H}/requests/{{request_id}}/{action}", t, cells, student="403")
+        for action in ("assign", "transfer")
+        for t, cells in (
+            ("own", "                                               401  403  403  403 p412 p412  403  403  401"),
+            ("sibling", "                                           401  403  403  403 p412  404  404  403  401"),
+            ("peer", "                                              401  403  403  403 p412 p412  403  403  401"),
+            ("other", "                                             401  403  403  403  404  404  404  403  401"),
+        )
+    ],
+    *[
+        T("POST", f"{H}/requests/{{request_id}}/{action}", t, "      401  403  403  403  403  403  403  403  401",
+          student=student)
+        for action in ("info", "rate", "reopen", "withdraw")
+        for t, student in (("own", "p412"), ("sibling", "p412"), ("peer", "404"), ("other", "404"))
+    ],
+    *[
+        T("POST", f"{H}/requests/{{request_id}}/attachments", t, cells, student=student)
+        for t, cells, student in (
+            ("own", "                                           401  403  403  403 p422 p422 p422  403  401", "p422"),
+            ("sibling", "                                       401  403  403  403 p422  404  404  403  401", "p422"),
+            ("peer", "                                          401  403  403  403 p422 p422 p422  403  401", "404"),
+            ("other", "                                         401  403  403  403  404  404  404  403  401", "404"),
+        )
+    ],
+    T("GET", f"{H}/stats", None, "                                     401  200  200  403  200  200  403  403  401",
+      student="403"),
+    T("GET", f"{H}/indicators", None, "                                401  200  200  403  403  403  403  403  401",
+      student="403", query=lambda w, t: {"year": w.year}),
+    T("POST", f"{H}/attachments", None, "                              401  403  403  403 p422 p422 p422  403  401",
+      student="p422"),
+    *[
+        T("GET", f"{H}/attachments/{{attachment_id}}{tail}", t, cells, student=student)
+        for tail in ("", "/content", "/thumbnail")
+        for t, cells, student in (
+            ("own", "                                           401  200  200  403  200  200  200  403  401", "200"),
+            ("sibling", "                                       401  200  200  403  200  404  404  403  401", "200"),
+            ("other", "                                         401  200  200  403  404  404  404  403  401", "404"),
+        )
+    ],
+    *[
+        T("DELETE", f"{H}/attachments/{{attachment_id}}", t, cells, student=student)
+        for t, cells, student in (
+            ("own", "                                           401  403  403  403 p412 p412 p412  403  401", "p412"),
+            ("sibling", "                                       401  403  403  403 p412  404  404  403  401", "p412"),
+            ("other", "                                         401  403  403  403  404  404  404  403  401", "404"),
+        )
+    ],
 ]
 # fmt: on
 
@@ -645,4 +764,5 @@ PUBLIC = {
     ("GET", "/api/plans/openapi.json"),
     ("GET", "/api/training/openapi.json"),
     ("GET", "/api/evaluation/openapi.json"),
+    ("GET", "/api/hall/openapi.json"),
 }

@@ -56,6 +56,9 @@ KINDS: dict[tuple[str, str], str] = {
     ("public", "case_id"): "case",
     ("public", "campaign_id"): "campaign",
     ("evaluation", "summary_id"): "annual_summary",
+    ("hall", "request_id"): "hall_request",
+    ("hall", "place_id"): "hall_place",
+    ("hall", "attachment_id"): "hall_attachment",
 }
 #: Operations on a campaign in review (the demo's), or on a nomination under review; the other campaign rows name
 #: the campaign made at start, still in its nomination phase.
@@ -352,12 +355,42 @@ ATTACH_PATHS = [
     "/api/plans/rectifications/{rectification_id}/attachments",
     "/api/evaluation/nominations/{nomination_id}/attachments",
     "/api/evaluation/cases/{case_id}/attachments",
+    "/api/hall/requests/{request_id}/attachments",
 ]
 BODIES.update({("POST", p): (lambda w, t: {"attachment_ids": [MISSING]}) for p in ATTACH_PATHS})
+H = "/api/hall"
+#: The hall (#20): the valid bodies (a request is reported at university 1's place; the routing and the promises
+#: as the caller would send them). Every write but a creation takes If-Match: its probe is the stale version.
+BODIES.update(
+    {
+        ("POST", f"{H}/requests"): lambda w, t: {
+            "category": "canteen",
+            "place_id": w.id("hall_place", "own"),
+            "description": "授权矩阵报修",
+        },
+        ("POST", f"{H}/places"): lambda w, t: {"kind": "area", "name": "授权矩阵场所"},
+        ("PATCH", f"{H}/places/{{place_id}}"): lambda w, t: {"name": "被改的场所"},
+        ("PUT", f"{H}/routing"): lambda w, t: {"rules": []},
+        ("PUT", f"{H}/promises"): lambda w, t: {"promises": []},
+        ("POST", f"{H}/requests/{{request_id}}/assign"): lambda w, t: {"user_id": w.accounts["u1_d1_staff1"]},
+        ("POST", f"{H}/requests/{{request_id}}/transfer"): lambda w, t: {
+            "department_id": _dept_of(w, "sibling"),
+            "reason": "授权矩阵转办",
+        },
+        ("POST", f"{H}/requests/{{request_id}}/answer"): lambda w, t: {"text": "授权矩阵答复"},
+        ("POST", f"{H}/requests/{{request_id}}/info"): lambda w, t: {"text": "授权矩阵补充"},
+        ("POST", f"{H}/requests/{{request_id}}/rate"): lambda w, t: {"score": 5},
+        ("POST", f"{H}/requests/{{request_id}}/reopen"): lambda w, t: {"reason": "授权矩阵重开"},
+    }
+)
 
 #: The probe of an allowed caller where a stale If-Match is not enough (the service takes none): an invalid body.
 #: Operations absent here use the valid body (and their probe fails on the version or the record's state).
 PROBES: dict[tuple[str, str], Body] = {
+    ("POST", "/api/hall/requests"): lambda w, t: {"category": "canteen", "description": "短"},
+    ("POST", "/api/hall/places"): lambda w, t: {"kind": "nowhere", "name": ""},
+    ("PUT", "/api/hall/routing"): lambda w, t: {"rules": [{"category": "nothing", "department_id": 0}]},
+    ("PUT", "/api/hall/promises"): lambda w, t: {"promises": [{"category": "nothing"}]},
     ("POST", "/api/evaluation/cases"): lambda w, t: {**_case(w), "category": "other"},
     ("POST", "/api/evaluation/annual-summaries"): lambda w, t: {"year": 1800},
     ("POST", "/api/plans/plans/{plan_id}/change-requests"): lambda w, t: {"kind": "add_task", "reason": "x"},
@@ -413,7 +446,7 @@ MULTIPART = {
     ("POST", "/api/training/courses/{course_id}/attendance/import-report"),
 }
 #: Uploads (#16): the raw body is the file; the probe is an empty file (422, nothing stored).
-RAW = {("POST", f"/api/{s}/attachments") for s in ("training", "plans", "evaluation")}
+RAW = {("POST", f"/api/{s}/attachments") for s in ("training", "plans", "evaluation", "hall")}
 
 
 def _ledger_file(w: World, t: str | None, valid: bool) -> dict[str, Any]:

@@ -7,6 +7,8 @@ Callers are university 1's people (中原理工大学, code 4141010001) and the 
   person-owned record, ``u1_d1_staff1``'s own;
 - ``sibling``: university 1, department 2 (学生公寓管理中心);
 - ``other``: university 2 (嵩山师范学院), department 1;
+- ``peer`` (the hall, #20): a request of university 1, department 1, reported by another student than the
+  matrix's ``student`` (who reported ``own`` and ``sibling``);
 - ``province``: a province-level record (a campaign, a province course, a year's rule or framework);
 - ``missing``: an id nothing has (where the demo has no record of the kind).
 """
@@ -117,6 +119,7 @@ def build_world(stack: Stack) -> World:
         _evaluation(w, admin)
         _annual(w)
         _attachments(w, admin)
+        _hall(w, admin)
     return w
 
 
@@ -414,3 +417,69 @@ def _attachments(w: World, admin: httpx.Client) -> None:
         w.ids[("evaluation_attachment", target)] = attach(
             who, "evaluation", f"nominations/{w.id('nomination', target)}"
         )
+
+
+#: The hall's requesters (#20): students whose tokens are signed with the platform's key as the gateway's hall
+#: sign-in issues them (subject ``hall:<identity id>``): ``student`` (university 1) reports the ``own`` and
+#: ``sibling`` requests, ``student_peer`` (university 1) the ``peer`` one, ``student_other`` (university 2) ``other``.
+HALL_STUDENTS = {"student": ("uni_a", 910001), "student_peer": ("uni_a", 910002), "student_other": ("uni_b", 910003)}
+
+
+def hall_token(stack: Stack, university_id: int, identity: int, role: str = "student") -> str:
+    from sanquan_kernel.tokens import SigningKey, issue_access_token
+
+    key = SigningKey.from_pem((stack.data_dir / "keys" / "signing-key.pem").read_bytes())
+    tok, _ = issue_access_token(
+        key,
+        issuer="sanquan-gateway",
+        audience="sanquan-api",
+        subject=f"hall:{identity}",
+        ttl_seconds=4 * 3600,
+        claims={
+            "role": role,
+            "org_id": university_id,
+            "university_id": university_id,
+            "department_id": None,
+            "scope": "",
+        },
+    )
+    return str(tok)
+
+
+def _hall(w: World, admin: httpx.Client) -> None:
+    """Issue #20: a place of universities 1 and 2; requests of university 1's student routed to department 1
+    (``own``, accepted by ``u1_d1_staff1``) and department 2 (``sibling``, new), of another student of university 1
+    to department 1 (``peer``, new) and of university 2's student (``other``, new), each with a photo."""
+    from sanquan_kernel.storage import samples
+
+    for who, (uni, identity) in HALL_STUDENTS.items():
+        w.tokens[who] = hall_token(w.stack, w.orgs[uni], identity)
+    for target, uni in (("own", "uni_a"), ("other", "uni_b")):
+        places = ok(admin.get("/api/hall/places", params={"university_id": w.orgs[uni], "kind": "room"}))["items"]
+        w.ids[("hall_place", target)] = places[0]["id"]
+    picture = samples.png((32, 24))
+    for target, who, category in (
+        ("own", "student", "canteen"),
+        ("sibling", "student", "repair_dorm"),
+        ("peer", "student_peer", "canteen"),
+        ("other", "student_other", "canteen"),
+    ):
+        with w.as_(who) as c:
+            up = ok(c.post("/api/hall/attachments", params={"filename": "授权矩阵.png"}, content=picture), 201)
+            body = {
+                "category": category,
+                "place_id": w.id("hall_place", "other" if target == "other" else "own"),
+                "description": f"授权矩阵报修 {target}",
+                "attachment_ids": [up["id"]],
+            }
+            r = ok(c.post("/api/hall/requests", json=body), 201)
+        dept = {"own": "a1", "sibling": "a2", "peer": "a1", "other": "b1"}[target]
+        assert r["department_id"] == w.orgs[dept], (target, r["department_id"], w.orgs[dept])
+        w.ids[("hall_request", target)], w.ids[("hall_attachment", target)] = r["id"], up["id"]
+    with w.as_("u1_d1_staff1") as c:
+        got = c.get(f"/api/hall/requests/{w.id('hall_request', 'own')}")
+        ok(got)
+        accepted = c.post(
+            f"/api/hall/requests/{w.id('hall_request', 'own')}/accept", headers={"If-Match": got.headers["etag"]}
+        )
+        ok(accepted)

@@ -9,18 +9,19 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
 from tests.authz_leaks import Tenancy, table_cells
 from tests.authz_matrix import MATRIX, PUBLIC, Row
-from tests.authz_requests import record_params, request, service_of
+from tests.authz_requests import _uni_of, record_params, request, service_of
 from tests.authz_world import World, ok
 from tests.harness import SERVICES, Stack
 
 METHODS = ("get", "post", "put", "patch", "delete")
 #: University-1 callers whose reads are searched for other tenants' items.
-TENANT_ROLES = ("expert", "university_admin", "department_manager", "staff", "integration")
+TENANT_ROLES = ("expert", "university_admin", "department_manager", "staff", "integration", "student")
 
 
 def operations(stack: Stack) -> set[tuple[str, str]]:
@@ -64,13 +65,13 @@ def _leaks(w: World, role: str, row: Row, r: httpx.Response) -> list[str]:
     if cells is not None:
         return tenancy.cell_leaks(cells)
     if r.headers.get("content-type", "").startswith("application/json"):
-        return tenancy.json_leaks(r.json())
+        return tenancy.json_leaks(r.json(), department_level=not row.university_wide)
     return []
 
 
 # -- read back ------------------------------------------------------------------------------------------------------
 def _readback_urls(w: World) -> list[str]:
-    tr, pl, ev = "/api/training", "/api/plans", "/api/evaluation"
+    tr, pl, ev, hall = "/api/training", "/api/plans", "/api/evaluation", "/api/hall"
     urls = [
         f"{tr}/rules/{w.year}",
         f"{tr}/records?limit=1",
@@ -95,6 +96,7 @@ def _readback_urls(w: World) -> list[str]:
         f"{pl}/supervision-visits?limit=500",
         f"{pl}/supervision-visits/{w.id('visit', 'province')}",
         f"{pl}/rectifications?limit=500",
+        f"{hall}/requests?limit=200",
     ]
     for t in ("own", "sibling", "other"):
         staff = w.id("staff", t)
@@ -110,7 +112,11 @@ def _readback_urls(w: World) -> list[str]:
         ]
     for t in ("own", "sibling", "other", "province"):
         urls += [f"{tr}/courses/{w.id('course', t)}", f"{tr}/courses/{w.id('course', t)}/enrolments"]
+    for t in ("own", "sibling", "peer", "other"):
+        urls += [f"{hall}/requests/{w.id('hall_request', t)}", f"{hall}/attachments/{w.id('hall_attachment', t)}"]
     for t in ("own", "other"):
+        uni = {"university_id": _uni_of(w, t)}
+        urls += [f"{hall}/{what}?{urlencode(uni)}" for what in ("places", "routing", "promises")]
         urls += [
             f"{pl}/plans/{w.id('plan', t)}/tasks?limit=500",
             f"{pl}/plans/{w.id('spare_plan', t)}/tasks?limit=500",
@@ -199,7 +205,7 @@ def test_foreign_records_answer_the_same_at_the_services_directly(world: World) 
     department or another university answer the same without the gateway in front."""
     w = world
     before = read_back(w)
-    roles = ("university_admin", "department_manager", "staff", "integration", "disabled")
+    roles = ("university_admin", "department_manager", "staff", "integration", "disabled", "student")
     cells = [
         (row, role, cell)
         for row in MATRIX
@@ -264,6 +270,7 @@ def test_a_deactivated_universitys_people_and_clients_are_refused_every_operatio
                     ("plans", "/api/plans/plans"),
                     ("training", "/api/training/courses"),
                     ("evaluation", "/api/evaluation/campaigns"),
+                    ("hall", "/api/hall/requests"),
                 )
             ]
             deadline = time.time() + 10
@@ -314,3 +321,15 @@ def test_the_inspector_reads_what_the_province_reads_and_writes_only_supervision
         elif insp != "403":
             wrong.append(f"{r.method} {r.path} {r.target}: the inspector's write answers {insp}, not 403")
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_student_lists_only_the_requests_they_reported(world: World) -> None:
+    """The hall (#20): the matrix's student reported the ``own`` and ``sibling`` requests; another student's of the
+    same university (``peer``) and university 2's (``other``) are neither listed nor counted."""
+    w = world
+    with w.as_("student") as c:
+        items = ok(c.get("/api/hall/requests", params={"limit": 200}))["items"]
+    ids = {r["id"] for r in items}
+    assert {w.id("hall_request", "own"), w.id("hall_request", "sibling")} <= ids
+    assert not ids & {w.id("hall_request", "peer"), w.id("hall_request", "other")}
+    assert all(r["university_id"] == w.orgs["uni_a"] for r in items)

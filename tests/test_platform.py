@@ -81,6 +81,7 @@ def test_token_attacks_are_refused_by_the_gateway_and_by_each_service_called_dir
         "plans": "/api/plans/indicators?year=2026",
         "training": "/api/training/staff",
         "evaluation": "/api/evaluation/campaigns",
+        "hall": "/api/hall/requests",
     }[service]
     for name, tok in _forged_tokens(stack).items():
         h = {"Authorization": f"Bearer {tok}"}
@@ -114,6 +115,7 @@ def test_a_disabled_accounts_token_stops_working_at_every_service_within_seconds
             "training": "/api/training/staff",
             "plans": "/api/plans/indicators?year=2026",
             "evaluation": "/api/evaluation/campaigns",
+            "hall": "/api/hall/requests",
         }
         before = {s: httpx.get(stack.service_url(s) + p, headers=h).status_code for s, p in probes.items()}
         assert all(code != 401 for code in before.values()), before
