@@ -749,10 +749,11 @@ MATRIX: list[Row] = [
         )
     ],
     *[
+        # a student's photo is removed by the student only (the departments see it: 403; #20)
         T("DELETE", f"{H}/attachments/{{attachment_id}}", t, cells, student=student)
         for t, cells, student in (
-            ("own", "                                           401  403  403  403 p412 p412 p412  403  401", "p412"),
-            ("sibling", "                                       401  403  403  403 p412  404  404  403  401", "p412"),
+            ("own", "                                           401  403  403  403  403  403  403  403  401", "p412"),
+            ("sibling", "                                       401  403  403  403  403  404  404  403  401", "p412"),
             ("other", "                                         401  403  403  403  404  404  404  403  401", "404"),
         )
     ],

@@ -232,3 +232,21 @@ def test_attaching_to_a_request_is_refused_by_role_before_scope(client: TestClie
         assert client.post(url, json=body, headers=who).status_code == 403
     assert client.post(url, json=body, headers=student(uni=kt.UNI_B)).status_code == 404
     assert client.get(f"/api/hall/requests/{r['id']}", headers=kt.province_admin()).json()["attachments"] == []
+
+
+def test_a_students_photo_is_removed_by_the_student_only(client: TestClient) -> None:
+    """The routed department sees the student's photo of the problem but cannot delete it (it is the student's
+    evidence); the student can, while the request is open."""
+    configure(client)
+    up = client.post("/api/hall/attachments?filename=tap.png", content=samples.png(), headers=student()).json()
+    report(client, attachment_ids=[up["id"]])
+    url = f"/api/hall/attachments/{up['id']}"
+    for who in (kt.staff(), kt.department_manager(), kt.university_admin()):
+        assert client.delete(url, headers={**who, "If-Match": 'W/"1"'}).status_code == 403
+    assert (
+        client.delete(url, headers={**kt.staff(402, dept=kt.DEPT_B1, uni=kt.UNI_B), "If-Match": 'W/"1"'}).status_code
+        == 404
+    )
+    assert client.get(url, headers=kt.staff()).status_code == 200
+    assert client.delete(url, headers={**student(), "If-Match": 'W/"1"'}).status_code == 204
+    assert client.get(url, headers=kt.staff()).status_code == 404

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hall.attachments.models import Attachment
 from hall.models import AuditEntry
-from sanquan_kernel.errors import Conflict, Forbidden
+from sanquan_kernel.errors import Conflict, Forbidden, NotFound
 from sanquan_kernel.principal import HALL_ROLES, Principal, Role, Scope
 from sanquan_kernel.storage import Attachments, Owner, OwnerAccess
 from sanquan_kernel.storage.api import AttachmentOut
@@ -44,6 +44,17 @@ class HallAttachments(Attachments):
     def _uploader(principal: Principal, row: Any) -> bool:
         key = uploader_key(principal)
         return key is not None and row.uploaded_by == key and row.university_id == principal.university_id
+
+    def remove(self, request: Any, session: Session, principal: Principal, scope: Scope, attachment_id: int) -> None:
+        """A request's file is removed only by whoever uploaded it: a student's photo of the problem is their
+        evidence, the department's photo of its answer is its own (the handling department could otherwise delete
+        what it was shown). Visible but not theirs: 403; not visible: 404."""
+        row = self._row(session, attachment_id)
+        if row.owner_id is not None and not self._uploader(principal, row):
+            if self._owner(row).read(session, principal, scope, row.owner_id) is None:
+                raise NotFound("No such attachment")
+            raise Forbidden("Only whoever uploaded a file removes it")
+        super().remove(request, session, principal, scope, attachment_id)
 
     async def upload(self, request: Any, principal: Principal, filename: str | None) -> AttachmentOut:
         if principal.role in HALL_ROLES and principal.requester_id is not None:
