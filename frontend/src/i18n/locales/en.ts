@@ -68,6 +68,10 @@ const en: typeof zhCN = {
     },
   },
   problems: {
+    request_state: 'The request is not in a state that allows this', already_rated: 'This request is rated already', reopen_too_late: 'It is too late to reopen this request',
+    place_in_use: 'Places or requests name this place: it cannot be deleted', sso_discovery_failed: "The campus sign-in's configuration could not be read: check the issuer",
+    report_font_missing: 'The server lacks the Chinese font the report needs',
+    hall_sign_in_failed: 'The number or password is wrong, or the activation code is invalid, used or expired',
     annual_summary_state: 'The annual summary is not in a state that allows this', annual_summary_exists: 'This annual summary exists already',
     rectification_state: 'The rectification is not in a state that allows this', visit_has_findings: 'A university with findings stays on the visit',
     invalid: 'Some input is invalid', bad_request: 'Bad request', unauthorized: 'You are no longer signed in', forbidden: 'Your role may not do this',

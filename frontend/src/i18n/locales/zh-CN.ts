@@ -66,6 +66,10 @@ export default {
     },
   },
   problems: {
+    request_state: '诉求当前状态不允许此操作', already_rated: '该诉求已评价过', reopen_too_late: '已超过可重新打开的期限',
+    place_in_use: '该地点下还有其他地点或已有诉求，不能删除', sso_discovery_failed: '无法读取学校统一身份认证的配置，请检查签发方地址',
+    report_font_missing: '服务器缺少生成报告所需的中文字体',
+    hall_sign_in_failed: '学号或密码不正确，或激活码无效、已使用或已过期',
     annual_summary_state: '年度总结当前状态不允许此操作', annual_summary_exists: '该年度总结已存在',
     rectification_state: '整改事项当前状态不允许此操作', visit_has_findings: '该高校已有发现问题，不能从督导中移除',
     invalid: '提交的内容有误', bad_request: '请求无效', unauthorized: '登录状态已失效', forbidden: '当前角色无权执行该操作',
