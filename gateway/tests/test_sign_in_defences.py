@@ -414,7 +414,7 @@ def test_changing_ones_own_password_is_throttled_like_a_sign_in(world: World) ->
     ["changeme-2026-prod", "Password_for_production", "secret-value-123", "example-secret-key", "Change_Me_Now_2026"],
 )
 def test_placeholder_style_secrets_are_refused_in_production(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("PLANS", "TRAINING", "EVALUATION"):
+    for name in ("PLANS", "TRAINING", "EVALUATION", "HALL"):
         monkeypatch.setenv(f"{name}_SERVICE_CLIENT_SECRET", f"Zq8-{name.lower()}-r4nd0m-v4lue")
     with pytest.raises(ValueError, match="ADMIN_PASSWORD must be set to a real secret"):
         Settings(environment="production", admin_password=value)

@@ -27,6 +27,7 @@ PROBES = {
     "plans": "/api/plans/plans?limit=5",
     "training": "/api/training/staff?limit=5",
     "evaluation": "/api/evaluation/campaigns?limit=5",
+    "hall": "/api/hall/stats",
 }
 
 

@@ -145,7 +145,7 @@ def test_backup_wipe_restore_finds_every_record_and_the_signing_key(
     before = {name: snapshot(url) for name, url in urls.items()}
     for service in ("plans", "training", "evaluation"):
         assert len(before[service]["audit_entry"]) == 50
-    assert len(before["gateway"]["api_client"]) == 3 and len(before["gateway"]["user_account"]) == 1
+    assert len(before["gateway"]["api_client"]) == 4 and len(before["gateway"]["user_account"]) == 1
     key = (data / "keys" / "signing-key.pem").read_bytes()
 
     folder = Path(run_ops(env, "backup", "--dest", str(tmp_path / "backups")).strip())

@@ -232,7 +232,7 @@ def test_two_replicas_each_of_gateway_and_training_start_at_once_and_migrate_exa
         # The gateway's bootstrap ran once: one province, one administrator, three service clients.
         assert scalar(urls["gateway"], "SELECT count(*) FROM organisation WHERE level = 'province'") == 1
         assert scalar(urls["gateway"], "SELECT count(*) FROM user_account") == 1
-        assert scalar(urls["gateway"], "SELECT count(*) FROM api_client WHERE client_id LIKE 'svc-%'") == 3
+        assert scalar(urls["gateway"], "SELECT count(*) FROM api_client WHERE client_id LIKE 'svc-%'") == 4
 
         # Both gateways sign with the one key of the shared volume; either's token works at every replica.
         jwks = [httpx.get(f"http://127.0.0.1:{p}/.well-known/jwks.json", timeout=5).json() for p in gw_ports]
