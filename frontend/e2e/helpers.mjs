@@ -2,6 +2,7 @@
  * Browser helpers for the journeys: Debian's Chromium driven by playwright-core (no browser download), one
  * fresh context per role, screenshots into frontend/e2e-screenshots/ (git-ignored).
  */
+import { createRequire } from 'node:module'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -162,3 +163,42 @@ export async function answerPrompt(page, text) {
   await box.locator('.el-message-box__btns .el-button--primary').click()
 }
 
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+
+/** A wide screen (1440×900) for the admin conventions' pages. */
+export const WIDE = { width: 1440, height: 900 }
+
+/**
+ * A new context signed in as `username` at `viewport` (touch when it is PHONE) in `locale` — 'en' is chosen on the
+ * sign-in page itself, as a user does — with CSP bypassed for axe, waited for the header and settled.
+ */
+export async function signInAt(browser, username, { viewport = WIDE, locale = 'zh-CN' } = {}) {
+  const phone = viewport === PHONE
+  const context = await browser.newContext({ viewport, locale, baseURL: BASE_URL, bypassCSP: true, ...(phone ? { isMobile: true, hasTouch: true } : {}) })
+  const page = await context.newPage()
+  page.setDefaultTimeout(20_000)
+  const errors = []
+  page.on('pageerror', (e) => errors.push(String(e)))
+  await page.goto('/login')
+  if (locale === 'en') {
+    await page.locator('.el-radio-button', { hasText: 'EN' }).first().click()
+    await page.waitForFunction(() => /sign in|log in/i.test(document.querySelector('[data-test="login-submit"]')?.textContent ?? ''))
+  }
+  await field(page, 'username').fill(username)
+  await field(page, 'password').fill(PASSWORD)
+  await page.locator('[data-test="login-submit"]').click()
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
+  await page.locator('.el-header').waitFor()
+  await settled(page)
+  return { context, page, errors }
+}
+
+/** The serious and critical axe-core violations of the page as it is (axe injected once per page). */
+export async function axeSerious(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE })
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] })
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
+  })
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+}

@@ -11,50 +11,17 @@
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { api, BASE_URL, choose, downloadOf, field, go, isZip, launch, PASSWORD, PHONE, settled, shot, SKIP_REASON, tokenFor } from './helpers.mjs'
+import { api, axeSerious, BASE_URL, choose, downloadOf, field, go, isZip, launch, PHONE, settled, shot, signInAt, SKIP_REASON, tokenFor } from './helpers.mjs'
 
 if (SKIP_REASON) {
   console.log(`e2e skipped: ${SKIP_REASON}`)
   test('role pages journeys', { skip: SKIP_REASON }, () => {})
 }
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
-const WIDE = { width: 1440, height: 900 }
 const YEAR = new Date().getFullYear()
-
-async function signInAt(browser, username, { viewport = WIDE, locale = 'zh-CN' } = {}) {
-  const phone = viewport === PHONE
-  const context = await browser.newContext({ viewport, locale, baseURL: BASE_URL, bypassCSP: true, ...(phone ? { isMobile: true, hasTouch: true } : {}) })
-  const page = await context.newPage()
-  page.setDefaultTimeout(20_000)
-  const errors = []
-  page.on('pageerror', (e) => errors.push(String(e)))
-  await page.goto('/login')
-  if (locale === 'en') {
-    await page.locator('.el-radio-button', { hasText: 'EN' }).first().click()
-    await page.waitForFunction(() => /sign in|log in/i.test(document.querySelector('[data-test="login-submit"]')?.textContent ?? ''))
-  }
-  await field(page, 'username').fill(username)
-  await field(page, 'password').fill(PASSWORD)
-  await page.locator('[data-test="login-submit"]').click()
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'))
-  await page.locator('.el-header').waitFor()
-  await settled(page)
-  return { context, page, errors }
-}
-
-async function axeSerious(page) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE })
-  const found = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] })
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
-  })
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-}
 
 async function assertFits(page, where) {
   const m = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, inner: window.innerWidth }))
