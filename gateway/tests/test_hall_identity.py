@@ -551,3 +551,114 @@ def test_in_production_an_issuer_at_a_private_address_is_never_called(issuer: st
     with pytest.raises(SsoError) as refused:
         client.discover(issuer)
     assert refused.value.code == "sso_unavailable" and "private address" in refused.value.detail
+
+
+class _Issuer:
+    """A plain HTTP server on 127.0.0.1 answering a discovery document for ``issuer``; counts the requests it got
+    and the ``Host`` each one named."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.hosts: list[str] = []
+        self.issuer = ""
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+                outer.hosts.append(self.headers.get("Host", ""))
+                body = (
+                    '{"issuer": "%s", "authorization_endpoint": "%s/auth", "token_endpoint": "%s/token", '
+                    '"jwks_uri": "%s/jwks"}' % ((outer.issuer,) * 4)
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self.server.server_address[1])
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _resolver(monkeypatch: pytest.MonkeyPatch, name: str, answers: list[str]) -> list[str]:
+    """``name`` resolves to ``answers[0]``, then ``answers[1]``, … (the last one from then on): a rebinding DNS
+    server. Other names resolve as usual. Returns the list of lookups of ``name``."""
+    import socket
+
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        address = answers[min(len(lookups), len(answers) - 1)]
+        lookups.append(address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, int(port or 0)))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return lookups
+
+
+@pytest.fixture
+def plain_issuer() -> Iterator[_Issuer]:
+    server = _Issuer()
+    yield server
+    server.close()
+
+
+def test_in_production_an_issuer_s_name_resolving_to_a_private_address_is_never_called(
+    plain_issuer: _Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = "campus-idp.private.example"
+    lookups = _resolver(monkeypatch, name, ["127.0.0.1"])
+    plain_issuer.issuer = f"http://{name}:{plain_issuer.port}"
+    client = OidcClient(timeout=1.0, allow_http=True, allow_private=False)
+    with pytest.raises(SsoError) as refused:
+        client.discover(plain_issuer.issuer)
+    assert refused.value.code == "sso_unavailable" and "private address" in refused.value.detail
+    assert plain_issuer.hosts == [] and lookups == ["127.0.0.1"]
+
+
+def test_in_production_an_issuer_s_name_rebound_after_the_check_is_not_called_at_the_new_address(
+    plain_issuer: _Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DNS rebinding: the name is public when checked and private when resolved again. The gateway connects to the
+    # address it checked (here a public one that does not answer) and never resolves the name a second time, so
+    # the server at the private address is never reached (httpx's own lookup would have gone there).
+    name = "campus-idp.rebind.example"
+    lookups = _resolver(monkeypatch, name, ["8.8.8.8", "127.0.0.1"])
+    plain_issuer.issuer = f"http://{name}:{plain_issuer.port}"
+    client = OidcClient(timeout=0.5, allow_http=True, allow_private=False)
+    with pytest.raises(SsoError) as failed:
+        client.discover(plain_issuer.issuer)
+    assert failed.value.code == "sso_unavailable"
+    assert plain_issuer.hosts == [] and lookups == ["8.8.8.8"]
+
+
+def test_a_call_goes_to_the_checked_address_with_the_issuer_s_name(
+    plain_issuer: _Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The other side of the pinning: the connection goes to the address checked, once, with the issuer's name in
+    # Host. (127.0.0.1 is taken for a public address here, by the standard library's flag, to have a server.)
+    import ipaddress
+
+    monkeypatch.setattr(ipaddress.IPv4Address, "is_global", property(lambda self: True))
+    name = "campus-idp.pinned.example"
+    lookups = _resolver(monkeypatch, name, ["127.0.0.1", "10.9.9.9"])
+    plain_issuer.issuer = f"http://{name}:{plain_issuer.port}"
+    client = OidcClient(timeout=2.0, allow_http=True, allow_private=False)
+    found = client.discover(plain_issuer.issuer)
+    assert found.issuer == plain_issuer.issuer
+    assert plain_issuer.hosts == [f"{name}:{plain_issuer.port}"]
+    # one lookup for the call; the discovered endpoints are checked once each when the document is taken
+    assert lookups[0] == "127.0.0.1" and len(lookups) == 4

@@ -53,18 +53,20 @@ def s256(verifier: str) -> str:
     return b64url(hashlib.sha256(verifier.encode("ascii")).digest())
 
 
-def check_url(url: str, *, allow_http: bool, allow_private: bool = True) -> None:
+def check_url(url: str, *, allow_http: bool, allow_private: bool = True, resolve: bool = True) -> None:
     """An issuer's URL the gateway may call: https (http where allowed), and — unless private addresses are allowed
-    — no private, loopback or link-local address, neither written nor resolved (the same rules as webhooks)."""
+    — no private, loopback or link-local address, neither written nor (with ``resolve``) resolved (the same rules
+    as webhooks). A call itself resolves once more and connects to the address it checked (``_send``)."""
     parts = urlsplit(url)
     if parts.scheme not in (("https", "http") if allow_http else ("https",)) or not parts.netloc:
         raise SsoError("sso_unavailable", f"{url!r} is not an https URL the gateway may call")
     if allow_private:
         return
     why = urls.problem(url, production=not allow_http, allow_private=False)
-    if why is None and parts.hostname is not None:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        if not urls.resolves_public(parts.hostname, port):
+    if why is None and resolve and parts.hostname is not None:
+        try:
+            urls.public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        except (OSError, urls.NotPublicAddress):
             why = "a private address"
     if why is not None:
         raise SsoError("sso_unavailable", f"{url!r} is not an address the gateway may call: {why}")
@@ -89,10 +91,34 @@ class OidcClient:
         self._discovery: dict[str, tuple[float, Discovery]] = {}
         self._jwks: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One call to the issuer (no redirects). Where private addresses are not allowed, the name is resolved
+        once, every address must be public, and the connection goes to the address checked — the webhook sender's
+        one way (``urls.public_address``) — with the name kept for TLS (SNI and the certificate's check) and
+        ``Host``: httpx does not resolve it again, so a rebinding DNS server cannot point the call inward."""
+        check_url(url, allow_http=self.allow_http, allow_private=self.allow_private, resolve=False)
+        headers = dict(kwargs.pop("headers", None) or {})
+        target = httpx.URL(url)
+        extensions: dict[str, Any] = {}
+        if not self.allow_private:
+            try:
+                address = urls.public_address(target.host, target.port or (443 if target.scheme == "https" else 80))
+            except urls.NotPublicAddress:
+                raise SsoError(
+                    "sso_unavailable", f"{url!r} is not an address the gateway may call: a private address"
+                ) from None
+            except OSError as exc:
+                raise SsoError("sso_unavailable", f"The campus sign-in at {url} did not answer: {exc}", 502) from None
+            headers["Host"] = target.netloc.decode("ascii")
+            if target.scheme == "https":
+                extensions["sni_hostname"] = target.host
+            target = target.copy_with(host=address)
+        with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
+            return client.request(method, target, headers=headers, extensions=extensions, **kwargs)
+
     def _get_json(self, url: str) -> dict[str, Any]:
-        check_url(url, allow_http=self.allow_http, allow_private=self.allow_private)
         try:
-            r = httpx.get(url, timeout=self.timeout, follow_redirects=False, headers={"Accept": "application/json"})
+            r = self._send("GET", url, headers={"Accept": "application/json"})
             r.raise_for_status()
             body = r.json()
         except (httpx.HTTPError, ValueError) as exc:
@@ -161,9 +187,7 @@ class OidcClient:
         else:
             form.update(client_id=client_id, client_secret=client_secret)
         try:
-            r = httpx.post(
-                found.token_endpoint, data=form, headers=headers, timeout=self.timeout, follow_redirects=False
-            )
+            r = self._send("POST", found.token_endpoint, data=form, headers=headers)
             body = r.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise SsoError("sso_unavailable", f"The campus token endpoint did not answer: {exc}", 502) from None

@@ -7,14 +7,13 @@ A webhook is one small POST with a small answer; nothing of a general client is 
 
 Where a connection may go (SSRF, ``urls.py``): when private targets are not allowed, the host name is resolved for
 each new connection, every address must be public, and the connection goes to the address that was checked (no
-second lookup a rebinding DNS server could answer differently). A kept-alive connection was checked when opened.
+second lookup a rebinding DNS server could answer differently: ``urls.public_address``, the one way the gateway
+connects to a checked address). A kept-alive connection was checked when opened.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
 import ssl
 from urllib.parse import urlsplit
 
@@ -27,6 +26,7 @@ from sanquan_gateway.upstream import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from sanquan_gateway.webhooks import urls
 
 #: A longer answer is not read to its end: the connection is closed instead (the status is all we keep).
 MAX_ANSWER = 64 * 1024
@@ -53,11 +53,10 @@ class OriginPool(UpstreamPool):
             async with asyncio.timeout(self.connect_timeout):
                 address = self.host
                 if self.public_only:
-                    infos = await loop.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
-                    addresses = [str(i[4][0]) for i in infos]
-                    if not addresses or not all(ipaddress.ip_address(a).is_global for a in addresses):
-                        raise NotPublic("the address is not public")
-                    address = addresses[0]
+                    try:
+                        address = await loop.run_in_executor(None, urls.public_address, self.host, self.port)
+                    except urls.NotPublicAddress as exc:
+                        raise NotPublic(str(exc)) from None
                 _, conn = await loop.create_connection(
                     lambda: Connection(loop),
                     address,

@@ -43,10 +43,18 @@ def problem(url: str, *, production: bool, allow_private: bool) -> str | None:
     return None
 
 
-def resolves_public(host: str, port: int) -> bool:
-    """Every address ``host`` resolves to is public (before a delivery, when private targets are not allowed)."""
-    try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except OSError:
-        return False
-    return bool(infos) and all(ipaddress.ip_address(i[4][0]).is_global for i in infos)
+class NotPublicAddress(ValueError):
+    """The host resolves to a private, loopback, link-local or otherwise non-public address."""
+
+
+def public_address(host: str, port: int) -> str:
+    """The one address to connect to for ``host``: resolved once here, every address it resolves to must be public
+    (else ``NotPublicAddress``; a name that does not resolve raises ``OSError``). The caller connects to the address
+    answered — never resolving the name again, which a rebinding DNS server could answer with an internal address
+    after this check — and keeps the name for TLS (SNI, certificate) and the ``Host`` header. The webhook sender
+    (``sender.py``) and the campus sign-in's calls to an issuer (``hall_identity/oidc.py``) both connect this way."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = [str(i[4][0]) for i in infos]
+    if not addresses or not all(ipaddress.ip_address(a).is_global for a in addresses):
+        raise NotPublicAddress("the address is not public")
+    return addresses[0]
