@@ -383,3 +383,60 @@ def test_an_integration_client_manages_its_own_endpoints_with_its_token(world: W
     until(lambda: len(receiver.got) == before + 1)
     time.sleep(0.3)
     assert len(receiver.got) == before + 1
+
+
+def test_service_hall_events_reach_campus_systems_without_the_requester(world: World, receiver: Receiver) -> None:
+    # S1 (#20): the hall's events go to a university's endpoints like any other, but only with the request's ids,
+    # category, department and timers — the requester the answered/closed events carry for the student's own side
+    # (anonymous or not) and any field outside the allow-list stay in the platform.
+    hall_types = ["hall.request.created", "hall.request.answered", "hall.request.closed", "hall.request.escalated"]
+    ep = add_endpoint(world, receiver.url, hall_types)
+    base = {"request_id": 41, "number": "BX2026-000041", "category": "complaint", "department_id": None}
+
+    def hall_event(type_: str, uni: str = "uni_a", **data: Any) -> dict[str, Any]:
+        return {
+            "id": "evt_" + uuid.uuid4().hex,
+            "type": type_,
+            "source": "hall",
+            "university_id": world.ids[uni],
+            "subject": "hall_request:41",
+            "occurred_at": "2026-12-04T08:00:00+00:00",
+            "data": {**base, **data},
+        }
+
+    created = hall_event("hall.request.created", anonymous=True, reopened=True)
+    answered = hall_event("hall.request.answered", anonymous=True, requester="hall:7", name="张三", number_of="S1")
+    closed = hall_event("hall.request.closed", anonymous=False, requester="hall:7")
+    escalated = hall_event(
+        "hall.request.escalated",
+        anonymous=False,
+        level=2,
+        breach="resolve",
+        due_at="2026-12-11T09:00:00+00:00",
+        audience="university_admin",
+    )
+    elsewhere = hall_event("hall.request.closed", uni="uni_b", anonymous=False, requester="hall:8")
+    r = world.client.post(
+        "/internal/events",
+        json={"events": [created, answered, closed, escalated, elsewhere]},
+        headers=_service(world, "hall"),
+    )
+    assert r.status_code == 200, r.text
+    until(lambda: len(receiver.got) >= 4)
+    time.sleep(0.3)  # nothing of the other university follows
+    bodies = {b["type"]: b for b in (Webhook(ep["secret"]).verify(g["body"], g["headers"]) for g in receiver.got)}
+    assert sorted(bodies) == sorted(hall_types) and len(receiver.got) == 4
+    assert bodies["hall.request.created"]["data"] == {**base, "anonymous": True, "reopened": True}
+    assert bodies["hall.request.answered"]["data"] == {**base, "anonymous": True}
+    assert bodies["hall.request.closed"]["data"] == {**base, "anonymous": False}
+    assert bodies["hall.request.escalated"]["data"] == {
+        **base,
+        "anonymous": False,
+        "level": 2,
+        "breach": "resolve",
+        "due_at": "2026-12-11T09:00:00+00:00",
+        "audience": "university_admin",
+    }
+    assert all(b["university_id"] == world.ids["uni_a"] for b in bodies.values())
+    raw = b"".join(g["body"] for g in receiver.got)
+    assert b"hall:7" not in raw and b"requester" not in raw and "张三".encode() not in raw

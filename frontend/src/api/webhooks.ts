@@ -12,6 +12,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'nomination.phase_opened', 'nomination.phase_closing', 'expert.assigned', 'objection.received',
   'results.published', 'notice.issued', 'webhook.endpoint_disabled', 'rectification.assigned', 'rectification.overdue',
   'annual_summary.submitted', 'annual_summary.returned', 'annual_summary.accepted',
+  // the service hall (#20): sent without the requester (docs/webhooks.md)
+  'hall.request.created', 'hall.request.answered', 'hall.request.closed', 'hall.request.escalated',
 ] as const
 
 export interface WebhookEndpoint {

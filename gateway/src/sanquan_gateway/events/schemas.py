@@ -35,6 +35,11 @@ EVENT_TYPES = (
     "annual_summary.submitted",
     "annual_summary.returned",
     "annual_summary.accepted",
+    # the service hall (S1, #20): ids, category and timers only — never the requester (webhooks/worker.py)
+    "hall.request.created",
+    "hall.request.answered",
+    "hall.request.closed",
+    "hall.request.escalated",
 )
 
 Source = Literal["plans", "training", "evaluation", "hall"]

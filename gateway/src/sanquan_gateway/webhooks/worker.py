@@ -36,9 +36,32 @@ log = logging.getLogger("gateway.webhooks")
 USER_AGENT = b"sanquan-webhooks/1"
 
 
+#: What a service-hall event may tell a campus system (docs/webhooks.md): the request's ids, category, department,
+#: timers and escalation — an allow-list, so that the requester (``answered``/``closed`` carry ``requester`` for the
+#: student's own side) or any personal field a later version of the hall adds never leaves the platform.
+HALL_FIELDS = frozenset(
+    (
+        "request_id",
+        "number",
+        "category",
+        "department_id",
+        "anonymous",
+        "transferred_from",
+        "reopened",
+        "level",
+        "breach",
+        "due_at",
+        "audience",
+    )
+)
+
+
 def payload(event: Event) -> bytes:
-    """The delivery's body (docs/webhooks.md): the event without the internal recipients list."""
+    """The delivery's body (docs/webhooks.md): the event without the internal recipients list; a service-hall
+    event with the allow-listed fields only (no requester)."""
     data = {k: v for k, v in (event.data or {}).items() if k != "recipients"}
+    if event.type.startswith("hall."):
+        data = {k: v for k, v in data.items() if k in HALL_FIELDS}
     doc = {
         "id": event.id,
         "type": event.type,
