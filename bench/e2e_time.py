@@ -4,6 +4,11 @@ same journey files (the working tree's), one after the other; wall seconds, CPU 
 (platform, node, chromium) and the load average, and the ratios.
 
     .venv/bin/python bench/e2e_time.py [--baseline 98db65e] [--skip-baseline] [files under frontend/ ...]
+    .venv/bin/python bench/e2e_time.py --journeys-from e2887cd e2e/axe-desktop.test.mjs
+
+``--journeys-from <commit>``: the baseline is the current runner on that commit's journey files (its
+``frontend/e2e/*.mjs``, written to a temporary folder under frontend/ for the run) — for a change to the journeys
+themselves rather than to the runner.
 
 Needs frontend/dist (``make frontend``) and chromium. The machine is shared: compare CPU seconds, and wall only
 between runs at a similar load.
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,10 +45,26 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--baseline", default="98db65e", help="the commit whose tests/e2e/run_e2e.py is the baseline")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--journeys-from", help="baseline: the current runner on this commit's journey files")
     parser.add_argument("files", nargs="*", help="journey files (default: every e2e/*.test.mjs)")
     args = parser.parse_args()
     rows: list[tuple[str, int, float, float, str]] = []
-    if not args.skip_baseline:
+    if args.journeys_from:
+        folder = ROOT / "frontend" / f".e2e-baseline-{os.getpid()}"
+        folder.mkdir()
+        try:
+            listing = ["git", "ls-tree", "--name-only", args.journeys_from, "frontend/e2e/"]
+            for path in subprocess.run(listing, cwd=ROOT, check=True, capture_output=True, text=True).stdout.split():
+                if path.endswith(".mjs"):
+                    show = ["git", "show", f"{args.journeys_from}:{path}"]
+                    text = subprocess.run(show, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+                    (folder / Path(path).name).write_text(text)
+            files = [f"{folder.name}/{Path(f).name}" for f in args.files] or [folder.name]
+            rc, wall, cpu, out = timed([sys.executable, "tests/e2e/run_e2e.py", *files])
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        rows.append((f"baseline (journeys of {args.journeys_from}, current runner)", rc, wall, cpu, out))
+    elif not args.skip_baseline:
         show = ["git", "show", f"{args.baseline}:tests/e2e/run_e2e.py"]
         source = subprocess.run(show, cwd=ROOT, check=True, capture_output=True, text=True).stdout
         source = source.replace("ROOT = Path(__file__).resolve().parents[2]", f"ROOT = Path({str(ROOT)!r})")
