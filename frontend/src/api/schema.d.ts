@@ -4552,7 +4552,7 @@ export interface components {
             /** Url */
             url: string;
             /** Event Types */
-            event_types: ("plan.submitted" | "plan.returned" | "plan.approved" | "change_request.decided" | "letter.to_sign" | "milestone.due_soon" | "milestone.overdue" | "milestone.escalated" | "plan.not_submitted" | "deadline.soon" | "self_report.submitted" | "self_report.decided" | "record.accepted" | "record.rejected" | "import.finished" | "nomination.phase_opened" | "nomination.phase_closing" | "expert.assigned" | "objection.received" | "results.published" | "notice.issued" | "webhook.endpoint_disabled" | "rectification.assigned" | "rectification.overdue" | "annual_summary.submitted" | "annual_summary.returned" | "annual_summary.accepted")[];
+            event_types: ("plan.submitted" | "plan.returned" | "plan.approved" | "change_request.decided" | "letter.to_sign" | "milestone.due_soon" | "milestone.overdue" | "milestone.escalated" | "plan.not_submitted" | "deadline.soon" | "self_report.submitted" | "self_report.decided" | "record.accepted" | "record.rejected" | "import.finished" | "nomination.phase_opened" | "nomination.phase_closing" | "expert.assigned" | "objection.received" | "results.published" | "notice.issued" | "webhook.endpoint_disabled" | "rectification.assigned" | "rectification.overdue" | "annual_summary.submitted" | "annual_summary.returned" | "annual_summary.accepted" | "hall.request.created" | "hall.request.answered" | "hall.request.closed" | "hall.request.escalated")[];
             /**
              * Description
              * @default
@@ -4601,7 +4601,7 @@ export interface components {
             /** Url */
             url?: string | null;
             /** Event Types */
-            event_types?: ("plan.submitted" | "plan.returned" | "plan.approved" | "change_request.decided" | "letter.to_sign" | "milestone.due_soon" | "milestone.overdue" | "milestone.escalated" | "plan.not_submitted" | "deadline.soon" | "self_report.submitted" | "self_report.decided" | "record.accepted" | "record.rejected" | "import.finished" | "nomination.phase_opened" | "nomination.phase_closing" | "expert.assigned" | "objection.received" | "results.published" | "notice.issued" | "webhook.endpoint_disabled" | "rectification.assigned" | "rectification.overdue" | "annual_summary.submitted" | "annual_summary.returned" | "annual_summary.accepted")[] | null;
+            event_types?: ("plan.submitted" | "plan.returned" | "plan.approved" | "change_request.decided" | "letter.to_sign" | "milestone.due_soon" | "milestone.overdue" | "milestone.escalated" | "plan.not_submitted" | "deadline.soon" | "self_report.submitted" | "self_report.decided" | "record.accepted" | "record.rejected" | "import.finished" | "nomination.phase_opened" | "nomination.phase_closing" | "expert.assigned" | "objection.received" | "results.published" | "notice.issued" | "webhook.endpoint_disabled" | "rectification.assigned" | "rectification.overdue" | "annual_summary.submitted" | "annual_summary.returned" | "annual_summary.accepted" | "hall.request.created" | "hall.request.answered" | "hall.request.closed" | "hall.request.escalated")[] | null;
             /** Description */
             description?: string | null;
             /** Active */

@@ -160,6 +160,7 @@ const en: typeof zhCN = {
       rectification_assigned: 'Rectification assigned', rectification_overdue: 'Rectification overdue',
       annual_summary_submitted: 'Annual summary submitted', annual_summary_returned: 'Annual summary returned', annual_summary_accepted: 'Annual summary accepted',
       hall_request_created: 'New service-hall request', hall_request_escalated: 'Service-hall request overdue',
+      hall_request_answered: 'Service-hall request answered', hall_request_closed: 'Service-hall request closed',
     },
   },
   clients: {

@@ -158,6 +158,7 @@ export default {
       rectification_assigned: '整改事项已下达', rectification_overdue: '整改事项逾期',
       annual_summary_submitted: '年度总结已提交', annual_summary_returned: '年度总结被退回', annual_summary_accepted: '年度总结已通过',
       hall_request_created: '服务大厅新诉求', hall_request_escalated: '服务大厅诉求超时',
+      hall_request_answered: '服务大厅诉求已答复', hall_request_closed: '服务大厅诉求已办结',
     },
   },
   clients: {
