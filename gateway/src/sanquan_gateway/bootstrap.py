@@ -19,7 +19,10 @@ log = logging.getLogger("gateway.bootstrap")
 SERVICE_SCOPES = {
     "plans": "internal:read internal:events",
     "training": "internal:read internal:events",
-    "evaluation": "internal:read internal:events plans:indicators training:indicators training:read hall:indicators",
+    "evaluation": (
+        "internal:read internal:events plans:indicators training:indicators training:read training:courses"
+        " hall:indicators"
+    ),
     "hall": "internal:read internal:events",
 }
 

@@ -23,13 +23,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     from evaluation.audit.router import router as audit
     from evaluation.campaigns.router import router as campaigns
     from evaluation.cases.router import router as cases
+    from evaluation.events.router import router as events
     from evaluation.nominations.router import router as nominations
     from evaluation.public.router import router as public
     from evaluation.public.router import settings as public_settings
     from evaluation.results.router import router as results
     from evaluation.review.router import router as review
 
-    routers = [campaigns, nominations, review, results, assessment, cases, public_settings, audit, annual]
+    routers = [campaigns, nominations, review, results, assessment, cases, public_settings, audit, annual, events]
     app = create_service_app(
         settings=settings,
         title="Evaluation service",
@@ -42,8 +43,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     app.include_router(public)
     from evaluation.attachments.service import ATTACHMENTS
     from evaluation.cases.service import register_photos
+    from evaluation.events.service import register_materials
 
     register_photos(ATTACHMENTS)  # a typical case's photos: the province uploads and attaches them
+    register_materials(ATTACHMENTS)  # an event's materials (#19): its organiser uploads them, its readers read
     ATTACHMENTS.install(app)  # files (#16): /attachments and /nominations/{id}/attachments, and their cleanup
     outbox.install(app, source="evaluation")  # events to the gateway (#18): the relay thread
     return app

@@ -28,6 +28,7 @@ def load_all_models() -> None:
     import evaluation.attachments.models
     import evaluation.campaigns.models
     import evaluation.cases.models
+    import evaluation.events.models
     import evaluation.nominations.models
     import evaluation.results.models
     import evaluation.review.models  # noqa: F401

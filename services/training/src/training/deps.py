@@ -22,6 +22,7 @@ __all__ = [
     "STAFF_WRITERS",
     "WRITE_SCOPE",
     "Accounts",
+    "CourseDeclarer",
     "IndicatorReader",
     "Organiser",
     "Orgs",
@@ -53,6 +54,8 @@ StaffWriter = Annotated[Principal, require(*STAFF_WRITERS, client_scope=WRITE_SC
 StaffImporter = Annotated[Principal, require(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER)]
 #: Who organises courses (people only).
 Organiser = Annotated[Principal, require(Role.PROVINCE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_MANAGER)]
+#: Another service declaring a course (#19: the evaluation service, for an event declared a training).
+CourseDeclarer = Annotated[Principal, require(Role.SERVICE, client_scope="training:courses")]
 #: The province sets the yearly rule.
 ProvinceAdmin = Annotated[Principal, require(Role.PROVINCE_ADMIN)]
 #: The indicators for the evaluation service (E3): the province (and its inspector), or a service client with

@@ -28,6 +28,17 @@ class PublicCandidate(BaseModel):
     score: float | None = None
 
 
+class PublicConference(BaseModel):
+    """The commendation conference where the campaign's awards were announced (E4): public fields only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    starts_on: date
+    ends_on: date
+    place: str
+
+
 class PublicCampaign(BaseModel):
     id: int = Field(description="the campaign (a published record), to object on its candidates")
     type: str
@@ -40,6 +51,7 @@ class PublicCampaign(BaseModel):
     open_for_objections: bool
     fields: list[PublicField]
     candidates: list[PublicCandidate]
+    conferences: list[PublicConference] = Field(default_factory=list)
 
 
 class PublicCampaigns(BaseModel):

@@ -24,11 +24,13 @@ from evaluation.campaigns.models import Campaign
 from evaluation.campaigns.service import BUILTIN_TYPES
 from evaluation.cases.models import TypicalCase
 from evaluation.deps import audit
+from evaluation.events.service import conferences
 from evaluation.public.schemas import (
     DEFAULT_PUBLIC_FIELDS,
     PublicCampaign,
     PublicCandidate,
     PublicCase,
+    PublicConference,
     PublicObjectionIn,
     PublicPilot,
 )
@@ -97,6 +99,10 @@ def campaign_out(session: Session, c: Campaign, orgdir: OrgDirectory, today: dat
         open_for_objections=open_,
         fields=fields,
         candidates=candidates,
+        conferences=[
+            PublicConference(title=x.title, starts_on=x.starts_on, ends_on=x.ends_on, place=x.place)
+            for x in conferences(session, [c.id])[c.id]
+        ],
     )
 
 

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from evaluation.campaigns.schemas import Aggregation, Phase
+from evaluation.events.schemas import ConferenceRef
 
 
 class RankingItem(BaseModel):
@@ -59,6 +60,9 @@ class ResultsOut(BaseModel):
     publicity_ends_on: date | None
     final: bool
     items: list[RankingItem]
+    conferences: list[ConferenceRef] = Field(
+        default_factory=list, description="the commendation conferences where the awards were announced (E4)"
+    )
 
 
 class ObjectionIn(BaseModel):

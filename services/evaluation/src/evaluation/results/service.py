@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from evaluation.campaigns.models import Campaign
 from evaluation.campaigns.service import require_phase
 from evaluation.deps import audit, edit
+from evaluation.events.service import conferences
 from evaluation.results import repository as repo
 from evaluation.results.models import Objection, PilotUniversity, ResultEntry
 from evaluation.results.repository import NominationBrief
@@ -226,6 +227,7 @@ def results(session: Session, scope: Scope | None, campaign: Campaign, orgdir: O
         publicity_ends_on=campaign.publicity_ends_on,
         final=campaign.phase == "final",
         items=items,
+        conferences=conferences(session, [campaign.id])[campaign.id],
     )
 
 

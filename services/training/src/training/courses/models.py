@@ -29,6 +29,9 @@ class Course(Base):
     hours: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     days: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     capacity: Mapped[int | None] = mapped_column(Integer)
+    #: Who declared it when another service did (``evaluation:event:<id>``, an event declared a training, #19):
+    #: unique, so that a retried declaration finds the course it made instead of making a second one.
+    source_ref: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True, default=None)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -49,6 +49,21 @@ def enrolled_counts(session: Session, course_ids: Sequence[int]) -> dict[int, in
     return {cid: n for cid, n in rows}
 
 
+def attended_counts(session: Session, course_ids: Sequence[int]) -> dict[int, int]:
+    if not course_ids:
+        return {}
+    rows = session.execute(
+        select(Enrolment.course_id, func.count(Enrolment.id))
+        .where(Enrolment.course_id.in_(course_ids), Enrolment.attended.is_(True))
+        .group_by(Enrolment.course_id)
+    )
+    return {cid: n for cid, n in rows}
+
+
+def by_source(session: Session, source_ref: str) -> Course | None:
+    return session.scalar(select(Course).where(Course.source_ref == source_ref))
+
+
 def enrolments(
     session: Session, scope: Scope, course_id: int, staff_ids: Sequence[int] | None = None
 ) -> list[Enrolment]:

@@ -18,10 +18,11 @@ from training.courses.schemas import (
     AttendanceResult,
     CourseCreate,
     CourseOut,
+    DeclaredCourseIn,
     EnrolmentOut,
     StaffIds,
 )
-from training.deps import Organiser, Orgs, Reader
+from training.deps import CourseDeclarer, Organiser, Orgs, Reader
 from training.records import workbooks
 from training.records.router import _error_report_response, _max_rows, _read_upload
 
@@ -34,6 +35,29 @@ def create_course(body: CourseCreate, session: SessionDep, principal: Organiser,
     return service.to_out(course, orgdir, 0)
 
 
+@router.post(
+    "/declared",
+    response_model=CourseOut,
+    status_code=201,
+    responses={200: {"model": CourseOut, "description": "The course declared before with this source_ref"}},
+)
+def declare_course(
+    body: DeclaredCourseIn, session: SessionDep, principal: CourseDeclarer, orgdir: Orgs, response: Response
+) -> CourseOut:
+    """A course another service declares (an event declared a training, #19), once per ``source_ref``: 201 when
+    made, 200 with the same course when it exists. Enrolment and attendance are then the course's usual ones."""
+    course, made = service.declare(session, principal, body)
+    if not made:
+        response.status_code = 200
+    ids = [course.id]
+    return service.to_out(
+        course,
+        orgdir,
+        repository.enrolled_counts(session, ids).get(course.id, 0),
+        repository.attended_counts(session, ids).get(course.id, 0),
+    )
+
+
 @router.get("", response_model=Page[CourseOut])
 def list_courses(
     session: SessionDep,
@@ -44,9 +68,10 @@ def list_courses(
     year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
 ) -> Page[CourseOut]:
     items, total = repository.list_page(session, scope, page, year)
-    counts = repository.enrolled_counts(session, [c.id for c in items])
+    ids = [c.id for c in items]
+    counts, attended = repository.enrolled_counts(session, ids), repository.attended_counts(session, ids)
     return Page(
-        items=[service.to_out(c, orgdir, counts.get(c.id, 0)) for c in items],
+        items=[service.to_out(c, orgdir, counts.get(c.id, 0), attended.get(c.id, 0)) for c in items],
         total=total,
         limit=page.limit,
         offset=page.offset,
@@ -56,7 +81,13 @@ def list_courses(
 @router.get("/{course_id}", response_model=CourseOut)
 def get_course(course_id: int, session: SessionDep, _: Reader, scope: CurrentScope, orgdir: Orgs) -> CourseOut:
     course = service.get_or_404(session, scope, course_id)
-    return service.to_out(course, orgdir, repository.enrolled_counts(session, [course_id]).get(course_id, 0))
+    ids = [course_id]
+    return service.to_out(
+        course,
+        orgdir,
+        repository.enrolled_counts(session, ids).get(course_id, 0),
+        repository.attended_counts(session, ids).get(course_id, 0),
+    )
 
 
 @router.get("/{course_id}/enrolments", response_model=list[EnrolmentOut])

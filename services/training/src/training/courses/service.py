@@ -13,7 +13,7 @@ from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Principal, Role, Scope
 from training.courses import repository
 from training.courses.models import Course, Enrolment
-from training.courses.schemas import AttendanceResult, CourseCreate, CourseOut, EnrolmentOut
+from training.courses.schemas import AttendanceResult, CourseCreate, CourseOut, DeclaredCourseIn, EnrolmentOut
 from training.deps import audit
 from training.records import repository as records_repository
 from training.records import service as records_service
@@ -21,7 +21,7 @@ from training.staff.models import Staff
 from training.vocabulary import OrganizerLevel, Source, q2, themes_from_db, themes_to_db
 
 
-def to_out(course: Course, orgdir: OrgDirectory, enrolled: int) -> CourseOut:
+def to_out(course: Course, orgdir: OrgDirectory, enrolled: int, attended: int = 0) -> CourseOut:
     return CourseOut(
         id=course.id,
         title=course.title,
@@ -37,6 +37,8 @@ def to_out(course: Course, orgdir: OrgDirectory, enrolled: int) -> CourseOut:
         days=float(q2(course.days)),
         capacity=course.capacity,
         enrolled=enrolled,
+        attended=attended,
+        source_ref=course.source_ref,
         created_at=course.created_at,
         version=course.version,
     )
@@ -106,6 +108,42 @@ def create(session: Session, principal: Principal, orgdir: OrgDirectory, body: C
         after={"title": course.title, "starts_on": body.starts_on.isoformat()},
     )
     return course
+
+
+def declare(session: Session, principal: Principal, body: DeclaredCourseIn) -> tuple[Course, bool]:
+    """The course of ``body.source_ref``: the one made before (False), or a new one (True). Concurrent first calls
+    are serialised by the unique ``source_ref`` (the loser's transaction fails and its retry finds the course)."""
+    existing = repository.by_source(session, body.source_ref)
+    if existing is not None:
+        return existing, False
+    course = Course(
+        title=body.title.strip(),
+        organizer_level=body.organizer_level,
+        organizer_org_id=body.organizer_org_id,
+        university_id=body.university_id,
+        department_id=None,
+        themes=themes_to_db(body.themes),
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        hours=q2(body.hours),
+        days=q2(body.days),
+        capacity=None,
+        source_ref=body.source_ref,
+        created_by=principal.subject,
+        version=1,
+    )
+    session.add(course)
+    session.flush()
+    audit(
+        session,
+        principal,
+        "course.declare",
+        "course",
+        course.id,
+        university_id=body.university_id,
+        after={"title": course.title, "source_ref": body.source_ref, "starts_on": body.starts_on.isoformat()},
+    )
+    return course, True
 
 
 def get_or_404(session: Session, scope: Scope, course_id: int) -> Course:
