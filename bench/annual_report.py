@@ -9,9 +9,10 @@ the baseline measured in the same run (the report's cache of rendered documents 
 calls alone (``figures.fetch``, what any report of the province
 must read). Target: ≤ 10 s per document.
 
-The PDF is timed twice per run, side by side: with the smaller font derived once (``report._small_font``, what the
-service does) and with the full 16 MB font collection (the smaller font switched off: what it did before); the
-one-time derivation of the smaller font is timed once, into a fresh directory.
+The PDF is timed twice per run, side by side: with the smaller font derived once
+(``sanquan_kernel.pdf.derived_face``, what the service does) and with the full 16 MB font collection (the smaller
+font switched off: what it did before); the one-time derivation of the smaller font is timed once, into a fresh
+directory.
 
     .venv/bin/python bench/annual_report.py [--universities 160] [--runs 5]
 
@@ -48,6 +49,7 @@ from evaluation.main import create_app as evaluation_app
 from plans.config import Settings as PlansSettings
 from plans.main import ALEMBIC_INI as PLANS_ALEMBIC
 from plans.main import create_app as plans_app
+from sanquan_kernel import pdf as pdf_kit
 from sanquan_kernel import testing as kt
 from sanquan_kernel.clock import today
 from sanquan_kernel.migrate import migrate
@@ -199,13 +201,13 @@ def main() -> None:
                     before = os.environ.get("EVALUATION_FONT_CACHE")
                     os.environ["EVALUATION_FONT_CACHE"] = fonts
                     t = time.perf_counter()
-                    assert report._small_font.__wrapped__(font) is not None
+                    assert pdf_kit.derived_face.__wrapped__(font, False, fonts) is not None
                     derive = time.perf_counter() - t
                     if before is None:
                         del os.environ["EVALUATION_FONT_CACHE"]
                     else:
                         os.environ["EVALUATION_FONT_CACHE"] = before
-                small_font = report._small_font
+                small_font = pdf_kit.derived_face
                 base: list[float] = []
                 docx: list[float] = []
                 pdf: list[float] = []
@@ -222,14 +224,14 @@ def main() -> None:
                         out.append((time.perf_counter() - t) * 1000)
                         assert r.status_code == 200
                     report._cached.cache_clear()
-                    setattr(report, "_small_font", lambda path, wide=False: None)  # noqa: B010 - the full font: before
+                    setattr(pdf_kit, "derived_face", lambda *a: None)  # noqa: B010 - the full font: before
                     try:
                         t = time.perf_counter()
                         r = c.get("/api/evaluation/annual-report", params={"year": year, "format": "pdf"}, headers=h)
                         full.append((time.perf_counter() - t) * 1000)
                         assert r.status_code == 200
                     finally:
-                        setattr(report, "_small_font", small_font)  # noqa: B010
+                        setattr(pdf_kit, "derived_face", small_font)  # noqa: B010
             eapp.state.kernel.engine.dispose()
             client.close()
         b = statistics.median(base)

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from evaluation.annual import report
 from evaluation.annual.report import Block
+from sanquan_kernel import pdf as pdf_kit
 
 
 @pytest.fixture
@@ -20,9 +21,9 @@ def fonts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         pytest.skip("no Chinese font installed")
     monkeypatch.setenv("EVALUATION_FONT_CACHE", str(tmp_path))
     monkeypatch.delenv("EVALUATION_REPORT_FONT", raising=False)
-    report._small_font.cache_clear()
+    pdf_kit.derived_face.cache_clear()
     yield tmp_path
-    report._small_font.cache_clear()
+    pdf_kit.derived_face.cache_clear()
 
 
 def _doc(extra: str) -> list[Block]:
@@ -51,7 +52,7 @@ def test_the_smallest_face_that_has_every_character(fonts: Path) -> None:
 def test_a_derived_face_is_reused_by_the_next_process(fonts: Path) -> None:
     first = report.pdf_font(_doc("张伟"))
     stamp = Path(first).stat().st_mtime_ns
-    report._small_font.cache_clear()  # as a new process
+    pdf_kit.derived_face.cache_clear()  # as a new process
     assert report.pdf_font(_doc("张伟")) == first
     assert Path(first).stat().st_mtime_ns == stamp
 

@@ -10,12 +10,8 @@ words are Chinese: it is handed to people in the province."""
 
 from __future__ import annotations
 
-import hashlib
 import io
-import logging
 import os
-import tempfile
-import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -25,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from evaluation.annual import figures as fig
 from evaluation.annual import repository as repo
+from sanquan_kernel import pdf as pdf_kit
 from sanquan_kernel.clock import today
-from sanquan_kernel.errors import ServiceUnavailable
 from sanquan_kernel.exports import xml_safe
 from sanquan_kernel.orgdir import OrgDirectory
 
@@ -50,11 +46,7 @@ SCHOOL_TYPE_ZH = {
 }
 PLAN_STATUS_ZH = {"draft": "草稿", "submitted": "已提交", "returned": "已退回", "approved": "已批准", None: "未制定"}
 CASE_CATEGORY_ZH = {"excellent_case": "优秀案例", "outstanding_person": "出彩后勤人"}
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-)
+FONT_CANDIDATES = pdf_kit.CJK_FONTS
 TABLE_HEADER = (
     "高校",
     "方案",
@@ -117,16 +109,11 @@ def collect(session: Session, src: fig.Sources, orgdir: OrgDirectory, year: int)
 
 
 # -- the charts ---------------------------------------------------------------------------------------------------
-@lru_cache(maxsize=2)
 def report_font(configured: str = "") -> Path:
-    """The Chinese font of the PDF and the charts: EVALUATION_REPORT_FONT, else the first candidate installed."""
-    candidates = [configured] if configured else list(FONT_CANDIDATES)
-    for c in candidates:
-        if Path(c).is_file():
-            return Path(c)
-    raise ServiceUnavailable(
-        "The annual report needs a Chinese TrueType font: install fonts-wqy-zenhei or set EVALUATION_REPORT_FONT",
-        code="report_font_missing",
+    """The Chinese font of the PDF and the charts: EVALUATION_REPORT_FONT, else the first of the kernel's
+    ``CJK_FONTS`` installed."""
+    return pdf_kit.find_font(
+        configured, setting="EVALUATION_REPORT_FONT", code="report_font_missing", needed_by="Annual reports"
     )
 
 
@@ -374,158 +361,35 @@ def render_docx(content: list[Block]) -> bytes:
 
 _COLUMNS = (40, 14, 18, 14, 18, 20, 36, 10, 20)
 _AWARD_COLUMNS = (40, 10, 80, 40)
-_SIZE, _LINE, _PAD = 8.0, 3.8, 0.9
-
-
-def _wrap(text: str, width: float, size: float = _SIZE) -> list[str]:
-    """Lines of ``text`` within ``width`` mm at the table's size, by an estimate of each character's width (a CJK
-    character is one em, others about half of one) instead of fpdf2's measured line breaking, which took most of
-    the report's time (160 rows × 9 cells); the estimate errs wide, so nothing overflows its cell."""
-    em = size * 0.3528
-    lines, cur, w = [], "", 0.0
-    for ch in text:
-        if ch == "\n":
-            lines.append(cur)
-            cur, w = "", 0.0
-            continue
-        cw = em if ord(ch) > 0x2E7F else em * 0.6
-        if w + cw > width and cur:
-            lines.append(cur)
-            cur, w = "", 0.0
-        cur += ch
-        w += cw
-    lines.append(cur)
-    return lines
 
 
 def _pdf_grid(pdf: Any, rows: tuple[tuple[str, ...], ...], width: float) -> None:
-    """A table drawn as rectangles and text (the header again on every page)."""
+    """A table at 8 pt (the header again on every page), its columns by its width."""
     n = len(rows[0])
     cols = _COLUMNS if n == len(_COLUMNS) else _AWARD_COLUMNS if n == len(_AWARD_COLUMNS) else (1,) * n
-    ws = [width * c / sum(cols) for c in cols]
-    pdf.set_font("report", size=_SIZE)
-
-    def row(cells: tuple[str, ...], header: bool) -> None:
-        wrapped = [_wrap(text, w - 2 * _PAD) for text, w in zip(cells, ws, strict=True)]
-        h = max(len(x) for x in wrapped) * _LINE + 2 * _PAD
-        if pdf.will_page_break(h):
-            pdf.add_page()
-            if not header:
-                row(rows[0], True)
-        x, y = pdf.l_margin, pdf.get_y()
-        for w, lines in zip(ws, wrapped, strict=True):
-            if header:
-                pdf.set_fill_color(235, 235, 235)
-            pdf.rect(x, y, w, h, style="DF" if header else "D")
-            for k, line in enumerate(lines):
-                pdf.text(x + _PAD, y + _PAD + (k + 1) * _LINE - 0.9, line)
-            x += w
-        pdf.set_y(y + h)
-
-    row(rows[0], True)
-    for r in rows[1:]:
-        row(r, False)
-
-
-_log = logging.getLogger(__name__)
-_FONT_LOCK = threading.Lock()
-
-
-def _common_chars() -> set[int]:
-    """The characters of the PDF's smaller font: ASCII, Latin-1, general and CJK punctuation, full-width forms and
-    the 7,445 characters of GB 2312 (its 6,763 hanzi among them)."""
-    chars = set(range(0x20, 0x7F)) | set(range(0xA0, 0x100)) | set(range(0x2000, 0x2070))
-    chars |= set(range(0x3000, 0x3040)) | set(range(0xFF00, 0xFFF0))
-    for hi in range(0xA1, 0xF8):
-        for lo in range(0xA1, 0xFF):
-            try:
-                chars.add(ord(bytes((hi, lo)).decode("gb2312")))
-            except UnicodeDecodeError:
-                continue
-    return chars
-
-
-@lru_cache(maxsize=4)
-def _small_font(path: str, wide: bool = False) -> tuple[str, frozenset[int]] | None:
-    """The PDF's font made small once: the first face of ``path`` subset to ``_common_chars`` (WenQuanYi Zen Hei:
-    16 MB, 45,000 glyphs → 2.4 MB, ~8,000 glyphs), or with ``wide`` to those and every CJK unified ideograph
-    U+4E00–U+9FFF (a name's rarer character: 7.9 MB, ~22,000 glyphs), kept in a file named after the source's path,
-    size and time, so that later processes reuse it. fpdf2 parses and subsets the whole font for every document:
-    ~0.2 s with the small one, ~0.45 s with the wide one, ~0.9 s with the collection (an idle host). Deriving one
-    costs 1–3 s once per machine; on any failure the report uses the full font."""
-    try:
-        from fontTools import subset as ftsubset
-        from fontTools import version as ft_version
-        from fontTools.ttLib import TTFont
-
-        st = Path(path).stat()
-        tier = "cjk" if wide else "gb2312"
-        key = hashlib.sha256(f"{path}|{st.st_size}|{st.st_mtime_ns}|{ft_version}|{tier}-v2".encode()).hexdigest()
-        folder = Path(os.environ.get("EVALUATION_FONT_CACHE") or Path(tempfile.gettempdir()) / "sanquan-report-fonts")
-        target = folder / f"{key[:24]}.ttf"
-        if not target.is_file():
-            logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
-            folder.mkdir(parents=True, exist_ok=True)
-            font = TTFont(path, fontNumber=0, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
-            options = ftsubset.Options(
-                notdef_outline=True, recommended_glyphs=True, name_IDs=["*"], name_languages=["*"], glyph_names=True
-            )
-            options.layout_features = []
-            options.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM", "hdmx", "EBDT", "EBLC", "EBSC", "BDF "]
-            subsetter = ftsubset.Subsetter(options)
-            chars = _common_chars() | (set(range(0x4E00, 0xA000)) if wide else set())
-            subsetter.populate(unicodes=chars)
-            subsetter.subset(font)
-            fd, tmp = tempfile.mkstemp(suffix=".ttf", dir=folder)
-            os.fchmod(fd, 0o644)
-            with os.fdopen(fd, "wb") as out:
-                font.save(out)
-            Path(tmp).replace(target)
-        cmap = TTFont(str(target), lazy=True).getBestCmap() or {}
-        return str(target), frozenset(cmap)
-    except Exception:  # noqa: BLE001 - a cache only: the full font still renders the report
-        _log.warning("annual report: the smaller PDF font could not be derived from %s", path, exc_info=True)
-        return None
+    pdf_kit.grid(pdf, rows, width, cols, family="report", size=8.0, line=3.8, pad=0.9)
 
 
 def pdf_font(content: list[Block]) -> str:
-    """The font file the PDF embeds: the smallest derived face that has every character of ``content``, else the
-    full font (a character beyond the basic CJK block, another script)."""
-    full = str(report_font(os.environ.get("EVALUATION_REPORT_FONT", "")))
-    chars = {ord(ch) for b in content for t in (b.text, *(c for r in b.rows for c in r)) for ch in t if ch >= " "}
-    for wide in (False, True):
-        with _FONT_LOCK:
-            derived = _small_font(full, wide)
-        if derived is None:
-            return full
-        if chars <= derived[1]:
-            return derived[0]
-    return full
+    """The font file the PDF embeds: the smallest derived face (kept in ``EVALUATION_FONT_CACHE``) that has every
+    character of ``content``, else the full font (a character beyond the basic CJK block, another script)."""
+    texts = (t for b in content for t in (b.text, *(c for r in b.rows for c in r)))
+    full = report_font(os.environ.get("EVALUATION_REPORT_FONT", ""))
+    return pdf_kit.document_font(full, texts, os.environ.get("EVALUATION_FONT_CACHE", ""))
 
 
 def render_pdf(content: list[Block]) -> bytes:
-    from fpdf import FPDF
-    from fpdf.enums import Align, WrapMode, XPos, YPos
+    from fpdf.enums import Align, XPos, YPos
 
-    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
-    pdf = FPDF(orientation="landscape", unit="mm", format="A4")
-    pdf.set_margins(15, 15, 15)
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_creator("sanquan evaluation")
-    pdf.set_lang("zh-CN")
-    pdf.add_font("report", "", pdf_font(content))
-    pdf.add_page()
+    pdf = pdf_kit.new_document(
+        orientation="landscape", margin=15, creator="sanquan evaluation", family="report", font=pdf_font(content)
+    )
     width = pdf.epw
     for b in content:
         if b.kind == "title":
-            pdf.set_font("report", size=16)
-            pdf.multi_cell(width, 9, b.text, align=Align.C, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN)
-            pdf.ln(3)
+            pdf_kit.title(pdf, "report", b.text)
         elif b.kind == "heading":
-            pdf.ln(3)
-            pdf.set_font("report", size=13)
-            pdf.multi_cell(width, 8, b.text, align=Align.L, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN)
-            pdf.ln(1)
+            pdf_kit.heading(pdf, "report", b.text)
         elif b.kind == "table":
             _pdf_grid(pdf, b.rows, width)
             pdf.ln(2)
@@ -540,7 +404,7 @@ def render_pdf(content: list[Block]) -> bytes:
             pdf.set_font("report", size=10.5)
             indent = 6 if b.kind == "bullet" else 0
             line = 6.0
-            for k, text in enumerate(_wrap(b.text, width - indent, 10.5)):
+            for k, text in enumerate(pdf_kit.wrap(b.text, width - indent, 10.5)):
                 if pdf.will_page_break(line):
                     pdf.add_page()
                 y = pdf.get_y()

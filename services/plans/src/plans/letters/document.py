@@ -4,12 +4,12 @@ The letter is a document handed to people in the province, so its words are Chin
 the frontend's locale files). Its content is built once (``letter_blocks``) and written by two renderers, so the
 DOCX and the PDF cannot drift apart. The PDF embeds a subset of a Chinese TrueType font (WenQuanYi Zen Hei from
 Debian's ``fonts-wqy-zenhei`` by default, ``PLANS_LETTER_FONT`` to name another): a reader's machine needs no
-Chinese font to show or print it (docs/decisions.md)."""
+Chinese font to show or print it (docs/decisions.md). The font, its smaller derived faces and the table are the
+kernel's (``sanquan_kernel.pdf``), as for the annual report of evaluation."""
 
 from __future__ import annotations
 
 import io
-import logging
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,7 +21,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from sanquan_kernel.errors import ServiceUnavailable
+from sanquan_kernel import pdf as pdf_kit
 from sanquan_kernel.exports import xml_safe
 
 CATEGORY_ZH = {
@@ -36,13 +36,8 @@ CATEGORY_ZH = {
     "accountability": "责任落实",
 }
 TABLE_HEADER = ("序号", "类别", "任务", "预期成果", "起止时间", "主要责任人")
-#: TrueType fonts with Chinese glyphs whose licences allow embedding, looked for in this order when
-#: PLANS_LETTER_FONT is not set (a .ttc's first face is used).
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # Debian fonts-wqy-zenhei (GPL-2 with a font exception)
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Debian fonts-wqy-microhei (Apache-2.0 / GPL-3)
-    "/usr/share/fonts/truetype/arphic/uming.ttc",  # Debian fonts-arphic-uming (Arphic Public License)
-)
+#: The fonts looked for when PLANS_LETTER_FONT is not set (the kernel's, shared with the annual report).
+FONT_CANDIDATES = pdf_kit.CJK_FONTS
 
 Kind = Literal["title", "heading", "paragraph", "bullet", "table"]
 
@@ -144,135 +139,36 @@ def render_docx(blocks: list[Block]) -> bytes:
 
 def letter_font() -> Path:
     """The Chinese font the PDF embeds: PLANS_LETTER_FONT, else the first of FONT_CANDIDATES installed; 503
-    naming what to install when there is none (the DOCX works without it)."""
-    return _find_font(os.environ.get("PLANS_LETTER_FONT", ""))
-
-
-@lru_cache(maxsize=4)
-def _find_font(configured: str) -> Path:
-    candidates = [configured] if configured else list(FONT_CANDIDATES)
-    for c in candidates:
-        if Path(c).is_file():
-            if not _has_chinese(Path(c)):
-                raise ServiceUnavailable(
-                    f"PDF letters need a Chinese font: {c} has no Chinese characters (PLANS_LETTER_FONT)",
-                    code="letter_font_missing",
-                )
-            return Path(c)
-    raise ServiceUnavailable(
-        "PDF letters need a Chinese TrueType font: install fonts-wqy-zenhei or set PLANS_LETTER_FONT"
-        f" (looked for {', '.join(candidates)}); the DOCX is available",
+    naming what to install when there is none or it maps no Chinese (the DOCX works without it)."""
+    return pdf_kit.find_font(
+        os.environ.get("PLANS_LETTER_FONT", ""),
+        setting="PLANS_LETTER_FONT",
         code="letter_font_missing",
+        needed_by="PDF letters",
+        note="; the DOCX is available",
     )
-
-
-def _has_chinese(path: Path) -> bool:
-    """Whether the font (a .ttc's first face) maps the letter's own characters: 任务责任书."""
-    from fontTools.ttLib import TTFont
-
-    try:
-        font = TTFont(path, fontNumber=0, lazy=True)
-        cmap = font.getBestCmap() or {}
-    except Exception:  # noqa: BLE001 - not a font fontTools can read: not a usable font either
-        return False
-    return all(ord(ch) in cmap for ch in "任务责任书")
 
 
 #: Column widths of the task table (relative; the page's text width is shared in these proportions).
 _COLUMNS = (10, 16, 50, 34, 30, 32)
 
 
-def _pdf_table(pdf: Any, rows: tuple[tuple[str, ...], ...], width: float) -> None:
-    """The task table. A row too tall for one page (a description of thousands of characters: fpdf2 refuses to
-    split a row) is written as its cells one under the other across the page, in the same order, and the table
-    goes on below it: the letter's text stays the same and nothing is cut."""
-    from fpdf.enums import Align, MethodReturnValue, TableHeadingsDisplay, WrapMode, XPos
-    from fpdf.fonts import FontFace
-
-    pdf.set_font("letter", size=9)
-    line, padding = 5.0, 1.0
-    columns = [width * c / sum(_COLUMNS) for c in _COLUMNS]
-    tallest = pdf.eph - 4 * line - 4 * padding  # with the header row above it
-
-    def surely_fits(row: tuple[str, ...]) -> bool:
-        """Without laying the row out: a full-width character at 9 pt is 3.2 mm wide, and wrapping at spaces
-        may waste up to half of each line."""
-        for w, text in zip(columns, row, strict=True):
-            per_line = max(1, int((w - 2 * padding) / 3.2))
-            lines = 2 * (len(text) // per_line + 1) + text.count("\n")
-            if lines * line + 2 * padding > tallest:
-                return False
-        return True
-
-    def height(row: tuple[str, ...]) -> float:
-        lines = [
-            pdf.multi_cell(
-                w - 2 * padding, line, text, dry_run=True, output=MethodReturnValue.LINES, wrapmode=WrapMode.WORD
-            )
-            for w, text in zip(columns, row, strict=True)
-        ]
-        return max(len(x) for x in lines) * line + 2 * padding
-
-    def table(part: list[tuple[str, ...]], *, header: bool) -> None:
-        with pdf.table(
-            col_widths=_COLUMNS,
-            width=width,
-            text_align="LEFT",
-            line_height=line,
-            wrapmode=WrapMode.WORD,  # at spaces (dates), else per character (a CJK run is one long "word")
-            first_row_as_headings=header,
-            headings_style=FontFace(emphasis=None, fill_color=(235, 235, 235)),
-            repeat_headings=TableHeadingsDisplay.ON_TOP_OF_EVERY_PAGE,
-            v_align="TOP",
-            padding=padding,
-        ) as t:
-            for row in part:
-                r = t.row()
-                for text in row:
-                    r.cell(text)
-
-    part: list[tuple[str, ...]] = [rows[0]]
-    header = True
-    for row in rows[1:]:
-        if surely_fits(row) or height(row) <= tallest:
-            part.append(row)
-            continue
-        if part:
-            table(part, header=header)
-            header, part = False, []
-        for text in row:
-            pdf.multi_cell(width, line, text, border=1, align=Align.L, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN)
-    if part:
-        table(part, header=header)
-
-
-def render_pdf(blocks: list[Block], font: Path | None = None) -> bytes:
-    """The same blocks as an A4 PDF with a subset of the Chinese font embedded (CIDFontType2, FontFile2)."""
-    from fpdf import FPDF
+def render_pdf(blocks: list[Block], font: Path | str | None = None) -> bytes:
+    """The same blocks as an A4 PDF with a subset of the Chinese font embedded (CIDFontType2, FontFile2): by
+    default the smallest face derived from the letter font that has every character of the letter."""
     from fpdf.enums import Align, WrapMode, XPos, YPos
 
-    # The font's bitmap strikes (BDF) cannot be subset and are dropped: fontTools says so on every letter.
-    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.set_margins(20, 20, 20)
-    pdf.set_auto_page_break(auto=True, margin=20)
-    pdf.set_creator("sanquan plans")
-    pdf.set_lang("zh-CN")
-    pdf.add_font("letter", "", str(font or letter_font()))
-    pdf.add_page()
+    pdf = pdf_kit.new_document(
+        orientation="portrait", margin=20, creator="sanquan plans", family="letter", font=str(font or _font(blocks))
+    )
     width = pdf.epw
     for b in blocks:
         if b.kind == "title":
-            pdf.set_font("letter", size=16)
-            pdf.multi_cell(width, 9, b.text, align=Align.C, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN)
-            pdf.ln(3)
+            pdf_kit.title(pdf, "letter", b.text)
         elif b.kind == "heading":
-            pdf.ln(3)
-            pdf.set_font("letter", size=13)
-            pdf.multi_cell(width, 8, b.text, align=Align.L, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN)
-            pdf.ln(1)
+            pdf_kit.heading(pdf, "letter", b.text)
         elif b.kind == "table":
-            _pdf_table(pdf, b.rows, width)
+            pdf_kit.grid(pdf, b.rows, width, _COLUMNS, family="letter", size=9, line=5.0, pad=1.0)
             pdf.ln(2)
         else:
             pdf.set_font("letter", size=11)
@@ -290,8 +186,15 @@ def render_pdf(blocks: list[Block], font: Path | None = None) -> bytes:
     return bytes(pdf.output())
 
 
+def _font(blocks: list[Block] | tuple[Block, ...]) -> str:
+    """The smallest face of the letter font with every character of ``blocks`` (the kernel derives it once per
+    machine), else the whole font."""
+    texts = (t for b in blocks for t in (b.text, *(c for r in b.rows for c in r)))
+    return pdf_kit.document_font(letter_font(), texts)
+
+
 @lru_cache(maxsize=32)
-def _cached_pdf(blocks: tuple[Block, ...], font: Path) -> bytes:
+def _cached_pdf(blocks: tuple[Block, ...], font: str) -> bytes:
     """A PDF costs about a second (the font collection is parsed each time): the same letter with the same
     content — the same blocks, names included — is rendered once per process (32 kept, ~50 KB each)."""
     return render_pdf(list(blocks), font)
@@ -300,4 +203,4 @@ def _cached_pdf(blocks: tuple[Block, ...], font: Path) -> bytes:
 def render_letter(*, fmt: Literal["docx", "pdf"] = "docx", **letter: Any) -> bytes:
     """The letter as DOCX or PDF; ``letter`` holds ``letter_blocks``'s arguments."""
     blocks = letter_blocks(**letter)
-    return _cached_pdf(tuple(blocks), letter_font()) if fmt == "pdf" else render_docx(blocks)
+    return _cached_pdf(tuple(blocks), _font(blocks)) if fmt == "pdf" else render_docx(blocks)
