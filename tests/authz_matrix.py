@@ -641,6 +641,39 @@ MATRIX: list[Row] = [
         for tail in ("/accept", "/return")
         for t in ("own", "other")
     ],
+    # == events (#19, E4): the province organises its own and the association's, a university's administrator its
+    #    own; everyone in scope reads (another university's: 404 unless it invites theirs); the inspector reads;
+    #    integration clients are refused. Role first (403), then scope (404).
+    T("GET", f"{EV}/events", None, "                                   401  200  200  200  200  200  200  403  401"),
+    T("POST", f"{EV}/events", None, "                                  401 p422  403  403 p422  403  403  403  401"),
+    *[
+        T(method, f"{EV}/events/{{event_id}}{tail}", t, cells)
+        for method, tail in (("GET", ""), ("GET", "/attachments"))
+        for t, cells in (
+            ("province", "                                                401  200  200  200  200  200  200  403  401"),
+            ("own", "                                                     401  200  200  200  200  200  200  403  401"),
+            ("other", "                                                   401  200  200  404  404  404  404  403  401"),
+        )
+    ],
+    *[
+        T(method, f"{EV}/events/{{event_id}}{tail}", t, cells)
+        for method, tail in (("PATCH", ""), ("POST", "/hold"), ("POST", "/cancel"), ("POST", "/training"))
+        for t, cells in (
+            ("province", "                                                401 p412  403  403  403  403  403  403  401"),
+            ("own", "                                                     401  403  403  403 p412  403  403  403  401"),
+            ("other", "                                                   401  403  403  403  404  403  403  403  401"),
+        )
+    ],
+    *[
+        T("POST", f"{EV}/events/{{event_id}}/attachments", t, cells)
+        for t, cells in (
+            ("province", "                                                401 p422  403  403  403  403  403  403  401"),
+            ("own", "                                                     401  403  403  403 p422  403  403  403  401"),
+            ("other", "                                                   401  403  403  403  404  403  403  403  401"),
+        )
+    ],
+    T("POST", f"{TR}/courses/declared", None, "                         401  403  403  403  403  403  403  403  401",
+      note="the evaluation service's own token (training:courses) declares an event's course"),
     T("GET", f"{P}/annual-figures", None, "                              401  200  200  403  403  403  403  403  401",
       query=lambda w, t: {"year": w.year}),
     T("GET", f"{EV}/annual-report", None, "                              401  200  200  403  403  403  403  403  401",

@@ -56,6 +56,7 @@ KINDS: dict[tuple[str, str], str] = {
     ("public", "case_id"): "case",
     ("public", "campaign_id"): "campaign",
     ("evaluation", "summary_id"): "annual_summary",
+    ("evaluation", "event_id"): "event",
     ("hall", "request_id"): "hall_request",
     ("hall", "place_id"): "hall_place",
     ("hall", "attachment_id"): "hall_attachment",
@@ -226,6 +227,29 @@ BODIES: dict[tuple[str, str], Body] = {
     ("PATCH", "/api/evaluation/annual-summaries/{summary_id}"): lambda w, t: {"narrative": {"overall": "被改的总结"}},
     ("POST", "/api/evaluation/annual-summaries/{summary_id}/accept"): lambda w, t: {"comment": "被通过"},
     ("POST", "/api/evaluation/annual-summaries/{summary_id}/return"): lambda w, t: {"comment": "被退回"},
+    # events (#19, E4): a refused caller's valid request would organise, change, hold, cancel or declare one
+    ("POST", "/api/evaluation/events"): lambda w, t: {
+        "kind": "seminar",
+        "organiser": "province",
+        "title": "被组织的活动",
+        "starts_on": _past(),
+        "ends_on": _past(),
+    },
+    ("PATCH", "/api/evaluation/events/{event_id}"): lambda w, t: {"place": "被改的地点"},
+    ("POST", "/api/evaluation/events/{event_id}/hold"): lambda w, t: {"participants": 1},
+    ("POST", "/api/evaluation/events/{event_id}/cancel"): lambda w, t: {"reason": "被取消"},
+    ("POST", "/api/evaluation/events/{event_id}/training"): lambda w, t: {"hours": 1, "days": 0, "themes": ["law"]},
+    ("POST", "/api/training/courses/declared"): lambda w, t: {
+        "source_ref": "evaluation:event:987654",
+        "title": "被申报的培训",
+        "organizer_level": "province",
+        "organizer_org_id": w.orgs["province"],
+        "themes": ["law"],
+        "starts_on": _past(),
+        "ends_on": _past(),
+        "hours": 1,
+        "days": 0,
+    },
     ("POST", "/api/plans/notices/{notice_id}/corrections"): lambda w, t: {
         "changes": {"title": "被更正的通知"},
         "reason": "授权矩阵",
@@ -355,6 +379,7 @@ ATTACH_PATHS = [
     "/api/plans/rectifications/{rectification_id}/attachments",
     "/api/evaluation/nominations/{nomination_id}/attachments",
     "/api/evaluation/cases/{case_id}/attachments",
+    "/api/evaluation/events/{event_id}/attachments",
     "/api/hall/requests/{request_id}/attachments",
 ]
 BODIES.update({("POST", p): (lambda w, t: {"attachment_ids": [MISSING]}) for p in ATTACH_PATHS})
@@ -393,6 +418,7 @@ PROBES: dict[tuple[str, str], Body] = {
     ("PUT", "/api/hall/promises"): lambda w, t: {"promises": [{"category": "nothing"}]},
     ("POST", "/api/evaluation/cases"): lambda w, t: {**_case(w), "category": "other"},
     ("POST", "/api/evaluation/annual-summaries"): lambda w, t: {"year": 1800},
+    ("POST", "/api/evaluation/events"): lambda w, t: {"kind": "nothing", "title": ""},
     ("POST", "/api/plans/plans/{plan_id}/change-requests"): lambda w, t: {"kind": "add_task", "reason": "x"},
     ("POST", "/api/plans/tasks/{task_id}/progress"): lambda w, t: {"status": "in_progress", "percent": 101},
     ("POST", "/api/plans/plans/{plan_id}/letters"): lambda w, t: {"target": "nobody"},

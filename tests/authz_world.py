@@ -120,6 +120,7 @@ def build_world(stack: Stack) -> World:
         _annual(w)
         _attachments(w, admin)
         _hall(w, admin)
+        _events(w, admin)
     return w
 
 
@@ -320,6 +321,19 @@ def _annual(w: World) -> None:
         with w.as_(who) as c:
             s = ok(c.post("/api/evaluation/annual-summaries", json={"year": w.spare_year}), 201)
             w.ids[("annual_summary", target)] = s["id"]
+
+
+def _events(w: World, admin: httpx.Client) -> None:
+    """Issue #19 (E4): a province event (``province``), university 1's own (``own``) and university 2's that does
+    not invite university 1 (``other``), in the spare year."""
+    day = f"{w.spare_year}-05-20"
+    body = {"kind": "seminar", "title": "授权矩阵活动", "starts_on": day, "ends_on": day, "place": "郑州"}
+    province = ok(admin.post("/api/evaluation/events", json={**body, "organiser": "province"}), 201)
+    w.ids[("event", "province")] = province["id"]
+    for target, who in (("own", "u1_admin"), ("other", "u2_admin")):
+        with w.as_(who) as c:
+            e = ok(c.post("/api/evaluation/events", json={**body, "organiser": "university"}), 201)
+            w.ids[("event", target)] = e["id"]
 
 
 def _evaluation(w: World, admin: httpx.Client) -> None:

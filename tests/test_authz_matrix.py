@@ -97,6 +97,7 @@ def _readback_urls(w: World) -> list[str]:
         f"{pl}/supervision-visits/{w.id('visit', 'province')}",
         f"{pl}/rectifications?limit=500",
         f"{hall}/requests?limit=200",
+        f"{ev}/events?limit=500",
     ]
     for t in ("own", "sibling", "other"):
         staff = w.id("staff", t)
@@ -112,6 +113,8 @@ def _readback_urls(w: World) -> list[str]:
         ]
     for t in ("own", "sibling", "other", "province"):
         urls += [f"{tr}/courses/{w.id('course', t)}", f"{tr}/courses/{w.id('course', t)}/enrolments"]
+    for t in ("own", "other", "province"):
+        urls += [f"{ev}/events/{w.id('event', t)}", f"{ev}/events/{w.id('event', t)}/attachments"]
     for t in ("own", "sibling", "peer", "other"):
         urls += [f"{hall}/requests/{w.id('hall_request', t)}", f"{hall}/attachments/{w.id('hall_attachment', t)}"]
     for t in ("own", "other"):

@@ -11,7 +11,7 @@ import { getAccessToken, newRequestId, refreshAccessToken, tokenNeedsRefresh } f
 
 export type AttachmentService = 'training' | 'plans' | 'evaluation'
 /** What a file can be attached to, per service (the path segment of `/api/{svc}/<owner>/{id}/attachments`). */
-export type AttachmentOwner = 'records' | 'self-reports' | 'courses' | 'plans' | 'milestones' | 'progress' | 'letters' | 'notices' | 'findings' | 'rectifications' | 'nominations' | 'cases'
+export type AttachmentOwner = 'records' | 'self-reports' | 'courses' | 'plans' | 'milestones' | 'progress' | 'letters' | 'notices' | 'findings' | 'rectifications' | 'nominations' | 'cases' | 'events'
 /** plans only: what a plan's file is (docs/attachments-api.md) */
 export type AttachmentPurpose = 'rules' | 'system' | 'letter_scan' | 'other'
 export type AttachmentId = number | string
@@ -33,6 +33,7 @@ export const OWNER_SERVICE: Record<AttachmentOwner, AttachmentService> = {
   rectifications: 'plans',
   nominations: 'evaluation',
   cases: 'evaluation',
+  events: 'evaluation',
 }
 
 const MB = 1024 * 1024

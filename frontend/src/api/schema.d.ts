@@ -2527,6 +2527,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/courses/declared": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Declare Course
+         * @description A course another service declares (an event declared a training, #19), once per ``source_ref``: 201 when
+         *     made, 200 with the same course when it exists. Enrolment and attendance are then the course's usual ones.
+         */
+        post: operations["declare_course_api_training_courses_declared_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/training/courses/{course_id}": {
         parameters: {
             query?: never;
@@ -3742,6 +3763,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/evaluation/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Events
+         * @description The events the caller reads, latest first (the training counts are on the detail only).
+         */
+        get: operations["list_events_api_evaluation_events_get"];
+        put?: never;
+        /** Create Event */
+        post: operations["create_event_api_evaluation_events_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/evaluation/events/{event_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Event
+         * @description The event; a declared training with its course's enrolled and attended counts from the training service
+         *     (null, with the reason, when it cannot be asked).
+         */
+        get: operations["get_event_api_evaluation_events__event_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Event
+         * @description Change a planned or held event (If-Match); a declared training keeps its title and dates (409 event_state).
+         */
+        patch: operations["update_event_api_evaluation_events__event_id__patch"];
+        trace?: never;
+    };
+    "/api/evaluation/events/{event_id}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hold Event
+         * @description planned → held, on or after its first day, with how many came (If-Match).
+         */
+        post: operations["hold_event_api_evaluation_events__event_id__hold_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/evaluation/events/{event_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Event
+         * @description planned → cancelled, with a reason (If-Match).
+         */
+        post: operations["cancel_event_api_evaluation_events__event_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/evaluation/events/{event_id}/training": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Declare Training
+         * @description Declare the event a training (hours or days, themes): the training service makes its course (one per event:
+         *     a retry finds the same course) where attendance is recorded and counts in the ledgers. The training service
+         *     unreachable: 503 ``training_unavailable``, nothing changed.
+         */
+        post: operations["declare_training_api_evaluation_events__event_id__training_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/public/publicity": {
         parameters: {
             query?: never;
@@ -3963,6 +4092,24 @@ export interface paths {
         put?: never;
         /** Attach your uploads to a typical case (its photos) */
         post: operations["attach_to_typical_case_api_evaluation_cases__case_id__attachments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/evaluation/events/{event_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files attached to an event (its materials) */
+        get: operations["list_event_attachments_api_evaluation_events__event_id__attachments_get"];
+        put?: never;
+        /** Attach your uploads to an event (its materials) */
+        post: operations["attach_to_event_api_evaluation_events__event_id__attachments_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7753,12 +7900,59 @@ export interface components {
             /** Enrolled */
             enrolled: number;
             /**
+             * Attended
+             * @description Enrolments marked attended
+             * @default 0
+             */
+            attended?: number;
+            /**
+             * Source Ref
+             * @description Set when another service declared the course (an event declared a training, #19)
+             */
+            source_ref?: string | null;
+            /**
              * Created At
              * Format: date-time
              */
             created_at: string;
             /** Version */
             version: number;
+        };
+        /**
+         * DeclaredCourseIn
+         * @description A course another service declares (#19: an event of the evaluation service declared a training). The same
+         *     ``source_ref`` again answers the course made the first time (a retry makes no second course).
+         */
+        DeclaredCourseIn: {
+            /** Source Ref */
+            source_ref: string;
+            /** Title */
+            title: string;
+            /**
+             * Organizer Level
+             * @enum {string}
+             */
+            organizer_level: "province" | "university";
+            /** Organizer Org Id */
+            organizer_org_id: number;
+            /** University Id */
+            university_id?: number | null;
+            /** Themes */
+            themes: components["schemas"]["Theme"][];
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /**
+             * Ends On
+             * Format: date
+             */
+            ends_on: string;
+            /** Hours */
+            hours: number | string;
+            /** Days */
+            days: number | string;
         };
         /**
          * EmploymentType
@@ -8636,6 +8830,17 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** CampaignRef */
+        CampaignRef: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Year */
+            year: number;
+            /** Phase */
+            phase: string;
+        };
         /**
          * CampaignSettings
          * @description Fields the province may change until expert review starts.
@@ -8697,6 +8902,11 @@ export interface components {
             subject_kind: "person" | "post" | "case" | "university";
             /** Builtin */
             builtin: boolean;
+        };
+        /** CancelIn */
+        CancelIn: {
+            /** Reason */
+            reason: string;
         };
         /** CaseIn */
         CaseIn: {
@@ -8768,6 +8978,33 @@ export interface components {
             name: string;
             /** Quota */
             quota?: number | null;
+        };
+        /**
+         * ConferenceRef
+         * @description The commendation conference where a campaign's awards were announced.
+         */
+        ConferenceRef: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /**
+             * Ends On
+             * Format: date
+             */
+            ends_on: string;
+            /** Place */
+            place: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "planned" | "held" | "cancelled";
         };
         /** ConflictIn */
         ConflictIn: {
@@ -8899,6 +9136,14 @@ export interface components {
             /** Excellent */
             excellent: number;
         };
+        /** HoldIn */
+        HoldIn: {
+            /**
+             * Participants
+             * @description how many came
+             */
+            participants?: number | null;
+        };
         /** IndicatorIn */
         IndicatorIn: {
             /** Code */
@@ -8944,6 +9189,131 @@ export interface components {
             score: number;
             /** Description */
             description: string;
+        };
+        /** LogisticsEventIn */
+        LogisticsEventIn: {
+            /** Title */
+            title: string;
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /**
+             * Ends On
+             * Format: date
+             */
+            ends_on: string;
+            /** Place */
+            place?: string | null;
+            /** Agenda */
+            agenda?: string | null;
+            /** Expected Participants */
+            expected_participants?: number | null;
+            /** Invited University Ids */
+            invited_university_ids?: number[] | null;
+            /** Campaign Ids */
+            campaign_ids?: number[] | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "promotion_meeting" | "seminar" | "commendation_conference" | "theory_study";
+            /**
+             * Organiser
+             * @enum {string}
+             */
+            organiser: "province" | "university" | "association";
+        };
+        /** LogisticsEventOut */
+        LogisticsEventOut: {
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "promotion_meeting" | "seminar" | "commendation_conference" | "theory_study";
+            /**
+             * Organiser
+             * @enum {string}
+             */
+            organiser: "province" | "university" | "association";
+            /**
+             * University Id
+             * @description the organising university; null for the province's/association's
+             */
+            university_id: number | null;
+            /** University Name */
+            university_name: string | null;
+            /** Title */
+            title: string;
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /**
+             * Ends On
+             * Format: date
+             */
+            ends_on: string;
+            /** Place */
+            place: string;
+            /** Agenda */
+            agenda: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "planned" | "held" | "cancelled";
+            /** Expected Participants */
+            expected_participants: number | null;
+            /** Participants */
+            participants: number | null;
+            /** Cancel Reason */
+            cancel_reason: string | null;
+            /** Invited Universities */
+            invited_universities: components["schemas"]["UniversityRef"][];
+            /** Campaigns */
+            campaigns: components["schemas"]["CampaignRef"][];
+            training: components["schemas"]["TrainingOut"] | null;
+            /** Material Count */
+            material_count: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * LogisticsEventUpdate
+         * @description The fields to change (PATCH, If-Match); kind and organiser stay.
+         */
+        LogisticsEventUpdate: {
+            /** Title */
+            title?: string | null;
+            /** Starts On */
+            starts_on?: string | null;
+            /** Ends On */
+            ends_on?: string | null;
+            /** Place */
+            place?: string | null;
+            /** Agenda */
+            agenda?: string | null;
+            /** Expected Participants */
+            expected_participants?: number | null;
+            /** Invited University Ids */
+            invited_university_ids?: number[] | null;
+            /** Campaign Ids */
+            campaign_ids?: number[] | null;
         };
         /** MetricOut */
         MetricOut: {
@@ -9157,6 +9527,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[LogisticsEventOut] */
+        Page_LogisticsEventOut_: {
+            /** Items */
+            items: components["schemas"]["LogisticsEventOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[NominationOut] */
         Page_NominationOut_: {
             /** Items */
@@ -9329,6 +9710,8 @@ export interface components {
             fields: ("name" | "title" | "university" | "category" | "rank" | "score")[];
             /** Candidates */
             candidates: components["schemas"]["PublicCandidate"][];
+            /** Conferences */
+            conferences?: components["schemas"]["PublicConference"][];
         };
         /** PublicCampaigns */
         PublicCampaigns: {
@@ -9386,6 +9769,26 @@ export interface components {
         PublicCases: {
             /** Items */
             items: components["schemas"]["PublicCase"][];
+        };
+        /**
+         * PublicConference
+         * @description The commendation conference where the campaign's awards were announced (E4): public fields only.
+         */
+        PublicConference: {
+            /** Title */
+            title: string;
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /**
+             * Ends On
+             * Format: date
+             */
+            ends_on: string;
+            /** Place */
+            place: string;
         };
         /** PublicFieldsIn */
         PublicFieldsIn: {
@@ -9529,6 +9932,11 @@ export interface components {
             final: boolean;
             /** Items */
             items: components["schemas"]["RankingItem"][];
+            /**
+             * Conferences
+             * @description the commendation conferences where the awards were announced (E4)
+             */
+            conferences?: components["schemas"]["ConferenceRef"][];
         };
         /** ReturnIn */
         evaluation__ReturnIn: {
@@ -9893,6 +10301,53 @@ export interface components {
             narrative: {
                 [key: string]: string;
             };
+        };
+        /**
+         * TrainingIn
+         * @description Declare the event a training: a course in the training service, where attendance is then recorded.
+         */
+        TrainingIn: {
+            /** Hours */
+            hours: number | string;
+            /** Days */
+            days: number | string;
+            /** Themes */
+            themes: ("ideals" | "ideology" | "ethics" | "quality" | "law" | "safety")[];
+        };
+        /** TrainingOut */
+        TrainingOut: {
+            /** Hours */
+            hours: number;
+            /** Days */
+            days: number;
+            /** Themes */
+            themes: string[];
+            /** Course Id */
+            course_id: number;
+            /**
+             * Declared At
+             * Format: date-time
+             */
+            declared_at: string;
+            /**
+             * Enrolled
+             * @description from the training service; null when it cannot be asked now
+             */
+            enrolled?: number | null;
+            /** Attended */
+            attended?: number | null;
+            /**
+             * Unavailable
+             * @description why the counts are missing (the training service)
+             */
+            unavailable?: string | null;
+        };
+        /** UniversityRef */
+        UniversityRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string | null;
         };
         /** VerifyIn */
         evaluation__VerifyIn: {
@@ -16466,6 +16921,48 @@ export interface operations {
             };
         };
     };
+    declare_course_api_training_courses_declared_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeclaredCourseIn"];
+            };
+        };
+        responses: {
+            /** @description The course declared before with this source_ref */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseOut"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_course_api_training_courses__course_id__get: {
         parameters: {
             query?: never;
@@ -19311,6 +19808,246 @@ export interface operations {
             };
         };
     };
+    list_events_api_evaluation_events_get: {
+        parameters: {
+            query?: {
+                year?: number | null;
+                kind?: ("promotion_meeting" | "seminar" | "commendation_conference" | "theory_study") | null;
+                status?: ("planned" | "held" | "cancelled") | null;
+                campaign_id?: number | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LogisticsEventOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_event_api_evaluation_events_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LogisticsEventIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogisticsEventOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_event_api_evaluation_events__event_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogisticsEventOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_event_api_evaluation_events__event_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LogisticsEventUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogisticsEventOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hold_event_api_evaluation_events__event_id__hold_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HoldIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogisticsEventOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_event_api_evaluation_events__event_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogisticsEventOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    declare_training_api_evaluation_events__event_id__training_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrainingIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogisticsEventOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     publicity_api_public_publicity_get: {
         parameters: {
             query?: never;
@@ -19770,6 +20507,72 @@ export interface operations {
             header?: never;
             path: {
                 case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttachBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_event_attachments_api_evaluation_events__event_id__attachments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attach_to_event_api_evaluation_events__event_id__attachments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
             };
             cookie?: never;
         };

@@ -137,6 +137,7 @@ export const trainingApi = {
   // courses and attendance
   listCourses: (q: { year?: number; limit?: number; offset?: number } = {}) => http.get<Page<Course>>(`${B}/courses`, { ...q }),
   createCourse: (body: CourseCreate) => http.post<Course>(`${B}/courses`, body),
+  course: (id: number) => http.get<Course>(`${B}/courses/${id}`),
   enrolments: (courseId: number) => http.get<Enrolment[]>(`${B}/courses/${courseId}/enrolments`),
   enrol: (courseId: number, staffIds: number[]) => http.post<Enrolment[]>(`${B}/courses/${courseId}/enrolments`, { staff_ids: staffIds }),
   attendance: (courseId: number, staffIds: number[]) =>

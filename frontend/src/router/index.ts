@@ -75,6 +75,10 @@ export const appRoutes: RouteRecordRaw[] = [
   // 年度总结 (issue #19): the university writes its own; the province decides and downloads the annual report; the inspector reads
   { path: 'evaluation/annual', name: 'annual-summaries', component: () => import('@/views/evaluation/AnnualSummaryView.vue'), meta: { title: 'annual.menu', roles: ['province_admin', 'inspector', 'university_admin'] } },
 
+  // 会议活动 (E4, issue #19): the province organises its own and the association's, a university's administrator its own; the inspector reads
+  { path: 'evaluation/events', name: 'events', component: () => import('@/views/evaluation/events/EventsView.vue'), meta: { title: 'events.menu', roles: ['province_admin', 'inspector', 'university_admin'] } },
+  { path: 'evaluation/events/:id', name: 'event', component: () => import('@/views/evaluation/events/EventView.vue'), meta: { title: 'events.menu', roles: ['province_admin', 'inspector', 'university_admin'] } },
+
   // 服务大厅 (S1, issue #20): the department's queue, a request with its actions, figures, the university's settings
   { path: 'service-hall/queue', name: 'hall-queue', component: () => import('@/views/hall/staff/HallQueueView.vue'), meta: { title: 'hallStaff.queue', roles: HALL_STAFF, hall: 'staff' } },
   { path: 'service-hall/requests/:id', name: 'hall-staff-request', component: () => import('@/views/hall/staff/HallRequestView.vue'), meta: { title: 'hallStaff.request', roles: HALL_STAFF, hall: 'staff' } },

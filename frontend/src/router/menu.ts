@@ -27,7 +27,7 @@ const GROUPS: MenuDef[] = [
   },
   { title: 'supervision.menu', icon: 'View', routes: ['supervision-visits', 'rectifications'] },
   { title: 'hallStaff.menu', icon: 'Service', routes: ['hall-queue', 'hall-stats', 'hall-config'] },
-  { title: 'menu.evaluation', icon: 'Trophy', routes: ['campaigns', 'assessment', 'awards', 'pilots', 'typical-cases', 'annual-summaries'] },
+  { title: 'menu.evaluation', icon: 'Trophy', routes: ['campaigns', 'events', 'assessment', 'awards', 'pilots', 'typical-cases', 'annual-summaries'] },
   { title: 'menu.organisation', icon: 'OfficeBuilding', routes: ['universities', 'departments', 'accounts', 'clients', 'webhooks', 'audit'] },
 ]
 
@@ -42,7 +42,7 @@ export function buildMenu(role: Role | null, can: (perm: string | string[]) => b
       if (!r || !r.meta) continue
       if (r.meta.roles && !r.meta.roles.includes(role)) continue
       if (r.meta.perm && !can(r.meta.perm)) continue
-      const area = name.startsWith('plan') ? 'plans' : ['campaigns', 'assessment', 'expert-reviews', 'awards', 'pilots', 'typical-cases'].includes(name) ? 'evaluation' : null
+      const area = name.startsWith('plan') ? 'plans' : ['campaigns', 'events', 'assessment', 'expert-reviews', 'awards', 'pilots', 'typical-cases'].includes(name) ? 'evaluation' : null
       if (area && features[area] === false) continue
       children.push({ key: name, title: r.meta.title ?? name, path: `/${r.path}` })
     }

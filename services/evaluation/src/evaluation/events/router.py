@@ -14,12 +14,12 @@ from evaluation.events import service
 from evaluation.events.models import Event
 from evaluation.events.schemas import (
     CancelIn,
-    EventIn,
     EventKind,
-    EventOut,
     EventStatus,
-    EventUpdate,
     HoldIn,
+    LogisticsEventIn,
+    LogisticsEventOut,
+    LogisticsEventUpdate,
     TrainingIn,
 )
 from sanquan_kernel.auth import CurrentScope
@@ -43,7 +43,9 @@ def _event(event_id: int, session: SessionDep, scope: CurrentScope, _: Person) -
 EventDep = Annotated[Event, Depends(_event)]
 
 
-def _one(session: SessionDep, e: Event, orgdir: Orgs, response: Response, request: Request | None = None) -> EventOut:
+def _one(
+    session: SessionDep, e: Event, orgdir: Orgs, response: Response, request: Request | None = None
+) -> LogisticsEventOut:
     counts = None
     if request is not None:
         k = request.app.state.kernel
@@ -52,7 +54,7 @@ def _one(session: SessionDep, e: Event, orgdir: Orgs, response: Response, reques
     return service.to_out(session, [e], orgdir, counts)[0]
 
 
-@router.get("/events", response_model=Page[EventOut])
+@router.get("/events", response_model=Page[LogisticsEventOut])
 def list_events(
     session: SessionDep,
     scope: CurrentScope,
@@ -63,83 +65,90 @@ def list_events(
     kind: EventKind | None = None,
     status: EventStatus | None = None,
     campaign_id: int | None = None,
-) -> Page[EventOut]:
+) -> Page[LogisticsEventOut]:
     """The events the caller reads, latest first (the training counts are on the detail only)."""
     stmt = service.list_stmt(scope, year=year, kind=kind, status=status, campaign_id=campaign_id)
     items, total = paginate(session, stmt, page)
     return Page(items=service.to_out(session, items, orgdir), total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/events", response_model=EventOut, status_code=201)
+@router.post("/events", response_model=LogisticsEventOut, status_code=201)
 def create_event(
-    body: EventIn, session: SessionDep, scope: CurrentScope, principal: Organiser, orgdir: Orgs, response: Response
-) -> EventOut:
+    body: LogisticsEventIn,
+    session: SessionDep,
+    scope: CurrentScope,
+    principal: Organiser,
+    orgdir: Orgs,
+    response: Response,
+) -> LogisticsEventOut:
     return _one(session, service.create(session, principal, scope, orgdir, body), orgdir, response)
 
 
-@router.get("/events/{event_id}", response_model=EventOut)
-def get_event(e: EventDep, session: SessionDep, orgdir: Orgs, request: Request, response: Response) -> EventOut:
+@router.get("/events/{event_id}", response_model=LogisticsEventOut)
+def get_event(
+    e: EventDep, session: SessionDep, orgdir: Orgs, request: Request, response: Response
+) -> LogisticsEventOut:
     """The event; a declared training with its course's enrolled and attended counts from the training service
     (null, with the reason, when it cannot be asked)."""
     return _one(session, e, orgdir, response, request)
 
 
-@router.patch("/events/{event_id}", response_model=EventOut)
+@router.patch("/events/{event_id}", response_model=LogisticsEventOut)
 def update_event(
-    body: EventUpdate,
+    principal: Organiser,
+    body: LogisticsEventUpdate,
     e: EventDep,
     session: SessionDep,
     scope: CurrentScope,
-    principal: Organiser,
     orgdir: Orgs,
     request: Request,
     response: Response,
-) -> EventOut:
+) -> LogisticsEventOut:
     """Change a planned or held event (If-Match); a declared training keeps its title and dates (409 event_state)."""
     service.update(session, request, principal, scope, orgdir, e, body)
     return _one(session, e, orgdir, response, request)
 
 
-@router.post("/events/{event_id}/hold", response_model=EventOut)
+@router.post("/events/{event_id}/hold", response_model=LogisticsEventOut)
 def hold_event(
+    principal: Organiser,
     body: HoldIn,
     e: EventDep,
     session: SessionDep,
-    principal: Organiser,
     orgdir: Orgs,
     request: Request,
     response: Response,
-) -> EventOut:
+) -> LogisticsEventOut:
     """planned → held, on or after its first day, with how many came (If-Match)."""
     service.hold(session, request, principal, e, body.participants, today())
     return _one(session, e, orgdir, response, request)
 
 
-@router.post("/events/{event_id}/cancel", response_model=EventOut)
+@router.post("/events/{event_id}/cancel", response_model=LogisticsEventOut)
 def cancel_event(
+    principal: Organiser,
     body: CancelIn,
     e: EventDep,
     session: SessionDep,
-    principal: Organiser,
     orgdir: Orgs,
     request: Request,
     response: Response,
-) -> EventOut:
+) -> LogisticsEventOut:
     """planned → cancelled, with a reason (If-Match)."""
     service.cancel(session, request, principal, e, body.reason)
     return _one(session, e, orgdir, response, request)
 
 
-@router.post("/events/{event_id}/training", response_model=EventOut)
+@router.post("/events/{event_id}/training", response_model=LogisticsEventOut)
 def declare_training(
+    principal: Organiser,
     body: TrainingIn,
     e: EventDep,
     session: SessionDep,
-    principal: Organiser,
     orgdir: Orgs,
     request: Request,
     response: Response,
-) -> EventOut:
+) -> LogisticsEventOut:
     """Declare the event a training (hours or days, themes): the training service makes its course (one per event:
     a retry finds the same course) where attendance is recorded and counts in the ledgers. The training service
     unreachable: 503 ``training_unavailable``, nothing changed."""

@@ -15,7 +15,7 @@ Theme = Literal["ideals", "ideology", "ethics", "quality", "law", "safety"]
 Amount = Annotated[Decimal, Field(ge=0, le=9999, max_digits=6, decimal_places=2)]
 
 
-class EventFields(BaseModel):
+class LogisticsEventFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
@@ -28,7 +28,7 @@ class EventFields(BaseModel):
     campaign_ids: list[int] | None = Field(default=None, max_length=50)
 
 
-class EventIn(EventFields):
+class LogisticsEventIn(LogisticsEventFields):
     kind: EventKind
     #: a university's administrator organises their own university's events only (``university``)
     organiser: Organiser
@@ -37,13 +37,13 @@ class EventIn(EventFields):
     ends_on: date
 
     @model_validator(mode="after")
-    def _order(self) -> EventIn:
+    def _order(self) -> LogisticsEventIn:
         if self.ends_on < self.starts_on:
             raise ValueError("ends_on is before starts_on")
         return self
 
 
-class EventUpdate(EventFields):
+class LogisticsEventUpdate(LogisticsEventFields):
     """The fields to change (PATCH, If-Match); kind and organiser stay."""
 
 
@@ -98,7 +98,7 @@ class TrainingOut(BaseModel):
     unavailable: str | None = Field(None, description="why the counts are missing (the training service)")
 
 
-class EventOut(BaseModel):
+class LogisticsEventOut(BaseModel):
     id: int
     kind: EventKind
     organiser: Organiser

@@ -33,9 +33,9 @@ from evaluation.events.models import Event, EventCampaign, EventUniversity
 from evaluation.events.schemas import (
     CampaignRef,
     ConferenceRef,
-    EventFields,
-    EventIn,
-    EventOut,
+    LogisticsEventFields,
+    LogisticsEventIn,
+    LogisticsEventOut,
     TrainingIn,
     TrainingOut,
     UniversityRef,
@@ -178,7 +178,7 @@ def to_out(
     events: Sequence[Event],
     orgdir: OrgDirectory,
     counts: dict[int, tuple[int | None, int | None, str | None]] | None = None,
-) -> list[EventOut]:
+) -> list[LogisticsEventOut]:
     """``counts``: event id → (enrolled, attended, why missing) from the training service (the detail only)."""
     ids = [e.id for e in events]
     invited, campaigns, materials = _invited(session, ids), _campaigns(session, ids), _material_counts(session, ids)
@@ -198,7 +198,7 @@ def to_out(
                 unavailable=why,
             )
         out.append(
-            EventOut(
+            LogisticsEventOut(
                 id=e.id,
                 kind=e.kind,  # type: ignore[arg-type]
                 organiser=e.organiser,  # type: ignore[arg-type]
@@ -244,7 +244,7 @@ def course_counts(
 
 # -- changes ---------------------------------------------------------------------------------------------------------
 def _check(
-    session: Session, scope: Scope, orgdir: OrgDirectory, organiser: str, body: EventFields, e: Event | None
+    session: Session, scope: Scope, orgdir: OrgDirectory, organiser: str, body: LogisticsEventFields, e: Event | None
 ) -> None:
     errors: list[dict[str, Any]] = []
     for i, uid in enumerate(body.invited_university_ids or []):
@@ -273,7 +273,7 @@ def _check(
         raise Unprocessable("The event is inconsistent", errors=errors)
 
 
-def _replace_links(session: Session, e: Event, body: EventFields) -> None:
+def _replace_links(session: Session, e: Event, body: LogisticsEventFields) -> None:
     if body.invited_university_ids is not None:
         session.execute(delete(EventUniversity).where(EventUniversity.event_id == e.id))
         session.add_all([EventUniversity(event_id=e.id, university_id=u) for u in body.invited_university_ids])
@@ -300,7 +300,7 @@ def _emit(session: Session, type_: str, e: Event, **data: Any) -> None:
     )
 
 
-def create(session: Session, principal: Principal, scope: Scope, orgdir: OrgDirectory, body: EventIn) -> Event:
+def create(session: Session, principal: Principal, scope: Scope, orgdir: OrgDirectory, body: LogisticsEventIn) -> Event:
     if principal.role is Role.PROVINCE_ADMIN:
         if body.organiser not in PROVINCE_ORGANISERS:
             raise Unprocessable(
@@ -350,7 +350,7 @@ def update(
     scope: Scope,
     orgdir: OrgDirectory,
     e: Event,
-    body: EventFields,
+    body: LogisticsEventFields,
 ) -> Event:
     require_manager(principal, e)
     changes = body.model_dump(exclude_unset=True, exclude={"invited_university_ids", "campaign_ids"})
