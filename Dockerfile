@@ -36,8 +36,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     ENVIRONMENT=production \
     SANQUAN_SERVICE=${SERVICE} \
     SANQUAN_PORT=${PORT}
-# The plans service's PDF letters embed a Chinese TrueType font: Debian's fonts-wqy-zenhei (docs/decisions.md).
-RUN if [ "${SERVICE}" = "plans" ]; then \
+# A Chinese TrueType font, Debian's fonts-wqy-zenhei (docs/decisions.md): the plans service's PDF letters embed it,
+# the evaluation service's annual report (its charts, in the DOCX too, and its PDF) draws with it.
+RUN if [ "${SERVICE}" = "plans" ] || [ "${SERVICE}" = "evaluation" ]; then \
         apt-get update \
         && apt-get install -y --no-install-recommends fonts-wqy-zenhei=0.9.45-8 \
         && rm -rf /var/lib/apt/lists/*; \

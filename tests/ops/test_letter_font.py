@@ -1,6 +1,6 @@
-"""The Chinese font of the PDF responsibility letters (#16) is installed wherever the plans service runs: the
-plans image (the one Dockerfile with SERVICE=plans), CI (.ci/run) — and it is the package that ships the file the
-service looks for first."""
+"""The Chinese font of the PDF responsibility letters (#16) and of the annual report (#19: its charts and its PDF) is
+installed wherever the plans and evaluation services run: their images (the one Dockerfile with SERVICE=plans or
+evaluation), CI (.ci/run) — and it is the package that ships the file the services look for first."""
 
 from __future__ import annotations
 
@@ -18,22 +18,22 @@ PACKAGE = "fonts-wqy-zenhei"
 
 
 def installs(stage: list[tuple[str, str]], service: str) -> list[str]:
-    """The Debian packages the stage's RUNs install for ``service`` (``if [ "<service>" = "x" ]`` honoured)."""
+    """The Debian packages the stage's RUNs install for ``service`` (``if [ "<service>" = "x" ] || …`` honoured)."""
     found: list[str] = []
     for word, arg in stage:
         if word != "RUN" or "apt-get install" not in arg:
             continue
-        guard = re.search(r'if \[ "([^"]*)" = "([^"]*)" \]', arg)
-        if guard and guard.group(1) != guard.group(2):
+        guard = re.search(r'if (\[ "[^"]*" = "[^"]*" \](?: \|\| \[ "[^"]*" = "[^"]*" \])*);', arg)
+        if guard and not any(a == b for a, b in re.findall(r'\[ "([^"]*)" = "([^"]*)" \]', guard.group(1))):
             continue
         found += [p.split("=")[0] for p in re.findall(r"\b([a-z0-9][a-z0-9.+-]+=[^\s;&]+)", arg)]
     return found
 
 
-@pytest.mark.parametrize("service", ["plans", "training", "evaluation", "gateway"])
-def test_only_the_plans_image_installs_the_letter_font(service: str) -> None:
+@pytest.mark.parametrize("service", ["plans", "training", "evaluation", "gateway", "hall"])
+def test_only_the_plans_and_evaluation_images_install_the_font(service: str) -> None:
     final = expanded(SERVICE_DOCKERFILE.read_text(), build_args(service))[-1]
-    assert (PACKAGE in installs(final, service)) == (service == "plans")
+    assert (PACKAGE in installs(final, service)) == (service in ("plans", "evaluation"))
 
 
 def test_ci_installs_the_letter_font() -> None:
