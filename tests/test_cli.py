@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -96,3 +97,49 @@ def test_the_gateways_own_commands_run_through_the_one_entrypoint(tmp_path: Path
     finally:
         engine.dispose()
     assert [tuple(r) for r in rows] == [("second_admin", "province_admin")]
+
+
+def test_the_halls_promise_timers_run_through_the_one_entrypoint_as_of_a_given_instant(tmp_path: Path) -> None:
+    # #20: the journeys' controlled clock (`run-due-jobs --at`) runs in a process that built no app — escalating a
+    # request must still know every table it refers to (its place), not only the ones the timers import
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+
+    from hall.models import load_all_models
+    from hall.requests.models import HallRequest
+
+    url = f"sqlite:///{tmp_path / 'hall.db'}"
+    env = {"HALL_DATABASE_URL": url, "DATA_DIR": str(tmp_path), "SANQUAN_SERVICE": "hall"}
+    assert (done := cli("migrate", env=env)).returncode == 0, done.stderr
+    load_all_models()
+    engine = make_engine(url, pool_size=1)
+    due = datetime(2026, 12, 7, 3, tzinfo=UTC)
+    try:
+        with Session(engine) as s:
+            s.add(
+                HallRequest(
+                    number="BX2026-000001",
+                    university_id=1,
+                    department_id=2,
+                    requester_id=1,
+                    requester_kind="student",
+                    category="repair_dorm",
+                    description="the tap leaks",
+                    accept_due_at=due,
+                    resolve_due_at=due.replace(day=9),
+                    escalate_again_at=due.replace(day=11),
+                )
+            )
+            s.commit()
+    finally:
+        engine.dispose()
+    done = cli("run-due-jobs", "--at", "2026-12-07T03:01:00+00:00", env=env)
+    assert done.returncode == 0, done.stderr
+    (line,) = [json.loads(x) for x in done.stdout.splitlines() if x.strip()]
+    assert line == {
+        "job": "hall.promise_timers",
+        "ran": True,
+        "result": {"accept": 1, "resolve": 0, "university": 0},
+        "error": None,
+    }

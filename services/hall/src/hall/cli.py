@@ -12,8 +12,10 @@ from sanquan_kernel.cli import Service, due_jobs_command
 
 
 def _due_jobs(sessions: Any, settings: Settings) -> Iterable[Any]:
+    from hall.models import load_all_models
     from hall.requests import timers
 
+    load_all_models()  # a request's place, rules…: the mapper needs every table (no app was built in this process)
     return timers.run_due_jobs(sessions, settings)
 
 
