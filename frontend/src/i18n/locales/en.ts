@@ -374,6 +374,7 @@ const en: typeof zhCN = {
     evidence: 'Evidence', reported: 'Reported', rejectNote: 'Why is it rejected?', indicator: 'Indicator', value: 'Value', verify: 'Verify', achievement: 'Achievement', score: 'Score',
     sources: { plans: 'Plans', training: 'Training', evaluation: 'Awards', hall: 'Service hall', self_reported: 'Self-reported' },
     reportStatus: { reported: 'To verify', verified: 'Verified', rejected: 'Rejected' },
+    notApplicable: 'Not applicable', addIndicator: 'Add an indicator from a source', add: 'Add',
   },
   resources: {
     tab: 'Funding & work-study', workStudy: 'Work-study posts (at least 10% of all posts)', totalPosts: 'All logistics posts', workStudyPosts: 'Work-study posts',
@@ -556,6 +557,7 @@ const en: typeof zhCN = {
     accept: 'Accept', assign: 'Assign', transfer: 'Transfer', answer: 'Answer', close: 'Close', worker: 'Worker', workerId: 'Worker’s account id',
     toDepartment: 'To department', reason: 'Reason for the transfer', answerText: 'Answer', confirmClose: 'Close this request?', rating: 'Requester’s rating',
     done: { accept: 'Accepted', assign: 'Assigned', transfer: 'Transferred', answer: 'Answered', close: 'Closed' },
+    escalated: { l1: 'Escalated to the manager', l2: 'Escalated to the university' },
     tabs: { places: 'Places', routing: 'Routing rules', promises: 'Promises' },
     places: { add: 'Add a place', edit: 'Edit the place', kind: 'Kind', name: 'Name', code: 'Code', parent: 'In building or area', none: 'No places yet', confirmDelete: 'Delete the place “{name}”?', saved: 'Place saved', deleted: 'Place deleted' },
     routing: { hint: 'The most specific rule decides the department: category and place (or the building it lies in) first, then category alone; without a rule the university administrator handles it.', anyPlace: 'Every place', addRule: 'Add a rule', saved: 'Routing rules saved', none: 'No rules yet' },

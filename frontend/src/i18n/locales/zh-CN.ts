@@ -370,6 +370,7 @@ export default {
     evidence: '佐证说明', reported: '已提交', rejectNote: '退回原因', indicator: '指标', value: '数值', verify: '核实通过', achievement: '达成率', score: '得分',
     sources: { plans: '实施方案', training: '培训台账', evaluation: '评优结果', hall: '服务大厅', self_reported: '高校自报' },
     reportStatus: { reported: '待核实', verified: '已核实', rejected: '已退回' },
+    notApplicable: '不适用', addIndicator: '从数据来源添加指标', add: '添加',
   },
   resources: {
     tab: '经费与勤工助学', workStudy: '勤工助学岗位（不低于岗位总数 10%）', totalPosts: '后勤岗位总数', workStudyPosts: '勤工助学岗位数',
@@ -550,6 +551,7 @@ export default {
     accept: '受理', assign: '派单', transfer: '转办', answer: '答复', close: '办结', worker: '经办人', workerId: '经办人账号 ID',
     toDepartment: '转至部门', reason: '转办原因', answerText: '答复内容', confirmClose: '确认办结这条诉求？', rating: '学生评价',
     done: { accept: '已受理', assign: '已派单', transfer: '已转办', answer: '已答复', close: '已办结' },
+    escalated: { l1: '超时已督办（部门负责人）', l2: '超时已督办（学校）' },
     tabs: { places: '地点', routing: '分派规则', promises: '服务承诺' },
     places: { add: '新增地点', edit: '编辑地点', kind: '类型', name: '名称', code: '编码', parent: '所属楼宇/区域', none: '暂无地点', confirmDelete: '删除地点「{name}」？', saved: '地点已保存', deleted: '地点已删除' },
     routing: { hint: '最具体的规则决定承办部门：类别 + 地点（或其所属楼宇）优先，其次仅按类别；无规则时由学校管理员处理。', anyPlace: '所有地点', addRule: '新增规则', saved: '分派规则已保存', none: '暂无规则' },
