@@ -208,7 +208,8 @@ class Owned(Base):
 
 def test_a_bound_scope_clause_selects_what_the_plain_one_does(engine: Engine) -> None:
     """``Scope.bound`` (parameters, for statements built once per kind) and ``Scope.where`` (values) are one rule:
-    for every role, both select the same rows of a table with rows of two universities, two departments each."""
+    for every role, both select the same rows of a table with rows of two universities, two departments each (the
+    hall's students and teachers: the rows whose requester column is theirs, in their university)."""
     from sanquan_kernel.principal import Principal, Role, scope_for
 
     rows = [
@@ -225,15 +226,25 @@ def test_a_bound_scope_clause_selects_what_the_plain_one_does(engine: Engine) ->
         (Role.DEPARTMENT_MANAGER, 1, 12, "3"),
         (Role.STAFF, 2, 21, "8"),
         (Role.EXPERT, 1, None, "9"),
+        (Role.STUDENT, 1, None, "hall:7"),
+        (Role.TEACHER, 2, None, "hall:8"),
+        (Role.STUDENT, 2, None, "hall:9"),
     ]
     seen = set()
-    cols = {"university": Owned.university_id, "department": Owned.department_id, "owner": Owned.owner}
+    cols = {
+        "university": Owned.university_id,
+        "department": Owned.department_id,
+        "owner": Owned.owner,
+        "requester": Owned.owner,
+    }
     with make_sessionmaker(engine)() as s:
         for role, uni, dept, subject in callers:
             p = Principal(subject=subject, role=role, org_id=None, university_id=uni, department_id=dept)
             scope = scope_for(p)
             plain = s.scalars(select(Owned.id).where(scope.where(**cols)).order_by(Owned.id)).all()
             bound = s.scalars(select(Owned.id).where(scope.bound(**cols)).order_by(Owned.id), scope.params).all()
-            assert plain == bound, role
+            assert plain == bound, (role, subject)
             seen.add(len(plain))
+            if role in (Role.STUDENT, Role.TEACHER):
+                assert len(plain) == (0 if subject == "hall:9" else 2), subject  # their own, in their university
     assert seen == {8, 4, 2, 0}  # all, a university, a department or one's own, nothing (an expert here)

@@ -180,13 +180,19 @@ class Scope:
         university: ColumnElement[Any] | None = None,
         department: ColumnElement[Any] | None = None,
         owner: ColumnElement[Any] | None = None,
+        requester: ColumnElement[Any] | None = None,
     ) -> ColumnElement[bool]:
         """``where`` with bound parameters in place of this scope's ids (``params`` gives their values): the same
         clause for every principal of this kind, so that a hot statement is built once per kind and not per request
-        (building a statement and its cache key costs SQLAlchemy more than executing it)."""
+        (building a statement and its cache key costs SQLAlchemy more than executing it). ``requester``: as in
+        ``where``, the service hall's requester column (REQUESTER: its own rows in its university)."""
         uni, dept, user = (
             bindparam(f"scope_{n}", type_=Integer) for n in ("university_id", "department_id", "user_id")
         )
+        if self.kind is ScopeKind.REQUESTER:
+            if requester is None or university is None:
+                return false()
+            return cast(ColumnElement[bool], (requester == user) & (university == uni))
         return self._clause(uni, dept, user, university, department, owner, None)
 
     @property
