@@ -1,3 +1,4 @@
+// e2e: shares its platform — it changes nothing another journey could see (tests/e2e/run_e2e.py)
 /**
  * The province's big screen (数据大屏, issue #17) against the real stack (E2E_BASE_URL, demo data): the province opens it
  * from the dashboard; it fills the window without the app's chrome, the map of Henan draws its cities on a canvas,

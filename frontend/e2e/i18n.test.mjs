@@ -1,3 +1,4 @@
+// e2e: shares its platform — it changes nothing another journey could see (tests/e2e/run_e2e.py)
 /**
  * Every message in the user's language (issue #17): an invalid form submitted in zh-CN shows only Chinese — the
  * form's own rules (请输入工号, 请输入培训名称, 请至少选择一个培训主题) and the server's 422 translated from its

@@ -13,7 +13,12 @@ the time spent waiting on the pages). The longest files (by the last run's times
 by size) start first. Each file's output is printed as one block when it ends, failures again at the end, with the
 tail of its platform's logs; the exit status is non-zero when any file failed. ``E2E_JOBS=1`` runs the files one
 after another (still a platform each). The platforms serve a copy of frontend/dist taken at the start, so a build
-elsewhere in the checkout (which empties dist while it runs) cannot turn the pages into 404s mid-run."""
+elsewhere in the checkout (which empties dist while it runs) cannot turn the pages into 404s mid-run.
+
+A file that changes nothing another file could see (it reads; what it sends is refused) says so on a line of its
+own, ``// e2e: shares its platform``; those files run on one platform started on the same copy (at the same time,
+as the others do), which saves a platform start (five processes) per file. A file without the line gets a
+platform of its own, so a new journey that writes is safe by default."""
 
 from __future__ import annotations
 
@@ -37,6 +42,8 @@ TIMES = ROOT / "var" / "e2e-times.json"
 #: Seconds per file on a loaded 2-core machine (2026-12-04), for the order on a fresh clone; a file not listed is
 #: weighed by its size, a file that imports more than helpers.mjs (axe-*.test.mjs) by what it imports as well.
 HINTS = Path(__file__).with_name("durations.json")
+#: The line by which a journey file says it only reads the demo data (see above).
+SHARES = re.compile(r"^// e2e: shares its platform\b", re.MULTILINE)
 sys.path.insert(0, str(ROOT))
 
 from tests.harness import Stack, share_tls_context  # noqa: E402
@@ -99,29 +106,87 @@ def remember(outcomes: list[Outcome]) -> None:
         pass
 
 
-def run_file(file: str, options: list[str], template: Path, password: str, spa: Path) -> Outcome:
+def shares_platform(file: str) -> bool:
+    try:
+        return bool(SHARES.search((FRONTEND / file).read_text(encoding="utf-8")))
+    except OSError:
+        return False
+
+
+class SharedPlatform:
+    """The one platform of the files that only read: started on the copy when the first of them starts, stopped
+    when the last of them ends."""
+
+    def __init__(self, files: list[str], template: Path, password: str, spa: Path) -> None:
+        self.left = len(files)
+        self.template, self.password, self.spa = template, password, spa
+        self.stack: Stack | None = None
+        self.failed: BaseException | None = None
+        self.lock = threading.Lock()
+
+    def take(self) -> Stack:
+        with self.lock:
+            if self.failed is not None:
+                raise RuntimeError(f"the shared platform did not start: {self.failed}")
+            if self.stack is None:
+                stack = Stack(
+                    name="e2e-shared",
+                    test_profile=True,
+                    data_from=self.template,
+                    password=self.password,
+                    extra_env={"SPA_DIR": str(self.spa)},
+                )
+                try:
+                    stack.__enter__()
+                except (OSError, RuntimeError) as exc:
+                    self.failed = exc
+                    raise
+                self.stack = stack
+            return self.stack
+
+    def release(self) -> None:
+        with self.lock:
+            self.left -= 1
+            if self.left == 0 and self.stack is not None:
+                self.stack.stop()
+
+
+def run_on(file: str, options: list[str], stack: Stack) -> tuple[int, str, str]:
+    """``node --test`` of one journey file against ``stack``: exit status, output, and the platform's log tails
+    when it failed."""
+    env = {**os.environ, "E2E_BASE_URL": stack.url, "E2E_PASSWORD": stack.password}
+    # A journey that runs a service's command on this platform (reminders.test.mjs: the plans service's
+    # run-due-jobs with a controlled clock) gets its environment (DATA_DIR, databases, gateway) and Python.
+    env.update(E2E_STACK_ENV=json.dumps(stack.env), E2E_PYTHON=sys.executable, E2E_ROOT=str(ROOT))
+    command = ["node", "--test", "--test-concurrency=1", "--test-reporter=spec", *options, file]
+    proc = subprocess.run(command, cwd=FRONTEND, env=env, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = proc.stdout.decode("utf-8", "replace")
+    logs = ""
+    if proc.returncode != 0:
+        logs = "\n".join(
+            f"--- {service}.log (tail)\n{path.read_text(errors='replace')[-3000:]}"
+            for service, path in stack.logs.items()
+            if path.exists()
+        )
+    return proc.returncode, output, logs
+
+
+def run_file(
+    file: str, options: list[str], template: Path, password: str, spa: Path, shared: SharedPlatform | None = None
+) -> Outcome:
     started = time.monotonic()
     name = "e2e-" + Path(file).name.removesuffix(".test.mjs")
     try:
+        if shared is not None:
+            try:
+                returncode, output, logs = run_on(file, options, shared.take())
+            finally:
+                shared.release()
+            return Outcome(file, returncode, time.monotonic() - started, output, logs)
         extra = {"SPA_DIR": str(spa)}
         with Stack(name=name, test_profile=True, data_from=template, password=password, extra_env=extra) as stack:
-            env = {**os.environ, "E2E_BASE_URL": stack.url, "E2E_PASSWORD": stack.password}
-            # A journey that runs a service's command on this platform (reminders.test.mjs: the plans service's
-            # run-due-jobs with a controlled clock) gets its environment (DATA_DIR, databases, gateway) and Python.
-            env.update(E2E_STACK_ENV=json.dumps(stack.env), E2E_PYTHON=sys.executable, E2E_ROOT=str(ROOT))
-            command = ["node", "--test", "--test-concurrency=1", "--test-reporter=spec", *options, file]
-            proc = subprocess.run(
-                command, cwd=FRONTEND, env=env, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-            )
-            output = proc.stdout.decode("utf-8", "replace")
-            logs = ""
-            if proc.returncode != 0:
-                logs = "\n".join(
-                    f"--- {service}.log (tail)\n{path.read_text(errors='replace')[-3000:]}"
-                    for service, path in stack.logs.items()
-                    if path.exists()
-                )
-            return Outcome(file, proc.returncode, time.monotonic() - started, output, logs)
+            returncode, output, logs = run_on(file, options, stack)
+            return Outcome(file, returncode, time.monotonic() - started, output, logs)
     except (OSError, RuntimeError, subprocess.SubprocessError) as exc:  # no platform: this file failed, not the others
         return Outcome(file, 1, time.monotonic() - started, f"e2e: the platform for {file} failed: {exc}\n")
 
@@ -155,11 +220,17 @@ def main(argv: list[str] | None = None) -> int:
             template = seeded.snapshot(workdir / "data")
             password = seeded.password
         seeded_in = time.monotonic() - started
-        print(f"e2e: demo seeded in {seeded_in:.1f}s; {len(files)} files, {jobs} at a time", flush=True)
+        readers = [f for f in files if shares_platform(f)]
+        shared = SharedPlatform(readers, template, password, spa) if len(readers) > 1 else None
+        print(
+            f"e2e: demo seeded in {seeded_in:.1f}s; {len(files)} files, {jobs} at a time"
+            + (f", {len(readers)} on one shared platform" if shared else ""),
+            flush=True,
+        )
         lock = threading.Lock()
 
         def one(file: str) -> Outcome:
-            outcome = run_file(file, options, template, password, spa)
+            outcome = run_file(file, options, template, password, spa, shared if file in readers else None)
             with lock:
                 status = "passed" if outcome.returncode == 0 else f"FAILED (exit {outcome.returncode})"
                 print(f"\n===== e2e {file}: {status} in {outcome.seconds:.1f}s", flush=True)
