@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session
 
 from evaluation.annual import figures as fig
 from evaluation.annual import repository as repo
+from sanquan_kernel import documents
 from sanquan_kernel import pdf as pdf_kit
 from sanquan_kernel.clock import today
+from sanquan_kernel.documents import Block
 from sanquan_kernel.exports import xml_safe
 from sanquan_kernel.orgdir import OrgDirectory
 
@@ -58,16 +60,6 @@ TABLE_HEADER = (
     "获奖",
     "整改(销号/总数)",
 )
-
-Kind = Literal["title", "heading", "paragraph", "bullet", "table", "image"]
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: Kind
-    text: str = ""
-    rows: tuple[tuple[str, ...], ...] = field(default=())
-    image: bytes = b""
 
 
 def _pct(v: Any) -> str:
@@ -318,45 +310,7 @@ def blocks(data: ReportData) -> list[Block]:
 
 # -- the renderers ------------------------------------------------------------------------------------------------
 def render_docx(content: list[Block]) -> bytes:
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
-
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Mm(297), Mm(210)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Mm(18))
-    style = doc.styles["Normal"]
-    style.font.name = "宋体"
-    style.font.size = Pt(10.5)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    for b in content:
-        if b.kind == "title":
-            doc.add_heading(b.text, level=1).alignment = WD_ALIGN_PARAGRAPH.CENTER
-        elif b.kind == "heading":
-            doc.add_heading(b.text, level=2)
-        elif b.kind == "bullet":
-            doc.add_paragraph(b.text, style="List Bullet")
-        elif b.kind == "table":
-            rows = b.rows
-            table = doc.add_table(rows=len(rows), cols=len(rows[0]))
-            table.style = "Table Grid"
-            # cell by cell through the XML is slow for a province of 200 universities: set each cell's text once
-            for r, row in zip(table.rows, rows, strict=True):
-                for cell, text in zip(r.cells, row, strict=True):
-                    cell.text = text
-        elif b.kind == "image":
-            doc.add_picture(io.BytesIO(b.image), width=Mm(230))
-            doc.add_paragraph(b.text).alignment = WD_ALIGN_PARAGRAPH.CENTER
-        else:
-            doc.add_paragraph(b.text)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return documents.render_docx(content, size=10.5, landscape=True)
 
 
 _COLUMNS = (40, 14, 18, 14, 18, 20, 36, 10, 20)
@@ -373,9 +327,8 @@ def _pdf_grid(pdf: Any, rows: tuple[tuple[str, ...], ...], width: float) -> None
 def pdf_font(content: list[Block]) -> str:
     """The font file the PDF embeds: the smallest derived face (kept in ``EVALUATION_FONT_CACHE``) that has every
     character of ``content``, else the full font (a character beyond the basic CJK block, another script)."""
-    texts = (t for b in content for t in (b.text, *(c for r in b.rows for c in r)))
     full = report_font(os.environ.get("EVALUATION_REPORT_FONT", ""))
-    return pdf_kit.document_font(full, texts, os.environ.get("EVALUATION_FONT_CACHE", ""))
+    return pdf_kit.document_font(full, documents.texts(content), os.environ.get("EVALUATION_FONT_CACHE", ""))
 
 
 def render_pdf(content: list[Block]) -> bytes:

@@ -9,19 +9,14 @@ kernel's (``sanquan_kernel.pdf``), as for the annual report of evaluation."""
 
 from __future__ import annotations
 
-import io
 import os
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
-
+from sanquan_kernel import documents
 from sanquan_kernel import pdf as pdf_kit
+from sanquan_kernel.documents import Block
 from sanquan_kernel.exports import xml_safe
 
 CATEGORY_ZH = {
@@ -38,17 +33,6 @@ CATEGORY_ZH = {
 TABLE_HEADER = ("序号", "类别", "任务", "预期成果", "起止时间", "主要责任人")
 #: The fonts looked for when PLANS_LETTER_FONT is not set (the kernel's, shared with the annual report).
 FONT_CANDIDATES = pdf_kit.CJK_FONTS
-
-Kind = Literal["title", "heading", "paragraph", "bullet", "table"]
-
-
-@dataclass(frozen=True)
-class Block:
-    """One piece of the letter: a title, a heading, a paragraph, a bullet point or the task table."""
-
-    kind: Kind
-    text: str = ""
-    rows: tuple[tuple[str, ...], ...] = field(default=())
 
 
 def letter_blocks(
@@ -112,29 +96,7 @@ def letter_blocks(
 
 
 def render_docx(blocks: list[Block]) -> bytes:
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "宋体"
-    style.font.size = Pt(11)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    for b in blocks:
-        if b.kind == "title":
-            doc.add_heading(b.text, level=1).alignment = WD_ALIGN_PARAGRAPH.CENTER
-        elif b.kind == "heading":
-            doc.add_heading(b.text, level=2)
-        elif b.kind == "bullet":
-            doc.add_paragraph(b.text, style="List Bullet")
-        elif b.kind == "table":
-            table = doc.add_table(rows=0, cols=len(b.rows[0]))
-            table.style = "Table Grid"
-            for row in b.rows:
-                for cell, text in zip(table.add_row().cells, row, strict=True):
-                    cell.text = text
-        else:
-            doc.add_paragraph(b.text)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return documents.render_docx(blocks, size=11)
 
 
 def letter_font() -> Path:
@@ -189,8 +151,7 @@ def render_pdf(blocks: list[Block], font: Path | str | None = None) -> bytes:
 def _font(blocks: list[Block] | tuple[Block, ...]) -> str:
     """The smallest face of the letter font with every character of ``blocks`` (the kernel derives it once per
     machine), else the whole font."""
-    texts = (t for b in blocks for t in (b.text, *(c for r in b.rows for c in r)))
-    return pdf_kit.document_font(letter_font(), texts)
+    return pdf_kit.document_font(letter_font(), documents.texts(blocks))
 
 
 @lru_cache(maxsize=32)
