@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Integer, bindparam
 
 from sanquan_kernel.errors import NotFound
 from sanquan_kernel.orgdir import OrgDirectory
 from sanquan_kernel.principal import Scope, ScopeKind
 
 
-def plan_visible(scope: Scope, university_col: ColumnElement[Any] | Any) -> ColumnElement[bool]:
+def plan_visible(scope: Scope, university_col: ColumnElement[Any] | Any, *, bound: bool = False) -> ColumnElement[bool]:
     """Plan-level rows (plans, funding, work-study, submissions): a department manager reads the plan of their
-    university (read-only); every other level is the kernel's university rule."""
+    university (read-only); every other level is the kernel's university rule. ``bound``: with the scope's ids as
+    parameters (``scope.params``), for a statement built once per scope kind."""
     if scope.kind is ScopeKind.DEPARTMENT:
-        return university_col == scope.university_id
-    return scope.where(university=university_col)
+        return university_col == (bindparam("scope_university_id", type_=Integer) if bound else scope.university_id)
+    return scope.bound(university=university_col) if bound else scope.where(university=university_col)
 
 
 def plan_covers(scope: Scope, university_id: int) -> bool:

@@ -3,12 +3,13 @@ university at once (grouped), filtered through the caller's ``Scope`` — never 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Date, Executable, Integer, Row, and_, bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from plans.letters.models import ResponsibilityLetter
@@ -18,7 +19,7 @@ from plans.tasks.models import Milestone, Task
 from plans.tasks.repository import milestone_overdue, milestone_visible, task_overdue, task_visible
 from plans.visibility import plan_visible
 from plans.vocabulary import FundingKind, WorkStatus
-from sanquan_kernel.principal import Scope
+from sanquan_kernel.principal import Scope, ScopeKind
 
 DONE = WorkStatus.DONE.value
 
@@ -68,7 +69,29 @@ class YearFigures:
 
 
 def _uni_filter(col: Any, university_id: int | None) -> ColumnElement[bool]:
-    return col == university_id if university_id is not None else true()
+    """One university (``:university_id``) or every one: the statements below are built once for each case."""
+    return col == bindparam("university_id", type_=Integer) if university_id is not None else true()
+
+
+#: The dashboards' and the overview's statements, built once per (name, scope kind, one university or all): building
+#: a statement and its cache key cost SQLAlchemy more than executing it (the dashboard's seven did, in-process).
+#: The scope's ids, the year, the day and the plan are bound parameters (``_params``).
+_BUILT: dict[tuple[str, ScopeKind, bool], Any] = {}
+YEAR = bindparam("year", type_=Integer)
+AS_OF = bindparam("as_of", type_=Date)
+PLAN_ID = bindparam("plan_id", type_=Integer)
+
+
+def _built(name: str, scope: Scope, one: bool, build: Callable[[], Executable]) -> Any:
+    key = (name, scope.kind, one)
+    stmt = _BUILT.get(key)
+    if stmt is None:
+        stmt = _BUILT[key] = build()
+    return stmt
+
+
+def _params(scope: Scope, **values: Any) -> dict[str, Any]:
+    return {**scope.params, **values}
 
 
 #: What the figures need of a plan (its texts can be long and are not read here).
@@ -104,29 +127,41 @@ def plan_figures(
     session: Session, scope: Scope, year: int, *, university_id: int | None = None
 ) -> dict[int, PlanFigures]:
     """Each visible university's plan of the year (its columns in ``_PLAN_FIGURES``), by university."""
-    rows = session.execute(
-        select(*_PLAN_FIGURES).where(
-            Plan.year == year, plan_visible(scope, Plan.university_id), _uni_filter(Plan.university_id, university_id)
-        )
+    stmt = _built(
+        "plans",
+        scope,
+        university_id is not None,
+        lambda: select(*_PLAN_FIGURES).where(
+            Plan.year == YEAR,
+            plan_visible(scope, Plan.university_id, bound=True),
+            _uni_filter(Plan.university_id, university_id),
+        ),
     )
+    rows = session.connection().execute(stmt, _params(scope, year=year, university_id=university_id))
     return {plan.university_id: plan for plan in rows}
 
 
 def _task_figures(
     session: Session, scope: Scope, year: int, as_of: date, university_id: int | None, out: YearFigures
 ) -> None:
-    task_rows = session.execute(
-        select(
-            Task.university_id,
-            Task.category,
-            func.count(),
-            func.count().filter(Task.status == DONE),
-            func.count().filter(task_overdue(as_of)),
-        )
-        .join(Plan, Plan.id == Task.plan_id)
-        .where(Plan.year == year, task_visible(scope), _uni_filter(Task.university_id, university_id))
-        .group_by(Task.university_id, Task.category)
+    stmt = _built(
+        "tasks",
+        scope,
+        university_id is not None,
+        lambda: (
+            select(
+                Task.university_id,
+                Task.category,
+                func.count(),
+                func.count().filter(Task.status == DONE),
+                func.count().filter(task_overdue(AS_OF)),
+            )
+            .join(Plan, Plan.id == Task.plan_id)
+            .where(Plan.year == YEAR, task_visible(scope, bound=True), _uni_filter(Task.university_id, university_id))
+            .group_by(Task.university_id, Task.category)
+        ),
     )
+    task_rows = session.connection().execute(stmt, _params(scope, year=year, as_of=as_of, university_id=university_id))
     for uni, cat, total, done, overdue in task_rows:
         out.tasks.setdefault(uni, {})[cat] = Counts(int(total), int(done), int(overdue))
 
@@ -136,30 +171,42 @@ def _milestone_and_resource_figures(
 ) -> None:
     out.milestones = milestone_figures(session, scope, year, as_of, university_id=university_id)
 
-    for ws in session.scalars(
-        select(WorkStudyPosts).where(
-            WorkStudyPosts.year == year,
-            plan_visible(scope, WorkStudyPosts.university_id),
+    one = university_id is not None
+    params = _params(scope, year=year, university_id=university_id)
+    ws_stmt = _built(
+        "work_study",
+        scope,
+        one,
+        lambda: select(WorkStudyPosts).where(
+            WorkStudyPosts.year == YEAR,
+            plan_visible(scope, WorkStudyPosts.university_id, bound=True),
             _uni_filter(WorkStudyPosts.university_id, university_id),
-        )
-    ):
+        ),
+    )
+    for ws in session.scalars(ws_stmt, params):
         out.work_study[ws.university_id] = ws
 
-    fund_rows = session.execute(
-        select(
-            FundingLine.university_id,
-            FundingLine.kind,
-            func.count(),
-            func.coalesce(func.sum(FundingLine.planned_amount), 0),
-            func.coalesce(func.sum(FundingLine.spent_amount), 0),
-        )
-        .where(
-            FundingLine.year == year,
-            plan_visible(scope, FundingLine.university_id),
-            _uni_filter(FundingLine.university_id, university_id),
-        )
-        .group_by(FundingLine.university_id, FundingLine.kind)
+    fund_stmt = _built(
+        "funding",
+        scope,
+        one,
+        lambda: (
+            select(
+                FundingLine.university_id,
+                FundingLine.kind,
+                func.count(),
+                func.coalesce(func.sum(FundingLine.planned_amount), 0),
+                func.coalesce(func.sum(FundingLine.spent_amount), 0),
+            )
+            .where(
+                FundingLine.year == YEAR,
+                plan_visible(scope, FundingLine.university_id, bound=True),
+                _uni_filter(FundingLine.university_id, university_id),
+            )
+            .group_by(FundingLine.university_id, FundingLine.kind)
+        ),
     )
+    fund_rows = session.connection().execute(fund_stmt, params)
     for uni, kind, lines, planned, spent in fund_rows:
         f = out.funding.setdefault(uni, Funding())
         if kind == FundingKind.SPECIAL_FUND:
@@ -184,22 +231,28 @@ def milestone_figures(
     """Each visible university's milestones of the year: total, done, overdue, due and done on time (one grouped
     query)."""
     out: dict[int, MilestoneCounts] = {}
-    ms_rows = session.execute(
-        select(
-            Milestone.university_id,
-            func.count(),
-            func.count().filter(Milestone.status == DONE),
-            func.count().filter(milestone_overdue(as_of)),
-            func.count().filter(or_(Milestone.due_on <= as_of, Milestone.status == DONE)),
-            func.count().filter(and_(Milestone.status == DONE, Milestone.completed_on <= Milestone.due_on)),
-        )
-        .where(
-            Milestone.plan_id.in_(select(Plan.id).where(Plan.year == year)),
-            milestone_visible(scope),
-            _uni_filter(Milestone.university_id, university_id),
-        )
-        .group_by(Milestone.university_id)
+    stmt = _built(
+        "milestones",
+        scope,
+        university_id is not None,
+        lambda: (
+            select(
+                Milestone.university_id,
+                func.count(),
+                func.count().filter(Milestone.status == DONE),
+                func.count().filter(milestone_overdue(AS_OF)),
+                func.count().filter(or_(Milestone.due_on <= AS_OF, Milestone.status == DONE)),
+                func.count().filter(and_(Milestone.status == DONE, Milestone.completed_on <= Milestone.due_on)),
+            )
+            .where(
+                Milestone.plan_id.in_(select(Plan.id).where(Plan.year == YEAR)),
+                milestone_visible(scope, bound=True),
+                _uni_filter(Milestone.university_id, university_id),
+            )
+            .group_by(Milestone.university_id)
+        ),
     )
+    ms_rows = session.connection().execute(stmt, _params(scope, year=year, as_of=as_of, university_id=university_id))
     for uni, total, done, overdue, due, on_time in ms_rows:
         out[uni] = MilestoneCounts(int(total), int(done), int(overdue), int(due), int(on_time))
     return out
@@ -209,18 +262,24 @@ def plan_task_counts(session: Session, scope: Scope, plan_id: int, as_of: date) 
     """One grouped query (per category and department) for the dashboard's task counts per category and per
     department and its average percent per category: the plan's share of ``year_figures``' task counts (a
     university has one plan a year)."""
-    rows = session.execute(
-        select(
-            Task.category,
-            Task.department_id,
-            func.count(),
-            func.count().filter(Task.status == DONE),
-            func.count().filter(task_overdue(as_of)),
-            func.coalesce(func.sum(Task.percent), 0),
-        )
-        .where(Task.plan_id == plan_id, task_visible(scope))
-        .group_by(Task.category, Task.department_id)
+    stmt = _built(
+        "plan_tasks",
+        scope,
+        True,
+        lambda: (
+            select(
+                Task.category,
+                Task.department_id,
+                func.count(),
+                func.count().filter(Task.status == DONE),
+                func.count().filter(task_overdue(AS_OF)),
+                func.coalesce(func.sum(Task.percent), 0),
+            )
+            .where(Task.plan_id == PLAN_ID, task_visible(scope, bound=True))
+            .group_by(Task.category, Task.department_id)
+        ),
     )
+    rows = session.connection().execute(stmt, _params(scope, plan_id=plan_id, as_of=as_of))
     out = PlanTaskCounts()
     by_dept: dict[int, Counts] = {}
     percent_sum: dict[str, int] = {}
@@ -233,6 +292,19 @@ def plan_task_counts(session: Session, scope: Scope, plan_id: int, as_of: date) 
     return out
 
 
+#: What the dashboard lists of an open milestone and its task (plain rows: no ORM objects).
+_OPEN_MILESTONE = (
+    Milestone.id.label("milestone_id"),
+    Milestone.title,
+    Milestone.due_on,
+    Milestone.status,
+    Milestone.percent,
+    Task.id.label("task_id"),
+    Task.title.label("task_title"),
+    Task.department_id,
+)
+
+
 def milestones_between(
     session: Session,
     scope: Scope,
@@ -242,9 +314,10 @@ def milestones_between(
     due_from: date | None = None,
     due_to: date | None = None,
     limit: int = 200,
-) -> list[tuple[Milestone, Task]]:
+) -> list[Row[Any]]:
+    """The plan's open milestones the scope sees (``_OPEN_MILESTONE``'s columns), by due day."""
     stmt = (
-        select(Milestone, Task)
+        select(*_OPEN_MILESTONE)
         .join(Task, Task.id == Milestone.task_id)
         .where(Task.plan_id == plan_id, task_visible(scope), Milestone.status != DONE)
     )
@@ -254,25 +327,36 @@ def milestones_between(
         stmt = stmt.where(Milestone.due_on >= due_from)
     if due_to is not None:
         stmt = stmt.where(Milestone.due_on <= due_to)
-    return [(m, t) for m, t in session.execute(stmt.order_by(Milestone.due_on, Milestone.id).limit(limit))]
+    return list(session.connection().execute(stmt.order_by(Milestone.due_on, Milestone.id).limit(limit)))
 
 
 def open_milestones(
     session: Session, scope: Scope, plan_id: int, as_of: date, due_to: date, limit: int = 200
-) -> tuple[list[tuple[Milestone, Task]], list[tuple[Milestone, Task]]]:
+) -> tuple[list[Row[Any]], list[Row[Any]]]:
     """The dashboard's two lists, ``milestones_between(overdue_as_of=as_of)`` and ``milestones_between(due_from=
     as_of, due_to=due_to)``, in one query: both are the open milestones due by ``due_to``, split at ``as_of``
-    (the overdue ones sort first). Only when more than ``limit`` are overdue does the second list need its own."""
-    stmt = (
-        select(Milestone, Task)
-        .join(Task, Task.id == Milestone.task_id)
-        .where(Task.plan_id == plan_id, task_visible(scope), Milestone.status != DONE, Milestone.due_on <= due_to)
-        .order_by(Milestone.due_on, Milestone.id)
-        .limit(2 * limit + 1)
+    (the overdue ones sort first). Only when more than ``limit`` are overdue does the second list need its own.
+    Plain rows of ``_OPEN_MILESTONE``, by a statement built once per scope kind (and limit)."""
+    stmt = _built(
+        f"open_milestones_{limit}",
+        scope,
+        True,
+        lambda: (
+            select(*_OPEN_MILESTONE)
+            .join(Task, Task.id == Milestone.task_id)
+            .where(
+                Task.plan_id == PLAN_ID,
+                task_visible(scope, bound=True),
+                Milestone.status != DONE,
+                Milestone.due_on <= bindparam("due_to", type_=Date),
+            )
+            .order_by(Milestone.due_on, Milestone.id)
+            .limit(2 * limit + 1)
+        ),
     )
-    rows = [(m, t) for m, t in session.execute(stmt)]
-    overdue = [r for r in rows if r[0].due_on < as_of]
-    soon = [r for r in rows if r[0].due_on >= as_of]
+    rows = list(session.connection().execute(stmt, _params(scope, plan_id=plan_id, due_to=due_to)))
+    overdue = [r for r in rows if r.due_on < as_of]
+    soon = [r for r in rows if r.due_on >= as_of]
     if len(rows) > 2 * limit and len(overdue) > limit:
         soon = milestones_between(session, scope, plan_id, due_from=as_of, due_to=due_to, limit=limit)
     return overdue[:limit], soon[:limit]
@@ -280,12 +364,20 @@ def open_milestones(
 
 def letter_counts(session: Session, scope: Scope, plan_id: int) -> dict[str, int]:
     L = ResponsibilityLetter
-    rows = session.execute(
-        select(L.status, func.count())
-        .where(L.plan_id == plan_id, scope.where(university=L.university_id, department=L.department_id))
-        .group_by(L.status)
+    stmt = _built(
+        "letters",
+        scope,
+        True,
+        lambda: (
+            select(L.status, func.count())
+            .where(
+                L.plan_id == PLAN_ID,
+                scope.bound(university=L.__table__.c.university_id, department=L.__table__.c.department_id),
+            )
+            .group_by(L.status)
+        ),
     )
-    return {s: int(n) for s, n in rows}
+    return {s: int(n) for s, n in session.connection().execute(stmt, _params(scope, plan_id=plan_id))}
 
 
 def plan_tasks_with_milestones(session: Session, scope: Scope, plan_id: int) -> list[tuple[Task, Milestone | None]]:

@@ -28,7 +28,6 @@ from plans.reports.schemas import (
 )
 from plans.resources import repository as resources_repo
 from plans.resources.service import work_study_ok, work_study_out, work_study_ratio
-from plans.tasks.models import Milestone, Task
 from plans.vocabulary import Category, PlanStatus
 from sanquan_kernel.clock import today
 from sanquan_kernel.orgdir import OrgDirectory
@@ -203,18 +202,19 @@ def province_screen(session: Session, scope: Scope, orgdir: OrgDirectory, year: 
     )
 
 
-def _milestone_item(m: Milestone, t: Task, orgdir: OrgDirectory, as_of: date) -> MilestoneItem:
+def _milestone_item(row: Any, orgdir: OrgDirectory, as_of: date) -> MilestoneItem:
+    """A row of ``repo.open_milestones`` (an open milestone with its task)."""
     return MilestoneItem(
-        milestone_id=m.id,
-        title=m.title,
-        due_on=m.due_on,
-        status=m.status,
-        percent=m.percent,
-        task_id=t.id,
-        task_title=t.title,
-        department_id=t.department_id,
-        department_name=orgdir.name(t.department_id),
-        days_overdue=max(0, (as_of - m.due_on).days),
+        milestone_id=row.milestone_id,
+        title=row.title,
+        due_on=row.due_on,
+        status=row.status,
+        percent=row.percent,
+        task_id=row.task_id,
+        task_title=row.task_title,
+        department_id=row.department_id,
+        department_name=orgdir.name(row.department_id),
+        days_overdue=max(0, (as_of - row.due_on).days),
     )
 
 
@@ -248,8 +248,8 @@ def university_dashboard(
         late, due_soon = repo.open_milestones(
             session, scope, plan.id, as_of, due_to=as_of + timedelta(days=due_within_days)
         )
-        soon = [_milestone_item(m, tk, orgdir, as_of) for m, tk in due_soon]
-        overdue = [_milestone_item(m, tk, orgdir, as_of) for m, tk in late]
+        soon = [_milestone_item(r, orgdir, as_of) for r in due_soon]
+        overdue = [_milestone_item(r, orgdir, as_of) for r in late]
         letters = repo.letter_counts(session, scope, plan.id)
     t = _sum_counts(by_cat)
     return UniversityDashboard(

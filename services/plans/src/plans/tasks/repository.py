@@ -15,16 +15,20 @@ from plans.vocabulary import WorkStatus
 from sanquan_kernel.principal import Scope, ScopeKind
 
 
-def task_visible(scope: Scope) -> ColumnElement[bool]:
-    """A department manager sees their department's tasks; a university its own; the province all."""
+def task_visible(scope: Scope, *, bound: bool = False) -> ColumnElement[bool]:
+    """A department manager sees their department's tasks; a university its own; the province all. ``bound``: with
+    the scope's ids as parameters (``scope.params``), for a statement built once per scope kind."""
+    if bound:
+        t = Task.__table__.c
+        return scope.bound(university=t.university_id, department=t.department_id)
     return scope.where(university=Task.university_id, department=Task.department_id)
 
 
-def task_overdue(as_of: date) -> ColumnElement[bool]:
+def task_overdue(as_of: date | ColumnElement[Any]) -> ColumnElement[bool]:
     return and_(Task.due_on < as_of, Task.status != WorkStatus.DONE.value)
 
 
-def milestone_overdue(as_of: date) -> ColumnElement[bool]:
+def milestone_overdue(as_of: date | ColumnElement[Any]) -> ColumnElement[bool]:
     return and_(Milestone.due_on < as_of, Milestone.status != WorkStatus.DONE.value)
 
 
@@ -109,7 +113,10 @@ def milestones_of(session: Session, task_ids: Sequence[int]) -> dict[int, list[M
     return out
 
 
-def milestone_visible(scope: Scope) -> ColumnElement[bool]:
+def milestone_visible(scope: Scope, *, bound: bool = False) -> ColumnElement[bool]:
+    if bound:
+        m = Milestone.__table__.c
+        return scope.bound(university=m.university_id, department=m.department_id)
     return scope.where(university=Milestone.university_id, department=Milestone.department_id)
 
 
