@@ -83,3 +83,18 @@ def test_too_many_stored_ids_go_the_two_phase_way(client: TestClient, app: FastA
     monkeypatch.setattr(repository, "stored_import_ids", lambda *a, **k: None)
     res = _post(client, _csv(_good(8, "y")))
     assert (res["accepted"], res["skipped"]) == (3, 5) and _count(app) == 8
+
+
+def test_the_stored_ids_are_read_up_to_the_limit(client: TestClient, app: FastAPI, api) -> None:
+    """``stored_import_ids`` (read by the driver's cursor on PostgreSQL): this university's imported ids, None past
+    the limit; another university's and pushed records' ids are not among them."""
+    api.staff("E1")
+    assert _post(client, _csv(_good(6, "z")))["accepted"] == 6
+    pushed = {"employee_no": "E1", "title": "推送", "taken_on": "2025-05-01", "hours": 1, "days": 0}
+    pushed |= {"themes": ["law"], "organizer_level": "university", "external_id": "z-push"}
+    r = client.post("/api/training/records", json=pushed, headers=kt.integration(kt.UNI_A, client="campus-sys"))
+    assert r.status_code == 201, r.text
+    with app.state.kernel.sessionmaker() as db:
+        assert repository.stored_import_ids(db, kt.UNI_A, "import", 6) == {f"z-{i}" for i in range(6)}
+        assert repository.stored_import_ids(db, kt.UNI_A, "import", 5) is None
+        assert repository.stored_import_ids(db, kt.UNI_B, "import", 6) == set()

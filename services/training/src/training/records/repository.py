@@ -297,8 +297,9 @@ def insert_imported(
 def stored_import_ids(session: Session, university_id: int, source: str, limit: int) -> set[str] | None:
     """Every external id this university stored from ``source``, when there are at most ``limit`` (one range of the
     unique index, read in order: far cheaper per id than probing a file's ids one by one); None when there are
-    more (``existing_external_ids`` probes the file's ids then)."""
-    found = session.scalars(
+    more (``existing_external_ids`` probes the file's ids then). PostgreSQL: read by the driver's cursor straight
+    into the set (a university's 200,000 ids through SQLAlchemy's result rows cost ~0.3 s of an import's Python)."""
+    stmt = (
         select(TrainingRecord.external_id)
         .where(
             TrainingRecord.university_id == university_id,
@@ -306,8 +307,21 @@ def stored_import_ids(session: Session, university_id: int, source: str, limit: 
             TrainingRecord.external_id.is_not(None),
         )
         .limit(limit + 1)
-    ).all()
-    return None if len(found) > limit else {e for e in found if e is not None}
+    )
+    if is_sqlite(session):
+        found = session.scalars(stmt).all()
+        return None if len(found) > limit else {e for e in found if e is not None}
+    raw: Any = session.connection().connection.driver_connection
+    with raw.cursor() as cur:
+        cur.execute(_STORED_IDS, {"u": university_id, "s": source, "n": limit + 1})
+        ids = {e for (e,) in cur}
+    return None if len(ids) > limit else ids  # unique per (university, source): one id per row
+
+
+_STORED_IDS = (
+    "SELECT external_id FROM training_record WHERE university_id = %(u)s AND source = %(s)s"
+    " AND external_id IS NOT NULL LIMIT %(n)s"
+)
 
 
 def streams_imports(session: Session) -> bool:
