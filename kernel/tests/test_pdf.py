@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from sanquan_kernel import pdf as pdf_kit
+from sanquan_kernel import testing as kt
 from sanquan_kernel.errors import ServiceUnavailable
 
 
@@ -25,29 +26,6 @@ def font(tmp_path: Path) -> Iterator[Path]:
     pdf_kit.derived_face.cache_clear()
 
 
-def latin_only_font(path: Path) -> Path:
-    """A valid TrueType font that has only the letter A."""
-    from fontTools.fontBuilder import FontBuilder
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-
-    pen = TTGlyphPen(None)
-    pen.moveTo((0, 0))
-    pen.lineTo((250, 700))
-    pen.lineTo((500, 0))
-    pen.closePath()
-    fb = FontBuilder(1000, isTTF=True)
-    fb.setupGlyphOrder([".notdef", "A"])
-    fb.setupCharacterMap({ord("A"): "A"})
-    fb.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "A": pen.glyph()})
-    fb.setupHorizontalMetrics({".notdef": (500, 0), "A": (500, 0)})
-    fb.setupHorizontalHeader(ascent=800, descent=-200)
-    fb.setupNameTable({"familyName": "Latin", "styleName": "Regular"})
-    fb.setupOS2()
-    fb.setupPost()
-    fb.save(str(path))
-    return path
-
-
 def squeezed(data: bytes) -> str:
     return "".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
 
@@ -58,7 +36,7 @@ def test_a_missing_font_or_one_without_chinese_is_a_503_naming_the_setting(tmp_p
         pdf_kit.find_font(str(tmp_path / "none.ttf"), **kw, note="; the DOCX is available")
     assert "fonts-wqy-zenhei" in missing.value.detail and missing.value.detail.endswith("the DOCX is available")
     with pytest.raises(ServiceUnavailable) as latin:
-        pdf_kit.find_font(str(latin_only_font(tmp_path / "latin.ttf")), **kw)
+        pdf_kit.find_font(str(kt.latin_only_font(tmp_path / "latin.ttf")), **kw)
     assert "has no Chinese characters (X_FONT)" in latin.value.detail
 
 

@@ -10,6 +10,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+#: The task categories (DOMAIN.md) as documents print them: the letters' task table, plans' exports, the annual
+#: report's milestone chart.
+TASK_CATEGORY_ZH = {
+    "service": "服务育人",
+    "management": "管理育人",
+    "environment": "环境育人",
+    "culture": "文化育人",
+    "collaboration": "协同育人",
+    "organisation": "组织领导",
+    "publicity": "宣传发动",
+    "funding_incentive": "保障力度",
+    "accountability": "责任落实",
+}
+
 Kind = Literal["title", "heading", "paragraph", "bullet", "table", "image"]
 
 

@@ -352,3 +352,26 @@ def rewrite_zip_entry(content: bytes, name: str, write: Any) -> bytes:
         with z.open(name, "w", force_zip64=True) as f:
             write(f)
     return out.getvalue()
+
+
+def latin_only_font(path: Any) -> Any:
+    """A valid TrueType font at ``path`` that has only the letter A (a configured font without Chinese)."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    pen = TTGlyphPen(None)
+    pen.moveTo((0, 0))
+    pen.lineTo((250, 700))
+    pen.lineTo((500, 0))
+    pen.closePath()
+    fb = FontBuilder(1000, isTTF=True)
+    fb.setupGlyphOrder([".notdef", "A"])
+    fb.setupCharacterMap({ord("A"): "A"})
+    fb.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "A": pen.glyph()})
+    fb.setupHorizontalMetrics({".notdef": (500, 0), "A": (500, 0)})
+    fb.setupHorizontalHeader(ascent=800, descent=-200)
+    fb.setupNameTable({"familyName": "Latin", "styleName": "Regular"})
+    fb.setupOS2()
+    fb.setupPost()
+    fb.save(str(path))
+    return path

@@ -198,36 +198,13 @@ def test_a_task_too_long_for_one_page_is_not_cut_and_reads_the_same(client: Test
     assert first + HEADER + "".join(rest) == expected
 
 
-def latin_only_font(path: Path) -> Path:
-    """A valid TrueType font that has only the letter A (fontTools' FontBuilder)."""
-    from fontTools.fontBuilder import FontBuilder
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-
-    pen = TTGlyphPen(None)
-    pen.moveTo((0, 0))
-    pen.lineTo((250, 700))
-    pen.lineTo((500, 0))
-    pen.closePath()
-    fb = FontBuilder(1000, isTTF=True)
-    fb.setupGlyphOrder([".notdef", "A"])
-    fb.setupCharacterMap({ord("A"): "A"})
-    fb.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "A": pen.glyph()})
-    fb.setupHorizontalMetrics({".notdef": (500, 0), "A": (500, 0)})
-    fb.setupHorizontalHeader(ascent=800, descent=-200)
-    fb.setupNameTable({"familyName": "Latin", "styleName": "Regular"})
-    fb.setupOS2()
-    fb.setupPost()
-    fb.save(str(path))
-    return path
-
-
 def test_a_configured_font_without_chinese_is_a_clear_503_not_a_page_of_boxes(
     client: TestClient, api, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     plan = api.create_plan()
     api.add_task(plan["id"], kt.UNI_A, kt.DEPT_A1)
     letter = _letter(client, plan["id"], target="department", department_id=kt.DEPT_A1)
-    monkeypatch.setenv("PLANS_LETTER_FONT", str(latin_only_font(tmp_path / "latin.ttf")))
+    monkeypatch.setenv("PLANS_LETTER_FONT", str(kt.latin_only_font(tmp_path / "latin.ttf")))
     r = client.get(f"/api/plans/letters/{letter['id']}/document?format=pdf", headers=kt.university_admin())
     assert r.status_code == 503 and "has no Chinese characters" in r.json()["detail"], r.text
 

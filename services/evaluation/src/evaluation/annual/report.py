@@ -28,17 +28,7 @@ from sanquan_kernel.documents import Block
 from sanquan_kernel.exports import xml_safe
 from sanquan_kernel.orgdir import OrgDirectory
 
-CATEGORY_ZH = {
-    "service": "服务育人",
-    "management": "管理育人",
-    "environment": "环境育人",
-    "culture": "文化育人",
-    "collaboration": "协同育人",
-    "organisation": "组织领导",
-    "publicity": "宣传发动",
-    "funding_incentive": "保障力度",
-    "accountability": "责任落实",
-}
+CATEGORY_ZH = documents.TASK_CATEGORY_ZH
 SCHOOL_TYPE_ZH = {
     "undergraduate": "本科高校",
     "higher_vocational": "高职院校",

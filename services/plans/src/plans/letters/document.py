@@ -19,17 +19,7 @@ from sanquan_kernel import pdf as pdf_kit
 from sanquan_kernel.documents import Block
 from sanquan_kernel.exports import xml_safe
 
-CATEGORY_ZH = {
-    "service": "服务育人",
-    "management": "管理育人",
-    "environment": "环境育人",
-    "culture": "文化育人",
-    "collaboration": "协同育人",
-    "organisation": "组织领导",
-    "publicity": "宣传发动",
-    "funding_incentive": "保障力度",
-    "accountability": "责任落实",
-}
+CATEGORY_ZH = documents.TASK_CATEGORY_ZH
 TABLE_HEADER = ("序号", "类别", "任务", "预期成果", "起止时间", "主要责任人")
 #: The fonts looked for when PLANS_LETTER_FONT is not set (the kernel's, shared with the annual report).
 FONT_CANDIDATES = pdf_kit.CJK_FONTS
