@@ -4,6 +4,8 @@ in one transaction, with the single push's totals, audit entries and events; at 
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -222,3 +224,32 @@ def test_an_impossible_staff_id_is_one_refused_item(client: TestClient, api) -> 
     r = client.post(URL, json=body, headers=kt.integration())
     assert r.status_code == 200, r.text
     assert [i["status"] for i in r.json()["items"]] == [422, 422, 201]
+
+
+def test_each_stored_record_has_its_own_audit_entry_and_event_as_a_single_push_writes_them(
+    app: FastAPI, client: TestClient, api
+) -> None:
+    """The batch builds its answers, audit entries and events from the values it inserted (RETURNING id only): they
+    say what a single push's say — the entry's ``after`` as the record's fields, one event id of ``evt_`` + 32 hex
+    digits per record, none twice."""
+    api.staff("E1")
+    h = kt.integration(client="campus-a")
+    single = client.post(ONE, json=_item(employee_no="E1", external_id="s-0", hours=1.25, days=0.5), headers=h)
+    assert single.status_code == 201
+    body = {"records": [_item(employee_no="E1", external_id=f"b-{i}", hours=1.25, days=0.5) for i in range(30)]}
+    out = client.post(URL, json=body, headers=h).json()
+    assert out["created"] == 30
+    ids = [single.json()["id"], *(i["record"]["id"] for i in out["items"])]
+    with app.state.kernel.sessionmaker() as db:
+        entries = {
+            int(e.entity_id): e for e in db.scalars(select(AuditEntry).where(AuditEntry.action == "record.create"))
+        }
+        events = db.scalars(select(OutboxEvent).where(OutboxEvent.type == "record.accepted")).all()
+    assert sorted(entries) == sorted(ids)
+    first = entries[ids[1]]
+    expected = {**entries[ids[0]].after, "external_id": "b-0"}
+    assert first.after == expected and first.actor == entries[ids[0]].actor
+    assert (first.actor_role, first.university_id) == (entries[ids[0]].actor_role, entries[ids[0]].university_id)
+    assert len({e.id for e in events}) == len(events) == 31
+    assert all(re.fullmatch(r"evt_[0-9a-f]{32}", e.id) for e in events)
+    assert {e.subject for e in events} == {f"training_record:{i}" for i in ids}

@@ -13,7 +13,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from psycopg.rows import dict_row
 from pydantic_core import to_json
 from sqlalchemy import (
     ARRAY,
@@ -522,16 +521,17 @@ BATCH_SHARED = ("source", "client_id", "created_at", "created_by", "version")
 _BATCH_INSERT = _recordset_insert(
     "training_record",
     (*BATCH_FIELDS, *BATCH_SHARED),
-    " ON CONFLICT (university_id, source, external_id) DO NOTHING RETURNING *",
+    " ON CONFLICT (university_id, source, external_id) DO NOTHING RETURNING id",
 )
 
 
-def insert_batch(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[Any, Any] | None]:
+def insert_batch(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int | None]:
     """Insert the records of one batch push, each like ``insert_idempotent``: answers, in the rows' order, the
-    stored row, or None where the (university, source, external_id) was stored already (also by a racing push,
-    whose commit this waits for). The rows share ``BATCH_SHARED``'s values.
+    stored record's id, or None where the (university, source, external_id) was stored already (also by a racing
+    push, whose commit this waits for). The rows share ``BATCH_SHARED``'s values; the caller has every other column
+    of the stored rows already (``created_at`` its own, ``version`` 1, no ``course_id``), so only the ids come back.
 
-    PostgreSQL: one statement (``_batch_insert``). SQLite: the single push's statement once per row."""
+    PostgreSQL: one statement (``_BATCH_INSERT``). SQLite: the single push's statement once per row."""
     if not rows:
         return []
     if is_sqlite(session):
@@ -540,7 +540,11 @@ def insert_batch(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[Ma
             session, f"record.insert:{','.join(keys)}", lambda: _record_insert(session, keys), list(RECORD_TABLE.c)
         )
         connection = session.connection()
-        return [connection.execute(stmt, {f"r_{k}": v for k, v in r.items()}).mappings().first() for r in rows]
+        out: list[int | None] = []
+        for r in rows:
+            row = connection.execute(stmt, {f"r_{k}": v for k, v in r.items()}).mappings().first()
+            out.append(None if row is None else row["id"])
+        return out
     connection = session.connection()
     ids = list(
         connection.execute(
@@ -554,10 +558,10 @@ def insert_batch(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[Ma
         for record_id, r in zip(ids, rows, strict=True)
     ]
     raw: Any = connection.connection.driver_connection
-    with raw.cursor(row_factory=dict_row) as cur:
+    with raw.cursor() as cur:
         cur.execute(_BATCH_INSERT, {"rows": to_json(data).decode()})
-        stored = {row["id"]: row for row in cur.fetchall()}
-    return [stored.get(record_id) for record_id in ids]
+        stored = {record_id for (record_id,) in cur}
+    return [record_id if record_id in stored else None for record_id in ids]
 
 
 def find_by_external_ids(

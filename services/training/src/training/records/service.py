@@ -21,7 +21,7 @@ from sanquan_kernel.editing import lock
 from sanquan_kernel.errors import Conflict, NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable, problem_body
 from sanquan_kernel.metrics import BUSINESS_EVENTS
 from sanquan_kernel.outbox import _EMITTED as OUTBOX_EMITTED
-from sanquan_kernel.outbox import emit, event_id
+from sanquan_kernel.outbox import emit, event_ids
 from sanquan_kernel.principal import Principal, Role, Scope
 from training.deps import audit, edit
 from training.records import importer, repository
@@ -647,39 +647,43 @@ def push_batch(session: Session, principal: Principal, scope: Scope, items: Sequ
     pending.sort(key=lambda p: (p[2]["university_id"], p[2]["external_id"] is None, p[2]["external_id"] or ""))
     stored = repository.insert_batch(session, [v for _, _, v in pending])
 
+    # Issue #21: an answer, audit entry and event per stored record, made from the values inserted (the same the
+    # stored row would give: RETURNING id only), the shared parts of the entries and events made once per batch.
     deltas: dict[tuple[int, int], repository.Delta] = {}
     entries: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     before: list[tuple[int, tuple[int, str]]] = []
     created = 0
-    for (i, person, values), inserted in zip(pending, stored, strict=True):
-        if inserted is None:
+    entry_of = audit_values(principal, "record.create", "training_record", None)
+    new_event_ids = event_ids(len(pending))
+    occurred_at = clock.now()
+    for (i, person, values), record_id, new_event_id in zip(pending, stored, new_event_ids, strict=True):
+        if record_id is None:
             assert values["external_id"] is not None
             before.append((i, (person.university_id, values["external_id"])))
             continue
         created += 1
-        data = record_data(inserted, person.employee_no, person.name)
-        results[i] = {"index": i, "status": 201, "record": data}
+        values.update(id=record_id, deleted_at=None)
+        results[i] = {"index": i, "status": 201, "record": record_data(values, person.employee_no, person.name)}
         delta = repository.record_delta(values["hours"], values["days"], values["themes"])
         repository.add_delta(deltas, person.id, values["year"], delta)
-        entry = audit_values(
-            principal,
-            "record.create",
-            "training_record",
-            data["id"],
-            university_id=person.university_id,
-            after=snapshot_of(values),
+        entries.append(
+            {
+                **entry_of,
+                "entity_id": str(record_id),
+                "university_id": person.university_id,
+                "after": snapshot_of(values),
+            }
         )
-        entries.append(entry)
         events.append(
             {
-                "id": event_id(),
+                "id": new_event_id,
                 "type": "record.accepted",
                 "university_id": person.university_id,
                 "department_id": person.department_id,
-                "subject": f"training_record:{data['id']}",
-                "occurred_at": clock.now(),
-                "data": {"record_id": data["id"], "external_id": values["external_id"], "source": source},
+                "subject": f"training_record:{record_id}",
+                "occurred_at": occurred_at,
+                "data": {"record_id": record_id, "external_id": values["external_id"], "source": source},
             }
         )
     repository.apply_totals(session, deltas)
