@@ -200,8 +200,8 @@ def to_out(
         out.append(
             LogisticsEventOut(
                 id=e.id,
-                kind=e.kind,  # type: ignore[arg-type]
-                organiser=e.organiser,  # type: ignore[arg-type]
+                kind=e.kind,
+                organiser=e.organiser,
                 university_id=e.university_id,
                 university_name=orgdir.name(e.university_id) or None if e.university_id else None,
                 title=e.title,
@@ -209,7 +209,7 @@ def to_out(
                 ends_on=e.ends_on,
                 place=e.place,
                 agenda=e.agenda,
-                status=e.status,  # type: ignore[arg-type]
+                status=e.status,
                 expected_participants=e.expected_participants,
                 participants=e.participants,
                 cancel_reason=e.cancel_reason,
