@@ -4,7 +4,6 @@
  * indicators are named by their code in the locales (`indicatorNames.*`) while their name is still the default.
  */
 import { i18n } from '@/i18n'
-import zhCN from '@/i18n/locales/zh-CN'
 
 const english = () => !String(i18n.global.locale.value).startsWith('zh')
 
@@ -14,9 +13,18 @@ export function localName(x: { name: string; name_en?: string | null } | undefin
   return english() && x.name_en ? x.name_en : x.name
 }
 
+/**
+ * The Chinese default name of an indicator code (`indicatorNames`), from the zh-CN words i18n holds — not from an
+ * import of zh-CN.ts: a production build keeps only the sign-in page's sections in that module (vite.config.ts), the
+ * rest arrives with `loadAppWords`.
+ */
+export function defaultIndicatorName(code: string): string | undefined {
+  const zh = i18n.global.getLocaleMessage('zh-CN') as { indicatorNames?: Record<string, string> }
+  return zh.indicatorNames?.[code]
+}
+
 /** An assessment indicator's name: the English of a default indicator (unchanged name) to English readers. */
 export function indicatorName(x: { code: string; name: string }): string {
-  const defaults = zhCN.indicatorNames as Record<string, string>
-  if (english() && defaults[x.code] === x.name) return i18n.global.t(`indicatorNames.${x.code}`)
+  if (english() && defaultIndicatorName(x.code) === x.name) return i18n.global.t(`indicatorNames.${x.code}`)
   return x.name
 }
