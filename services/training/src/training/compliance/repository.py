@@ -5,10 +5,25 @@ no recomputation and a rule of one year never touches another."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, RowMapping, Select, and_, bindparam, case, cast, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    Integer,
+    RowMapping,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from sanquan_kernel.principal import Scope, ScopeKind
@@ -116,7 +131,7 @@ def compliant_expr(
     return (hours >= h) | (days >= d)
 
 
-def rule_hundredths(year: int) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+def rule_hundredths(year: int | ColumnElement[Any]) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
     """The year's minimum hours and days in hundredths, read from its rule by the statement that uses them (T1's
     defaults without one): uncorrelated scalar subqueries, which the database evaluates once."""
 
@@ -140,21 +155,18 @@ def _base(stmt: Select[Any], scope: Scope, year: int, org: OrgFilter) -> Select[
     )
 
 
-def aggregate(
-    session: Session,
-    scope: Scope,
-    year: int,
-    org: OrgFilter,
-    min_hours: Decimal | None,
-    min_days: Decimal | None,
-    group: str | None,
-) -> list[dict[str, Any]]:
-    """Staff total, compliant, hours, days (and law coverage) per university or department, or overall. Without
-    minimums (None) the year's rule is read by the same statement, and each row tells it (``rule_min_hours``,
-    ``rule_min_days``)."""
-    if min_hours is not None and min_days is not None:
+_AGGREGATE: dict[tuple[Any, ...], Select[Any]] = {}
+
+
+def _aggregate_statement(scope: Scope, org: OrgFilter, minimums_given: bool, group: str | None) -> Select[Any]:
+    """``aggregate``'s statement for this kind of scope, drill-down and grouping, built once: the scope's ids, the
+    year, its first and last day, the drill-down's ids and given minimums (in hundredths) are bound parameters."""
+    year = bindparam("year", type_=Integer)
+    if minimums_given:
         rule: list[Any] = []
-        compliant = compliant_expr(min_hours, min_days)
+        compliant = compliant_expr(
+            bindparam("min_hours_x100", type_=BigInteger), bindparam("min_days_x100", type_=BigInteger)
+        )
     else:
         h, d = rule_hundredths(year)
         rule = [h.label("rule_min_hours"), d.label("rule_min_days")]
@@ -168,10 +180,59 @@ def aggregate(
         func.sum(case((StaffYearTotal.law_count > 0, 1), else_=0)).label("law_covered"),
     ]
     key = {"university": Staff.university_id, "department": Staff.department_id}.get(group or "")
-    stmt = _base(select(*([key.label("org_id")] if key is not None else []), *cols), scope, year, org)
+    start, end = bindparam("year_start", type_=Date), bindparam("year_end", type_=Date)
+    drill: list[ColumnElement[bool]] = []
+    if org.university_id is not None:
+        drill.append(Staff.university_id == bindparam("org_university_id", type_=Integer))
+    if org.department_id is not None:
+        drill.append(Staff.department_id == bindparam("org_department_id", type_=Integer))
+    stmt = (
+        select(*([key.label("org_id")] if key is not None else []), *cols)
+        .select_from(Staff)
+        .outerjoin(StaffYearTotal, and_(StaffYearTotal.staff_id == Staff.id, StaffYearTotal.year == year))
+        .where(
+            staff_repository.visible(scope, bound=True),
+            # staff_repository.active_in_year with the year's first and last day bound
+            Staff.active.is_(True),
+            or_(Staff.joined_on.is_(None), Staff.joined_on <= end),
+            or_(Staff.left_on.is_(None), Staff.left_on >= start),
+            *drill,
+        )
+    )
     if key is not None:
         stmt = stmt.group_by(key)
-    return [_units(dict(r._mapping)) for r in session.execute(stmt)]
+    return stmt
+
+
+def aggregate(
+    session: Session,
+    scope: Scope,
+    year: int,
+    org: OrgFilter,
+    min_hours: Decimal | None,
+    min_days: Decimal | None,
+    group: str | None,
+) -> list[dict[str, Any]]:
+    """Staff total, compliant, hours, days (and law coverage) per university or department, or overall. Without
+    minimums (None) the year's rule is read by the same statement, and each row tells it (``rule_min_hours``,
+    ``rule_min_days``). The statement is built once per kind of scope, drill-down and grouping (the reports of
+    the load mix: building it and its cache key cost more than running it) and run on the session's connection."""
+    given = min_hours is not None and min_days is not None
+    key = (scope.kind, group, given, org.university_id is not None, org.department_id is not None)
+    stmt = _AGGREGATE.get(key)
+    if stmt is None:
+        stmt = _AGGREGATE[key] = _aggregate_statement(scope, org, given, group)
+    params: dict[str, Any] = {
+        **scope.params,
+        "year": year,
+        "year_start": date(year, 1, 1),
+        "year_end": date(year, 12, 31),
+        "org_university_id": org.university_id,
+        "org_department_id": org.department_id,
+    }
+    if min_hours is not None and min_days is not None:
+        params.update(min_hours_x100=int(min_hours * 100), min_days_x100=int(min_days * 100))
+    return [_units(dict(r)) for r in session.connection().execute(stmt, params).mappings()]
 
 
 def staff_rows(
