@@ -1,9 +1,9 @@
-"""CPU per request of the training service's hot reads, beside its bare ``/healthz`` in the same run: the figure to
-drive down for issue #8's load target (docs/benchmarks.md). Counts the service process's own CPU time (from
-/proc, user + system) over a fixed `wrk -c4` run straight at the service, so it does not depend on how busy the
-machine is as much as latency does.
+"""CPU per request of the training and plans services' hot reads of the load mix, beside each service's bare
+``/healthz`` in the same run: the figure to drive down for issue #8's load target and #21's CPU per request
+(docs/benchmarks.md). Counts the service process's own CPU time (from /proc, user + system) over a fixed `wrk -c4`
+run straight at the service, so it does not depend on how busy the machine is as much as latency does.
 
-    .venv/bin/python bench/service_cpu.py [--backend postgresql|sqlite] [--seconds 8]
+    .venv/bin/python bench/service_cpu.py [--backend postgresql|sqlite] [--seconds 8] [--only ledger overview]
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", default="postgresql", choices=["sqlite", "postgresql"])
     parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--only", nargs="*", help="only the requests whose label contains one of these words")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -54,16 +55,33 @@ def main() -> None:
         admin_token = stack.token("u1_admin")
         mine = httpx.get(f"{stack.url}/api/training/staff", headers={"Authorization": f"Bearer {staff_token}"})
         staff_id = mine.json()["items"][0]["id"]
-        base = stack.service_url("training")
-        pid = stack.procs["training"].pid
+        province_token = stack.token("admin")
+        training, plans = stack.service_url("training"), stack.service_url("plans")
         cases = [
-            ("/healthz (baseline)", f"{base}/healthz", staff_token),
-            ("staff ledger", f"{base}/api/training/staff/{staff_id}/ledger?year={year}", staff_token),
-            ("staff list, 50", f"{base}/api/training/staff?limit=50", admin_token),
-            ("compliance by dept", f"{base}/api/training/compliance?year={year}&group_by=department", admin_token),
+            ("training", "/healthz (baseline)", f"{training}/healthz", staff_token),
+            ("training", "staff ledger", f"{training}/api/training/staff/{staff_id}/ledger?year={year}", staff_token),
+            ("training", "staff list, 50", f"{training}/api/training/staff?limit=50", admin_token),
+            (
+                "training",
+                "compliance by dept",
+                f"{training}/api/training/compliance?year={year}&group_by=department",
+                admin_token,
+            ),
+            (
+                "training",
+                "compliance by univ",
+                f"{training}/api/training/compliance?year={year}&group_by=university",
+                province_token,
+            ),
+            ("plans", "/healthz (baseline)", f"{plans}/healthz", staff_token),
+            ("plans", "university dashboard", f"{plans}/api/plans/dashboard?year={year}", admin_token),
+            ("plans", "province overview", f"{plans}/api/plans/overview?year={year}", province_token),
         ]
+        if args.only:
+            cases = [c for c in cases if c[1].startswith("/healthz") or any(o in c[1] for o in args.only)]
         rows = []
-        for label, url, token in cases:
+        for service, label, url, token in cases:
+            pid = stack.procs[service].pid
             header = ["-H", f"Authorization: Bearer {token}"]
             subprocess.run(["wrk", "-c2", "-t1", "-d2s", *header, url], capture_output=True, check=True)  # warm
             before = cpu_seconds(pid)
@@ -72,12 +90,16 @@ def main() -> None:
             ).stdout
             spent = cpu_seconds(pid) - before
             n = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-            rows.append((label, n / args.seconds, 1000 * spent / n))
-    base_ms = rows[0][2]
-    print(f"\nTraining service CPU per request, {args.backend}, wrk -c4 straight at the service, {args.seconds}s each")
-    print(f"{'request':22} {'req/s':>8} {'CPU ms/request':>15} {'x baseline':>11}")
-    for label, rps, ms in rows:
-        print(f"{label:22} {rps:8.0f} {ms:15.2f} {ms / base_ms:11.1f}")
+            non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+            if non2xx:
+                raise SystemExit(f"{label}: {non2xx.group(1)} answers were not 2xx:\n{out}")
+            rows.append((service, label, n / args.seconds, 1000 * spent / n))
+    print(f"\nService CPU per request, {args.backend}, wrk -c4 straight at the service, {args.seconds}s each")
+    print(f"{'service':9} {'request':22} {'req/s':>8} {'CPU ms/request':>15} {'x baseline':>11}")
+    base_ms = {}
+    for service, label, rps, ms in rows:
+        base_ms.setdefault(service, ms)
+        print(f"{service:9} {label:22} {rps:8.0f} {ms:15.2f} {ms / base_ms[service]:11.1f}")
 
 
 if __name__ == "__main__":
