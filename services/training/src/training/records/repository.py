@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 from pydantic_core import to_json
 from sqlalchemy import (
     ARRAY,
@@ -293,36 +294,6 @@ def insert_imported(
     return insert_rows(session, RECORD_TABLE, rows, fields=IMPORTED_FIELDS, constant=shared)
 
 
-def stored_import_ids(session: Session, university_id: int, source: str, limit: int) -> set[str] | None:
-    """Every external id this university stored from ``source``, when there are at most ``limit`` (one range of the
-    unique index, read in order: far cheaper per id than probing a file's ids one by one); None when there are
-    more (``existing_external_ids`` probes the file's ids then). PostgreSQL: read by the driver's cursor straight
-    into the set (a university's 200,000 ids through SQLAlchemy's result rows cost ~0.3 s of an import's Python)."""
-    stmt = (
-        select(TrainingRecord.external_id)
-        .where(
-            TrainingRecord.university_id == university_id,
-            TrainingRecord.source == source,
-            TrainingRecord.external_id.is_not(None),
-        )
-        .limit(limit + 1)
-    )
-    if is_sqlite(session):
-        found = session.scalars(stmt).all()
-        return None if len(found) > limit else {e for e in found if e is not None}
-    raw: Any = session.connection().connection.driver_connection
-    with raw.cursor() as cur:
-        cur.execute(_STORED_IDS, {"u": university_id, "s": source, "n": limit + 1})
-        ids = {e for (e,) in cur}
-    return None if len(ids) > limit else ids  # unique per (university, source): one id per row
-
-
-_STORED_IDS = (
-    "SELECT external_id FROM training_record WHERE university_id = %(u)s AND source = %(s)s"
-    " AND external_id IS NOT NULL LIMIT %(n)s"
-)
-
-
 def streams_imports(session: Session) -> bool:
     """Whether imports are stored while the file is read (``import_copy``): PostgreSQL."""
     return not is_sqlite(session)
@@ -374,7 +345,7 @@ def import_copy(session: Session, university_id: int, source: str, actor: str) -
     dates: dict[Any, str] = {}
     lines: list[str] = []
     raw: Any = session.connection().connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f"COPY training_record ({columns}) FROM STDIN") as copy:
+    with _imported_before(), raw.cursor() as cur, cur.copy(f"COPY training_record ({columns}) FROM STDIN") as copy:
 
         def write(row: Row_) -> None:
             staff_id, department_id, title, taken_on, hours, days, themes, level, ext = row
@@ -392,6 +363,18 @@ def import_copy(session: Session, university_id: int, source: str, actor: str) -
         yield write
         if lines:
             copy.write("".join(lines))
+
+
+class ImportedBefore(Exception):
+    """An import's COPY met an external id an earlier import stored (the unique index refused it)."""
+
+
+@contextmanager
+def _imported_before() -> Iterator[None]:
+    try:
+        yield
+    except psycopg.errors.UniqueViolation as exc:
+        raise ImportedBefore(str(exc)) from exc
 
 
 def find_by_external_id(session: Session, university_id: int, source: str, external_id: str) -> TrainingRecord | None:
