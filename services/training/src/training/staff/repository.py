@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Table, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Integer, Row, Select, String, Table, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from sanquan_kernel.pagination import PageParams, paginate
@@ -97,6 +97,56 @@ def list_page(
         like = f"%{q.strip()}%"
         stmt = stmt.where(or_(Staff.name.like(like), Staff.employee_no.like(like)))
     return paginate(session, stmt.order_by(Staff.university_id, Staff.employee_no, Staff.id), page)
+
+
+_LIST: dict[tuple[Any, ...], tuple[Select[Any], Select[Any]]] = {}
+
+
+def list_rows(
+    session: Session,
+    scope: Scope,
+    page: PageParams,
+    fields: tuple[str, ...],
+    *,
+    department_id: int | None = None,
+    q: str | None = None,
+    active: bool | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """``list_page`` as plain rows of ``fields`` (the list of the load mix: fifty ORM objects and their models cost
+    more than the query), by statements built once per kind of scope and filter, on the session's connection. The
+    total as ``paginate`` tells it: the COUNT only for a full page or an empty page past the start."""
+    key = (scope.kind, department_id is not None, active, bool(q), fields)
+    stmts = _LIST.get(key)
+    if stmts is None:
+        c = STAFF_TABLE.c
+        where: list[ColumnElement[bool]] = [visible(scope, bound=True)]
+        if department_id is not None:
+            where.append(c.department_id == bindparam("department_id", type_=Integer))
+        if active is not None:
+            where.append(c.active.is_(active))
+        if q:
+            like = bindparam("like", type_=String)
+            where.append(or_(c.name.like(like), c.employee_no.like(like)))
+        base = select(*(c[f] for f in fields)).where(*where)
+        page_stmt = (
+            base.order_by(c.university_id, c.employee_no, c.id)
+            .limit(bindparam("limit", type_=Integer))
+            .offset(bindparam("offset", type_=Integer))
+        )
+        count_stmt = select(func.count()).select_from(base.subquery())
+        stmts = _LIST[key] = (page_stmt, count_stmt)
+    params = {
+        **scope.params,
+        "department_id": department_id,
+        "like": f"%{q.strip()}%" if q else None,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+    conn = session.connection()
+    items = [dict(r) for r in conn.execute(stmts[0], params).mappings()]
+    if len(items) < page.limit and (items or page.offset == 0):
+        return items, page.offset + len(items)
+    return items, int(conn.execute(stmts[1], params).scalar() or 0)
 
 
 def find_in_university(session: Session, university_id: int, employee_no: str) -> Staff | None:

@@ -12,6 +12,7 @@ from sanquan_kernel.etag import set_etag
 from sanquan_kernel.exports import XLSX_MEDIA
 from sanquan_kernel.pagination import Page, PageDep
 from sanquan_kernel.principal import Principal, Role
+from sanquan_kernel.responses import json_response
 from sanquan_kernel.routing import ServiceRouter
 from sanquan_kernel.storage.names import content_disposition
 from training.deps import Orgs, Reader, StaffImporter, StaffWriter
@@ -54,9 +55,26 @@ def list_staff(
     department_id: int | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     active: bool | None = None,
-) -> Page[StaffOut]:
-    items, total = repository.list_page(session, scope, page, department_id=department_id, q=q, active=active)
-    return Page(items=[service.to_out(s, orgdir) for s in items], total=total, limit=page.limit, offset=page.offset)
+) -> Response:
+    """Answered as plain data of ``Page[StaffOut]``, serialised directly (a list of the load mix)."""
+    items, total = repository.list_rows(
+        session, scope, page, LIST_FIELDS, department_id=department_id, q=q, active=active
+    )
+    for s in items:
+        s["department_name"] = orgdir.name(s["department_id"])
+    return json_response(
+        {
+            "items": [{f: s[f] for f in OUT_FIELDS} for s in items],
+            "total": total,
+            "limit": page.limit,
+            "offset": page.offset,
+        }
+    )
+
+
+#: ``StaffOut``'s fields in its order, and those read from the table (all but the department's name).
+OUT_FIELDS = tuple(StaffOut.model_fields)
+LIST_FIELDS = tuple(f for f in OUT_FIELDS if f != "department_name")
 
 
 def _import_university(principal: Principal, university_id: int | None) -> int:
