@@ -5,19 +5,24 @@ Two checks of our own, beside schemathesis' built-in ones (see docs/decisions.md
 - ``bad_input_rejected``: schemathesis' ``negative_data_rejection`` (schema-violating input answers 4xx), except for
   cases whose only violation is a changed JSON type. Pydantic's lax mode accepts ``0``/``1`` for a boolean,
   ``"2"`` for a number and a UNIX time for a date; we keep that leniency rather than rewriting every field as
-  strict, so those cases are not failures. Refusals by size (413 body, 414 request target, 431 header fields: the
-  kernel's HTTP server refuses them before any parsing) are rejections too; schemathesis' list of expected statuses
-  does not name them (a list of 500 ``ids`` that are not integers is a 414 before it is a 422). And a batch push
-  (``POST /api/training/records/batch``) checks each record on its own by design (#21): a well-formed envelope whose
-  only violations are inside its records is answered 200 with a 422 for each of those records; the envelope itself
-  (not an object, no list of 1–1,000 records) is still a 4xx.
+  strict, so those cases are not failures — whether the mutation was a type change or a negated ``anyOf`` (a
+  nullable number sent ``false``): an accepted body that meets its schema once its values are read as lax mode
+  reads them (``lax_reading_meets_schema``) was not schema-violating to the server.
+  Refusals by size (413 body, 414 request target, 431 header fields: the kernel's HTTP server refuses them before any
+  parsing) are rejections too; schemathesis' list of expected statuses does not name them (a list of 500 ``ids`` that
+  are not integers is a 414 before it is a 422). And a batch push (``POST /api/training/records/batch``) checks each
+  record on its own by design (#21): a well-formed envelope whose only violations are inside its records is answered
+  200 with a 422 for each of those records; the envelope itself (not an object, no list of 1–1,000 records) is still a
+  4xx.
 - ``errors_are_problem_details``: every 4xx/5xx answer is ``application/problem+json`` with its status in the body
   (the OAuth token endpoint and the SPA's sign-in answer RFC 6749 errors).
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 from typing import Any
 
 import schemathesis
@@ -41,6 +46,80 @@ def _only_type_changes(case: Any) -> bool:
         return True
     mutations = getattr(data, "mutations", ()) or ()
     return bool(mutations) and all(m.operator == OperatorKind.CHANGE_TYPE for m in mutations)
+
+
+def _lax_readings(value: Any) -> list[Any]:
+    """What Pydantic's lax mode may read a JSON value as, besides itself: a boolean as 0/1, 0/1 as a boolean, an
+    integral float as an integer, a numeric or boolean-like string as a number or a boolean."""
+    if isinstance(value, bool):
+        return [int(value), float(value)]
+    if isinstance(value, int | float):
+        out: list[Any] = [bool(value)] if value in (0, 1) else []
+        return out + ([int(value)] if isinstance(value, float) and value.is_integer() else [])
+    if not isinstance(value, str):
+        return []
+    text, out = value.strip(), []
+    for number in (int, float):
+        try:
+            read = number(text)
+        except ValueError:
+            continue
+        if math.isfinite(read):
+            out.append(read)
+    flags = {"1": True, "on": True, "t": True, "true": True, "y": True, "yes": True}
+    flags |= {"0": False, "off": False, "f": False, "false": False, "n": False, "no": False}
+    return out + ([flags[text.lower()]] if text.lower() in flags else [])
+
+
+def _with(body: Any, path: tuple[Any, ...], value: Any) -> Any:
+    """A copy of ``body`` with ``value`` at ``path``."""
+    if not path:
+        return value
+    copied = copy.deepcopy(body)
+    place = copied
+    for key in path[:-1]:
+        place = place[key]
+    place[path[-1]] = value
+    return copied
+
+
+def lax_reading_meets_schema(body: Any, schema: dict[str, Any]) -> bool:
+    """Whether ``body`` meets ``schema`` (with its ``components`` for references) once some of its values are read
+    as lax mode reads them: each error's value, or a value below it (the branches of an ``anyOf``), is replaced by
+    a reading that clears every error at its place, until none is left."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema)
+    for _ in range(20):
+        error = next(iter(validator.iter_errors(body)), None)
+        if error is None:
+            return True
+        pending, fixed = [error], False
+        while pending and not fixed:
+            e = pending.pop(0)
+            pending.extend(e.context or ())
+            path = tuple(e.absolute_path)
+            for reading in _lax_readings(e.instance):
+                trial = _with(body, path, reading)
+                if not any(tuple(x.absolute_path)[: len(path)] == path for x in validator.iter_errors(trial)):
+                    body, fixed = trial, True
+                    break
+        if not fixed:
+            return False
+    return False
+
+
+def _accepted_as_lax_input(case: Any, response: Any) -> bool:
+    """An accepted JSON body that meets the operation's schema once read as lax mode reads it."""
+    if response.status_code >= 400 or not isinstance(case.body, dict | list):
+        return False
+    try:
+        content = case.operation.definition.raw["requestBody"]["content"]
+        schema = dict(content["application/json"]["schema"])
+    except (AttributeError, KeyError, TypeError):
+        return False
+    schema["components"] = case.operation.schema.raw_schema.get("components", {})
+    return lax_reading_meets_schema(case.body, schema)
 
 
 #: Operations whose items are checked one by one (per-item answers), with the envelope's largest list.
@@ -68,6 +147,8 @@ def _per_item_batch(case: Any, response: Any) -> bool:
 def bad_input_rejected(ctx: Any, response: Any, case: Any) -> bool | None:
     """Input that breaks the schema is answered 4xx (a changed JSON type alone may be coerced)."""
     if _only_type_changes(case) or response.status_code in SIZE_REFUSALS or _per_item_batch(case, response):
+        return None
+    if _accepted_as_lax_input(case, response):
         return None
     result: bool | None = negative_data_rejection(ctx, response, case)
     return result

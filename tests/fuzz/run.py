@@ -39,8 +39,14 @@ DOCUMENTS = {
     "plans": "/api/plans/openapi.json",
     "training": "/api/training/openapi.json",
     "evaluation": "/api/evaluation/openapi.json",
+    "hall": "/api/hall/openapi.json",
 }
-SERVICE_DOCUMENTS = ("gateway", "plans", "training", "evaluation")
+SERVICE_DOCUMENTS = ("gateway", "plans", "training", "evaluation", "hall")
+#: The hall's requester (#20), signed in by the hall's sign-in, not by password: a demo university 1 student's token
+#: signed with the platform's key (tests/authz_world.py), fuzzed on the hall's document only (every other
+#: operation refuses the role, which the authorization matrix proves).
+STUDENT = "student"
+STUDENT_DOCUMENTS = ("hall",)
 CHECKS = (
     "not_a_server_error",
     "response_schema_conformance",
@@ -143,15 +149,25 @@ def run_all(
     phases: str,
     seed: int = 20260,
     documents: tuple[str, ...] = SERVICE_DOCUMENTS,
-    roles: tuple[str, ...] = ROLES,
+    roles: tuple[str, ...] = (*ROLES, STUDENT),
     timeout: float = 1800,
     echo: bool = False,
+    report: Path | None = None,
 ) -> list[Outcome]:
-    """Every (role, document) pair in turn, each with a fresh token."""
+    """Every (role, document) pair in turn, each with a fresh token; the student's on ``STUDENT_DOCUMENTS``."""
+    from tests.authz_world import HALL_STUDENTS, hall_token
+
     outcomes = []
     for role in roles:
         for document in documents:
-            token = stack.token(role)
+            if role == STUDENT:
+                if document not in STUDENT_DOCUMENTS:
+                    continue
+                with stack.client("u1_admin") as c:  # the demo's university 1
+                    university = c.get("/api/auth/me").json()["org_id"]
+                token = hall_token(stack, university, HALL_STUDENTS[STUDENT][1])
+            else:
+                token = stack.token(role)
             out = run_one(
                 stack.url,
                 token,
@@ -162,6 +178,9 @@ def run_all(
                 seed=seed,
                 timeout=timeout,
             )
+            if report:  # as each run ends: a long run stopped early keeps what it found
+                with report.open("a") as f:
+                    f.write(f"### {role} {document} (exit {out.returncode}, {out.seconds:.0f}s)\n{out.output}\n\n")
             if echo:
                 print(f"{role:>13} {document:<10} {out.seconds:6.1f}s  {out.summary}", flush=True)
             outcomes.append(out)
@@ -174,7 +193,9 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=50)
     parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
     parser.add_argument("--seed", type=int, default=20260)
-    parser.add_argument("--report", type=Path, default=None, help="write every run's full output here")
+    parser.add_argument("--report", type=Path, default=None, help="append every run's full output here as it ends")
+    parser.add_argument("--documents", default=",".join(SERVICE_DOCUMENTS), help="comma-separated, to re-run a part")
+    parser.add_argument("--roles", default=",".join((*ROLES, STUDENT)), help="comma-separated, to re-run a part")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from tests.harness import Stack
@@ -183,10 +204,17 @@ def main() -> int:
     with Stack(backend=args.backend, name="fuzz", extra_env=STACK_ENV) as stack:
         stack.seed_demo()
         print(f"fuzzing {stack.url} ({args.backend}), {args.max_examples} examples, phases {args.phases}")
-        outcomes = run_all(stack, max_examples=args.max_examples, phases=args.phases, seed=args.seed, echo=True)
+        outcomes = run_all(
+            stack,
+            max_examples=args.max_examples,
+            phases=args.phases,
+            seed=args.seed,
+            documents=tuple(args.documents.split(",")),
+            roles=tuple(args.roles.split(",")),
+            echo=True,
+            report=args.report,
+        )
     failed = [o for o in outcomes if o.returncode != 0]
-    if args.report:
-        args.report.write_text("\n\n".join(f"### {o.role} {o.document}\n{o.output}" for o in outcomes))
     for o in failed:
         print(f"\n######## {o.role} / {o.document}\n{o.output[-20000:]}")
     print(f"\n{len(outcomes) - len(failed)} passed, {len(failed)} failed in {time.monotonic() - started:.0f}s")
