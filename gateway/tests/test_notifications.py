@@ -149,6 +149,25 @@ def test_an_annual_summary_tells_the_province_when_submitted_and_the_university_
         assert _mine(world, other) == [], other
 
 
+def test_an_event_of_the_province_tells_every_universitys_administrators_and_a_universitys_its_own(
+    world: World,
+) -> None:
+    """#19 (E4): events organised around the campaigns; a held event tells nobody."""
+    data = {"event_id": 3, "title": "全省表彰大会", "kind": "commendation_conference", "starts_on": "2026-12-20"}
+    _send(world, "event.scheduled", source="evaluation", subject="event:3", university_id=None, data=data)
+    for admin in ("uni_a_admin", "uni_b_admin"):
+        [n] = _mine(world, admin)
+        assert n["kind"] == "event.scheduled" and n["link"] == "/evaluation/events/3", admin
+    for other in ("province_admin", "mgr_a1", "staff_a1"):
+        assert _mine(world, other) == [], other
+    _send(world, "event.held", source="evaluation", subject="event:3", university_id=None, data=data)
+    assert len(_mine(world, "uni_b_admin")) == 1
+    own = {**data, "event_id": 4, "course_id": 8, "hours": 4, "days": 0.5}
+    _send(world, "event.training_declared", source="evaluation", subject="event:4", data=own)
+    assert [n["kind"] for n in _mine(world, "uni_a_admin")] == ["event.training_declared", "event.scheduled"]
+    assert [n["kind"] for n in _mine(world, "uni_b_admin")] == ["event.scheduled"]
+
+
 def test_a_hall_request_tells_its_departments_managers_and_a_broken_promise_the_manager_then_the_admin(
     world: World,
 ) -> None:

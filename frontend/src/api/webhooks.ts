@@ -14,6 +14,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'annual_summary.submitted', 'annual_summary.returned', 'annual_summary.accepted',
   // the service hall (#20): sent without the requester (docs/webhooks.md)
   'hall.request.created', 'hall.request.answered', 'hall.request.closed', 'hall.request.escalated',
+  // events (E4, #19)
+  'event.scheduled', 'event.held', 'event.cancelled', 'event.training_declared',
 ] as const
 
 export interface WebhookEndpoint {

@@ -178,6 +178,7 @@ const en: typeof zhCN = {
       annual_summary_submitted: 'Annual summary submitted', annual_summary_returned: 'Annual summary returned', annual_summary_accepted: 'Annual summary accepted',
       hall_request_created: 'New service-hall request', hall_request_escalated: 'Service-hall request overdue',
       hall_request_answered: 'Service-hall request answered', hall_request_closed: 'Service-hall request closed',
+      event_scheduled: 'Event scheduled', event_held: 'Event held', event_cancelled: 'Event cancelled', event_training_declared: 'Event declared a training',
     },
   },
   clients: {
@@ -449,6 +450,8 @@ const en: typeof zhCN = {
       rectification_assigned: 'A supervision finding must be rectified by {due_on}', rectification_overdue: 'A rectification is overdue (due {due_on})',
       annual_summary_submitted: 'The {year} annual summary was submitted for review', annual_summary_returned: 'The {year} annual summary was returned for revision',
       hall_request_created: 'A new service-hall request {number}', hall_request_escalated: 'Service-hall request {number} broke its promise',
+      event_scheduled: 'The event "{title}" takes place on {starts_on}', event_cancelled: 'The event "{title}" was cancelled',
+      event_training_declared: 'The event "{title}" counts as training: enrol your staff and record attendance',
       annual_summary_accepted: 'The {year} annual summary was accepted',
     },
   },

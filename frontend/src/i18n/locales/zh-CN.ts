@@ -176,6 +176,7 @@ export default {
       annual_summary_submitted: '年度总结已提交', annual_summary_returned: '年度总结被退回', annual_summary_accepted: '年度总结已通过',
       hall_request_created: '服务大厅新诉求', hall_request_escalated: '服务大厅诉求超时',
       hall_request_answered: '服务大厅诉求已答复', hall_request_closed: '服务大厅诉求已办结',
+      event_scheduled: '会议活动已安排', event_held: '会议活动已举办', event_cancelled: '会议活动已取消', event_training_declared: '会议活动已认定为培训',
     },
   },
   clients: {
@@ -442,6 +443,8 @@ export default {
       notice_issued: '{year} 年度工作通知已下发', webhook_endpoint_disabled: '一个 Webhook 地址因连续失败已停用',
       rectification_assigned: '督导检查发现问题，请于 {due_on} 前完成整改', rectification_overdue: '整改事项已逾期（截止 {due_on}）',
       hall_request_created: '服务大厅收到新的诉求 {number}', hall_request_escalated: '服务大厅诉求 {number} 超过承诺时限',
+      event_scheduled: '会议活动「{title}」将于 {starts_on} 举行', event_cancelled: '会议活动「{title}」已取消',
+      event_training_declared: '会议活动「{title}」已认定为培训，请报名并登记出勤',
       annual_summary_submitted: '{year} 年度总结已提交，待审核', annual_summary_returned: '{year} 年度总结被退回修改', annual_summary_accepted: '{year} 年度总结已通过',
     },
   },

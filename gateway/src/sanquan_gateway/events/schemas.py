@@ -40,6 +40,11 @@ EVENT_TYPES = (
     "hall.request.answered",
     "hall.request.closed",
     "hall.request.escalated",
+    # events (E4, #19): the province's, the association's or a university's meetings and conferences
+    "event.scheduled",
+    "event.held",
+    "event.cancelled",
+    "event.training_declared",
 )
 
 Source = Literal["plans", "training", "evaluation", "hall"]

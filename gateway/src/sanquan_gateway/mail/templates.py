@@ -37,6 +37,9 @@ TITLES: dict[str, dict[str, str]] = {
         "annual_summary.accepted": "{year}年度总结已通过",
         "hall.request.created": "服务大厅收到新的诉求 {number}",
         "hall.request.escalated": "服务大厅诉求 {number} 超过承诺时限",
+        "event.scheduled": "会议活动「{title}」将于 {starts_on} 举行",
+        "event.cancelled": "会议活动「{title}」已取消",
+        "event.training_declared": "会议活动「{title}」已认定为培训，请报名并登记出勤",
     },
     "en": {
         "plan.submitted": "The {year} plan was submitted for review",
@@ -68,6 +71,9 @@ TITLES: dict[str, dict[str, str]] = {
         "annual_summary.accepted": "The {year} annual summary was accepted",
         "hall.request.created": "A new service-hall request {number}",
         "hall.request.escalated": "Service-hall request {number} broke its promise",
+        "event.scheduled": 'The event "{title}" takes place on {starts_on}',
+        "event.cancelled": 'The event "{title}" was cancelled',
+        "event.training_declared": 'The event "{title}" counts as training: enrol your staff and record attendance',
     },
 }
 WORDS = {

@@ -62,6 +62,11 @@ RULES: dict[str, tuple[str, ...]] = {
     "hall.request.escalated": (AUDIENCE,),
     "hall.request.answered": (),
     "hall.request.closed": (),
+    # events (E4, #19): a province event tells every university's administrators, a university's its own
+    "event.scheduled": (U,),
+    "event.held": (),
+    "event.cancelled": (U,),
+    "event.training_declared": (U,),
 }
 
 #: Where each kind leads, by the reader's role (the first match; ``*`` any role). ``{x}`` from the params.
@@ -93,6 +98,9 @@ LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     "annual_summary.accepted": (("*", "/evaluation/annual"),),
     "hall.request.created": (("*", "/service-hall/requests/{request_id}"),),
     "hall.request.escalated": (("*", "/service-hall/requests/{request_id}"),),
+    "event.scheduled": (("*", "/evaluation/events/{event_id}"),),
+    "event.cancelled": (("*", "/evaluation/events/{event_id}"),),
+    "event.training_declared": (("*", "/evaluation/events/{event_id}"),),
 }
 
 
