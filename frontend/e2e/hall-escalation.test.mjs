@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { after, before, describe, test } from 'node:test'
-import { api, BASE_URL, choose, go, launch, PASSWORD, settled, shot, signInAt, signInPhone, SKIP_REASON } from './helpers.mjs'
+import { api, axeSerious, BASE_URL, choose, go, launch, PASSWORD, settled, shot, signInAt, signInPhone, SKIP_REASON } from './helpers.mjs'
 
 const NO_STACK = process.env.E2E_STACK_ENV ? false : 'E2E_STACK_ENV is not set: run it through tests/e2e/run_e2e.py'
 const SKIP = SKIP_REASON || NO_STACK
@@ -128,7 +128,7 @@ describe('service hall: broken promises and the assessment (#20)', { skip: Boole
     // the same instant again: nothing twice
     runDueJobs(new Date(acceptDue + MINUTE).toISOString())
 
-    const m = await signInPhone(browser, manager)
+    const m = await signInPhone(browser, manager, { bypassCSP: true })
     await m.page.locator('[data-test="notification-bell"]').click()
     const drawer = m.page.locator('[data-test="notification-drawer"]')
     await drawer.waitFor()
@@ -145,6 +145,7 @@ describe('service hall: broken promises and the assessment (#20)', { skip: Boole
     await settled(m.page)
     assert.ok((await m.page.locator('.el-timeline-item', { hasText: '超时督办' }).count()) >= 1, 'the timeline shows the escalation')
     await noSideways(m.page, 'the escalated request')
+    assert.deepEqual(await axeSerious(m.page), [], 'the escalated request: axe-core')
     await shot(m.page, 'hall-escalation-2-manager-request-phone')
     assert.deepEqual(m.errors, [])
     await m.context.close()
@@ -160,7 +161,7 @@ describe('service hall: broken promises and the assessment (#20)', { skip: Boole
     assert.deepEqual(toUniversity.map((n) => n.params.level), [2])
     assert.equal((await api('u1_admin', 'GET', `/api/hall/requests/${id}`)).escalation_level, 2)
 
-    const a = await signInPhone(browser, 'u1_admin')
+    const a = await signInPhone(browser, 'u1_admin', { bypassCSP: true })
     await a.page.locator('[data-test="notification-bell"]').click()
     const adminDrawer = a.page.locator('[data-test="notification-drawer"]')
     await adminDrawer.waitFor()
@@ -177,6 +178,7 @@ describe('service hall: broken promises and the assessment (#20)', { skip: Boole
     assert.equal(await a.page.locator('[data-test="hall-queue-row"]').count(), 1)
     assert.match(await card.locator('[data-test="hall-escalated"]').innerText(), /超时已督办（学校）/)
     await noSideways(a.page, 'the queue')
+    assert.deepEqual(await axeSerious(a.page), [], 'the queue with an escalated card: axe-core')
     await shot(a.page, 'hall-escalation-4-admin-queue-phone')
     assert.deepEqual(a.errors, [])
     await a.context.close()
@@ -236,6 +238,7 @@ describe('service hall: broken promises and the assessment (#20)', { skip: Boole
       assert.equal((await row.locator('td').nth(1).innerText()).trim(), '—', `${name}: no value, not 0`)
     }
     await shot(u2.page, 'hall-escalation-7-u2-scorecard-en')
+    assert.deepEqual(await axeSerious(u2.page), [], 'the scorecard: axe-core')
     assert.deepEqual(u2.errors, [])
     await u2.context.close()
   })
