@@ -417,15 +417,22 @@ def read_numbered_table(filename: str, content: bytes, *, max_rows: int) -> Iter
     lines count, as Excel shows them as rows): what a user is told about a row names this number."""
     if is_workbook(filename, content):
         return _xlsx_rows(content, max_rows)
-    if filename.lower().endswith((".csv", ".txt")) or not filename:
-        return _csv_rows(content, max_rows)
-    raise SpreadsheetError("Upload a .csv or .xlsx file")
+    check_table_name(filename)
+    return _csv_rows(content, max_rows)
+
+
+def check_table_name(filename: str) -> None:
+    """A file that is not a workbook is read as CSV only under a CSV (or text) name, or none: anything else raises
+    ``SpreadsheetError``. One rule for reading a table and for estimating it (an import job is refused when it is
+    made, not when the worker reads it)."""
+    if not (filename.lower().endswith((".csv", ".txt")) or not filename):
+        raise SpreadsheetError("Upload a .csv or .xlsx file")
 
 
 def estimate_rows(filename: str, content: bytes, *, max_rows: int) -> int:
     """A cheap row count for a progress bar, at most ``max_rows``: a CSV's lines; a workbook's ``<row>`` elements
     counted in its first sheet as it is decompressed, not its declared dimension (a claim). The archive is
-    checked first, so a zip bomb raises ``SpreadsheetError`` here."""
+    checked first, so a zip bomb raises ``SpreadsheetError`` here, as does a file that is not a table by its name."""
     if is_workbook(filename, content):
         wb = open_workbook(content)
         rows = 0
@@ -438,6 +445,7 @@ def estimate_rows(filename: str, content: bytes, *, max_rows: int) -> int:
         finally:
             wb.close()
         return min(max(rows - 1, 0), max_rows)
+    check_table_name(filename)
     lines = content.count(b"\n") - 1 + (0 if content.endswith(b"\n") else 1)
     return min(max(lines, 0), max_rows)
 

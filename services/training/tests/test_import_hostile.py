@@ -164,6 +164,19 @@ def test_a_text_table_larger_than_any_ledger_is_refused_even_when_it_compresses_
     assert _count(app, ImportJob) == 0
 
 
+def test_a_file_that_is_not_a_table_is_refused_when_the_job_is_made_as_by_the_import(
+    client: TestClient, app: FastAPI, api
+) -> None:
+    """make fuzz: an import job of ``notes.pdf`` was 202, then failed in the worker, logged as a crash."""
+    api.staff("E1")
+    text = b"employee_no,title\nE1,x\n"
+    for url in (JOBS, IMPORT):
+        assert "Upload a .csv or .xlsx file" in _problem(_post(client, url, "notes.pdf", text), 422)["detail"]
+    assert _count(app, ImportJob) == 0
+    r = _post(client, JOBS, "ledger.csv", text)
+    assert r.status_code == 202 and r.json()["total"] == 1, r.text
+
+
 # -- the declared dimension --------------------------------------------------------------------------------------
 def test_a_sheet_declaring_the_whole_grid_imports_its_real_rows_without_reading_the_grid(
     client: TestClient, app: FastAPI, api

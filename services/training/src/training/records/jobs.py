@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sanquan_kernel.db import utcnow
+from sanquan_kernel.errors import ProblemError
 from sanquan_kernel.principal import Principal, Role, scope_for
 from training.records import importer, service
 from training.records.models import ImportJob
@@ -120,7 +121,10 @@ class ImportWorker:
             self.progress.pop(job_id, None)
             return
         except Exception as exc:
-            log.exception("import job %s failed", job_id)
+            if isinstance(exc, ProblemError) and exc.status < 500:  # the file refused (as the import would answer)
+                log.info("import job %s refused: %s", job_id, exc.detail)
+            else:
+                log.exception("import job %s failed", job_id)
             detail = getattr(exc, "detail", None) or "The import failed unexpectedly"
             outcome = {"status": "failed", "error": str(detail)[:500], "content": None}
         with self.factory() as s, s.begin():
