@@ -333,15 +333,22 @@ def our_backends(stack: Stack) -> dict[int, float]:
     from sanquan_kernel import testing as kt
 
     dsn = kt.postgres_admin_url().replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        pids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = ANY(%s) AND pid <> pg_backend_pid()",
-                (stack.databases,),
-            )
-        ]
-    return {pid: cpu_seconds(pid) for pid in pids}
+    for attempt in range(20):  # the shared server may have no connection free for a moment ("too many clients")
+        try:
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                pids = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = ANY(%s) AND pid <> pg_backend_pid()",
+                        (stack.databases,),
+                    )
+                ]
+            return {pid: cpu_seconds(pid) for pid in pids}
+        except psycopg.OperationalError:
+            if attempt == 19:
+                raise
+            time.sleep(0.5)
+    return {}
 
 
 def cpu_snapshot(stack: Stack) -> dict[str, Any]:
