@@ -3,12 +3,13 @@
  * conference (表彰大会) linked to a decided campaign and declares it a training of N hours; 中原理工大学's administrator
  * opens the event, follows it to the course, enrols a staff member and records the attendance (on a phone, 390 px);
  * the staff member's own ledger shows the hours; the campaign's results (signed in and public) show the conference.
- * Screenshots: e2e-screenshots/95-event-declared.png, 96-event-course-phone.png, 97-event-ledger.png,
- * 98-campaign-conference.png.
+ * The inspector reads the events in English on a phone and changes nothing; the pages have no serious axe-core
+ * violations (phone and desktop). Screenshots: e2e-screenshots/95-event-declared.png, 96-event-course-phone.png,
+ * 97-event-ledger.png, 98-campaign-conference.png, 99-events-inspector-phone-en.png.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { api, BASE_URL, choose, field, go, launch, settled, shot, signIn, signInPhone, SKIP_REASON } from './helpers.mjs'
+import { api, axeSerious, BASE_URL, choose, field, go, launch, PHONE, settled, shot, signIn, signInAt, signInPhone, SKIP_REASON, WIDE } from './helpers.mjs'
 
 if (SKIP_REASON) {
   console.log(`e2e skipped: ${SKIP_REASON}`)
@@ -100,6 +101,36 @@ describe('Events declared a training (#19, E4)', { skip: SKIP_REASON }, () => {
     assert.ok(listed?.conferences.some((c) => c.title === title && !('id' in c)), 'the public page names the conference, no id')
 
     for (const s of [admin, uni, staff]) {
+      assert.deepEqual(s.errors, [], 'no page errors')
+      await s.context.close()
+    }
+  })
+
+  test('the inspector reads the events in English on a phone and changes nothing; no serious axe findings', async () => {
+    const inspector = await signInAt(browser, 'inspector1', { viewport: PHONE, locale: 'en' })
+    await go(inspector.page, '/evaluation/events')
+    await inspector.page.locator('[data-test="events-table"] .el-table__row').first().waitFor()
+    assert.equal(await inspector.page.locator('[data-test="new-event"]').count(), 0, 'the inspector organises nothing')
+    assert.deepEqual(await axeSerious(inspector.page), [], 'events list (phone, en)')
+    const wide = () => inspector.page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)
+    assert.equal(await wide(), false, 'no sideways scrolling at 390 px (list)')
+    await inspector.page.locator('[data-test="events-table"] .el-table__row').first().click()
+    await inspector.page.waitForURL(/\/evaluation\/events\/\d+$/)
+    await settled(inspector.page)
+    await inspector.page.getByText('Commendation conference').first().waitFor()
+    for (const action of ['edit-event', 'hold-event', 'declare-training', 'cancel-event']) {
+      assert.equal(await inspector.page.locator(`[data-test="${action}"]`).count(), 0, action)
+    }
+    assert.deepEqual(await axeSerious(inspector.page), [], 'event detail (phone, en)')
+    assert.equal(await wide(), false, 'no sideways scrolling at 390 px (detail)')
+    await shot(inspector.page, '99-events-inspector-phone-en')
+
+    const admin = await signInAt(browser, 'u1_admin', { viewport: WIDE })
+    await go(admin.page, '/evaluation/events')
+    await admin.page.locator('[data-test="new-event"]').click()
+    await admin.page.locator('[data-test="event-form"]').waitFor()
+    assert.deepEqual(await axeSerious(admin.page), [], 'the event form (desktop)')
+    for (const s of [inspector, admin]) {
       assert.deepEqual(s.errors, [], 'no page errors')
       await s.context.close()
     }
