@@ -11,6 +11,11 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 3
 PY_PACKAGES := kernel gateway services/plans services/training services/evaluation services/hall
 PY_SOURCES := kernel gateway services tests scripts bench ops
+# This machine kind's environment sets PYTHONDONTWRITEBYTECODE=1: every test process (pytest's main and workers,
+# each platform's five services, schemathesis, the CLIs the tests start) compiled our sources again, and pytest
+# re-wrote every test module's assertions again (a collection: 12.7 CPU s without cached bytecode, 5.7 with;
+# docs/benchmarks.md "Test time: bytecode"). Bytecode is written (__pycache__/, ignored by git).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test install lock frontend lint typecheck schema schema-check pytest frontend-test e2e bench-gateway load-test fuzz fault-test clean
 

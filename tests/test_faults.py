@@ -129,7 +129,7 @@ def private_pg_stack() -> Iterator[tuple[PrivatePostgres, Stack]]:
     pg = PrivatePostgres().init()
     try:
         pg.start()
-        with Stack(name="pgfault", extra_env=pg.stack_env()) as stack:
+        with Stack(name="pgfault", extra_env=pg.stack_env(), test_profile=True) as stack:
             stack.seed_demo(areas=())
             yield pg, stack
     finally:
