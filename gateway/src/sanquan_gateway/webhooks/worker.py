@@ -144,27 +144,52 @@ class DeliveryWorker:
         s = self.settings
         sem = asyncio.Semaphore(s.webhook_concurrency)
         sender = Sender(timeout=s.webhook_timeout_seconds, public_only=not urls.private_ok(s))
+        # A pipeline (issue #18: one batch after the other, the worker waited on the database half of the time):
+        # while a batch is sent, the next is claimed and the one before is recorded, each in a thread of its own.
+        # The claim never takes a delivery that is out (its lease) nor one whose earlier delivery of the same
+        # endpoint and subject is still pending (out or not yet recorded), so the order per resource holds.
+        claiming: asyncio.Future[list[repo.Job]] | None = None
+        recording: asyncio.Future[None] | None = None
         try:
             while not self._stop.is_set():
-                try:
-                    jobs = await self._loop.run_in_executor(self._db, self._claim)
-                except Exception:
-                    log.exception("claiming webhook deliveries failed")
-                    jobs = []
+                jobs = await self._claimed(claiming or self._loop.run_in_executor(self._db, self._claim))
+                claiming = None
                 if not jobs:
+                    if recording is not None:  # its outcomes may let the next deliveries of its resources go
+                        await self._recorded(recording)
+                        recording = None
+                        continue
                     sender.sweep()
                     self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), s.webhook_poll_seconds)
                     continue
+                claiming = self._loop.run_in_executor(self._db, self._claim)
                 outcomes = await asyncio.gather(*(self._send(sender, sem, j) for j in jobs))
-                try:
-                    await self._loop.run_in_executor(self._db, self._record, outcomes)
-                except Exception:
-                    # the leases run out and the deliveries are sent again: at least once, never lost
-                    log.exception("recording webhook outcomes failed")
+                await self._recorded(recording)
+                recording = self._loop.run_in_executor(self._db, self._record, outcomes)
         finally:
+            await self._recorded(recording)
+            if claiming is not None:  # claimed and not sent: their leases run out and they go out again
+                await self._claimed(claiming)
             sender.close()
+
+    @staticmethod
+    async def _claimed(claiming: asyncio.Future[list[repo.Job]]) -> list[repo.Job]:
+        try:
+            return await claiming
+        except Exception:
+            log.exception("claiming webhook deliveries failed")
+            return []
+
+    @staticmethod
+    async def _recorded(recording: asyncio.Future[None] | None) -> None:
+        if recording is not None:
+            try:
+                await recording
+            except Exception:
+                # the leases run out and the deliveries are sent again: at least once, never lost
+                log.exception("recording webhook outcomes failed")
 
     def _claim(self) -> list[repo.Job]:
         now = clock.now()
