@@ -6,7 +6,8 @@ Mix: 25 % a new request (student, Idempotency-Key), 30 % a student's own list, 3
 detail, 15 % a department's queue (``sort=due``, open statuses). Targets (docs/benchmarks.md): 300 req/s for
 5 minutes with p99 ≤ 200 ms and no error; the queue ≤ 50 ms. Printed beside them: a baseline measured in the same
 run (the hall's vocabulary through the gateway: token check, proxy, service, no database), the CPU per request of
-every process, and a host-speed calibration (a fixed pure-Python loop), since figures differ between hosts.
+every process, and the host calibration (bench/calibration.py, at the start and the end), since figures differ between
+hosts. The open-loop generator and its report are bench/open_loop.py's, shared with bench/load_mix.py.
 
 Students' tokens are signed with the platform's own key (DATA_DIR/keys), as the gateway's hall sign-in issues them.
 
@@ -16,8 +17,6 @@ Students' tokens are signed with the platform's own key (DATA_DIR/keys), as the 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import hashlib
 import json
 import random
 import sys
@@ -25,6 +24,7 @@ import time
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +33,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tests.harness as harness
-from bench.load_mix import _run, cpu_snapshot, pct, report_cpu
-from sanquan_gateway.upstream import UpstreamError, UpstreamPool
+from bench import open_loop
+from bench.load_mix import cpu_snapshot, report_cpu
+from bench.open_loop import pct, report, report_timeline, run_loop
 from sanquan_kernel.tokens import SigningKey, issue_access_token
 
 if "hall" not in harness.SERVICES:  # the hall is started beside the three services
@@ -49,16 +50,8 @@ def _patient_wait_ready(self: harness.Stack, only: str | None = None, timeout: f
 harness.Stack.wait_ready = _patient_wait_ready  # type: ignore[method-assign]
 
 MIX = {"create": 25, "own_list": 30, "own_detail": 30, "queue": 15}
+QUEUE = "/api/hall/requests?sort=due&status=new&status=accepted&limit=20"
 CATEGORIES = ["repair_dorm", "repair_classroom", "canteen", "utilities", "environment", "property", "suggestion"]
-
-
-def calibration() -> float:
-    """Seconds of a fixed pure-Python loop (hashing and dict work): this host's speed for the same code."""
-    t = time.perf_counter()
-    d: dict[int, bytes] = {}
-    for i in range(200_000):
-        d[i % 1000] = hashlib.sha256(str(i).encode()).digest()
-    return time.perf_counter() - t
 
 
 def student_tokens(stack: harness.Stack, university: int, n: int) -> list[str]:
@@ -184,6 +177,26 @@ def timed_gets(base: str, token: str, path: str, n: int) -> list[float]:
     return out
 
 
+def request_for(kind: str, students: list[str], mine: dict[int, list[int]], queues: list[str]) -> open_loop.Request:
+    i = random.randrange(len(students))
+    if kind == "create":
+        body = {"category": random.choice(CATEGORIES), "description": "宿舍的灯坏了，请尽快修理"}
+        head = [
+            (b"authorization", f"Bearer {students[i]}".encode()),
+            (b"content-type", b"application/json"),
+            (b"idempotency-key", uuid.uuid4().hex.encode()),
+        ]
+        return "POST", "/api/hall/requests", head, json.dumps(body).encode()
+    if kind == "own_list":
+        path, token = "/api/hall/requests?limit=20", students[i]
+    elif kind == "own_detail":
+        ids = mine.get(i + 1) or [1]
+        path, token = f"/api/hall/requests/{random.choice(ids)}", students[i]
+    else:
+        path, token = QUEUE, random.choice(queues)
+    return "GET", path, [(b"authorization", f"Bearer {token}".encode())], b""
+
+
 async def run(
     base: str,
     students: list[str],
@@ -193,91 +206,9 @@ async def run(
     seconds: float,
     max_in_flight: int,
 ) -> dict[str, Any]:
-    kinds, weights = list(MIX), list(MIX.values())
-    results: dict[str, list[float]] = defaultdict(list)
-    errors: dict[str, int] = defaultdict(int)
-    statuses: dict[int, int] = defaultdict(int)
-    in_flight = asyncio.Semaphore(max_in_flight)
-    http = UpstreamPool(base, connect_timeout=5, read_timeout=30, max_idle=max_in_flight)
-    dropped = 0
-
-    def request_for(kind: str) -> tuple[str, str, str, Any]:
-        i = random.randrange(len(students))
-        if kind == "create":
-            body = {"category": random.choice(CATEGORIES), "description": "宿舍的灯坏了，请尽快修理"}
-            return "POST", "/api/hall/requests", students[i], body
-        if kind == "own_list":
-            return "GET", "/api/hall/requests?limit=20", students[i], None
-        if kind == "own_detail":
-            ids = mine.get(i + 1) or [1]
-            return "GET", f"/api/hall/requests/{random.choice(ids)}", students[i], None
-        return "GET", "/api/hall/requests?sort=due&status=new&status=accepted&limit=20", random.choice(queues), None
-
-    async def one(kind: str) -> None:
-        method, path, token, body = request_for(kind)
-        head = [(b"authorization", f"Bearer {token}".encode())]
-        payload = b""
-        if body is not None:
-            payload = json.dumps(body).encode()
-            head += [(b"content-type", b"application/json"), (b"idempotency-key", uuid.uuid4().hex.encode())]
-        t = time.perf_counter()
-        try:
-            conn = await http.request(method.encode(), path.encode(), head, payload)
-            try:
-                done = False
-                while not done:
-                    _, done = await conn.read_chunk(30)
-            except BaseException:
-                conn.close()
-                raise
-            http.release(conn)
-            statuses[conn.status] += 1
-            if conn.status >= 400:
-                errors[kind] += 1
-        except (UpstreamError, TimeoutError, OSError):
-            errors[kind] += 1
-        finally:
-            results[kind].append(time.perf_counter() - t)
-            in_flight.release()
-
-    tasks: set[asyncio.Task[None]] = set()
-    start = time.perf_counter()
-    i = 0
-    while time.perf_counter() - start < seconds:
-        due = start + i / rate
-        now = time.perf_counter()
-        if due > now:
-            await asyncio.sleep(due - now)
-        i += 1
-        if in_flight.locked():
-            dropped += 1
-            continue
-        await in_flight.acquire()
-        task = asyncio.create_task(one(random.choices(kinds, weights)[0]))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-    await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - start
-    http.close()
-    return {"results": results, "errors": errors, "statuses": statuses, "elapsed": elapsed, "dropped": dropped}
-
-
-def report(out: dict[str, Any], rate: float) -> int:
-    results, errors = out["results"], out["errors"]
-    all_lat = [v for vs in results.values() for v in vs]
-    n_err = sum(errors.values()) + out["dropped"]
-    print(
-        f"\nopen loop at {rate:.0f} req/s for {out['elapsed']:.0f} s: {len(all_lat)} requests, "
-        f"{len(all_lat) / out['elapsed']:.1f} req/s, errors {n_err}, dropped {out['dropped']}"
-    )
-    print(f"{'kind':12} {'count':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for kind, vs in sorted(results.items()):
-        print(f"{kind:12} {len(vs):7} {pct(vs, 50):8.1f} {pct(vs, 95):8.1f} {pct(vs, 99):8.1f} {errors.get(kind, 0):7}")
-    print(
-        f"{'all':12} {len(all_lat):7} {pct(all_lat, 50):8.1f} {pct(all_lat, 95):8.1f} {pct(all_lat, 99):8.1f} {n_err:7}"
-    )
-    print("statuses:", dict(sorted(out["statuses"].items())))
-    return len(all_lat)
+    """The hall's mix, open loop (bench/open_loop.py)."""
+    pick = partial(request_for, students=students, mine=mine, queues=queues)
+    return await open_loop.run(base, MIX, pick, rate, seconds, max_in_flight)
 
 
 def main() -> None:
@@ -292,9 +223,9 @@ def main() -> None:
     parser.add_argument("--hall-workers", type=int, default=2)
     parser.add_argument("--queue-samples", type=int, default=200)
     parser.add_argument("--cpu", action="store_true")
+    parser.add_argument("--timeline", type=float, default=0, help="also report p99 per this many seconds")
     args = parser.parse_args()
 
-    print(f"host calibration: {calibration() * 1000:.0f} ms for the fixed loop (lower is faster)")
     # sign-ins are not what is measured (students' tokens are signed here, staff sign in once): the cheap argon2
     # profile keeps the setup from timing out on a loaded host; the databases keep their durable commits
     env = {"HALL_WORKERS": str(args.hall_workers), "GATEWAY_PASSWORD_HASH_PROFILE": "test"}
@@ -310,12 +241,11 @@ def main() -> None:
 
         # the queue over the year, beside the baseline, interleaved in blocks so that load drifts hit both
         mgr = queues[0]
-        queue_path = "/api/hall/requests?sort=due&status=new&status=accepted&limit=20"
-        timed_gets(stack.url, mgr, queue_path, 20)  # warm
+        timed_gets(stack.url, mgr, QUEUE, 20)  # warm
         q: list[float] = []
         base: list[float] = []
         for _ in range(args.queue_samples // 20):
-            q += timed_gets(stack.url, mgr, queue_path, 20)
+            q += timed_gets(stack.url, mgr, QUEUE, 20)
             base += timed_gets(stack.url, mgr, "/api/hall/vocabulary", 20)
         print(f"\nqueue of a department over {args.requests} requests (through the gateway, {len(q)} samples):")
         print(f"  queue      p50 {pct(q, 50):6.1f} ms  p95 {pct(q, 95):6.1f} ms  p99 {pct(q, 99):6.1f} ms")
@@ -324,17 +254,20 @@ def main() -> None:
 
         if args.seconds > 0:  # --seconds 0: the queue alone
             if args.warmup:
-                _run(run(stack.url, students, mine, queues, args.rate, args.warmup, args.max_in_flight))
+                run_loop(run(stack.url, students, mine, queues, args.rate, args.warmup, args.max_in_flight))
             before = cpu_snapshot(stack)
-            out = _run(run(stack.url, students, mine, queues, args.rate, args.seconds, args.max_in_flight))
+            out = run_loop(run(stack.url, students, mine, queues, args.rate, args.seconds, args.max_in_flight))
             after = cpu_snapshot(stack)
             total = report(out, args.rate)
+            if args.timeline:
+                report_timeline(out["timeline"], args.timeline)
             if args.cpu:
                 report_cpu(before, after, total)
-        print(f"host calibration after: {calibration() * 1000:.0f} ms")
     finally:
         stack.stop()
 
 
 if __name__ == "__main__":
-    main()
+    from calibration import calibrated
+
+    calibrated(main)

@@ -10,15 +10,12 @@ Target (issue #8): >= 300 requests/s with p99 <= 250 ms and zero errors, for 5 m
 from __future__ import annotations
 
 import argparse
-import asyncio
 import itertools
 import json
 import os
 import random
-import statistics
 import sys
 import time
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +27,9 @@ from sanquan_kernel import clock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import open_loop
+from bench.open_loop import Request, report, report_timeline, run_loop
 from bench.service_cpu import cpu_seconds
-from sanquan_gateway.upstream import UpstreamError, UpstreamPool
 from tests.harness import Stack
 
 MIX = {
@@ -199,122 +197,21 @@ def request_for(kind: str, w: World, run_id: str) -> tuple[str, str, dict[str, s
     return "GET", path, {"Authorization": f"Bearer {tok}"}, None
 
 
+def _request(kind: str, w: World, run_id: str) -> Request:
+    method, path, headers, body = request_for(kind, w, run_id)
+    head = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    if body is None:
+        return method, path, head, b""
+    return method, path, [*head, (b"content-type", b"application/json")], json.dumps(body).encode()
+
+
 async def run(base: str, w: World, rate: float, seconds: float, max_in_flight: int) -> dict[str, Any]:
-    kinds = list(MIX)
-    weights = [MIX[k] for k in kinds]
-    results: dict[str, list[float]] = defaultdict(list)
-    errors: dict[str, int] = defaultdict(int)
-    statuses: dict[int, int] = defaultdict(int)
-    in_flight = asyncio.Semaphore(max_in_flight)
+    """The mix, open loop (bench/open_loop.py)."""
     run_id = f"{int(time.time())}"
-    # The gateway's own lean HTTP/1.1 client (keep-alive, httptools): the load generator shares the two cores with
-    # the platform, and a general-purpose client cost 0.4 ms of CPU per request, a tenth of the platform's.
-    http = UpstreamPool(base, connect_timeout=5, read_timeout=30, max_idle=max_in_flight)
-    dropped = 0
-    timeline: list[tuple[float, float]] = []  # (sent at, seconds taken) of every request
-    start = time.perf_counter()
-
-    async def one(kind: str) -> None:
-        method, path, headers, body = request_for(kind, w, run_id)
-        head = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-        payload = b""
-        if body is not None:
-            payload = json.dumps(body).encode()
-            head.append((b"content-type", b"application/json"))
-        t = time.perf_counter()
-        try:
-            conn = await http.request(method.encode(), path.encode(), head, payload)
-            try:
-                done = False  # read the body to its end (also one received with the head), so the connection is reused
-                while not done:
-                    _, done = await conn.read_chunk(30)
-            except BaseException:
-                conn.close()
-                raise
-            http.release(conn)
-            statuses[conn.status] += 1
-            if conn.status >= 400:
-                errors[kind] += 1
-        except (UpstreamError, TimeoutError, OSError):
-            errors[kind] += 1
-        finally:
-            results[kind].append(time.perf_counter() - t)
-            timeline.append((t - start, time.perf_counter() - t))
-            in_flight.release()
-
-    tasks = set()
-    start = time.perf_counter()
-    timeline.clear()
-    i = 0
-    while True:
-        due = start + i / rate
-        now = time.perf_counter()
-        if now - start >= seconds:
-            break
-        if due > now:
-            await asyncio.sleep(due - now)
-        i += 1
-        if in_flight.locked():
-            dropped += 1  # the platform is not keeping up: counted as an error, not silently skipped
-            continue
-        await in_flight.acquire()
-        task = asyncio.create_task(one(random.choices(kinds, weights)[0]))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-    await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - start
-    http.close()
-    return {
-        "results": results,
-        "errors": errors,
-        "statuses": statuses,
-        "elapsed": elapsed,
-        "dropped": dropped,
-        "timeline": timeline,
-    }
+    return await open_loop.run(base, MIX, lambda kind: _request(kind, w, run_id), rate, seconds, max_in_flight)
 
 
-def report_timeline(timeline: list[tuple[float, float]], step: float) -> None:
-    """Requests sent and their p99 per ``step`` seconds: stalls show as a slice with a high p99."""
-    slices: dict[int, list[float]] = defaultdict(list)
-    for sent, took in timeline:
-        slices[int(sent // step)].append(took)
-    print(f"\n{'from s':>7} {'sent':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
-    for k in sorted(slices):
-        vs = slices[k]
-        print(f"{k * step:7.0f} {len(vs):6} {pct(vs, 50):8.1f} {pct(vs, 99):8.1f} {max(vs) * 1000:8.1f}")
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return 0.0
-    values = sorted(values)
-    return values[min(len(values) - 1, int(p / 100 * len(values)))] * 1000
-
-
-def report(out: dict[str, Any], rate: float) -> None:
-    results, errors = out["results"], out["errors"]
-    all_lat = [v for vs in results.values() for v in vs]
-    total = len(all_lat)
-    n_err = sum(errors.values()) + out["dropped"]
-    print(
-        f"\nopen loop at {rate:.0f} req/s for {out['elapsed']:.0f}s: {total} requests, "
-        f"{total / out['elapsed']:.1f} req/s, errors {n_err} ({100 * n_err / max(1, total):.2f}%), "
-        f"dropped {out['dropped']}"
-    )
-    print(f"{'kind':20} {'count':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for kind, vs in sorted(results.items()):
-        print(f"{kind:20} {len(vs):7} {pct(vs, 50):8.1f} {pct(vs, 95):8.1f} {pct(vs, 99):8.1f} {errors.get(kind, 0):7}")
-    print(f"{'all':20} {total:7} {pct(all_lat, 50):8.1f} {pct(all_lat, 95):8.1f} {pct(all_lat, 99):8.1f} {n_err:7}")
-    print("statuses:", dict(sorted(out["statuses"].items())))
-    if all_lat:
-        print(f"mean {statistics.mean(all_lat) * 1000:.1f} ms")
-
-
-def _run(coro: Any) -> Any:
-    import uvloop
-
-    return uvloop.run(coro)
+_run = run_loop
 
 
 def postmaster_pid() -> int | None:

@@ -55,7 +55,8 @@ from sqlalchemy import create_engine, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.load_mix import _run, pct, prepare, run
+from bench.load_mix import _run, prepare, run
+from bench.open_loop import pct
 from bench.service_cpu import cpu_seconds
 from sanquan_gateway.accounts.models import Client
 from sanquan_gateway.webhooks.models import WebhookEndpoint
