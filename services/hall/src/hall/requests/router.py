@@ -4,7 +4,7 @@ university's request, another student's request, another department's request fo
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Query, Request, Response
 
@@ -30,9 +30,8 @@ from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.clock import PROVINCE_TZ
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound, Unprocessable
-from sanquan_kernel.etag import etag_for
+from sanquan_kernel.etag import set_etag
 from sanquan_kernel.principal import Principal
-from sanquan_kernel.responses import json_response
 from sanquan_kernel.routing import ServiceRouter
 
 router = ServiceRouter(tags=["requests"])
@@ -50,42 +49,30 @@ def load_request(request_id: int, session: SessionDep, scope: CurrentScope) -> H
 RequestDep = Annotated[HallRequest, Depends(load_request)]
 
 
-def _answer(data: dict[str, Any], status_code: int = 200) -> Response:
-    """A request's answer as plain data of its documented shape (``RequestDetail``), with its ETag."""
-    return json_response(data, status_code=status_code, headers={"ETag": etag_for(data["version"])})
-
-
-def _detail(session: SessionDep, r: HallRequest, principal: Principal) -> Response:
+def _detail(
+    session: SessionDep, response: Response, r: HallRequest, principal: Principal, *, no_files: bool = False
+) -> RequestDetail:
     session.flush()
-    return _answer(service.detail(session, r, principal, service.place_name(session, r)))
+    set_etag(response, r.version)
+    return service.detail(session, r, principal, no_files=no_files)
 
 
-@router.post(
-    "/requests",
-    status_code=201,
-    response_model=RequestDetail,
-    responses={200: {"description": "The request stored for this key"}},
-)
+@router.post("/requests", status_code=201, responses={200: {"description": "The request stored for this key"}})
 def create_request(
     body: RequestIn,
     principal: Requester,
     session: SessionDep,
     scope: CurrentScope,
+    response: Response,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=100)] = None,
-) -> Response:
+) -> RequestDetail:
     """S1: report a problem or a suggestion. The same ``Idempotency-Key`` again answers 200 with the request
     stored the first time and stores nothing."""
-    made = service.create(session, principal, scope, body, idempotency_key)
-    if made.row is None:
-        stored = repo.read(session, scope, made.id)
-        if stored is None:
-            raise NotFound("No such request")
-        return _answer(service.detail(session, stored, principal, stored.place_name))
-    # a request created just now: its one timeline entry is known, and its files are those of its body
-    data = service.detail(
-        session, made.row, principal, made.place_name, events=made.events, no_files=not body.attachment_ids
-    )
-    return _answer(data, 201)
+    r, created = service.create(session, principal, scope, body, idempotency_key)
+    if not created:
+        response.status_code = 200
+    # a request created just now has only the files of its body, none when it names none
+    return _detail(session, response, r, principal, no_files=created and not body.attachment_ids)
 
 
 def _parse_cursor(cursor: str | None, sort: str) -> tuple[datetime | None, int] | None:
@@ -106,7 +93,7 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, time(0), PROVINCE_TZ)
 
 
-@router.get("/requests", response_model=RequestPage)
+@router.get("/requests")
 def list_requests(
     principal: Reader,
     session: SessionDep,
@@ -125,7 +112,7 @@ def list_requests(
     sort: Literal["newest", "due"] = "newest",
     cursor: Annotated[str | None, Query(max_length=80)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-) -> Response:
+) -> RequestPage:
     """A student's or teacher's own requests; a department's queue for its staff and manager; a university's
     for its administrator; every university's for the province. Newest first, or ``sort=due`` (the queue: the
     earliest resolve promise first). Cursor pagination: pass ``next_cursor`` back as ``cursor``."""
@@ -143,10 +130,8 @@ def list_requests(
         "created_from": _day_start(created_from) if created_from else None,
         "created_to": _day_start(created_to) + timedelta(days=1) if created_to else None,
     }
-    stmt, params = repo.listing(
-        scope, filters=filters, now=now, sort=sort, cursor=_parse_cursor(cursor, sort), limit=limit
-    )
-    rows = session.execute(stmt, params).all()
+    stmt = repo.listing(scope, filters=filters, now=now, sort=sort, cursor=_parse_cursor(cursor, sort), limit=limit)
+    rows = session.execute(stmt).all()
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
@@ -157,31 +142,36 @@ def list_requests(
             next_cursor = f"{micros}_{last.id}"
         else:
             next_cursor = str(last.id)
-    items = [service.fields(r, principal, r.place_name, now) for r in rows]
-    return json_response({"items": items, "next_cursor": next_cursor, "limit": limit})
+    names = service.place_names(session, rows)
+    return RequestPage(
+        items=[service.out(r, principal, names, now) for r in rows], next_cursor=next_cursor, limit=limit
+    )
 
 
-@router.get("/requests/{request_id}", response_model=RequestDetail)
-def get_request(request_id: int, principal: Reader, session: SessionDep, scope: CurrentScope) -> Response:
+@router.get("/requests/{request_id}")
+def get_request(
+    principal: Reader,
+    r: RequestDep,
+    session: SessionDep,
+    response: Response,
+) -> RequestDetail:
     """The request with its timeline and files."""
-    r = repo.read(session, scope, request_id)
-    if r is None:
-        raise NotFound("No such request")
-    return _answer(service.detail(session, r, principal, r.place_name))
+    return _detail(session, response, r, principal)
 
 
-@router.post("/requests/{request_id}/accept", response_model=RequestDetail)
+@router.post("/requests/{request_id}/accept")
 def accept_request(
     principal: Handler,
     r: RequestDep,
     session: SessionDep,
     request: Request,
-) -> Response:
+    response: Response,
+) -> RequestDetail:
     service.accept(session, request, principal, r)
-    return _detail(session, r, principal)
+    return _detail(session, response, r, principal)
 
 
-@router.post("/requests/{request_id}/assign", response_model=RequestDetail)
+@router.post("/requests/{request_id}/assign")
 def assign_request(
     principal: Handler,
     body: AssignIn,
@@ -189,12 +179,13 @@ def assign_request(
     accounts: Accounts,
     session: SessionDep,
     request: Request,
-) -> Response:
+    response: Response,
+) -> RequestDetail:
     service.assign(session, request, principal, accounts, r, body)
-    return _detail(session, r, principal)
+    return _detail(session, response, r, principal)
 
 
-@router.post("/requests/{request_id}/transfer", response_model=RequestDetail)
+@router.post("/requests/{request_id}/transfer")
 def transfer_request(
     principal: Handler,
     body: TransferIn,
@@ -202,12 +193,13 @@ def transfer_request(
     orgs: Orgs,
     session: SessionDep,
     request: Request,
-) -> Response:
+    response: Response,
+) -> RequestDetail:
     service.transfer(session, request, principal, orgs, r, body)
-    return _detail(session, r, principal)
+    return _detail(session, response, r, principal)
 
 
-@router.post("/requests/{request_id}/answer", response_model=RequestDetail)
+@router.post("/requests/{request_id}/answer")
 def answer_request(
     principal: Handler,
     body: AnswerIn,
@@ -215,23 +207,25 @@ def answer_request(
     scope: CurrentScope,
     session: SessionDep,
     request: Request,
-) -> Response:
+    response: Response,
+) -> RequestDetail:
     service.answer(session, request, principal, scope, r, body)
-    return _detail(session, r, principal)
+    return _detail(session, response, r, principal)
 
 
-@router.post("/requests/{request_id}/close", response_model=RequestDetail)
+@router.post("/requests/{request_id}/close")
 def close_request(
     principal: Handler,
     r: RequestDep,
     session: SessionDep,
     request: Request,
-) -> Response:
+    response: Response,
+) -> RequestDetail:
     service.close(session, request, principal, r)
-    return _detail(session, r, principal)
+    return _detail(session, response, r, principal)
 
 
-@router.post("/requests/{request_id}/info", response_model=RequestDetail)
+@router.post("/requests/{request_id}/info")
 def add_request_info(
     principal: Requester,
     body: InfoIn,
@@ -239,45 +233,49 @@ def add_request_info(
     scope: CurrentScope,
     session: SessionDep,
     request: Request,
-) -> Response:
+    response: Response,
+) -> RequestDetail:
     service.add_info(session, request, principal, scope, r, body)
-    return _detail(session, r, principal)
+    return _detail(session, response, r, principal)
 
 
-@router.post("/requests/{request_id}/rate", response_model=RequestDetail)
+@router.post("/requests/{request_id}/rate")
 def rate_request(
     principal: Requester,
     body: RateIn,
     r: RequestDep,
     session: SessionDep,
     request: Request,
-) -> Response:
+    response: Response,
+) -> RequestDetail:
     service.rate(session, request, principal, r, body)
-    return _detail(session, r, principal)
+    return _detail(session, response, r, principal)
 
 
-@router.post("/requests/{request_id}/reopen", response_model=RequestDetail)
+@router.post("/requests/{request_id}/reopen")
 def reopen_request(
     principal: Requester,
     body: ReopenIn,
     r: RequestDep,
     session: SessionDep,
     request: Request,
-) -> Response:
+    response: Response,
+) -> RequestDetail:
     settings: Settings = request.app.state.kernel.settings
     service.reopen(session, request, principal, r, body, settings.reopen_within_days)
-    return _detail(session, r, principal)
+    return _detail(session, response, r, principal)
 
 
-@router.post("/requests/{request_id}/withdraw", response_model=RequestDetail)
+@router.post("/requests/{request_id}/withdraw")
 def withdraw_request(
     principal: Requester,
     r: RequestDep,
     session: SessionDep,
     request: Request,
-) -> Response:
+    response: Response,
+) -> RequestDetail:
     service.withdraw(session, request, principal, r)
-    return _detail(session, r, principal)
+    return _detail(session, response, r, principal)
 
 
 assert set(STATUSES) == {"new", "accepted", "answered", "closed", "withdrawn"}
