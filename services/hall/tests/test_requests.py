@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from hall_helpers import configure, report, student, teacher
 
+from hall.requests.schemas import RequestDetail, RequestPage
 from sanquan_kernel import clock
 from sanquan_kernel import testing as kt
 from sanquan_kernel.storage import samples
@@ -250,3 +251,75 @@ def test_a_students_photo_is_removed_by_the_student_only(client: TestClient) -> 
     assert client.get(url, headers=kt.staff()).status_code == 200
     assert client.delete(url, headers={**student(), "If-Match": 'W/"1"'}).status_code == 204
     assert client.get(url, headers=kt.staff()).status_code == 404
+
+
+def test_answers_built_as_plain_data_are_their_documented_models(client: TestClient) -> None:
+    """A request's answers are built as plain data (issue #20: no models per answer): each equals its documented
+    model's dump, with its ETag — a new request (its one timeline entry and its files known without reading them),
+    the same key again, a detail with a photo, a change, a page of the list."""
+    ids = configure(client)
+    up = client.post("/api/hall/attachments?filename=tap.png", content=samples.png(), headers=student()).json()
+    body = {"category": "repair_dorm", "description": "宿舍水龙头坏了", "place_id": ids["room"]}
+    key = {**student(), "Idempotency-Key": "shape-1"}
+    made = client.post("/api/hall/requests", json={**body, "attachment_ids": [up["id"]]}, headers=key)
+    again = client.post("/api/hall/requests", json={**body, "attachment_ids": [up["id"]]}, headers=key)
+    rid = made.json()["id"]
+    answers = [
+        made,
+        again,
+        client.post("/api/hall/requests", json={**body, "place_id": None}, headers=student()),
+        client.get(f"/api/hall/requests/{rid}", headers=student()),
+        client.get(f"/api/hall/requests/{rid}", headers=kt.staff()),
+        client.post(f"/api/hall/requests/{rid}/accept", headers=kt.staff()),
+    ]
+    assert [a.status_code for a in answers] == [201, 200, 201, 200, 200, 200]
+    for a in answers:
+        assert RequestDetail.model_validate(a.json()).model_dump(mode="json") == a.json()
+        assert a.headers["ETag"] == f'W/"{a.json()["version"]}"'
+    assert again.json() == {**made.json(), "breached": again.json()["breached"]}
+    first = made.json()
+    assert (first["place_name"], [f["id"] for f in first["attachments"]]) == ("3-201", [up["id"]])
+    assert [(e["kind"], e["actor"], e["actor_id"]) for e in first["events"]] == [("created", "requester", None)]
+    assert answers[3].json()["events"] == first["events"]
+    page = client.get("/api/hall/requests?limit=1", headers=kt.staff())
+    assert RequestPage.model_validate(page.json()).model_dump(mode="json") == page.json()
+    assert page.json()["next_cursor"] and page.json()["items"][0]["requester"] == {
+        "id": 7,
+        "kind": "student",
+        "name": "张三",
+    }
+
+
+def test_every_filter_of_the_list_selects_its_requests(client: TestClient) -> None:
+    """The list's statement is built once per shape, every value a parameter: each filter still selects its rows,
+    for the university, its staff's queue and the province."""
+    ids = configure(client)
+    a = report(client, place_id=ids["room"], description="楼道的灯不亮了")
+    b = report(client, who=student(8), category="canteen", description="食堂的饭菜有点凉")
+    assert client.post(f"/api/hall/requests/{b['id']}/accept", headers=kt.staff()).status_code == 200
+    other = report(client, who=student(7, uni=kt.UNI_B), description="别的大学的问题")
+
+    def found(query: str, who: dict[str, str] | None = None) -> set[int]:
+        r = client.get(f"/api/hall/requests?{query}", headers=who or kt.university_admin())
+        assert r.status_code == 200, r.text
+        return {i["id"] for i in r.json()["items"]}
+
+    both, today = {a["id"], b["id"]}, clock.today()
+    assert found("") == both and found("", kt.staff()) == both
+    assert found(f"place_id={ids['room']}") == {a["id"]} and found(f"place_id={ids['building']}") == set()
+    assert found("category=canteen") == {b["id"]} == found("assignee_id=400")
+    assert found("status=accepted") == {b["id"]} and found("status=new&status=accepted") == both
+    assert found(f"department_id={kt.DEPT_A1}") == both and found(f"department_id={kt.DEPT_A2}") == set()
+    assert found("unrouted=true") == set() and found("unrouted=false") == both
+    assert found("breached=false") == both and found("breached=true") == set()
+    assert found(f"created_from={today}&created_to={today}") == both
+    assert (
+        found(f"created_to={today - timedelta(days=1)}") == set() == found(f"created_from={today + timedelta(days=1)}")
+    )
+    assert found("q=灯不亮") == {a["id"]} == found(f"q={a['number']}") and found("q=100%25") == set()
+    assert found("sort=due&status=new&status=accepted", kt.staff()) == both
+    assert found(f"university_id={kt.UNI_A}", kt.province_admin()) == both
+    assert found(f"university_id={kt.UNI_B}", kt.province_admin()) == {other["id"]}
+    assert found(f"university_id={kt.UNI_B}") == set()  # the university's own scope still applies
+    with clock.frozen(clock.now() + timedelta(days=30)):  # both promises missed a month later
+        assert found("breached=true") == both and found("breached=true&category=canteen") == {b["id"]}

@@ -4,7 +4,7 @@ university's request, another student's request, another department's request fo
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Query, Request, Response
 
@@ -30,8 +30,9 @@ from sanquan_kernel.auth import CurrentScope
 from sanquan_kernel.clock import PROVINCE_TZ
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.errors import NotFound, Unprocessable
-from sanquan_kernel.etag import set_etag
+from sanquan_kernel.etag import etag_for
 from sanquan_kernel.principal import Principal
+from sanquan_kernel.responses import json_response
 from sanquan_kernel.routing import ServiceRouter
 
 router = ServiceRouter(tags=["requests"])
@@ -49,30 +50,42 @@ def load_request(request_id: int, session: SessionDep, scope: CurrentScope) -> H
 RequestDep = Annotated[HallRequest, Depends(load_request)]
 
 
-def _detail(
-    session: SessionDep, response: Response, r: HallRequest, principal: Principal, *, no_files: bool = False
-) -> RequestDetail:
+def _answer(data: dict[str, Any], status_code: int = 200) -> Response:
+    """A request's answer as plain data of its documented shape (``RequestDetail``), with its ETag."""
+    return json_response(data, status_code=status_code, headers={"ETag": etag_for(data["version"])})
+
+
+def _detail(session: SessionDep, r: HallRequest, principal: Principal) -> Response:
     session.flush()
-    set_etag(response, r.version)
-    return service.detail(session, r, principal, no_files=no_files)
+    return _answer(service.detail(session, r, principal, service.place_name(session, r)))
 
 
-@router.post("/requests", status_code=201, responses={200: {"description": "The request stored for this key"}})
+@router.post(
+    "/requests",
+    status_code=201,
+    response_model=RequestDetail,
+    responses={200: {"description": "The request stored for this key"}},
+)
 def create_request(
     body: RequestIn,
     principal: Requester,
     session: SessionDep,
     scope: CurrentScope,
-    response: Response,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=100)] = None,
-) -> RequestDetail:
+) -> Response:
     """S1: report a problem or a suggestion. The same ``Idempotency-Key`` again answers 200 with the request
     stored the first time and stores nothing."""
-    r, created = service.create(session, principal, scope, body, idempotency_key)
-    if not created:
-        response.status_code = 200
-    # a request created just now has only the files of its body, none when it names none
-    return _detail(session, response, r, principal, no_files=created and not body.attachment_ids)
+    made = service.create(session, principal, scope, body, idempotency_key)
+    if made.row is None:
+        stored = repo.read(session, scope, made.id)
+        if stored is None:
+            raise NotFound("No such request")
+        return _answer(service.detail(session, stored, principal, stored.place_name))
+    # a request created just now: its one timeline entry is known, and its files are those of its body
+    data = service.detail(
+        session, made.row, principal, made.place_name, events=made.events, no_files=not body.attachment_ids
+    )
+    return _answer(data, 201)
 
 
 def _parse_cursor(cursor: str | None, sort: str) -> tuple[datetime | None, int] | None:
@@ -93,7 +106,7 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, time(0), PROVINCE_TZ)
 
 
-@router.get("/requests")
+@router.get("/requests", response_model=RequestPage)
 def list_requests(
     principal: Reader,
     session: SessionDep,
@@ -112,7 +125,7 @@ def list_requests(
     sort: Literal["newest", "due"] = "newest",
     cursor: Annotated[str | None, Query(max_length=80)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-) -> RequestPage:
+) -> Response:
     """A student's or teacher's own requests; a department's queue for its staff and manager; a university's
     for its administrator; every university's for the province. Newest first, or ``sort=due`` (the queue: the
     earliest resolve promise first). Cursor pagination: pass ``next_cursor`` back as ``cursor``."""
@@ -130,8 +143,10 @@ def list_requests(
         "created_from": _day_start(created_from) if created_from else None,
         "created_to": _day_start(created_to) + timedelta(days=1) if created_to else None,
     }
-    stmt = repo.listing(scope, filters=filters, now=now, sort=sort, cursor=_parse_cursor(cursor, sort), limit=limit)
-    rows = session.execute(stmt).all()
+    stmt, params = repo.listing(
+        scope, filters=filters, now=now, sort=sort, cursor=_parse_cursor(cursor, sort), limit=limit
+    )
+    rows = session.execute(stmt, params).all()
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
@@ -142,36 +157,31 @@ def list_requests(
             next_cursor = f"{micros}_{last.id}"
         else:
             next_cursor = str(last.id)
-    names = service.place_names(session, rows)
-    return RequestPage(
-        items=[service.out(r, principal, names, now) for r in rows], next_cursor=next_cursor, limit=limit
-    )
+    items = [service.fields(r, principal, r.place_name, now) for r in rows]
+    return json_response({"items": items, "next_cursor": next_cursor, "limit": limit})
 
 
-@router.get("/requests/{request_id}")
-def get_request(
-    principal: Reader,
-    r: RequestDep,
-    session: SessionDep,
-    response: Response,
-) -> RequestDetail:
+@router.get("/requests/{request_id}", response_model=RequestDetail)
+def get_request(request_id: int, principal: Reader, session: SessionDep, scope: CurrentScope) -> Response:
     """The request with its timeline and files."""
-    return _detail(session, response, r, principal)
+    r = repo.read(session, scope, request_id)
+    if r is None:
+        raise NotFound("No such request")
+    return _answer(service.detail(session, r, principal, r.place_name))
 
 
-@router.post("/requests/{request_id}/accept")
+@router.post("/requests/{request_id}/accept", response_model=RequestDetail)
 def accept_request(
     principal: Handler,
     r: RequestDep,
     session: SessionDep,
     request: Request,
-    response: Response,
-) -> RequestDetail:
+) -> Response:
     service.accept(session, request, principal, r)
-    return _detail(session, response, r, principal)
+    return _detail(session, r, principal)
 
 
-@router.post("/requests/{request_id}/assign")
+@router.post("/requests/{request_id}/assign", response_model=RequestDetail)
 def assign_request(
     principal: Handler,
     body: AssignIn,
@@ -179,13 +189,12 @@ def assign_request(
     accounts: Accounts,
     session: SessionDep,
     request: Request,
-    response: Response,
-) -> RequestDetail:
+) -> Response:
     service.assign(session, request, principal, accounts, r, body)
-    return _detail(session, response, r, principal)
+    return _detail(session, r, principal)
 
 
-@router.post("/requests/{request_id}/transfer")
+@router.post("/requests/{request_id}/transfer", response_model=RequestDetail)
 def transfer_request(
     principal: Handler,
     body: TransferIn,
@@ -193,13 +202,12 @@ def transfer_request(
     orgs: Orgs,
     session: SessionDep,
     request: Request,
-    response: Response,
-) -> RequestDetail:
+) -> Response:
     service.transfer(session, request, principal, orgs, r, body)
-    return _detail(session, response, r, principal)
+    return _detail(session, r, principal)
 
 
-@router.post("/requests/{request_id}/answer")
+@router.post("/requests/{request_id}/answer", response_model=RequestDetail)
 def answer_request(
     principal: Handler,
     body: AnswerIn,
@@ -207,25 +215,23 @@ def answer_request(
     scope: CurrentScope,
     session: SessionDep,
     request: Request,
-    response: Response,
-) -> RequestDetail:
+) -> Response:
     service.answer(session, request, principal, scope, r, body)
-    return _detail(session, response, r, principal)
+    return _detail(session, r, principal)
 
 
-@router.post("/requests/{request_id}/close")
+@router.post("/requests/{request_id}/close", response_model=RequestDetail)
 def close_request(
     principal: Handler,
     r: RequestDep,
     session: SessionDep,
     request: Request,
-    response: Response,
-) -> RequestDetail:
+) -> Response:
     service.close(session, request, principal, r)
-    return _detail(session, response, r, principal)
+    return _detail(session, r, principal)
 
 
-@router.post("/requests/{request_id}/info")
+@router.post("/requests/{request_id}/info", response_model=RequestDetail)
 def add_request_info(
     principal: Requester,
     body: InfoIn,
@@ -233,49 +239,45 @@ def add_request_info(
     scope: CurrentScope,
     session: SessionDep,
     request: Request,
-    response: Response,
-) -> RequestDetail:
+) -> Response:
     service.add_info(session, request, principal, scope, r, body)
-    return _detail(session, response, r, principal)
+    return _detail(session, r, principal)
 
 
-@router.post("/requests/{request_id}/rate")
+@router.post("/requests/{request_id}/rate", response_model=RequestDetail)
 def rate_request(
     principal: Requester,
     body: RateIn,
     r: RequestDep,
     session: SessionDep,
     request: Request,
-    response: Response,
-) -> RequestDetail:
+) -> Response:
     service.rate(session, request, principal, r, body)
-    return _detail(session, response, r, principal)
+    return _detail(session, r, principal)
 
 
-@router.post("/requests/{request_id}/reopen")
+@router.post("/requests/{request_id}/reopen", response_model=RequestDetail)
 def reopen_request(
     principal: Requester,
     body: ReopenIn,
     r: RequestDep,
     session: SessionDep,
     request: Request,
-    response: Response,
-) -> RequestDetail:
+) -> Response:
     settings: Settings = request.app.state.kernel.settings
     service.reopen(session, request, principal, r, body, settings.reopen_within_days)
-    return _detail(session, response, r, principal)
+    return _detail(session, r, principal)
 
 
-@router.post("/requests/{request_id}/withdraw")
+@router.post("/requests/{request_id}/withdraw", response_model=RequestDetail)
 def withdraw_request(
     principal: Requester,
     r: RequestDep,
     session: SessionDep,
     request: Request,
-    response: Response,
-) -> RequestDetail:
+) -> Response:
     service.withdraw(session, request, principal, r)
-    return _detail(session, response, r, principal)
+    return _detail(session, r, principal)
 
 
 assert set(STATUSES) == {"new", "accepted", "answered", "closed", "withdrawn"}

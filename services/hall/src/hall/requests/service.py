@@ -4,13 +4,13 @@ category's promise. Anonymity: no staff-facing answer or event names the request
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hall import vocabulary as v
@@ -20,19 +20,7 @@ from hall.places import service as places
 from hall.places.models import Place
 from hall.requests import repository as repo
 from hall.requests.models import HallRequest, RequestEvent
-from hall.requests.schemas import (
-    AnswerIn,
-    AssignIn,
-    EventOut,
-    InfoIn,
-    RateIn,
-    ReopenIn,
-    RequestDetail,
-    RequestIn,
-    RequestOut,
-    TransferIn,
-)
-from hall.requests.schemas import Requester as RequesterOut
+from hall.requests.schemas import AnswerIn, AssignIn, InfoIn, RateIn, ReopenIn, RequestIn, TransferIn
 from hall.requests.working import add_working_minutes
 from hall.rules import service as rules
 from sanquan_kernel import clock, outbox
@@ -56,89 +44,107 @@ FIELDS = (
 
 
 # -- answers ----------------------------------------------------------------------------------------------------
-def out(r: repo.Listed, principal: Principal, place_names: dict[int, str], now: datetime) -> RequestOut:
-    return RequestOut(**_fields(r, principal, place_names, now))
-
-
-def _fields(r: repo.Listed, principal: Principal, place_names: dict[int, str], now: datetime) -> dict[str, Any]:
-    """A request's answer fields (``RequestOut``), for ``RequestOut`` or, with more, ``RequestDetail``: each answer
-    is validated once (issue #21: the detail was built, dumped and built again)."""
+# Answers are plain data in the documented shapes (``RequestOut``, ``RequestDetail``), sent with the kernel's
+# ``json_response`` (issue #20: building the models and FastAPI's validation of them cost more than the queries).
+def fields(r: repo.Listed, principal: Principal, place_name: str | None, now: datetime) -> dict[str, Any]:
+    """A request's answer (``RequestOut``)."""
     mine = principal.requester_id is not None and principal.requester_id == r.requester_id
     requester = None
     if mine or not r.anonymous:
-        requester = RequesterOut(id=r.requester_id, kind=r.requester_kind, name=r.requester_name)
-    return dict(
-        id=r.id,
-        number=r.number or "",
-        university_id=r.university_id,
-        department_id=r.department_id,
-        category=r.category,
-        place_id=r.place_id,
-        place_name=place_names.get(r.place_id) if r.place_id is not None else None,
-        description=r.description,
-        anonymous=r.anonymous,
-        requester=requester,
-        mine=mine,
-        status=r.status,
-        assignee_id=r.assignee_id,
-        answer=r.answer,
-        accept_due_at=r.accept_due_at,
-        resolve_due_at=r.resolve_due_at,
-        accepted_at=r.accepted_at,
-        resolved_at=r.resolved_at,
-        closed_at=r.closed_at,
-        breached=repo.is_breached(r, now),
-        escalation_level=max(r.resolve_escalation, 1 if r.accept_escalated else 0),
-        score=r.score,
-        rating_comment=r.rating_comment,
-        created_at=r.created_at,
-        version=r.version,
-    )
+        requester = {"id": r.requester_id, "kind": r.requester_kind, "name": r.requester_name}
+    return {
+        "id": r.id,
+        "number": r.number or "",
+        "university_id": r.university_id,
+        "department_id": r.department_id,
+        "category": r.category,
+        "place_id": r.place_id,
+        "place_name": place_name if r.place_id is not None else None,
+        "description": r.description,
+        "anonymous": r.anonymous,
+        "requester": requester,
+        "mine": mine,
+        "status": r.status,
+        "assignee_id": r.assignee_id,
+        "answer": r.answer,
+        "accept_due_at": r.accept_due_at,
+        "resolve_due_at": r.resolve_due_at,
+        "accepted_at": r.accepted_at,
+        "resolved_at": r.resolved_at,
+        "closed_at": r.closed_at,
+        "breached": repo.is_breached(r, now),
+        "escalation_level": max(r.resolve_escalation, 1 if r.accept_escalated else 0),
+        "score": r.score,
+        "rating_comment": r.rating_comment,
+        "created_at": r.created_at,
+        "version": r.version,
+    }
 
 
-def place_names(session: Session, rows: Sequence[repo.Listed]) -> dict[int, str]:
-    ids = {r.place_id for r in rows if r.place_id is not None}
-    if not ids:
-        return {}
-    return dict(session.execute(select(Place.id, Place.name).where(Place.id.in_(ids))).tuples().all())
+def event_out(e: Any) -> dict[str, Any]:
+    """A timeline entry's answer (``EventOut``): the requester by role only, staff by account id."""
+    staff = e.actor.isdigit()
+    return {
+        "id": e.id,
+        "kind": e.kind,
+        "at": e.at,
+        "actor": "staff" if staff else e.actor,
+        "actor_id": int(e.actor) if staff else None,
+        "actor_role": e.actor_role,
+        "text": e.text,
+        "data": e.data or {},
+    }
 
 
-def detail(session: Session, r: HallRequest, principal: Principal, *, no_files: bool = False) -> RequestDetail:
-    """``no_files``: the caller knows the request has none (just created without any), so they are not read."""
-    base = _fields(r, principal, place_names(session, [r]), clock.now())
-    events = [
-        EventOut(
-            id=e.id,
-            kind=e.kind,
-            at=e.at,
-            actor="staff" if e.actor.isdigit() else e.actor,
-            actor_id=int(e.actor) if e.actor.isdigit() else None,
-            actor_role=e.actor_role,
-            text=e.text,
-            data=e.data or {},
-        )
-        for e in repo.events(session, r.id)
-    ]
-    files = [] if no_files else ATTACHMENTS.listing(session, REQUEST_OWNER.kind, r.id).items
-    return RequestDetail(**base, events=events, attachments=files)
+def detail(
+    session: Session,
+    r: repo.Listed,
+    principal: Principal,
+    place_name: str | None,
+    *,
+    events: list[dict[str, Any]] | None = None,
+    no_files: bool = False,
+) -> dict[str, Any]:
+    """A request with its timeline and files (``RequestDetail``). ``events``: the timeline when the caller has it
+    (a request just created: its one entry); ``no_files``: the caller knows it has none (created without any)."""
+    out = fields(r, principal, place_name, clock.now())
+    out["events"] = [event_out(e) for e in repo.events(session, r.id)] if events is None else events
+    out["attachments"] = [] if no_files else ATTACHMENTS.listing(session, REQUEST_OWNER.kind, r.id).items
+    return out
+
+
+def place_name(session: Session, r: HallRequest) -> str | None:
+    """The name of an ORM request's place (a request read as a row carries it: ``repo.read``)."""
+    if r.place_id is None:
+        return None
+    name: str | None = session.execute(_PLACE_NAME, {"place_id": r.place_id}).scalar()
+    return name
+
+
+_PLACE_NAME = select(Place.__table__.c.name).where(Place.__table__.c.id == bindparam("place_id"))
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
+def _actor(principal: Principal | None) -> tuple[str, str]:
+    """A timeline entry's actor and role: ``requester`` (never their identity: staff read the timeline), the staff
+    account id as text, or ``system``."""
+    if principal is None:
+        return "system", "system"
+    if principal.role in HALL_ROLES:
+        return "requester", principal.role.value
+    return str(principal.user_id or principal.subject), principal.role.value
+
+
 def _event(
     session: Session, r: HallRequest, principal: Principal | None, kind: str, text: str | None = None, **data: Any
 ) -> None:
-    if principal is None:
-        actor, role = "system", "system"
-    elif principal.role in HALL_ROLES:
-        actor, role = "requester", principal.role.value
-    else:
-        actor, role = str(principal.user_id or principal.subject), principal.role.value
+    actor, role = _actor(principal)
     session.add(
         RequestEvent(request_id=r.id, kind=kind, actor=actor, actor_role=role, text=text, data=data, at=clock.now())
     )
 
 
-def _emit(session: Session, r: HallRequest, kind: str, **data: Any) -> None:
+def _emit(session: Session, r: repo.Listed, kind: str, **data: Any) -> None:
     """Events for the gateway (notifications, webhooks). Staff-facing ones never carry the requester; the ones
     for the requester carry their hall subject (and ``anonymous``, so that no webhook passes it on)."""
     payload: dict[str, Any] = {
@@ -178,37 +184,60 @@ def _requester_only(principal: Principal, r: HallRequest) -> None:
         raise Forbidden("Only the person who reported it may do this")
 
 
-def _attach(session: Session, principal: Principal, scope: Scope, r: HallRequest, ids: list[int]) -> None:
+def _attach(session: Session, principal: Principal, scope: Scope, request_id: int, ids: list[int]) -> None:
     if ids:
-        ATTACHMENTS.attach(session, principal, scope, REQUEST_OWNER, r.id, AttachBody(attachment_ids=ids))
+        ATTACHMENTS.attach(session, principal, scope, REQUEST_OWNER, request_id, AttachBody(attachment_ids=ids))
+
+
+def _due(session: Session, university_id: int, category: str, start: datetime) -> tuple[datetime, datetime, datetime]:
+    """The accept and resolve promises from ``start`` in working minutes of the category's promise, and when a
+    resolve breach goes on to the university (S1: to the department manager, then after the same time again)."""
+    accept_minutes, resolve_minutes, wh = rules.promise_of(session, university_id, category)
+    resolve_due = add_working_minutes(start, resolve_minutes, wh)
+    return (
+        add_working_minutes(start, accept_minutes, wh),
+        resolve_due,
+        add_working_minutes(resolve_due, resolve_minutes, wh),
+    )
 
 
 def _timers(session: Session, r: HallRequest, start: datetime, *, accept: bool = True) -> None:
-    accept_minutes, resolve_minutes, wh = rules.promise_of(session, r.university_id, r.category)
+    accept_due, r.resolve_due_at, r.escalate_again_at = _due(session, r.university_id, r.category, start)
     if accept:
-        r.accept_due_at = add_working_minutes(start, accept_minutes, wh)
-    r.resolve_due_at = add_working_minutes(start, resolve_minutes, wh)
-    # S1: a resolve breach goes to the department manager, then after the same time again to the university
-    r.escalate_again_at = add_working_minutes(r.resolve_due_at, resolve_minutes, wh)
+        r.accept_due_at = accept_due
 
 
 # -- reporting --------------------------------------------------------------------------------------------------
+@dataclass
+class Created:
+    """What ``create`` answers: the request's id; for one stored just now, its answer's data as well (its row,
+    its place's name and its one timeline entry: nothing is read back)."""
+
+    id: int
+    created: bool
+    row: SimpleNamespace | None = None
+    place_name: str | None = None
+    events: list[dict[str, Any]] | None = None
+
+
 def create(
     session: Session, principal: Principal, scope: Scope, body: RequestIn, idempotency_key: str | None
-) -> tuple[HallRequest, bool]:
+) -> Created:
     """S1: a student or teacher reports; the routing rules name the department. Idempotency-Key: the same key of
-    the same requester answers the request stored the first time (also when the two posts race)."""
+    the same requester answers the request stored the first time (also when the two posts race). The request,
+    its timeline entry and its number are plain statements (issue #20: no ORM objects, no SAVEPOINT)."""
     requester_id, university_id = principal.requester_id, principal.university_id
     assert requester_id is not None and university_id is not None
     if idempotency_key is not None:
-        found = repo.by_idempotency_key(session, requester_id, idempotency_key)
+        found = repo.id_by_idempotency_key(session, requester_id, idempotency_key)
         if found is not None:
-            return found, False
+            return Created(found, False)
     if body.anonymous and body.category not in v.ANONYMOUS_CATEGORIES:
         raise Unprocessable(
             "Only suggestions and complaints may be anonymous",
             errors=[{"loc": ["body", "anonymous"], "msg": "suggestion or complaint only", "type": "value"}],
         )
+    name = None
     if body.place_id is not None:
         place = places.get(session, scope, body.place_id)
         if place is None:
@@ -216,37 +245,43 @@ def create(
                 "No such place in your university",
                 errors=[{"loc": ["body", "place_id"], "msg": "no such place", "type": "value"}],
             )
+        name = place.name
     now = clock.now()
-    r = HallRequest(
-        university_id=university_id,
-        department_id=rules.route(session, university_id, body.category, body.place_id),
-        requester_id=requester_id,
-        requester_kind=principal.role.value,
-        requester_name=principal.username,
-        anonymous=body.anonymous,
-        idempotency_key=idempotency_key,
-        category=body.category,
-        place_id=body.place_id,
-        description=body.description,
-        status="new",
-        created_at=now,
+    accept_due, resolve_due, again = _due(session, university_id, body.category, now)
+    row = repo.store(
+        session,
+        {
+            "university_id": university_id,
+            "department_id": rules.route(session, university_id, body.category, body.place_id),
+            "requester_id": requester_id,
+            "requester_kind": principal.role.value,
+            "requester_name": principal.username,
+            "anonymous": body.anonymous,
+            "idempotency_key": idempotency_key,
+            "category": body.category,
+            "place_id": body.place_id,
+            "description": body.description,
+            "status": "new",
+            "accept_due_at": accept_due,
+            "resolve_due_at": resolve_due,
+            "escalate_again_at": again,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    _timers(session, r, now)
-    try:
-        with session.begin_nested():
-            session.add(r)
-            session.flush()
-    except IntegrityError:
-        if idempotency_key is None:
-            raise
-        found = repo.by_idempotency_key(session, requester_id, idempotency_key)
+    if row is None:  # the same key stored by a post that raced this one
+        assert idempotency_key is not None
+        found = repo.id_by_idempotency_key(session, requester_id, idempotency_key)
         if found is None:
-            raise
-        return found, False
-    r.number = f"BX{clock.today().year}-{r.id:06d}"
-    _event(session, r, principal, "created", department_id=r.department_id)
-    _attach(session, principal, scope, r, body.attachment_ids)
-    session.flush()
+            raise Conflict("The request with this key is being stored; try again", code="request_state")
+        return Created(found, False)
+    row["number"] = f"BX{clock.today().year}-{row['id']:06d}"
+    actor, role = _actor(principal)
+    data = {"department_id": row["department_id"]}
+    event_id = repo.number_and_log(session, row["id"], row["number"], actor, role, now, data)
+    r = SimpleNamespace(**row)
+    if body.attachment_ids:
+        _attach(session, principal, scope, r.id, body.attachment_ids)
     audit(
         session,
         principal,
@@ -255,9 +290,11 @@ def create(
         r.id,
         university_id=university_id,
         after={"category": r.category, "place_id": r.place_id, "department_id": r.department_id},
+        now=True,
     )
     _emit(session, r, "hall.request.created")
-    return r, True
+    created = {"id": event_id, "kind": "created", "at": now, "actor": actor, "actor_role": role, "text": None}
+    return Created(r.id, True, r, name, [event_out(SimpleNamespace(**created, data=data))])
 
 
 # -- the logistics side -----------------------------------------------------------------------------------------
@@ -326,7 +363,7 @@ def answer(
         if principal.role is Role.STAFF and r.assignee_id is None:
             e.set(assignee_id=principal.user_id)
         _event(session, r, principal, "answered", body.text, attachment_ids=sorted(body.attachment_ids))
-        _attach(session, principal, scope, r, body.attachment_ids)
+        _attach(session, principal, scope, r.id, body.attachment_ids)
         _emit(session, r, "hall.request.answered")
 
 
@@ -349,7 +386,7 @@ def add_info(
         _state(r, "new", "accepted", "answered")
         e.touch()
         _event(session, r, principal, "info_added", body.text, attachment_ids=sorted(body.attachment_ids))
-        _attach(session, principal, scope, r, body.attachment_ids)
+        _attach(session, principal, scope, r.id, body.attachment_ids)
 
 
 def rate(session: Session, request: Request, principal: Principal, r: HallRequest, body: RateIn) -> None:
