@@ -48,6 +48,24 @@ def test_bad_input_stores_nothing(client: TestClient) -> None:
     assert client.get("/api/hall/requests", headers=student()).json()["items"] == []
 
 
+def test_attachment_ids_out_of_range_are_a_422_on_every_body_that_carries_them(client: TestClient) -> None:
+    """make fuzz: 0, a negative or a 64-bit id in ``attachment_ids`` of a report, an answer or more information
+    reached the kernel's ``AttachBody`` inside the service and answered 500."""
+    configure(client)
+    r = report(client)
+    path = f"/api/hall/requests/{r['id']}"
+    for ids in ([0], [-1001], [2**31], [10209839555724808, 5]):
+        body = {"category": "repair_dorm", "description": "宿舍没有热水了", "attachment_ids": ids}
+        assert client.post("/api/hall/requests", json=body, headers=student()).status_code == 422, ids
+        assert (
+            client.post(f"{path}/info", json={"text": "补充", "attachment_ids": ids}, headers=student()).status_code
+            == 422
+        )
+        answer = {"text": "已处理好了", "attachment_ids": ids}
+        assert client.post(f"{path}/answer", json=answer, headers=kt.staff()).status_code == 422, ids
+    assert len(client.get("/api/hall/requests", headers=student()).json()["items"]) == 1
+
+
 def test_only_students_and_teachers_report(client: TestClient) -> None:
     configure(client)
     body = {"category": "praise", "description": "食堂阿姨服务很好"}

@@ -108,10 +108,15 @@ class AttachmentList(BaseModel):
     items: list[AttachmentOut]
 
 
+#: An attachment's id as a request names it; a body that carries ids to attach (the hall's request, answer and
+#: information) declares them with this, so that what ``AttachBody`` would refuse is refused as the request's 422.
+AttachmentRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
 class AttachBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    attachment_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(min_length=1, max_length=MAX_PER_CALL)
+    attachment_ids: list[AttachmentRef] = Field(min_length=1, max_length=MAX_PER_CALL)
     purpose: str | None = Field(default=None, max_length=40)
 
 

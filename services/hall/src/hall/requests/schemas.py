@@ -6,10 +6,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from hall.rules.schemas import Category
-from sanquan_kernel.storage.api import AttachmentOut
+from sanquan_kernel.storage.api import AttachmentOut, AttachmentRef
 
 Id = int
-_ids: list[int] = Field(default_factory=list, max_length=9)
+_ids: list[AttachmentRef] = Field(default_factory=list, max_length=9)
 
 
 class RequestIn(BaseModel):
@@ -19,7 +19,7 @@ class RequestIn(BaseModel):
     place_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     description: str = Field(min_length=5, max_length=2000)
     anonymous: bool = False
-    attachment_ids: list[int] = _ids
+    attachment_ids: list[AttachmentRef] = _ids
 
 
 class AssignIn(BaseModel):
@@ -39,14 +39,14 @@ class AnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=2, max_length=2000)
-    attachment_ids: list[int] = _ids
+    attachment_ids: list[AttachmentRef] = _ids
 
 
 class InfoIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=2000)
-    attachment_ids: list[int] = _ids
+    attachment_ids: list[AttachmentRef] = _ids
 
 
 class RateIn(BaseModel):
