@@ -1957,7 +1957,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Staff */
+        /**
+         * List Staff
+         * @description Answered as plain data of ``Page[StaffOut]``, serialised directly (a list of the load mix).
+         */
         get: operations["list_staff_api_training_staff_get"];
         put?: never;
         post?: never;
