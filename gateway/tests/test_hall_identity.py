@@ -566,7 +566,7 @@ class _Issuer:
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+            def do_GET(self) -> None:
                 outer.hosts.append(self.headers.get("Host", ""))
                 body = (
                     '{"issuer": "%s", "authorization_endpoint": "%s/auth", "token_endpoint": "%s/token", '

@@ -235,6 +235,7 @@ PACKAGE_DIRS = {
     "plans": (ROOT / "services/plans", "plans"),
     "training": (ROOT / "services/training", "training"),
     "evaluation": (ROOT / "services/evaluation", "evaluation"),
+    "hall": (ROOT / "services/hall", "hall"),
 }
 
 
@@ -273,12 +274,30 @@ def installed_closure(requirements: list[Requirement]) -> set[str]:
 #: only, so their libraries (pytest, moto, python-docx for samples) are dev dependencies, not the image's.
 TEST_SUPPORT = frozenset({"testing.py", "testing_plugin.py", "storage/samples.py"})
 
+#: Kernel modules that only the services writing documents import (the DOCX and PDF kit): their libraries (fpdf2,
+#: fontTools, python-docx) are declared by those services, not by the kernel for every image. A service that imports
+#: one of them must declare what it imports; one that does not, need not.
+DOCUMENT_KIT = {"pdf.py": "sanquan_kernel.pdf", "documents.py": "sanquan_kernel.documents"}
 
-def third_party_imports(src: Path, own: set[str]) -> set[str]:
+
+def imported_modules(src: Path) -> set[str]:
+    """The dotted modules a package imports (``from a import b`` counts as ``a`` and ``a.b``)."""
     names: set[str] = set()
     for path in src.rglob("*.py"):
-        if path.relative_to(src).as_posix() in TEST_SUPPORT and src.name == "sanquan_kernel":
-            continue  # test helpers, never imported by a running process
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module)
+                names.update(f"{node.module}.{a.name}" for a in node.names)
+    return names
+
+
+def third_party_imports(src: Path, own: set[str], skip: frozenset[str] = frozenset()) -> set[str]:
+    names: set[str] = set()
+    for path in src.rglob("*.py"):
+        if path.relative_to(src).as_posix() in (TEST_SUPPORT | skip) and src.name == "sanquan_kernel":
+            continue  # test helpers, never imported by a running process; or a kit the service does not use
         tree = ast.parse(path.read_text(), str(path))
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -295,8 +314,10 @@ def test_the_image_installs_every_library_the_code_imports(service: str) -> None
     distributions = metadata.packages_distributions()
     missing = {}
     own = {package, "sanquan_kernel"}
+    uses = imported_modules(project / "src" / package)
+    unused_kits = frozenset(file for file, module in DOCUMENT_KIT.items() if module not in uses)
     for src in (project / "src" / package, ROOT / "kernel/src/sanquan_kernel"):
-        for name in third_party_imports(src, own):
+        for name in third_party_imports(src, own, unused_kits):
             dists = {canonicalize_name(d) for d in distributions.get(name, [name])}
             if not dists & closure:
                 missing[name] = sorted(dists)
