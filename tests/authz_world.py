@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from sanquan_kernel import clock
-from tests.harness import Stack
+from tests.harness import KEPT_ALIVE, Stack
 
 ROLES = (
     "anonymous",
@@ -83,7 +83,7 @@ class World:
         if key not in self._http:
             if who not in self.tokens and who != "anonymous":
                 self.tokens[who] = self.stack.token(who)
-            self._http[key] = httpx.Client(base_url=key[1], headers=self.headers(who), timeout=60)
+            self._http[key] = httpx.Client(base_url=key[1], headers=self.headers(who), timeout=60, limits=KEPT_ALIVE)
         return self._http[key]
 
     def as_(self, who: str, base: str | None = None) -> AbstractContextManager[httpx.Client]:

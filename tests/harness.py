@@ -23,6 +23,11 @@ SERVICES = ("plans", "training", "evaluation", "hall")
 #: The one entrypoint of every process, as in the image (SANQUAN_SERVICE) and ``make run``.
 ENTRYPOINT = "sanquan_kernel.cli"
 
+#: Kept-alive test clients drop a connection idle for 2 s: the platform's servers (uvicorn) close one idle for 5 s,
+#: and httpx's own expiry is 5 s too, so a request sent on a connection just as the server closes it gets "Server
+#: disconnected without sending a response" (seen once in the authorization matrix on PostgreSQL).
+KEPT_ALIVE = httpx.Limits(keepalive_expiry=2.0)
+
 
 def service_command(service: str, *args: str) -> list[str]:
     """``python -m sanquan_kernel.cli --service <service> <args>``."""
@@ -271,6 +276,7 @@ class Stack:
 
     def client(self, username: str | None = None, **kw: Any) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.token(username)}"} if username else {}
+        kw.setdefault("limits", KEPT_ALIVE)
         return httpx.Client(base_url=self.url, headers=headers, timeout=60, **kw)
 
     def __enter__(self) -> Stack:

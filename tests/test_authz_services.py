@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.harness import SERVICES, Stack
+from tests.harness import KEPT_ALIVE, SERVICES, Stack
 
 METHODS = ("get", "post", "put", "patch", "delete")
 PUBLIC = {"/api/plans/openapi.json", "/api/training/openapi.json", "/api/evaluation/openapi.json"}
@@ -63,7 +63,9 @@ WORKERS = 4
 def _sweep(requests: list[tuple[str, str, str]], headers: dict[str, str]) -> list[tuple[str, str, str, int]]:
     """Each (method, base URL, path) sent with its path parameters filled and an empty JSON body for writes:
     (method, base, path, status) of every answer, in order."""
-    clients = {base: httpx.Client(base_url=base, headers=headers, timeout=60) for _, base, _ in requests}
+    clients = {
+        base: httpx.Client(base_url=base, headers=headers, timeout=60, limits=KEPT_ALIVE) for _, base, _ in requests
+    }
 
     def one(item: tuple[str, str, str]) -> tuple[str, str, str, int]:
         method, base, path = item
