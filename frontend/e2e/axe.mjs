@@ -4,11 +4,9 @@
  * tests/e2e/run_e2e.py runs the two viewports at the same time, each on a platform of its own.
  */
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
-import { BASE_URL, SKIP_REASON, field, go, launch, PASSWORD, settled } from './helpers.mjs'
+import { axeSerious as axeViolations, BASE_URL, SKIP_REASON, field, go, launch, PASSWORD, settled } from './helpers.mjs'
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 export const PHONE = { width: 390, height: 844 }
 export const WIDE = { width: 1440, height: 900 }
 
@@ -19,16 +17,6 @@ const PAGES = {
   u1_admin: ['/workbench', '/departments', '/accounts', '/training/compliance', '/training/staff', '/training/records', '/training/import', '/training/courses', '/training/approvals', '/plans/mine', '/plans/change-requests', '/plans/progress', '/evaluation/campaigns', '/evaluation/assessment', '/profile'],
   u1_d1_mgr: ['/workbench', '/training/compliance', '/training/staff', '/training/records', '/training/approvals', '/plans/progress', '/evaluation/campaigns', '/profile'],
   u1_d1_staff1: ['/my/ledger', '/plans/letters', '/evaluation/awards', '/evaluation/pilots', '/profile'],
-}
-
-/** axe-core's serious and critical violations on the page as it is now (the context bypasses the CSP to inject it). */
-async function axeViolations(page) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE })
-  const found = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] })
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
-  })
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical')
 }
 
 /**

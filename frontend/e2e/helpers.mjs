@@ -196,6 +196,15 @@ export async function signInAt(browser, username, { viewport = WIDE, locale = 'z
 /** The serious and critical axe-core violations of the page as it is (axe injected once per page). */
 export async function axeSerious(page) {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE })
+  // A toast or dialog fading in is measured at its passing opacity (color-contrast on .el-message__content): wait
+  // for the finite animations and transitions running now to end (a spinner's endless one is not waited for).
+  await page
+    .waitForFunction(
+      () => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+      undefined,
+      { timeout: 5_000 },
+    )
+    .catch(() => undefined)
   const found = await page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'] })
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
