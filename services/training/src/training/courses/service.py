@@ -4,6 +4,7 @@ manager ticks who attended — which makes their ledger records, all in one tran
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -81,33 +82,17 @@ def create(session: Session, principal: Principal, orgdir: OrgDirectory, body: C
             principal.university_id,
             principal.department_id,
         )
-    course = Course(
-        title=body.title.strip(),
+    return _store(
+        session,
+        principal,
+        "course.create",
+        body,
         organizer_level=level.value,
         organizer_org_id=org_id,
         university_id=uni,
         department_id=dept,
-        themes=themes_to_db(body.themes),
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        hours=q2(body.hours),
-        days=q2(body.days),
         capacity=body.capacity,
-        created_by=principal.subject,
-        version=1,
     )
-    session.add(course)
-    session.flush()
-    audit(
-        session,
-        principal,
-        "course.create",
-        "course",
-        course.id,
-        university_id=uni,
-        after={"title": course.title, "starts_on": body.starts_on.isoformat()},
-    )
-    return course
 
 
 def declare(session: Session, principal: Principal, body: DeclaredCourseIn) -> tuple[Course, bool]:
@@ -116,34 +101,44 @@ def declare(session: Session, principal: Principal, body: DeclaredCourseIn) -> t
     existing = repository.by_source(session, body.source_ref)
     if existing is not None:
         return existing, False
-    course = Course(
-        title=body.title.strip(),
+    course = _store(
+        session,
+        principal,
+        "course.declare",
+        body,
         organizer_level=body.organizer_level,
         organizer_org_id=body.organizer_org_id,
         university_id=body.university_id,
         department_id=None,
+        capacity=None,
+        source_ref=body.source_ref,
+    )
+    return course, True
+
+
+def _store(
+    session: Session, principal: Principal, action: str, body: CourseCreate | DeclaredCourseIn, **organiser: Any
+) -> Course:
+    """A new course from the body's title, themes, dates and hours and the organiser's columns, audited as
+    ``action`` (its source, when another service declared it)."""
+    course = Course(
+        title=body.title.strip(),
         themes=themes_to_db(body.themes),
         starts_on=body.starts_on,
         ends_on=body.ends_on,
         hours=q2(body.hours),
         days=q2(body.days),
-        capacity=None,
-        source_ref=body.source_ref,
         created_by=principal.subject,
         version=1,
+        **organiser,
     )
     session.add(course)
     session.flush()
-    audit(
-        session,
-        principal,
-        "course.declare",
-        "course",
-        course.id,
-        university_id=body.university_id,
-        after={"title": course.title, "source_ref": body.source_ref, "starts_on": body.starts_on.isoformat()},
-    )
-    return course, True
+    after = {"title": course.title, "starts_on": body.starts_on.isoformat()}
+    if course.source_ref is not None:
+        after["source_ref"] = course.source_ref
+    audit(session, principal, action, "course", course.id, university_id=course.university_id, after=after)
+    return course
 
 
 def get_or_404(session: Session, scope: Scope, course_id: int) -> Course:
