@@ -6,17 +6,15 @@
  * fits the phone's width and has no serious or critical axe-core violation.
  */
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
 import { deflateSync } from 'node:zlib'
 import { after, before, describe, test } from 'node:test'
-import { api, BASE_URL, launch, PASSWORD, PHONE, settled, shot, signIn, SKIP_REASON, tokenFor } from './helpers.mjs'
+import { api, axeSerious, BASE_URL, launch, PASSWORD, PHONE, settled, shot, signIn, SKIP_REASON, tokenFor } from './helpers.mjs'
 
 if (SKIP_REASON) {
   console.log(`e2e skipped: ${SKIP_REASON}`)
   test('service hall journey', { skip: SKIP_REASON }, () => {})
 }
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 const STUDENT = 'S2026002'
 
 /** A real 48×48 PNG (a red square with a blue stripe): what a phone's camera would hand the file input. */
@@ -55,21 +53,12 @@ function png() {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))])
 }
 
-async function axeViolations(page) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE })
-  const found = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] })
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
-  })
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-}
-
 /** The page fits 390 px (nothing scrolls sideways) and axe finds nothing serious. */
 async function checkPage(page, where) {
   await settled(page)
   const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)
   assert.equal(fits, true, `${where}: the page scrolls sideways at 390 px`)
-  assert.deepEqual(await axeViolations(page), [], `${where}: axe-core`)
+  assert.deepEqual(await axeSerious(page), [], `${where}: axe-core`)
 }
 
 /**
@@ -229,7 +218,7 @@ describe('service hall journey', { skip: Boolean(SKIP_REASON), concurrency: 1 },
       for (const path of paths) {
         await page.goto(path)
         await settled(page)
-        assert.deepEqual(await axeViolations(page), [], `${username} ${path}: axe-core`)
+        assert.deepEqual(await axeSerious(page), [], `${username} ${path}: axe-core`)
       }
       if (username === 'u1_admin') assert.match(await page.locator('[data-test="workbench-hall"]').innerText(), /服务大厅/)
       await context.close()
