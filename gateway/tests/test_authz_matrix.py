@@ -150,6 +150,15 @@ MATRIX: list[Row] = [
         {r: 400 for r in ROLES},
         body=lambda w: {"university_id": w.ids["uni_a"], "number": f"n{time.time_ns()}", "password": "wrong-pass1"},
     ),
+    # A roster identity's password reset (#20): the university's administrator only, its own university's
+    # identities (university B's identity: 404 to A's administrator; the rest do not pass the role check).
+    *_all("GET", "/api/auth/hall-identities", {**{r: 403 for r in OK_ALL}, "uni_a_admin": 200}),
+    *_all(
+        "POST",
+        "/api/auth/hall-identities/{identity_id}/reset",
+        {**{r: 403 for r in OK_ALL}, "uni_a_admin": 404},
+        target="hall_identity_b",
+    ),
     # -- organisations --------------------------------------------------------------------------------------
     *_all("GET", "/api/orgs", OK_ALL),
     *_all("GET", "/api/orgs/tree", OK_ALL),
@@ -461,11 +470,28 @@ def _fill(w: World, row: Row) -> str:
             value = s.scalar(select(Client.id).where(Client.client_id == "c-campus-a"))
     elif row.target == "notification_b1":
         value = _notification_of(w, "staff_b1")
+    elif row.target == "hall_identity_b":
+        value = _hall_identity_of(w, "uni_b")
     else:
         value = w.ids[row.target]
-    for name in ("{org_id}", "{user_id}", "{client_pk}", "{notification_id}", "{university_id}"):
+    for name in ("{org_id}", "{user_id}", "{client_pk}", "{notification_id}", "{university_id}", "{identity_id}"):
         path = path.replace(name, str(value))
     return path
+
+
+def _hall_identity_of(w: World, university: str) -> int:
+    """A roster identity of ``university``, made once."""
+    from sanquan_gateway.hall_identity.models import HallIdentity
+
+    uni = w.ids[university]
+    with w.app.state.kernel.sessionmaker.begin() as s:
+        found = s.scalar(select(HallIdentity.id).where(HallIdentity.university_id == uni))
+        if found is not None:
+            return int(found)
+        i = HallIdentity(university_id=uni, kind="student", number="M1", display_name="甲", source="roster")
+        s.add(i)
+        s.flush()
+        return int(i.id)
 
 
 def _notification_of(w: World, user: str) -> int:

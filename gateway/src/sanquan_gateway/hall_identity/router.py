@@ -18,7 +18,9 @@ from sanquan_gateway.hall_identity import service
 from sanquan_gateway.hall_identity.models import SsoConfig
 from sanquan_gateway.hall_identity.oidc import SsoError
 from sanquan_gateway.hall_identity.schemas import (
+    ActivationCode,
     HallActivate,
+    HallIdentityPage,
     HallLogin,
     RosterIn,
     RosterOut,
@@ -167,6 +169,42 @@ async def sso_callback(
         auth_router._set_cookie(request, resp, done.tokens["refresh_token"], done.tokens["refresh_expires_in"])
     resp.delete_cookie(BROWSER_COOKIE, path=BROWSER_COOKIE_PATH)
     return resp
+
+
+@router.get("/auth/hall-identities", response_model=HallIdentityPage)
+def list_hall_identities(
+    principal: SsoAdmin,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=64, description="The number's beginning or a part of the name")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> HallIdentityPage:
+    """The caller's university's service-hall identities (students and teachers), by number: whether each signs in
+    with the campus SSO or the roster's number and password, and whether it is active, waiting for its one-time
+    code, or disabled."""
+    uni = principal.university_id
+    assert uni is not None
+    return service.list_identities(session, uni, q, limit, offset)
+
+
+@router.post(
+    "/auth/hall-identities/{identity_id}/reset",
+    response_model=ActivationCode,
+    responses={404: {}, 409: {}},
+)
+def reset_hall_identity(
+    identity_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    request: Request,
+    principal: SsoAdmin,
+    session: SessionDep,
+) -> ActivationCode:
+    """A roster identity of the caller's university forgot its password: the password is removed, its sign-ins
+    end, and a new one-time code is answered (once; only its hash is kept). The student activates again with it
+    (`/api/auth/hall/activate`) and sets a new password. Another university's identity is 404; one that signs in
+    with the campus SSO, or a disabled one, 409. Audited."""
+    uni = principal.university_id
+    assert uni is not None
+    return service.reset_password(session, request, uni, identity_id, principal.subject)
 
 
 @router.put("/auth/hall-roster", response_model=RosterOut, responses={422: {}})

@@ -93,3 +93,23 @@ class HallLogin(BaseModel):
     university_id: int
     number: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=128)
+
+
+class HallIdentityOut(BaseModel):
+    """A hall identity as its university's administrator sees it (no password, no code, no SSO subject)."""
+
+    id: int
+    number: str
+    display_name: str
+    kind: Kind
+    #: ``sso`` (signs in at the campus; no password here) or ``roster`` (number + password).
+    source: Literal["sso", "roster"]
+    #: ``active`` (signs in), ``pending`` (a one-time code waits to be used), ``disabled``.
+    status: Literal["active", "pending", "disabled"]
+    code_expires_at: datetime | None = None
+    last_sign_in_at: datetime | None = None
+
+
+class HallIdentityPage(BaseModel):
+    items: list[HallIdentityOut]
+    total: int

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +28,8 @@ from sanquan_gateway.hall_identity.models import HallIdentity, SsoConfig, SsoSta
 from sanquan_gateway.hall_identity.oidc import OidcClient, SsoError, authorization_url, s256
 from sanquan_gateway.hall_identity.schemas import (
     ActivationCode,
+    HallIdentityOut,
+    HallIdentityPage,
     RosterIn,
     RosterOut,
     SsoConfigIn,
@@ -38,7 +40,7 @@ from sanquan_gateway.hall_identity.settings import hall_settings
 from sanquan_gateway.orgs.models import Organisation
 from sanquan_gateway.orgs.repository import any_inactive
 from sanquan_kernel.db import utcnow
-from sanquan_kernel.errors import NotFound, Unprocessable
+from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
 from sanquan_kernel.principal import HALL_SUBJECT_PREFIX
 from sanquan_kernel.tokens import issue_access_token
 
@@ -477,12 +479,7 @@ def push_roster(
             if identity.disabled != (not entry.active) and not entry.active:
                 disabled += 1
                 session.flush()
-                revoke_subject(session, subject_of(identity.id), request.app.state.kernel.settings.access_token_ttl)
-                session.execute(
-                    update(RefreshToken)
-                    .where(RefreshToken.hall_identity_id == identity.id, RefreshToken.revoked_at.is_(None))
-                    .values(revoked_at=now)
-                )
+                _end_sign_ins(session, request, identity.id)
             identity.kind, identity.display_name, identity.disabled = entry.kind, entry.name, not entry.active
             updated += 1
             issue_code = reissue and entry.active and identity.source == "roster" and identity.password_hash is None
@@ -503,6 +500,98 @@ def push_roster(
         disabled=disabled,
     )
     return RosterOut(created=created, updated=updated, disabled=disabled, codes=codes)
+
+
+def _end_sign_ins(session: Session, request: Request, identity_id: int) -> None:
+    """Every access token of the identity issued until now stops, and every refresh token of it is revoked."""
+    revoke_subject(session, subject_of(identity_id), request.app.state.kernel.settings.access_token_ttl)
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.hall_identity_id == identity_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+# -- the university's administrator: its identities, a password reset ---------------------------------------------
+def _status(identity: HallIdentity) -> str:
+    if identity.disabled:
+        return "disabled"
+    if identity.source == "roster" and identity.password_hash is None:
+        return "pending"
+    return "active"
+
+
+def identity_out(identity: HallIdentity) -> HallIdentityOut:
+    pending = _status(identity) == "pending"
+    return HallIdentityOut(
+        id=identity.id,
+        number=identity.number,
+        display_name=identity.display_name,
+        kind="teacher" if identity.kind == "teacher" else "student",
+        source="sso" if identity.source == "sso" else "roster",
+        status=_status(identity),
+        code_expires_at=identity.activation_expires_at if pending else None,
+        last_sign_in_at=identity.last_sign_in_at,
+    )
+
+
+def list_identities(session: Session, university_id: int, q: str | None, limit: int, offset: int) -> HallIdentityPage:
+    """The university's identities, by number; ``q``: the number's beginning or a part of the name."""
+    where = [HallIdentity.university_id == university_id]
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(
+            or_(
+                HallIdentity.number.like(f"{escaped}%", escape="\\"),
+                HallIdentity.display_name.like(f"%{escaped}%", escape="\\"),
+            )
+        )
+    total = session.scalar(select(func.count(HallIdentity.id)).where(*where)) or 0
+    rows = session.scalars(
+        select(HallIdentity).where(*where).order_by(HallIdentity.number, HallIdentity.id).limit(limit).offset(offset)
+    )
+    return HallIdentityPage(items=[identity_out(i) for i in rows], total=int(total))
+
+
+def reset_password(
+    session: Session, request: Request, university_id: int, identity_id: int, actor: str
+) -> ActivationCode:
+    """A roster identity that forgot its password (docs/decisions.md "Hall password reset"): its password is
+    removed, every sign-in of it ends (access and refresh tokens), and a new one-time code (hashed, single use,
+    valid ``reset_code_hours``) is returned once; the identity activates again with it, throttled like any
+    activation. Another university's identity is 404; an SSO or disabled one 409."""
+    identity = session.scalar(
+        select(HallIdentity)
+        .where(HallIdentity.id == identity_id, HallIdentity.university_id == university_id)
+        .with_for_update()
+    )
+    if identity is None:
+        raise NotFound("No such identity")
+    if identity.source != "roster":
+        raise Conflict(
+            "This identity signs in with the campus sign-on; its password is the campus's", code="hall_sso_identity"
+        )
+    if identity.disabled:
+        raise Conflict("This identity is disabled by the roster", code="hall_identity_disabled")
+    had_password = identity.password_hash is not None
+    code = _new_code()
+    expires = utcnow() + timedelta(hours=hall_settings().reset_code_hours)
+    identity.password_hash = None
+    identity.activation_code_hash = _sha(_norm_code(code))
+    identity.activation_expires_at = expires
+    session.flush()
+    _end_sign_ins(session, request, identity.id)
+    audit(
+        session,
+        request,
+        actor=actor,
+        action="hall.identity.reset",
+        target=subject_of(identity.id),
+        university_id=university_id,
+        had_password=had_password,
+        code_expires_at=expires.isoformat(),
+    )
+    return ActivationCode(number=identity.number, activation_code=code, expires_at=expires)
 
 
 def _rules(request: Request, university_id: int, number: str) -> list[throttle.Rule]:

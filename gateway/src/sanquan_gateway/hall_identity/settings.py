@@ -25,6 +25,8 @@ class HallIdentitySettings(BaseSettings):
     sso_allow_private_issuers: bool | None = None
     #: A one-time roster activation code is valid this many days.
     roster_code_days: int = 30
+    #: A password reset's one-time code (issued by the university's administrator) is valid this many hours.
+    reset_code_hours: int = 72
 
 
 @lru_cache(maxsize=1)
