@@ -2,7 +2,9 @@
 empty, print the URL and the demo logins, and stop everything cleanly on Ctrl-C.
 
 The processes are started with the same entrypoint as the containers (``python -m sanquan_kernel.cli serve``, the
-service named by ``--service`` here and by ``SANQUAN_SERVICE`` in the image).
+service named by ``--service`` here and by ``SANQUAN_SERVICE`` in the image), and the webhook delivery worker with
+the gateway's ``webhooks`` command, as compose's ``webhooks`` service (``GATEWAY_WEBHOOK_WORKER=true`` keeps it a
+thread of the gateway instead).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ def environment() -> dict[str, str]:
     env.setdefault("DEMO_PASSWORD", "Demo@2026")
     env.setdefault("DEMO_DATA", "1")
     env.setdefault("GATEWAY_PORT", "8000")
+    # The webhooks are delivered by a process of their own at a lower priority, as in compose (#18).
+    env.setdefault("GATEWAY_WEBHOOK_WORKER", "false")
     env.setdefault("SPA_DIR", str(ROOT / "frontend" / "dist"))
     if env["DEMO_DATA"] != "0":
         env.setdefault("ADMIN_USERNAME", "admin")
@@ -61,6 +65,8 @@ def start(env: dict[str, str]) -> list[tuple[str, subprocess.Popen[bytes]]]:
     procs = []
     ports = [("gateway", "GATEWAY_PORT"), *((name, port_var) for name, port_var, _ in SERVICES)]
     commands = [(name, [PY, "-m", ENTRYPOINT, "--service", name, "serve", "--port", env[var]]) for name, var in ports]
+    if env["GATEWAY_WEBHOOK_WORKER"].lower() in ("false", "0", "no", "off"):
+        commands.append(("webhooks", [PY, "-m", ENTRYPOINT, "--service", "gateway", "webhooks"]))
     for name, cmd in commands:
         p = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True

@@ -1,5 +1,6 @@
-"""The gateway's commands: ``python -m sanquan_kernel.cli --service gateway migrate|bootstrap|serve|create-admin``,
-the same entrypoint as the container's (``SANQUAN_SERVICE=gateway``); see ``sanquan_kernel.cli``."""
+"""The gateway's commands: ``python -m sanquan_kernel.cli --service gateway
+migrate|bootstrap|serve|create-admin|webhooks``, the same entrypoint as the container's (``SANQUAN_SERVICE=gateway``);
+see ``sanquan_kernel.cli``. ``webhooks``: the delivery worker in a process of its own (``webhooks/process.py``)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,18 @@ def _bootstrap(settings: Settings) -> None:
     bootstrap(_factory(settings), settings.admin_username, settings.admin_password)
 
 
+def _webhooks(settings: Settings, args: argparse.Namespace) -> None:
+    from sanquan_gateway.webhooks import process
+
+    process.run(settings, args)
+
+
+def _webhooks_arguments(parser: argparse.ArgumentParser) -> None:
+    from sanquan_gateway.webhooks import process
+
+    process.arguments(parser)
+
+
 def _create_admin(settings: Settings, args: argparse.Namespace) -> None:
     from sanquan_gateway.bootstrap import create_admin
 
@@ -47,7 +60,12 @@ SERVICE = Service(
             help="create a province administrator (asks for the password)",
             run=_create_admin,
             arguments=lambda parser: parser.add_argument("username"),
-        )
+        ),
+        "webhooks": Command(
+            help="deliver the webhooks in a process of its own, at a lower priority (GATEWAY_WEBHOOK_WORKER=false)",
+            run=_webhooks,
+            arguments=_webhooks_arguments,
+        ),
     },
 )
 main = SERVICE.main  # the console script sanquan-gateway

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from sanquan_gateway import events
@@ -62,4 +62,7 @@ def deliveries_for(session: Session, batch: Sequence[Event]) -> None:
     ]
     if rows:
         session.execute(insert(WebhookDelivery), rows)
-        session.info[WAKE] = True
+        session.info[WAKE] = True  # the worker in this process, after the commit
+        if session.get_bind().dialect.name == "postgresql":
+            # the worker in a process of its own (webhooks/process.py) LISTENs; sent at the commit, once per channel
+            session.execute(text("NOTIFY sanquan_webhooks"))

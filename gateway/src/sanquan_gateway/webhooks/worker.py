@@ -131,6 +131,9 @@ class DeliveryWorker:
             self._thread.join(timeout)
             self._thread = None
 
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def _run(self) -> None:
         try:
             asyncio.run(self._main())
