@@ -248,6 +248,22 @@ def our_backends(stack: Stack) -> dict[int, float]:
     return {}
 
 
+def sessions_opened(stack: Stack) -> int:
+    """Connections ever opened to this platform's databases (``pg_stat_database.sessions``, PostgreSQL 14+): the
+    difference over a run is the pools' churn — each new connection is a backend forked, authenticated and its
+    caches warmed again."""
+    import psycopg
+
+    from sanquan_kernel import testing as kt
+
+    dsn = kt.postgres_admin_url().replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT coalesce(sum(sessions), 0) FROM pg_stat_database WHERE datname = ANY(%s)", (stack.databases,)
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def cpu_snapshot(stack: Stack) -> dict[str, Any]:
     """CPU seconds (user + system) of each service process with its workers, PostgreSQL and this load generator."""
     snap: dict[str, Any] = {name: cpu_seconds(proc.pid) for name, proc in stack.procs.items()}
@@ -255,6 +271,7 @@ def cpu_snapshot(stack: Stack) -> dict[str, Any]:
     if pm is not None:
         snap["postgresql (whole server)"] = cpu_seconds(pm)
         snap["postgresql"] = our_backends(stack)
+        snap["connections opened"] = sessions_opened(stack)
     t = os.times()
     snap["load generator"] = t.user + t.system
     return snap
@@ -264,6 +281,9 @@ def report_cpu(before: dict[str, Any], after: dict[str, Any], requests: int) -> 
     print(f"\nCPU per request of the mix ({requests} requests)")
     total = 0.0
     for name in before:
+        if name == "connections opened":
+            print(f"{name:26} {after[name] - before[name]:6d}     (to our databases during the run: the pools' churn)")
+            continue
         if isinstance(before[name], dict):  # per backend: the ones alive at the end (new ones from zero)
             b, a = before[name], after[name]
             spent = sum(a[pid] - b.get(pid, 0.0) for pid in a)

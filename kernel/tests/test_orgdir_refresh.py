@@ -78,3 +78,20 @@ def test_the_same_unknown_id_again_and_again_costs_one_refresh() -> None:
         assert d.get(999) is None
         assert d.name(998) == ""
     assert len(gw.calls) <= 2  # one for the miss of 999 (names never wait; at most one more for 998)
+
+
+def test_lists_ask_the_gateway_at_most_once_per_fresh_interval() -> None:
+    """#21: a busy province overview asked the gateway on nearly every call (every ``miss_interval``, 0.1 s); a
+    list is refreshed at most once per ``fresh_interval`` (the services' sync interval), a miss still at once."""
+    d, gw = _directory(interval=0.01)
+    d.fresh_interval = 0.3
+    d.fresh()
+    time.sleep(0.05)  # past the miss interval, within the fresh interval
+    gw.orgs.append(NEW)
+    assert {u.id for u in d.fresh().universities()} == {UNI_A.id}  # no new ask
+    assert len(gw.calls) == 1
+    assert d.is_university(NEW.id)  # a miss asks at once
+    assert len(gw.calls) == 2
+    time.sleep(0.3)
+    d.fresh()
+    assert len(gw.calls) == 3

@@ -173,6 +173,7 @@ def create_service_app(
         sync = None
         if start_sync and service_client is not None:
             sync = GatewaySync(service_client, orgdir, revocations, settings.sync_interval, state.accounts)
+            orgdir.fresh_interval = settings.sync_interval  # a list is as fresh as the sync keeps the directory
             sync.start()
             state.extras["sync"] = sync
         yield

@@ -64,7 +64,8 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
-    """An engine for SQLite (WAL, foreign keys, busy timeout) or PostgreSQL (pre-ping, bounded pool)."""
+    """An engine for SQLite (WAL, foreign keys, busy timeout) or PostgreSQL (pre-ping, a pool of up to
+    ``2 × pool_size`` connections kept open)."""
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
@@ -98,11 +99,17 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         return engine
     if u.drivername in ("postgresql", "postgres"):
         u = u.set(drivername="postgresql+psycopg")
+    # Up to twice ``pool_size`` connections, every one kept once opened: with ``pool_size`` kept and as many again
+    # as overflow, each burst past ``pool_size`` sessions (the session slots allow 2 × pool_size - 2) closed the
+    # overflow connections on return and opened new ones at the next burst — a PostgreSQL backend forked,
+    # authenticated, its catalog caches and psycopg's prepared statements (``prepare_threshold``: from a
+    # statement's 5th run on a connection) all built again (docs/benchmarks.md, "Plans, PostgreSQL and kernel
+    # CPU per request"). The bound (``POSTGRES_MAX_CONNECTIONS`` planning, docs/scaling.md) is unchanged.
     engine = create_engine(
         u,
         echo=echo,
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        pool_size=2 * pool_size,
+        max_overflow=0,
         pool_timeout=10,
         pool_recycle=1800,
     )

@@ -63,6 +63,8 @@ class OrgDirectory:
         self._refresh_lock = threading.Lock()
         #: at most one refresh on a miss per this many seconds (a miss inside the interval waits for its end)
         self.miss_interval = miss_interval
+        #: ``fresh()`` asks the gateway at most once per this many seconds (the services set their sync interval)
+        self.fresh_interval = 2.0
         #: an id a refresh did not find is answered "missing" without another refresh for this many seconds
         self.negative_ttl = 1.0
         self._missing: dict[int, float] = {}
@@ -117,13 +119,15 @@ class OrgDirectory:
                 return
 
     def fresh(self) -> OrgDirectory:
-        """The directory as of at most ``miss_interval`` seconds ago: for lists of every organisation (a
+        """The directory as of at most ``fresh_interval`` seconds ago: for lists of every organisation (a
         province overview), which cannot tell a miss from an absence. Never waits for the interval (a busy
-        overview must not queue), only for a refresh already running."""
+        overview must not queue), only for a refresh already running. The interval is the background sync's
+        (``sync_interval``): a list is as fresh as the sync keeps the directory anyway, and a busy overview no
+        longer asks the gateway on nearly every call (the load mix: a conditional GET per overview at 0.1 s)."""
         if self._refresher is None:
             return self
         with self._refresh_lock:
-            if time.monotonic() - self._last_miss_refresh < self.miss_interval:
+            if time.monotonic() - self._last_miss_refresh < max(self.miss_interval, self.fresh_interval):
                 return self
             self._last_miss_refresh = time.monotonic()
             # the copy we have is the best answer when the gateway is away (the sync thread logs it)
