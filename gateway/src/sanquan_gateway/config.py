@@ -46,7 +46,7 @@ class Settings(KernelSettings):
     spa_dir: str = os.environ.get("SPA_DIR", "frontend/dist")
     admin_username: str | None = os.environ.get("ADMIN_USERNAME")
     admin_password: str | None = os.environ.get("ADMIN_PASSWORD")
-    revocation_poll_seconds: float = 1.0
+    revocation_poll_seconds: float = 0.5
     #: ``test``: argon2id with a cheap profile (one pass over 1 MiB) for the platforms the tests start, where sign-ins
     #: and seeded accounts would otherwise spend most of the CPU; refused unless ENVIRONMENT=test.
     password_hash_profile: Literal["default", "test"] = "default"

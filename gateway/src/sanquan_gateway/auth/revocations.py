@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, or_, select, update
+from sqlalchemy import Integer, String, bindparam, delete, event, func, literal, null, or_, select, union_all, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sanquan_gateway.accounts.models import User
@@ -110,19 +110,107 @@ def purge_expired(session: Session) -> None:
     session.execute(delete(Revocation).where(Revocation.expires_at <= utcnow()))
 
 
+def _snapshot_statement() -> Any:
+    """The poller's one statement: the deny list's rows (revocations not expired, then the inactive organisations)
+    and the organisation table's fingerprint (count, last update, sum of versions: ``/internal/orgs``' ETag), as
+    plain rows on one connection — no ORM objects. Built once; ``now`` is bound."""
+    now = bindparam("now", type_=Revocation.expires_at.type)
+    null_int = null().cast(Integer)
+    null_str = null().cast(String)
+    rows = select(
+        literal(0).label("kind"),
+        Revocation.id.label("key"),
+        Revocation.subject.label("subject"),
+        Revocation.jti.label("jti"),
+        Revocation.revoked_before.label("revoked_before"),
+        Revocation.expires_at.label("expires_at"),
+    ).where(Revocation.expires_at > now)
+    inactive = select(
+        literal(1), Organisation.id, null_str, null_str, null_int, null().cast(Revocation.expires_at.type)
+    ).where(Organisation.active.is_(False))
+    orgs = select(
+        literal(2),
+        func.count(Organisation.id),
+        null_str,
+        null_str,
+        func.coalesce(func.sum(Organisation.version), 0),
+        func.max(Organisation.updated_at),
+    )
+    union = union_all(rows, inactive, orgs).subquery()
+    return select(union).order_by(union.c.kind, union.c.key)
+
+
+_SNAPSHOT = _snapshot_statement()
+
+
+def orgs_etag(count: int, last: datetime | None, versions: int) -> str:
+    """``/internal/orgs``' ETag: the organisations' count, last update and sum of versions."""
+    return '"' + hashlib.sha256(f"{count}:{last}:{versions}".encode()).hexdigest()[:32] + '"'
+
+
 class RevocationPoller:
-    """The gateway's own in-memory copy, refreshed from the database (so every replica agrees within a second)."""
+    """The gateway's own in-memory copy, refreshed from the database (so every replica agrees within ``interval``),
+    and what ``/internal/revocations`` and ``/internal/orgs`` answer an unchanged poll from (their ETags).
+
+    An idle poll is one statement returning a handful of plain rows, compared with the previous poll's: nothing is
+    rebuilt, hashed or replaced unless they differ."""
 
     def __init__(self, factory: sessionmaker[Session], revocations: RevocationList, interval: float) -> None:
         self.factory = factory
         self.revocations = revocations
         self.interval = interval
         self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._rows: tuple[Any, ...] | None = None
+        #: the deny list's entries and ETag (as ``/internal/revocations`` answers them) and ``/internal/orgs``' ETag,
+        #: replaced together (a reader takes the tuple once)
+        self.snapshot: tuple[list[dict[str, Any]], str, str] = ([], entries_etag([]), orgs_etag(0, None, 0))
+        #: ``time.monotonic()`` of the last poll that succeeded
+        self.checked_at = float("-inf")
+        self._applied = float("-inf")
 
-    def refresh(self) -> None:
+    def refresh(self, *, force: bool = False) -> None:
+        started = time.monotonic()
         with self.factory() as session:
-            entries = active_entries(session)
-        self.revocations.replace(entries, entries_etag(entries))
+            rows = tuple(tuple(r) for r in session.execute(_SNAPSHOT, {"now": utcnow()}))
+        with self._lock:
+            if started < self._applied:
+                return  # a refresh that began later (after a commit) has already answered
+            self._applied = started
+            if force or rows != self._rows:
+                entries: list[dict[str, Any]] = []
+                orgs_tag = orgs_etag(0, None, 0)
+                for kind, key, subject, jti, revoked_before, expires_at in rows:
+                    if kind == 0:
+                        entries.append(
+                            {
+                                "subject": subject,
+                                "jti": jti,
+                                "revoked_before": revoked_before,
+                                "expires_at": expires_at.isoformat(),
+                            }
+                        )
+                    elif kind == 1:
+                        # Deactivated organisations, from the organisations themselves (so the list cannot drift
+                        # from them): every token of their members, for as long as they stay inactive.
+                        entries.append(
+                            {
+                                "subject": org_subject(key),
+                                "jti": None,
+                                "revoked_before": EVERY_TOKEN,
+                                "expires_at": None,
+                            }
+                        )
+                    else:
+                        orgs_tag = orgs_etag(key, expires_at, revoked_before)
+                etag = entries_etag(entries)
+                self.revocations.replace(entries, etag)
+                self.snapshot, self._rows = (entries, etag, orgs_tag), rows
+            self.checked_at = started
+
+    def fresh(self, max_age: float) -> bool:
+        """Whether the last successful poll began less than ``max_age`` seconds ago."""
+        return time.monotonic() - self.checked_at < max_age
 
     def install(self) -> None:
         """Reload this process's copy right after any commit that changed the deny list (other replicas within
@@ -131,7 +219,7 @@ class RevocationPoller:
         def _after_commit(session: Session) -> None:
             if session.info.pop(CHANGED, False):
                 try:
-                    self.refresh()
+                    self.refresh(force=True)
                 except Exception as exc:  # noqa: BLE001
                     log.warning("revocation refresh failed: %s", exc)
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sanquan_gateway.audit.service import audit
-from sanquan_gateway.auth.revocations import deactivate_org, reactivate_org
+from sanquan_gateway.auth.revocations import CHANGED, deactivate_org, reactivate_org
 from sanquan_gateway.orgs import repository as repo
 from sanquan_gateway.orgs.models import Organisation
 from sanquan_gateway.orgs.schemas import OrgCreate, OrgLevel, OrgUpdate
@@ -87,6 +87,7 @@ def create_org(session: Session, request: Request, principal: Principal, scope: 
         city=data.city,
     )
     session.add(org)
+    session.info[CHANGED] = True  # /internal/orgs' ETag (the poller's copy) moves right after the commit
     try:
         session.flush()
     except IntegrityError:
@@ -155,6 +156,7 @@ def update_org(
         else:
             deactivate_org(session, org.id)
     org.version += 1
+    session.info[CHANGED] = True
     audit(
         session,
         request,
