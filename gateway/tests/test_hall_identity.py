@@ -420,6 +420,10 @@ STUDENT_OPEN = {
     ("POST", "/api/auth/logout"),
     ("POST", "/api/auth/web/logout"),
     ("GET", "/api/auth/sso/providers"),
+    # their own notifications (their requests' changes, #20): gateway/tests/test_hall_notifications.py
+    ("GET", "/api/notifications"),
+    ("GET", "/api/notifications/unread-count"),
+    ("POST", "/api/notifications/read-all"),
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),

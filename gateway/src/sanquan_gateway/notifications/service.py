@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from sanquan_gateway.accounts.models import User
 from sanquan_gateway.events import Event, subscribe_batch
+from sanquan_gateway.hall_identity.models import HallIdentity
 from sanquan_gateway.notifications.models import Notification
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.principal import Role
@@ -56,10 +57,13 @@ RULES: dict[str, tuple[str, ...]] = {
     "annual_summary.returned": (U,),
     "annual_summary.accepted": (U,),
     # the service hall (S1, #20): a new (or transferred, or reopened) request reaches its department's managers;
-    # a broken promise the manager, then the university's administrators. The requester is a student, not an
-    # account here: the answered/closed events are for their own list, not this centre.
+    # a broken promise the manager, then the university's administrators. The requester is a service-hall
+    # identity, not an account: the events of their own request name them (``data['requester']``) and
+    # ``hall_recipients`` tells them.
     "hall.request.created": (D_OR_U,),
     "hall.request.escalated": (AUDIENCE,),
+    "hall.request.accepted": (),
+    "hall.request.assigned": (),
     "hall.request.answered": (),
     "hall.request.closed": (),
     # events (E4, #19): a province event tells every university's administrators, a university's its own
@@ -102,6 +106,37 @@ LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     "event.cancelled": (("*", "/evaluation/events/{event_id}"),),
     "event.training_declared": (("*", "/evaluation/events/{event_id}"),),
 }
+
+
+#: The requester's own page of their request (the hall's student pages).
+HALL_LINK = "/hall/requests/{request_id}"
+#: What a notification's parameters never carry: the recipients and the requester's identity (an anonymous
+#: request's staff must not link it to them).
+PRIVATE = frozenset({"recipients", "requester"})
+
+
+def hall_recipients(session: Session, batch: Sequence[Event]) -> list[int | None]:
+    """For each event of ``batch``: the service-hall identity it tells of their own request (``data['requester']``
+    = ``hall:<id>``, a ``hall.*`` event of the hall service) when that identity is of the event's university and
+    not disabled; else None. One query for the batch."""
+    named: list[int | None] = []
+    for event in batch:
+        who = (event.data or {}).get("requester") if event.type.startswith("hall.") and event.source == "hall" else None
+        rest = who.removeprefix("hall:") if isinstance(who, str) and who.startswith("hall:") else ""
+        named.append(int(rest) if rest.isdigit() and len(rest) < 10 else None)
+    wanted = {i for i in named if i is not None}
+    if not wanted:
+        return [None] * len(batch)
+    rows = session.execute(
+        select(HallIdentity.id, HallIdentity.university_id).where(
+            HallIdentity.id.in_(wanted), HallIdentity.disabled.is_(False)
+        )
+    ).all()
+    university_of = {int(i): int(u) for i, u in rows}
+    return [
+        i if i is not None and university_of.get(i) == event.university_id else None
+        for i, event in zip(named, batch, strict=True)
+    ]
 
 
 def link_for(kind: str, role: str, params: dict[str, Any]) -> str:
@@ -199,13 +234,16 @@ def notify(session: Session, batch: Sequence[Event]) -> None:
     recipients query, one INSERT)."""
     rows: list[dict[str, Any]] = []
     now = utcnow()
-    for event, people in zip(batch, recipients_of(session, batch), strict=True):
-        if not people:
+    people_of = recipients_of(session, batch)
+    requester_of = hall_recipients(session, batch)
+    for event, people, requester in zip(batch, people_of, requester_of, strict=True):
+        if not people and requester is None:
             continue
-        params = {k: v for k, v in (event.data or {}).items() if k != "recipients"}
+        params = {k: v for k, v in (event.data or {}).items() if k not in PRIVATE}
         rows.extend(
             {
                 "user_id": user_id,
+                "hall_identity_id": None,
                 "event_id": event.id,
                 "kind": event.type,
                 "params": params,
@@ -214,5 +252,21 @@ def notify(session: Session, batch: Sequence[Event]) -> None:
             }
             for user_id, role in people
         )
+        if requester is not None:
+            try:
+                link = HALL_LINK.format(**params)
+            except (KeyError, IndexError):
+                link = "/hall"
+            rows.append(
+                {
+                    "user_id": None,
+                    "hall_identity_id": requester,
+                    "event_id": event.id,
+                    "kind": event.type,
+                    "params": params,
+                    "link": link,
+                    "created_at": now,
+                }
+            )
     if rows:
         session.execute(insert(Notification), rows)

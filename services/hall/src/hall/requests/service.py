@@ -144,9 +144,18 @@ def _event(
     )
 
 
-def _emit(session: Session, r: repo.Listed, kind: str, **data: Any) -> None:
-    """Events for the gateway (notifications, webhooks). Staff-facing ones never carry the requester; the ones
-    for the requester carry their hall subject (and ``anonymous``, so that no webhook passes it on)."""
+#: The events that tell the requester of their own request's change (the gateway's notifications, issue #20):
+#: accepted, assigned, transferred (``created`` with ``transferred_from``), answered, closed (asked to rate),
+#: escalated (``timers``). Not the requester's own doings (reported, reopened, withdrawn, rated, information).
+FOR_REQUESTER = frozenset(
+    {"hall.request.accepted", "hall.request.assigned", "hall.request.answered", "hall.request.closed"}
+)
+
+
+def _emit(session: Session, r: repo.Listed, kind: str, *, tell_requester: bool = False, **data: Any) -> None:
+    """Events for the gateway (notifications, webhooks). Staff's notifications never carry the requester (the
+    gateway drops ``requester`` from every notification's parameters, and the webhooks' allow-list has no such
+    field); the events that tell the requester carry their hall subject."""
     payload: dict[str, Any] = {
         "request_id": r.id,
         "number": r.number,
@@ -155,7 +164,7 @@ def _emit(session: Session, r: repo.Listed, kind: str, **data: Any) -> None:
         "anonymous": r.anonymous,
         **data,
     }
-    if kind in ("hall.request.answered", "hall.request.closed"):
+    if kind in FOR_REQUESTER or tell_requester:
         payload["requester"] = f"hall:{r.requester_id}"
     outbox.emit(
         session,
@@ -307,6 +316,7 @@ def accept(session: Session, request: Request, principal: Principal, r: HallRequ
         if principal.role is Role.STAFF and r.assignee_id is None:
             e.set(assignee_id=principal.user_id)
         _event(session, r, principal, "accepted")
+        _emit(session, r, "hall.request.accepted")
 
 
 def assign(
@@ -332,6 +342,7 @@ def assign(
         now = clock.now()
         e.set(assignee_id=body.user_id, status="accepted", accepted_at=r.accepted_at or now)
         _event(session, r, principal, "assigned", user_id=body.user_id)
+        _emit(session, r, "hall.request.assigned")
 
 
 def transfer(
@@ -349,7 +360,7 @@ def transfer(
         before = r.department_id
         e.set(department_id=body.department_id, assignee_id=None, status="new")
         _event(session, r, principal, "transferred", body.reason, **{"from": before, "to": body.department_id})
-        _emit(session, r, "hall.request.created", transferred_from=before)
+        _emit(session, r, "hall.request.created", tell_requester=True, transferred_from=before)
 
 
 def answer(

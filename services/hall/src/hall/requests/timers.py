@@ -46,6 +46,9 @@ def _escalate(session: Session, r: HallRequest, level: int, what: str, now: date
             "due_at": due,
             # level 1: the department's manager; level 2 (or no department): the university's administrator
             "audience": "department_manager" if level == 1 and r.department_id is not None else "university_admin",
+            # the requester is told their request is late and who now follows it (the gateway's notifications;
+            # never in a staff notification's parameters nor in a webhook)
+            "requester": f"hall:{r.requester_id}",
         },
         key=f"hall-esc-{r.id}-{what}-{level}-{int(due.timestamp())}",
     )
