@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
 import sys
 import time
 import uuid
@@ -107,10 +108,22 @@ def configure(stack: harness.Stack) -> tuple[int, list[int], list[int]]:
 
 
 def bulk_requests(
-    stack: harness.Stack, uni: int, depts: list[int], places: list[int], n: int, students: int
+    stack: harness.Stack,
+    uni: int,
+    depts: list[int],
+    places: list[int],
+    n: int,
+    students: int,
+    backlog: bool = False,
 ) -> dict[int, list[int]]:
     """A year of a 40,000-student university: ``n`` requests over the last 365 days, most of them closed, the rest
-    open in the departments' queues; inserted in the hall's database directly (the API would take minutes)."""
+    open in the departments' queues; inserted in the hall's database directly (the API would take minutes).
+
+    The open requests whose promises ran out during the year are stored escalated, as the promise-timer job (every
+    5 minutes) left them: without it (``backlog``, the bench before 2026-12-05 03:40) the ~15,000 open requests of
+    150,000, nearly all breached, were pending, and the job's first run inside the mix escalated them at once — one
+    transaction locking them, an event and an outbox row each, the gateway then told of every one —, a burst
+    of work that is not the mix's (docs/benchmarks.md, "Hall mix (#20), stop 27")."""
     from sqlalchemy import create_engine, insert, select, text
 
     from hall.requests.models import HallRequest
@@ -126,6 +139,13 @@ def bulk_requests(
         accepted = created + timedelta(minutes=rnd.randint(5, 300)) if status != "new" else None
         resolved = created + timedelta(hours=rnd.randint(1, 96)) if status in ("closed", "answered") else None
         cat = rnd.choice(CATEGORIES)
+        is_open = status in ("new", "accepted")
+        accept_due, resolve_due, again = (
+            created + timedelta(hours=2),
+            created + timedelta(hours=48),
+            created + timedelta(hours=96),
+        )
+        escalated = not backlog and is_open
         rows.append(
             {
                 "number": f"BXB-{i:07d}",
@@ -138,14 +158,14 @@ def bulk_requests(
                 "place_id": rnd.choice(places),
                 "description": f"批量的报修内容 {i}",
                 "status": status,
-                "accept_due_at": created + timedelta(hours=2),
-                "resolve_due_at": created + timedelta(hours=48),
-                "escalate_again_at": created + timedelta(hours=96),
+                "accept_due_at": accept_due,
+                "resolve_due_at": resolve_due,
+                "escalate_again_at": again,
                 "accepted_at": accepted,
                 "resolved_at": resolved,
                 "closed_at": resolved if status == "closed" else None,
-                "accept_escalated": False,
-                "resolve_escalation": 0,
+                "accept_escalated": escalated and status == "new" and accept_due <= now,
+                "resolve_escalation": (2 if again <= now else 1 if resolve_due <= now else 0) if escalated else 0,
                 "score": rnd.randint(3, 5) if status == "closed" and rnd.random() < 0.5 else None,
                 "created_at": created,
                 "updated_at": created,
@@ -161,9 +181,75 @@ def bulk_requests(
         mine: dict[int, list[int]] = defaultdict(list)
         for rid, req in c.execute(select(HallRequest.id, HallRequest.requester_id)):
             mine[req].append(rid)
+        pending = c.execute(
+            text(
+                "SELECT count(*) FROM hall_request WHERE status IN ('new', 'accepted') AND ("
+                "(status = 'new' AND NOT accept_escalated AND accept_due_at <= :now) OR "
+                "(resolve_escalation = 0 AND resolve_due_at <= :now) OR "
+                "(resolve_escalation = 1 AND escalate_again_at <= :now))"
+            ),
+            {"now": now},
+        ).scalar()
     engine.dispose()
-    print(f"{n} requests inserted in {time.perf_counter() - t:.1f} s")
+    print(f"{n} requests inserted in {time.perf_counter() - t:.1f} s; {pending} with a breach not yet escalated")
     return mine
+
+
+#: Lines of the processes' logs that say where an error answer came from (the 503s of the mix: the hall's load
+#: shedding, its database pool, the database refusing a connection, the gateway not reaching a worker, a worker
+#: that uvicorn's supervisor replaced because it missed its ping).
+LOG_SIGNS = {
+    "pool exhausted (503)": "database pool exhausted",
+    "database unavailable (503)": "database unavailable",
+    "connection lost (503)": "connection was lost",
+    "gateway: upstream unavailable (503)": "unavailable: ",
+    "gateway: upstream timed out (504)": "timed out: ",
+    "gateway: upstream failed (502)": "upstream hall failed",
+    "worker died/replaced": "died",
+    "too many clients": "too many clients",
+    "unhandled error (500)": "unhandled error",
+}
+
+
+def log_summary(stack: harness.Stack, since: dict[str, int]) -> None:
+    """What each process logged about errors since the offsets ``since`` (bytes), and its load shedding
+    (the logs run at WARNING: a 503 of the hall's load shedding, ``max_in_flight`` requests at once, is not logged;
+    it is the 503s the bench saw less the ones logged here)."""
+    print("\nerror signs in the processes' logs during the mix:")
+    for name, path in stack.logs.items():
+        with path.open("rb") as f:
+            f.seek(since.get(name, 0))
+            text = f.read().decode(errors="replace")
+        found = {sign: text.count(needle) for sign, needle in LOG_SIGNS.items() if needle in text}
+        print(f"  {name:12} {found or 'none'}")
+
+
+def log_offsets(stack: harness.Stack) -> dict[str, int]:
+    return {name: path.stat().st_size for name, path in stack.logs.items() if path.exists()}
+
+
+def hall_workers(stack: harness.Stack) -> set[int]:
+    """The hall's uvicorn workers (its supervisor's children): uvicorn replaces a worker that missed its ping for
+    5 s (``timeout_worker_healthcheck``) and logs it at INFO, below the stack's WARNING: a changed set shows it."""
+    out = subprocess.run(["pgrep", "-P", str(stack.procs["hall"].pid)], capture_output=True, text=True).stdout
+    return set(map(int, out.split()))
+
+
+def job_runs(stack: harness.Stack, mix_started: datetime) -> None:
+    """When the hall's promise-timer job last ran, on the mix's clock (seconds from its start)."""
+    from sqlalchemy import create_engine, text
+
+    url = stack.env.get("HALL_DATABASE_URL") or f"sqlite:///{stack.data_dir / 'hall.db'}"
+    engine = create_engine(url)
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT name, runs, last_started_at, last_finished_at FROM scheduled_job")).all()
+    engine.dispose()
+    for name, runs, started, finished in rows:
+        at = [
+            "-" if t is None else f"{(t.replace(tzinfo=t.tzinfo or UTC) - mix_started).total_seconds():+.0f} s"
+            for t in (started, finished)
+        ]
+        print(f"  job {name}: {runs} runs; the last started {at[0]}, finished {at[1]} from the mix's start")
 
 
 def timed_gets(base: str, token: str, path: str, n: int) -> list[float]:
@@ -222,6 +308,12 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=2000, help="students taking part in the mix")
     parser.add_argument("--hall-workers", type=int, default=2)
     parser.add_argument("--queue-samples", type=int, default=200)
+    parser.add_argument(
+        "--backlog",
+        action="store_true",
+        help="store the year's breached open requests not escalated (the bench before stop 27): the promise-timer "
+        "job's first run in the mix escalates them all",
+    )
     parser.add_argument("--cpu", action="store_true")
     parser.add_argument("--timeline", type=float, default=0, help="also report p99 per this many seconds")
     args = parser.parse_args()
@@ -234,7 +326,7 @@ def main() -> None:
         stack.start()
         stack.seed_demo(areas=())
         uni, depts, places = configure(stack)
-        mine = bulk_requests(stack, uni, depts, places, args.requests, args.students)
+        mine = bulk_requests(stack, uni, depts, places, args.requests, args.students, args.backlog)
         students = student_tokens(stack, uni, args.students)
         queues = [stack.token(f"u1_d{m}_mgr") for m in range(1, len(depts) + 1) if m <= 3]
         queues += [stack.token(f"u1_d{m}_staff1") for m in range(1, 4)]
@@ -255,6 +347,7 @@ def main() -> None:
         if args.seconds > 0:  # --seconds 0: the queue alone
             if args.warmup:
                 run_loop(run(stack.url, students, mine, queues, args.rate, args.warmup, args.max_in_flight))
+            offsets, workers, mix_started = log_offsets(stack), hall_workers(stack), datetime.now(UTC)
             before = cpu_snapshot(stack)
             out = run_loop(run(stack.url, students, mine, queues, args.rate, args.seconds, args.max_in_flight))
             after = cpu_snapshot(stack)
@@ -263,6 +356,10 @@ def main() -> None:
                 report_timeline(out["timeline"], args.timeline)
             if args.cpu:
                 report_cpu(before, after, total)
+            log_summary(stack, offsets)
+            replaced = workers - hall_workers(stack)
+            print(f"  hall workers replaced during the mix: {len(replaced)} of {len(workers)} {sorted(replaced) or ''}")
+            job_runs(stack, mix_started)
     finally:
         stack.stop()
 
