@@ -81,17 +81,19 @@ def test_a_staff_members_ledger_costs_two_statements(app: FastAPI, client: TestC
     assert Ledger.model_validate(body).model_dump(mode="json") == body
 
 
-def test_a_campus_push_costs_three_statements_and_a_repeated_one_three(app: FastAPI, client: TestClient, world) -> None:
+def test_a_campus_push_costs_two_statements_and_a_repeated_one_three(app: FastAPI, client: TestClient, world) -> None:
     before = _created_events()
     h = kt.integration(client="campus-a")
     body = {**PUSH, "employee_no": "E1", "external_id": "hr-77"}
     r, log = _cost(app, client, "POST", "/api/training/records", h, body)
     assert r.status_code == 201
     # The staff member; then on PostgreSQL one statement stores the record (RETURNING), adds it to the year's
-    # totals and writes its audit entry; SQLite has no data-modifying CTEs: three statements. Then the
-    # record.accepted event for webhooks (issue #18): one INSERT into the outbox, in the same transaction.
-    _writes(log, 5 if app.state.kernel.engine.dialect.name == "sqlite" else 3)
-    assert sum(q.startswith("INSERT INTO outbox") for q in log.statements) == 1, str(log)
+    # totals, writes its audit entry and its record.accepted event for webhooks (issue #18). SQLite has no
+    # data-modifying CTEs: three statements, and the event's INSERT into the outbox, in the same transaction.
+    sqlite = app.state.kernel.engine.dialect.name == "sqlite"
+    _writes(log, 5 if sqlite else 2)
+    outbox = [q for q in log.statements if "INSERT INTO outbox" in q]
+    assert len(outbox) == 1 and outbox[0].startswith("INSERT INTO outbox" if sqlite else "WITH rec AS"), str(log)
     first = r.json()
     assert (first["employee_no"], first["staff_name"], first["source"]) == ("E1", "职工E1", "campus-a")
     # built as plain data and serialised directly: exactly the documented shape, with its version's ETag
@@ -174,3 +176,19 @@ def test_the_hot_requests_reuse_their_compiled_statements(app: FastAPI, client: 
         _, log = _cost(app, client, "POST", "/api/training/records", push, body)
         if n not in (0, 3):  # the first new record and the first repeat compile their statements once
             assert log.compiled == [], (external_id, log.compiled)
+
+
+def test_the_push_statement_is_one_the_driver_converts_once() -> None:
+    """psycopg converts a statement's text and parameters for the server on every execution unless the text is at
+    most ``MAX_CACHED_STATEMENT_LENGTH`` characters with at most ``MAX_CACHED_STATEMENT_PARAMS`` parameters (then
+    once, cached): the campus push's statement must stay within both (issue #21: a tenth of the push's CPU)."""
+    from psycopg import _queries
+    from sqlalchemy.dialects import postgresql
+
+    from training.records import repository
+
+    keys = tuple(c.name for c in repository.RECORD_TABLE.c if c.name not in ("id", "deleted_at", "deleted_by"))
+    compiled = repository._pushed_insert(keys).compile(dialect=postgresql.psycopg.dialect())
+    assert "INSERT INTO outbox" in compiled.string and "INSERT INTO audit_entry" in compiled.string
+    assert len(compiled.string) <= _queries.MAX_CACHED_STATEMENT_LENGTH
+    assert len(compiled.binds) <= _queries.MAX_CACHED_STATEMENT_PARAMS

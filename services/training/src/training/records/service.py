@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sanquan_kernel import clock
 from sanquan_kernel.audit import audit_values
 from sanquan_kernel.clock import today
-from sanquan_kernel.db import utcnow
+from sanquan_kernel.db import is_sqlite, utcnow
 from sanquan_kernel.editing import lock
 from sanquan_kernel.errors import Conflict, NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable, problem_body
 from sanquan_kernel.metrics import BUSINESS_EVENTS
@@ -227,8 +227,8 @@ def push(session: Session, principal: Principal, scope: Scope, body: RecordCreat
     """CONTRACT.md records: 201 with the new record; the same external_id again from the same source answers
     200 with the stored record and stores nothing (also when the two posts race). Answers the record as the plain
     data of ``RecordOut`` and whether it is new. The hottest write of the platform: on PostgreSQL the person is
-    one statement, the record with its totals and audit entry another, and no ORM object is made
-    (``repository.insert_counted_row``)."""
+    one statement, the record with its totals, audit entry and ``record.accepted`` event another, and no ORM object
+    is made (``repository.insert_pushed_row``; SQLite: ``insert_counted_row`` and ``emit``)."""
     person = _person(session, principal, scope, body)
     check_taken_on(body.taken_on)
     new = NewRecord(
@@ -255,6 +255,14 @@ def push(session: Session, principal: Principal, scope: Scope, body: RecordCreat
         after=snapshot_of(values),
     )
     delta = repository.record_delta(q2(new.hours), q2(new.days), new.themes)
+    if not is_sqlite(session):
+        # Issue #18 (webhooks): the record.accepted event written by the same statement (a repeat tells nothing).
+        event = {"id": event_ids(1)[0], "type": "record.accepted", "occurred_at": clock.now()}
+        row = repository.insert_pushed_row(session, values, delta, audit, event)
+        if row is None:
+            return record_data(_columns(_stored_before(session, new)), person.employee_no, person.name), False
+        session.info[OUTBOX_EMITTED] = True  # the relay is woken by the commit, as after an emit
+        return record_data(row, person.employee_no, person.name), True
     row = repository.insert_counted_row(session, values, delta, audit)
     if row is None:
         return record_data(_columns(_stored_before(session, new)), person.employee_no, person.name), False
