@@ -1,17 +1,40 @@
-"""The events table's statements; the one place where SQLite and PostgreSQL are told apart (INSERT … ON CONFLICT
-DO NOTHING RETURNING has one spelling per dialect in SQLAlchemy)."""
+"""The events table's statements.
+
+The intake's INSERT … ON CONFLICT (id) DO NOTHING RETURNING is one SQL text, the same in SQLite and PostgreSQL:
+SQLAlchemy (2.0) cannot cache the compiled form of its dialect ``insert()`` with ``on_conflict_do_nothing`` and
+compiled it anew for every intake — the biggest item of a relayed event's CPU (#21). The text is built once per
+number of rows (at most ``CHUNK`` a statement) with typed parameters (the JSON ``data``, the UTC datetimes)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Integer, String, Table, TextualSelect, bindparam, text
 from sqlalchemy.orm import Session
 
 from sanquan_gateway.events.models import Event
-from sanquan_kernel.db import is_sqlite
+
+COLUMNS = ("id", "type", "source", "university_id", "department_id", "subject", "occurred_at", "received_at", "data")
+#: Rows per statement: 9 parameters a row stays under SQLite's oldest limit of 999 a statement.
+CHUNK = 100
+
+
+@cache
+def _insert(n: int) -> TextualSelect:
+    """``INSERT … VALUES`` of ``n`` rows, ignoring ids already stored, returning the new rows' ``seq`` and ``id``."""
+    table = Event.__table__
+    assert isinstance(table, Table)
+    values = ", ".join("(" + ", ".join(f":{c}_{i}" for c in COLUMNS) + ")" for i in range(n))
+    columns = ", ".join(f'"{c}"' for c in COLUMNS)
+    stmt = text(
+        f"INSERT INTO {table.name} ({columns}) VALUES {values} ON CONFLICT (id) DO NOTHING RETURNING seq, id"
+    ).bindparams(
+        *(bindparam(f"{c}_{i}", type_=table.c[c].type) for i in range(n) for c in COLUMNS),
+    )
+    return stmt.columns(seq=Integer, id=String)
 
 
 def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> list[Event]:
@@ -22,11 +45,11 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> list[Event]:
     from the session, their datetimes in UTC as a read would give them."""
     if not rows:
         return []
-    dialect: Any = sqlite if is_sqlite(session) else postgresql
-    # executemany with RETURNING (SQLAlchemy's "insertmanyvalues": a few multi-row INSERTs from one cached
-    # statement, not a 200-row VALUES compiled anew for each batch)
-    stmt = dialect.insert(Event).on_conflict_do_nothing(index_elements=[Event.id]).returning(Event.seq, Event.id)
-    seq_of = {event_id: seq for seq, event_id in session.execute(stmt, list(rows))}
+    seq_of: dict[str, int] = {}
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        params = {f"{c}_{i}": row.get(c) for i, row in enumerate(chunk) for c in COLUMNS}
+        seq_of.update((event_id, seq) for seq, event_id in session.execute(_insert(len(chunk)), params))
     if not seq_of:
         return []
     new = [_event(row, seq_of[row["id"]]) for row in rows if row["id"] in seq_of]
