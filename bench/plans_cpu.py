@@ -58,7 +58,7 @@ def answers(stack: Stack, tokens: dict[str, str], year: int) -> dict[str, str]:
     out: dict[str, str] = {}
     for service in SERVICES:
         base = stack.service_url(service)
-        spec = httpx.get(f"{base}/openapi.json").json()
+        spec = httpx.get(f"{base}/api/{service}/openapi.json", timeout=180).json()
         paths = [p for p, ops in spec["paths"].items() if "get" in ops and "{" not in p and "export" not in p]
         for role, token in tokens.items():
             for p in sorted(paths):

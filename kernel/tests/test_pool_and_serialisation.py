@@ -39,6 +39,12 @@ def test_a_burst_past_the_pool_size_keeps_its_connections_for_the_next_one() -> 
         first = burst()
         assert engine.pool.checkedin() == 4  # type: ignore[attr-defined]  # none closed on return ...
         assert burst() == first  # ... so the next burst forks no backend
+
+        def one() -> int:
+            with engine.connect() as c:
+                return int(c.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+        assert len({one() for _ in range(4)}) == 1  # last in, first out: steady work stays on one warm connection
     finally:
         engine.dispose()
         kt.drop_postgres_database(name)
