@@ -39,9 +39,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import multiprocessing as mp
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -60,7 +63,7 @@ from bench.open_loop import pct
 from bench.service_cpu import cpu_seconds
 from sanquan_gateway.accounts.models import Client
 from sanquan_gateway.webhooks.models import WebhookEndpoint
-from tests.harness import Stack
+from tests.harness import ROOT, Stack, service_command
 
 SERVICE_SECRET = "bench-webhooks-service-secret-0123456789"
 ENDPOINTS = 160
@@ -143,7 +146,10 @@ def queue_again(database_url: str) -> float:
     return time.perf_counter()
 
 
-def inject(base: str, token: str, events: int, batch: int, started: list[float]) -> None:
+def inject(
+    base: str, token: str, events: int, batch: int, started: list[float], took: list[float] | None = None
+) -> None:
+    """As a service's relay sends: one batch after the other. ``took``: each batch's seconds, retries included."""
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
         started.append(time.perf_counter())
         for b in range(0, events, batch):
@@ -161,6 +167,7 @@ def inject(base: str, token: str, events: int, batch: int, started: list[float])
                     for k in range(b, min(events, b + batch))
                 ]
             }
+            t0 = time.perf_counter()
             for attempt in range(100):  # as a relay does: a shed or failed batch is sent again, after a pause
                 r = http.post("/internal/events", json=body)
                 if r.status_code == 200:
@@ -170,6 +177,8 @@ def inject(base: str, token: str, events: int, batch: int, started: list[float])
                 time.sleep(min(2.0, 0.1 * (attempt + 1)))
             else:
                 r.raise_for_status()
+            if took is not None:
+                took.append(time.perf_counter() - t0)
 
 
 def summary(name: str, out: dict[str, Any]) -> float:
@@ -191,9 +200,13 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=10_000)
     ap.add_argument("--batch", type=int, default=200, help="events per POST /internal/events (a relay's batch)")
     ap.add_argument("--register", type=int, default=20, help="load mix: more staff per university")
+    ap.add_argument("--modes", default="thread,process", help="where the worker runs, in this order each round")
+    ap.add_argument("--nice", type=int, default=10, help="the worker process's niceness (process mode)")
+    ap.add_argument("--limit", type=float, default=1.25, help="B's p99 at most this times the mean of the A rounds")
+    ap.add_argument("--step", type=float, default=2.0, help="seconds per line of round B's timeline")
     ap.add_argument("--worker-only", action="store_true", help="the delivery worker alone, beside a baseline's")
     ap.add_argument("--baseline", default="b26c5e5", help="--worker-only: the baseline worker's commit, or none")
-    ap.add_argument("--rounds", type=int, default=2, help="--worker-only: rounds of each worker")
+    ap.add_argument("--rounds", type=int, default=1, help="rounds of each mode (--worker-only: of each worker)")
     ap.add_argument("--intake-only", action="store_true", help="the event intake alone, beside a baseline's")
     ap.add_argument("--intake-round", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -207,6 +220,62 @@ def main() -> None:
         worker_only(args)
         return
 
+    fanout(args)
+
+
+def start_worker(stack: Stack, nice: int) -> subprocess.Popen[bytes]:
+    """The delivery worker in a process of its own, as ``make run`` and compose run it."""
+    log = stack.data_dir / "webhooks.log"
+    return subprocess.Popen(
+        service_command("gateway", "webhooks", "--nice", str(nice)),
+        cwd=ROOT,
+        env=stack.env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop_worker(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is not None and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(15)
+
+
+def use_mode(stack: Stack, mode: str, nice: int, worker: subprocess.Popen[bytes] | None) -> Any:
+    """The gateway restarted with its worker thread on (``thread``: as before) or off and the worker process
+    started (``process``)."""
+    stop_worker(worker)
+    stack.kill("gateway", signal.SIGTERM)
+    stack.env["GATEWAY_WEBHOOK_WORKER"] = "true" if mode == "thread" else "false"
+    stack.start(only="gateway")
+    return start_worker(stack, nice) if mode == "process" else None
+
+
+def sample(count: Any, every: float, out: list[tuple[float, int]], stop: threading.Event) -> None:
+    while not stop.is_set():
+        out.append((time.perf_counter(), count.value))
+        stop.wait(every)
+
+
+def timeline(out_b: dict[str, Any], t_b: float, samples: list[tuple[float, int]], step: float) -> list[str]:
+    """Per ``step`` seconds of round B: requests sent, their p50/p99 and the deliveries the receiver got."""
+    slices: dict[int, list[float]] = {}
+    for sent, took in out_b["timeline"]:
+        slices.setdefault(int(sent // step), []).append(took)
+    got: dict[int, int] = {}
+    for (t0, c0), (_, c1) in itertools.pairwise(samples):
+        got[int((t0 - t_b) // step)] = got.get(int((t0 - t_b) // step), 0) + (c1 - c0)
+    lines = [f"{'from s':>7} {'sent':>5} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'deliv/s':>8}"]
+    for k in sorted(set(slices) | {g for g in got if g >= 0 and got[g]}):
+        vs = slices.get(k, [])
+        p50, p99 = (pct(vs, 50), pct(vs, 99)) if vs else (0.0, 0.0)
+        top = max(vs) * 1000 if vs else 0.0
+        lines.append(f"{k * step:7.0f} {len(vs):5} {p50:7.1f} {p99:7.1f} {top:7.1f} {got.get(k, 0) / step:8.0f}")
+    return lines
+
+
+def fanout(args: argparse.Namespace) -> None:
     port = httpx_free_port()
     count = mp.Value("q", 0)
     ready = mp.Event()
@@ -218,61 +287,112 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "PLANS_SERVICE_CLIENT_SECRET": SERVICE_SECRET,
     }
+    modes = args.modes.split(",")
+    results: dict[str, list[dict[str, Any]]] = {m: [] for m in modes}
+    worker: subprocess.Popen[bytes] | None = None
     with Stack(backend=args.backend, name="whfan", extra_env=extra) as stack:
         stack.seed_demo()
         w = prepare(stack, args.register)
         gateway_db = stack.env.get("GATEWAY_DATABASE_URL") or f"sqlite:///{stack.data_dir}/gateway.db"
         add_endpoints(gateway_db, f"http://127.0.0.1:{port}/hooks")
-        token = stack.client_token("svc-plans", SERVICE_SECRET)
-        _run(run(stack.url, w, args.rate, 8, 256))  # warm-up, not counted
-        rounds: list[tuple[str, float]] = []
         load_before = os.getloadavg()[0]
-        rounds.append(
-            ("A load mix alone", summary("A load mix alone", _run(run(stack.url, w, args.rate, args.seconds, 256))))
-        )
-        started: list[float] = []
-        injector = threading.Thread(target=inject, args=(stack.url, token, args.events, args.batch, started))
-        injector.start()
-        out_b = _run(run(stack.url, w, args.rate, args.seconds, 256))
-        injector.join()
-        deadline = time.perf_counter() + 600
-        while count.value < args.events and time.perf_counter() < deadline:
-            time.sleep(0.05)
-        done = time.perf_counter()
-        delivered = count.value
-        rounds.append(("B load mix + fan-out", summary("B load mix + fan-out", out_b)))
-        rounds.append(
-            (
-                "A load mix alone (after)",
-                summary("A load mix alone (after)", _run(run(stack.url, w, args.rate, args.seconds, 256))),
-            )
-        )
-        load_after = os.getloadavg()[0]
-        # The worker alone: the events just taken in, each queued again for its endpoint (as a replay does) in one
-        # statement, then the time until the receiver has them all (no intake, no load mix).
-        drained_from = count.value
-        cpu_before = cpu_seconds(stack.procs["gateway"].pid)
-        t_drain = queue_again(gateway_db)
-        while count.value < drained_from + args.events and time.perf_counter() < t_drain + 600:
-            time.sleep(0.02)
-        drain_seconds = time.perf_counter() - t_drain
-        drained = count.value - drained_from
-        gateway_cpu = cpu_seconds(stack.procs["gateway"].pid) - cpu_before
+        try:
+            for r in range(args.rounds):
+                for mode in modes:
+                    worker = use_mode(stack, mode, args.nice, worker)
+                    token = stack.client_token("svc-plans", SERVICE_SECRET)
+                    _run(run(stack.url, w, args.rate, 5, 256))  # warm-up after the restart, not counted
+                    res: dict[str, Any] = {"load": os.getloadavg()[0]}
+                    gw_a = cpu_seconds(stack.procs["gateway"].pid)
+                    res["a1"] = summary(
+                        f"{r + 1} {mode:7} A alone", _run(run(stack.url, w, args.rate, args.seconds, 256))
+                    )
+                    res["gw_a"] = cpu_seconds(stack.procs["gateway"].pid) - gw_a
+                    before = count.value
+                    started: list[float] = []
+                    posts: list[float] = []
+                    samples: list[tuple[float, int]] = []
+                    halt = threading.Event()
+                    sampler = threading.Thread(target=sample, args=(count, 0.25, samples, halt), daemon=True)
+                    sampler.start()
+                    injector = threading.Thread(
+                        target=inject, args=(stack.url, token, args.events, args.batch, started, posts)
+                    )
+                    gw = stack.procs["gateway"].pid
+                    cpu0 = {"gateway": cpu_seconds(gw), "worker": cpu_seconds(worker.pid) if worker else 0.0}
+                    t_b = time.perf_counter()
+                    injector.start()
+                    out_b = _run(run(stack.url, w, args.rate, args.seconds, 256))
+                    injector.join()
+                    injected = time.perf_counter()
+                    deadline = time.perf_counter() + 600
+                    while count.value < before + args.events and time.perf_counter() < deadline:
+                        time.sleep(0.02)
+                    done = time.perf_counter()
+                    halt.set()
+                    sampler.join()
+                    cpu1 = {"gateway": cpu_seconds(gw), "worker": cpu_seconds(worker.pid) if worker else 0.0}
+                    res["b"] = summary(f"{r + 1} {mode:7} B + fan-out", out_b)
+                    res["a2"] = summary(
+                        f"{r + 1} {mode:7} A alone after", _run(run(stack.url, w, args.rate, args.seconds, 256))
+                    )
+                    res["delivered"] = count.value - before
+                    res["seconds"] = done - started[0]
+                    res["intake_seconds"] = injected - started[0]
+                    res["cpu"] = {k: cpu1[k] - cpu0[k] for k in cpu0}
+                    res["posts"] = (1000 * statistics.median(posts), 1000 * max(posts), len(posts))
+                    res["timeline"] = timeline(out_b, t_b, samples, args.step)
+                    results[mode].append(res)
+                    verdict(mode, res, args.limit)
+        finally:
+            stop_worker(worker)
     rx.terminate()
-    seconds = done - started[0]
-    base = statistics.mean([rounds[0][1], rounds[2][1]])
+    print(f"\nload average (1 min): {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
     print(
-        f"\nfan-out: {delivered} of {args.events} events delivered to {ENDPOINTS} endpoints in {seconds:.1f} s "
-        f"= {delivered / seconds:.0f} deliveries/s ({args.backend})"
+        f"\n{'':10} {'deliv/s':>8} {'e2e s':>6} {'intake s':>8} {'A p99':>7} {'B p99':>7} {'A p99':>7} "
+        f"{'B/A':>5} {'gw CPU s':>8} {'wk CPU s':>8}  unchanged (B ≤ {args.limit:.2f}× mean A)"
     )
-    print(f"API p99 during the fan-out / baseline mean: {rounds[1][1]:.1f} / {base:.1f} ms = {rounds[1][1] / base:.2f}")
+    for mode, rs in results.items():
+        for res in rs:
+            base = statistics.mean([res["a1"], res["a2"]])
+            cpu = res["cpu"]
+            print(
+                f"{mode:10} {res['delivered'] / res['seconds']:8.0f} {res['seconds']:6.1f} "
+                f"{res['intake_seconds']:8.1f} {res['a1']:7.1f} {res['b']:7.1f} {res['a2']:7.1f} "
+                f"{res['b'] / base:5.2f} {cpu['gateway']:8.1f} {cpu['worker']:8.1f}  "
+                f"{'yes' if res['b'] <= args.limit * base else 'NO'}"
+            )
+    if len(results) == 2:
+        (m1, r1), (m2, r2) = results.items()
+        ratio = [x["b"] / statistics.mean([x["a1"], x["a2"]]) for x in r1]
+        ratio2 = [x["b"] / statistics.mean([x["a1"], x["a2"]]) for x in r2]
+        print(
+            f"side by side (median of {args.rounds}): B/A {m1} {statistics.median(ratio):.2f}, {m2} "
+            f"{statistics.median(ratio2):.2f}; deliveries/s {m1} "
+            f"{statistics.median(x['delivered'] / x['seconds'] for x in r1):.0f}, {m2} "
+            f"{statistics.median(x['delivered'] / x['seconds'] for x in r2):.0f}"
+        )
+
+
+def verdict(mode: str, res: dict[str, Any], limit: float) -> None:
+    """The definition (docs/decisions.md, "Webhook fan-out: the worker in a process of its own"): the fan-out
+    meets #18 when it delivers ≥ 500/s end to end (first event posted → the receiver has them all) and the load
+    mix's p99 during it (B) is at most ``limit`` (1.25) times the mean p99 of the mix alone just before and just
+    after it (A), in the same run."""
+    base = statistics.mean([res["a1"], res["a2"]])
+    rate = res["delivered"] / res["seconds"]
+    ok = rate >= 500 and res["b"] <= limit * base
+    print("\n".join(res["timeline"]))
+    posts = res["posts"]
     print(
-        f"the delivery worker alone: {drained} queued deliveries sent in {drain_seconds:.1f} s "
-        f"= {drained / drain_seconds:.0f} deliveries/s; the gateway process used {gateway_cpu:.1f} CPU s "
-        f"= {1000 * gateway_cpu / max(1, drained):.2f} ms per delivery ({drained / max(gateway_cpu, 1e-9):.0f} "
-        "deliveries per CPU second: the rate one free core would give)"
+        f"{mode}: {res['delivered']} delivered in {res['seconds']:.1f} s = {rate:.0f}/s (intake done at "
+        f"{res['intake_seconds']:.1f} s: {posts[2]} batches of the relay, {posts[0]:.0f} ms median, {posts[1]:.0f} ms "
+        f"at most); API p99 {res['b']:.1f} ms during vs {base:.1f} ms alone = {res['b'] / base:.2f}× (limit "
+        f"{limit:.2f}×; A after / A before {res['a2'] / res['a1']:.2f}: this run's own noise); CPU s gateway "
+        f"{res['cpu']['gateway']:.1f} (round A alone: {res['gw_a']:.1f}), worker process {res['cpu']['worker']:.1f}; "
+        f"load {res['load']:.1f} -> VERDICT {'MET' if ok else 'NOT MET'}\n",
+        flush=True,
     )
-    print(f"load average (1 min): {load_before:.2f} before, {load_after:.2f} after")
 
 
 def baseline_worker(ref: str) -> Any:
@@ -284,7 +404,7 @@ def baseline_worker(ref: str) -> Any:
         path = f"gateway/src/sanquan_gateway/webhooks/{name}.py"
         return subprocess.run(["git", "show", f"{ref}:{path}"], check=True, capture_output=True, text=True).stdout
 
-    modules = {}
+    modules: dict[str, Any] = {}
     for name in ("repository", "worker"):
         mod = types.ModuleType(f"baseline_webhooks_{name}")
         sys.modules[mod.__name__] = mod  # dataclasses look their module up
