@@ -4,7 +4,9 @@ tokens minted with the gateway's own key."""
 
 from __future__ import annotations
 
+import json
 import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,19 +150,79 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("data")
 
 
+class _Apps:
+    """The gateway apps this pytest process keeps: per database, the one with the default test settings and the
+    one with the settings the last overriding test asked for (the tests of a module that overrides them share
+    it); building one (routes, the combined OpenAPI, the signing key parsed for python-jose) cost ~0.15-0.25 CPU s
+    a test over ~800 tests (docs/decisions.md "Test suite time (#15), stop 27")."""
+
+    def __init__(self) -> None:
+        self.default: dict[str, Any] = {}
+        self.overridden: dict[str, tuple[str, Any]] = {}
+
+    def get(self, database_url: str, overrides: dict[str, Any]) -> Any:
+        if not overrides:
+            if database_url not in self.default:
+                self.default[database_url] = create_app(_settings(database_url))
+            return self.default[database_url]
+        key = json.dumps(overrides, sort_keys=True, default=repr)
+        kept = self.overridden.get(database_url)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        if kept is not None:
+            kept[1].state.kernel.engine.dispose()
+        app = create_app(_settings(database_url, **overrides))
+        self.overridden[database_url] = (key, app)
+        return app
+
+    def close(self) -> None:
+        for app in [*self.default.values(), *(a for _, a in self.overridden.values())]:
+            app.state.kernel.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _gateway_apps() -> Iterator[_Apps]:
+    apps = _Apps()
+    yield apps
+    apps.close()
+
+
+def _restartable(app: Any) -> None:
+    """Let a kept app's lifespan start its background threads again: the revocation poller and the mail schedule
+    end on a stop event that their ``start`` does not clear (a process starts them once)."""
+    extras = app.state.kernel.extras
+    for t in threading.enumerate():
+        if t.name == "revocations":
+            t.join(5)
+    extras["revocation_poller"]._stop.clear()
+    extras["schedule"]._stop.clear()
+
+
 @pytest.fixture
 def world(
-    database_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch, settings_overrides: dict[str, Any]
+    database_url: str,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    settings_overrides: dict[str, Any],
+    _gateway_apps: _Apps,
 ) -> Iterator[World]:
+    """A freshly seeded province on ``database_url``, on an app kept by the process (``_Apps``): its tables are
+    emptied after each test and its in-memory deny list reloaded from the emptied database before the next; the
+    password profile is set again as building the app set it."""
     monkeypatch.setenv("DATA_DIR", str(data_dir))
-    app = create_app(_settings(database_url, **settings_overrides))
+    app = _gateway_apps.get(database_url, settings_overrides)
+    passwords.use_profile(app.state.kernel.settings.password_hash_profile)
     factory = app.state.kernel.sessionmaker
     bootstrap(factory, None, None)
     ids, users, client_id = seed(factory)
-    with TestClient(app) as client:
-        yield World(client=client, app=app, ids=ids, users=users, integration_client_id=client_id)
-    kt.clear_tables(app.state.kernel.engine, Base.metadata)
-    app.state.kernel.engine.dispose()
+    app.state.kernel.extras["revocation_poller"].refresh(force=True)  # nothing left of a previous test's list
+    try:
+        with TestClient(app) as client:
+            yield World(client=client, app=app, ids=ids, users=users, integration_client_id=client_id)
+    finally:
+        kt.clear_tables(app.state.kernel.engine, Base.metadata)
+        app.state.kernel.engine.dispose()
+        _restartable(app)
 
 
 def free_port() -> int:
