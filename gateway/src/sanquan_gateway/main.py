@@ -152,6 +152,10 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     )
     api.state.kernel = state
     install_problem_handlers(api)
+    # The services' calls first (the event intake of every relayed push, the 2-second polls): FastAPI tries the
+    # routes in order, and these are most of the gateway's own requests (#21). No path of them overlaps another's.
+    api.include_router(internal_router)
+    api.include_router(events_router)
     for router in (
         auth_router,
         hall_identity_router,
@@ -163,8 +167,6 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     ):
         api.include_router(router, prefix="/api")
     api.include_router(jwks_router)
-    api.include_router(internal_router)
-    api.include_router(events_router)
     api.include_router(webhooks_router, prefix="/api")
     api.include_router(health_router())
     api.add_route("/metrics", metrics_endpoint, include_in_schema=False)
