@@ -72,8 +72,8 @@ KEYED_ID_LIKE = r"evt\_%\_%"
 PURGE_EVERY = 3600.0
 #: How long the relay waits after a commit woke it before it takes the unsent events (seconds): the events of the
 #: commits of that moment go to the gateway in one round (one transaction, one POST, one mark) instead of a round
-#: each — at the load mix's 75 campus pushes a second, a round per push was a tenth of the training service's CPU
-#: (issue #21). Events reach the gateway at most this much later.
+#: each (issue #21: at ~50 campus pushes a second the rounds were a tenth of the push's CPU in the training service,
+#: bench/training_mix_cpu.py). Events reach the gateway at most this much later.
 LINGER = 0.1
 #: The flag a session carries after an ``emit`` until it commits (wakes the relays) or rolls back.
 _EMITTED = "sanquan_outbox_emitted"
