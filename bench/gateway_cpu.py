@@ -180,6 +180,7 @@ def _measure(n: int) -> dict[str, float]:
             for name, call in calls.items():
                 if only and name != only:
                     continue
+                assert c.portal is not None
                 out[name] = c.portal.call(measure, call)  # on the app's own event loop (the proxy's pool lives there)
         app.state.kernel.engine.dispose()
         return out

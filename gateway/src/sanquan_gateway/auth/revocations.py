@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, delete, event, func, literal, null, or_, select, union_all, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from sanquan_gateway.accounts.models import User
@@ -157,6 +158,7 @@ class RevocationPoller:
 
     def __init__(self, factory: sessionmaker[Session], revocations: RevocationList, interval: float) -> None:
         self.factory = factory
+        self.engine: Engine = factory.kw["bind"]
         self.revocations = revocations
         self.interval = interval
         self._stop = threading.Event()
@@ -171,8 +173,8 @@ class RevocationPoller:
 
     def refresh(self, *, force: bool = False) -> None:
         started = time.monotonic()
-        with self.factory() as session:
-            rows = tuple(tuple(r) for r in session.execute(_SNAPSHOT, {"now": utcnow()}))
+        with self.engine.connect() as conn:  # a plain connection: no session, no ORM
+            rows = tuple(tuple(r) for r in conn.execute(_SNAPSHOT, {"now": utcnow()}))
         with self._lock:
             if started < self._applied:
                 return  # a refresh that began later (after a commit) has already answered
