@@ -192,3 +192,18 @@ def test_the_push_statement_is_one_the_driver_converts_once() -> None:
     assert "INSERT INTO outbox" in compiled.string and "INSERT INTO audit_entry" in compiled.string
     assert len(compiled.string) <= _queries.MAX_CACHED_STATEMENT_LENGTH
     assert len(compiled.binds) <= _queries.MAX_CACHED_STATEMENT_PARAMS
+
+
+def test_a_pushed_records_answer_is_its_stored_records_byte_for_byte(client: TestClient, world) -> None:
+    """The push answers from the row its one statement returned (PostgreSQL) and a repeat from the stored record
+    (an ORM object): the same bytes, and what the record's own GET answers (through ``RecordOut``: its fields in
+    the model's order, so compared as data)."""
+    h = kt.integration(client="campus-a")
+    body = {**PUSH, "employee_no": "E1", "external_id": "hr-bytes", "themes": ["law", "safety"], "hours": 2.25}
+    first = client.post("/api/training/records", json=body, headers=h)
+    again = client.post("/api/training/records", json=body, headers=h)
+    assert (first.status_code, again.status_code) == (201, 200)
+    stored = client.get(f"/api/training/records/{first.json()['id']}", headers=h)
+    assert stored.status_code == 200
+    assert first.content == again.content and first.json() == stored.json()
+    assert first.headers["etag"] == stored.headers["etag"] == again.headers["etag"]
