@@ -181,8 +181,12 @@ def inject(
                 took.append(time.perf_counter() - t0)
 
 
+P50: dict[str, float] = {}  # each round's p50 by its name (the final table's p50 ratio, less noisy than the p99)
+
+
 def summary(name: str, out: dict[str, Any]) -> float:
     lat = [v for vs in out["results"].values() for v in vs]
+    P50[name] = pct(lat, 50)
     errors = sum(out["errors"].values()) + out["dropped"]
     p99 = pct(lat, 99)
     print(
@@ -336,6 +340,7 @@ def fanout(args: argparse.Namespace) -> None:
                     res["a2"] = summary(
                         f"{r + 1} {mode:7} A alone after", _run(run(stack.url, w, args.rate, args.seconds, 256))
                     )
+                    res["p50"] = [P50[f"{r + 1} {mode:7} {k}"] for k in ("A alone", "B + fan-out", "A alone after")]
                     res["delivered"] = count.value - before
                     res["seconds"] = done - started[0]
                     res["intake_seconds"] = injected - started[0]
@@ -350,7 +355,7 @@ def fanout(args: argparse.Namespace) -> None:
     print(f"\nload average (1 min): {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
     print(
         f"\n{'':10} {'deliv/s':>8} {'e2e s':>6} {'intake s':>8} {'A p99':>7} {'B p99':>7} {'A p99':>7} "
-        f"{'B/A':>5} {'gw CPU s':>8} {'wk CPU s':>8}  unchanged (B ≤ {args.limit:.2f}× mean A)"
+        f"{'B/A':>5} {'p50 B/A':>7} {'gw CPU s':>8} {'wk CPU s':>8}  unchanged (B ≤ {args.limit:.2f}× mean A)"
     )
     for mode, rs in results.items():
         for res in rs:
@@ -359,7 +364,8 @@ def fanout(args: argparse.Namespace) -> None:
             print(
                 f"{mode:10} {res['delivered'] / res['seconds']:8.0f} {res['seconds']:6.1f} "
                 f"{res['intake_seconds']:8.1f} {res['a1']:7.1f} {res['b']:7.1f} {res['a2']:7.1f} "
-                f"{res['b'] / base:5.2f} {cpu['gateway']:8.1f} {cpu['worker']:8.1f}  "
+                f"{res['b'] / base:5.2f} {res['p50'][1] / statistics.mean([res['p50'][0], res['p50'][2]]):7.2f} "
+                f"{cpu['gateway']:8.1f} {cpu['worker']:8.1f}  "
                 f"{'yes' if res['b'] <= args.limit * base else 'NO'}"
             )
     if len(results) == 2:
