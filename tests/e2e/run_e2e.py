@@ -18,7 +18,12 @@ elsewhere in the checkout (which empties dist while it runs) cannot turn the pag
 A file that changes nothing another file could see (it reads; what it sends is refused) says so on a line of its
 own, ``// e2e: shares its platform``; those files run on one platform started on the same copy (at the same time,
 as the others do), which saves a platform start (five processes) per file. A file without the line gets a
-platform of its own, so a new journey that writes is safe by default."""
+platform of its own, so a new journey that writes is safe by default.
+
+Journey files that write but were shown to pass one after another on one platform, in a fixed order, are listed
+in ``SEQUENCES`` (here, since a file cannot know which others it follows): each sequence runs its files in that
+order on one platform started on the copy, which saves a platform start per file after the first. A sequence is
+kept only when every one of its files is run; a run of some of them gives each a platform of its own."""
 
 from __future__ import annotations
 
@@ -44,6 +49,13 @@ TIMES = ROOT / "var" / "e2e-times.json"
 HINTS = Path(__file__).with_name("durations.json")
 #: The line by which a journey file says it only reads the demo data (see above).
 SHARES = re.compile(r"^// e2e: shares its platform\b", re.MULTILINE)
+#: Write-journeys run one after another on one platform, in this order (issue #15 stop 27: each sequence passed so
+#: on the seeded copy; what the first file changes — a plan returned, a record imported — the second neither lists
+#: nor counts). Add one only with a run of the sequence that passed.
+SEQUENCES: tuple[tuple[str, ...], ...] = (
+    ("e2e/notifications.test.mjs", "e2e/phone.test.mjs"),
+    ("e2e/webhooks.test.mjs", "e2e/import.test.mjs"),
+)
 sys.path.insert(0, str(ROOT))
 
 from tests.harness import Stack, share_tls_context  # noqa: E402
@@ -191,6 +203,34 @@ def run_file(
         return Outcome(file, 1, time.monotonic() - started, f"e2e: the platform for {file} failed: {exc}\n")
 
 
+def run_sequence(files: tuple[str, ...], options: list[str], template: Path, password: str, spa: Path) -> list[Outcome]:
+    """``files`` one after another on one platform started on the copy; a file's time is its own run (the first
+    also carries the platform's start)."""
+    started = time.monotonic()
+    name = "e2e-" + Path(files[0]).name.removesuffix(".test.mjs") + "-seq"
+    outcomes: list[Outcome] = []
+    try:
+        extra = {"SPA_DIR": str(spa)}
+        with Stack(name=name, test_profile=True, data_from=template, password=password, extra_env=extra) as stack:
+            for file in files:
+                returncode, output, logs = run_on(file, options, stack)
+                outcomes.append(Outcome(file, returncode, time.monotonic() - started, output, logs))
+                started = time.monotonic()
+    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:  # no platform: these files failed
+        done = {o.file for o in outcomes}
+        outcomes += [
+            Outcome(f, 1, time.monotonic() - started, f"e2e: the platform for {f} failed: {exc}\n")
+            for f in files
+            if f not in done
+        ]
+    return outcomes
+
+
+def sequences_in(files: list[str]) -> list[tuple[str, ...]]:
+    """The ``SEQUENCES`` all of whose files are in this run."""
+    return [seq for seq in SEQUENCES if all(f in files for f in seq)]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not (FRONTEND / "dist" / "index.html").is_file():
@@ -222,23 +262,38 @@ def main(argv: list[str] | None = None) -> int:
         seeded_in = time.monotonic() - started
         readers = [f for f in files if shares_platform(f)]
         shared = SharedPlatform(readers, template, password, spa) if len(readers) > 1 else None
+        sequences = sequences_in([f for f in files if f not in readers])
+        in_sequence = {f: seq for seq in sequences for f in seq}
+        # the work items, longest first: a sequence where its first file stood in that order, the rest one by one
+        units: list[tuple[str, ...]] = []
+        for f in files:
+            if f not in in_sequence:
+                units.append((f,))
+            elif in_sequence[f][0] == f:
+                units.append(in_sequence[f])
         print(
             f"e2e: demo seeded in {seeded_in:.1f}s; {len(files)} files, {jobs} at a time"
-            + (f", {len(readers)} on one shared platform" if shared else ""),
+            + (f", {len(readers)} on one shared platform" if shared else "")
+            + (f", {sum(map(len, sequences))} in {len(sequences)} sequences" if sequences else ""),
             flush=True,
         )
         lock = threading.Lock()
 
-        def one(file: str) -> Outcome:
-            outcome = run_file(file, options, template, password, spa, shared if file in readers else None)
+        def one(unit: tuple[str, ...]) -> list[Outcome]:
+            if len(unit) > 1:
+                got = run_sequence(unit, options, template, password, spa)
+            else:
+                got = [run_file(unit[0], options, template, password, spa, shared if unit[0] in readers else None)]
             with lock:
-                status = "passed" if outcome.returncode == 0 else f"FAILED (exit {outcome.returncode})"
-                print(f"\n===== e2e {file}: {status} in {outcome.seconds:.1f}s", flush=True)
-                print(outcome.output, end="" if outcome.output.endswith("\n") else "\n", flush=True)
-            return outcome
+                for outcome in got:
+                    status = "passed" if outcome.returncode == 0 else f"FAILED (exit {outcome.returncode})"
+                    where = f" (in sequence {' → '.join(unit)})" if len(unit) > 1 else ""
+                    print(f"\n===== e2e {outcome.file}: {status} in {outcome.seconds:.1f}s{where}", flush=True)
+                    print(outcome.output, end="" if outcome.output.endswith("\n") else "\n", flush=True)
+            return got
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            outcomes = list(pool.map(one, files))
+            outcomes = [o for got in pool.map(one, units) for o in got]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     remember(outcomes)
