@@ -2,8 +2,11 @@
  * The service hall (S1, issue #20) on a phone: a student of university 1 (a demo roster identity, S2026002) signs in
  * with number and password at 390×844, reports a broken tap in a dormitory room with a photo from the camera input,
  * and follows it; the department's manager (the routing rule's department) accepts it and closes it in the admin
- * layout, where the demo's anonymous complaint shows no requester; the student rates it 5 stars. Every student page
- * fits the phone's width and has no serious or critical axe-core violation.
+ * layout, where the demo's anonymous complaint shows no requester; the student is told (the bell's unread count, the
+ * notifications page: accepted, closed — please rate; another student is told nothing) and rates it 5 stars. A
+ * student who forgot the password (S2026003): the university's administrator issues a new one-time code, the old
+ * password stops, the student activates again with the code and a new password. Every student page fits the
+ * phone's width and has no serious or critical axe-core violation.
  */
 import assert from 'node:assert/strict'
 import { deflateSync } from 'node:zlib'
@@ -59,6 +62,27 @@ async function checkPage(page, where) {
   const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)
   assert.equal(fits, true, `${where}: the page scrolls sideways at 390 px`)
   assert.deepEqual(await axeSerious(page), [], `${where}: axe-core`)
+}
+
+/** A roster student's access token (the API's sign-in), or null when refused. */
+async function hallToken(universityId, number, password) {
+  const r = await fetch(`${BASE_URL}/api/auth/hall/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest' },
+    body: JSON.stringify({ university_id: universityId, number, password }),
+  })
+  return r.ok ? (await r.json()).access_token : null
+}
+
+/** The notifications of request `id` that `token` reads, once at least `n` arrived (the hall relays its events). */
+async function toldOf(token, id, n) {
+  for (let i = 0; ; i++) {
+    const r = await fetch(`${BASE_URL}/api/notifications?limit=50`, { headers: { Authorization: `Bearer ${token}` } })
+    assert.equal(r.status, 200)
+    const mine = (await r.json()).items.filter((x) => x.params.request_id === id)
+    if (mine.length >= n || i >= 80) return mine
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
 }
 
 /**
@@ -170,6 +194,32 @@ describe('service hall journey', { skip: Boolean(SKIP_REASON), concurrency: 1 },
     assert.deepEqual(staff.errors, [])
     await staff.context.close()
 
+    // ---- the student is told: the bell's count, the notifications page (theirs only) ----
+    const told = await toldOf(await hallToken(universityId, STUDENT, PASSWORD), id, 2)
+    assert.deepEqual(told.map((n) => n.kind), ['hall.request.closed', 'hall.request.accepted'])
+    assert.ok(told.every((n) => n.link === `/hall/requests/${id}` && !('requester' in n.params)))
+    const classmate = await hallToken(universityId, 'S2026001', PASSWORD)
+    assert.deepEqual(await toldOf(classmate, id, 0), [], 'another student reads none of them')
+    await page.goto('/hall')
+    await page.locator('[data-test="hall-mine"]').waitFor()
+    const count = page.locator('[data-test="hall-bell-count"]')
+    await count.waitFor()
+    assert.ok(Number(await count.innerText()) >= 2, 'the bell counts the unread notifications')
+    await page.locator('[data-test="hall-bell"]').click()
+    await page.waitForURL((url) => url.pathname === '/hall/notifications')
+    const item = page.locator('[data-test="hall-notification"]').filter({ hasText: number })
+    await item.first().waitFor()
+    const words = await item.allInnerTexts()
+    assert.match(words[0], new RegExp(`你的诉求 ${number}（宿舍报修）已办结，请评价`))
+    assert.match(words[1], new RegExp(`你的诉求 ${number}（宿舍报修）已受理`))
+    await checkPage(page, 'notifications')
+    await shot(page, '98-hall-notifications-phone')
+    const before = Number(await count.innerText())
+    await item.first().click()
+    await page.waitForURL((url) => url.pathname === `/hall/requests/${id}`)
+    await page.locator('[data-test="hall-rate-form"]').waitFor()
+    await page.waitForFunction((n) => Number(document.querySelector('[data-test="hall-bell-count"]')?.textContent ?? 0) === n, before - 1)
+
     // ---- the student rates it ----
     await page.reload()
     await page.locator('[data-test="hall-rate-form"]').waitFor()
@@ -189,6 +239,75 @@ describe('service hall journey', { skip: Boolean(SKIP_REASON), concurrency: 1 },
     const rated = await api('u1_admin', 'GET', `/api/hall/requests/${id}`)
     assert.equal(rated.score, 5)
     assert.equal(rated.status, 'closed')
+    assert.deepEqual(errors, [])
+    await phone.close()
+  })
+
+  test('a student who forgot the password: the university issues a new one-time code, the old password stops, the code activates a new one', async (t) => {
+    const missing = await hallMissing(universityId)
+    if (missing) {
+      t.skip(missing)
+      return
+    }
+    const FORGETFUL = 'S2026003'
+    const NEW_PASSWORD = 'Hall-new-pass-2027'
+    assert.ok(await hallToken(universityId, FORGETFUL, PASSWORD), 'the demo student signs in before the reset')
+    // ---- the university's administrator: settings → students and teachers ----
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', baseURL: BASE_URL, bypassCSP: true })
+    const admin = { context, page: await context.newPage(), errors: [] }
+    admin.page.setDefaultTimeout(20_000)
+    admin.page.on('pageerror', (e) => admin.errors.push(String(e)))
+    await admin.page.goto('/login')
+    await admin.page.locator('input[data-test="username"], [data-test="username"] input').first().fill('u1_admin')
+    await admin.page.locator('input[data-test="password"], [data-test="password"] input').first().fill(PASSWORD)
+    await admin.page.locator('[data-test="login-submit"]').click()
+    await admin.page.waitForURL((url) => !url.pathname.startsWith('/login'))
+    await admin.page.goto('/service-hall/config')
+    await admin.page.locator('#tab-identities').click()
+    const search = admin.page.locator('input[data-test="hall-identity-search"], [data-test="hall-identity-search"] input').first()
+    await search.fill(FORGETFUL)
+    await search.press('Enter')
+    const row = admin.page.locator('[data-test="hall-identity-table"] .el-table__row').filter({ hasText: FORGETFUL })
+    await row.waitFor()
+    assert.match(await row.innerText(), /已激活/)
+    await settled(admin.page)
+    assert.deepEqual(await axeSerious(admin.page), [], 'identities tab: axe-core')
+    await row.locator('[data-test="hall-identity-reset"]').click()
+    await admin.page.locator('.el-message-box__btns .el-button--primary').click()
+    const shown = admin.page.locator('[data-test="hall-reset-code"]')
+    await shown.waitFor()
+    const code = (await shown.innerText()).trim()
+    assert.match(code, /^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/)
+    await settled(admin.page)
+    assert.deepEqual(await axeSerious(admin.page), [], 'the code dialog: axe-core')
+    await admin.page.locator('[data-test="hall-reset-code-close"]').click()
+    await row.filter({ hasText: '待激活' }).waitFor()
+    assert.deepEqual(admin.errors, [])
+    await admin.context.close()
+    assert.equal(await hallToken(universityId, FORGETFUL, PASSWORD), null, 'the old password stops at once')
+
+    // ---- the student, on a phone: the old password is refused; the code and a new password sign in ----
+    const phone = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', baseURL: BASE_URL, isMobile: true, hasTouch: true, bypassCSP: true })
+    const page = await phone.newPage()
+    page.setDefaultTimeout(20_000)
+    const errors = []
+    page.on('pageerror', (e) => errors.push(String(e)))
+    await page.goto(`/hall/sign-in?university=${universityId}`)
+    await page.locator('[data-test="hall-sign-in-form"]').waitFor()
+    assert.match(await page.locator('[data-test="hall-forgot"]').innerText(), /重新发放激活码/)
+    await page.locator('[data-test="hall-number"]').fill(FORGETFUL)
+    await page.locator('[data-test="hall-password"]').fill(PASSWORD)
+    await page.locator('[data-test="hall-sign-in-submit"]').click()
+    await page.locator('[data-test="hall-sign-in-error"]').waitFor()
+    await page.locator('[data-test="hall-mode-activate"]').click()
+    await page.locator('[data-test="hall-code"]').fill(code)
+    await page.locator('[data-test="hall-password"]').fill(NEW_PASSWORD)
+    await page.locator('[data-test="hall-confirm"]').fill(NEW_PASSWORD)
+    await checkPage(page, 'activation after a reset')
+    await page.locator('[data-test="hall-sign-in-submit"]').click()
+    await page.waitForURL((url) => url.pathname === '/hall')
+    await page.locator('[data-test="hall-mine"]').waitFor()
+    assert.ok(await hallToken(universityId, FORGETFUL, NEW_PASSWORD), 'the new password signs in')
     assert.deepEqual(errors, [])
     await phone.close()
   })

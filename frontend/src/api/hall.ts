@@ -54,6 +54,9 @@ export type HallStats = Narrow<
 >
 /** The universities whose students sign in with their campus SSO (public). */
 export type SsoProvider = Out<'SsoProvider'>
+/** A student's or teacher's identity as their university's administrator sees it (a password reset, issue #20). */
+export type HallIdentity = Out<'HallIdentityOut'>
+export type ResetCode = Out<'ActivationCode'>
 
 const B = '/api/hall'
 const JSON_AUTH = { 'X-Requested-With': 'XMLHttpRequest' }
@@ -68,26 +71,9 @@ export const hallApi = {
   rate: (r: Versioned, score: number, comment: string) => http.post<HallRequestDetail>(`${B}/requests/${r.id}/rate`, { score, comment: comment || null }, { ifMatch: r.version }),
   reopen: (r: Versioned, reason: string) => http.post<HallRequestDetail>(`${B}/requests/${r.id}/reopen`, { reason }, { ifMatch: r.version }),
   withdraw: (r: Versioned) => http.post<HallRequestDetail>(`${B}/requests/${r.id}/withdraw`, undefined, { ifMatch: r.version }),
-
-  // ---- logistics staff ----
-  accept: (r: Versioned) => http.post<HallRequestDetail>(`${B}/requests/${r.id}/accept`, undefined, { ifMatch: r.version }),
-  assign: (r: Versioned, user_id: number) => http.post<HallRequestDetail>(`${B}/requests/${r.id}/assign`, { user_id }, { ifMatch: r.version }),
-  transfer: (r: Versioned, department_id: number, reason: string) => http.post<HallRequestDetail>(`${B}/requests/${r.id}/transfer`, { department_id, reason }, { ifMatch: r.version }),
-  answer: (r: Versioned, text: string, attachment_ids: number[] = []) => http.post<HallRequestDetail>(`${B}/requests/${r.id}/answer`, { text, attachment_ids }, { ifMatch: r.version }),
-  close: (r: Versioned) => http.post<HallRequestDetail>(`${B}/requests/${r.id}/close`, undefined, { ifMatch: r.version }),
-  stats: (q: { from?: string; to?: string; university_id?: number } = {}) => http.get<HallStats>(`${B}/stats`, q),
-
-  // ---- the university administrator's configuration ----
-  createPlace: (body: PlaceIn) => http.post<Place>(`${B}/places`, body),
-  updatePlace: (p: Place, body: In<'PlacePatch'>) => http.patch<Place>(`${B}/places/${p.id}`, body, { ifMatch: p.version }),
-  deletePlace: (p: Place) => http.delete(`${B}/places/${p.id}`, { ifMatch: p.version }),
-  routing: () => http.get<Out<'RoutingOut'>>(`${B}/routing`).then((r) => r.rules as RoutingRule[]),
-  saveRouting: (rules: RoutingRule[]) => http.put<Out<'RoutingOut'>>(`${B}/routing`, { rules }).then((r) => r.rules as RoutingRule[]),
-  promises: () => http.get<Out<'PromisesOut'>>(`${B}/promises`).then((r) => r.promises as PromiseRule[]),
-  savePromises: (promises: PromiseRule[]) => http.put<Out<'PromisesOut'>>(`${B}/promises`, { promises }).then((r) => r.promises as PromiseRule[]),
 }
 
-type Versioned = Pick<HallRequest, 'id' | 'version'>
+export type Versioned = Pick<HallRequest, 'id' | 'version'>
 
 // ---- hall identity (gateway) ----
 

@@ -262,6 +262,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/hall-identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Hall Identities
+         * @description The caller's university's service-hall identities (students and teachers), by number: whether each signs in
+         *     with the campus SSO or the roster's number and password, and whether it is active, waiting for its one-time
+         *     code, or disabled.
+         */
+        get: operations["list_hall_identities_api_auth_hall_identities_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/hall-identities/{identity_id}/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset Hall Identity
+         * @description A roster identity of the caller's university forgot its password: the password is removed, its sign-ins
+         *     end, and a new one-time code is answered (once; only its hash is kept). The student activates again with it
+         *     (`/api/auth/hall/activate`) and sets a new password. Another university's identity is 404; one that signs in
+         *     with the campus SSO, or a disabled one, 409. Audited.
+         */
+        post: operations["reset_hall_identity_api_auth_hall_identities__identity_id__reset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/hall-roster": {
         parameters: {
             query?: never;
@@ -4811,6 +4856,44 @@ export interface components {
             code: string;
             /** Password */
             password: string;
+        };
+        /**
+         * HallIdentityOut
+         * @description A hall identity as its university's administrator sees it (no password, no code, no SSO subject).
+         */
+        HallIdentityOut: {
+            /** Id */
+            id: number;
+            /** Number */
+            number: string;
+            /** Display Name */
+            display_name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "student" | "teacher";
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "sso" | "roster";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "pending" | "disabled";
+            /** Code Expires At */
+            code_expires_at?: string | null;
+            /** Last Sign In At */
+            last_sign_in_at?: string | null;
+        };
+        /** HallIdentityPage */
+        HallIdentityPage: {
+            /** Items */
+            items: components["schemas"]["HallIdentityOut"][];
+            /** Total */
+            total: number;
         };
         /** HallLogin */
         HallLogin: {
@@ -11325,6 +11408,85 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    list_hall_identities_api_auth_hall_identities_get: {
+        parameters: {
+            query?: {
+                /** @description The number's beginning or a part of the name */
+                q?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HallIdentityPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reset_hall_identity_api_auth_hall_identities__identity_id__reset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                identity_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivationCode"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };

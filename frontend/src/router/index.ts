@@ -122,6 +122,7 @@ const routes: RouteRecordRaw[] = [
       { path: '', name: 'hall-mine', component: () => import('@/views/hall/MyRequestsView.vue'), meta: { title: 'hall.nav.mine', roles: HALL_USERS, hall: 'student' } },
       { path: 'new', name: 'hall-new', component: () => import('@/views/hall/NewRequestView.vue'), meta: { title: 'hall.form.title', roles: HALL_USERS, hall: 'student' } },
       { path: 'requests/:id', name: 'hall-request', component: () => import('@/views/hall/RequestView.vue'), meta: { title: 'hall.detail.number', roles: HALL_USERS, hall: 'student' } },
+      { path: 'notifications', name: 'hall-notifications', component: () => import('@/views/hall/HallNotificationsView.vue'), meta: { title: 'hall.notifications.title', roles: HALL_USERS, hall: 'student' } },
     ],
   },
   { path: '/public', name: 'public', component: () => import('@/views/public/PublicView.vue'), meta: { public: true, title: 'publicPages.title' } },

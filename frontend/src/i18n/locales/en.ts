@@ -510,9 +510,10 @@ const en: typeof zhCN = {
     nav: { mine: 'My requests', new: 'Report', main: 'Service hall navigation' },
     signIn: {
       title: 'Sign in to the service hall', subtitle: 'Students and teachers sign in with their university’s single sign-on', sso: '{name} single sign-on', noSso: 'No university has single sign-on yet',
-      other: 'No single sign-on at your university?', password: 'Number and password', activate: 'First activation', university: 'University', pickUniversity: 'Choose your university', universityById: 'University (no. {id})',
+      other: 'No single sign-on at your university?', password: 'Number and password', activate: 'Activate / reset password', university: 'University', pickUniversity: 'Choose your university', universityById: 'University (no. {id})',
       number: 'Student or staff number', passwordLabel: 'Password', code: 'Activation code', codeHint: 'Your university gives you the code; it works once', newPassword: 'New password',
       confirm: 'Confirm password', submit: 'Sign in', activateSubmit: 'Activate and sign in', failed: 'Wrong number or password', activateFailed: 'The activation code is wrong or already used',
+      forgot: 'Forgot your password? Ask your university’s service hall administrator for a new activation code, then use “Activate / reset password” to set a new one.',
       mismatch: 'The passwords do not match', required: 'Please fill in every field', staffLink: 'Sign-in for logistics staff', providersFailed: 'The list of universities could not be loaded',
       errors: {
         sso_invalid_state: 'The sign-in timed out or was started in another browser; please sign in again', sso_wrong_issuer: 'The single sign-on answer came from the wrong issuer; you are not signed in',
@@ -552,6 +553,14 @@ const en: typeof zhCN = {
     },
     placeKinds: { building: 'Building', room: 'Room', area: 'Area' },
     due: { breached: 'Overdue', soon: 'Due soon', ok: 'On time', none: '—' },
+    notifications: {
+      title: 'Notifications', open: 'Notifications, {n} unread', unread: '{n} unread', unreadMark: 'Unread: ', readAll: 'Mark all as read', empty: 'No notifications yet',
+      line: 'Your request {number} ({category}) {what}',
+      kinds: {
+        accepted: 'was accepted', assigned: 'was given to a worker', transferred: 'was transferred to another department', answered: 'was answered; please have a look',
+        closed: 'was closed; please rate it', escalated: 'is overdue and went to the department’s manager', escalatedUniversity: 'is overdue and went to the university', other: 'has news',
+      },
+    },
   },
   hallStaff: {
     menu: 'Service hall', queue: 'Requests', stats: 'Service hall figures', config: 'Service hall settings', request: 'Request',
@@ -574,6 +583,14 @@ const en: typeof zhCN = {
       minutes: '{n} min', notApplicable: 'Not applicable', byCategory: 'Requests by category', byPlace: 'Places with most requests', recurring: 'Places with recurring problems',
       recurringHint: '≥ 3 requests of one category at one place within 30 days', byType: 'Comparison by school type', universities: 'Universities', university: 'University', schoolType: 'School type',
       count: 'Count', from: 'From', to: 'To', none: 'No data', open: 'See the figures',
+    },
+    identities: {
+      tab: 'Students and teachers', hint: 'At a university without single sign-on, students and teachers sign in with their number and a password. When one forgets it, issue a new one-time activation code here: the old password stops at once, every device signed in is signed out, and the student sets a new password with the code.',
+      search: 'Number or name', number: 'Number', name: 'Name', kind: 'Who', source: 'Sign-in', status: 'Status', lastSignIn: 'Last sign-in',
+      kinds: { student: 'Student', teacher: 'Teacher' }, sources: { sso: 'Single sign-on', roster: 'Number + password' },
+      statuses: { active: 'Activated', pending: 'Waiting for activation', disabled: 'Disabled' }, reset: 'Reset password', none: 'No account found',
+      confirmReset: 'Reset the password of {number} ({name})? The old password stops at once and every device signed in is signed out.', codeTitle: 'New one-time activation code',
+      codeHint: 'Give it to {number} in person or through the university’s channels. It is shown only now, works once and until {expires}.', close: 'I have noted it', ssoNoReset: 'The university manages single sign-on passwords',
     },
     save: 'Save', add: 'Add', delete: 'Delete', edit: 'Edit', cancel: 'Cancel', actions: 'Actions', refresh: 'Refresh',
   },

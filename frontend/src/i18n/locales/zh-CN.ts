@@ -504,9 +504,10 @@ export default {
     nav: { mine: '我的诉求', new: '我要反映', main: '服务大厅导航' },
     signIn: {
       title: '登录后勤服务大厅', subtitle: '学生和教师请使用学校的统一身份认证登录', sso: '{name}统一身份认证', noSso: '暂无开通统一身份认证的学校',
-      other: '学校未开通统一身份认证？', password: '学号/工号登录', activate: '首次激活', university: '学校', pickUniversity: '请选择学校', universityById: '学校（编号 {id}）',
+      other: '学校未开通统一身份认证？', password: '学号/工号登录', activate: '激活 / 重设密码', university: '学校', pickUniversity: '请选择学校', universityById: '学校（编号 {id}）',
       number: '学号/工号', passwordLabel: '密码', code: '激活码', codeHint: '激活码由学校发放，只能使用一次', newPassword: '设置密码',
       confirm: '确认密码', submit: '登录', activateSubmit: '激活并登录', failed: '学号/工号或密码不正确', activateFailed: '激活码不正确或已使用',
+      forgot: '忘记密码？请联系学校服务大厅管理员重新发放激活码，再点“激活 / 重设密码”设置新密码。',
       mismatch: '两次输入的密码不一致', required: '请填写完整', staffLink: '后勤工作人员登录', providersFailed: '学校列表加载失败',
       errors: {
         sso_invalid_state: '登录已超时或已在其他浏览器使用，请重新登录', sso_wrong_issuer: '学校统一身份认证的签发方不符，登录未完成',
@@ -546,6 +547,14 @@ export default {
     },
     placeKinds: { building: '楼宇', room: '房间', area: '区域' },
     due: { breached: '已超时', soon: '即将超时', ok: '未超时', none: '—' },
+    notifications: {
+      title: '消息通知', open: '消息通知，{n} 条未读', unread: '{n} 条未读', unreadMark: '未读：', readAll: '全部标为已读', empty: '暂无消息',
+      line: '你的诉求 {number}（{category}）{what}',
+      kinds: {
+        accepted: '已受理', assigned: '已派给工作人员处理', transferred: '已转给其他部门办理', answered: '已答复，请查看', closed: '已办结，请评价',
+        escalated: '已超时，已提交部门负责人督办', escalatedUniversity: '已超时，已提交学校督办', other: '有新进展',
+      },
+    },
   },
   hallStaff: {
     menu: '服务大厅', queue: '诉求办理', stats: '服务大厅统计', config: '服务大厅设置', request: '诉求详情',
@@ -568,6 +577,14 @@ export default {
       minutes: '{n} 分钟', notApplicable: '不适用', byCategory: '各类别诉求量', byPlace: '诉求较多的地点', recurring: '反复出现问题的地点',
       recurringHint: '30 天内同一地点同一类别 ≥ 3 条', byType: '按学校类型对比', universities: '各高校', university: '高校', schoolType: '学校类型',
       count: '条数', from: '开始日期', to: '结束日期', none: '暂无数据', open: '查看统计',
+    },
+    identities: {
+      tab: '学生与教师账号', hint: '未开通统一身份认证的学校，学生和教师用学号/工号和密码登录。忘记密码时，在此重新发放一次性激活码：原密码立即作废、已登录的设备全部退出，学生用新激活码重设密码。',
+      search: '学号/工号或姓名', number: '学号/工号', name: '姓名', kind: '身份', source: '登录方式', status: '状态', lastSignIn: '最近登录',
+      kinds: { student: '学生', teacher: '教师' }, sources: { sso: '统一身份认证', roster: '学号/工号 + 密码' },
+      statuses: { active: '已激活', pending: '待激活', disabled: '已停用' }, reset: '重置密码', none: '没有找到账号',
+      confirmReset: '为 {number}（{name}）重置密码？原密码立即作废，其已登录的设备全部退出。', codeTitle: '新的一次性激活码',
+      codeHint: '请当面或通过学校渠道交给 {number}，激活码只显示这一次，{expires} 前有效，只能使用一次。', close: '我已记下', ssoNoReset: '统一身份认证账号的密码由学校管理',
     },
     save: '保存', add: '新增', delete: '删除', edit: '编辑', cancel: '取消', actions: '操作', refresh: '刷新',
   },
