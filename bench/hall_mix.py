@@ -244,11 +244,13 @@ def job_runs(stack: harness.Stack, mix_started: datetime) -> None:
     with engine.connect() as c:
         rows = c.execute(text("SELECT name, runs, last_started_at, last_finished_at FROM scheduled_job")).all()
     engine.dispose()
-    for name, runs, started, finished in rows:
-        at = [
-            "-" if t is None else f"{(t.replace(tzinfo=t.tzinfo or UTC) - mix_started).total_seconds():+.0f} s"
-            for t in (started, finished)
-        ]
+    for name, runs, *times in rows:
+        at = []
+        for t in times:  # SQLite answers a text() query's instants as text
+            t = datetime.fromisoformat(t) if isinstance(t, str) else t
+            at.append(
+                "-" if t is None else f"{(t.replace(tzinfo=t.tzinfo or UTC) - mix_started).total_seconds():+.0f} s"
+            )
         print(f"  job {name}: {runs} runs; the last started {at[0]}, finished {at[1]} from the mix's start")
 
 
