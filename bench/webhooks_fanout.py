@@ -70,8 +70,10 @@ ENDPOINTS = 160
 BASE_UNIVERSITY = 900_000
 
 
-def receiver(port: int, count: Any, ready: Any) -> None:
-    """A minimal HTTP/1.1 keep-alive server: reads each request with its body, answers 204, counts."""
+def receiver(port: int, count: Any, ready: Any, distinct: Any = None) -> None:
+    """A minimal HTTP/1.1 keep-alive server: reads each request with its body, answers 204, counts; ``distinct``:
+    also counts the ``webhook-id``s not seen before (a delivery sent again, e.g. after a timeout, counts once)."""
+    seen: set[bytes] = set()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -81,6 +83,10 @@ def receiver(port: int, count: Any, ready: Any) -> None:
                 for line in head.split(b"\r\n"):
                     if line[:15].lower() == b"content-length:":
                         length = int(line[15:])
+                    elif distinct is not None and line[:11].lower() == b"webhook-id:" and line not in seen:
+                        seen.add(line)
+                        with distinct.get_lock():
+                            distinct.value += 1
                 if length:
                     await reader.readexactly(length)
                 writer.write(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
@@ -281,9 +287,10 @@ def timeline(out_b: dict[str, Any], t_b: float, samples: list[tuple[float, int]]
 
 def fanout(args: argparse.Namespace) -> None:
     port = httpx_free_port()
-    count = mp.Value("q", 0)
+    requests = mp.Value("q", 0)
+    count = mp.Value("q", 0)  # distinct deliveries (webhook-id)
     ready = mp.Event()
-    rx = mp.Process(target=receiver, args=(port, count, ready), daemon=True)
+    rx = mp.Process(target=receiver, args=(port, requests, ready, count), daemon=True)
     rx.start()
     ready.wait(10)
     extra = {
@@ -312,7 +319,7 @@ def fanout(args: argparse.Namespace) -> None:
                         f"{r + 1} {mode:7} A alone", _run(run(stack.url, w, args.rate, args.seconds, 256))
                     )
                     res["gw_a"] = cpu_seconds(stack.procs["gateway"].pid) - gw_a
-                    before = count.value
+                    before, requests_before = count.value, requests.value
                     started: list[float] = []
                     posts: list[float] = []
                     samples: list[tuple[float, int]] = []
@@ -342,6 +349,7 @@ def fanout(args: argparse.Namespace) -> None:
                     )
                     res["p50"] = [P50[f"{r + 1} {mode:7} {k}"] for k in ("A alone", "B + fan-out", "A alone after")]
                     res["delivered"] = count.value - before
+                    res["requests"] = requests.value - requests_before
                     res["seconds"] = done - started[0]
                     res["intake_seconds"] = injected - started[0]
                     res["cpu"] = {k: cpu1[k] - cpu0[k] for k in cpu0}
@@ -391,7 +399,8 @@ def verdict(mode: str, res: dict[str, Any], limit: float) -> None:
     print("\n".join(res["timeline"]))
     posts = res["posts"]
     print(
-        f"{mode}: {res['delivered']} delivered in {res['seconds']:.1f} s = {rate:.0f}/s (intake done at "
+        f"{mode}: {res['delivered']} delivered ({res['requests']} requests: the rest sent again) in "
+        f"{res['seconds']:.1f} s = {rate:.0f}/s (intake done at "
         f"{res['intake_seconds']:.1f} s: {posts[2]} batches of the relay, {posts[0]:.0f} ms median, {posts[1]:.0f} ms "
         f"at most); API p99 {res['b']:.1f} ms during vs {base:.1f} ms alone = {res['b'] / base:.2f}× (limit "
         f"{limit:.2f}×; A after / A before {res['a2'] / res['a1']:.2f}: this run's own noise); CPU s gateway "
