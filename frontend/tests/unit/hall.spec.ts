@@ -17,6 +17,7 @@ import { bySchoolType } from '@/views/hall/staff/hallFigures'
 import HallSignInView from '@/views/hall/HallSignInView.vue'
 import NewRequestView from '@/views/hall/NewRequestView.vue'
 import RequestView from '@/views/hall/RequestView.vue'
+import HallNotificationsView from '@/views/hall/HallNotificationsView.vue'
 import { jsonResponse, mockFetch } from './setup-fetch'
 
 const DAY = 86_400_000
@@ -261,6 +262,44 @@ describe('a closed request', () => {
     await settle()
     expect(w.find('[data-test="hall-reopen-form"]').exists()).toBe(false)
     expect(w.find('[data-test="hall-rate-form"]').exists()).toBe(false)
+    w.unmount()
+  })
+})
+
+describe('the requester’s notifications (issue #20)', () => {
+  it('words each change of their request, newest first, and a tap marks it read and opens the request', async () => {
+    const n = (id: number, kind: string, params: Record<string, unknown>, read = false) => ({
+      id, kind, params: { request_id: 41, number: 'BX2026-000041', category: 'repair_dorm', ...params }, link: '/hall/requests/41',
+      created_at: '2026-12-04T08:00:00Z', read_at: read ? '2026-12-04T09:00:00Z' : null,
+    })
+    const items = [
+      n(9, 'hall.request.closed', {}),
+      n(8, 'hall.request.escalated', { audience: 'university_admin', level: 2 }),
+      n(7, 'hall.request.created', { transferred_from: 5 }, true),
+      n(6, 'hall.request.accepted', {}, true),
+    ]
+    const read: string[] = []
+    mockFetch((url, init) => {
+      if (url.startsWith('/api/notifications?')) return jsonResponse({ body: { items, total: items.length, limit: 30, offset: 0 } })
+      if (init.method === 'POST' && url.endsWith('/read')) {
+        read.push(url)
+        return new Response(null, { status: 204 })
+      }
+      return jsonResponse({ status: 404, body: {} })
+    })
+    const { w, router } = await mountAt(HallNotificationsView, '/hall/notifications', '/hall/notifications')
+    await settle()
+    const rows = w.findAll('[data-test="hall-notification"]').map((x) => x.text())
+    expect(rows[0]).toContain('你的诉求 BX2026-000041（宿舍报修）已办结，请评价')
+    expect(rows[1]).toContain('已超时，已提交学校督办')
+    expect(rows[2]).toContain('已转给其他部门办理')
+    expect(rows[3]).toContain('已受理')
+    expect(rows[0]).toContain('未读')
+    expect(rows[3]).not.toContain('未读')
+    await w.findAll('[data-test="hall-notification"]')[0].trigger('click')
+    await settle()
+    expect(read).toEqual(['/api/notifications/9/read'])
+    expect(router.currentRoute.value.path).toBe('/hall/requests/41')
     w.unmount()
   })
 })
