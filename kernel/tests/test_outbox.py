@@ -15,7 +15,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sanquan_kernel import clock
 from sanquan_kernel import testing as kt
 from sanquan_kernel.db import make_engine, make_sessionmaker, new_metadata
-from sanquan_kernel.outbox import OUTBOX, OutboxMixin, Relay, emit
+from sanquan_kernel.outbox import OUTBOX, Event, OutboxMixin, Relay, emit, emit_many
 
 
 class Base(DeclarativeBase):
@@ -64,6 +64,26 @@ def test_a_dedupe_key_writes_one_event_however_often_it_is_emitted(engine: Engin
     with sessions.begin() as s:
         other = emit(s, "milestone.due_soon", subject="milestone:5", key="milestone.due_soon:5:2026-12-17")
     assert _ids(engine) == [first, other]
+
+
+def test_many_events_are_written_in_one_statement_and_their_keys_still_dedupe(engine: Engine) -> None:
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as s:
+        earlier = emit(s, "hall.request.escalated", subject="hall_request:1", key="esc-1")
+    events = [
+        Event("hall.request.escalated", f"hall_request:{n}", university_id=3, data={"n": n}, key=f"esc-{n}")
+        for n in (1, 2, 3, 3)
+    ] + [Event("hall.request.created", "hall_request:4", recipients=[5, 5])]
+    with sessions.begin() as s, kt.count_statements(engine) as log:
+        ids = emit_many(s, events)
+    assert len(log.queries) == 1, log
+    assert ids[0] == earlier and ids[2] == ids[3] and len(set(ids)) == 4
+    assert _ids(engine) == [earlier, ids[1], ids[2], ids[4]]  # the keyed ones once, in order
+    with sessions() as s:
+        row = s.execute(select(OUTBOX).where(OUTBOX.c.id == ids[4])).one()
+    assert row.data == {"recipients": [5]} and row.university_id is None
+    with sessions.begin() as s:
+        assert emit_many(s, []) == []
 
 
 def test_the_purge_removes_only_events_sent_long_ago(engine: Engine) -> None:

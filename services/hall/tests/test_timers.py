@@ -91,3 +91,28 @@ def test_an_accepted_request_does_not_escalate_for_accepting(client: TestClient,
         _run(app)
     assert _escalations(app) == []
     assert client.get("/api/hall/requests?breached=true", headers=kt.staff()).json()["items"] == []
+
+
+def test_a_backlog_of_breaches_escalates_in_one_run_with_its_events_in_one_statement(
+    client: TestClient, app: FastAPI
+) -> None:
+    """After the scheduler was down, one run escalates the whole backlog: every breach once, and the run's
+    statements do not grow with it (the events in one executemany, not one INSERT each)."""
+    from hall_helpers import student
+
+    configure(client)
+    monday_9 = at(2026, 12, 7, 9).astimezone(UTC)
+    with clock.frozen(monday_9):
+        ids = [report(client, student(identity=100 + i))["id"] for i in range(12)]
+    engine = app.state.kernel.engine
+    with clock.frozen(monday_9 + timedelta(hours=2, minutes=1)), kt.count_statements(engine) as log:
+        _run(app)
+    escalated = _escalations(app)
+    assert len(escalated) == 12 and all(e["breach"] == "accept" for e in escalated)
+    assert len(log.queries) < 12, log  # was one INSERT per escalation
+    with app.state.kernel.sessionmaker() as s:
+        subjects = s.scalars(select(OutboxEvent.subject).where(OutboxEvent.type == "hall.request.escalated")).all()
+    assert sorted(subjects) == sorted(f"hall_request:{i}" for i in ids)
+    with clock.frozen(monday_9 + timedelta(hours=2, minutes=5)):
+        _run(app)
+    assert len(_escalations(app)) == 12  # nothing twice

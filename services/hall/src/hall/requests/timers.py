@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hall.models import ScheduledJob
@@ -18,20 +18,19 @@ JOB_NAME = "hall.promise_timers"
 R = HallRequest
 
 
-def _escalate(session: Session, r: HallRequest, level: int, what: str, now: datetime) -> None:
-    session.add(
-        RequestEvent(
-            request_id=r.id,
-            kind="escalated",
-            actor="system",
-            actor_role="system",
-            data={"level": level, "breach": what},
-            at=now,
-        )
+def _escalate(r: HallRequest, level: int, what: str, now: datetime, timeline: list[dict[str, Any]]) -> outbox.Event:
+    timeline.append(
+        {
+            "request_id": r.id,
+            "kind": "escalated",
+            "actor": "system",
+            "actor_role": "system",
+            "data": {"level": level, "breach": what},
+            "at": now,
+        }
     )
     due = r.accept_due_at if what == "accept" else r.resolve_due_at
-    outbox.emit(
-        session,
+    return outbox.Event(
         "hall.request.escalated",
         subject=f"hall_request:{r.id}",
         university_id=r.university_id,
@@ -55,14 +54,18 @@ def _escalate(session: Session, r: HallRequest, level: int, what: str, now: date
 
 
 def escalate(session: Session, now: datetime) -> dict[str, int]:
-    """One run: every breach not yet escalated, as of ``now``."""
+    """One run: every breach not yet escalated, as of ``now``; the run's events written in one statement (after an
+    outage of the scheduler a run escalates its whole backlog: tens of thousands, not one INSERT each; the timeline's
+    entries likewise)."""
+    events: list[outbox.Event] = []
+    timeline: list[dict[str, Any]] = []  # the requests' "escalated" entries, written at once too
     counts = {"accept": 0, "resolve": 0, "university": 0}
     late_accept = session.scalars(
         select(R).where(R.status == "new", R.accept_escalated.is_(False), R.accept_due_at <= now).with_for_update()
     ).all()
     for r in late_accept:
         r.accept_escalated = True
-        _escalate(session, r, 1, "accept", now)
+        events.append(_escalate(r, 1, "accept", now, timeline))
         counts["accept"] += 1
     open_ = R.status.in_(("new", "accepted"))
     late_resolve = session.scalars(
@@ -70,16 +73,19 @@ def escalate(session: Session, now: datetime) -> dict[str, int]:
     ).all()
     for r in late_resolve:
         r.resolve_escalation = 1
-        _escalate(session, r, 1, "resolve", now)
+        events.append(_escalate(r, 1, "resolve", now, timeline))
         counts["resolve"] += 1
     again = session.scalars(
         select(R).where(open_, R.resolve_escalation == 1, R.escalate_again_at <= now).with_for_update()
     ).all()
     for r in again:
         r.resolve_escalation = 2
-        _escalate(session, r, 2, "resolve", now)
+        events.append(_escalate(r, 2, "resolve", now, timeline))
         counts["university"] += 1
     session.flush()
+    if timeline:
+        session.execute(insert(RequestEvent), timeline)
+    outbox.emit_many(session, events)
     return counts
 
 
