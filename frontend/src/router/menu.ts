@@ -1,5 +1,5 @@
 import type { Role } from '@/api/types'
-import { appRoutes } from './index'
+import { appRoutes } from './appRoutes'
 
 export interface MenuItem {
   key: string

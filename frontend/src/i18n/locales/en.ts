@@ -68,6 +68,7 @@ const en: typeof zhCN = {
     },
   },
   problems: {
+    hall_sso_identity: "This account signs in with the campus sign-on: its password is the campus's and cannot be reset here", hall_identity_disabled: 'This account is disabled by the roster',
     request_state: 'The request is not in a state that allows this', already_rated: 'This request is rated already', reopen_too_late: 'It is too late to reopen this request',
     place_in_use: 'Places or requests name this place: it cannot be deleted', sso_discovery_failed: "The campus sign-in's configuration could not be read: check the issuer",
     report_font_missing: 'The server lacks the Chinese font the report needs',

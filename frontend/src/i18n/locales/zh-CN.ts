@@ -66,6 +66,7 @@ export default {
     },
   },
   problems: {
+    hall_sso_identity: '该账号通过学校统一身份认证登录，密码由学校管理，不能在此重置', hall_identity_disabled: '该账号已被学校名单停用',
     request_state: '诉求当前状态不允许此操作', already_rated: '该诉求已评价过', reopen_too_late: '已超过可重新打开的期限',
     place_in_use: '该地点下还有其他地点或已有诉求，不能删除', sso_discovery_failed: '无法读取学校统一身份认证的配置，请检查签发方地址',
     report_font_missing: '服务器缺少生成报告所需的中文字体',
