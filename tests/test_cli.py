@@ -48,7 +48,8 @@ def test_every_service_is_found_by_its_name_and_has_migrate_and_serve(name: str)
 
 
 def test_only_the_gateway_bootstraps_and_creates_administrators() -> None:
-    assert load("gateway").bootstrap is not None and set(load("gateway").commands) == {"create-admin"}
+    # the gateway's commands: its administrator, and its webhook delivery worker as a process of its own (#18)
+    assert load("gateway").bootstrap is not None and set(load("gateway").commands) == {"create-admin", "webhooks"}
     # a service's own commands are its jobs (plans: the reminder jobs of #18; the hall: its promise timers, #20),
     # never an administrator
     own = {"plans": {"run-due-jobs"}, "training": set(), "evaluation": set(), "hall": {"run-due-jobs"}}

@@ -136,7 +136,7 @@ def send_digests(session: Session, relay: Relay, public_url: str) -> int:
     _record(session, rows, "daily")
     by_person: dict[int, list[tuple[Notification, MailPreference]]] = defaultdict(list)
     for n, pref in rows:
-        by_person[n.user_id].append((n, pref))
+        by_person[pref.user_id].append((n, pref))  # the same person: the preference is joined on the user
     messages = []
     for items in by_person.values():
         pref = items[0][1]

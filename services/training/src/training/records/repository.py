@@ -222,13 +222,17 @@ def insert_counted_row(
 
 def insert_pushed_row(
     session: Session, values: Mapping[str, Any], delta: Delta, audit: Mapping[str, Any], event: Mapping[str, Any]
-) -> Mapping[Any, Any] | None:
-    """PostgreSQL only: ``insert_counted_row`` and the new record's outbox event in the same one statement (a fourth
+) -> tuple[Mapping[Any, Any] | None, bool]:
+    """The stored row (None: stored before) and whether its outbox event was written too. SQLite:
+    ``insert_counted_row``, the event left to the caller (False). PostgreSQL: the row and the new record's outbox
+    event in the same one statement (a fourth
     data-modifying CTE): ``event`` gives its ``id``, ``type`` and ``occurred_at``; its place is the record's
     university and department, its subject ``training_record:<id>`` and its data ``{"record_id", "external_id",
     "source"}`` of the stored row. A record stored before writes no event. (Issue #21: the campus push in two
     statements, and one the database driver converts once — its text under psycopg's 4,096 characters and 50
     parameters of the statements it caches: the totals' 21 additions are one array parameter.)"""
+    if is_sqlite(session):
+        return insert_counted_row(session, values, delta, audit), False
     keys = tuple(values)
     stmt = _PUSHED.get(keys)
     if stmt is None:
@@ -240,7 +244,7 @@ def insert_pushed_row(
     row: RowMapping | None = session.connection().execute(stmt, params).mappings().first()
     if row is not None:
         note_audited(session, audit["action"])
-    return row
+    return row, True
 
 
 _PUSHED: dict[tuple[str, ...], TextualSelect] = {}

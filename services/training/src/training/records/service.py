@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sanquan_kernel import clock
 from sanquan_kernel.audit import audit_values
 from sanquan_kernel.clock import today
-from sanquan_kernel.db import is_sqlite, utcnow
+from sanquan_kernel.db import utcnow
 from sanquan_kernel.editing import lock
 from sanquan_kernel.errors import Conflict, NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable, problem_body
 from sanquan_kernel.metrics import BUSINESS_EVENTS
@@ -255,19 +255,16 @@ def push(session: Session, principal: Principal, scope: Scope, body: RecordCreat
         after=snapshot_of(values),
     )
     delta = repository.record_delta(q2(new.hours), q2(new.days), new.themes)
-    if not is_sqlite(session):
-        # Issue #18 (webhooks): the record.accepted event written by the same statement (a repeat tells nothing).
-        event = {"id": event_ids(1)[0], "type": "record.accepted", "occurred_at": clock.now()}
-        row = repository.insert_pushed_row(session, values, delta, audit, event)
-        if row is None:
-            return record_data(_columns(_stored_before(session, new)), person.employee_no, person.name), False
-        session.info[OUTBOX_EMITTED] = True  # the relay is woken by the commit, as after an emit
-        return record_data(row, person.employee_no, person.name), True
-    row = repository.insert_counted_row(session, values, delta, audit)
+    # Issue #18 (webhooks): the record.accepted event written by the same statement on PostgreSQL (a repeat tells
+    # nothing); on SQLite by one more statement in the push's transaction.
+    event = {"id": event_ids(1)[0], "type": "record.accepted", "occurred_at": clock.now()}
+    row, event_written = repository.insert_pushed_row(session, values, delta, audit, event)
     if row is None:
         return record_data(_columns(_stored_before(session, new)), person.employee_no, person.name), False
+    if event_written:
+        session.info[OUTBOX_EMITTED] = True  # the relay is woken by the commit, as after an emit
+        return record_data(row, person.employee_no, person.name), True
     data = record_data(row, person.employee_no, person.name)
-    # Issue #18 (webhooks): the push's one more statement, in its transaction; a repeat stores and tells nothing.
     emit(
         session,
         "record.accepted",
