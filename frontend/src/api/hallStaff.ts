@@ -18,7 +18,7 @@ export const hallStaffApi = {
   close: (r: Versioned) => http.post<HallRequestDetail>(`/api/hall/requests/${r.id}/close`, undefined, { ifMatch: r.version }),
   stats: (q: { from?: string; to?: string; university_id?: number } = {}) => http.get<HallStats>(`/api/hall/stats`, q),
   // ---- the university's administrator: its students' and teachers' identities (the gateway) ----
-  identities: (q: { q?: string; limit?: number; offset?: number } = {}) => http.get<Out<'HallIdentityPage'>>('/api/auth/hall-identities', { limit: 20, ...q }),
+  identities: (q: { q?: string; limit?: number; offset?: number } = {}) => http.get<Out<'Page_HallIdentityOut_'>>('/api/auth/hall-identities', { limit: 20, ...q }),
   /** A roster identity that forgot its password: a new one-time code (shown once), its sign-ins ended. */
   resetIdentity: (id: number) => http.post<ResetCode>(`/api/auth/hall-identities/${id}/reset`),
 

@@ -4888,13 +4888,6 @@ export interface components {
             /** Last Sign In At */
             last_sign_in_at?: string | null;
         };
-        /** HallIdentityPage */
-        HallIdentityPage: {
-            /** Items */
-            items: components["schemas"]["HallIdentityOut"][];
-            /** Total */
-            total: number;
-        };
         /** HallLogin */
         HallLogin: {
             /** University Id */
@@ -5124,6 +5117,17 @@ export interface components {
         Page_EndpointOut_: {
             /** Items */
             items: components["schemas"]["EndpointOut"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[HallIdentityOut] */
+        Page_HallIdentityOut_: {
+            /** Items */
+            items: components["schemas"]["HallIdentityOut"][];
             /** Total */
             total: number;
             /** Limit */
@@ -11431,7 +11435,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HallIdentityPage"];
+                    "application/json": components["schemas"]["Page_HallIdentityOut_"];
                 };
             };
             /** @description Validation Error */

@@ -20,7 +20,7 @@ from sanquan_gateway.hall_identity.oidc import SsoError
 from sanquan_gateway.hall_identity.schemas import (
     ActivationCode,
     HallActivate,
-    HallIdentityPage,
+    HallIdentityOut,
     HallLogin,
     RosterIn,
     RosterOut,
@@ -31,6 +31,7 @@ from sanquan_gateway.hall_identity.schemas import (
 from sanquan_kernel.db import SessionDep
 from sanquan_kernel.deps import require
 from sanquan_kernel.errors import problem_response
+from sanquan_kernel.pagination import Page, PageDep
 from sanquan_kernel.principal import Principal, Role
 
 router = APIRouter(tags=["hall identity"])
@@ -171,20 +172,19 @@ async def sso_callback(
     return resp
 
 
-@router.get("/auth/hall-identities", response_model=HallIdentityPage)
+@router.get("/auth/hall-identities", response_model=Page[HallIdentityOut])
 def list_hall_identities(
     principal: SsoAdmin,
     session: SessionDep,
+    page: PageDep,
     q: Annotated[str | None, Query(max_length=64, description="The number's beginning or a part of the name")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> HallIdentityPage:
+) -> Page[HallIdentityOut]:
     """The caller's university's service-hall identities (students and teachers), by number: whether each signs in
     with the campus SSO or the roster's number and password, and whether it is active, waiting for its one-time
     code, or disabled."""
     uni = principal.university_id
     assert uni is not None
-    return service.list_identities(session, uni, q, limit, offset)
+    return service.list_identities(session, uni, q, page)
 
 
 @router.post(

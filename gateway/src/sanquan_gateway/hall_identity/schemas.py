@@ -108,8 +108,3 @@ class HallIdentityOut(BaseModel):
     status: Literal["active", "pending", "disabled"]
     code_expires_at: datetime | None = None
     last_sign_in_at: datetime | None = None
-
-
-class HallIdentityPage(BaseModel):
-    items: list[HallIdentityOut]
-    total: int

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,7 +29,6 @@ from sanquan_gateway.hall_identity.oidc import OidcClient, SsoError, authorizati
 from sanquan_gateway.hall_identity.schemas import (
     ActivationCode,
     HallIdentityOut,
-    HallIdentityPage,
     RosterIn,
     RosterOut,
     SsoConfigIn,
@@ -41,6 +40,7 @@ from sanquan_gateway.orgs.models import Organisation
 from sanquan_gateway.orgs.repository import any_inactive
 from sanquan_kernel.db import utcnow
 from sanquan_kernel.errors import Conflict, NotFound, Unprocessable
+from sanquan_kernel.pagination import Page, PageParams, paginate
 from sanquan_kernel.principal import HALL_SUBJECT_PREFIX
 from sanquan_kernel.tokens import issue_access_token
 
@@ -535,22 +535,21 @@ def identity_out(identity: HallIdentity) -> HallIdentityOut:
     )
 
 
-def list_identities(session: Session, university_id: int, q: str | None, limit: int, offset: int) -> HallIdentityPage:
+def list_identities(session: Session, university_id: int, q: str | None, page: PageParams) -> Page[HallIdentityOut]:
     """The university's identities, by number; ``q``: the number's beginning or a part of the name."""
-    where = [HallIdentity.university_id == university_id]
+    stmt = select(HallIdentity).where(HallIdentity.university_id == university_id)
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(
+        stmt = stmt.where(
             or_(
                 HallIdentity.number.like(f"{escaped}%", escape="\\"),
                 HallIdentity.display_name.like(f"%{escaped}%", escape="\\"),
             )
         )
-    total = session.scalar(select(func.count(HallIdentity.id)).where(*where)) or 0
-    rows = session.scalars(
-        select(HallIdentity).where(*where).order_by(HallIdentity.number, HallIdentity.id).limit(limit).offset(offset)
+    rows, total = paginate(session, stmt.order_by(HallIdentity.number, HallIdentity.id), page)
+    return Page[HallIdentityOut](
+        items=[identity_out(i) for i in rows], total=total, limit=page.limit, offset=page.offset
     )
-    return HallIdentityPage(items=[identity_out(i) for i in rows], total=int(total))
 
 
 def reset_password(
